@@ -1,0 +1,142 @@
+"""The `crm` command (also available as `flask --app crm ...`)."""
+
+import json
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+
+from crm.models import ROLES
+
+
+@click.command("init")
+@with_appcontext
+def init_command():
+    """Create or upgrade the database to the latest migration (safe to run again)."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo("Database is up to date.", err=True)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--name", default="")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email: str, role: str, name: str, password_stdin: bool):
+    """Create a staff user; the password comes from a prompt or standard input."""
+    from crm.services import users
+    from crm.services.errors import ServiceError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = users.create_user(email, password, role, name=name, actor="cli")
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Created user {user.id} ({role}).")
+
+
+@click.group("api-key")
+def api_key_group():
+    """Manage API keys."""
+
+
+@api_key_group.command("create")
+@click.argument("email")
+@click.option("--name", default="cli")
+@with_appcontext
+def api_key_create_command(email: str, name: str):
+    """Create an API key for a user and print it once, as the last line."""
+    from sqlalchemy import select
+
+    from crm.extensions import db
+    from crm.models import User
+    from crm.services import users
+
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        raise click.ClickException("No such active user.")
+    key, _record = users.create_api_key(user, name, actor="cli")
+    click.echo("Store this key now; it cannot be shown again:", err=True)
+    click.echo(key)
+
+
+@click.group("profiles")
+def profiles_group():
+    """Work with unified profiles."""
+
+
+@profiles_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+@with_appcontext
+def profiles_export_command(fmt: str, output):
+    """Write one unified profile per line (JSON Lines)."""
+    from crm.extensions import db
+    from crm.services import audit, profiles
+
+    count = 0
+    for row in profiles.export_profiles():
+        output.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    audit.record(
+        "profiles.export",
+        actor="cli",
+        object_type="profiles",
+        details={"count": count, "format": fmt},
+    )
+    db.session.commit()
+    click.echo(f"Exported {count} profiles.", err=True)
+
+
+@click.command("demo")
+@click.option("--people", default=500, show_default=True, help="How many people to simulate.")
+@with_appcontext
+def demo_command(people: int):
+    """Load a deterministic multi-source demo data set."""
+    from crm.services import demo
+
+    summary = demo.load_demo(people=people)
+    click.echo(json.dumps(summary))
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int):
+    """Run the web app (for production, put gunicorn 'crm:create_app()' behind a proxy)."""
+    from werkzeug.serving import run_simple
+
+    click.echo(f"CRM listening on http://{host}:{port}/", err=True)
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the commands to the app's CLI (so `flask --app crm` has them too)."""
+    for command in (
+        init_command,
+        create_user_command,
+        api_key_group,
+        profiles_group,
+        demo_command,
+        serve_command,
+    ):
+        app.cli.add_command(command)
+
+
+def _create_app_for_cli() -> Flask:
+    """App factory used by the console script."""
+    from crm import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(
+    create_app=_create_app_for_cli, add_default_commands=True, help="The CRM command line."
+)

@@ -1,0 +1,1 @@
+"""WTForms forms for the web UI, one module per area."""

@@ -1,0 +1,48 @@
+"""Forms for signing in and managing one's own account."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    """Email and password."""
+
+    email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    submit = SubmitField(_l("Sign in"))
+
+
+class PasswordForm(FlaskForm):
+    """Change one's own password."""
+
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=10, max=1024)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("Passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class LanguageForm(FlaskForm):
+    """The interface language."""
+
+    locale = SelectField(_l("Language"), choices=[("en", "English"), ("it", "Italiano")])
+    submit = SubmitField(_l("Save"))
+
+
+class ApiKeyForm(FlaskForm):
+    """Create an API key."""
+
+    name = StringField(_l("Name"), validators=[Length(max=100)])
+    submit = SubmitField(_l("Create API key"))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token (logout, revoke, ...)."""
+
+    submit = SubmitField(_l("Confirm"))

@@ -1,0 +1,1 @@
+"""The domain: plain functions over the database session, one use case each."""

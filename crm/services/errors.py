@@ -1,0 +1,30 @@
+"""Domain errors raised by services and mapped to HTTP by the views."""
+
+
+class ServiceError(Exception):
+    """Base class of all domain errors."""
+
+    def __init__(self, message: str = "", *, fields: dict | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class NotFoundError(ServiceError):
+    """The thing asked for does not exist."""
+
+
+class ValidationError(ServiceError):
+    """Input breaks a rule; fields maps field names to messages."""
+
+
+class ConflictError(ServiceError):
+    """The object changed since the caller read it, or the change clashes with another."""
+
+
+class AuthError(ServiceError):
+    """Credentials are wrong, expired or revoked."""
+
+
+class PermissionDeniedError(ServiceError):
+    """The actor may not do this."""

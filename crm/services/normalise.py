@@ -1,0 +1,149 @@
+"""Normalisers for person data: pure functions, no Flask, no database.
+
+Each raises ValueError with a short reason for a value it cannot accept.
+"""
+
+import re
+import unicodedata
+from datetime import date, datetime
+from functools import cache
+
+import phonenumbers
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(value: object) -> str | None:
+    """Trim and collapse whitespace; empty becomes None."""
+    if value is None:
+        return None
+    text = _SPACES.sub(" ", str(value)).strip()
+    return text or None
+
+
+def fold(value: str | None) -> str:
+    """Lower-case, strip accents and punctuation runs: 'Nicolò D’Angelo' -> 'nicolo d angelo'."""
+    if not value:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", value)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = stripped.replace("ß", "ss").replace("ø", "o").replace("đ", "d").replace("ł", "l")
+    lowered = re.sub(r"[^\w]+", " ", stripped.casefold())
+    return _SPACES.sub(" ", lowered).strip()
+
+
+def normalise_email(value: object) -> str | None:
+    """A syntactically valid, lower-cased email, or None for empty input."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    try:
+        info = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"invalid email: {exc}") from exc
+    return info.normalized.lower()
+
+
+def normalise_phone(value: object, region: str | None = "IT") -> str | None:
+    """A phone number in E.164 form, or None for empty input."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region or None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"invalid phone number: {exc}") from exc
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        raise ValueError("invalid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """An E.164 number in international display form."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    """Folded country names in English and Italian (and ISO codes) -> ISO 3166 alpha-2."""
+    names: dict[str, str] = {}
+    for locale in ("en", "it"):
+        for code, name in Locale.parse(locale).territories.items():
+            if len(code) == 2 and code.isalpha():
+                names[fold(name)] = code
+                names[code.lower()] = code
+    names.update(
+        {
+            "uk": "GB",
+            "usa": "US",
+            "u s a": "US",
+            "united states of america": "US",
+            "england": "GB",
+            "scotland": "GB",
+            "wales": "GB",
+        }
+    )
+    return names
+
+
+def normalise_country(value: object) -> str | None:
+    """An ISO 3166 alpha-2 code from a code or a country name in English or Italian."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    code = _country_names().get(fold(text))
+    if code is None:
+        raise ValueError("unknown country")
+    return code
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y", "%Y%m%d")
+
+
+def normalise_date(value: object) -> date | None:
+    """A date from ISO or day-first text (or a date/datetime); None for empty input."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = clean_text(value)
+    if text is None:
+        return None
+    text = text.split("T")[0].split(" ")[0]
+    for fmt in _DATE_FORMATS:
+        try:
+            parsed = datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if parsed.year < 1900 or parsed > date.today():
+            raise ValueError("date out of range")
+        return parsed
+    raise ValueError("unrecognised date")
+
+
+def normalise_postcode(value: object) -> str | None:
+    """Upper-case postcode with single spaces."""
+    text = clean_text(value)
+    return text.upper() if text else None
+
+
+def normalise_name(value: object) -> str | None:
+    """A person's name as written, trimmed; all-caps or all-lower input gets title case."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    if text.isupper() or text.islower():
+        text = " ".join(part[:1].upper() + part[1:].lower() for part in text.split(" "))
+    return text

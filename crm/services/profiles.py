@@ -1,0 +1,485 @@
+"""Profiles: search, read, manual creation, edits with optimistic locking, export."""
+
+from collections.abc import Iterator
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from crm.extensions import db
+from crm.models import (
+    PROFILE_FIELDS,
+    PURPOSES,
+    STAGES,
+    ConsentRecord,
+    Profile,
+    ProfileEmail,
+    ProfilePhone,
+    Source,
+    SourceRecord,
+    StageChange,
+    Tag,
+    User,
+)
+from crm.models.base import utcnow
+from crm.services import audit
+from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from crm.services.normalise import (
+    clean_text,
+    fold,
+    normalise_country,
+    normalise_date,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+    normalise_postcode,
+)
+
+MANUAL_SOURCE = "manual"
+_FIELD_NORMALISERS = {
+    "first_name": normalise_name,
+    "last_name": normalise_name,
+    "postcode": normalise_postcode,
+    "country": normalise_country,
+    "birth_date": normalise_date,
+}
+_FIELD_LIMITS = {
+    "first_name": 100,
+    "last_name": 100,
+    "company": 200,
+    "job_title": 200,
+    "address": 300,
+    "address_line_2": 300,
+    "postcode": 20,
+    "city": 100,
+    "state": 100,
+}
+
+
+def get_profile(profile_id: int) -> Profile:
+    """Load one profile. Raises NotFoundError."""
+    profile = db.session.get(Profile, profile_id)
+    if profile is None:
+        raise NotFoundError("No such profile.")
+    return profile
+
+
+def _prefix(column, text: str):
+    """An index-friendly 'starts with' on a lower-cased column."""
+    if db.engine.dialect.name == "sqlite":
+        # Byte-order range: uses the plain index, unlike SQLite's case-insensitive LIKE.
+        return and_(column >= text, column < text + "\U0010ffff")
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(escaped + "%", escape="\\")
+
+
+def search_query(q: str | None):
+    """A select() of profiles matching q by name, email, phone or company, newest first."""
+    query = select(Profile)
+    text = (q or "").strip()
+    if not text:
+        return query
+    conditions = []
+    email_text = text.lower()
+    conditions.append(
+        Profile.id.in_(
+            select(ProfileEmail.profile_id).where(_prefix(ProfileEmail.email, email_text))
+        )
+    )
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) >= 5 and len(digits) >= len(text.replace(" ", "")) - 2:
+        region = current_app.config.get("DEFAULT_PHONE_REGION", "IT")
+        try:
+            e164 = normalise_phone(text, region)
+        except ValueError:
+            e164 = None
+        phone_match = ProfilePhone.phone.contains(digits, autoescape=True)
+        if e164:
+            phone_match = or_(ProfilePhone.phone == e164, phone_match)
+        conditions.append(Profile.id.in_(select(ProfilePhone.profile_id).where(phone_match)))
+    folded = fold(text)
+    if folded:
+        conditions += [
+            _prefix(Profile.search_name, folded),
+            _prefix(Profile.search_last, folded),
+            _prefix(Profile.search_company, folded),
+        ]
+    return query.where(or_(*conditions))
+
+
+def search_profiles(
+    q: str | None = None, *, after: int | None = None, limit: int = 50
+) -> tuple[list[Profile], int | None]:
+    """One page of matching profiles (keyset by id, newest first) and the next cursor."""
+    query = search_query(q).order_by(Profile.id.desc()).limit(limit + 1)
+    if after is not None:
+        query = query.where(Profile.id < after)
+    query = query.options(
+        selectinload(Profile.emails), selectinload(Profile.phones), selectinload(Profile.tags)
+    )
+    rows = list(db.session.scalars(query))
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def count_by_stage() -> dict[str, int]:
+    """Number of profiles in each lifecycle stage, in funnel order."""
+    counts = dict(
+        db.session.execute(select(Profile.stage, func.count()).group_by(Profile.stage)).all()
+    )
+    return {stage: counts.get(stage, 0) for stage in STAGES}
+
+
+def manual_source() -> Source:
+    """The 'manual' source for records typed in by staff (created on first use)."""
+    source = db.session.scalar(select(Source).where(Source.name == MANUAL_SOURCE))
+    if source is None:
+        source = Source(name=MANUAL_SOURCE, label="Manual entry", party="first", trust_rank=100)
+        db.session.add(source)
+        db.session.flush()
+    return source
+
+
+def _clean_fields(data: dict) -> tuple[dict, dict]:
+    """Normalise the plain profile fields in data; return (values, per-field errors)."""
+    values, errors = {}, {}
+    for name in PROFILE_FIELDS:
+        if name not in data:
+            continue
+        normaliser = _FIELD_NORMALISERS.get(name, clean_text)
+        try:
+            value = normaliser(data[name])
+        except ValueError as exc:
+            errors[name] = [str(exc)]
+            continue
+        limit = _FIELD_LIMITS.get(name)
+        if limit and value and len(value) > limit:
+            errors[name] = [f"At most {limit} characters."]
+            continue
+        values[name] = value
+    return values, errors
+
+
+def _clean_list(raw: object, normaliser, field: str, errors: dict) -> list[str] | None:
+    """Normalise a list of emails or phones, collecting errors per field."""
+    if raw is None:
+        return None
+    items = raw if isinstance(raw, list | tuple) else [raw]
+    cleaned: list[str] = []
+    for item in items:
+        try:
+            value = normaliser(item)
+        except ValueError as exc:
+            errors.setdefault(field, []).append(f"{item}: {exc}")
+            continue
+        if value and value not in cleaned:
+            cleaned.append(value)
+    return cleaned
+
+
+def _tags(names: list[str]) -> list[Tag]:
+    """Tag rows for names, created as needed."""
+    cleaned = sorted({n for n in (clean_text(x) for x in names) if n})
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(cleaned)))}
+    result = []
+    for name in cleaned:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name[:80])
+            db.session.add(tag)
+        result.append(tag)
+    return result
+
+
+def refresh_search_keys(profile: Profile) -> None:
+    """Recompute the folded search columns after a name or company change."""
+    profile.search_name = fold(" ".join(p for p in (profile.first_name, profile.last_name) if p))[
+        :210
+    ]
+    profile.search_last = fold(profile.last_name)[:100]
+    profile.search_company = fold(profile.company)[:200]
+
+
+def _set_emails(profile: Profile, emails: list[str], record_id: int | None) -> None:
+    """Replace the profile's emails (first one primary); refuse one owned by another profile."""
+    query = select(ProfileEmail.email).where(ProfileEmail.email.in_(emails))
+    if profile.id:
+        query = query.where(ProfileEmail.profile_id != profile.id)
+    taken = db.session.scalars(query).all()
+    if taken:
+        raise ConflictError(
+            "Email belongs to another profile.",
+            fields={"emails": [f"{e} belongs to another profile." for e in taken]},
+        )
+    current = {e.email: e for e in profile.emails}
+    profile.emails = [
+        current.get(e) or ProfileEmail(email=e, source_record_id=record_id) for e in emails
+    ]
+    for index, row in enumerate(profile.emails):
+        row.is_primary = index == 0
+
+
+def _set_phones(profile: Profile, phones: list[str], record_id: int | None) -> None:
+    """Replace the profile's phones (first one primary); refuse one owned by another profile."""
+    query = select(ProfilePhone.phone).where(ProfilePhone.phone.in_(phones))
+    if profile.id:
+        query = query.where(ProfilePhone.profile_id != profile.id)
+    taken = db.session.scalars(query).all()
+    if taken:
+        raise ConflictError(
+            "Phone belongs to another profile.",
+            fields={"phones": [f"{p} belongs to another profile." for p in taken]},
+        )
+    current = {p.phone: p for p in profile.phones}
+    profile.phones = [
+        current.get(p) or ProfilePhone(phone=p, source_record_id=record_id) for p in phones
+    ]
+    for index, row in enumerate(profile.phones):
+        row.is_primary = index == 0
+
+
+def _owner(value: object, errors: dict) -> User | None:
+    """The owner user from an id or an email; records an error when unknown."""
+    if value in (None, ""):
+        return None
+    query = select(User).where(User.active.is_(True))
+    if isinstance(value, int) or str(value).isdigit():
+        query = query.where(User.id == int(value))
+    else:
+        query = query.where(User.email == str(value).strip().lower())
+    user = db.session.scalar(query)
+    if user is None:
+        errors["owner"] = ["No such active user."]
+    return user
+
+
+def _actor_id(actor: User | str | None) -> int | None:
+    """The user id of an actor, if it is a user."""
+    return actor.id if isinstance(actor, User) else None
+
+
+def _record_stage(profile: Profile, to_stage: str, actor, reason: str) -> None:
+    """Move the profile to a stage and append the change to its history."""
+    if to_stage == profile.stage and profile.stage_changes:
+        return
+    profile.stage_changes.append(
+        StageChange(
+            from_stage=profile.stage if profile.id else None,
+            to_stage=to_stage,
+            actor_user_id=_actor_id(actor),
+            actor_label=audit.actor_fields(actor)["actor_label"],
+            reason=reason[:500],
+        )
+    )
+    profile.stage = to_stage
+
+
+def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> list[str]:
+    """Validate and apply data to profile; returns the changed field names.
+
+    Raises ValidationError with every field's problem at once, or ConflictError.
+    """
+    values, errors = _clean_fields(data)
+    emails = _clean_list(data.get("emails"), normalise_email, "emails", errors)
+    region = current_app.config.get("DEFAULT_PHONE_REGION", "IT")
+    phones = _clean_list(data.get("phones"), lambda v: normalise_phone(v, region), "phones", errors)
+    stage = data.get("stage")
+    if stage is not None and stage not in STAGES:
+        errors["stage"] = [f"Must be one of: {', '.join(STAGES)}."]
+    score = data.get("score")
+    if score is not None and (not isinstance(score, int) or isinstance(score, bool)):
+        errors["score"] = ["Must be a whole number."]
+    owner = _owner(data.get("owner"), errors) if "owner" in data else None
+    if errors:
+        raise ValidationError("Some fields are invalid.", fields=errors)
+
+    changed = []
+    stamp = {"manual": _actor_id(actor), "at": utcnow().isoformat()}
+    provenance = dict(profile.provenance or {})
+    for name, value in values.items():
+        if getattr(profile, name) != value:
+            setattr(profile, name, value)
+            provenance[name] = stamp
+            changed.append(name)
+    if emails is not None and emails != [e.email for e in profile.emails]:
+        _set_emails(profile, emails, record_id)
+        changed.append("emails")
+    if phones is not None and phones != [p.phone for p in profile.phones]:
+        _set_phones(profile, phones, record_id)
+        changed.append("phones")
+    if "tags" in data and data["tags"] is not None:
+        tags = _tags(list(data["tags"]))
+        if [t.name for t in tags] != [t.name for t in profile.tags]:
+            profile.tags = tags
+            changed.append("tags")
+    if "owner" in data and (owner.id if owner else None) != profile.owner_id:
+        profile.owner = owner
+        changed.append("owner")
+    if score is not None and score != profile.score:
+        profile.score = score
+        changed.append("score")
+    if stage is not None and (stage != profile.stage or not profile.stage_changes):
+        _record_stage(profile, stage, actor, data.get("stage_reason") or "manual edit")
+        changed.append("stage")
+    profile.provenance = provenance
+    refresh_search_keys(profile)
+    return changed
+
+
+def create_profile(data: dict, *, actor: User | str | None) -> Profile:
+    """Create a profile by hand; it gets a 'manual' source record holding what was typed.
+
+    Raises ValidationError, ConflictError.
+    """
+    source = manual_source()
+    record = SourceRecord(source=source, raw=_jsonable(data))
+    db.session.add(record)
+    db.session.flush()
+    profile = Profile(provenance={})
+    db.session.add(profile)
+    data = {"stage": "lead", **data}
+    try:
+        _apply(profile, data, actor=actor, record_id=record.id)
+    except (ValidationError, ConflictError):
+        db.session.rollback()
+        raise
+    db.session.flush()
+    record.profile_id = profile.id
+    record.fields = {
+        k: _jsonable(getattr(profile, k)) for k in PROFILE_FIELDS if getattr(profile, k) is not None
+    }
+    record.email = profile.primary_email
+    record.phone = profile.primary_phone
+    audit.record("profile.create", actor=actor, object_type="profile", object_id=profile.id)
+    db.session.commit()
+    return profile
+
+
+def update_profile(
+    profile_id: int, data: dict, *, expected_version: int | None, actor: User | str | None
+) -> Profile:
+    """Apply a manual edit, refusing it if the profile changed since expected_version.
+
+    Raises NotFoundError, ValidationError, ConflictError (stale version or taken identifier).
+    """
+    profile = get_profile(profile_id)
+    if expected_version is not None and expected_version != profile.version:
+        raise ConflictError(
+            "This profile was changed by someone else since you opened it; "
+            "nothing was saved. Reload to see the current values.",
+            fields={"version": [f"current version is {profile.version}"]},
+        )
+    before_stage = profile.stage
+    try:
+        changed = _apply(profile, data, actor=actor, record_id=None)
+        if changed:
+            profile.updated_at = utcnow()
+        db.session.flush()
+    except (ValidationError, ConflictError):
+        db.session.rollback()
+        raise
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise ConflictError(
+            "This profile was changed by someone else at the same time; nothing was saved."
+        ) from exc
+    if changed:
+        details = {"fields": changed}
+        if "stage" in changed:
+            details["stage"] = [before_stage, profile.stage]
+        audit.record(
+            "profile.update",
+            actor=actor,
+            object_type="profile",
+            object_id=profile.id,
+            details=details,
+        )
+        if "stage" in changed:
+            audit.record(
+                "profile.stage_change",
+                actor=actor,
+                object_type="profile",
+                object_id=profile.id,
+                details={"from": before_stage, "to": profile.stage},
+            )
+    db.session.commit()
+    return profile
+
+
+def _jsonable(value):
+    """Make a value JSON-friendly (dates as ISO text)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def current_consents(profile_ids: list[int]) -> dict[int, dict[str, str]]:
+    """{profile id: {purpose: 'granted'|'withdrawn'|'none'}} from the latest record of each."""
+    result = {pid: dict.fromkeys(PURPOSES, "none") for pid in profile_ids}
+    if not profile_ids:
+        return result
+    rows = db.session.execute(
+        select(ConsentRecord.profile_id, ConsentRecord.purpose, ConsentRecord.status)
+        .where(ConsentRecord.profile_id.in_(profile_ids))
+        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+    )
+    for pid, purpose, status in rows:
+        result[pid][purpose] = status
+    return result
+
+
+def export_row(profile: Profile, consents: dict[str, str]) -> dict:
+    """One profile in the export shape of DESIGN.md."""
+    row = {"id": profile.id}
+    for name in PROFILE_FIELDS:
+        row[name] = _jsonable(getattr(profile, name))
+    row.update(
+        email=profile.primary_email,
+        phone=profile.primary_phone,
+        emails=[e.email for e in profile.emails],
+        phones=[p.phone for p in profile.phones],
+        tags=[t.name for t in profile.tags],
+        stage=profile.stage,
+        score=profile.score,
+        owner=profile.owner.email if profile.owner else None,
+        consents=consents,
+        source_records=[
+            {"source": r.source.name, "external_id": r.external_id} for r in profile.source_records
+        ],
+        created_at=profile.created_at.isoformat(),
+        updated_at=profile.updated_at.isoformat(),
+    )
+    return row
+
+
+def export_profiles(batch_size: int = 500) -> Iterator[dict]:
+    """Every profile in export shape, streamed in id order, a batch at a time."""
+    last_id = 0
+    while True:
+        batch = list(
+            db.session.scalars(
+                select(Profile)
+                .where(Profile.id > last_id)
+                .order_by(Profile.id)
+                .limit(batch_size)
+                .options(
+                    selectinload(Profile.emails),
+                    selectinload(Profile.phones),
+                    selectinload(Profile.tags),
+                    selectinload(Profile.source_records),
+                )
+            )
+        )
+        if not batch:
+            return
+        consents = current_consents([p.id for p in batch])
+        for profile in batch:
+            yield export_row(profile, consents[profile.id])
+        last_id = batch[-1].id
+        db.session.expunge_all()
