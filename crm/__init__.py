@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import event
 
 from config import Config
-from crm.extensions import api, babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from crm.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
