@@ -18,6 +18,8 @@ class Config:
     def __init__(self) -> None:
         env = os.environ
         self.ENV_NAME = env.get("CRM_ENV", "production")
+        # Where the SQLite file and the generated secret key live (default: ./instance).
+        self.INSTANCE_PATH = env.get("CRM_INSTANCE_PATH") or None
         # None means: a SQLite file in the instance folder (resolved by create_app).
         self.SQLALCHEMY_DATABASE_URI = env.get("CRM_DATABASE_URL") or None
         # None means: generated once into the instance folder (resolved by create_app).

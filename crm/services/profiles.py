@@ -58,9 +58,15 @@ _FIELD_LIMITS = {
 }
 
 
-def get_profile(profile_id: int) -> Profile:
-    """Load one profile. Raises NotFoundError."""
-    profile = db.session.get(Profile, profile_id)
+def get_profile(profile_id: int, *, for_update: bool = False) -> Profile:
+    """Load one profile, row-locked when for_update. Raises NotFoundError."""
+    if for_update:
+        profile = db.session.scalar(
+            select(Profile).where(Profile.id == profile_id).with_for_update(of=Profile)
+            .execution_options(populate_existing=True)
+        )
+    else:
+        profile = db.session.get(Profile, profile_id)
     if profile is None:
         raise NotFoundError("No such profile.")
     return profile
@@ -122,6 +128,14 @@ def search_profiles(
     rows = list(db.session.scalars(query))
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def assignable_owners(current_owner_id: int | None = None) -> list[User]:
+    """Users a profile may be given to: the active ones, plus its current owner if inactive."""
+    condition = User.active.is_(True)
+    if current_owner_id is not None:
+        condition = or_(condition, User.id == current_owner_id)
+    return list(db.session.scalars(select(User).where(condition).order_by(User.email)))
 
 
 def count_by_stage() -> dict[str, int]:
@@ -364,7 +378,9 @@ def update_profile(
 
     Raises NotFoundError, ValidationError, ConflictError (stale version or taken identifier).
     """
-    profile = get_profile(profile_id)
+    # The row lock makes concurrent edits queue (PostgreSQL); SQLite's BEGIN IMMEDIATE
+    # already serialises writers.
+    profile = get_profile(profile_id, for_update=True)
     if expected_version is not None and expected_version != profile.version:
         raise ConflictError(
             "This profile was changed by someone else since you opened it; "
@@ -483,3 +499,44 @@ def export_profiles(batch_size: int = 500) -> Iterator[dict]:
             yield export_row(profile, consents[profile.id])
         last_id = batch[-1].id
         db.session.expunge_all()
+
+
+def profile_documents(rows: list[Profile]) -> list[dict]:
+    """The profiles as plain data for the API: fields, identifiers, consents, sources.
+
+    Loads the source records and current consents of all rows in two queries.
+    """
+    ids = [p.id for p in rows]
+    if ids:
+        db.session.scalars(
+            select(Profile)
+            .where(Profile.id.in_(ids))
+            .options(selectinload(Profile.source_records).joinedload(SourceRecord.source))
+        ).all()
+    consents = current_consents(ids)
+    return [_document(profile, consents[profile.id]) for profile in rows]
+
+
+def _document(profile: Profile, consents: dict[str, str]) -> dict:
+    """One profile as plain data (dates stay date objects; the schema formats them)."""
+    document = {name: getattr(profile, name) for name in PROFILE_FIELDS}
+    document.update(
+        id=profile.id,
+        email=profile.primary_email,
+        phone=profile.primary_phone,
+        emails=[e.email for e in profile.emails],
+        phones=[p.phone for p in profile.phones],
+        tags=[t.name for t in profile.tags],
+        stage=profile.stage,
+        score=profile.score,
+        owner=profile.owner.email if profile.owner else None,
+        consents=consents,
+        provenance=profile.provenance or {},
+        source_records=[
+            {"source": r.source.name, "external_id": r.external_id} for r in profile.source_records
+        ],
+        version=profile.version,
+        created_at=profile.created_at,
+        updated_at=profile.updated_at,
+    )
+    return document

@@ -1,0 +1,49 @@
+"""The app factory reads the environment and fills in safe embedded defaults."""
+
+import os
+import stat
+
+from crm import create_app
+
+
+def _clean_env(monkeypatch, tmp_path):
+    for name in ("CRM_DATABASE_URL", "CRM_SECRET_KEY", "CRM_REDIS_URL", "CRM_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CRM_INSTANCE_PATH", str(tmp_path))
+
+
+def test_defaults_use_sqlite_and_a_generated_secret_in_the_instance_folder(
+    monkeypatch, tmp_path
+):
+    _clean_env(monkeypatch, tmp_path)
+    app = create_app()
+    assert app.instance_path == str(tmp_path)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    key_file = tmp_path / "secret_key"
+    assert key_file.read_text().strip() == app.config["SECRET_KEY"]
+    assert len(app.config["SECRET_KEY"]) >= 32
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    # The same key survives a restart, so sessions stay valid.
+    assert create_app().config["SECRET_KEY"] == app.config["SECRET_KEY"]
+
+
+def test_environment_overrides(monkeypatch, tmp_path):
+    _clean_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("CRM_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("CRM_DATABASE_URL", "postgresql://user@db.example/crm")
+    monkeypatch.setenv("CRM_REDIS_URL", "redis://127.0.0.1:6379/0")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert not (tmp_path / "secret_key").exists()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+
+
+def test_cookies_are_secure_outside_development(monkeypatch, tmp_path):
+    _clean_env(monkeypatch, tmp_path)
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    monkeypatch.setenv("CRM_ENV", "development")
+    assert create_app().config["SESSION_COOKIE_SECURE"] is False
