@@ -1,0 +1,348 @@
+"""Reading person records from files: encodings, CSV dialects, header synonyms, formats.
+
+A pure core with no Flask and no database: it turns a file into a stream of
+(row number, mapped record, raw row) that the ingest service normalises and stores.
+"""
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from crm.services.normalise import fold
+
+SAMPLE_BYTES = 64 * 1024
+
+# Canonical field -> header synonyms (English, Italian, and other tools' exports).
+# Compared after fold(), so case, accents and punctuation do not matter.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "external_id": (
+        "id",
+        "external id",
+        "record id",
+        "contact id",
+        "customer id",
+        "codice cliente",
+        "id cliente",
+        "leid",
+        "euid",
+        "unique email id",
+    ),
+    "first_name": ("first name", "firstname", "given name", "fname", "nome", "first"),
+    "last_name": ("last name", "lastname", "surname", "family name", "lname", "cognome", "last"),
+    "full_name": ("name", "full name", "nome completo", "nominativo", "contact name"),
+    "email": (
+        "email",
+        "e mail",
+        "email address",
+        "mail",
+        "indirizzo email",
+        "indirizzo e mail",
+        "posta elettronica",
+        "email 1",
+    ),
+    "phone": (
+        "phone",
+        "phone number",
+        "telephone",
+        "tel",
+        "telefono",
+        "mobile",
+        "mobile phone",
+        "mobile phone number",
+        "cellulare",
+        "cell",
+        "numero di telefono",
+        "billing phone",
+    ),
+    "company": (
+        "company",
+        "company name",
+        "organization",
+        "organisation",
+        "azienda",
+        "ragione sociale",
+        "societa",
+        "associated company",
+    ),
+    "job_title": ("job title", "jobtitle", "position", "role", "ruolo", "qualifica", "posizione"),
+    "address": (
+        "address",
+        "street address",
+        "street",
+        "address 1",
+        "address line 1",
+        "indirizzo",
+        "via",
+        "billing address 1",
+    ),
+    "address_line_2": (
+        "address 2",
+        "address line 2",
+        "street address 2",
+        "billing address 2",
+        "indirizzo 2",
+    ),
+    "postcode": (
+        "postcode",
+        "postal code",
+        "zip",
+        "zip code",
+        "cap",
+        "codice postale",
+        "billing postcode",
+    ),
+    "city": ("city", "town", "citta", "comune", "localita", "billing city"),
+    "state": (
+        "state",
+        "region",
+        "state region",
+        "province",
+        "county",
+        "provincia",
+        "regione",
+        "billing state",
+    ),
+    "country": (
+        "country",
+        "country region",
+        "nation",
+        "paese",
+        "nazione",
+        "stato",
+        "billing country",
+        "cc",
+    ),
+    "birth_date": (
+        "birth date",
+        "birthdate",
+        "date of birth",
+        "dob",
+        "birthday",
+        "data di nascita",
+        "data nascita",
+        "nato il",
+    ),
+    "tags": ("tags", "tag", "labels", "etichette", "lists"),
+    "stage": ("stage", "lifecycle stage", "lead status", "fase", "stato lead"),
+}
+
+# Headers that identify another tool's export (folded), with their own column meanings.
+HUBSPOT_MARKERS = ("record id", "lifecycle stage", "create date")
+MAILCHIMP_MARKERS = ("email address", "optin time", "member rating")
+
+# Tool-specific columns -> our meaning.
+HUBSPOT_EXTRA = {
+    "marketing contact status": "marketing_status",
+    "legal basis for processing contact s data": "legal_basis",
+    "legal basis for processing contacts data": "legal_basis",
+    "unsubscribed from all email": "unsubscribed",
+    "opted out of all email": "unsubscribed",
+    "email subscription status": "subscription_status",
+    "create date": "created_at",
+}
+MAILCHIMP_EXTRA = {
+    "optin time": "optin_time",
+    "optin ip": "optin_ip",
+    "confirm time": "confirm_time",
+    "confirm ip": "confirm_ip",
+    "last changed": "last_changed",
+    "unsub time": "unsub_time",
+    "status": "subscription_status",
+}
+
+
+@dataclass
+class Mapping:
+    """Which source column feeds which canonical field, and what was left unmapped."""
+
+    columns: dict[str, str] = field(default_factory=dict)  # header -> canonical
+    unmapped: list[str] = field(default_factory=list)
+    format: str = "csv"
+
+
+@dataclass
+class Row:
+    """One input row: its number in the file, the mapped values and the raw row."""
+
+    number: int
+    values: dict[str, str]
+    raw: dict[str, str]
+    error: str | None = None
+
+
+def detect_encoding(sample: bytes, *, truncated: bool = False) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252, else Latin-1.
+
+    truncated says the sample was cut from a longer file, so its last character may be
+    incomplete.
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is still UTF-8.
+        if truncated and exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
+            return "utf-8"
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def detect_dialect(text_sample: str) -> type[csv.Dialect] | csv.Dialect:
+    """The CSV dialect of a text sample (delimiter among , ; tab |)."""
+    lines = text_sample.splitlines()
+    if len(lines) > 1 and not text_sample.endswith(("\n", "\r")):
+        text_sample = "\n".join(lines[:-1])  # drop a line cut in the middle
+    try:
+        return csv.Sniffer().sniff(text_sample, delimiters=",;\t|")
+    except csv.Error:
+        header = lines[0] if lines else ""
+        counts = {d: header.count(d) for d in ",;\t|"}
+        best = max(counts, key=counts.get)
+
+        class Fallback(csv.excel):
+            delimiter = best if counts[best] else ","
+
+        return Fallback
+
+
+def header_key(header: str) -> str:
+    """Compare headers ignoring case, accents, punctuation and underscores."""
+    return " ".join(fold(header).replace("_", " ").split())
+
+
+def detect_format(headers: list[str]) -> str:
+    """'hubspot', 'mailchimp' or 'csv' from a file's headers."""
+    folded = {header_key(h) for h in headers}
+    if sum(marker in folded for marker in HUBSPOT_MARKERS) >= 2:
+        return "hubspot"
+    if sum(marker in folded for marker in MAILCHIMP_MARKERS) >= 2:
+        return "mailchimp"
+    return "csv"
+
+
+def map_headers(
+    headers: list[str], fmt: str = "csv", overrides: dict[str, str] | None = None
+) -> Mapping:
+    """Map headers onto canonical fields; overrides (header -> field or "") win."""
+    lookup = {header_key(s): canonical for canonical, names in SYNONYMS.items() for s in names}
+    lookup.update({header_key(c): c for c in SYNONYMS})
+    extra = {"hubspot": HUBSPOT_EXTRA, "mailchimp": MAILCHIMP_EXTRA}.get(fmt, {})
+    mapping = Mapping(format=fmt)
+    taken: set[str] = set()
+    for header in headers:
+        key = header_key(header)
+        if overrides and header in overrides:
+            target = overrides[header]
+        elif key in extra:
+            target = extra[key]
+        else:
+            target = lookup.get(key, "")
+        # The first column claiming a field keeps it (e.g. 'Phone' before 'Mobile').
+        if target and target not in taken:
+            mapping.columns[header] = target
+            taken.add(target)
+        else:
+            mapping.unmapped.append(header)
+    return mapping
+
+
+def open_text(stream: BinaryIO) -> io.TextIOWrapper:
+    """Wrap a binary stream in a text stream with the detected encoding."""
+    buffered = io.BufferedReader(stream, buffer_size=SAMPLE_BYTES)
+    sample = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
+    encoding = detect_encoding(sample, truncated=len(sample) >= SAMPLE_BYTES)
+    return io.TextIOWrapper(buffered, encoding=encoding, newline="", errors="replace")
+
+
+def read_csv(
+    stream: BinaryIO, *, fmt: str = "auto", overrides: dict[str, str] | None = None
+) -> tuple[Mapping, Iterator[Row]]:
+    """Open a CSV stream: its mapping and a lazy iterator of rows (numbered from 2)."""
+    text = open_text(stream)
+    sample = text.buffer.peek(SAMPLE_BYTES)[:SAMPLE_BYTES].decode(text.encoding, errors="replace")
+    dialect = detect_dialect(sample.lstrip("\ufeff"))
+    reader = csv.reader(text, dialect)
+    try:
+        headers = [h.strip().lstrip("\ufeff") for h in next(reader)]
+    except StopIteration:
+        return Mapping(), iter(())
+    if fmt == "auto":
+        fmt = detect_format(headers)
+    mapping = map_headers(headers, fmt, overrides)
+
+    def rows() -> Iterator[Row]:
+        number = 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                number += 1
+                yield Row(number, {}, {}, error=f"unreadable CSV row: {exc}")
+                continue
+            number += 1
+            if not any(c.strip() for c in cells):
+                continue
+            raw = dict(zip(headers, cells, strict=False))
+            if len(cells) != len(headers):
+                raw.update({f"_extra_{i}": c for i, c in enumerate(cells[len(headers) :])})
+                yield Row(
+                    number, {}, raw, error=(f"expected {len(headers)} columns, found {len(cells)}")
+                )
+                continue
+            values = {
+                mapping.columns[h]: v.strip()
+                for h, v in raw.items()
+                if h in mapping.columns and v.strip()
+            }
+            yield Row(number, values, raw)
+
+    return mapping, rows()
+
+
+def read_jsonl(
+    stream: BinaryIO, overrides: dict[str, str] | None = None
+) -> tuple[Mapping, Iterator[Row]]:
+    """Open a JSON Lines stream; keys map like CSV headers."""
+    text = open_text(stream)
+    mapping = Mapping(format="jsonl")
+    canonical = set(SYNONYMS) | {"id"}
+
+    def rows() -> Iterator[Row]:
+        for number, line in enumerate(text, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Row(number, {}, {"_line": line[:1000]}, error=f"invalid JSON: {exc.msg}")
+                continue
+            if not isinstance(obj, dict):
+                yield Row(number, {}, {"_line": line[:1000]}, error="not a JSON object")
+                continue
+            keys = list(obj)
+            local = map_headers(keys, "jsonl", overrides)
+            values = {}
+            for key, target in local.columns.items():
+                value = obj[key]
+                if value in (None, "", []):
+                    continue
+                values[target] = value if target == "tags" else str(value)
+            for key in keys:  # keep canonical names given as-is (e.g. 'emails' lists)
+                if key in canonical and key not in local.columns and obj[key] not in (None, ""):
+                    values.setdefault(key, obj[key])
+            yield Row(number, values, obj)
+
+    return mapping, rows()

@@ -1,0 +1,116 @@
+"""Reading files: encodings, delimiters, quoted newlines, header synonyms, tool formats."""
+
+import io
+
+from crm.services import readers
+
+
+def _read(text: str, encoding: str = "utf-8", **kwargs):
+    mapping, rows = readers.read_csv(io.BytesIO(text.encode(encoding)), **kwargs)
+    return mapping, list(rows)
+
+
+def test_italian_headers_semicolons_and_windows_1252():
+    text = (
+        "Nome;Cognome;E-mail;Cellulare;CAP;Città;Provincia;Azienda;Data di nascita\r\n"
+        "Nicolò;D'Angelo;n@x.it;333 1234567;20100;Milano;MI;Acme;31/12/1980\r\n"
+    )
+    mapping, rows = _read(text, "cp1252")
+    assert mapping.columns == {
+        "Nome": "first_name",
+        "Cognome": "last_name",
+        "E-mail": "email",
+        "Cellulare": "phone",
+        "CAP": "postcode",
+        "Città": "city",
+        "Provincia": "state",
+        "Azienda": "company",
+        "Data di nascita": "birth_date",
+    }
+    assert rows[0].values["first_name"] == "Nicolò"
+    assert rows[0].values["city"] == "Milano"
+    assert rows[0].number == 2
+
+
+def test_utf8_bom_and_quoted_newlines_keep_row_numbers():
+    text = (
+        '\ufeffemail,first_name,address\n"a@x.it","Anna","Via Roma 1\nScala B"\n'
+        "b@x.it,Bea,Via Po 2\n"
+    )
+    mapping, rows = _read(text)
+    assert "email" in mapping.columns
+    assert [r.number for r in rows] == [2, 3]
+    assert rows[0].values["address"] == "Via Roma 1\nScala B"
+
+
+def test_tab_and_pipe_delimiters():
+    for delimiter in ("\t", "|"):
+        text = delimiter.join(["Email", "Name"]) + "\n" + delimiter.join(["a@x.it", "Ann"])
+        mapping, rows = _read(text + "\n")
+        assert mapping.columns == {"Email": "email", "Name": "full_name"}
+        assert rows[0].values == {"email": "a@x.it", "full_name": "Ann"}
+
+
+def test_short_row_is_reported_and_the_rest_still_reads():
+    text = "email,first_name,last_name\na@x.it,Ann,Lee\nbroken-row\nc@x.it,Cy,Ode\n"
+    _mapping, rows = _read(text)
+    assert [r.number for r in rows] == [2, 3, 4]
+    assert rows[1].error == "expected 3 columns, found 1"
+    assert rows[2].values["email"] == "c@x.it"
+
+
+def test_hubspot_export_is_recognised():
+    text = (
+        "Record ID,First Name,Last Name,Email,Phone Number,Company Name,"
+        "Lifecycle Stage,Create Date,Legal basis for processing contact's data\n"
+        "101,Ann,Lee,a@x.it,+39 333 1234567,Acme,marketingqualifiedlead,"
+        "2024-01-02 10:00,Freely given consent from contact\n"
+    )
+    mapping, rows = _read(text)
+    assert mapping.format == "hubspot"
+    values = rows[0].values
+    assert values["external_id"] == "101"
+    assert values["stage"] == "marketingqualifiedlead"
+    assert values["legal_basis"] == "Freely given consent from contact"
+
+
+def test_mailchimp_export_is_recognised():
+    text = (
+        "Email Address,First Name,Last Name,MEMBER_RATING,OPTIN_TIME,OPTIN_IP,"
+        "CONFIRM_TIME,CONFIRM_IP,LEID,TAGS\n"
+        "a@x.it,Ann,Lee,2,2023-05-01 10:00:00,198.51.100.7,2023-05-01 10:05:00,"
+        '198.51.100.7,123,"vip,webinar"\n'
+    )
+    mapping, rows = _read(text)
+    assert mapping.format == "mailchimp"
+    values = rows[0].values
+    assert values["email"] == "a@x.it"
+    assert values["optin_ip"] == "198.51.100.7"
+    assert values["tags"] == "vip,webinar"
+
+
+def test_overrides_win_and_unknown_headers_are_listed():
+    text = "Codice,Mystery\nX1,42\n"
+    mapping, rows = _read(text, overrides={"Codice": "external_id"})
+    assert mapping.columns == {"Codice": "external_id"}
+    assert mapping.unmapped == ["Mystery"]
+    assert rows[0].values == {"external_id": "X1"}
+    assert rows[0].raw == {"Codice": "X1", "Mystery": "42"}
+
+
+def test_jsonl_reports_bad_lines_and_reads_the_rest():
+    text = '{"id": "1", "email": "a@x.it", "tags": ["a"]}\nnot json\n[1]\n{"Nome": "Bea"}\n'
+    _mapping, rows = readers.read_jsonl(io.BytesIO(text.encode()))
+    rows = list(rows)
+    assert rows[0].values == {"external_id": "1", "email": "a@x.it", "tags": ["a"]}
+    assert rows[1].error.startswith("invalid JSON")
+    assert rows[2].error == "not a JSON object"
+    assert rows[3].values == {"first_name": "Bea"}
+
+
+def test_encoding_detection():
+    assert readers.detect_encoding(b"\xef\xbb\xbfabc") == "utf-8-sig"
+    assert readers.detect_encoding("città".encode()) == "utf-8"
+    assert readers.detect_encoding("città".encode("cp1252")) == "cp1252"
+    # A multi-byte character cut at the end of the sample is still UTF-8.
+    assert readers.detect_encoding("aaa è".encode()[:-1], truncated=True) == "utf-8"
