@@ -10,6 +10,7 @@ import shutil
 import uuid
 
 import pytest
+from flask import g
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -81,6 +82,14 @@ def app(database_url, tmp_path):
     """The app bound to this test's database."""
     app = create_app(TestConfig(database_url))
     app.instance_path = str(tmp_path)
+
+    @app.teardown_request
+    def _forget_request_globals(_error):
+        # The test holds one app context open, so without this `g` (Flask-Login's user,
+        # Flask-WTF's CSRF token) would leak from one request into the next.
+        for key in list(g):
+            g.pop(key)
+
     with app.app_context():
         limiter.reset()
         yield app

@@ -62,7 +62,9 @@ def get_profile(profile_id: int, *, for_update: bool = False) -> Profile:
     """Load one profile, row-locked when for_update. Raises NotFoundError."""
     if for_update:
         profile = db.session.scalar(
-            select(Profile).where(Profile.id == profile_id).with_for_update(of=Profile)
+            select(Profile)
+            .where(Profile.id == profile_id)
+            .with_for_update(of=Profile)
             .execution_options(populate_existing=True)
         )
     else:
@@ -280,7 +282,7 @@ def _record_stage(profile: Profile, to_stage: str, actor, reason: str) -> None:
         return
     profile.stage_changes.append(
         StageChange(
-            from_stage=profile.stage if profile.id else None,
+            from_stage=profile.stage if profile.stage_changes else None,
             to_stage=to_stage,
             actor_user_id=_actor_id(actor),
             actor_label=audit.actor_fields(actor)["actor_label"],

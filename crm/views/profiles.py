@@ -1,18 +1,126 @@
 """Profiles: list and search, detail, create, edit."""
 
-from flask import Blueprint, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
 
-from crm.security import ALL_ROLES
+from crm.forms.profiles import EditProfileForm, ProfileForm, profile_form_data
+from crm.models import Profile
+from crm.security import ALL_ROLES, roles
 from crm.services import profiles
+from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from crm.services.normalise import format_phone
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
+
+# Roles that may create and edit profiles; everyone else reads.
+EDITORS = ("admin", "sales")
+MAX_QUERY_LENGTH = 200
+
+
+@bp.context_processor
+def _profile_helpers() -> dict:
+    """Helpers for this blueprint's templates."""
+    can_edit = current_user.is_authenticated and current_user.has_role(*EDITORS)
+    return {"can_edit": can_edit, "format_phone": format_phone}
+
+
+def get_profile_or_404(id: int) -> Profile:
+    """The profile with this id. Raises NotFound (a 404 page) when there is none."""
+    try:
+        return profiles.get_profile(id)
+    except NotFoundError:
+        abort(404)
 
 
 @bp.route("/")
 @ALL_ROLES
 def index():
     """Search profiles by name, email, phone or company, a page at a time."""
-    q = request.args.get("q", "")
+    q = request.args.get("q", "").strip()[:MAX_QUERY_LENGTH]
     after = request.args.get("after", type=int)
-    rows, next_cursor = profiles.search_profiles(q, after=after)
-    return render_template("profiles/index.html", profiles=rows, q=q, next_cursor=next_cursor)
+    rows, next_cursor = profiles.search_profiles(
+        q, after=after, limit=current_app.config["PAGE_SIZE"]
+    )
+    return render_template(
+        "profiles/index.html", profiles=rows, q=q, after=after, next_cursor=next_cursor
+    )
+
+
+@bp.route("/<int:id>")
+@ALL_ROLES
+def detail(id: int):
+    """Everything about one person: fields with provenance, stage history, source records."""
+    return render_template("profiles/detail.html", profile=get_profile_or_404(id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles(*EDITORS)
+def new():
+    """Create a profile by hand (it gets a 'manual' source record)."""
+    form = ProfileForm()
+    form.set_owner_choices(profiles.assignable_owners())
+    if form.validate_on_submit():
+        try:
+            profile = profiles.create_profile(
+                form.to_data(keep_empty=False), actor=current_user._get_current_object()
+            )
+        except (ValidationError, ConflictError) as error:
+            return _refused(form, None, error)
+        flash(_("Profile created."), "success")
+        return redirect(url_for("profiles.detail", id=profile.id))
+    return _render_form(form, None, status=422 if form.errors else 200)
+
+
+@bp.route("/<int:id>/edit", methods=["GET", "POST"])
+@roles(*EDITORS)
+def edit(id: int):
+    """Edit a profile, refusing the save if someone else changed it since it was opened."""
+    profile = get_profile_or_404(id)
+    form = EditProfileForm(data=profile_form_data(profile))
+    form.set_owner_choices(profiles.assignable_owners(profile.owner_id))
+    if form.validate_on_submit():
+        data = form.to_data(keep_empty=True, current_owner_id=profile.owner_id)
+        try:
+            profiles.update_profile(
+                id,
+                data,
+                expected_version=form.version.data,
+                actor=current_user._get_current_object(),
+            )
+        except NotFoundError:
+            abort(404)
+        except (ValidationError, ConflictError) as error:
+            return _refused(form, profile, error)
+        flash(_("Profile saved."), "success")
+        return redirect(url_for("profiles.detail", id=id))
+    return _render_form(form, profile, status=422 if form.errors else 200)
+
+
+def _refused(form: ProfileForm, profile: Profile | None, error: ValidationError | ConflictError):
+    """Re-render the form after the service refused the save: 409 for a conflict, else 422."""
+    stale = isinstance(error, ConflictError) and not set(error.fields) - {"version"}
+    other: list[str] = []
+    if not stale:
+        for name, messages in error.fields.items():
+            field = form._fields.get(name)
+            if field is None or name in ("version", "csrf_token"):
+                other.extend(f"{name}: {message}" for message in messages)
+            else:
+                field.errors = [*field.errors, *messages]
+    status = 409 if isinstance(error, ConflictError) else 422
+    return _render_form(form, profile, status=status, stale=stale, other_errors=other)
+
+
+def _render_form(form: ProfileForm, profile: Profile | None, *, status: int, **alerts):
+    """The create/edit page with its form and any alerts."""
+    return render_template("profiles/form.html", form=form, profile=profile, **alerts), status

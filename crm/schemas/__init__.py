@@ -1,0 +1,1 @@
+"""Marshmallow schemas: API input, output and query arguments, one module per area."""

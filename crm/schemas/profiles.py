@@ -1,0 +1,151 @@
+"""Schemas of the profiles API: input for create and edit, output, and search arguments."""
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from crm.models import PURPOSES, STAGES
+from crm.schemas.common import CursorArgs, StrictInput, page_of
+
+_LIST_HINT = "Read-only: set '{0}s' instead (the first one is the primary)."
+_STAMPS = "Read-only: set by the server."
+
+
+def _text(description: str = "") -> fields.String:
+    """An optional free-text profile field; null or empty clears it."""
+    return fields.String(
+        allow_none=True, metadata={"description": description} if description else {}
+    )
+
+
+class _ProfileFields(StrictInput):
+    """The client-settable profile fields; everything else is refused by name."""
+
+    READ_ONLY = {
+        "id": _STAMPS,
+        "version": "Read-only: send the ETag in an If-Match header instead.",
+        "created_at": _STAMPS,
+        "updated_at": _STAMPS,
+        "provenance": _STAMPS,
+        "source_records": "Read-only: source records come from imports and the sources API.",
+        "consents": "Read-only: record consent through POST /profiles/{id}/consents.",
+        "email": _LIST_HINT.format("email"),
+        "phone": _LIST_HINT.format("phone"),
+    }
+
+    first_name = _text()
+    last_name = _text()
+    company = _text()
+    job_title = _text()
+    address = _text()
+    address_line_2 = _text()
+    postcode = _text()
+    city = _text()
+    state = _text()
+    country = _text("ISO 3166-1 alpha-2 code or an English or Italian country name")
+    birth_date = fields.Date(allow_none=True, metadata={"description": "ISO 8601 date"})
+    emails = fields.List(
+        fields.String(), metadata={"description": "Replaces all addresses; the first is primary"}
+    )
+    phones = fields.List(
+        fields.String(),
+        metadata={"description": "Replaces all numbers; the first is primary (E.164 or local)"},
+    )
+    tags = fields.List(
+        fields.String(validate=validate.Length(min=1, max=80)),
+        metadata={"description": "Replaces all tags"},
+    )
+    stage = fields.String(validate=validate.OneOf(STAGES))
+    stage_reason = fields.String(
+        validate=validate.Length(max=500),
+        metadata={"description": "Why the stage changed; kept in the stage history"},
+    )
+    score = fields.Integer(strict=True)
+    owner = fields.String(
+        allow_none=True, metadata={"description": "Email of an active user; null for none"}
+    )
+
+
+class ProfileIn(_ProfileFields):
+    """A profile typed in by hand (POST); it needs a name, an email or a phone."""
+
+    @validates_schema
+    def _needs_identity(self, data: dict, **kwargs) -> None:
+        """Refuse an empty person: nothing to find them by."""
+        keys = ("first_name", "last_name", "emails", "phones")
+        if not any(data.get(key) for key in keys):
+            raise ValidationError("Give at least a name, an email or a phone.")
+
+
+class ProfilePatch(_ProfileFields):
+    """A partial edit (PATCH): only the fields present change."""
+
+
+class SourceRecordRef(Schema):
+    """Which source gave a record of this person, under which id."""
+
+    source = fields.String(required=True)
+    external_id = fields.String(allow_none=True)
+
+
+class ProfileOut(Schema):
+    """A unified profile: its fields at top level, identifiers, consents and sources."""
+
+    id = fields.Integer(required=True)
+    first_name = fields.String(allow_none=True)
+    last_name = fields.String(allow_none=True)
+    company = fields.String(allow_none=True)
+    job_title = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    address_line_2 = fields.String(allow_none=True)
+    postcode = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    state = fields.String(allow_none=True)
+    country = fields.String(allow_none=True)
+    birth_date = fields.Date(allow_none=True)
+    email = fields.String(allow_none=True, metadata={"description": "The primary email"})
+    phone = fields.String(allow_none=True, metadata={"description": "The primary phone (E.164)"})
+    emails = fields.List(fields.String(), required=True)
+    phones = fields.List(fields.String(), required=True)
+    tags = fields.List(fields.String(), required=True)
+    stage = fields.String(required=True, validate=validate.OneOf(STAGES))
+    score = fields.Integer(required=True)
+    owner = fields.String(allow_none=True, metadata={"description": "Email of the owning user"})
+    consents = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(PURPOSES)),
+        values=fields.String(validate=validate.OneOf(("granted", "withdrawn", "none"))),
+        required=True,
+        metadata={"description": "Current consent per purpose: granted, withdrawn or none"},
+    )
+    provenance = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(),
+        metadata={"description": "Field name -> where its value came from"},
+    )
+    source_records = fields.List(fields.Nested(SourceRecordRef), required=True)
+    version = fields.Integer(required=True, metadata={"description": "Changes on every edit"})
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+class ProfileQueryArgs(CursorArgs):
+    """Search arguments: free text matched against name, email, phone and company."""
+
+    q = fields.String(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "Name, email, phone or company (prefix match)"},
+    )
+
+
+class IfMatchArgs(Schema):
+    """The optional If-Match header of an edit."""
+
+    class Meta:
+        unknown = EXCLUDE  # every other request header
+
+    if_match = fields.String(
+        data_key="If-Match",
+        metadata={"description": "ETag from a previous read; a stale one gets 412"},
+    )
+
+
+ProfilePage = page_of(ProfileOut, "ProfilePage")

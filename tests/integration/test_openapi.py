@@ -1,0 +1,57 @@
+"""The OpenAPI document: public, OpenAPI 3, and describing the profiles API."""
+
+import openapi_spec_validator
+import pytest
+
+SPEC = "/api/v1/openapi.json"
+
+
+@pytest.fixture
+def spec(client):
+    """The OpenAPI document, fetched without an API key."""
+    response = client.get(SPEC)
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_document_is_public_openapi_3(spec):
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"]
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_document_lists_the_profiles_endpoints(spec):
+    paths = spec["paths"]
+    assert set(paths["/api/v1/profiles"]) >= {"get", "post"}
+    assert set(paths["/api/v1/profiles/{profile_id}"]) >= {"get", "patch"}
+
+
+def test_profile_edit_documents_if_match_etag_and_errors(spec):
+    patch = spec["paths"]["/api/v1/profiles/{profile_id}"]["patch"]
+    assert {"name": "If-Match", "in": "header"}.items() <= patch["parameters"][0].items()
+    assert "ETag" in patch["responses"]["200"]["headers"]
+    assert {"401", "403", "404", "409", "412", "422"} <= set(patch["responses"])
+
+
+def test_every_reference_resolves(spec):
+    """A cheap structural check: every $ref points at a component that exists."""
+
+    def refs(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                yield node["$ref"]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    found = list(refs(spec))
+    assert found
+    for ref in found:
+        kind, name = ref.removeprefix("#/components/").split("/")
+        assert name in spec["components"][kind], ref
+
+
+def test_document_validates_against_openapi_3(spec):
+    openapi_spec_validator.validate(spec)
