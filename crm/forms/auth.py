@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -31,7 +32,9 @@ class PasswordForm(FlaskForm):
 class LanguageForm(FlaskForm):
     """The interface language."""
 
-    locale = SelectField(_l("Language"), choices=[("en", "English"), ("it", "Italiano")])
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("it", "Italiano")]
+    )
     submit = SubmitField(_l("Save"))
 
 

@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from crm.extensions import db
 from crm.models import ROLES, ApiKey, User, UserSession
@@ -95,20 +95,31 @@ def update_user(
     Raises NotFoundError, ValidationError.
     """
     user = get_user(user_id)
+    # Check everything before changing anything: a refused update must leave no half-made
+    # change in the session for a later commit to write.
+    if role is not None and role not in ROLES:
+        raise ValidationError("Unknown role.", fields={"role": ["Unknown role."]})
+    deactivating = active is not None and not active and user.active
+    if deactivating and isinstance(actor, User) and actor.id == user.id:
+        raise ValidationError(
+            "You cannot deactivate yourself.",
+            fields={"active": ["You cannot deactivate yourself."]},
+        )
+    demoting = role is not None and role != "admin"
+    if user.role == "admin" and user.active and (deactivating or demoting):
+        admins = db.session.scalar(
+            select(func.count()).select_from(User).where(User.role == "admin", User.active)
+        )
+        if admins <= 1:
+            message = "Keep at least one active admin."
+            raise ValidationError(message, fields={"role" if demoting else "active": [message]})
     changes = {}
     if role is not None and role != user.role:
-        if role not in ROLES:
-            raise ValidationError("Unknown role.", fields={"role": ["Unknown role."]})
         changes["role"] = [user.role, role]
         user.role = role
     if name is not None:
         user.name = name
     if active is not None and active != user.active:
-        if not active and isinstance(actor, User) and actor.id == user.id:
-            raise ValidationError(
-                "You cannot deactivate yourself.",
-                fields={"active": ["You cannot deactivate yourself."]},
-            )
         changes["active"] = [user.active, active]
         user.active = active
         if not active:

@@ -1,6 +1,7 @@
 """Signing in and out, and the user's own account page."""
 
 import hashlib
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -64,7 +65,16 @@ def login():
 
 def _safe_next(target: str | None) -> str:
     """Only follow local paths after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Browsers drop tabs and newlines inside URLs, so "/\t/evil.example" becomes
+    # "//evil.example": refuse control characters outright.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("main.index")
 

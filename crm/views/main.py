@@ -14,6 +14,7 @@ bp = Blueprint("main", __name__)
 NAV = (
     ("profiles.index", _l("Profiles"), {"admin", "sales", "marketer", "compliance"}),
     ("admin.users_index", _l("Users"), {"admin"}),
+    ("admin.api_keys", _l("API keys"), {"admin"}),
 )
 STAGE_LABELS = {"lead": _l("Lead"), "mql": _l("MQL"), "sql": _l("SQL"), "customer": _l("Customer")}
 
