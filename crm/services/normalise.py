@@ -13,6 +13,12 @@ from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 
 _SPACES = re.compile(r"\s+")
+# Letters that Unicode does not decompose into a base letter plus an accent.
+_FOLD_LETTERS = str.maketrans(
+    {"ß": "ss", "ø": "o", "đ": "d", "ł": "l", "ı": "i", "æ": "ae", "œ": "oe", "ð": "d", "þ": "th"}
+)
+# Where a new word part starts in a name: after a space, a hyphen or an apostrophe.
+_NAME_PART_START = re.compile(r"(^|[\s\-'’])(\w)")
 
 
 def clean_text(value: object) -> str | None:
@@ -27,10 +33,12 @@ def fold(value: str | None) -> str:
     """Lower-case, strip accents and punctuation runs: 'Nicolò D’Angelo' -> 'nicolo d angelo'."""
     if not value:
         return ""
-    decomposed = unicodedata.normalize("NFKD", value)
+    # Case-fold before decomposing: folding can itself produce combining marks
+    # ('İ' -> 'i' + dot above), which must be stripped too.
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = stripped.replace("ß", "ss").replace("ø", "o").replace("đ", "d").replace("ł", "l")
-    lowered = re.sub(r"[^\w]+", " ", stripped.casefold())
+    stripped = stripped.translate(_FOLD_LETTERS)
+    lowered = re.sub(r"[^\w]+", " ", stripped)
     return _SPACES.sub(" ", lowered).strip()
 
 
@@ -145,5 +153,6 @@ def normalise_name(value: object) -> str | None:
     if text is None:
         return None
     if text.isupper() or text.islower():
-        text = " ".join(part[:1].upper() + part[1:].lower() for part in text.split(" "))
+        # "d'angelo" -> "D'Angelo", "ROSSI-BIANCHI" -> "Rossi-Bianchi"
+        text = _NAME_PART_START.sub(lambda m: m.group(1) + m.group(2).upper(), text.lower())
     return text

@@ -1,0 +1,305 @@
+"""Normalisers of person data: emails, phones, names, countries, dates (pure functions)."""
+
+from datetime import date, timedelta
+
+import phonenumbers
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm.services.normalise import (
+    clean_text,
+    fold,
+    normalise_country,
+    normalise_date,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+    normalise_postcode,
+)
+
+# Modest example counts keep the suite fast; no example database in the working tree.
+FAST = settings(max_examples=50, deadline=None, database=None)
+
+IT_MOBILE_PREFIXES = ("320", "328", "333", "338", "340", "347", "349", "366", "380", "393")
+
+
+def _accept(normaliser, value):
+    """The normalised value, or None when the normaliser refuses it."""
+    try:
+        return normaliser(value)
+    except ValueError:
+        return None
+
+
+# --- emails ---------------------------------------------------------------------------
+
+
+@FAST
+@given(st.emails())
+def test_email_is_lower_case_and_idempotent(email):
+    once = _accept(normalise_email, email)
+    if once is None:
+        return  # a syntactically odd address the validator refuses: nothing to compare
+    assert once == once.lower()
+    assert normalise_email(once) == once
+
+
+@FAST
+@given(st.emails(), st.sampled_from(["", " ", "  ", "\t"]), st.booleans())
+def test_email_case_and_surrounding_space_do_not_matter(email, pad, upper):
+    once = _accept(normalise_email, email)
+    if once is None:
+        return
+    typed = pad + (email.upper() if upper else email.title()) + pad
+    assert normalise_email(typed) == once
+
+
+def test_email_mailto_prefix_is_dropped():
+    assert normalise_email("mailto:Giulia.Rossi@Example.COM") == "giulia.rossi@example.com"
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_empty_email_is_none(value):
+    assert normalise_email(value) is None
+
+
+@pytest.mark.parametrize(
+    "value", ["giulia.rossi", "giulia@", "@example.com", "giulia rossi@example.com", "a@@b.it"]
+)
+def test_malformed_email_raises(value):
+    with pytest.raises(ValueError):
+        normalise_email(value)
+
+
+# --- phones ---------------------------------------------------------------------------
+
+
+@st.composite
+def italian_mobiles(draw):
+    """A valid Italian mobile number as (E.164, national significant digits)."""
+    prefix = draw(st.sampled_from(IT_MOBILE_PREFIXES))
+    rest = draw(st.text(alphabet="0123456789", min_size=7, max_size=7))
+    national = prefix + rest
+    assert phonenumbers.is_valid_number(phonenumbers.parse(national, "IT"))
+    return "+39" + national, national
+
+
+@FAST
+@given(italian_mobiles(), st.sampled_from(["", " ", "-", "."]))
+def test_italian_mobile_in_any_written_form_becomes_e164(mobile, sep):
+    e164, national = mobile
+    grouped = sep.join([national[:3], national[3:6], national[6:]])
+    for typed in (
+        national,
+        grouped,
+        f"+39 {grouped}",
+        f"+39{national}",
+        f"0039 {grouped}",
+        f"0039{national}",
+        f"({national[:3]}) {national[3:]}",
+        f"  {grouped}  ",
+    ):
+        assert normalise_phone(typed, "IT") == e164, typed
+
+
+@FAST
+@given(italian_mobiles())
+def test_phone_normalisation_is_idempotent(mobile):
+    e164, national = mobile
+    assert normalise_phone(normalise_phone(national, "IT"), "IT") == e164
+    # An E.164 number means the same whatever the default region.
+    assert normalise_phone(e164, "DE") == e164
+
+
+@pytest.mark.parametrize(
+    ("typed", "region", "expected"),
+    [
+        ("02 1234 5678", "IT", "+390212345678"),  # Milan landline keeps its leading zero
+        ("06 6982 1234", "IT", "+390669821234"),
+        ("+49 30 123456789", "IT", "+4930123456789"),
+        ("0049 30 123456789", "IT", "+4930123456789"),
+        ("030 123456789", "DE", "+4930123456789"),
+        ("+44 20 7946 0958", None, "+442079460958"),
+        ("(202) 555-0173", "US", "+12025550173"),
+    ],
+)
+def test_national_and_international_forms_become_e164(typed, region, expected):
+    assert normalise_phone(typed, region) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["12", "abc", "+39 123", "347 12", "+999 1234567", "02 1234 5678 9999 00"]
+)
+def test_invalid_phone_raises(value):
+    with pytest.raises(ValueError):
+        normalise_phone(value, "IT")
+
+
+@FAST
+@given(st.text(alphabet="0123456789", min_size=1, max_size=4))
+def test_too_short_numbers_raise(digits):
+    with pytest.raises(ValueError):
+        normalise_phone(digits, "IT")
+
+
+def test_empty_phone_is_none():
+    assert normalise_phone("  ", "IT") is None
+
+
+# --- folding and names ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Nicolò", "nicolo"),
+        ("Nicolò D’Angelo", "nicolo d angelo"),
+        ("Zoë Müller", "zoe muller"),
+        ("José García", "jose garcia"),
+        ("Søren Łukasz", "soren lukasz"),
+        ("Straße", "strasse"),
+        ("Yılmaz", "yilmaz"),
+        ("İstanbul", "istanbul"),
+        ("  DELL'ACQUA  ", "dell acqua"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_fold_strips_accents_case_and_punctuation(value, expected):
+    assert fold(value) == expected
+
+
+@FAST
+@given(st.text(max_size=40))
+def test_fold_is_idempotent_and_lower_case(text):
+    folded = fold(text)
+    assert fold(folded) == folded
+    assert folded == folded.lower()
+    assert folded == folded.strip()
+    assert "  " not in folded
+
+
+@FAST
+@given(
+    st.text(
+        alphabet=st.characters(codec="latin-1", categories=("Lu", "Ll"), exclude_characters="µ"),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_fold_turns_latin_letters_into_ascii(text):
+    assert fold(text).isascii()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("giulia", "Giulia"),
+        ("ROSSI", "Rossi"),
+        ("d'angelo", "D'Angelo"),
+        ("DELL'ACQUA", "Dell'Acqua"),
+        ("rossi-bianchi", "Rossi-Bianchi"),
+        ("maria grazia", "Maria Grazia"),
+        ("nicolò", "Nicolò"),
+        ("McDonald", "McDonald"),  # mixed case is kept as written
+        ("van Dijk", "van Dijk"),
+        ("  Zoë   Müller ", "Zoë Müller"),
+    ],
+)
+def test_name_gets_title_case_only_when_typed_in_one_case(value, expected):
+    assert normalise_name(value) == expected
+
+
+@FAST
+@given(st.text(max_size=30))
+def test_clean_text_collapses_space_and_is_idempotent(text):
+    cleaned = clean_text(text)
+    if cleaned is not None:
+        assert cleaned == cleaned.strip()
+        assert clean_text(cleaned) == cleaned
+
+
+def test_postcode_is_upper_case_with_single_spaces():
+    assert normalise_postcode(" ec1a   1bb ") == "EC1A 1BB"
+    assert normalise_postcode("20121") == "20121"
+
+
+# --- countries ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Italia", "IT"),
+        ("Italy", "IT"),
+        ("IT", "IT"),
+        ("it", "IT"),
+        (" italia ", "IT"),
+        ("Germania", "DE"),
+        ("Germany", "DE"),
+        ("Francia", "FR"),
+        ("Spagna", "ES"),
+        ("Svizzera", "CH"),
+        ("Stati Uniti", "US"),
+        ("USA", "US"),
+        ("Regno Unito", "GB"),
+        ("UK", "GB"),
+        ("Paesi Bassi", "NL"),
+    ],
+)
+def test_country_names_in_english_and_italian_become_codes(value, expected):
+    assert normalise_country(value) == expected
+
+
+@pytest.mark.parametrize("value", ["Atlantis", "Italiaa", "XX1"])
+def test_unknown_country_raises(value):
+    with pytest.raises(ValueError):
+        normalise_country(value)
+
+
+def test_empty_country_is_none():
+    assert normalise_country("") is None
+
+
+# --- dates ----------------------------------------------------------------------------
+
+
+@FAST
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31)))
+def test_iso_and_day_first_dates_round_trip(day):
+    for typed in (
+        day.isoformat(),
+        day.strftime("%d/%m/%Y"),
+        day.strftime("%d-%m-%Y"),
+        day.strftime("%d.%m.%Y"),
+        f"{day.isoformat()}T10:30:00Z",
+    ):
+        assert normalise_date(typed) == day, typed
+
+
+def test_day_first_reading_of_ambiguous_dates():
+    assert normalise_date("31/12/1980") == date(1980, 12, 31)
+    assert normalise_date("01/02/1980") == date(1980, 2, 1)  # 1 February, not 2 January
+    assert normalise_date("31/12/80") == date(1980, 12, 31)
+
+
+@pytest.mark.parametrize(
+    "value", ["31/02/1980", "30/02/2000", "1980-13-01", "32/01/1980", "12/31/1980", "yesterday"]
+)
+def test_impossible_dates_raise(value):
+    with pytest.raises(ValueError):
+        normalise_date(value)
+
+
+def test_dates_before_1900_or_in_the_future_raise():
+    with pytest.raises(ValueError):
+        normalise_date("01/01/1850")
+    with pytest.raises(ValueError):
+        normalise_date((date.today() + timedelta(days=400)).isoformat())
+
+
+def test_date_objects_and_empty_values_pass_through():
+    assert normalise_date(date(1980, 12, 31)) == date(1980, 12, 31)
+    assert normalise_date("") is None
+    assert normalise_date(None) is None
