@@ -17,8 +17,11 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 def create_app(config: object | None = None) -> Flask:
     """Build the app; with no argument the configuration is read from the environment."""
     config = config if config is not None else Config()
-    app = Flask(__name__, instance_relative_config=True,
-                instance_path=getattr(config, "INSTANCE_PATH", None) or None)
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=getattr(config, "INSTANCE_PATH", None) or None,
+    )
     app.config.from_object(config)
     os.makedirs(app.instance_path, exist_ok=True)
     _resolve_defaults(app)

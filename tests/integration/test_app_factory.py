@@ -12,9 +12,7 @@ def _clean_env(monkeypatch, tmp_path):
     monkeypatch.setenv("CRM_INSTANCE_PATH", str(tmp_path))
 
 
-def test_defaults_use_sqlite_and_a_generated_secret_in_the_instance_folder(
-    monkeypatch, tmp_path
-):
+def test_defaults_use_sqlite_and_a_generated_secret_in_the_instance_folder(monkeypatch, tmp_path):
     _clean_env(monkeypatch, tmp_path)
     app = create_app()
     assert app.instance_path == str(tmp_path)

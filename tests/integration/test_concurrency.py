@@ -27,8 +27,9 @@ def test_concurrent_writes_all_succeed(app):
                     current = profiles.get_profile(profile_id)
                     assert current.id == profile_id
                     factories.make_profile(first_name=f"T{n}", last_name=f"W{i}")
-                    profiles.update_profile(profile_id, {"score": n * 100 + i + 1},
-                                            expected_version=None, actor="test")
+                    profiles.update_profile(
+                        profile_id, {"score": n * 100 + i + 1}, expected_version=None, actor="test"
+                    )
             except BaseException as exc:  # noqa: BLE001 - collected and asserted below
                 errors.append(exc)
             finally:
