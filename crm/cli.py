@@ -95,13 +95,74 @@ def profiles_export_command(fmt: str, output):
 
 
 @click.command("demo")
-@click.option("--people", default=500, show_default=True, help="How many people to simulate.")
+@click.option(
+    "--people",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="How many people to simulate.",
+)
 @with_appcontext
 def demo_command(people: int):
     """Load a deterministic multi-source demo data set."""
     from crm.services import demo
 
     summary = demo.load_demo(people=people)
+    click.echo(json.dumps(summary))
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", "source_name", required=True, help="The source's name (created if new).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "csv", "hubspot", "mailchimp", "jsonl"]),
+    default="auto",
+    show_default=True,
+)
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.File("rb"),
+    help='A JSON object {header: field, or "" to ignore the column}.',
+)
+@click.option("--region", default=None, help="Default phone region of the source (e.g. IT).")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000))
+@with_appcontext
+def import_command(file, source_name, fmt, mapping_file, region, batch_size):
+    """Import person records from a CSV or JSON Lines file; prints a JSON summary last."""
+    from crm.services import ingest
+    from crm.services.errors import ServiceError
+
+    overrides = None
+    if mapping_file is not None:
+        try:
+            overrides = json.load(mapping_file)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"The mapping file is not valid JSON: {exc}") from exc
+
+    def progress(counts: dict) -> None:
+        click.echo(
+            f"{counts['rows']} rows: {counts['created']} created, {counts['merged']} merged, "
+            f"{counts['rejected']} rejected, {counts['warnings']} warnings",
+            err=True,
+        )
+
+    try:
+        summary = ingest.import_file(
+            file,
+            source_name=source_name,
+            fmt=fmt,
+            overrides=overrides,
+            region=region,
+            actor=f"cli:import:{source_name}"[:100],
+            batch_size=batch_size,
+            progress=progress,
+        )
+    except ServiceError as error:
+        details = "".join(f"\n  {k}: {'; '.join(map(str, v))}" for k, v in error.fields.items())
+        raise click.ClickException(error.message + details) from error
     click.echo(json.dumps(summary))
 
 
@@ -125,6 +186,7 @@ def register_commands(app: Flask) -> None:
         api_key_group,
         profiles_group,
         demo_command,
+        import_command,
         serve_command,
     ):
         app.cli.add_command(command)

@@ -2,6 +2,7 @@
 
 from crm.models.audit import AuditLog
 from crm.models.consent import CONSENT_STATUSES, LEGAL_BASES, PURPOSES, ConsentRecord
+from crm.models.ingest import BATCH_STATUSES, REJECTION_KINDS, ImportBatch, ImportRejection
 from crm.models.profile import (
     PROFILE_FIELDS,
     STAGES,
@@ -16,16 +17,20 @@ from crm.models.source import PARTIES, Source, SourceRecord
 from crm.models.user import ROLES, ApiKey, User, UserSession
 
 __all__ = [
+    "BATCH_STATUSES",
     "CONSENT_STATUSES",
     "LEGAL_BASES",
     "PARTIES",
     "PROFILE_FIELDS",
     "PURPOSES",
+    "REJECTION_KINDS",
     "ROLES",
     "STAGES",
     "ApiKey",
     "AuditLog",
     "ConsentRecord",
+    "ImportBatch",
+    "ImportRejection",
     "Profile",
     "ProfileEmail",
     "ProfilePhone",

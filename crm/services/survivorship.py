@@ -1,0 +1,195 @@
+"""Survivorship: choosing a profile's displayed values from its source records.
+
+Rules (DESIGN.md): a manual edit wins, then the source with the higher trust rank, then
+the most recently updated record. Every chosen value records where it came from. Emails,
+phones and tags are never chosen between: the profile keeps all of them.
+"""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import (
+    PROFILE_FIELDS,
+    STAGES,
+    Profile,
+    ProfileEmail,
+    ProfilePhone,
+    SourceRecord,
+    StageChange,
+    Tag,
+)
+from crm.models.base import utcnow
+from crm.services.normalise import clean_text
+from crm.services.profiles import refresh_search_keys
+
+
+def record_rank(record: SourceRecord) -> tuple:
+    """Sort key of a record for survivorship: trust rank, then recency, then id."""
+    stamp = record.updated_at or record.received_at or utcnow()
+    return (record.source.trust_rank, stamp, record.id or 0)
+
+
+def _field_value(name: str, value):
+    """A stored (JSON) field value as the profile column wants it."""
+    if name == "birth_date" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
+
+
+def record_emails(record: SourceRecord) -> list[str]:
+    """Every normalised email a record carries, its primary one first."""
+    emails = list((record.fields or {}).get("emails") or [])
+    if record.email and record.email not in emails:
+        emails.insert(0, record.email)
+    return emails
+
+
+def record_phones(record: SourceRecord) -> list[str]:
+    """Every E.164 phone a record carries, its primary one first."""
+    phones = list((record.fields or {}).get("phones") or [])
+    if record.phone and record.phone not in phones:
+        phones.insert(0, record.phone)
+    return phones
+
+
+def _choose_fields(profile: Profile, records: list[SourceRecord]) -> list[str]:
+    """Set each plain field from the best record offering it; returns the changed names."""
+    changed = []
+    provenance = dict(profile.provenance or {})
+    for name in PROFILE_FIELDS:
+        if "manual" in (provenance.get(name) or {}):
+            continue
+        offering = [r for r in records if (r.fields or {}).get(name) not in (None, "")]
+        if offering:
+            best = offering[0]
+            value = _field_value(name, best.fields[name])
+            origin = {"source_record_id": best.id, "source": best.source.name}
+        else:
+            # Only clear what records put there; a value of unknown origin stays.
+            if name not in provenance:
+                continue
+            value, origin = None, None
+        if getattr(profile, name) != value:
+            setattr(profile, name, value)
+            changed.append(name)
+        if origin is None:
+            provenance.pop(name, None)
+        else:
+            provenance[name] = origin
+    if provenance != (profile.provenance or {}):
+        profile.provenance = provenance
+    return changed
+
+
+def _taken(model, column, values: list[str], profile_id: int) -> set[str]:
+    """Which of values another profile already holds (unique across profiles)."""
+    if not values:
+        return set()
+    query = select(column).where(column.in_(values), model.profile_id != profile_id)
+    return set(db.session.scalars(query))
+
+
+def _add_identifiers(profile: Profile, records: list[SourceRecord]) -> list[str]:
+    """Add every email and phone of the records that no other profile holds."""
+    changed = []
+    by_id = sorted(records, key=lambda r: r.id or 0)
+    for kind, model, column, collection, values_of in (
+        ("emails", ProfileEmail, ProfileEmail.email, profile.emails, record_emails),
+        ("phones", ProfilePhone, ProfilePhone.phone, profile.phones, record_phones),
+    ):
+        attribute = column.key
+        have = {getattr(item, attribute) for item in collection}
+        wanted: dict[str, int | None] = {}
+        for record in by_id:
+            for value in values_of(record):
+                if value not in have:
+                    wanted.setdefault(value, record.id)
+        taken = _taken(model, column, list(wanted), profile.id)
+        for value, record_id in wanted.items():
+            if value not in taken:
+                collection.append(model(**{attribute: value}, source_record_id=record_id))
+                changed.append(kind)
+        if collection and not any(item.is_primary for item in collection):
+            collection[0].is_primary = True
+    return sorted(set(changed))
+
+
+def _tag_rows(names: set[str]) -> list[Tag]:
+    """Tag rows for names, created as needed."""
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    rows = []
+    for name in sorted(names):
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            db.session.add(tag)
+        rows.append(tag)
+    return rows
+
+
+def _union_tags(profile: Profile, records: list[SourceRecord]) -> bool:
+    """Give the profile every tag of its records (tags are only ever added here)."""
+    names = set()
+    for record in records:
+        for tag in (record.fields or {}).get("tags") or []:
+            text = clean_text(tag)
+            if text:
+                names.add(text[:80])
+    missing = names - {t.name for t in profile.tags}
+    if not missing:
+        return False
+    profile.tags.extend(_tag_rows(missing))
+    return True
+
+
+def _advance_stage(profile: Profile, records: list[SourceRecord]) -> str | None:
+    """Move the profile to the most advanced stage among its records; never backwards.
+
+    A later stage set by hand is kept: an old list saying 'lead' must not undo a sale.
+    Returns the previous stage when it changed.
+    """
+    staged = [r for r in records if (r.fields or {}).get("stage") in STAGES]
+    best = max(staged, key=lambda r: STAGES.index(r.fields["stage"]), default=None)
+    target = best.fields["stage"] if best else "lead"
+    origin = best or (records[0] if records else None)
+    label = f"import:{origin.source.name}" if origin else "import"
+    current = profile.stage
+    history = bool(profile.stage_changes)
+    if history and current in STAGES and STAGES.index(target) <= STAGES.index(current):
+        return None
+    profile.stage_changes.append(
+        StageChange(
+            from_stage=current if history else None,
+            to_stage=target,
+            actor_label=label,
+            reason="most advanced stage among source records",
+        )
+    )
+    profile.stage = target
+    return current or ""
+
+
+def recompute(profile: Profile) -> list[str]:
+    """Recompute a profile's values, identifiers, tags and stage from its source records.
+
+    Emails and phones that another profile holds are left with it (callers that match
+    records report those conflicts). Returns the names of what changed; the caller commits.
+    """
+    if profile.id is None:
+        db.session.flush()
+    records = sorted(profile.source_records, key=record_rank, reverse=True)
+    changed = _choose_fields(profile, records)
+    changed += _add_identifiers(profile, records)
+    if _union_tags(profile, records):
+        changed.append("tags")
+    if _advance_stage(profile, records) is not None:
+        changed.append("stage")
+    if changed:
+        refresh_search_keys(profile)
+        profile.updated_at = utcnow()
+    return changed

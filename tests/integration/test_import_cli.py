@@ -1,0 +1,174 @@
+"""`crm import`: real sample files through the command line, summary as the last line."""
+
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.models import ConsentRecord, ImportRejection, Profile, SourceRecord
+from crm.services import profiles
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
+
+
+def _run(runner, name: str, *args: str) -> dict:
+    """Run `crm import` on a fixture; return the summary read from the last stdout line."""
+    result = runner.invoke(args=["import", str(FIXTURES / name), *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _profile(email: str) -> Profile:
+    return profiles.search_profiles(email)[0][0]
+
+
+def test_summary_is_the_last_stdout_line_and_progress_goes_to_stderr(runner):
+    result = runner.invoke(
+        args=["import", str(FIXTURES / "bom_newlines.csv"), "--source", "webinar"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(summary) >= {
+        "rows",
+        "created",
+        "merged",
+        "review",
+        "rejected",
+        "suppressed",
+        "warnings",
+        "batch_id",
+    }
+    assert (summary["review"], summary["suppressed"]) == (0, 0)
+    assert "rows" in result.stderr
+
+
+def test_italian_cp1252_semicolon_file(runner):
+    summary = _run(runner, "contatti_cp1252.csv", "--source", "negozio")
+    assert summary["rows"] == 5
+    assert (summary["created"], summary["rejected"], summary["warnings"]) == (3, 2, 2)
+    nicolo = _profile("nicolo.dangelo@example.it")
+    assert (nicolo.first_name, nicolo.last_name, nicolo.city) == ("Nicolò", "D'Angelo", "Milano")
+    assert nicolo.primary_phone == "+393331234567"
+    assert nicolo.birth_date.isoformat() == "1980-12-31"
+    assert _profile("elodie.rossi@example.it").company == "Caffè Più"
+    notes = db.session.execute(
+        select(ImportRejection.row_number, ImportRejection.kind, ImportRejection.column).order_by(
+            ImportRejection.row_number
+        )
+    ).all()
+    assert [tuple(n) for n in notes] == [
+        (3, "warning", "E-mail"),
+        (4, "rejected", None),
+        (5, "rejected", None),
+        (6, "warning", "Data di nascita"),
+    ]
+    short_row = db.session.scalar(select(ImportRejection).where(ImportRejection.row_number == 4))
+    assert short_row.reason == "expected 10 columns, found 3"
+
+
+def test_bad_email_is_kept_in_raw_and_the_person_imports(runner):
+    _run(runner, "contatti_cp1252.csv", "--source", "negozio")
+    record = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "C002"))
+    assert record.raw["E-mail"] == "lucia.bianchi(at)example.it"
+    assert record.email is None
+    assert record.profile.last_name == "Bianchi"
+    assert record.profile.primary_phone == "+393477654321"
+
+
+def test_bom_and_quoted_newlines(runner):
+    summary = _run(runner, "bom_newlines.csv", "--source", "webinar")
+    assert (summary["rows"], summary["created"]) == (2, 2)
+    anna = _profile("anna@example.com")
+    assert (anna.first_name, anna.last_name) == ("Anna Maria", "De Luca")
+    assert anna.source_records[0].raw["address"] == "Via Roma 1\nScala B"
+    assert [t.name for t in anna.tags] == ["newsletter", "webinar"]
+
+
+def test_second_import_of_the_same_file_changes_nothing(runner):
+    _run(runner, "contatti_cp1252.csv", "--source", "negozio")
+    before = (_count(Profile), _count(SourceRecord))
+    summary = _run(runner, "contatti_cp1252.csv", "--source", "negozio")
+    assert (summary["created"], summary["merged"], summary["unchanged"]) == (0, 0, 3)
+    assert (_count(Profile), _count(SourceRecord)) == before
+
+
+def test_same_person_from_two_sources_is_one_profile(runner):
+    _run(runner, "mailchimp_subscribed.csv", "--source", "newsletter")
+    summary = _run(runner, "mailchimp_unsubscribed.csv", "--source", "old-list")
+    assert summary["merged"] == 1
+    profile = _profile("chiara.fontana@example.it")
+    assert sorted(r.source.name for r in profile.source_records) == ["newsletter", "old-list"]
+
+
+def test_hubspot_export(runner):
+    summary = _run(runner, "hubspot_contacts.csv", "--source", "hubspot")
+    assert summary["created"] == 3
+    marco = _profile("marco.gallo@example.com")
+    assert (marco.stage, marco.company, marco.primary_phone) == ("mql", "Gallo SpA", "+39021234567")
+    assert _profile("sara.conti@example.com").stage == "sql"
+    assert _profile("paolo.riva@example.com").stage == "customer"
+    consents = {
+        c.profile_id: (c.status, c.legal_basis, c.evidence["legal_basis_text"])
+        for c in db.session.scalars(select(ConsentRecord))
+    }
+    assert consents[marco.id] == ("granted", "consent", "Freely given consent from contact")
+    sara = _profile("sara.conti@example.com")
+    assert consents[sara.id][:2] == ("granted", "legitimate_interests")
+    assert consents[_profile("paolo.riva@example.com").id][:2] == ("withdrawn", "contract")
+
+
+def test_mailchimp_optin_gives_granted_consent_with_evidence(runner):
+    summary = _run(runner, "mailchimp_subscribed.csv", "--source", "mailchimp")
+    consent = db.session.scalar(select(ConsentRecord))
+    assert (consent.purpose, consent.status) == ("email_marketing", "granted")
+    assert consent.evidence["optin_ip"] == "192.0.2.10"
+    assert consent.evidence["confirm_time"] == "2023-05-02 08:20:00"
+    assert consent.evidence["batch_id"] == summary["batch_id"]
+    _run(runner, "mailchimp_unsubscribed.csv", "--source", "mailchimp")
+    profile = _profile("chiara.fontana@example.it")
+    assert profiles.current_consents([profile.id])[profile.id]["email_marketing"] == "withdrawn"
+
+
+def test_jsonl_file(runner):
+    summary = _run(runner, "shop.jsonl", "--source", "shop")
+    assert (summary["rows"], summary["created"], summary["rejected"]) == (3, 2, 1)
+    luca = _profile("luca.moretti@example.com")
+    assert (luca.first_name, luca.last_name, luca.country) == ("Luca", "Moretti", "IT")
+    assert [t.name for t in luca.tags] == ["shop", "vip"]
+    elena = _profile("Elena")
+    assert elena.primary_phone == "+39027654321"
+    rejection = db.session.scalar(select(ImportRejection))
+    assert rejection.row_number == 3 and "invalid JSON" in rejection.reason
+
+
+def test_mapping_file_overrides_headers(runner):
+    mapping = str(FIXTURES / "custom_mapping.json")
+    summary = _run(runner, "custom_headers.csv", "--source", "fiera", "--mapping", mapping)
+    assert summary["created"] == 1
+    profile = _profile("ugo@example.it")
+    assert profile.company == "Sigma Srl"
+    assert profile.phones == []
+    assert profile.source_records[0].external_id == "X1"
+
+
+def test_bad_mapping_is_a_clear_error(runner, tmp_path):
+    mapping = tmp_path / "m.json"
+    mapping.write_text('{"Posta": "e_mail"}')
+    result = runner.invoke(
+        args=[
+            "import",
+            str(FIXTURES / "custom_headers.csv"),
+            "--source",
+            "x",
+            "--mapping",
+            str(mapping),
+        ]
+    )
+    assert result.exit_code != 0
+    assert "unknown field 'e_mail'" in result.stderr
+    assert _count(SourceRecord) == 0

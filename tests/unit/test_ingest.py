@@ -1,0 +1,332 @@
+"""Ingest: normalising rows, deterministic matching, survivorship, consent, the batch report."""
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.models import (
+    AuditLog,
+    ConsentRecord,
+    ImportBatch,
+    ImportRejection,
+    Profile,
+    Source,
+    SourceRecord,
+    StageChange,
+)
+from crm.services import ingest, profiles
+from crm.services.errors import ValidationError
+from tests import factories
+
+
+def _import(text: str, source: str = "web", filename: str = "people.csv", **kwargs) -> dict:
+    """Import text as a file from source."""
+    stream = io.BytesIO(text.encode(kwargs.pop("encoding", "utf-8")))
+    return ingest.import_stream(stream, filename=filename, source_name=source, **kwargs)
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _profile_by_email(email: str) -> Profile:
+    return profiles.search_profiles(email)[0][0]
+
+
+# Pure cores
+
+
+def test_full_name_split_keeps_particles_with_the_surname():
+    assert ingest.split_full_name("Maria Grazia De Luca") == ("Maria Grazia", "De Luca")
+    assert ingest.split_full_name("Rossi, Anna") == ("Anna", "Rossi")
+    assert ingest.split_full_name("Cher") == ("Cher", None)
+
+
+def test_hubspot_lifecycle_stages_map_onto_ours():
+    expected = {
+        "subscriber": "lead",
+        "Lead": "lead",
+        "marketingqualifiedlead": "mql",
+        "Sales Qualified Lead": "sql",
+        "opportunity": "sql",
+        "customer": "customer",
+        "Evangelist": "customer",
+    }
+    for text, stage in expected.items():
+        assert ingest.normalise_stage(text) == stage
+    with pytest.raises(ValueError):
+        ingest.normalise_stage("other")
+
+
+def test_normalise_row_drops_bad_values_with_a_reason_and_keeps_the_rest():
+    row = ingest.normalise_row(
+        {
+            "full_name": "ANNA BIANCHI",
+            "email": "not-an-email",
+            "phone": "02 1234567",
+            "birth_date": "31/02/1990",
+            "tags": "vip; webinar,vip",
+        },
+        "IT",
+    )
+    assert row.fields == {"first_name": "Anna", "last_name": "Bianchi"}
+    assert row.emails == []
+    assert row.phones == ["+39021234567"]
+    assert row.tags == ["vip", "webinar"]
+    assert {name for name, _ in row.warnings} == {"email", "birth_date"}
+
+
+def test_legal_basis_texts_map_onto_gdpr_bases():
+    assert ingest.legal_basis_from_text("Freely given consent from contact") == "consent"
+    assert ingest.legal_basis_from_text("Legitimate interest – existing customer") == (
+        "legitimate_interests"
+    )
+    assert ingest.legal_basis_from_text("Performance of a contract") == "contract"
+
+
+# Matching
+
+
+def test_source_is_created_with_defaults_and_region(app):
+    _import("email\na@example.com\n", source="fair", region="DE")
+    source = db.session.scalar(select(Source).where(Source.name == "fair"))
+    assert (source.party, source.trust_rank, source.default_region) == ("first", 50, "DE")
+
+
+def test_two_rows_with_the_same_email_end_in_one_profile(app):
+    summary = _import("id,email,first_name\n1,a@example.com,Ann\n2,A@Example.com,Anna\n")
+    assert (summary["created"], summary["merged"]) == (1, 1)
+    assert _count(Profile) == 1
+    assert _count(SourceRecord) == 2
+
+
+def test_same_phone_merges_across_formats(app):
+    _import("id,phone,first_name\n1,333 1234567,Ann\n")
+    summary = _import("id,phone,first_name\n9,+39 333 123 4567,Ann\n", source="shop")
+    assert summary["merged"] == 1
+    assert _count(Profile) == 1
+
+
+def test_reimporting_the_same_file_changes_nothing(app):
+    text = "id,email,first_name,stage\n1,a@example.com,Ann,mql\n2,b@example.com,Bo,lead\n"
+    _import(text)
+    profile = _profile_by_email("a@example.com")
+    version = profile.version
+    second = _import(text)
+    assert (second["created"], second["merged"], second["unchanged"]) == (0, 0, 2)
+    assert (_count(Profile), _count(SourceRecord), _count(StageChange)) == (2, 2, 2)
+    db.session.expire_all()
+    assert db.session.get(Profile, profile.id).version == version
+
+
+def test_reimport_without_ids_does_not_duplicate_records(app):
+    text = "email,first_name\na@example.com,Ann\n"
+    _import(text)
+    second = _import(text)
+    assert second["unchanged"] == 1
+    assert _count(SourceRecord) == 1
+
+
+def test_changed_row_updates_its_source_record(app):
+    _import("id,email,city\n1,a@example.com,Roma\n")
+    summary = _import("id,email,city\n1,a@example.com,Milano\n")
+    assert summary["updated"] == 1
+    assert _count(SourceRecord) == 1
+    assert _profile_by_email("a@example.com").city == "Milano"
+
+
+def test_email_and_phone_of_different_profiles_are_not_merged(app):
+    _import("id,email\n1,a@example.com\n")
+    _import("id,phone\n2,333 1234567\n")
+    summary = _import("id,email,phone\n1,a@example.com,333 1234567\n", source="shop")
+    assert summary["merged"] == 1
+    assert _count(Profile) == 2
+    a = _profile_by_email("a@example.com")
+    assert a.phones == []
+    warning = db.session.scalar(
+        select(ImportRejection).where(ImportRejection.batch_id == summary["batch_id"])
+    )
+    assert (warning.kind, warning.column) == ("warning", "phone")
+    assert "another profile" in warning.reason
+
+
+def test_profile_keeps_every_email_and_phone_of_its_records(app):
+    _import("id,email,phone\n1,a@example.com,333 1234567\n")
+    _import("id,email,phone\nx,a@example.com,347 7654321\n", source="shop")
+    _import("id,email,phone\ny,a2@example.com,347 7654321\n", source="pos")
+    profile = _profile_by_email("a@example.com")
+    assert [e.email for e in profile.emails] == ["a@example.com", "a2@example.com"]
+    assert [p.phone for p in profile.phones] == ["+393331234567", "+393477654321"]
+    assert [e.is_primary for e in profile.emails] == [True, False]
+
+
+# Survivorship
+
+
+def test_higher_trust_source_wins_and_provenance_says_so(app):
+    _import("id,email,city\n1,a@example.com,Roma\n", source="crm")
+    db.session.scalar(select(Source).where(Source.name == "crm")).trust_rank = 80
+    db.session.commit()
+    _import("id,email,city,company\n7,a@example.com,Milano,Acme\n", source="newsletter")
+    profile = _profile_by_email("a@example.com")
+    assert profile.city == "Roma"
+    assert profile.provenance["city"]["source"] == "crm"
+    assert profile.company == "Acme"
+    assert profile.provenance["company"]["source"] == "newsletter"
+    assert len(profile.source_records) == 2
+
+
+def test_most_recent_record_wins_between_equal_sources(app):
+    _import("id,email,city\n1,a@example.com,Roma\n", source="a")
+    _import("id,email,city\n1,a@example.com,Milano\n", source="b")
+    assert _profile_by_email("a@example.com").city == "Milano"
+
+
+def test_manual_edit_survives_an_import(app):
+    profile = factories.make_profile(emails=["a@example.com"], city="Torino")
+    profiles.update_profile(profile.id, {"city": "Bari"}, expected_version=None, actor="test")
+    _import("id,email,city\n1,a@example.com,Roma\n")
+    profile = _profile_by_email("a@example.com")
+    assert profile.city == "Bari"
+    assert "manual" in profile.provenance["city"]
+
+
+def test_stage_advances_to_the_most_advanced_record_and_is_recorded(app):
+    _import("id,email,stage\n1,a@example.com,lead\n", source="web")
+    _import("id,email,stage\n5,a@example.com,customer\n", source="shop")
+    _import("id,email,stage\n9,a@example.com,mql\n", source="crm")
+    profile = _profile_by_email("a@example.com")
+    assert profile.stage == "customer"
+    moves = [(c.from_stage, c.to_stage, c.actor_label) for c in profile.stage_changes]
+    assert moves == [(None, "lead", "import:web"), ("lead", "customer", "import:shop")]
+
+
+def test_tags_are_the_union_of_all_records(app):
+    _import("id,email,tags\n1,a@example.com,vip;webinar\n", source="web")
+    _import("id,email,tags\n1,a@example.com,fair\n", source="events")
+    assert [t.name for t in _profile_by_email("a@example.com").tags] == ["fair", "vip", "webinar"]
+
+
+# Bad input
+
+
+def test_invalid_email_is_warned_with_row_and_column_and_the_person_imports(app):
+    summary = _import("Codice;Nome;E-mail\nC1;Anna;anna(at)example.com\n")
+    assert (summary["created"], summary["warnings"]) == (1, 1)
+    warning = db.session.scalar(select(ImportRejection))
+    assert (warning.row_number, warning.column, warning.kind) == (2, "E-mail", "warning")
+    record = db.session.scalar(select(SourceRecord))
+    assert record.raw["E-mail"] == "anna(at)example.com"
+    assert record.email is None
+
+
+def test_row_with_nothing_usable_is_rejected(app):
+    summary = _import("email,first_name,city\n,,Torino\nb@example.com,Bo,Roma\n")
+    assert (summary["rejected"], summary["created"]) == (1, 1)
+    rejection = db.session.scalar(select(ImportRejection))
+    assert (rejection.row_number, rejection.kind) == (2, "rejected")
+    assert rejection.raw["city"] == "Torino"
+
+
+def test_row_with_only_a_name_imports(app):
+    summary = _import("first_name,last_name\nAnna,Bianchi\n")
+    assert summary["created"] == 1
+
+
+def test_unknown_mapping_target_is_refused_before_anything_is_stored(app):
+    with pytest.raises(ValidationError):
+        _import("a,b\n1,2\n", overrides={"a": "shoe_size"})
+    assert _count(ImportBatch) == 0
+
+
+def test_file_with_no_known_column_is_refused(app):
+    with pytest.raises(ValidationError) as info:
+        _import("foo,bar\n1,2\n")
+    assert info.value.fields["columns"] == ["foo", "bar"]
+
+
+# Consent
+
+
+MAILCHIMP = (
+    "Email Address,First Name,OPTIN_TIME,OPTIN_IP,CONFIRM_TIME,CONFIRM_IP,LEID\n"
+    "c@example.it,Chiara,2023-05-02 08:15:00,192.0.2.10,2023-05-02 08:20:00,192.0.2.11,1001\n"
+)
+
+
+def test_mailchimp_optin_becomes_granted_consent_once(app):
+    summary = _import(MAILCHIMP, source="mailchimp")
+    _import(MAILCHIMP.replace("Chiara", "Chiara M."), source="mailchimp")
+    consent = db.session.scalar(select(ConsentRecord))
+    assert _count(ConsentRecord) == 1
+    assert (consent.purpose, consent.status, consent.legal_basis) == (
+        "email_marketing",
+        "granted",
+        "consent",
+    )
+    assert consent.recorded_at.isoformat() == "2023-05-02T08:20:00+00:00"
+    assert consent.evidence == {
+        "optin_time": "2023-05-02 08:15:00",
+        "optin_ip": "192.0.2.10",
+        "confirm_time": "2023-05-02 08:20:00",
+        "confirm_ip": "192.0.2.11",
+        "source": "mailchimp",
+        "batch_id": summary["batch_id"],
+    }
+
+
+def test_mailchimp_unsubscribed_status_withdraws(app):
+    _import(MAILCHIMP, source="mailchimp")
+    _import(
+        "Email Address,OPTIN_TIME,MEMBER_RATING,STATUS,LEID\n"
+        "c@example.it,2023-05-02 08:15:00,2,unsubscribed,1001\n",
+        source="mailchimp",
+    )
+    statuses = db.session.scalars(select(ConsentRecord.status).order_by(ConsentRecord.id)).all()
+    assert statuses == ["granted", "withdrawn"]
+    profile = _profile_by_email("c@example.it")
+    assert profiles.current_consents([profile.id])[profile.id]["email_marketing"] == "withdrawn"
+
+
+def test_hubspot_unsubscribed_from_all_email_withdraws(app):
+    text = (
+        "Record ID,Email,Lifecycle Stage,Create Date,Unsubscribed from all email\n"
+        "5,h@example.com,customer,2024-01-01,true\n"
+    )
+    _import(text, source="hubspot")
+    _import(text, source="hubspot")
+    consent = db.session.scalar(select(ConsentRecord))
+    assert _count(ConsentRecord) == 1
+    assert consent.status == "withdrawn"
+
+
+# The batch report
+
+
+def test_batch_report_and_audit_hold_counts_without_personal_data(app):
+    summary = _import("email,first_name\na@example.com,Ann\nbad,,\n", filename="/tmp/x/list.csv")
+    batch = db.session.get(ImportBatch, summary["batch_id"])
+    assert (batch.filename, batch.status, batch.format) == ("list.csv", "done", "csv")
+    assert batch.counts["created"] == 1
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "import.run"))
+    assert entry.object_id == batch.id
+    assert "a@example.com" not in str(entry.details) and "Ann" not in str(entry.details)
+    assert entry.details["counts"]["rows"] == 2
+
+
+def test_rejections_go_with_their_batch(app):
+    summary = _import("email,first_name\n,\nbad,\n")
+    assert _count(ImportRejection) == 2
+    db.session.delete(db.session.get(ImportBatch, summary["batch_id"]))
+    db.session.commit()
+    assert _count(ImportRejection) == 0
+
+
+def test_rows_are_stored_a_batch_at_a_time(app):
+    seen = []
+    lines = "".join(f"{n},p{n}@example.com\n" for n in range(5))
+    summary = _import("id,email\n" + lines, batch_size=2, progress=lambda c: seen.append(c["rows"]))
+    assert seen == [2, 4, 5]
+    assert summary["created"] == 5
