@@ -3,6 +3,14 @@
 from crm.models.audit import AuditLog
 from crm.models.consent import CONSENT_STATUSES, LEGAL_BASES, PURPOSES, ConsentRecord
 from crm.models.ingest import BATCH_STATUSES, REJECTION_KINDS, ImportBatch, ImportRejection
+from crm.models.job import JOB_STATUSES, Job
+from crm.models.merge import (
+    CANDIDATE_STATUSES,
+    MERGE_RULES,
+    DuplicateCandidate,
+    MatchKey,
+    Merge,
+)
 from crm.models.profile import (
     PROFILE_FIELDS,
     STAGES,
@@ -14,10 +22,15 @@ from crm.models.profile import (
     profile_tags,
 )
 from crm.models.source import PARTIES, Source, SourceRecord
+from crm.models.touchpoint import PHASES, Note, Touchpoint
 from crm.models.user import ROLES, ApiKey, User, UserSession
 
 __all__ = [
     "BATCH_STATUSES",
+    "CANDIDATE_STATUSES",
+    "JOB_STATUSES",
+    "MERGE_RULES",
+    "PHASES",
     "CONSENT_STATUSES",
     "LEGAL_BASES",
     "PARTIES",
@@ -29,6 +42,12 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "ConsentRecord",
+    "DuplicateCandidate",
+    "Job",
+    "MatchKey",
+    "Merge",
+    "Note",
+    "Touchpoint",
     "ImportBatch",
     "ImportRejection",
     "Profile",

@@ -43,4 +43,8 @@ class ConsentRecord(db.Model):
         ForeignKey("source_records.id", ondelete="SET NULL")
     )
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Set on the record a merge appends (most restrictive state); an undo removes it.
+    merge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("merges.id", ondelete="CASCADE"), index=True
+    )
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -70,6 +70,10 @@ class Profile(db.Model):
     stage: Mapped[str] = mapped_column(String(10), default="lead", index=True)
     score: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)
+    # Set when this profile was merged into another; the row stays so a merge can be undone.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("profiles.id", ondelete="SET NULL"), index=True
+    )
     # field name -> {"source_record_id": id, "source": name} or {"manual": user id}
     provenance: Mapped[dict] = mapped_column(JSON, default=dict)
     # Folded, lower-case copies for indexed prefix search.

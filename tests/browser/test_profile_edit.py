@@ -1,0 +1,57 @@
+"""A sales rep finds a person, edits their city, and sees the change (in a real browser)."""
+
+import random
+import re
+import string
+
+from playwright.sync_api import expect
+
+from tests import factories
+
+
+def _unique_surname() -> str:
+    """A surname no other test uses, so the search finds exactly one person."""
+    return "Zan" + "".join(random.choices(string.ascii_lowercase, k=10))
+
+
+def test_sales_rep_searches_opens_and_edits_a_profile(
+    page, login, make_live_user, in_live_app, csp_errors
+):
+    email, password = make_live_user("sales")
+    surname = _unique_surname()
+    with in_live_app():
+        profile = factories.make_profile(first_name="Giulia", last_name=surname, city="Milano")
+        profile_id = profile.id
+
+    login(email, password)
+    page.goto("/profiles/")
+    search = page.locator("#profile-search")
+    search.fill(surname)
+    search.press("Enter")
+    page.wait_for_url(re.compile(r"[?&]q="))
+
+    results = page.locator("a.profile-link")
+    expect(results).to_have_count(1)
+    expect(results.first).to_contain_text(surname, ignore_case=True)
+    results.first.click()
+    page.wait_for_url(re.compile(rf"/profiles/{profile_id}/?$"))
+    expect(page.locator("#field-city")).to_contain_text("Milano")
+
+    page.click("#edit-profile")
+    city = page.locator("input[name=city]")
+    expect(city).to_have_value("Milano")
+    city.fill("Bergamo")
+    page.click("#save-profile")
+
+    page.wait_for_url(re.compile(rf"/profiles/{profile_id}/?$"))
+    expect(page.locator("#field-city")).to_contain_text("Bergamo")
+    # The source record keeps "Milano" as received; the unified value is the edited one.
+    expect(page.locator("#field-city")).not_to_contain_text("Milano")
+    assert csp_errors == []
+
+
+def test_login_page_has_no_csp_violations(page, csp_errors):
+    page.goto("/login")
+    expect(page.locator("input[name=email]")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert csp_errors == []
