@@ -84,8 +84,11 @@ def _prefix(column, text: str):
 
 
 def search_query(q: str | None):
-    """A select() of profiles matching q by name, email, phone or company, newest first."""
-    query = select(Profile)
+    """A select() of live profiles matching q by name, email, phone or company.
+
+    Profiles merged into another are left out: their survivor is the person.
+    """
+    query = select(Profile).where(Profile.merged_into_id.is_(None))
     text = (q or "").strip()
     if not text:
         return query
@@ -143,7 +146,11 @@ def assignable_owners(current_owner_id: int | None = None) -> list[User]:
 def count_by_stage() -> dict[str, int]:
     """Number of profiles in each lifecycle stage, in funnel order."""
     counts = dict(
-        db.session.execute(select(Profile.stage, func.count()).group_by(Profile.stage)).all()
+        db.session.execute(
+            select(Profile.stage, func.count())
+            .where(Profile.merged_into_id.is_(None))
+            .group_by(Profile.stage)
+        ).all()
     )
     return {stage: counts.get(stage, 0) for stage in STAGES}
 
@@ -483,7 +490,7 @@ def export_profiles(batch_size: int = 500) -> Iterator[dict]:
         batch = list(
             db.session.scalars(
                 select(Profile)
-                .where(Profile.id > last_id)
+                .where(Profile.id > last_id, Profile.merged_into_id.is_(None))
                 .order_by(Profile.id)
                 .limit(batch_size)
                 .options(
