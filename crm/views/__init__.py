@@ -8,10 +8,10 @@ from crm.extensions import csrf
 
 def register_views(app: Flask) -> None:
     """Register every blueprint, the API and the error pages."""
-    from crm.views import admin, auth, errors, main, profiles
+    from crm.views import admin, auth, duplicates, errors, imports, main, profiles
     from crm.views.api import register_api
 
-    for module in (auth, main, profiles, admin):
+    for module in (auth, main, profiles, duplicates, imports, admin):
         app.register_blueprint(module.bp)
     register_api(app, rest_api, csrf)
     errors.register(app, rest_api)
