@@ -1,0 +1,563 @@
+"""Identity resolution scorer: is this pair of person records one person?
+
+Pure functions, no Flask and no database (STYLE.md, habit 5). `blocking_keys` gives a few
+short keys per person so only records sharing a key are compared; `compare` weighs the
+evidence of a pair and decides: merge automatically, send to a human for review, or keep
+apart.
+
+The model is Fellegi–Sunter-like: each field adds a log-odds weight (agreement positive,
+disagreement negative, missing zero), the sum plus a prior becomes a probability through
+the logistic function. On top of the score, rules that protect people:
+
+- a veto (clearly different birth dates; same email domain with different first names)
+  keeps the pair apart, or at most sends it to review when they share an email or phone;
+- an automatic merge needs both names to agree well (exact, nickname, slip of the keyboard)
+  and at least two independent strong signals beyond the name: same birth date, same
+  place (address or postcode), and a shared email or phone counting as two. Anything
+  less that scores high goes to review.
+
+Reasons are words about the evidence ("last name: exact"), never the values themselves.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import jellyfish
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from crm.services.nicknames import NAME_GROUPS
+from crm.services.normalise import fold
+
+_CACHE = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """The fields of a person record that identity resolution looks at."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    birth_date: date | None = None
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    company: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score cut-offs: merge automatically at `auto`, review at `review`."""
+
+    auto: float = 0.92
+    review: float = 0.75
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The scorer's verdict on a pair, with its evidence in words."""
+
+    score: float
+    outcome: str  # "merge" | "review" | "separate"
+    reasons: tuple[str, ...]
+    veto: str | None = None
+
+
+def person_from_fields(fields: dict, emails=(), phones=()) -> Person:
+    """A Person from profile field values (birth_date a date or an ISO string)."""
+    birth = fields.get("birth_date")
+    if isinstance(birth, str):
+        try:
+            birth = date.fromisoformat(birth[:10])
+        except ValueError:
+            birth = None
+    elif not isinstance(birth, date):
+        birth = None
+
+    def text(name: str) -> str | None:
+        value = fields.get(name)
+        return str(value) if value not in (None, "") else None
+
+    return Person(
+        first_name=text("first_name"),
+        last_name=text("last_name"),
+        birth_date=birth,
+        emails=tuple(sorted({str(e).lower() for e in emails if e})),
+        phones=tuple(sorted({str(p) for p in phones if p})),
+        company=text("company"),
+        address=text("address"),
+        postcode=text("postcode"),
+        city=text("city"),
+        country=text("country"),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Name data: nickname groups, particles, legal forms.
+
+_PARTICLES = frozenset(
+    "d de di da del della dello dei degli delle dal dalla van von der den ter la le lo l "
+    "du des dos das do mc".split()
+)
+_LEGAL_FORMS = frozenset(
+    "srl srls spa snc sas sapa scarl scrl coop gmbh ag kg ltd limited llc inc corp co plc "
+    "sa sl sarl sas bv nv".split()
+)
+_VOWELS = frozenset("aeiou")
+
+
+def _build_groups() -> tuple[dict[str, frozenset[int]], dict[str, str]]:
+    """Name -> ids of the groups it belongs to; name -> a blocking representative.
+
+    The representative is shared by every name connected through a common diminutive, so
+    'Ale', 'Alessia' and 'Alessandro' land in the same blocks (the scorer tells them apart).
+    """
+    groups: dict[str, set[int]] = {}
+    parent = list(range(len(NAME_GROUPS)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for gid, (variants, diminutives) in enumerate(NAME_GROUPS):
+        for name in (*variants, *diminutives):
+            key = name.replace(" ", "")
+            for other in groups.get(key, ()):
+                parent[find(other)] = find(gid)
+            groups.setdefault(key, set()).add(gid)
+    component_rep: dict[int, str] = {}
+    for gid, (variants, _) in enumerate(NAME_GROUPS):
+        root = find(gid)
+        name = variants[0].replace(" ", "")
+        if root not in component_rep or name < component_rep[root]:
+            component_rep[root] = name
+    reps = {name: component_rep[find(min(ids))] for name, ids in groups.items()}
+    return {name: frozenset(ids) for name, ids in groups.items()}, reps
+
+
+_NAME_GROUPS, _NAME_REPS = _build_groups()
+
+
+# ---------------------------------------------------------------------------------------
+# Cached string helpers (the hot path works on strings seen many times).
+
+
+@lru_cache(maxsize=_CACHE)
+def _fold(value: str) -> str:
+    return fold(value)
+
+
+@lru_cache(maxsize=_CACHE)
+def _joined(value: str) -> str:
+    """Folded, spaces removed: 'Maria Grazia' == 'Mariagrazia', "D'Angelo" == 'Dangelo'."""
+    return fold(value).replace(" ", "")
+
+
+@lru_cache(maxsize=_CACHE)
+def _surname_core(value: str) -> str:
+    """Folded surname without particles and spaces: "D'Angelo" -> 'angelo'."""
+    tokens = [t for t in fold(value).split() if t not in _PARTICLES]
+    return "".join(tokens) if tokens else fold(value).replace(" ", "")
+
+
+@lru_cache(maxsize=_CACHE)
+def _surname_tokens(value: str) -> frozenset[str]:
+    return frozenset(t for t in fold(value).split() if t not in _PARTICLES and len(t) > 1)
+
+
+@lru_cache(maxsize=_CACHE)
+def _phonetic(joined: str) -> str:
+    """Metaphone of a folded name, or the name itself when metaphone has nothing to say."""
+    code = jellyfish.metaphone(joined) if joined.isascii() else ""
+    return (code or joined)[:12]
+
+
+@lru_cache(maxsize=_CACHE)
+def _letters(joined: str) -> str:
+    """The distinct letters in order: the same for 'Verdi'/'Vedri' and 'Rossi'/'Rosi'."""
+    return "".join(sorted(set(joined)))[:16]
+
+
+@lru_cache(maxsize=_CACHE)
+def _first_rep(value: str) -> str:
+    """Blocking form of a first name: its nickname component's representative, or itself."""
+    joined = _joined(value)
+    return _NAME_REPS.get(joined, joined)
+
+
+@lru_cache(maxsize=_CACHE)
+def _street(value: str) -> tuple[str, frozenset[str]]:
+    """(street words, house numbers) of an address: 'Via Roma, 12/A' -> ('via roma', {'12'})."""
+    words, numbers = [], set()
+    for token in fold(value).split():
+        digits = "".join(ch for ch in token if ch.isdigit())
+        if digits:
+            numbers.add(digits.lstrip("0") or "0")
+        else:
+            words.append(token)
+    return " ".join(words), frozenset(numbers)
+
+
+@lru_cache(maxsize=_CACHE)
+def _company(value: str) -> str:
+    return " ".join(t for t in fold(value).split() if t not in _LEGAL_FORMS)
+
+
+@lru_cache(maxsize=_CACHE)
+def _postcode(value: str) -> str:
+    return value.replace(" ", "").upper()[:12]
+
+
+def _slip(a: str, b: str) -> bool:
+    """One slip of the keyboard: two neighbouring letters swapped, or a doubled letter."""
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    if abs(len(a) - len(b)) != 1:
+        return False
+    long, short = (a, b) if len(a) > len(b) else (b, a)
+    i = 0
+    while i < len(short) and long[i] == short[i]:
+        i += 1
+    if long[:i] + long[i + 1 :] != short:
+        return False
+    ch = long[i]
+    return (i > 0 and long[i - 1] == ch) or (i + 1 < len(long) and long[i + 1] == ch)
+
+
+# ---------------------------------------------------------------------------------------
+# Field comparisons. Each takes its arguments in sorted order (symmetric and cache-friendly).
+
+FIRST_WEIGHTS = {
+    "exact": 4.0,
+    "nickname": 3.0,
+    "nickname (ambiguous)": 2.0,
+    "typo": 3.0,
+    "partial": 1.0,
+    "similar": 1.0,
+    "initial": 0.5,
+    "different": -6.0,
+}
+LAST_WEIGHTS = {
+    "exact": 5.0,
+    "typo": 4.0,
+    "compound": 3.0,
+    "similar": 1.5,
+    "different": -5.0,
+}
+# Name agreement good enough for an automatic merge.
+_FIRST_SURE = frozenset({"exact", "nickname", "typo"})
+_LAST_SURE = frozenset({"exact", "typo", "compound"})
+
+
+def _first_level(a: str, b: str) -> str:
+    return _first_level_sorted(a, b) if a <= b else _first_level_sorted(b, a)
+
+
+@lru_cache(maxsize=_CACHE)
+def _first_level_sorted(a: str, b: str) -> str:
+    x, y = _joined(a), _joined(b)
+    if not x or not y:
+        return "missing"
+    if x == y:
+        return "exact"
+    gx, gy = _NAME_GROUPS.get(x, frozenset()), _NAME_GROUPS.get(y, frozenset())
+    if gx & gy:
+        return "nickname" if len(gx) == 1 and len(gy) == 1 else "nickname (ambiguous)"
+    if len(x) == 1 or len(y) == 1:
+        return "initial" if x[0] == y[0] else "different"
+    if len(x) == len(y) and x[:-1] == y[:-1] and x[-1] in _VOWELS and y[-1] in _VOWELS:
+        return "different"  # Giulio / Giulia, Mario / Maria: not a typo
+    if min(len(x), len(y)) >= 4 and _slip(x, y):
+        return "typo"
+    tx, ty = set(_fold(a).split()), set(_fold(b).split())
+    if (tx < ty or ty < tx) and tx and ty:
+        return "partial"  # Maria / Maria Grazia
+    if JaroWinkler.similarity(x, y) >= 0.9:
+        return "similar"
+    return "different"
+
+
+def _last_level(a: str, b: str) -> str:
+    return _last_level_sorted(a, b) if a <= b else _last_level_sorted(b, a)
+
+
+@lru_cache(maxsize=_CACHE)
+def _last_level_sorted(a: str, b: str) -> str:
+    xj, yj = _joined(a), _joined(b)
+    if not xj or not yj:
+        return "missing"
+    xc, yc = _surname_core(a), _surname_core(b)
+    if xj == yj or xc == yc:
+        return "exact"
+    shortest = min(len(xc), len(yc))
+    if shortest >= 4 and (_slip(xc, yc) or _slip(xj, yj)):
+        return "typo"
+    if shortest >= 6 and OSA.distance(xc, yc) == 1:
+        return "typo"
+    tx, ty = _surname_tokens(a), _surname_tokens(b)
+    if tx and ty and (tx < ty or ty < tx):
+        return "compound"  # Rossi / Rossi Bianchi
+    jw = JaroWinkler.similarity(xc, yc)
+    if jw >= 0.92 or (jw >= 0.85 and _phonetic(xc) == _phonetic(yc)):
+        return "similar"
+    return "different"
+
+
+def _birth_level(a: date, b: date) -> str:
+    if a == b:
+        return "same"
+    if a.day == b.month and a.month == b.day:
+        return "day and month swapped"
+    x, y = a.isoformat(), b.isoformat()
+    diff = [i for i in range(len(x)) if x[i] != y[i]]
+    if len(diff) == 1 or (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and x[diff[0]] == y[diff[1]]
+        and x[diff[1]] == y[diff[0]]
+    ):
+        return "one digit off"
+    return "different"
+
+
+def _address_level(a: str, b: str) -> str:
+    return _address_level_sorted(a, b) if a <= b else _address_level_sorted(b, a)
+
+
+@lru_cache(maxsize=_CACHE)
+def _address_level_sorted(a: str, b: str) -> str:
+    (sa, na), (sb, nb) = _street(a), _street(b)
+    if not sa or not sb:
+        return "unknown"
+    if fuzz.token_set_ratio(sa, sb) < 90:
+        return "different"
+    if na and nb:
+        return "same" if na == nb else "same street, other number"
+    return "same street"
+
+
+def _company_same(a: str, b: str) -> bool:
+    ca, cb = _company(a), _company(b)
+    if not ca or not cb:
+        return False
+    if ca > cb:
+        ca, cb = cb, ca
+    return _company_ratio(ca, cb) >= 90
+
+
+@lru_cache(maxsize=_CACHE)
+def _company_ratio(a: str, b: str) -> float:
+    return fuzz.token_set_ratio(a, b)
+
+
+def _domain(email: str) -> str:
+    return email.rpartition("@")[2]
+
+
+# ---------------------------------------------------------------------------------------
+# Weights beyond the names (log-odds).
+
+PRIOR = -9.0
+W_BIRTH = {"same": 5.0, "day and month swapped": 1.5, "one digit off": 1.5, "different": -8.0}
+W_EMAIL_SAME = 9.0
+W_PHONE_SAME = 7.0
+W_PHONE_DIFFERENT = -0.5
+W_ADDRESS = {
+    "same": 4.0,
+    "same street": 1.5,
+    "same street, other number": -1.0,
+    "different": -1.0,
+}
+W_POSTCODE_SAME, W_POSTCODE_SAME_WITH_ADDRESS, W_POSTCODE_DIFFERENT = 2.0, 1.0, -0.5
+W_CITY_SAME, W_CITY_SAME_WITH_PLACE, W_CITY_DIFFERENT = 1.0, 0.2, -0.3
+W_COMPANY_SAME, W_COMPANY_DIFFERENT = 1.5, -0.3
+W_COUNTRY_DIFFERENT = -2.0
+W_SWAPPED = -0.5
+
+
+def _names(a: Person, b: Person) -> tuple[str, str, float, list[str]]:
+    """(first level, last level, weight, reasons), trying swapped first/last names too."""
+    f_level = (
+        _first_level(a.first_name, b.first_name) if a.first_name and b.first_name else "missing"
+    )
+    l_level = _last_level(a.last_name, b.last_name) if a.last_name and b.last_name else "missing"
+    weight = FIRST_WEIGHTS.get(f_level, 0.0) + LAST_WEIGHTS.get(l_level, 0.0)
+    if (
+        a.first_name
+        and a.last_name
+        and b.first_name
+        and b.last_name
+        and (f_level not in _FIRST_SURE or l_level not in _LAST_SURE)
+    ):
+        # Swapped fields: a's first name against b's last name and vice versa. Both
+        # assignments of the first/last comparators are tried so the result is symmetric.
+        options = []
+        for first_pair, last_pair in (
+            ((a.last_name, b.first_name), (a.first_name, b.last_name)),
+            ((a.first_name, b.last_name), (a.last_name, b.first_name)),
+        ):
+            fl, ll = _first_level(*first_pair), _last_level(*last_pair)
+            if fl in _FIRST_SURE and ll in _LAST_SURE:
+                options.append((FIRST_WEIGHTS[fl] + LAST_WEIGHTS[ll] + W_SWAPPED, fl, ll))
+        if options:
+            best = max(options)
+            if best[0] > weight:
+                return best[1], best[2], best[0], ["names: swapped"]
+    return f_level, l_level, weight, []
+
+
+def compare(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> Decision:
+    """Weigh the evidence that `a` and `b` are one person and decide what to do."""
+    f_level, l_level, total, reasons = _names(a, b)
+    reasons.append(f"first name: {f_level}")
+    reasons.append(f"last name: {l_level}")
+    strong = 0
+    veto = None
+    shared_id = False
+
+    if a.birth_date and b.birth_date:
+        level = _birth_level(a.birth_date, b.birth_date)
+        total += W_BIRTH[level]
+        if level == "same":
+            strong += 1
+            reasons.append("birth date: same")
+        elif level == "different":
+            veto = "different birth dates"
+        else:
+            reasons.append(f"birth date: {level}")
+
+    if a.emails and b.emails:
+        if set(a.emails) & set(b.emails):
+            total += W_EMAIL_SAME
+            strong += 2
+            shared_id = True
+            reasons.append("email: same")
+        elif f_level == "different" and {_domain(e) for e in a.emails} & {
+            _domain(e) for e in b.emails
+        }:
+            veto = veto or "same email domain, different first names"
+
+    if a.phones and b.phones:
+        if set(a.phones) & set(b.phones):
+            total += W_PHONE_SAME
+            strong += 2
+            shared_id = True
+            reasons.append("phone: same")
+        else:
+            total += W_PHONE_DIFFERENT
+            reasons.append("phone: different")
+
+    place = local = False  # place: a strong signal; local: same address or postcode
+    address = "unknown"
+    if a.address and b.address:
+        address = _address_level(a.address, b.address)
+        if address != "unknown":
+            total += W_ADDRESS[address]
+            reasons.append(f"address: {address}")
+            place = local = address == "same"
+    if a.postcode and b.postcode:
+        if _postcode(a.postcode) == _postcode(b.postcode):
+            # With a known address the postcode adds little: it agrees with a same address
+            # anyway, and beside a different one it points to neighbours, not one person.
+            if address in ("unknown", "same street"):
+                total += W_POSTCODE_SAME
+                place = True
+            else:
+                total += W_POSTCODE_SAME_WITH_ADDRESS
+            local = True
+            reasons.append("postcode: same")
+        else:
+            total += W_POSTCODE_DIFFERENT
+            reasons.append("postcode: different")
+    if place:
+        strong += 1
+    if a.city and b.city:
+        if _fold(a.city) == _fold(b.city):
+            total += W_CITY_SAME_WITH_PLACE if local else W_CITY_SAME
+            reasons.append("city: same")
+        else:
+            total += W_CITY_DIFFERENT
+            reasons.append("city: different")
+    if a.company and b.company:
+        if _company_same(a.company, b.company):
+            total += W_COMPANY_SAME
+            reasons.append("company: same")
+        else:
+            total += W_COMPANY_DIFFERENT
+            reasons.append("company: different")
+    if a.country and b.country and a.country.upper() != b.country.upper():
+        total += W_COUNTRY_DIFFERENT
+        reasons.append("country: different")
+
+    logit = max(-30.0, min(30.0, total + PRIOR))
+    score = round(1.0 / (1.0 + math.exp(-logit)), 4)
+
+    if veto:
+        reasons.append(f"veto: {veto}")
+        outcome = "review" if shared_id and score >= thresholds.review else "separate"
+    elif score >= thresholds.auto:
+        first_sure = f_level in _FIRST_SURE or (
+            # A diminutive of several names is pinned down by a shared email address.
+            f_level == "nickname (ambiguous)" and "email: same" in reasons
+        )
+        if first_sure and l_level in _LAST_SURE and strong >= 2:
+            outcome = "merge"
+        else:
+            outcome = "review"
+            reasons.append("no automatic merge: needs two strong signals beyond the name")
+    elif score >= thresholds.review:
+        outcome = "review"
+    else:
+        outcome = "separate"
+    return Decision(score=score, outcome=outcome, reasons=tuple(reasons), veto=veto)
+
+
+# ---------------------------------------------------------------------------------------
+# Blocking.
+
+
+def blocking_keys(p: Person) -> set[str]:
+    """Short keys for the blocks this person belongs to (only pairs sharing one are compared).
+
+    Each key combines two fields, so one typo, a nickname, swapped names or a missing field
+    still leaves a key in common with the other record; none is so broad that a whole city
+    shares it.
+    """
+    keys: set[str] = set()
+    last = _joined(p.last_name) if p.last_name else ""
+    first = _first_rep(p.first_name) if p.first_name else ""
+    last_code = _phonetic(last) if last else ""
+    first_code = _phonetic(first) if first else ""
+    postcode = _postcode(p.postcode) if p.postcode else ""
+    if last and first:
+        keys.add(f"n:{last_code}:{first[0]}")
+        keys.add(f"nl:{_letters(last)}:{first[0]}")
+        # Swapped first/last: the same key whichever field holds which name.
+        other = _phonetic(_first_rep(p.last_name))
+        keys.add("sw:" + ":".join(sorted((first_code, other))))
+    if p.birth_date:
+        if last:
+            keys.add(f"nb:{last_code}:{p.birth_date.year}")
+        if first:
+            keys.add(f"fb:{first_code}:{p.birth_date.isoformat()}")
+    if postcode:
+        if last:
+            keys.add(f"pc:{postcode}:{last_code}")
+        if first:
+            keys.add(f"pf:{postcode}:{first_code}")
+    return keys

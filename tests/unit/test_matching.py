@@ -1,0 +1,422 @@
+"""Identity resolution scorer: blocking keys and pair decisions (pure functions)."""
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm.services.matching import (
+    Decision,
+    Person,
+    Thresholds,
+    blocking_keys,
+    compare,
+    person_from_fields,
+)
+from crm.services.nicknames import NAME_GROUPS
+
+FAST = settings(max_examples=80, deadline=None, database=None)
+
+BORN = date(1980, 5, 17)
+GIUSEPPE = Person(
+    first_name="Giuseppe",
+    last_name="Verdi",
+    birth_date=BORN,
+    emails=("giuseppe.verdi@example.com",),
+    phones=("+393331234567",),
+    company="Acme S.r.l.",
+    address="Via Roma, 12",
+    postcode="20121",
+    city="Milano",
+    country="IT",
+)
+
+
+def _bare(p: Person, **changes) -> Person:
+    """The person without identifiers (emails, phones), so only fuzzy evidence remains."""
+    return replace(p, emails=(), phones=(), **changes)
+
+
+def _shares_block(a: Person, b: Person) -> bool:
+    return bool(blocking_keys(a) & blocking_keys(b))
+
+
+# --- Positive cases ------------------------------------------------------------------
+
+
+def test_identical_records_merge():
+    decision = compare(GIUSEPPE, GIUSEPPE)
+    assert isinstance(decision, Decision)
+    assert decision.outcome == "merge"
+    assert decision.score >= 0.99
+    assert decision.veto is None
+
+
+def test_typo_in_first_name_merges():
+    a = _bare(GIUSEPPE)
+    b = _bare(GIUSEPPE, first_name="Guiseppe", company=None, address=None)
+    decision = compare(a, b)
+    assert decision.outcome == "merge"
+    assert "first name: typo" in decision.reasons
+    assert _shares_block(a, b)
+
+
+def test_transposed_letters_in_last_name_merge():
+    a = _bare(GIUSEPPE)
+    b = _bare(GIUSEPPE, last_name="Vedri")
+    decision = compare(a, b)
+    assert decision.outcome == "merge"
+    assert "last name: typo" in decision.reasons
+    assert _shares_block(a, b)
+
+
+def test_dropped_double_letter_in_last_name_merges():
+    a = Person("Anna", "Rossi", BORN, postcode="00184")
+    b = Person("Anna", "Rosi", BORN, postcode="00184")
+    assert compare(a, b).outcome == "merge"
+    assert _shares_block(a, b)
+
+
+@pytest.mark.parametrize(
+    ("nickname", "name"),
+    [("Beppe", "Giuseppe"), ("Bob", "Robert"), ("Liz", "Elizabeth"), ("Gianni", "Giovanni")],
+)
+def test_nickname_merges(nickname, name):
+    a = Person(name, "Smith", BORN, postcode="20121")
+    b = Person(nickname, "Smith", BORN, postcode="20121")
+    decision = compare(a, b)
+    assert decision.outcome == "merge"
+    assert "first name: nickname" in decision.reasons
+    assert _shares_block(a, b)
+
+
+def test_nickname_and_typo_merge():
+    a = Person("Giuseppe", "Ferrari", BORN, postcode="40121", city="Bologna")
+    b = Person("Peppe", "Ferarri", BORN, postcode="40121")
+    decision = compare(a, b)
+    assert decision.outcome == "merge"
+    assert "first name: nickname" in decision.reasons
+    assert "last name: typo" in decision.reasons
+    assert _shares_block(a, b)
+
+
+def test_swapped_names_merge():
+    a = _bare(GIUSEPPE)
+    b = _bare(GIUSEPPE, first_name="Verdi", last_name="Giuseppe")
+    decision = compare(a, b)
+    assert decision.outcome == "merge"
+    assert "names: swapped" in decision.reasons
+
+
+def test_swapped_names_share_a_block():
+    a = Person("Giuseppe", "Verdi")
+    b = Person("Verdi", "Giuseppe")
+    assert _shares_block(a, b)
+    assert _shares_block(Person("Beppe", "Verdi"), Person("Verdi", "Giuseppe"))
+
+
+def test_accents_case_and_particles_merge():
+    a = Person("NICOLÒ", "D'ANGELO", BORN, postcode="80121")
+    b = Person("Nicolo", "D Angelo", BORN, postcode="80121")
+    c = Person("Nicolò", "Dangelo", BORN, postcode="80121")
+    for other in (b, c):
+        decision = compare(a, other)
+        assert decision.outcome == "merge"
+        assert "first name: exact" in decision.reasons
+        assert "last name: exact" in decision.reasons
+        assert _shares_block(a, other)
+
+
+def test_particle_dropped_counts_as_same_last_name():
+    decision = compare(Person("Luca", "De Luca", BORN), Person("Luca", "Luca", BORN))
+    assert "last name: exact" in decision.reasons
+
+
+def test_compound_surname_counts_as_agreement():
+    a = Person("María", "García López", BORN, postcode="28013")
+    b = Person("María", "García", BORN, postcode="28013")
+    decision = compare(a, b)
+    assert "last name: compound" in decision.reasons
+    assert decision.outcome == "merge"
+
+
+def test_missing_company_and_postcode_do_not_count_against():
+    full = _bare(GIUSEPPE)
+    sparse = _bare(GIUSEPPE, company=None, postcode=None, city=None)
+    assert compare(full, sparse).outcome == "merge"
+    # A field missing on one side weighs exactly as a field missing on both sides...
+    assert compare(full, sparse).score == compare(sparse, sparse).score
+    # ...and more than a field that disagrees.
+    moved = _bare(GIUSEPPE, company="Globex", postcode="00184", city="Roma")
+    assert compare(full, sparse).score > compare(full, moved).score
+
+
+def test_name_and_same_phone_merge():
+    a = Person("Giuseppe", "Verdi", phones=("+393331234567",))
+    b = Person("Giuseppe", "Verdi", phones=("+393331234567", "+390212345678"), city="Roma")
+    decision = compare(a, b)
+    assert decision.outcome == "merge"
+    assert "phone: same" in decision.reasons
+
+
+def test_new_address_with_same_name_and_birth_date_is_found():
+    a = _bare(GIUSEPPE)
+    b = _bare(GIUSEPPE, address="Corso Francia 3", postcode="10138", city="Torino")
+    assert compare(a, b).outcome in ("merge", "review")
+    assert _shares_block(a, b)
+
+
+def test_same_address_with_house_number_is_place_evidence():
+    a = Person("Giuseppe", "Verdi", BORN, address="Via Roma, 12")
+    b = Person("Giuseppe", "Verdi", BORN, address="via Roma 12")
+    c = Person("Giuseppe", "Verdi", BORN, address="Via Roma 14")
+    assert compare(a, b).outcome == "merge"
+    assert "address: same" in compare(a, b).reasons
+    assert compare(a, c).outcome == "review"
+
+
+def test_birth_date_typo_is_partial_not_veto():
+    a = _bare(GIUSEPPE)
+    swapped = _bare(GIUSEPPE, birth_date=date(1980, 5, 7))
+    day_month = Person("Anna", "Rossi", date(1980, 5, 7), postcode="00184")
+    other = Person("Anna", "Rossi", date(1980, 7, 5), postcode="00184")
+    assert compare(a, swapped).veto is None
+    assert "birth date: one digit off" in compare(a, swapped).reasons
+    assert compare(day_month, other).veto is None
+    assert "birth date: day and month swapped" in compare(day_month, other).reasons
+
+
+# --- Hard negatives ------------------------------------------------------------------
+
+
+def test_household_members_are_not_merged():
+    husband = Person("Marco", "Bianchi", address="Via Roma, 12", postcode="20121", city="Milano")
+    wife = Person("Laura", "Bianchi", address="Via Roma 12", postcode="20121", city="Milano")
+    assert compare(husband, wife).outcome == "separate"
+    son = replace(husband, first_name="Luca", birth_date=date(2001, 3, 2))
+    father = replace(husband, birth_date=date(1970, 8, 9))
+    assert compare(son, father).outcome == "separate"
+    # Same first name (father and son), no birth dates: never automatically.
+    assert compare(husband, replace(husband, birth_date=date(1999, 1, 1))).outcome != "merge"
+
+
+def test_household_sharing_a_landline_is_not_merged():
+    landline = ("+390212345678",)
+    a = Person("Mario", "Bianchi", phones=landline, address="Via Roma 12", postcode="20121")
+    b = Person("Maria", "Bianchi", phones=landline, address="Via Roma 12", postcode="20121")
+    assert compare(a, b).outcome != "merge"
+
+
+def test_twins_are_not_merged():
+    a = Person("Luca", "Esposito", BORN, address="Via Toledo 5", postcode="80134", city="Napoli")
+    b = replace(a, first_name="Matteo")
+    assert compare(a, b).outcome == "separate"
+    # Brother and sister whose names differ only in the last vowel.
+    c, d = replace(a, first_name="Giulio"), replace(a, first_name="Giulia")
+    assert compare(c, d).outcome == "separate"
+
+
+def test_colleagues_at_one_company_are_not_merged():
+    a = Person("Marco", "Ferrari", emails=("marco.ferrari@acme.example",), company="Acme Srl")
+    b = Person("Paolo", "Ferrari", emails=("paolo.ferrari@acme.example",), company="Acme S.r.l.")
+    decision = compare(a, b)
+    assert decision.outcome == "separate"
+    assert decision.veto == "same email domain, different first names"
+
+
+def test_common_names_in_different_cities_are_separate():
+    a = Person("Mario", "Rossi", city="Milano", country="IT")
+    b = Person("Mario", "Rossi", city="Roma", country="IT")
+    assert compare(a, b).outcome == "separate"
+
+
+def test_name_alone_never_merges_automatically():
+    a = Person("Mario", "Rossi")
+    assert compare(a, a).outcome != "merge"
+    with_birth = Person("Mario", "Rossi", BORN)
+    assert compare(with_birth, with_birth).outcome == "review"
+
+
+def test_different_birth_dates_veto():
+    a = _bare(GIUSEPPE)
+    b = _bare(GIUSEPPE, birth_date=date(1962, 11, 3))
+    decision = compare(a, b)
+    assert decision.outcome == "separate"
+    assert decision.veto == "different birth dates"
+    assert "veto: different birth dates" in decision.reasons
+
+
+def test_ambiguous_nickname_is_not_merged_automatically():
+    a = Person("Alessia", "Conti", BORN, postcode="50122")
+    b = Person("Ale", "Conti", BORN, postcode="50122")
+    assert compare(a, b).outcome == "review"
+    # And two full names sharing a diminutive are different names.
+    c = Person("Alessandro", "Conti", BORN, postcode="50122")
+    assert compare(a, c).outcome == "separate"
+
+
+def test_country_mismatch_penalises():
+    a = Person("Anna", "Müller", BORN, country="DE")
+    assert compare(a, replace(a, country="AT")).score < compare(a, a).score
+
+
+# --- Blocking keys ---------------------------------------------------------------------
+
+
+def test_blocking_keys_are_few_short_and_prefixed():
+    keys = blocking_keys(GIUSEPPE)
+    assert 1 <= len(keys) <= 8
+    assert all(len(k) <= 80 and ":" in k for k in keys)
+    assert not any(k == f"pc:{GIUSEPPE.postcode}" for k in keys)
+
+
+def test_blocking_keys_come_only_from_present_fields():
+    assert blocking_keys(Person()) == set()
+    assert blocking_keys(Person(postcode="20121", city="Milano")) == set()
+    only_first = blocking_keys(Person("Anna", birth_date=BORN))
+    assert only_first and all(k.startswith("fb:") for k in only_first)
+
+
+def test_blocking_keys_shared_by_typo_nickname_and_swap_variants():
+    base = Person("Giuseppe", "Verdi", BORN, postcode="20121")
+    variants = [
+        replace(base, first_name="Guiseppe"),
+        replace(base, last_name="Vedri"),
+        replace(base, last_name="Verdy"),
+        replace(base, first_name="Beppe"),
+        replace(base, first_name="Verdi", last_name="Giuseppe"),
+        replace(base, first_name="GIUSEPPE", last_name="VERDI", postcode=None),
+        replace(base, birth_date=None),
+    ]
+    for variant in variants:
+        assert _shares_block(base, variant), variant
+
+
+def test_blocking_keys_long_values_stay_short():
+    p = Person("A" * 200, "B" * 200, BORN, postcode="9" * 50)
+    assert all(len(k) <= 80 for k in blocking_keys(p))
+
+
+# --- Reasons hold no personal values --------------------------------------------------
+
+
+def test_reasons_contain_no_personal_values():
+    other = Person(
+        "Verdi",
+        "Giuseppe",
+        date(1980, 5, 7),
+        emails=("g.verdi@acme.example",),
+        phones=("+393339999999",),
+        company="Globex",
+        address="Corso Como 8",
+        postcode="20154",
+        city="Milan",
+        country="CH",
+    )
+    values = [
+        "giuseppe",
+        "verdi",
+        "1980",
+        "example",
+        "acme",
+        "globex",
+        "roma",
+        "como",
+        "20121",
+        "20154",
+        "milan",
+        "393",
+        "@",
+    ]
+    for a, b in ((GIUSEPPE, other), (GIUSEPPE, GIUSEPPE), (GIUSEPPE, Person("Luca", "Verdi"))):
+        decision = compare(a, b)
+        text = " ".join(decision.reasons).lower() + " " + (decision.veto or "").lower()
+        for value in values:
+            assert value not in text, (value, decision.reasons)
+
+
+# --- person_from_fields ------------------------------------------------------------------
+
+
+def test_person_from_fields_reads_profile_fields():
+    p = person_from_fields(
+        {"first_name": "Anna", "last_name": "Rossi", "birth_date": "1980-05-17", "city": ""},
+        emails=["Anna@Example.com"],
+        phones=["+393331234567"],
+    )
+    assert p == Person(
+        "Anna", "Rossi", BORN, emails=("anna@example.com",), phones=("+393331234567",)
+    )
+    assert person_from_fields({"birth_date": BORN}).birth_date == BORN
+    assert person_from_fields({"birth_date": "not a date"}).birth_date is None
+
+
+def test_nickname_table_is_large_enough():
+    assert sum(len(variants) + len(diminutives) for variants, diminutives in NAME_GROUPS) >= 80
+
+
+# --- Properties ------------------------------------------------------------------------
+
+_names = st.text(alphabet="abcdefghilmnoprstuvzàèéòù", min_size=2, max_size=10).map(str.title)
+_maybe = st.none() | _names
+_people = st.builds(
+    Person,
+    first_name=_maybe | st.sampled_from(["Beppe", "Giuseppe", "Ale", "Alessia", "Verdi"]),
+    last_name=_maybe | st.sampled_from(["Verdi", "Vedri", "De Luca", "Giuseppe"]),
+    birth_date=st.none() | st.dates(date(1950, 1, 1), date(1952, 12, 31)),
+    emails=st.lists(st.sampled_from(["a@x.it", "b@x.it", "c@y.it"]), max_size=2).map(tuple),
+    phones=st.lists(st.sampled_from(["+39333", "+39334"]), max_size=2).map(tuple),
+    company=st.none() | st.sampled_from(["Acme Srl", "Acme", "Globex"]),
+    address=st.none() | st.sampled_from(["Via Roma 1", "Via Roma, 2", "Corso Italia 1"]),
+    postcode=st.none() | st.sampled_from(["20121", "00184"]),
+    city=st.none() | st.sampled_from(["Milano", "Roma"]),
+    country=st.none() | st.sampled_from(["IT", "DE"]),
+)
+
+
+@FAST
+@given(_people, _people)
+def test_compare_is_symmetric_and_bounded(a, b):
+    ab, ba = compare(a, b), compare(b, a)
+    assert ab.score == ba.score
+    assert ab.outcome == ba.outcome
+    assert ab.veto == ba.veto
+    assert 0.0 <= ab.score <= 1.0
+    assert ab.outcome in ("merge", "review", "separate")
+
+
+@FAST
+@given(
+    _names,
+    _names,
+    st.dates(date(1920, 1, 1), date(2010, 12, 31)),
+    st.text("0123456789", min_size=5, max_size=5),
+)
+def test_a_complete_record_merges_with_itself(first, last, born, postcode):
+    p = Person(first, last, born, postcode=postcode)
+    assert compare(p, p).outcome == "merge"
+    assert blocking_keys(p)
+
+
+@FAST
+@given(_people, _people)
+def test_merge_needs_two_strong_signals_beyond_the_name(a, b):
+    decision = compare(a, b)
+    if decision.outcome == "merge":
+        strong = sum(
+            (
+                "birth date: same" in decision.reasons,
+                "postcode: same" in decision.reasons or "address: same" in decision.reasons,
+                2 * ("email: same" in decision.reasons),
+                2 * ("phone: same" in decision.reasons),
+            )
+        )
+        assert strong >= 2
+
+
+def test_thresholds_move_the_outcome():
+    a = Person("Giuseppe", "Verdi", BORN)
+    assert compare(a, a).outcome == "review"
+    assert compare(a, a, Thresholds(auto=0.9999, review=0.9999)).outcome == "separate"
