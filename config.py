@@ -26,6 +26,7 @@ class Config:
         self.SECRET_KEY = env.get("CRM_SECRET_KEY") or None
         self.REDIS_URL = env.get("CRM_REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.JOBS_MODE = env.get("CRM_JOBS_MODE") or ("rq" if self.REDIS_URL else "thread")
         self.RATELIMIT_ENABLED = _bool("CRM_RATELIMIT_ENABLED", True)
         self.LOGIN_LIMIT_PER_ACCOUNT = env.get("CRM_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
         self.LOGIN_LIMIT_PER_CLIENT = env.get("CRM_LOGIN_LIMIT_CLIENT", "20 per 15 minutes")

@@ -94,6 +94,31 @@ def profiles_export_command(fmt: str, output):
     click.echo(f"Exported {count} profiles.", err=True)
 
 
+@click.group("duplicates")
+def duplicates_group():
+    """Work with the review queue of suspected duplicates."""
+
+
+@duplicates_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+@with_appcontext
+def duplicates_export_command(fmt: str, output):
+    """Write the open suspected pairs, one per line: {"a", "b", "score", "reasons"}."""
+    from crm.extensions import db
+    from crm.services import audit, duplicates
+
+    count = 0
+    for row in duplicates.export_queue():
+        output.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    audit.record(
+        "duplicates.export", actor="cli", object_type="duplicates", details={"count": count}
+    )
+    db.session.commit()
+    click.echo(f"Exported {count} suspected pairs.", err=True)
+
+
 @click.command("demo")
 @click.option(
     "--people",
@@ -178,6 +203,20 @@ def serve_command(host: str, port: int):
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool):
+    """Run an RQ worker for background jobs (imports, exports, erasures); needs CRM_REDIS_URL."""
+    from crm.services import jobs
+    from crm.services.errors import ServiceError
+
+    try:
+        jobs.work(burst=burst)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+
+
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI (so `flask --app crm` has them too)."""
     for command in (
@@ -185,9 +224,11 @@ def register_commands(app: Flask) -> None:
         create_user_command,
         api_key_group,
         profiles_group,
+        duplicates_group,
         demo_command,
         import_command,
         serve_command,
+        worker_command,
     ):
         app.cli.add_command(command)
 

@@ -5,6 +5,7 @@ the most recently updated record. Every chosen value records where it came from.
 phones and tags are never chosen between: the profile keeps all of them.
 """
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from crm.models import (
     Tag,
 )
 from crm.models.base import utcnow
+from crm.services import match_keys
 from crm.services.normalise import clean_text
 from crm.services.profiles import refresh_search_keys
 
@@ -86,7 +88,13 @@ def _choose_fields(profile: Profile, records: list[SourceRecord]) -> list[str]:
     return changed
 
 
-def _taken(model, column, values: list[str], profile_id: int) -> set[str]:
+# (model, column, values, profile id) -> the values another profile holds
+TakenLookup = Callable[[type, object, list[str], int], set[str]]
+# tag names -> Tag rows (created as needed)
+TagLookup = Callable[[set[str]], list[Tag]]
+
+
+def taken_in_database(model, column, values: list[str], profile_id: int) -> set[str]:
     """Which of values another profile already holds (unique across profiles)."""
     if not values:
         return set()
@@ -94,7 +102,9 @@ def _taken(model, column, values: list[str], profile_id: int) -> set[str]:
     return set(db.session.scalars(query))
 
 
-def _add_identifiers(profile: Profile, records: list[SourceRecord]) -> list[str]:
+def _add_identifiers(
+    profile: Profile, records: list[SourceRecord], taken: TakenLookup = taken_in_database
+) -> list[str]:
     """Add every email and phone of the records that no other profile holds."""
     changed = []
     by_id = sorted(records, key=lambda r: r.id or 0)
@@ -109,9 +119,9 @@ def _add_identifiers(profile: Profile, records: list[SourceRecord]) -> list[str]
             for value in values_of(record):
                 if value not in have:
                     wanted.setdefault(value, record.id)
-        taken = _taken(model, column, list(wanted), profile.id)
+        held = taken(model, column, list(wanted), profile.id) if wanted else set()
         for value, record_id in wanted.items():
-            if value not in taken:
+            if value not in held:
                 collection.append(model(**{attribute: value}, source_record_id=record_id))
                 changed.append(kind)
         if collection and not any(item.is_primary for item in collection):
@@ -119,7 +129,7 @@ def _add_identifiers(profile: Profile, records: list[SourceRecord]) -> list[str]
     return sorted(set(changed))
 
 
-def _tag_rows(names: set[str]) -> list[Tag]:
+def tag_rows(names: set[str]) -> list[Tag]:
     """Tag rows for names, created as needed."""
     existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
     rows = []
@@ -132,7 +142,7 @@ def _tag_rows(names: set[str]) -> list[Tag]:
     return rows
 
 
-def _union_tags(profile: Profile, records: list[SourceRecord]) -> bool:
+def _union_tags(profile: Profile, records: list[SourceRecord], tags: TagLookup = tag_rows) -> bool:
     """Give the profile every tag of its records (tags are only ever added here)."""
     names = set()
     for record in records:
@@ -143,7 +153,7 @@ def _union_tags(profile: Profile, records: list[SourceRecord]) -> bool:
     missing = names - {t.name for t in profile.tags}
     if not missing:
         return False
-    profile.tags.extend(_tag_rows(missing))
+    profile.tags.extend(tags(missing))
     return True
 
 
@@ -174,22 +184,33 @@ def _advance_stage(profile: Profile, records: list[SourceRecord]) -> str | None:
     return current or ""
 
 
-def recompute(profile: Profile) -> list[str]:
+def recompute(
+    profile: Profile,
+    *,
+    taken: TakenLookup = taken_in_database,
+    tags: TagLookup = tag_rows,
+    refresh_keys: bool = True,
+) -> list[str]:
     """Recompute a profile's values, identifiers, tags and stage from its source records.
 
     Emails and phones that another profile holds are left with it (callers that match
-    records report those conflicts). Returns the names of what changed; the caller commits.
+    records report those conflicts). The profile's match keys follow its values unless
+    refresh_keys is False (a caller refreshing many profiles at once). taken and tags
+    let a caller that already knows who holds which identifier, and which tags exist,
+    answer without a query. Returns the names of what changed; the caller commits.
     """
     if profile.id is None:
         db.session.flush()
     records = sorted(profile.source_records, key=record_rank, reverse=True)
     changed = _choose_fields(profile, records)
-    changed += _add_identifiers(profile, records)
-    if _union_tags(profile, records):
+    changed += _add_identifiers(profile, records, taken)
+    if _union_tags(profile, records, tags):
         changed.append("tags")
     if _advance_stage(profile, records) is not None:
         changed.append("stage")
     if changed:
         refresh_search_keys(profile)
         profile.updated_at = utcnow()
+    if refresh_keys:
+        match_keys.refresh(profile)
     return changed

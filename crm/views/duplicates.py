@@ -1,5 +1,93 @@
-"""Duplicates: being built."""
+"""Duplicates: the review queue of suspected pairs, side-by-side comparison, decisions."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from crm.forms.duplicates import DecisionForm
+from crm.models import DuplicateCandidate
+from crm.security import roles
+from crm.services import duplicates
+from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from crm.services.normalise import format_phone
 
 bp = Blueprint("duplicates", __name__, url_prefix="/duplicates")
+
+REVIEWERS = ("admin", "sales")
+
+
+@bp.context_processor
+def _duplicate_helpers() -> dict:
+    """Helpers for this blueprint's templates."""
+    return {"format_phone": format_phone}
+
+
+def get_candidate_or_404(id: int) -> DuplicateCandidate:
+    """The suspected pair with this id. Raises NotFound (a 404 page) when there is none."""
+    try:
+        return duplicates.get_candidate(id)
+    except NotFoundError:
+        abort(404)
+
+
+@bp.route("/")
+@roles(*REVIEWERS)
+def index():
+    """The open pairs, highest score first, a page at a time."""
+    after = request.args.get("after", type=int)
+    rows, next_cursor = duplicates.open_candidates(
+        after=after, limit=current_app.config["PAGE_SIZE"]
+    )
+    return render_template(
+        "duplicates/index.html",
+        candidates=rows,
+        people=duplicates.profiles_of(rows),
+        after=after,
+        next_cursor=next_cursor,
+    )
+
+
+@bp.route("/<int:id>")
+@roles(*REVIEWERS)
+def detail(id: int):
+    """Both profiles of a pair side by side, differences marked, with the decision buttons."""
+    candidate = get_candidate_or_404(id)
+    try:
+        rows = duplicates.compare_fields(candidate)
+    except NotFoundError:
+        abort(404)
+    return render_template(
+        "duplicates/detail.html",
+        candidate=candidate,
+        rows=rows,
+        people=duplicates.profiles_of([candidate]),
+    )
+
+
+@bp.route("/<int:id>/decide", methods=["POST"])
+@roles(*REVIEWERS)
+def decide(id: int):
+    """Merge the pair or mark it distinct, then go on to the next open pair."""
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        duplicates.decide(
+            id,
+            form.decision.data,
+            actor=current_user._get_current_object(),
+            survivor=form.survivor.data,
+        )
+    except NotFoundError:
+        abort(404)
+    except (ConflictError, ValidationError) as error:
+        flash(error.message, "error")
+        return redirect(url_for("duplicates.detail", id=id))
+    if form.decision.data == "merge":
+        flash(_("The two profiles were merged."), "success")
+    else:
+        flash(_("Marked as different people; this pair will not be proposed again."), "success")
+    following = duplicates.next_open_candidate()
+    if following is None:
+        return redirect(url_for("duplicates.index"))
+    return redirect(url_for("duplicates.detail", id=following.id))

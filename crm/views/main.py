@@ -13,6 +13,8 @@ bp = Blueprint("main", __name__)
 # Navigation per role: (endpoint, label, roles that see it).
 NAV = (
     ("profiles.index", _l("Profiles"), {"admin", "sales", "marketer", "compliance"}),
+    ("imports.index", _l("Imports"), {"admin", "marketer"}),
+    ("duplicates.index", _l("Duplicates"), {"admin", "sales"}),
     ("admin.users_index", _l("Users"), {"admin"}),
     ("admin.api_keys", _l("API keys"), {"admin"}),
 )

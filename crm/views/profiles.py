@@ -13,10 +13,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from crm.forms.merges import MergeForm, UndoMergeForm
 from crm.forms.profiles import EditProfileForm, ProfileForm, profile_form_data
 from crm.models import Profile
 from crm.security import ALL_ROLES, roles
-from crm.services import profiles
+from crm.services import merging, profiles
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.normalise import format_phone
 
@@ -60,7 +61,14 @@ def index():
 @ALL_ROLES
 def detail(id: int):
     """Everything about one person: fields with provenance, stage history, source records."""
-    return render_template("profiles/detail.html", profile=get_profile_or_404(id))
+    profile = get_profile_or_404(id)
+    absorbing = merging.absorbing_merge(id) if profile.merged_into_id else None
+    return render_template(
+        "profiles/detail.html",
+        profile=profile,
+        merges=merging.merge_history(id),
+        absorbing_merge=absorbing,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -124,3 +132,63 @@ def _refused(form: ProfileForm, profile: Profile | None, error: ValidationError 
 def _render_form(form: ProfileForm, profile: Profile | None, *, status: int, **alerts):
     """The create/edit page with its form and any alerts."""
     return render_template("profiles/form.html", form=form, profile=profile, **alerts), status
+
+
+@bp.route("/<int:id>/merge")
+@roles(*EDITORS)
+def merge_search(id: int):
+    """Find another profile (by id or by name, email, phone, company) to merge into this one."""
+    profile = get_profile_or_404(id)
+    q = request.args.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    candidates = merging.merge_candidates(id, q) if q and not profile.merged_into_id else []
+    return render_template(
+        "profiles/_merge_search.html", profile=profile, q=q, candidates=candidates
+    )
+
+
+@bp.route("/<int:id>/merge/<int:other_id>", methods=["GET", "POST"])
+@roles(*EDITORS)
+def merge(id: int, other_id: int):
+    """Show both profiles side by side; the confirmed POST merges other_id into id."""
+    survivor, other = get_profile_or_404(id), get_profile_or_404(other_id)
+    form = MergeForm()
+    error = None
+    if form.validate_on_submit():
+        reasons = [form.reason.data.strip()] if form.reason.data else []
+        try:
+            merging.merge_profiles(
+                id, other_id, actor=current_user._get_current_object(), reasons=reasons
+            )
+        except NotFoundError:
+            abort(404)
+        except (ValidationError, ConflictError) as exc:
+            error = exc.message
+        else:
+            flash(_("Profile #%(other)s was merged into this profile.", other=other_id), "success")
+            return redirect(url_for("profiles.detail", id=id))
+    status = 422 if form.errors or error else 200
+    page = render_template(
+        "profiles/_merge_confirm.html", survivor=survivor, other=other, form=form, error=error
+    )
+    return page, status
+
+
+@bp.route("/merges/<int:merge_id>/undo", methods=["POST"])
+@roles(*EDITORS)
+def undo_merge(merge_id: int):
+    """Undo a merge: both profiles as they were before it (manual edits since are kept)."""
+    try:
+        survivor_id = merging.get_merge(merge_id).survivor_id
+    except NotFoundError:
+        abort(404)
+    if not UndoMergeForm().validate_on_submit():
+        abort(400)
+    try:
+        restored = merging.undo_merge(merge_id, actor=current_user._get_current_object())[1]
+    except NotFoundError:
+        abort(404)
+    except ConflictError as exc:
+        flash(_("The merge was not undone: %(reason)s", reason=exc.message), "error")
+        return redirect(url_for("profiles.detail", id=survivor_id))
+    flash(_("Merge undone: profile #%(id)s is separate again.", id=restored.id), "success")
+    return redirect(url_for("profiles.detail", id=survivor_id))

@@ -1,6 +1,62 @@
-"""API: merges of profiles and their undo (being built)."""
+"""API: manual merges of profiles, their undo, and the merge history of a profile."""
 
-from crm.views.api.common import Blueprint
+from flask.views import MethodView
+from flask_login import current_user
+
+from crm.schemas.merges import MergeIn, MergePage, MergeResultOut, UndoOut
+from crm.security import ALL_ROLES, roles
+from crm.services import merging, profiles
+from crm.views.api.common import Blueprint, error_responses, service_errors
 
 blp = Blueprint("api_merges", __name__, description="Merges of profiles and their undo")
 URL_PREFIX = ""
+
+
+@blp.route("/profiles/<int:profile_id>/merge")
+class ProfileMerge(MethodView):
+    """Merge another profile into this one."""
+
+    @roles("admin", "sales")
+    @blp.arguments(MergeIn)
+    @blp.response(201, MergeResultOut)
+    @error_responses(blp, 401, 403, 404, 409, 422)
+    def post(self, data: dict, profile_id: int):
+        """Merge `other_id` into this profile, which survives; the merge can be undone."""
+        reasons = [data["reason"].strip()] if data.get("reason", "").strip() else []
+        with service_errors():
+            merge = merging.merge_profiles(
+                profile_id, data["other_id"], actor=current_user, rule="manual", reasons=reasons
+            )
+        return {
+            "merge_id": merge.id,
+            "survivor_id": merge.survivor_id,
+            "merged_id": merge.merged_id,
+        }
+
+
+@blp.route("/profiles/<int:profile_id>/merges")
+class ProfileMerges(MethodView):
+    """The merges into a profile."""
+
+    @ALL_ROLES
+    @blp.response(200, MergePage)
+    @error_responses(blp, 401, 403, 404)
+    def get(self, profile_id: int):
+        """Every merge into this profile, newest first, undone ones included."""
+        with service_errors():
+            profiles.get_profile(profile_id)
+        return {"items": [m for m, _ in merging.merge_history(profile_id)], "next": None}
+
+
+@blp.route("/merges/<int:merge_id>/undo")
+class MergeUndo(MethodView):
+    """Undo a merge."""
+
+    @roles("admin", "sales")
+    @blp.response(200, UndoOut)
+    @error_responses(blp, 401, 403, 404, 409)
+    def post(self, merge_id: int):
+        """Separate the two profiles again; later merges into the survivor must be undone first."""
+        with service_errors():
+            survivor, restored = merging.undo_merge(merge_id, actor=current_user)
+        return {"survivor_id": survivor.id, "restored_id": restored.id}

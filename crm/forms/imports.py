@@ -1,0 +1,104 @@
+"""Forms for importing files from the web UI: the upload and the column mapping."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+from wtforms.validators import ValidationError as FormError
+
+FORMAT_LABELS = {
+    "auto": _l("Detect automatically"),
+    "csv": _l("CSV"),
+    "hubspot": _l("HubSpot export (CSV)"),
+    "mailchimp": _l("Mailchimp export (CSV)"),
+    "jsonl": _l("JSON Lines"),
+}
+
+
+def format_choices() -> list[SelectChoice]:
+    """The file formats, labelled in the user's language."""
+    return [SelectChoice(value, str(label)) for value, label in FORMAT_LABELS.items()]
+
+
+FIELD_LABELS = {
+    "external_id": _l("Record id in the source"),
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "full_name": _l("Full name"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "company": _l("Company"),
+    "job_title": _l("Job title"),
+    "address": _l("Address"),
+    "address_line_2": _l("Address line 2"),
+    "postcode": _l("Postcode"),
+    "city": _l("City"),
+    "state": _l("State or province"),
+    "country": _l("Country"),
+    "birth_date": _l("Birth date"),
+    "tags": _l("Tags"),
+    "stage": _l("Lifecycle stage"),
+}
+
+
+def field_label(name: str) -> str:
+    """A canonical field as the user reads it, with its technical name."""
+    label = FIELD_LABELS.get(name)
+    return f"{label} ({name})" if label else name
+
+
+class UploadForm(FlaskForm):
+    """A file to import, the source it comes from and its format."""
+
+    file = FileField(_l("File"), validators=[FileRequired()])
+    source = SelectField(_l("Source"), choices=[], validate_choice=False)
+    new_source = StringField(_l("New source name"), validators=[Optional(), Length(max=64)])
+    format = SelectField(_l("Format"), choices=format_choices, default="auto")
+    submit = SubmitField(_l("Upload and preview"))
+
+    def set_sources(self, names: list[str]) -> None:
+        """Offer the existing sources, plus a new one."""
+        self.source.choices = [SelectChoice("", str(_l("New source (name it below)")))] + [
+            SelectChoice(n, n) for n in names
+        ]
+
+    def validate_source(self, field) -> None:
+        """An existing source or, with none chosen, a new name."""
+        if field.data and field.data not in {c.value for c in field.choices}:
+            raise FormError(_l("Not a known source."))
+        if not field.data and not (self.new_source.data or "").strip():
+            raise FormError(_l("Choose a source or name a new one."))
+
+    def source_name(self) -> str:
+        """The chosen or the new source name."""
+        return self.source.data or (self.new_source.data or "").strip()
+
+
+def mapping_form(headers: list[str], targets: list[str], initial: dict[str, str]) -> FlaskForm:
+    """A form with one select per file column: a canonical field, or ignore the column."""
+    choices = [SelectChoice("", str(_l("— ignore this column —")))] + [
+        SelectChoice(t, field_label(t)) for t in targets
+    ]
+
+    class MappingForm(FlaskForm):
+        """The column mapping the user confirms before the import starts."""
+
+        submit = SubmitField(_l("Start import"))
+
+        def chosen(self) -> dict[str, str]:
+            """{header: field or ""} as submitted."""
+            return {h: self[f"col_{i}"].data or "" for i, h in enumerate(headers)}
+
+        def columns(self) -> list[tuple[str, object]]:
+            """(header, select field) in file order."""
+            return [(h, self[f"col_{i}"]) for i, h in enumerate(headers)]
+
+    for i, header in enumerate(headers):
+        setattr(
+            MappingForm,
+            f"col_{i}",
+            SelectField(header or f"#{i + 1}", choices=choices, default=initial.get(header, "")),
+        )
+    return MappingForm()

@@ -1,0 +1,20 @@
+"""Forms of the merge UI: shape checks only; the merging service checks the rules."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import Length, Optional
+
+
+class MergeForm(FlaskForm):
+    """Confirm merging one profile into another, with an optional reason."""
+
+    reason = StringField(
+        _l("Why are these the same person?"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Optional; kept in the merge history."),
+    )
+
+
+class UndoMergeForm(FlaskForm):
+    """Undo a merge (a CSRF-protected button, no fields)."""

@@ -1,0 +1,57 @@
+"""Schemas of the merges API: a manual merge request, its result, undo, and merge history."""
+
+from marshmallow import Schema, fields, validate
+
+from crm.models import MERGE_RULES
+from crm.schemas.common import StrictInput, page_of
+
+
+class MergeIn(StrictInput):
+    """Merge another profile into the one in the path (which survives)."""
+
+    other_id = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "Id of the profile to merge into this one (it is absorbed)"},
+    )
+    reason = fields.String(
+        validate=validate.Length(max=500),
+        metadata={"description": "Why they are the same person; kept in the merge history"},
+    )
+
+
+class MergeResultOut(Schema):
+    """The merge just made."""
+
+    merge_id = fields.Integer(required=True)
+    survivor_id = fields.Integer(required=True)
+    merged_id = fields.Integer(required=True)
+
+
+class UndoOut(Schema):
+    """The two profiles separated again by an undo."""
+
+    survivor_id = fields.Integer(required=True)
+    restored_id = fields.Integer(required=True)
+
+
+class MergeOut(Schema):
+    """One merge into a profile: which one, by whom or which rule, why, and whether undone."""
+
+    id = fields.Integer(required=True)
+    survivor_id = fields.Integer(required=True)
+    merged_id = fields.Integer(required=True)
+    rule = fields.String(required=True, validate=validate.OneOf(MERGE_RULES))
+    score = fields.Float(allow_none=True)
+    reasons = fields.List(fields.String(), required=True)
+    actor = fields.String(
+        attribute="actor_label",
+        required=True,
+        metadata={"description": "'user:<id>' or the rule that merged"},
+    )
+    created_at = fields.AwareDateTime(required=True)
+    undone_at = fields.AwareDateTime(allow_none=True)
+
+
+MergePage = page_of(MergeOut, "MergePage")

@@ -1,0 +1,469 @@
+"""Imports from the web UI: uploads kept in the instance folder, their preview, the job.
+
+An upload is stored as instance/uploads/<random id>.bin with a <id>.json beside it (the
+file's base name for display, source, format, uploader). The user's file name is never a
+path. The file goes when its import job finishes, succeeded or failed; uploads nobody
+imported go after UPLOAD_TTL.
+"""
+
+import csv
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.models import ImportBatch, ImportRejection, Job, Source, User
+from crm.services import audit, ingest, jobs, readers
+from crm.services.errors import NotFoundError, ValidationError
+
+UPLOAD_DIR = "uploads"
+UPLOAD_TTL_SECONDS = 24 * 3600
+PREVIEW_ROWS = 5
+# Rows read to collect the keys of a JSON Lines file (they may differ from line to line).
+JSONL_KEY_ROWS = 50
+REPORT_COLUMNS = ("row", "kind", "column", "reason")
+_UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
+# Cells a spreadsheet would run as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Upload:
+    """A file uploaded for import and what the uploader said about it."""
+
+    id: str
+    filename: str
+    source_name: str
+    fmt: str
+    user_id: int | None
+    size: int
+    created: float
+    job_id: str | None = None
+
+
+@dataclass
+class Preview:
+    """What the file looks like: format, encoding, delimiter, first rows, detected mapping."""
+
+    format: str
+    encoding: str
+    delimiter: str | None
+    headers: list[str]
+    rows: list[list[str]]
+    mapping: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+class _Borrowed(io.RawIOBase):
+    """A read-only view of an open file that the readers may wrap and close (the caller
+    closes the file); its position says how far they have read."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def readable(self) -> bool:
+        """Always readable."""
+        return True
+
+    def readinto(self, buffer) -> int:
+        """Read from the borrowed file."""
+        return self._stream.readinto(buffer)
+
+    @property
+    def position(self) -> int:
+        """Bytes read from the file so far."""
+        return self._stream.tell()
+
+
+def upload_dir() -> str:
+    """The folder of uploads, created private to this user."""
+    path = os.path.join(current_app.instance_path, UPLOAD_DIR)
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    return path
+
+
+def _paths(upload_id: str) -> tuple[str, str]:
+    """The data and metadata files of an upload id. Raises NotFoundError for a bad id."""
+    if not _UPLOAD_ID.fullmatch(upload_id or ""):
+        raise NotFoundError("No such upload.")
+    base = os.path.join(upload_dir(), upload_id)
+    return base + ".bin", base + ".json"
+
+
+def data_path(upload_id: str) -> str:
+    """Where an upload's bytes are stored. Raises NotFoundError for a bad id."""
+    return _paths(upload_id)[0]
+
+
+def _write_meta(upload: Upload) -> None:
+    """Store an upload's metadata atomically."""
+    _data, meta = _paths(upload.id)
+    tmp = meta + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(upload.__dict__, handle)
+    os.replace(tmp, meta)
+
+
+def source_names() -> list[str]:
+    """The names of the existing sources, sorted."""
+    return list(db.session.scalars(select(Source.name).order_by(Source.name)))
+
+
+def save_upload(
+    stream: BinaryIO, *, filename: str, source_name: str, fmt: str, actor: User
+) -> Upload:
+    """Store an uploaded file for preview and import; returns the upload.
+
+    Raises ValidationError for a bad source name or format, or an empty file.
+    """
+    source_name = (source_name or "").strip()
+    if not source_name or len(source_name) > 64:
+        raise ValidationError(
+            "A source name of 1 to 64 characters is required.", fields={"source": []}
+        )
+    if fmt not in ingest.FORMATS:
+        raise ValidationError(f"Unknown format {fmt!r}.", fields={"format": []})
+    sweep_uploads()
+    upload_id = secrets.token_hex(16)
+    data, _meta = _paths(upload_id)
+    fd = os.open(data, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        shutil.copyfileobj(stream, out, 1024 * 1024)
+        size = out.tell()
+    if size == 0:
+        os.remove(data)
+        raise ValidationError("The file is empty.", fields={"file": []})
+    # Only the base name, for display: a browser may send a whole path.
+    name = re.split(r"[\\/]", filename or "")[-1].strip()[:255] or "upload"
+    upload = Upload(
+        id=upload_id,
+        filename=name,
+        source_name=source_name,
+        fmt=fmt,
+        user_id=actor.id if isinstance(actor, User) else None,
+        size=size,
+        created=time.time(),
+    )
+    _write_meta(upload)
+    audit.record(
+        "import.upload", actor=actor, object_type="upload", object_id=upload_id, details={}
+    )
+    db.session.commit()
+    return upload
+
+
+def get_upload(upload_id: str, *, actor: User | None = None) -> Upload:
+    """An upload by id; with an actor, only theirs (admins see all). Raises NotFoundError."""
+    data, meta = _paths(upload_id)
+    try:
+        with open(meta, encoding="utf-8") as handle:
+            upload = Upload(**json.load(handle))
+    except (OSError, ValueError, TypeError):
+        raise NotFoundError("No such upload.") from None
+    if not os.path.exists(data):
+        raise NotFoundError("No such upload.")
+    if isinstance(actor, User) and actor.role != "admin" and upload.user_id != actor.id:
+        raise NotFoundError("No such upload.")
+    return upload
+
+
+def delete_upload(upload_id: str) -> None:
+    """Remove an upload's files (nothing to do when they are gone already)."""
+    for path in _paths(upload_id):
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
+
+
+def sweep_uploads(max_age: float = UPLOAD_TTL_SECONDS) -> int:
+    """Delete uploads older than max_age that no queued or running job needs; returns how many."""
+    folder = upload_dir()
+    cutoff = time.time() - max_age
+    busy = db.session.scalars(
+        select(Job.params).where(Job.kind == "import", Job.status.in_(("queued", "running")))
+    )
+    busy_ids = {params.get("upload_id") for params in busy if isinstance(params, dict)}
+    removed = 0
+    for entry in os.scandir(folder):
+        upload_id = entry.name.split(".", 1)[0]
+        if not _UPLOAD_ID.fullmatch(upload_id) or upload_id in busy_ids:
+            continue
+        try:
+            if entry.stat().st_mtime < cutoff:
+                os.remove(entry.path)
+                removed += entry.name.endswith(".bin")
+        except FileNotFoundError:
+            continue  # a finishing job removed it first
+    return removed
+
+
+def _looks_like_jsonl(sample: bytes, filename: str) -> bool:
+    """JSON Lines by extension, else by a first character '{'."""
+    if filename.lower().endswith((".jsonl", ".ndjson", ".json")):
+        return True
+    return sample.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def _cell(value) -> str:
+    """A raw value as text for display."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def preview_upload(upload: Upload) -> Preview:
+    """The format, encoding, delimiter, first rows and detected mapping of an upload."""
+    with open(data_path(upload.id), "rb") as handle:
+        sample = handle.read(readers.SAMPLE_BYTES)
+        handle.seek(0)
+        encoding = readers.detect_encoding(sample, truncated=len(sample) >= readers.SAMPLE_BYTES)
+        if upload.fmt == "jsonl" or (
+            upload.fmt == "auto" and _looks_like_jsonl(sample, upload.filename)
+        ):
+            return _preview_jsonl(_Borrowed(handle), encoding)
+        return _preview_csv(_Borrowed(handle), sample, encoding, upload.fmt)
+
+
+def _preview_csv(stream: BinaryIO, sample: bytes, encoding: str, fmt: str) -> Preview:
+    """Preview of a CSV file (plain, HubSpot or Mailchimp)."""
+    text = sample.decode(encoding, errors="replace").lstrip("\ufeff")
+    dialect = readers.detect_dialect(text)
+    first = next(csv.reader(io.StringIO(text), dialect), [])
+    headers = [h.strip().lstrip("\ufeff") for h in first]
+    mapping, rows = readers.read_csv(stream, fmt=fmt)
+    preview = Preview(
+        format=mapping.format,
+        encoding=encoding,
+        delimiter=dialect.delimiter,
+        headers=headers,
+        rows=[],
+        mapping=dict(mapping.columns),
+    )
+    for row in islice(rows, PREVIEW_ROWS):
+        preview.rows.append([_cell(row.raw.get(h)) for h in headers])
+        if row.error:
+            preview.problems.append(f"row {row.number}: {row.error}")
+    return preview
+
+
+def _preview_jsonl(stream: BinaryIO, encoding: str) -> Preview:
+    """Preview of a JSON Lines file: the keys of its first lines act as headers."""
+    _mapping, rows = readers.read_jsonl(stream)
+    first = list(islice(rows, JSONL_KEY_ROWS))
+    headers = list(dict.fromkeys(k for row in first if not row.error for k in row.raw))
+    preview = Preview(
+        format="jsonl",
+        encoding=encoding,
+        delimiter=None,
+        headers=headers,
+        rows=[],
+        # Lines differ in their keys ('phone' here, 'telefono' there): each key maps alone.
+        mapping={
+            key: target
+            for key in headers
+            if (target := readers.map_headers([key], "jsonl").columns.get(key))
+        },
+    )
+    for row in first[:PREVIEW_ROWS]:
+        preview.rows.append([_cell(row.raw.get(h)) for h in headers])
+        if row.error:
+            preview.problems.append(f"line {row.number}: {row.error}")
+    return preview
+
+
+def mapping_targets(fmt: str) -> list[str]:
+    """The fields a column of a file of format fmt can be mapped onto."""
+    extra = {"hubspot": readers.HUBSPOT_EXTRA, "mailchimp": readers.MAILCHIMP_EXTRA}.get(fmt, {})
+    return list(dict.fromkeys([*readers.SYNONYMS, *extra.values()]))
+
+
+def check_mapping(headers: list[str], chosen: dict[str, str], fmt: str) -> dict[str, str]:
+    """A complete mapping {header: field or ""} from the user's choices.
+
+    Raises ValidationError for an unknown field or a field chosen for two columns (JSON
+    Lines excepted: its lines may name the same field with different keys).
+    """
+    allowed = set(mapping_targets(fmt))
+    problems: dict[str, list[str]] = {}
+    seen: dict[str, str] = {}
+    for header in headers:
+        target = chosen.get(header, "")
+        if target and target not in allowed:
+            problems[header] = [f"unknown field {target!r}"]
+        elif target and target in seen and fmt != "jsonl":
+            problems[header] = [f"{target} is already taken by column {seen[target]!r}"]
+        elif target:
+            seen[target] = header
+    if problems:
+        raise ValidationError("Some columns cannot be mapped like that.", fields=problems)
+    return ingest.validate_mapping({h: chosen.get(h, "") for h in headers})
+
+
+def start_import(upload: Upload, *, fmt: str, overrides: dict[str, str], actor: User) -> Job:
+    """Queue the import of an upload with a checked mapping; a second start gets the first job.
+
+    Raises ValidationError for an unknown format.
+    """
+    if upload.job_id:
+        existing = db.session.get(Job, upload.job_id)
+        if existing is not None:
+            return existing
+    if fmt not in ingest.FORMATS:
+        raise ValidationError(f"Unknown format {fmt!r}.")
+    params = {
+        "upload_id": upload.id,
+        "source_name": upload.source_name,
+        "fmt": fmt,
+        "overrides": overrides,
+    }
+    job = jobs.enqueue("import", params, actor=actor)
+    upload.job_id = job.id
+    if os.path.exists(_paths(upload.id)[1]):
+        _write_meta(upload)
+    return job
+
+
+def run_import(params: dict, *, progress: jobs.Progress, actor) -> dict:
+    """Job function "import": import a stored upload, report progress, delete the upload.
+
+    Raises ValidationError when the upload is gone or the file cannot be imported.
+    """
+    upload_id = params["upload_id"]
+    try:
+        try:
+            upload = get_upload(upload_id)
+        except NotFoundError:
+            raise ValidationError(
+                "The uploaded file is no longer available; upload it again."
+            ) from None
+        with open(data_path(upload_id), "rb") as handle:
+            stream = _Borrowed(handle)
+            size = os.fstat(handle.fileno()).st_size
+            progress(0, size, "starting")
+
+            def on_batch(counts: dict) -> None:
+                progress(
+                    min(stream.position, size), size, f"{counts['rows']} rows read", dict(counts)
+                )
+
+            return ingest.import_stream(
+                stream,
+                filename=upload.filename,
+                source_name=params["source_name"],
+                fmt=params.get("fmt", "auto"),
+                overrides=params.get("overrides"),
+                actor=actor,
+                progress=on_batch,
+            )
+    finally:
+        delete_upload(upload_id)
+
+
+def recent_batches(limit: int = 50) -> list[ImportBatch]:
+    """The latest import batches, newest first."""
+    query = select(ImportBatch).order_by(ImportBatch.started_at.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def active_jobs() -> list[Job]:
+    """Import jobs still queued or running, oldest first."""
+    query = (
+        select(Job)
+        .where(Job.kind == "import", Job.status.in_(("queued", "running")))
+        .order_by(Job.created_at)
+    )
+    return list(db.session.scalars(query))
+
+
+def get_batch(batch_id: str) -> ImportBatch:
+    """An import batch by id. Raises NotFoundError."""
+    batch = db.session.get(ImportBatch, batch_id) if batch_id else None
+    if batch is None:
+        raise NotFoundError("No such import batch.")
+    return batch
+
+
+def batch_job(batch_id: str) -> Job | None:
+    """The web-UI job that produced a batch, if any (the newest, should there be several)."""
+    query = (
+        select(Job)
+        .where(Job.kind == "import", Job.result["batch_id"].as_string() == batch_id)
+        .order_by(Job.created_at.desc())
+        .limit(1)
+    )
+    return db.session.scalar(query)
+
+
+def _safe_cell(value) -> str:
+    """A report cell that a spreadsheet will show as text, not run as a formula."""
+    text = _cell(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def report_csv(batch_id: str, *, actor: User) -> Iterator[str]:
+    """The batch's rejected and warning rows as CSV text chunks; the download is audited.
+
+    Columns: row, kind, column, reason, then every raw column of the reported rows.
+    Raises NotFoundError.
+    """
+    batch_id = get_batch(batch_id).id
+    count = db.session.scalar(
+        select(func.count())
+        .select_from(ImportRejection)
+        .where(ImportRejection.batch_id == batch_id)
+    )
+    db.session.commit()  # end the read, so the audit insert starts its own write
+    audit.record(
+        "import.report_download",
+        actor=actor,
+        object_type="import_batch",
+        object_id=batch_id,
+        details={"rows": count},
+    )
+    db.session.commit()
+    return _report_chunks(batch_id)
+
+
+def _report_chunks(batch_id: str) -> Iterator[str]:
+    """Two streaming passes: the raw columns first, then one line per reported row."""
+    where = ImportRejection.batch_id == batch_id
+    order = (ImportRejection.row_number, ImportRejection.id)
+    keys: dict[str, None] = {}
+    raws = (
+        select(ImportRejection.raw).where(where).order_by(*order).execution_options(yield_per=1000)
+    )
+    for raw in db.session.scalars(raws):
+        keys.update(dict.fromkeys(map(str, raw or {})))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*REPORT_COLUMNS, *keys])
+    yield "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheets read UTF-8
+    rows = select(ImportRejection).where(where).order_by(*order).execution_options(yield_per=1000)
+    for item in db.session.scalars(rows):
+        buffer.seek(0)
+        buffer.truncate()
+        raw = item.raw or {}
+        writer.writerow(
+            [
+                item.row_number,
+                item.kind,
+                _safe_cell(item.column),
+                _safe_cell(item.reason),
+                *(_safe_cell(raw.get(k)) for k in keys),
+            ]
+        )
+        yield buffer.getvalue()

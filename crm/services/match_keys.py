@@ -1,0 +1,104 @@
+"""Match keys: the blocking keys of live profiles, kept in step with their values.
+
+Fuzzy matching compares a new record only with the profiles that share a blocking key
+with it (matching.blocking_keys), so every live profile's keys must follow its values;
+a profile merged into another has none. The caller commits.
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+
+from crm.extensions import db
+from crm.models import MatchKey, Profile
+from crm.services import matching
+
+# Profile columns the scorer looks at (matching.Person's plain fields).
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "company",
+    "address",
+    "postcode",
+    "city",
+    "country",
+)
+_CHUNK = 900  # values per IN (...) list, well under every database's parameter limit
+
+
+def person_of(profile: Profile) -> matching.Person:
+    """The scorer's view of a profile: its displayed values, emails and phones."""
+    return matching.person_from_fields(
+        {name: getattr(profile, name) for name in PERSON_FIELDS},
+        emails=[e.email for e in profile.emails],
+        phones=[p.phone for p in profile.phones],
+    )
+
+
+def keys_of(profile: Profile) -> set[str]:
+    """The blocking keys a profile should have now (none once merged away)."""
+    if profile.merged_into_id is not None:
+        return set()
+    return {key[:80] for key in matching.blocking_keys(person_of(profile))}
+
+
+def refresh(profile: Profile) -> bool:
+    """Rewrite the match keys of one profile from its values; True if they changed."""
+    return refresh_many([profile]) > 0
+
+
+def refresh_many(profiles: Iterable[Profile], *, new: bool = False) -> int:
+    """Rewrite the match keys of several profiles with one read; returns how many changed.
+
+    new says the profiles were created in this transaction and hold no keys yet, so their
+    stored keys need not be read.
+    """
+    wanted = {}
+    for profile in profiles:
+        if profile.id is None:
+            db.session.flush()
+        wanted[profile.id] = keys_of(profile)
+    if not wanted:
+        return 0
+    stored: dict[int, set[str]] = {pid: set() for pid in wanted}
+    if not new:
+        ids = list(wanted)
+        for start in range(0, len(ids), _CHUNK):
+            rows = db.session.execute(
+                select(MatchKey.profile_id, MatchKey.key).where(
+                    MatchKey.profile_id.in_(ids[start : start + _CHUNK])
+                )
+            )
+            for profile_id, key in rows:
+                stored[profile_id].add(key)
+    changed = 0
+    for profile_id, keys in wanted.items():
+        have = stored[profile_id]
+        if keys == have:
+            continue
+        changed += 1
+        gone = have - keys
+        if gone:
+            db.session.execute(
+                delete(MatchKey).where(
+                    MatchKey.profile_id == profile_id, MatchKey.key.in_(sorted(gone))
+                )
+            )
+        db.session.add_all(MatchKey(profile_id=profile_id, key=k) for k in sorted(keys - have))
+    return changed
+
+
+def candidates(keys: Iterable[str]) -> dict[str, set[int]]:
+    """{key: ids of the profiles holding it} for keys, read in a few IN queries."""
+    keys = sorted(set(keys))
+    found: dict[str, set[int]] = {}
+    for start in range(0, len(keys), _CHUNK):
+        rows = db.session.execute(
+            select(MatchKey.key, MatchKey.profile_id).where(
+                MatchKey.key.in_(keys[start : start + _CHUNK])
+            )
+        )
+        for key, profile_id in rows:
+            found.setdefault(key, set()).add(profile_id)
+    return found

@@ -1,0 +1,517 @@
+"""Merging two profiles into one, and undoing a merge exactly.
+
+A merge moves every row of the absorbed profile (source records, emails, phones, consent
+records, stage history, touchpoints, notes) to the survivor and records their ids in
+Merge.moved, with the survivor's values before the merge in Merge.survivor_before; the
+absorbed profile's row stays, pointing at the survivor. Undo moves the rows back by id and
+restores the survivor, except for what staff edited by hand since the merge.
+"""
+
+import re
+from datetime import date, datetime
+
+from sqlalchemy import delete, or_, select, update
+
+from crm.extensions import db
+from crm.models import (
+    MERGE_RULES,
+    PROFILE_FIELDS,
+    STAGES,
+    ConsentRecord,
+    DuplicateCandidate,
+    MatchKey,
+    Merge,
+    Note,
+    Profile,
+    ProfileEmail,
+    ProfilePhone,
+    SourceRecord,
+    StageChange,
+    Tag,
+    Touchpoint,
+    User,
+)
+from crm.models.base import utcnow
+from crm.services import audit, match_keys, survivorship
+from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from crm.services.profiles import refresh_search_keys, search_profiles
+
+# Child tables whose rows follow their profile through a merge, by key in Merge.moved.
+_CHILDREN = {
+    "source_records": SourceRecord,
+    "emails": ProfileEmail,
+    "phones": ProfilePhone,
+    "consent_records": ConsentRecord,
+    "stage_changes": StageChange,
+    "touchpoints": Touchpoint,
+    "notes": Note,
+}
+_RESTRICTIVENESS = {"granted": 1, "withdrawn": 2}
+CONSENT_RULE = "most restrictive of merged profiles"
+
+
+def consent_state_after_merge(
+    a_states: dict[str, str | None], b_states: dict[str, str | None]
+) -> dict[str, str | None]:
+    """Per purpose, the most restrictive state of the two profiles (withdrawn > granted).
+
+    A profile with no state for a purpose (missing, None or 'none') contributes nothing;
+    a purpose neither profile has a state for maps to None.
+    """
+    result: dict[str, str | None] = {}
+    for purpose in sorted(set(a_states) | set(b_states)):
+        states = [
+            s for s in (a_states.get(purpose), b_states.get(purpose)) if s in _RESTRICTIVENESS
+        ]
+        result[purpose] = max(states, key=_RESTRICTIVENESS.__getitem__) if states else None
+    return result
+
+
+def _jsonable(value):
+    """A column value as JSON (dates as ISO text)."""
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def _actor_id(actor) -> int | None:
+    """The user id of an actor, if it is a user."""
+    return actor.id if isinstance(actor, User) else None
+
+
+def _lock_pair(first_id: int, second_id: int) -> dict[int, Profile]:
+    """Both profiles, row-locked in id order (no deadlock between opposite merges).
+
+    Raises NotFoundError when either is missing.
+    """
+    rows = db.session.scalars(
+        select(Profile)
+        .where(Profile.id.in_([first_id, second_id]))
+        .order_by(Profile.id)
+        .with_for_update(of=Profile)
+        .execution_options(populate_existing=True)
+    ).all()
+    found = {p.id: p for p in rows}
+    if first_id not in found or second_id not in found:
+        raise NotFoundError("No such profile.")
+    return found
+
+
+def _candidate(a_id: int, b_id: int) -> DuplicateCandidate | None:
+    """The review-queue entry for the pair, if any (pairs are stored lower id first)."""
+    low, high = sorted((a_id, b_id))
+    return db.session.scalar(
+        select(DuplicateCandidate).where(
+            DuplicateCandidate.profile_a_id == low, DuplicateCandidate.profile_b_id == high
+        )
+    )
+
+
+def _ids(model, profile_id: int) -> list[int]:
+    """Ids of model's rows that belong to profile_id, in id order."""
+    return list(
+        db.session.scalars(
+            select(model.id).where(model.profile_id == profile_id).order_by(model.id)
+        )
+    )
+
+
+def _move(model, ids: list[int], profile_id: int) -> None:
+    """Point the rows with ids at profile_id (one UPDATE; the caller expires the session)."""
+    if ids:
+        db.session.execute(
+            update(model).where(model.id.in_(ids)).values(profile_id=profile_id),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def _latest_consents(profile_id: int) -> dict[str, ConsentRecord]:
+    """The latest consent record of each purpose of a profile (its current state)."""
+    latest: dict[str, ConsentRecord] = {}
+    records = db.session.scalars(
+        select(ConsentRecord)
+        .where(ConsentRecord.profile_id == profile_id)
+        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+    )
+    for record in records:
+        latest[record.purpose] = record
+    return latest
+
+
+def _snapshot(profile: Profile) -> dict:
+    """The survivor's own values, as JSON, for an exact undo."""
+    return {
+        "fields": {name: _jsonable(getattr(profile, name)) for name in PROFILE_FIELDS},
+        "provenance": dict(profile.provenance or {}),
+        "stage": profile.stage,
+        "score": profile.score,
+        "owner_id": profile.owner_id,
+        "version": profile.version,
+        "tags": [t.name for t in profile.tags],
+        "primary": {
+            "emails": [e.id for e in profile.emails if e.is_primary],
+            "phones": [p.id for p in profile.phones if p.is_primary],
+        },
+    }
+
+
+def _merge_consents(merge: Merge, survivor_id: int, a: dict, b: dict, actor) -> list[str]:
+    """Append the most restrictive state for each purpose the two profiles disagree on."""
+    target = consent_state_after_merge(
+        {k: r.status for k, r in a.items()}, {k: r.status for k, r in b.items()}
+    )
+    changed = []
+    for purpose, status in target.items():
+        if purpose not in a or purpose not in b or a[purpose].status == b[purpose].status:
+            continue
+        deciding = a[purpose] if a[purpose].status == status else b[purpose]
+        db.session.add(
+            ConsentRecord(
+                profile_id=survivor_id,
+                purpose=purpose,
+                status=status,
+                legal_basis=deciding.legal_basis,
+                recorded_at=utcnow(),
+                evidence={"merge_id": merge.id, "rule": CONSENT_RULE},
+                merge_id=merge.id,
+                actor_user_id=_actor_id(actor),
+            )
+        )
+        changed.append(purpose)
+    return changed
+
+
+def _tag_rows(names: list[str]) -> list[Tag]:
+    """Tag rows for names, created as needed."""
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    rows = []
+    for name in sorted(set(names)):
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            db.session.add(tag)
+        rows.append(tag)
+    return rows
+
+
+def merge_profiles(
+    survivor_id: int,
+    other_id: int,
+    *,
+    actor,
+    rule: str = "manual",
+    score: float | None = None,
+    reasons: list[str] | None = None,
+) -> Merge:
+    """Merge profile other_id into survivor_id; the absorbed row stays, pointing at it.
+
+    Raises NotFoundError (either profile missing), ValidationError (same profile, a profile
+    already merged, an unknown rule, or a pair marked distinct unless the rule is manual).
+    """
+    if survivor_id == other_id:
+        raise ValidationError(
+            "A profile cannot be merged with itself.", fields={"other_id": ["Same profile."]}
+        )
+    if rule not in MERGE_RULES:
+        raise ValidationError(
+            "Unknown merge rule.", fields={"rule": [f"Must be one of: {', '.join(MERGE_RULES)}."]}
+        )
+    profiles = _lock_pair(survivor_id, other_id)
+    survivor, other = profiles[survivor_id], profiles[other_id]
+    for profile in (survivor, other):
+        if profile.merged_into_id is not None:
+            raise ValidationError(
+                f"Profile #{profile.id} was already merged into #{profile.merged_into_id}.",
+                fields={"other_id" if profile is other else "id": ["Already merged."]},
+            )
+    candidate = _candidate(survivor_id, other_id)
+    if candidate is not None and candidate.status == "distinct" and rule != "manual":
+        raise ValidationError(
+            "These profiles were marked as different people; only a person may merge them.",
+            fields={"rule": ["Pair marked distinct."]},
+        )
+
+    now = utcnow()
+    merge = Merge(
+        survivor_id=survivor_id,
+        merged_id=other_id,
+        rule=rule,
+        score=score,
+        reasons=list(reasons or []),
+        survivor_before=_snapshot(survivor),
+        created_at=now,
+        **audit.actor_fields(actor),
+    )
+    db.session.add(merge)
+    db.session.flush()
+    survivor_consents = _latest_consents(survivor_id)
+    other_consents = _latest_consents(other_id)
+    before = {key: _ids(model, survivor_id) for key, model in _CHILDREN.items()}
+    moved = {key: _ids(model, other_id) for key, model in _CHILDREN.items()}
+    moved["primary"] = {
+        "emails": [e.id for e in other.emails if e.is_primary],
+        "phones": [p.id for p in other.phones if p.is_primary],
+    }
+    own_tags = {t.id for t in survivor.tags}
+    moved["tags"] = sorted({t.id for t in other.tags} - own_tags)
+    if candidate is not None:
+        moved["candidate"] = {
+            "id": candidate.id,
+            "status": candidate.status,
+            "decided_at": _jsonable(candidate.decided_at),
+            "decided_by_id": candidate.decided_by_id,
+        }
+    survivor_tags = list(survivor.tags) + [t for t in other.tags if t.id not in own_tags]
+    other_stage = other.stage
+
+    # Rows change hands in bulk; the session forgets what it held so it reloads them.
+    db.session.flush()
+    for key, model in _CHILDREN.items():
+        _move(model, moved[key], survivor_id)
+    db.session.execute(
+        update(ProfileEmail)
+        .where(ProfileEmail.id.in_(moved["primary"]["emails"]))
+        .values(is_primary=False),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        update(ProfilePhone)
+        .where(ProfilePhone.id.in_(moved["primary"]["phones"]))
+        .values(is_primary=False),
+        execution_options={"synchronize_session": False},
+    )
+    # An absorbed profile has no blocking keys; the survivor's follow its new values.
+    db.session.execute(delete(MatchKey).where(MatchKey.profile_id == other_id))
+    db.session.expire_all()
+
+    survivor.tags = sorted(survivor_tags, key=lambda t: t.name)
+    other.merged_into_id = survivor_id
+    _merge_consents(merge, survivor_id, survivor_consents, other_consents, actor)
+    if STAGES.index(other_stage) > STAGES.index(survivor.stage):
+        survivor.stage_changes.append(
+            StageChange(
+                from_stage=survivor.stage,
+                to_stage=other_stage,
+                actor_user_id=_actor_id(actor),
+                actor_label=f"merge:{merge.id}",
+                reason="most advanced stage of merged profiles",
+            )
+        )
+        survivor.stage = other_stage
+    survivorship.recompute(survivor)
+    survivor.updated_at = utcnow()
+    if candidate is not None and candidate.status != "merged":
+        candidate.status = "merged"
+        candidate.decided_at = now
+        candidate.decided_by_id = _actor_id(actor)
+    db.session.flush()
+
+    # What the merge itself created on the survivor goes again on undo.
+    for key in ("stage_changes", "emails", "phones"):
+        current = _ids(_CHILDREN[key], survivor_id)
+        taken = set(before[key]) | set(moved[key])
+        moved[f"{key}_added"] = [i for i in current if i not in taken]
+    merge.moved = moved
+    audit.record(
+        "profile.merge",
+        actor=actor,
+        object_type="profile",
+        object_id=survivor_id,
+        details={
+            "merge_id": merge.id,
+            "survivor_id": survivor_id,
+            "merged_id": other_id,
+            "rule": rule,
+            "score": score,
+        },
+    )
+    db.session.commit()
+    return merge
+
+
+def _manual_since(profile: Profile, since: datetime) -> set[str]:
+    """Fields edited by hand on profile after since (they keep their value on undo)."""
+    names = set()
+    for name, origin in (profile.provenance or {}).items():
+        if not isinstance(origin, dict) or "manual" not in origin or not origin.get("at"):
+            continue
+        try:
+            at = datetime.fromisoformat(origin["at"])
+        except (TypeError, ValueError):
+            continue
+        if at > since:
+            names.add(name)
+    return names
+
+
+def _field_value(name: str, value):
+    """A snapshot (JSON) value as the profile column wants it."""
+    if name == "birth_date" and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def _set_primary(model, profile_id: int, primary_ids: set[int]) -> None:
+    """Mark primary_ids primary among the profile's rows, keeping exactly one primary."""
+    rows = db.session.scalars(
+        select(model).where(model.profile_id == profile_id).order_by(model.id)
+    ).all()
+    for row in rows:
+        row.is_primary = row.id in primary_ids
+    if rows and not any(row.is_primary for row in rows):
+        rows[0].is_primary = True
+
+
+def _restore_survivor(survivor: Profile, merge: Merge) -> list[str]:
+    """Put back the survivor's pre-merge values, except fields edited by hand since."""
+    before = merge.survivor_before or {}
+    kept = _manual_since(survivor, merge.created_at)
+    provenance = dict(before.get("provenance") or {})
+    current = survivor.provenance or {}
+    for name, value in (before.get("fields") or {}).items():
+        if name in kept:
+            provenance[name] = current[name]
+            continue
+        setattr(survivor, name, _field_value(name, value))
+    survivor.provenance = provenance
+    later_stage_moves = db.session.scalar(
+        select(StageChange.id)
+        .where(StageChange.profile_id == survivor.id, StageChange.at > merge.created_at)
+        .limit(1)
+    )
+    # A stage set after the merge (and kept in the history) stays, like a manual edit.
+    if later_stage_moves is None and before.get("stage") in STAGES:
+        survivor.stage = before["stage"]
+    survivor.score = before.get("score", survivor.score)
+    survivor.owner_id = before.get("owner_id")
+    survivor.tags = _tag_rows(before.get("tags") or [])
+    refresh_search_keys(survivor)
+    survivor.updated_at = utcnow()
+    return sorted(kept)
+
+
+def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
+    """Undo a merge: both profiles as they were, keeping manual edits made since.
+
+    Returns (survivor, restored). Raises NotFoundError, ConflictError (already undone, a
+    later merge into the survivor not undone yet, or the survivor merged away since).
+    """
+    merge = db.session.get(Merge, merge_id, with_for_update=True, populate_existing=True)
+    if merge is None:
+        raise NotFoundError("No such merge.")
+    if merge.undone_at is not None:
+        raise ConflictError("This merge was already undone.", fields={"merge": ["Undone."]})
+    later = db.session.scalar(
+        select(Merge.id)
+        .where(
+            or_(Merge.survivor_id == merge.survivor_id, Merge.merged_id == merge.survivor_id),
+            Merge.id > merge.id,
+            Merge.undone_at.is_(None),
+        )
+        .order_by(Merge.id.desc())
+        .limit(1)
+    )
+    if later is not None:
+        raise ConflictError(
+            f"Merge #{later} came later and builds on this one; undo it first.",
+            fields={"merge": [f"Undo merge #{later} first."]},
+        )
+    profiles = _lock_pair(merge.survivor_id, merge.merged_id)
+    survivor, restored = profiles[merge.survivor_id], profiles[merge.merged_id]
+    moved = merge.moved or {}
+
+    db.session.flush()
+    db.session.execute(delete(ConsentRecord).where(ConsentRecord.merge_id == merge.id))
+    for key in ("stage_changes", "emails", "phones"):
+        added = moved.get(f"{key}_added") or []
+        model = _CHILDREN[key]
+        if added:
+            db.session.execute(
+                delete(model).where(model.id.in_(added), model.profile_id == survivor.id)
+            )
+    for key, model in _CHILDREN.items():
+        _move(model, moved.get(key) or [], restored.id)
+    db.session.expire_all()
+
+    primary = moved.get("primary") or {}
+    _set_primary(ProfileEmail, restored.id, set(primary.get("emails") or []))
+    _set_primary(ProfilePhone, restored.id, set(primary.get("phones") or []))
+    before_primary = (merge.survivor_before or {}).get("primary") or {}
+    _set_primary(ProfileEmail, survivor.id, set(before_primary.get("emails") or []))
+    _set_primary(ProfilePhone, survivor.id, set(before_primary.get("phones") or []))
+    kept = _restore_survivor(survivor, merge)
+    restored.merged_into_id = None
+    restored.updated_at = utcnow()
+    # Blocking keys follow the (restored) values of both profiles again.
+    match_keys.refresh_many([survivor, restored])
+    merge.undone_at = utcnow()
+    merge.undone_by_id = _actor_id(actor)
+    _reopen_candidate(moved.get("candidate"))
+    audit.record(
+        "profile.merge_undo",
+        actor=actor,
+        object_type="profile",
+        object_id=survivor.id,
+        details={
+            "merge_id": merge.id,
+            "survivor_id": survivor.id,
+            "restored_id": restored.id,
+            "kept_manual": kept,
+        },
+    )
+    db.session.commit()
+    return survivor, restored
+
+
+def _reopen_candidate(saved: dict | None) -> None:
+    """Give the pair's review-queue entry back the status it had before the merge."""
+    if not saved:
+        return
+    candidate = db.session.get(DuplicateCandidate, saved["id"])
+    if candidate is None:
+        return
+    candidate.status = saved.get("status") if saved.get("status") == "distinct" else "open"
+    decided_at = saved.get("decided_at")
+    candidate.decided_at = datetime.fromisoformat(decided_at) if decided_at else None
+    candidate.decided_by_id = saved.get("decided_by_id")
+
+
+def get_merge(merge_id: int) -> Merge:
+    """One merge. Raises NotFoundError."""
+    merge = db.session.get(Merge, merge_id)
+    if merge is None:
+        raise NotFoundError("No such merge.")
+    return merge
+
+
+def merge_history(profile_id: int) -> list[tuple[Merge, User | None]]:
+    """Merges into profile_id, newest first, each with the user who made it (if a user)."""
+    rows = db.session.execute(
+        select(Merge, User)
+        .outerjoin(User, User.id == Merge.actor_user_id)
+        .where(Merge.survivor_id == profile_id)
+        .order_by(Merge.id.desc())
+    )
+    return [(merge, user) for merge, user in rows]
+
+
+def absorbing_merge(profile_id: int) -> Merge | None:
+    """The live merge that absorbed profile_id, if it is merged into another profile."""
+    return db.session.scalar(
+        select(Merge)
+        .where(Merge.merged_id == profile_id, Merge.undone_at.is_(None))
+        .order_by(Merge.id.desc())
+        .limit(1)
+    )
+
+
+def merge_candidates(profile_id: int, q: str, *, limit: int = 20) -> list[Profile]:
+    """Live profiles that could be merged into profile_id: by id ('12', '#12') or search."""
+    text = (q or "").strip()
+    found: list[Profile] = []
+    if re.fullmatch(r"#?\d{1,18}", text):
+        wanted = db.session.get(Profile, int(text.lstrip("#")))
+        if wanted is not None and wanted.merged_into_id is None:
+            found.append(wanted)
+    if text:
+        rows, _ = search_profiles(text, limit=limit + 1)
+        found += [p for p in rows if p not in found]
+    return [p for p in found if p.id != profile_id][:limit]

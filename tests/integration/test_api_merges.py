@@ -1,0 +1,168 @@
+"""The merges API: manual merge, undo, history; keys, roles and error replies."""
+
+import pytest
+
+from crm.extensions import db
+from crm.models import Merge, Profile
+from crm.services import merging
+from tests import factories
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def sales(api_headers):
+    """Headers of a sales user's key."""
+    return api_headers("sales")
+
+
+@pytest.fixture
+def two(app):
+    """Two live profiles of (probably) one person."""
+    a = factories.make_profile(first_name="Marco", last_name="Bianchi")
+    b = factories.make_profile(first_name="Marco", last_name="Bianchi", company="Acme")
+    return a.id, b.id
+
+
+def _stored(profile_id: int) -> Profile:
+    db.session.expire_all()
+    return db.session.get(Profile, profile_id)
+
+
+def _merge(client, headers, survivor_id: int, body: dict):
+    return client.post(f"{API}/profiles/{survivor_id}/merge", headers=headers, json=body)
+
+
+def test_merge_and_undo_round_trip(client, sales, two):
+    a, b = two
+
+    response = _merge(client, sales, a, {"other_id": b, "reason": "same phone"})
+
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body == {"merge_id": body["merge_id"], "survivor_id": a, "merged_id": b}
+    assert _stored(b).merged_into_id == a
+    merge = db.session.get(Merge, body["merge_id"])
+    assert merge.rule == "manual" and merge.reasons == ["same phone"]
+    search = client.get(f"{API}/profiles?q=Bianchi", headers=sales).get_json()
+    assert [p["id"] for p in search["items"]] == [a]
+
+    response = client.post(f"{API}/merges/{body['merge_id']}/undo", headers=sales)
+
+    assert response.status_code == 200
+    assert response.get_json() == {"survivor_id": a, "restored_id": b}
+    assert _stored(b).merged_into_id is None
+
+
+def test_merge_history_is_listed_for_any_role(client, api_headers, sales, two):
+    a, b = two
+    merge_id = _merge(client, sales, a, {"other_id": b}).get_json()["merge_id"]
+
+    response = client.get(f"{API}/profiles/{a}/merges", headers=api_headers("compliance"))
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["next"] is None
+    (item,) = body["items"]
+    assert item["id"] == merge_id
+    assert (item["survivor_id"], item["merged_id"], item["rule"]) == (a, b, "manual")
+    assert item["actor"].startswith("user:")
+    assert item["undone_at"] is None
+    assert client.get(f"{API}/profiles/{b}/merges", headers=sales).get_json()["items"] == []
+
+
+# --- keys and roles ---------------------------------------------------------------------
+
+
+def test_without_key_is_401(client, two):
+    a, b = two
+    assert client.post(f"{API}/profiles/{a}/merge", json={"other_id": b}).status_code == 401
+    assert client.post(f"{API}/merges/1/undo").status_code == 401
+    assert client.get(f"{API}/profiles/{a}/merges").status_code == 401
+    assert _stored(b).merged_into_id is None
+
+
+@pytest.mark.parametrize("role", ["marketer", "compliance"])
+def test_other_roles_may_not_merge_or_undo(client, api_headers, two, role):
+    a, b = two
+    headers = api_headers(role)
+
+    response = _merge(client, headers, a, {"other_id": b})
+    assert response.status_code == 403
+    assert response.is_json
+    assert _stored(b).merged_into_id is None
+
+    merge = merging.merge_profiles(a, b, actor="test")
+    response = client.post(f"{API}/merges/{merge.id}/undo", headers=headers)
+    assert response.status_code == 403
+    assert _stored(b).merged_into_id == a
+
+
+# --- errors -----------------------------------------------------------------------------
+
+
+def test_unknown_profiles_and_merges_are_404(client, sales, two):
+    a, _ = two
+    assert _merge(client, sales, 99999, {"other_id": a}).status_code == 404
+    response = _merge(client, sales, a, {"other_id": 99999})
+    assert response.status_code == 404
+    assert response.get_json()["message"]
+    assert client.post(f"{API}/merges/99999/undo", headers=sales).status_code == 404
+    assert client.get(f"{API}/profiles/99999/merges", headers=sales).status_code == 404
+
+
+def test_unknown_field_is_422(client, sales, two):
+    a, b = two
+    response = _merge(client, sales, a, {"other_id": b, "rule": "auto"})
+    assert response.status_code == 422
+    assert "rule" in response.get_json()["errors"]["json"]
+    assert _stored(b).merged_into_id is None
+
+
+@pytest.mark.parametrize("body", [{}, {"other_id": "x"}, {"other_id": 0}])
+def test_missing_or_bad_other_id_is_422(client, sales, two, body):
+    response = _merge(client, sales, two[0], body)
+    assert response.status_code == 422
+    assert "other_id" in response.get_json()["errors"]["json"]
+
+
+def test_merge_with_itself_or_a_merged_profile_is_422(client, sales, two):
+    a, b = two
+    assert _merge(client, sales, a, {"other_id": a}).status_code == 422
+    assert _merge(client, sales, a, {"other_id": b}).status_code == 201
+
+    response = _merge(client, sales, a, {"other_id": b})
+
+    assert response.status_code == 422
+    assert response.get_json()["message"]
+
+
+def test_undo_twice_is_409(client, sales, two):
+    a, b = two
+    merge_id = _merge(client, sales, a, {"other_id": b}).get_json()["merge_id"]
+    assert client.post(f"{API}/merges/{merge_id}/undo", headers=sales).status_code == 200
+
+    response = client.post(f"{API}/merges/{merge_id}/undo", headers=sales)
+
+    assert response.status_code == 409
+    assert response.get_json()["code"] == 409
+
+
+def test_undo_out_of_order_is_409(client, sales, two):
+    a, b = two
+    c = factories.make_profile().id
+    first = _merge(client, sales, a, {"other_id": b}).get_json()["merge_id"]
+    _merge(client, sales, a, {"other_id": c})
+
+    response = client.post(f"{API}/merges/{first}/undo", headers=sales)
+
+    assert response.status_code == 409
+    assert _stored(b).merged_into_id == a
+
+
+def test_openapi_documents_the_merge_endpoints(client):
+    paths = client.get(f"{API}/openapi.json").get_json()["paths"]
+    merge = paths["/api/v1/profiles/{profile_id}/merge"]["post"]
+    assert {"201", "401", "403", "404", "422"} <= set(merge["responses"])
+    assert "post" in paths["/api/v1/merges/{merge_id}/undo"]
+    assert "get" in paths["/api/v1/profiles/{profile_id}/merges"]

@@ -1,0 +1,258 @@
+"""HTTP tests of the review queue: list, side-by-side comparison, decisions, access control."""
+
+import re
+
+import pytest
+
+from crm.extensions import db
+from crm.models import DuplicateCandidate, Profile
+from crm.services import duplicates, merging
+from tests import factories
+
+
+def _html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _queue(score: float = 0.8, reasons=("last name: exact",), a=None, b=None):
+    """A committed open pair of two profiles (new ones unless given)."""
+    a = a or factories.make_profile()
+    b = b or factories.make_profile()
+    candidate = duplicates.propose(a.id, b.id, score, list(reasons))
+    db.session.commit()
+    return candidate
+
+
+def _decide(client, candidate_id: int, decision: str, survivor: str = "a", token=True):
+    """Press a decision button on the comparison page, as a browser would."""
+    data = {"decision": decision, "survivor": survivor}
+    if token:
+        data["csrf_token"] = factories.csrf_token(client, f"/duplicates/{candidate_id}")
+    return client.post(f"/duplicates/{candidate_id}/decide", data=data)
+
+
+def _row(html: str, field: str) -> str:
+    """The <tr> of one compared field."""
+    match = re.search(rf'<tr id="compare-{field}"[^>]*>.*?</tr>', html, re.S)
+    assert match, f"no row for {field}"
+    return match.group(0)
+
+
+# --- the list ----------------------------------------------------------------------------
+
+
+def test_list_shows_open_pairs_with_names_score_reasons_and_review_link(client, auth):
+    auth.login_as("sales")
+    a = factories.make_profile(first_name="Giulia", last_name="Rossi")
+    b = factories.make_profile(first_name="Giulia", last_name="Rosi")
+    candidate = _queue(0.83, ["last name: similar", "city: same"], a=a, b=b)
+    html = _html(client.get("/duplicates/"))
+    assert 'id="duplicates-table"' in html
+    row = re.search(rf'<tr id="candidate-{candidate.id}".*?</tr>', html, re.S).group(0)
+    assert "0.83" in row
+    assert f'href="/profiles/{a.id}">Giulia Rossi</a>' in row
+    assert f'href="/profiles/{b.id}">Giulia Rosi</a>' in row
+    assert "last name: similar" in row and "city: same" in row
+    assert f'id="review-{candidate.id}" href="/duplicates/{candidate.id}"' in row
+
+
+def test_list_leaves_out_decided_pairs(client, auth):
+    auth.login_as("admin")
+    decided = _queue()
+    duplicates.decide(decided.id, "distinct", actor="test")
+    html = _html(client.get("/duplicates/"))
+    assert f'id="candidate-{decided.id}"' not in html
+    assert 'id="no-duplicates"' in html
+
+
+def test_list_pages_with_a_cursor(app, client, auth):
+    app.config["PAGE_SIZE"] = 2
+    auth.login_as("sales")
+    made = [_queue(score) for score in (0.9, 0.8, 0.7)]
+    first = _html(client.get("/duplicates/"))
+    assert f'id="candidate-{made[0].id}"' in first and f'id="candidate-{made[1].id}"' in first
+    assert f'id="candidate-{made[2].id}"' not in first
+    link = re.search(r'id="next-page" href="([^"]+)"', first).group(1)
+    second = _html(client.get(link.replace("&amp;", "&")))
+    assert f'id="candidate-{made[2].id}"' in second
+    assert f'id="candidate-{made[0].id}"' not in second
+    assert 'id="next-page"' not in second and 'id="first-page"' in second
+
+
+def test_nav_shows_duplicates_to_reviewers_only(client, auth):
+    auth.login_as("sales")
+    assert 'href="/duplicates/"' in _html(client.get("/"))
+    auth.logout()
+    auth.login_as("marketer")
+    assert 'href="/duplicates/"' not in _html(client.get("/"))
+
+
+# --- the comparison ----------------------------------------------------------------------
+
+
+def test_compare_page_marks_differences_and_shows_score_and_reasons(client, auth):
+    auth.login_as("sales")
+    a = factories.make_profile(
+        company="Acme",
+        city="Milano",
+        job_title="CEO",
+        phones=["+39 333 123 4567"],
+        tags=["vip"],
+        birth_date="1980-05-04",
+        stage="mql",
+    )
+    b = factories.make_profile(
+        company="Acme", city="Roma", postcode="00100", tags=["vip"], birth_date="1980-05-04"
+    )
+    candidate = _queue(0.74, ["company: same"], a=a, b=b)
+    response = client.get(f"/duplicates/{candidate.id}")
+    assert response.status_code == 200
+    html = _html(response)
+    assert "0.74" in html and "company: same" in html
+    city = _row(html, "city")
+    assert "compare-different" in city and "Milano" in city and "Roma" in city
+    assert "compare-same" in _row(html, "company")
+    assert "compare-only-a" in _row(html, "job_title")
+    assert "compare-only-b" in _row(html, "postcode")
+    assert "compare-different" in _row(html, "emails")
+    phones = _row(html, "phones")
+    assert "compare-only-a" in phones and "+39 333 123 4567" in phones
+    assert "compare-same" in _row(html, "tags") and "vip" in _row(html, "tags")
+    assert "compare-same" in _row(html, "birth_date") and "1980-05-04" in _row(html, "birth_date")
+    stage = _row(html, "stage")
+    assert "compare-different" in stage and "MQL" in stage and "Lead" in stage
+    for button in ("merge-keep-a", "merge-keep-b", "not-same"):
+        assert f'id="{button}"' in html
+    assert " style=" not in html and "<style" not in html and "<script>" not in html
+
+
+def test_compare_of_a_decided_pair_has_no_buttons(client, auth):
+    auth.login_as("sales")
+    candidate = _queue()
+    duplicates.decide(candidate.id, "distinct", actor="test")
+    html = _html(client.get(f"/duplicates/{candidate.id}"))
+    assert 'id="candidate-decided"' in html
+    assert 'id="not-same"' not in html and 'id="merge-keep-a"' not in html
+
+
+def test_compare_of_a_pair_whose_profile_was_merged_away_offers_no_merge(client, auth):
+    auth.login_as("sales")
+    candidate = _queue()
+    merging.merge_profiles(factories.make_profile().id, candidate.profile_a_id, actor="test")
+    html = _html(client.get(f"/duplicates/{candidate.id}"))
+    assert 'id="candidate-stale"' in html
+    assert 'id="merge-keep-a"' not in html and 'id="merge-keep-b"' not in html
+    assert 'id="not-same"' in html
+
+
+def test_compare_of_unknown_pair_is_404(client, auth):
+    auth.login_as("sales")
+    assert client.get("/duplicates/4242").status_code == 404
+
+
+def test_raw_values_are_escaped(client, auth):
+    auth.login_as("sales")
+    evil = "<script>Alert(1)</script>"
+    a = factories.make_profile(first_name=evil, company=evil)
+    candidate = _queue(0.8, ['<img src=x onerror="x()">'], a=a)
+    for path in ("/duplicates/", f"/duplicates/{candidate.id}"):
+        html = _html(client.get(path))
+        assert "&lt;script&gt;Alert(1)&lt;/script&gt;" in html, path
+        assert "<script>Alert" not in html, path
+        assert "<img src=x" not in html and "&lt;img src=x" in html, path
+
+
+# --- decisions ---------------------------------------------------------------------------
+
+
+def test_merge_keep_left_merges_right_into_left(client, auth):
+    auth.login_as("sales")
+    candidate = _queue()
+    a, b = candidate.profile_a_id, candidate.profile_b_id
+    response = _decide(client, candidate.id, "merge", "a")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/duplicates/"
+    db.session.expire_all()
+    assert db.session.get(Profile, b).merged_into_id == a
+    assert db.session.get(DuplicateCandidate, candidate.id).status == "merged"
+    assert "The two profiles were merged." in _html(client.get("/duplicates/"))
+
+
+def test_merge_keep_right_merges_left_into_right(client, auth):
+    auth.login_as("admin")
+    candidate = _queue()
+    a, b = candidate.profile_a_id, candidate.profile_b_id
+    assert _decide(client, candidate.id, "merge", "b").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Profile, a).merged_into_id == b
+    assert db.session.get(Profile, b).merged_into_id is None
+
+
+def test_not_same_is_remembered_and_goes_to_the_next_pair(client, auth):
+    user = auth.login_as("sales")
+    candidate = _queue(0.9)
+    following = _queue(0.6)
+    response = _decide(client, candidate.id, "distinct")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/duplicates/{following.id}"
+    db.session.expire_all()
+    stored = db.session.get(DuplicateCandidate, candidate.id)
+    assert (stored.status, stored.decided_by_id) == ("distinct", user.id)
+    assert db.session.get(Profile, candidate.profile_b_id).merged_into_id is None
+    assert duplicates.propose(candidate.profile_a_id, candidate.profile_b_id, 1.0, []) is None
+    assert "will not be proposed again" in _html(client.get(response.headers["Location"]))
+
+
+def test_deciding_an_already_decided_pair_is_refused_with_a_message(client, auth):
+    auth.login_as("sales")
+    candidate = _queue()
+    token = factories.csrf_token(client, f"/duplicates/{candidate.id}")
+    duplicates.decide(candidate.id, "distinct", actor="test")
+    response = client.post(
+        f"/duplicates/{candidate.id}/decide",
+        data={"decision": "merge", "survivor": "a", "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/duplicates/{candidate.id}"
+    db.session.expire_all()
+    assert db.session.get(Profile, candidate.profile_b_id).merged_into_id is None
+    assert "already decided" in _html(client.get(response.headers["Location"]))
+
+
+def test_decision_without_csrf_token_is_400(client, auth):
+    auth.login_as("sales")
+    candidate = _queue()
+    assert _decide(client, candidate.id, "merge", token=False).status_code == 400
+    assert db.session.get(DuplicateCandidate, candidate.id).status == "open"
+
+
+def test_malformed_decision_is_400(client, auth):
+    auth.login_as("sales")
+    candidate = _queue()
+    assert _decide(client, candidate.id, "maybe").status_code == 400
+    assert _decide(client, candidate.id, "merge", survivor="c").status_code == 400
+    assert db.session.get(DuplicateCandidate, candidate.id).status == "open"
+
+
+# --- access ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["marketer", "compliance"])
+def test_other_roles_are_refused(client, auth, role):
+    candidate = _queue()
+    auth.login_as(role)
+    assert client.get("/duplicates/").status_code == 403
+    assert client.get(f"/duplicates/{candidate.id}").status_code == 403
+    token = factories.csrf_token(client, "/account")
+    response = client.post(
+        f"/duplicates/{candidate.id}/decide",
+        data={"decision": "distinct", "survivor": "a", "csrf_token": token},
+    )
+    assert response.status_code == 403
+    assert db.session.get(DuplicateCandidate, candidate.id).status == "open"
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/duplicates/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")

@@ -1,0 +1,420 @@
+"""HTTP tests of imports from the web UI: upload, preview, mapping, job, progress, report."""
+
+import csv
+import io
+import os
+import re
+import threading
+import time
+import uuid
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.models import AuditLog, ImportBatch, Job, Profile, SourceRecord
+from crm.services import imports_ui, jobs
+from tests import factories
+
+ITALIAN_CSV = (
+    "Codice cliente;Nome;Cognome;E-mail;Cellulare;Città;Note\n"
+    "C1;Mario;Rossi;mario.rossi@example.it;333 1234567;Milano;Acme Srl\n"
+    "C2;Lucia;Bianchi;lucia(at)example.it;;Roma;\n"
+    ";;;;;;solo una nota\n"
+).encode()
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
+REDIS_URL = os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+class _MappingReader(HTMLParser):
+    """What the preview's mapping form shows: header label -> (select name, selected value)."""
+
+    def __init__(self):
+        super().__init__()
+        self.labels: dict[str, str] = {}  # select id -> label text
+        self.selected: dict[str, str] = {}  # select name -> selected value
+        self.token = ""
+        self._label_for: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        """Remember labels, selects, their selected options and the CSRF token."""
+        attrs = dict(attrs)
+        if tag == "label" and (attrs.get("for") or "").startswith("col_"):
+            self._label_for = attrs["for"]
+            self.labels[self._label_for] = ""
+        elif tag == "select" and (attrs.get("name") or "").startswith("col_"):
+            self._select = attrs["name"]
+            self.selected[self._select] = ""
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.selected[self._select] = attrs.get("value") or ""
+        elif tag == "input" and attrs.get("name") == "csrf_token":
+            self.token = attrs.get("value") or ""
+
+    def handle_endtag(self, tag):
+        """Close labels and selects."""
+        if tag == "label":
+            self._label_for = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        """Label text."""
+        if self._label_for:
+            self.labels[self._label_for] += data
+
+    def mapping(self) -> dict[str, str]:
+        """Header -> selected field ("" for ignored)."""
+        return {self.labels[name].strip(): value for name, value in self.selected.items()}
+
+    def names(self) -> dict[str, str]:
+        """Header -> select name."""
+        return {text.strip(): name for name, text in self.labels.items()}
+
+
+@pytest.fixture
+def sync_jobs(app):
+    """Jobs run inline, before the request that starts them returns."""
+    app.config["JOBS_MODE"] = "sync"
+
+
+def _upload(client, content: bytes = ITALIAN_CSV, filename: str = "contatti.csv", **fields):
+    """Post the upload form as a browser would; returns the response."""
+    data = {
+        "csrf_token": factories.csrf_token(client, "/imports/new"),
+        "source": "",
+        "new_source": "fiera",
+        "format": "auto",
+        **fields,
+        "file": (io.BytesIO(content), filename),
+    }
+    return client.post("/imports/new", data=data, content_type="multipart/form-data")
+
+
+def _preview(client, **kwargs) -> tuple[str, _MappingReader]:
+    """Upload a file and read its preview page; returns (preview path, mapping form)."""
+    response = _upload(client, **kwargs)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    path = response.headers["Location"]
+    assert re.fullmatch(r"/imports/preview/[0-9a-f]{32}", path)
+    reader = _MappingReader()
+    page = client.get(path)
+    assert page.status_code == 200
+    reader.feed(page.get_data(as_text=True))
+    return path, reader
+
+
+def _start(client, path: str, reader: _MappingReader, changes: dict | None = None):
+    """Submit the mapping form (with changes {header: field}); returns the response."""
+    names = reader.names()
+    data = {"csrf_token": reader.token, **reader.selected}
+    for header, target in (changes or {}).items():
+        data[names[header]] = target
+    return client.post(path, data=data)
+
+
+def _job_id(response) -> str:
+    """The job id from the redirect after Start import."""
+    assert response.status_code == 302, response.get_data(as_text=True)
+    match = re.fullmatch(r"/imports/jobs/([0-9a-f]{32})", response.headers["Location"])
+    assert match, response.headers["Location"]
+    return match.group(1)
+
+
+def _upload_files(app) -> list[str]:
+    """Files left in the uploads folder."""
+    folder = os.path.join(app.instance_path, imports_ui.UPLOAD_DIR)
+    return os.listdir(folder) if os.path.isdir(folder) else []
+
+
+def _run_import(client, auth, changes: dict | None = None) -> str:
+    """Sign in as a marketer, upload the Italian file and start it; returns the job id."""
+    auth.login_as("marketer")
+    path, reader = _preview(client)
+    return _job_id(_start(client, path, reader, changes))
+
+
+def test_preview_shows_detected_format_rows_and_mapping_of_italian_headers(client, auth, app):
+    auth.login_as("marketer")
+    path, reader = _preview(client)
+    assert reader.mapping() == {
+        "Codice cliente": "external_id",
+        "Nome": "first_name",
+        "Cognome": "last_name",
+        "E-mail": "email",
+        "Cellulare": "phone",
+        "Città": "city",
+        "Note": "",
+    }
+    html = client.get(path).get_data(as_text=True)
+    assert re.search(r'id="detected-format">[^<]*\(csv\)', html)
+    assert re.search(r'id="detected-delimiter"><code>;</code>', html)
+    assert 'id="detected-encoding">utf-8<' in html
+    assert "mario.rossi@example.it" in html and "Lucia" in html
+    # every select offers every canonical field plus "ignore"
+    options = re.findall(
+        r'<option[^>]*value="([^"]*)"', html.split('id="col_0"')[1].split("</select>")[0]
+    )
+    assert options[0] == "" and {"first_name", "postcode", "birth_date", "tags", "stage"} <= set(
+        options
+    )
+    # the file is stored under a random name, never the user's
+    stored = _upload_files(app)
+    assert stored and not any("contatti" in name for name in stored)
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_import_runs_as_a_job_and_the_page_shows_the_summary(client, auth, app, sync_jobs):
+    job_id = _import = _run_import(client, auth)
+    job = db.session.get(Job, _import)
+    assert job.status == "done", job.error
+    assert job.kind == "import"
+    summary = job.result
+    assert (summary["rows"], summary["created"], summary["rejected"], summary["warnings"]) == (
+        3,
+        2,
+        1,
+        1,
+    )
+    batch = db.session.get(ImportBatch, summary["batch_id"])
+    assert batch.filename == "contatti.csv" and batch.source.name == "fiera"
+    page = client.get(f"/imports/jobs/{job_id}").get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in page and "import-progress.js" not in page
+    assert re.search(r'id="count-rows">3<', page)
+    assert re.search(r'id="count-created">2<', page)
+    assert re.search(r'id="count-rejected">1<', page)
+    assert re.search(r'id="count-warnings">1<', page)
+    assert f"/imports/batches/{batch.id}/report.csv" in page
+    listing = client.get("/imports/").get_data(as_text=True)
+    assert f'id="batch-{batch.id}"' in listing and "contatti.csv" in listing
+
+
+def test_json_lines_and_hubspot_files_are_detected(client, auth, sync_jobs):
+    auth.login_as("marketer")
+    path, reader = _preview(
+        client, content=(FIXTURES / "shop.jsonl").read_bytes(), filename="shop.jsonl"
+    )
+    assert 'id="detected-format">JSON Lines (jsonl)' in client.get(path).get_data(as_text=True)
+    assert reader.mapping()["telefono"] == "phone"
+    job = db.session.get(Job, _job_id(_start(client, path, reader)))
+    assert job.status == "done", job.error
+    assert job.result["rejected"] >= 1 and job.result["created"] >= 2
+    path, reader = _preview(
+        client,
+        content=(FIXTURES / "hubspot_contacts.csv").read_bytes(),
+        filename="export.csv",
+    )
+    assert reader.mapping()["Lifecycle Stage"] == "stage"
+    assert reader.mapping()["Unsubscribed from all email"] == "unsubscribed"
+
+
+def test_uploads_are_limited_in_size(client, auth, app):
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024**3
+    auth.login_as("marketer")
+    app.config["MAX_CONTENT_LENGTH"] = 2000
+    assert _upload(client, content=b"email\n" + b"a@example.com\n" * 500).status_code == 413
+    assert _upload_files(app) == []
+
+
+def test_mapping_correction_is_honoured(client, auth, sync_jobs):
+    job_id = _run_import(client, auth, {"Note": "company", "Città": ""})
+    job = db.session.get(Job, job_id)
+    assert job.status == "done", job.error
+    record = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "C1"))
+    profile = db.session.get(Profile, record.profile_id)
+    assert profile.company == "Acme Srl"
+    assert profile.city is None
+    batch = db.session.get(ImportBatch, job.result["batch_id"])
+    assert batch.mapping["columns"]["Note"] == "company"
+    assert "Città" in batch.mapping["unmapped"]
+
+
+def test_a_field_chosen_for_two_columns_is_refused(client, auth, sync_jobs):
+    auth.login_as("marketer")
+    path, reader = _preview(client)
+    response = _start(client, path, reader, {"Note": "first_name"})
+    assert response.status_code == 200
+    assert "already taken" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_status_endpoint_reports_the_job_as_json(client, auth, sync_jobs):
+    job_id = _run_import(client, auth)
+    data = client.get(f"/imports/jobs/{job_id}/status").get_json()
+    assert set(data) >= {"status", "progress", "total", "percent", "message", "result"}
+    assert data["status"] == "done"
+    assert data["percent"] == 100
+    assert data["total"] == len(ITALIAN_CSV) and data["progress"] == data["total"]
+    assert data["result"]["rows"] == 3 and len(data["result"]["batch_id"]) == 32
+    assert isinstance(data["message"], str) and data["message"]
+
+
+def test_running_job_page_refreshes_and_loads_the_progress_script(client, auth, app):
+    user = auth.login_as("marketer")
+    job = Job(kind="import", status="running", progress=250, total=1000, created_by_id=user.id)
+    db.session.add(job)
+    db.session.commit()
+    page = client.get(f"/imports/jobs/{job.id}").get_data(as_text=True)
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
+    assert 'src="/static/js/import-progress.js"' in page
+    assert f'data-status-url="/imports/jobs/{job.id}/status"' in page
+    assert 'aria-valuenow="25"' in page
+    assert "<script>" not in page  # CSP: no inline script
+    status = client.get(f"/imports/jobs/{job.id}/status").get_json()
+    assert (status["status"], status["percent"]) == ("running", 25)
+    with client.get("/static/js/import-progress.js") as script:
+        assert script.status_code == 200
+
+
+def test_report_csv_lists_the_bad_rows_with_number_and_reason(client, auth, sync_jobs):
+    job_id = _run_import(client, auth)
+    batch_id = db.session.get(Job, job_id).result["batch_id"]
+    response = client.get(f"/imports/batches/{batch_id}/report.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == ["row", "kind", "column", "reason"]
+    assert rows[0][4:] == [
+        "Codice cliente",
+        "Nome",
+        "Cognome",
+        "E-mail",
+        "Cellulare",
+        "Città",
+        "Note",
+    ]
+    by_row = {row[0]: row for row in rows[1:]}
+    assert by_row["3"][1:3] == ["warning", "E-mail"] and by_row["3"][5] == "Lucia"
+    assert by_row["4"][1] == "rejected" and "no usable" in by_row["4"][3]
+    assert by_row["4"][10] == "solo una nota"
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "import.report_download"))
+    assert entry is not None and entry.object_id == batch_id
+    assert "Lucia" not in str(entry.details)
+
+
+def test_uploaded_file_is_deleted_when_the_job_finishes(client, auth, app, sync_jobs):
+    auth.login_as("marketer")
+    path, reader = _preview(client)
+    assert len(_upload_files(app)) == 2  # the data and its metadata
+    job = db.session.get(Job, _job_id(_start(client, path, reader)))
+    assert job.status == "done"
+    assert _upload_files(app) == []
+    assert client.get(path).status_code == 404
+
+
+def test_uploaded_file_is_deleted_when_the_job_fails(client, auth, app, sync_jobs):
+    auth.login_as("marketer")
+    path, reader = _preview(client)
+    ignore_all = dict.fromkeys(reader.names(), "")
+    job = db.session.get(Job, _job_id(_start(client, path, reader, ignore_all)))
+    assert job.status == "failed"
+    assert "No column of the file could be recognised" in job.error
+    assert _upload_files(app) == []
+    page = client.get(f"/imports/jobs/{job.id}").get_data(as_text=True)
+    assert "alert-danger" in page and "No column of the file" in page
+
+
+@pytest.mark.parametrize("role", ["sales", "compliance"])
+def test_sales_and_compliance_may_not_import(client, auth, role):
+    job = Job(kind="import", status="done")
+    db.session.add(job)
+    db.session.commit()
+    auth.login_as(role)
+    for path in (
+        "/imports/",
+        "/imports/new",
+        f"/imports/preview/{uuid.uuid4().hex}",
+        f"/imports/jobs/{job.id}",
+        f"/imports/jobs/{job.id}/status",
+        f"/imports/batches/{uuid.uuid4().hex}",
+        f"/imports/batches/{uuid.uuid4().hex}/report.csv",
+    ):
+        assert client.get(path).status_code == 403, path
+    token = factories.csrf_token(client, "/account")
+    assert client.post("/imports/new", data={"csrf_token": token}).status_code == 403
+    assert "/imports/" not in client.get("/").get_data(as_text=True)
+
+
+def test_marketer_sees_imports_in_the_navigation(client, auth):
+    auth.login_as("marketer")
+    assert 'href="/imports/"' in client.get("/").get_data(as_text=True)
+
+
+def test_upload_and_start_without_csrf_token_are_refused(client, auth, app, sync_jobs):
+    auth.login_as("marketer")
+    response = client.post(
+        "/imports/new",
+        data={"new_source": "fiera", "format": "auto", "file": (io.BytesIO(ITALIAN_CSV), "a.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert _upload_files(app) == []
+    path, reader = _preview(client)
+    data = {**reader.selected}
+    assert client.post(path, data=data).status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_another_marketers_upload_is_not_found(client, auth, app):
+    auth.login_as("marketer")
+    path, _reader = _preview(client)
+    auth.logout()
+    auth.login_as("marketer")
+    assert client.get(path).status_code == 404
+
+
+def test_thread_mode_runs_the_import_in_the_background(client, auth, app):
+    app.config["JOBS_MODE"] = "thread"
+    job_id = _run_import(client, auth)
+    db.session.rollback()  # leave the database to the job's own session
+    deadline = time.monotonic() + 60
+    status = None
+    while time.monotonic() < deadline:
+        status = db.session.scalar(select(Job.status).where(Job.id == job_id))
+        db.session.rollback()
+        if status in jobs.FINISHED:
+            break
+        time.sleep(0.05)
+    for thread in threading.enumerate():
+        if thread.name == jobs.thread_name(job_id):
+            thread.join(timeout=30)
+    assert status == "done"
+    assert db.session.get(Job, job_id).result["rows"] == 3
+    assert _upload_files(app) == []
+
+
+@pytest.fixture
+def redis_queue(app):
+    """JOBS_MODE=rq on the local Redis with a queue of this test's own; skipped without Redis."""
+    redis = pytest.importorskip("redis")
+    from rq import Queue
+
+    connection = redis.Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except redis.RedisError:
+        connection.close()
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    app.config.update(JOBS_MODE="rq", REDIS_URL=REDIS_URL, JOBS_QUEUE=f"test-{uuid.uuid4().hex}")
+    queue = Queue(app.config["JOBS_QUEUE"], connection=connection)
+    yield queue
+    queue.delete(delete_jobs=True)
+    connection.close()
+
+
+def test_rq_mode_runs_the_import_on_a_worker(client, auth, app, redis_queue):
+    from rq import SimpleWorker
+
+    job_id = _run_import(client, auth)
+    db.session.rollback()
+    assert db.session.get(Job, job_id).status == "queued"
+    assert redis_queue.count == 1
+    db.session.rollback()
+    SimpleWorker([redis_queue], connection=redis_queue.connection).work(burst=True)
+    job = db.session.get(Job, job_id)
+    assert job.status == "done", job.error
+    assert job.result["created"] == 2
+    assert _upload_files(app) == []

@@ -1,0 +1,264 @@
+"""The review queue service: proposing pairs, paging, comparing, deciding, exporting."""
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.models import AuditLog, DuplicateCandidate, Merge, Profile
+from crm.services import duplicates, merging
+from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from tests import factories
+
+
+def _pair(**b_fields):
+    """Two fresh profiles (ids a < b)."""
+    a = factories.make_profile()
+    b = factories.make_profile(**b_fields)
+    return a.id, b.id
+
+
+def _candidates() -> int:
+    return db.session.scalar(select(func.count()).select_from(DuplicateCandidate))
+
+
+def _queued(score: float = 0.8, reasons=("last name: exact",)) -> DuplicateCandidate:
+    """A committed open candidate for two new profiles."""
+    a, b = _pair()
+    candidate = duplicates.propose(a, b, score, list(reasons))
+    db.session.commit()
+    return candidate
+
+
+# --- propose ------------------------------------------------------------------------------
+
+
+def test_propose_orders_the_pair(app):
+    a, b = _pair()
+    candidate = duplicates.propose(b, a, 0.7, ["postcode: same"])
+    assert (candidate.profile_a_id, candidate.profile_b_id) == (a, b)
+    assert candidate.status == "open"
+    assert candidate.reasons == ["postcode: same"]
+
+
+def test_propose_keeps_the_higher_score_with_its_reasons(app):
+    a, b = _pair()
+    first = duplicates.propose(a, b, 0.7, ["name: similar"])
+    lower = duplicates.propose(b, a, 0.6, ["company: same"])
+    assert lower.id == first.id
+    assert (first.score, first.reasons) == (0.7, ["name: similar"])
+    higher = duplicates.propose(a, b, 0.9, ["name: exact", "birth date: same"])
+    assert higher.id == first.id
+    assert (first.score, first.reasons) == (0.9, ["name: exact", "birth date: same"])
+    assert _candidates() == 1
+
+
+def test_propose_leaves_the_commit_to_the_caller(app):
+    a, b = _pair()
+    duplicates.propose(a, b, 0.7, [])
+    db.session.rollback()
+    assert _candidates() == 0
+
+
+def test_propose_ignores_a_profile_paired_with_itself(app):
+    a, _b = _pair()
+    assert duplicates.propose(a, a, 0.9, []) is None
+    assert _candidates() == 0
+
+
+def test_propose_skips_profiles_merged_away(app):
+    a, b = _pair()
+    c = factories.make_profile().id
+    db.session.get(Profile, b).merged_into_id = c
+    db.session.commit()
+    assert duplicates.propose(a, b, 0.8, []) is None
+    assert _candidates() == 0
+
+
+def test_distinct_pair_is_never_proposed_again(app):
+    candidate = _queued(0.7)
+    a, b = candidate.profile_a_id, candidate.profile_b_id
+    duplicates.decide(candidate.id, "distinct", actor="test")
+    assert duplicates.propose(b, a, 0.99, ["everything: same"]) is None
+    db.session.commit()
+    stored = db.session.get(DuplicateCandidate, candidate.id)
+    assert (stored.status, stored.score) == ("distinct", 0.7)
+    assert duplicates.is_distinct(a, b) and duplicates.is_distinct(b, a)
+    assert _candidates() == 1
+
+
+def test_is_distinct_is_false_for_open_and_unknown_pairs(app):
+    candidate = _queued()
+    assert not duplicates.is_distinct(candidate.profile_a_id, candidate.profile_b_id)
+    assert not duplicates.is_distinct(candidate.profile_b_id, candidate.profile_b_id + 100)
+
+
+# --- the open queue ----------------------------------------------------------------------
+
+
+def test_open_candidates_pages_highest_score_first(app):
+    made = [_queued(score) for score in (0.5, 0.9, 0.7, 0.9, 0.6)]
+    expected = sorted(made, key=lambda c: (-c.score, -c.id))
+    seen, after = [], None
+    while True:
+        rows, after = duplicates.open_candidates(after=after, limit=2)
+        seen.extend(rows)
+        if after is None:
+            break
+    assert [c.id for c in seen] == [c.id for c in expected]
+
+
+def test_open_candidates_leave_out_decided_and_merged_away_pairs(app):
+    keep = _queued(0.6)
+    distinct = _queued(0.9)
+    stale = _queued(0.8)
+    duplicates.decide(distinct.id, "distinct", actor="test")
+    db.session.get(Profile, stale.profile_b_id).merged_into_id = keep.profile_a_id
+    db.session.commit()
+    rows, after = duplicates.open_candidates()
+    assert [c.id for c in rows] == [keep.id]
+    assert after is None
+
+
+def test_get_candidate_of_unknown_id_raises(app):
+    with pytest.raises(NotFoundError):
+        duplicates.get_candidate(12345)
+
+
+# --- comparison --------------------------------------------------------------------------
+
+
+def test_compare_fields_marks_same_different_and_one_sided(app):
+    a = factories.make_profile(
+        first_name="Giulia", last_name="Rossi", company="Acme", city="Milano", job_title="CEO"
+    )
+    b = factories.make_profile(
+        first_name="Giulia", last_name="Rossi", company="Acme", city="Roma", postcode="00100"
+    )
+    candidate = duplicates.propose(a.id, b.id, 0.8, [])
+    rows = {row["field"]: row for row in duplicates.compare_fields(candidate)}
+    assert list(rows) == list(duplicates.COMPARED_FIELDS)
+    assert rows["company"] == {"field": "company", "a": "Acme", "b": "Acme", "status": "same"}
+    assert rows["city"]["status"] == "different"
+    assert (rows["city"]["a"], rows["city"]["b"]) == ("Milano", "Roma")
+    assert rows["job_title"]["status"] == "only_a"
+    assert rows["postcode"]["status"] == "only_b"
+    assert rows["emails"]["status"] == "different"
+    assert rows["emails"]["a"] == [a.primary_email]
+    assert rows["sources"] == {
+        "field": "sources",
+        "a": ["manual"],
+        "b": ["manual"],
+        "status": "same",
+    }
+    assert rows["stage"]["status"] == "same"
+    assert rows["birth_date"]["status"] == "same"  # empty on both sides
+
+
+# --- decisions ---------------------------------------------------------------------------
+
+
+def test_decide_merge_keeps_left_through_the_real_merge(app):
+    reviewer = factories.make_user("sales")
+    candidate = _queued(0.77, ["last name: exact"])
+    a, b = candidate.profile_a_id, candidate.profile_b_id
+    decided = duplicates.decide(candidate.id, "merge", actor=reviewer)
+    db.session.expire_all()
+    assert db.session.get(Profile, b).merged_into_id == a
+    assert db.session.get(Profile, a).merged_into_id is None
+    assert decided.status == "merged"
+    stored = db.session.get(DuplicateCandidate, candidate.id)
+    assert stored.status == "merged"
+    assert stored.decided_by_id == reviewer.id and stored.decided_at is not None
+    merge = db.session.scalar(select(Merge).where(Merge.merged_id == b))
+    assert (merge.survivor_id, merge.rule, merge.score) == (a, "review", 0.77)
+    assert merge.reasons == ["last name: exact"]
+    assert duplicates.open_candidates() == ([], None)
+
+
+def test_decide_merge_can_keep_right(app):
+    candidate = _queued()
+    a, b = candidate.profile_a_id, candidate.profile_b_id
+    duplicates.decide(candidate.id, "merge", actor="test", survivor="b")
+    db.session.expire_all()
+    assert db.session.get(Profile, a).merged_into_id == b
+    assert db.session.get(Profile, b).merged_into_id is None
+
+
+def test_undoing_a_reviewed_merge_puts_the_pair_back_in_the_queue(app):
+    reviewer = factories.make_user("sales")
+    candidate = _queued()
+    duplicates.decide(candidate.id, "merge", actor=reviewer)
+    merge = db.session.scalar(select(Merge).where(Merge.merged_id == candidate.profile_b_id))
+    merging.undo_merge(merge.id, actor=reviewer)
+    db.session.expire_all()
+    stored = db.session.get(DuplicateCandidate, candidate.id)
+    assert (stored.status, stored.decided_at, stored.decided_by_id) == ("open", None, None)
+    assert [c.id for c in duplicates.open_candidates()[0]] == [candidate.id]
+
+
+def test_merging_a_pair_whose_profile_was_merged_away_leaves_it_open(app):
+    candidate = _queued()
+    elsewhere = factories.make_profile()
+    merging.merge_profiles(elsewhere.id, candidate.profile_b_id, actor="test")
+    with pytest.raises(ValidationError):
+        duplicates.decide(candidate.id, "merge", actor="test")
+    db.session.expire_all()
+    assert db.session.get(DuplicateCandidate, candidate.id).status == "open"
+    assert db.session.get(Profile, candidate.profile_a_id).merged_into_id is None
+
+
+def test_not_same_is_remembered_and_audited(app):
+    reviewer = factories.make_user("admin")
+    candidate = _queued()
+    duplicates.decide(candidate.id, "distinct", actor=reviewer)
+    db.session.expire_all()
+    stored = db.session.get(DuplicateCandidate, candidate.id)
+    assert stored.status == "distinct"
+    assert stored.decided_by_id == reviewer.id and stored.decided_at is not None
+    assert db.session.get(Profile, candidate.profile_b_id).merged_into_id is None
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "duplicates.distinct"))
+    assert entry.object_id == str(candidate.id)
+    assert entry.details == {"a": candidate.profile_a_id, "b": candidate.profile_b_id}
+
+
+@pytest.mark.parametrize("first", ["merge", "distinct"])
+def test_deciding_twice_is_a_conflict(app, first):
+    candidate = _queued()
+    duplicates.decide(candidate.id, first, actor="test")
+    with pytest.raises(ConflictError):
+        duplicates.decide(candidate.id, "distinct", actor="test")
+    with pytest.raises(ConflictError):
+        duplicates.decide(candidate.id, "merge", actor="test")
+
+
+@pytest.mark.parametrize(("decision", "survivor"), [("maybe", "a"), ("merge", "c")])
+def test_unknown_decision_or_survivor_is_refused(app, decision, survivor):
+    candidate = _queued()
+    with pytest.raises(ValidationError):
+        duplicates.decide(candidate.id, decision, actor="test", survivor=survivor)
+    assert db.session.get(DuplicateCandidate, candidate.id).status == "open"
+
+
+def test_deciding_an_unknown_pair_raises_not_found(app):
+    with pytest.raises(NotFoundError):
+        duplicates.decide(999, "distinct", actor="test")
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def test_export_queue_yields_open_pairs_in_the_interface_shape(app):
+    low = _queued(0.6, ["postcode: same"])
+    high = _queued(0.9, ["name: exact", "birth date: same"])
+    decided = _queued(0.95)
+    duplicates.decide(decided.id, "distinct", actor="test")
+    rows = list(duplicates.export_queue(batch_size=1))
+    assert rows == [
+        {
+            "a": high.profile_a_id,
+            "b": high.profile_b_id,
+            "score": 0.9,
+            "reasons": ["name: exact", "birth date: same"],
+        },
+        {"a": low.profile_a_id, "b": low.profile_b_id, "score": 0.6, "reasons": ["postcode: same"]},
+    ]

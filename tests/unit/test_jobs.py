@@ -1,0 +1,206 @@
+"""Background jobs: enqueue, run inline, in a thread and on an RQ worker; failures and progress."""
+
+import os
+import threading
+import time
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import AuditLog, Job
+from crm.services import jobs
+from crm.services.errors import ValidationError
+from tests import factories
+
+REDIS_URL = os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def echo_job(params: dict, *, progress, actor) -> dict:
+    """A job that reports progress and returns its params, where it ran and who asked."""
+    progress(1, 2, "half way", {"seen": 1})
+    if params.get("fail") == "service":
+        raise ValidationError("The file has no usable column.")
+    if params.get("fail"):
+        raise RuntimeError("secret mario.rossi@example.it")
+    return {
+        "echo": params.get("value"),
+        "thread": threading.current_thread().name,
+        "actor": getattr(actor, "id", actor),
+        "session": id(db.session()),
+    }
+
+
+@pytest.fixture
+def echo(monkeypatch):
+    """Register echo_job as kind "echo"."""
+    monkeypatch.setitem(jobs.JOB_FUNCTIONS, "echo", f"{__name__}:echo_job")
+
+
+def _wait(job_id: str, timeout: float = 30) -> str:
+    """Poll a job's status from this session until it ends; never keep a transaction open."""
+    deadline = time.monotonic() + timeout
+    status = None
+    while time.monotonic() < deadline:
+        status = db.session.scalar(select(Job.status).where(Job.id == job_id))
+        db.session.rollback()
+        if status in jobs.FINISHED:
+            break
+        time.sleep(0.02)
+    for thread in threading.enumerate():
+        if thread.name == jobs.thread_name(job_id):
+            thread.join(timeout)
+    return status
+
+
+def test_sync_mode_runs_the_job_before_enqueue_returns(app, echo):
+    app.config["JOBS_MODE"] = "sync"
+    user = factories.make_user(role="marketer")
+    job = jobs.enqueue("echo", {"value": 42}, actor=user)
+    db.session.refresh(job)
+    assert job.status == "done"
+    assert job.result["echo"] == 42 and job.result["actor"] == user.id
+    assert job.created_by_id == user.id
+    assert job.started_at is not None and job.finished_at is not None
+    # The job ran in a session of its own, not the caller's.
+    assert job.result["session"] != id(db.session())
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "job.enqueue"))
+
+
+def test_progress_is_written_while_the_job_runs(app, echo):
+    app.config["JOBS_MODE"] = "sync"
+    job = jobs.enqueue("echo", {}, actor="test")
+    db.session.refresh(job)
+    assert (job.message, job.total) == ("half way", 2)
+    assert job.progress == 2  # a finished job is complete
+    assert jobs.status_of(job)["percent"] == 100
+
+
+def test_percent_is_capped_until_the_job_is_done():
+    assert jobs.percent(Job(status="running", progress=50, total=200)) == 25
+    assert jobs.percent(Job(status="running", progress=200, total=200)) == 99
+    assert jobs.percent(Job(status="running", progress=10, total=None)) == 0
+    assert jobs.percent(Job(status="done", progress=0, total=None)) == 100
+
+
+def test_a_failing_job_is_failed_with_a_message_free_of_its_data(app, echo):
+    app.config["JOBS_MODE"] = "sync"
+    job = jobs.enqueue("echo", {"fail": True}, actor="test")
+    db.session.refresh(job)
+    assert job.status == "failed"
+    assert "RuntimeError" in job.error
+    assert "mario" not in job.error
+
+
+def test_a_domain_error_is_shown_as_it_is(app, echo):
+    app.config["JOBS_MODE"] = "sync"
+    job = jobs.enqueue("echo", {"fail": "service"}, actor="test")
+    db.session.refresh(job)
+    assert (job.status, job.error) == ("failed", "The file has no usable column.")
+
+
+def test_unknown_kind_is_refused(app):
+    with pytest.raises(ValidationError):
+        jobs.enqueue("no-such-kind", {}, actor="test")
+
+
+def test_a_job_that_is_not_queued_is_not_run_again(app, echo):
+    job = Job(kind="echo", status="done", result={"kept": True})
+    db.session.add(job)
+    db.session.commit()
+    jobs.run(job.id)
+    db.session.refresh(job)
+    assert job.result == {"kept": True}
+
+
+def test_default_mode_is_thread_and_rq_with_redis(app):
+    app.config.pop("JOBS_MODE", None)
+    app.config["REDIS_URL"] = None
+    assert jobs.mode(app) == "thread"
+    app.config["REDIS_URL"] = "redis://localhost:6379/0"
+    assert jobs.mode(app) == "rq"
+
+
+def test_thread_mode_runs_the_job_in_a_background_thread(app, echo):
+    app.config["JOBS_MODE"] = "thread"
+    job = jobs.enqueue("echo", {"value": "x"}, actor="test")
+    job_id = job.id
+    db.session.rollback()
+    assert _wait(job_id) == "done"
+    result = db.session.get(Job, job_id).result
+    assert result["echo"] == "x"
+    assert result["thread"] == jobs.thread_name(job_id) != threading.current_thread().name
+
+
+@pytest.fixture
+def redis_queue(app, echo, monkeypatch):
+    """JOBS_MODE=rq with a queue of this test's own: on the local Redis when one answers
+    (CI), else on an in-process fake Redis server, so a fresh machine runs it too."""
+    import redis
+    from rq import Queue
+
+    connection = redis.Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except redis.RedisError:
+        connection.close()
+        import fakeredis
+
+        server = fakeredis.FakeServer()
+        monkeypatch.setattr(
+            redis.Redis,
+            "from_url",
+            classmethod(lambda cls, *a, **k: fakeredis.FakeRedis(server=server)),
+        )
+        connection = redis.Redis.from_url(REDIS_URL)
+    app.config.update(JOBS_MODE="rq", REDIS_URL=REDIS_URL, JOBS_QUEUE=f"test-{uuid.uuid4().hex}")
+    queue = Queue(app.config["JOBS_QUEUE"], connection=connection)
+    yield queue
+    queue.delete(delete_jobs=True)
+    connection.close()
+
+
+def test_rq_mode_queues_the_job_for_a_worker(app, redis_queue):
+    from rq import SimpleWorker
+
+    job = jobs.enqueue("echo", {"value": 7}, actor="test")
+    job_id = job.id
+    db.session.rollback()
+    assert db.session.get(Job, job_id).status == "queued"
+    assert redis_queue.job_ids == [job_id]
+    db.session.rollback()
+    assert SimpleWorker([redis_queue], connection=redis_queue.connection).work(burst=True)
+    job = db.session.get(Job, job_id)
+    assert job.status == "done"
+    assert job.result["echo"] == 7
+    assert redis_queue.count == 0
+
+
+def test_rq_mode_without_a_reachable_redis_fails_the_job(app, echo):
+    app.config.update(JOBS_MODE="rq", REDIS_URL="redis://127.0.0.1:1/0")
+    job = jobs.enqueue("echo", {}, actor="test")
+    db.session.refresh(job)
+    assert job.status == "failed"
+    assert "Redis" in job.error
+
+
+def test_worker_command_needs_redis(app, runner):
+    app.config["REDIS_URL"] = None
+    result = runner.invoke(args=["worker", "--burst"])
+    assert result.exit_code != 0
+    assert "CRM_REDIS_URL" in result.output
+
+
+def test_worker_command_drains_the_queue(app, runner, redis_queue, monkeypatch):
+    import rq
+
+    # The command's default worker forks a work horse per job; in a test process the
+    # in-process SimpleWorker does the same work without forking pytest.
+    monkeypatch.setattr(rq, "Worker", rq.SimpleWorker)
+    job = jobs.enqueue("echo", {"value": "cli"}, actor="test")
+    job_id = job.id
+    db.session.rollback()
+    result = runner.invoke(args=["worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert db.session.get(Job, job_id).status == "done"

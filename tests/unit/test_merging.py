@@ -1,0 +1,499 @@
+"""Merging profiles and undoing merges: everything moves, consents stay safe, undo is exact."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import (
+    AuditLog,
+    ConsentRecord,
+    DuplicateCandidate,
+    MatchKey,
+    Merge,
+    Note,
+    Profile,
+    Source,
+    SourceRecord,
+    StageChange,
+    Touchpoint,
+)
+from crm.services import merging, profiles, survivorship
+from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from tests import factories
+
+LONG_AGO = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
+
+
+# --- the pure consent rule ----------------------------------------------------------------
+
+
+def test_withdrawal_beats_grant_in_either_order():
+    assert merging.consent_state_after_merge(
+        {"email_marketing": "granted"}, {"email_marketing": "withdrawn"}
+    ) == {"email_marketing": "withdrawn"}
+    assert merging.consent_state_after_merge(
+        {"email_marketing": "withdrawn"}, {"email_marketing": "granted"}
+    ) == {"email_marketing": "withdrawn"}
+
+
+def test_profile_without_record_contributes_nothing():
+    result = merging.consent_state_after_merge(
+        {"sms_marketing": "granted", "profiling": None, "phone_marketing": "none"},
+        {"profiling": "withdrawn", "phone_marketing": "granted"},
+    )
+    assert result == {
+        "sms_marketing": "granted",
+        "profiling": "withdrawn",
+        "phone_marketing": "granted",
+    }
+    assert merging.consent_state_after_merge({"profiling": None}, {}) == {"profiling": None}
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _source(name: str, trust: int) -> Source:
+    source = db.session.scalar(select(Source).where(Source.name == name))
+    if source is None:
+        source = Source(name=name, label=name.title(), trust_rank=trust)
+        db.session.add(source)
+        db.session.flush()
+    return source
+
+
+def _person(*records: tuple[str, str, dict]) -> Profile:
+    """A profile built from source records (source name, external id, normalised fields)."""
+    profile = Profile(provenance={})
+    db.session.add(profile)
+    db.session.flush()
+    for source_name, external_id, fields in records:
+        fields = dict(fields)
+        db.session.add(
+            SourceRecord(
+                source=_source(source_name, {"shop": 70, "newsletter": 40}[source_name]),
+                external_id=external_id,
+                profile=profile,
+                raw={"id": external_id, **fields},
+                fields=fields,
+                email=fields.pop("email", None),
+                phone=fields.pop("phone", None),
+                received_at=LONG_AGO,
+                updated_at=LONG_AGO,
+            )
+        )
+    db.session.flush()
+    survivorship.recompute(profile)
+    db.session.commit()
+    return profile
+
+
+def _consent(profile_id: int, purpose: str, status: str, *, at=LONG_AGO, basis="consent"):
+    db.session.add(
+        ConsentRecord(
+            profile_id=profile_id,
+            purpose=purpose,
+            status=status,
+            legal_basis=basis,
+            recorded_at=at,
+            evidence={"form": "test"},
+        )
+    )
+
+
+def _touch(profile_id: int, external_id: str, kind: str) -> None:
+    db.session.add(
+        Touchpoint(
+            profile_id=profile_id,
+            external_id=external_id,
+            source_id=_source("shop", 70).id,
+            kind=kind,
+            channel="web",
+            phase="consideration",
+            occurred_at=LONG_AGO,
+            properties={"page": "/pricing"},
+        )
+    )
+
+
+def _ids(model, profile_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(model.id).where(model.profile_id == profile_id).order_by(model.id)
+        )
+    )
+
+
+def snapshot(profile_id: int) -> dict:
+    """Everything a person can see of a profile, plus the ids of every row it owns."""
+    db.session.expire_all()
+    profile = db.session.get(Profile, profile_id)
+    consents = profiles.current_consents([profile_id])[profile_id]
+    row = profiles.export_row(profile, consents)
+    row.pop("updated_at")
+    row.update(
+        provenance=profile.provenance,
+        merged_into_id=profile.merged_into_id,
+        owner_id=profile.owner_id,
+        search=(profile.search_name, profile.search_last, profile.search_company),
+        email_rows=[(e.id, e.email, e.is_primary) for e in profile.emails],
+        phone_rows=[(p.id, p.phone, p.is_primary) for p in profile.phones],
+        stage_history=[
+            (s.id, s.from_stage, s.to_stage, s.actor_label) for s in profile.stage_changes
+        ],
+        source_record_ids=_ids(SourceRecord, profile_id),
+        consent_record_ids=_ids(ConsentRecord, profile_id),
+        touchpoint_ids=_ids(Touchpoint, profile_id),
+        note_ids=_ids(Note, profile_id),
+        match_keys=sorted(
+            db.session.scalars(select(MatchKey.key).where(MatchKey.profile_id == profile_id))
+        ),
+    )
+    return row
+
+
+@pytest.fixture
+def staff(app):
+    return factories.make_user(role="sales")
+
+
+@pytest.fixture
+def pair(app, staff):
+    """Two records of one person, each profile with its own sources, history and consents."""
+    a = _person(
+        (
+            "shop",
+            "A1",
+            {
+                "first_name": "Giulia",
+                "last_name": "Rossi",
+                "city": "Milano",
+                "email": "giulia@example.com",
+                "phone": "+393471234567",
+                "tags": ["vip"],
+            },
+        ),
+        ("newsletter", "A2", {"company": "Acme", "email": "g.rossi@acme.example"}),
+    )
+    b = _person(
+        (
+            "newsletter",
+            "B1",
+            {
+                "first_name": "Giulia",
+                "last_name": "Rossi",
+                "city": "Roma",
+                "postcode": "00100",
+                "email": "giulia.rossi@mail.example",
+                "phone": "+393339876543",
+                "tags": ["webinar"],
+            },
+        ),
+        ("shop", "B2", {"job_title": "CTO", "birth_date": "1985-03-02"}),
+    )
+    profiles.update_profile(
+        a.id, {"stage": "mql", "job_title": "Founder"}, expected_version=None, actor=staff
+    )
+    profiles.update_profile(b.id, {"stage": "sql"}, expected_version=None, actor=staff)
+    _consent(a.id, "email_marketing", "granted")
+    _consent(a.id, "sms_marketing", "granted")
+    _consent(a.id, "phone_marketing", "granted")
+    _consent(b.id, "email_marketing", "withdrawn", basis="legitimate_interests")
+    _consent(b.id, "profiling", "withdrawn")
+    _consent(b.id, "phone_marketing", "granted")
+    _touch(a.id, "tA", "page_view")
+    _touch(b.id, "tB1", "webinar")
+    _touch(b.id, "tB2", "store_visit")
+    db.session.add_all(
+        [
+            Note(profile_id=a.id, author_id=staff.id, body="called A"),
+            Note(profile_id=b.id, author_id=staff.id, body="met B at the fair"),
+            DuplicateCandidate(
+                profile_a_id=a.id, profile_b_id=b.id, score=0.8, reasons=["last name: exact"]
+            ),
+        ]
+    )
+    db.session.commit()
+    return a.id, b.id
+
+
+# --- merge --------------------------------------------------------------------------------
+
+
+def test_merge_moves_everything_to_the_survivor(pair, staff):
+    a, b = pair
+    before_a, before_b = snapshot(a), snapshot(b)
+
+    merge = merging.merge_profiles(a, b, actor=staff, rule="manual", reasons=["same person"])
+
+    after = snapshot(a)
+    assert after["source_record_ids"] == sorted(
+        before_a["source_record_ids"] + before_b["source_record_ids"]
+    )
+    assert {s["external_id"] for s in after["source_records"]} == {"A1", "A2", "B1", "B2"}
+    assert set(after["emails"]) == set(before_a["emails"]) | set(before_b["emails"])
+    assert after["email"] == before_a["email"]  # the survivor's primary address stays primary
+    assert sum(primary for _, _, primary in after["email_rows"]) == 1
+    assert set(after["phones"]) == set(before_a["phones"]) | set(before_b["phones"])
+    assert after["phone"] == before_a["phone"]
+    assert after["tags"] == ["vip", "webinar"]
+    assert after["touchpoint_ids"] == sorted(
+        before_a["touchpoint_ids"] + before_b["touchpoint_ids"]
+    )
+    assert after["note_ids"] == sorted(before_a["note_ids"] + before_b["note_ids"])
+    # Survivorship over all four records; the manual edit on the survivor keeps winning.
+    assert after["city"] == "Milano"  # shop outranks newsletter
+    assert after["postcode"] == "00100"
+    assert after["birth_date"] == "1985-03-02"
+    assert after["job_title"] == "Founder"
+    # The more advanced stage wins, recorded as a move by the merge; both histories kept.
+    assert after["stage"] == "sql"
+    history = after["stage_history"]
+    assert {h[0] for h in before_a["stage_history"] + before_b["stage_history"]} <= {
+        h[0] for h in history
+    }
+    assert history[-1][1:] == ("mql", "sql", f"merge:{merge.id}")
+    assert after["match_keys"]  # the survivor's blocking keys follow its merged values
+
+    other = db.session.get(Profile, b)
+    assert other.merged_into_id == a
+    assert before_b["match_keys"]
+    assert snapshot(b)["match_keys"] == []  # an absorbed profile is never a match candidate
+    stored = db.session.get(Merge, merge.id)
+    assert (stored.survivor_id, stored.merged_id, stored.rule) == (a, b, "manual")
+    assert stored.reasons == ["same person"]
+    assert stored.actor_user_id == staff.id
+    candidate = db.session.scalar(select(DuplicateCandidate))
+    assert candidate.status == "merged"
+
+
+def test_merged_profile_is_hidden_from_search(pair, staff):
+    a, b = pair
+    merging.merge_profiles(a, b, actor=staff)
+
+    rows, _ = profiles.search_profiles("Rossi")
+    assert [p.id for p in rows] == [a]
+    rows, _ = profiles.search_profiles("giulia.rossi@mail")
+    assert [p.id for p in rows] == [a]
+
+
+def test_withdrawal_survives_merge_and_a_later_grant_lifts_it(pair, staff):
+    a, b = pair
+    merge = merging.merge_profiles(a, b, actor=staff)
+
+    consents = profiles.current_consents([a])[a]
+    assert consents["email_marketing"] == "withdrawn"  # A granted, B withdrew
+    assert consents["sms_marketing"] == "granted"  # only A had a record
+    assert consents["profiling"] == "withdrawn"  # only B had a record
+    assert consents["phone_marketing"] == "granted"  # both granted
+    assert consents["third_party_sharing"] == "none"
+    (synthetic,) = db.session.scalars(
+        select(ConsentRecord).where(ConsentRecord.merge_id == merge.id)
+    ).all()
+    assert (synthetic.profile_id, synthetic.purpose, synthetic.status) == (
+        a,
+        "email_marketing",
+        "withdrawn",
+    )
+    assert synthetic.legal_basis == "legitimate_interests"  # from the deciding record
+    assert synthetic.evidence == {
+        "merge_id": merge.id,
+        "rule": "most restrictive of merged profiles",
+    }
+
+    _consent(a, "email_marketing", "granted", at=datetime.now(UTC) + timedelta(seconds=1))
+    db.session.commit()
+    assert profiles.current_consents([a])[a]["email_marketing"] == "granted"
+
+
+def test_merge_is_audited_by_id_only(pair, staff):
+    a, b = pair
+    merge = merging.merge_profiles(a, b, actor=staff, rule="review", score=0.91)
+
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "profile.merge"))
+    assert entry.actor_user_id == staff.id
+    assert entry.details == {
+        "merge_id": merge.id,
+        "survivor_id": a,
+        "merged_id": b,
+        "rule": "review",
+        "score": 0.91,
+    }
+    assert "Rossi" not in str(entry.details) and "@" not in str(entry.details)
+
+
+def test_merge_bumps_the_survivor_version(pair, staff):
+    a, b = pair
+    version = db.session.get(Profile, a).version
+    merging.merge_profiles(a, b, actor=staff)
+    db.session.expire_all()
+    assert db.session.get(Profile, a).version > version
+
+
+# --- undo ---------------------------------------------------------------------------------
+
+
+def test_undo_restores_both_profiles_exactly(pair, staff):
+    a, b = pair
+    before_a, before_b = snapshot(a), snapshot(b)
+    merge = merging.merge_profiles(a, b, actor=staff)
+    assert snapshot(a) != before_a
+
+    survivor, restored = merging.undo_merge(merge.id, actor=staff)
+
+    assert (survivor.id, restored.id) == (a, b)
+    assert snapshot(a) == before_a
+    assert snapshot(b) == before_b
+    stored = db.session.get(Merge, merge.id)
+    assert stored.undone_at is not None and stored.undone_by_id == staff.id
+    assert (
+        db.session.scalars(select(ConsentRecord).where(ConsentRecord.merge_id.is_not(None))).all()
+        == []
+    )
+    assert db.session.scalar(select(DuplicateCandidate)).status == "open"
+    rows, _ = profiles.search_profiles("Rossi")
+    assert {p.id for p in rows} == {a, b}
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "profile.merge_undo"))
+    assert entry.details["merge_id"] == merge.id
+
+
+def test_grant_after_merge_stays_with_the_survivor_after_undo(pair, staff):
+    a, b = pair
+    merge = merging.merge_profiles(a, b, actor=staff)
+    _consent(a, "email_marketing", "granted", at=datetime.now(UTC) + timedelta(seconds=1))
+    db.session.commit()
+
+    merging.undo_merge(merge.id, actor=staff)
+
+    assert profiles.current_consents([a, b]) == {
+        a: {
+            "email_marketing": "granted",
+            "sms_marketing": "granted",
+            "phone_marketing": "granted",
+            "profiling": "none",
+            "third_party_sharing": "none",
+        },
+        b: {
+            "email_marketing": "withdrawn",
+            "sms_marketing": "none",
+            "phone_marketing": "granted",
+            "profiling": "withdrawn",
+            "third_party_sharing": "none",
+        },
+    }
+
+
+def test_undo_twice_is_a_conflict(pair, staff):
+    a, b = pair
+    merge = merging.merge_profiles(a, b, actor=staff)
+    merging.undo_merge(merge.id, actor=staff)
+
+    with pytest.raises(ConflictError):
+        merging.undo_merge(merge.id, actor=staff)
+
+
+def test_undo_out_of_order_is_a_conflict(pair, staff):
+    a, b = pair
+    c = factories.make_profile(first_name="Giulia", last_name="Rossi").id
+    first = merging.merge_profiles(a, b, actor=staff)
+    second = merging.merge_profiles(a, c, actor=staff)
+
+    with pytest.raises(ConflictError):
+        merging.undo_merge(first.id, actor=staff)
+
+    merging.undo_merge(second.id, actor=staff)
+    merging.undo_merge(first.id, actor=staff)
+    db.session.expire_all()
+    assert [db.session.get(Profile, i).merged_into_id for i in (a, b, c)] == [None, None, None]
+
+
+def test_undo_is_refused_while_the_survivor_is_merged_into_another(pair, staff):
+    a, b = pair
+    c = factories.make_profile().id
+    first = merging.merge_profiles(a, b, actor=staff)
+    merging.merge_profiles(c, a, actor=staff)
+
+    with pytest.raises(ConflictError):
+        merging.undo_merge(first.id, actor=staff)
+
+
+def test_manual_edit_after_merge_survives_undo(pair, staff):
+    a, b = pair
+    before_a = snapshot(a)
+    merge = merging.merge_profiles(a, b, actor=staff)
+    profiles.update_profile(a, {"city": "Torino"}, expected_version=None, actor=staff)
+
+    merging.undo_merge(merge.id, actor=staff)
+
+    after = snapshot(a)
+    assert after["city"] == "Torino"
+    assert after["provenance"]["city"]["manual"] == staff.id
+    # Everything else is back as it was.
+    assert after["postcode"] is before_a["postcode"] is None
+    assert after["birth_date"] is None
+    assert after["job_title"] == "Founder"
+    assert after["provenance"]["first_name"] == before_a["provenance"]["first_name"]
+
+
+def test_undo_of_unknown_merge_is_not_found(app, staff):
+    with pytest.raises(NotFoundError):
+        merging.undo_merge(12345, actor=staff)
+
+
+# --- refusals -----------------------------------------------------------------------------
+
+
+def test_distinct_pair_is_not_merged_automatically(pair, staff):
+    a, b = pair
+    candidate = db.session.scalar(select(DuplicateCandidate))
+    candidate.status = "distinct"
+    db.session.commit()
+
+    for rule in ("auto", "review"):
+        with pytest.raises(ValidationError):
+            merging.merge_profiles(a, b, actor="rule:auto", rule=rule, score=0.99)
+    assert db.session.get(Profile, b).merged_into_id is None
+
+    merge = merging.merge_profiles(a, b, actor=staff, rule="manual")
+    merging.undo_merge(merge.id, actor=staff)
+    assert db.session.scalar(select(DuplicateCandidate)).status == "distinct"
+
+
+def test_profile_cannot_merge_with_itself(pair, staff):
+    with pytest.raises(ValidationError):
+        merging.merge_profiles(pair[0], pair[0], actor=staff)
+
+
+def test_already_merged_profile_cannot_merge_again(pair, staff):
+    a, b = pair
+    c = factories.make_profile().id
+    merging.merge_profiles(a, b, actor=staff)
+
+    with pytest.raises(ValidationError):
+        merging.merge_profiles(c, b, actor=staff)
+    with pytest.raises(ValidationError):
+        merging.merge_profiles(b, c, actor=staff)
+
+
+def test_merge_with_missing_profile_is_not_found(pair, staff):
+    with pytest.raises(NotFoundError):
+        merging.merge_profiles(pair[0], 999999, actor=staff)
+
+
+def test_unknown_rule_is_refused(pair, staff):
+    with pytest.raises(ValidationError):
+        merging.merge_profiles(*pair, actor=staff, rule="guess")
+
+
+def test_history_lists_merges_into_a_profile(pair, staff):
+    a, b = pair
+    merge = merging.merge_profiles(a, b, actor=staff, reasons=["same person"])
+
+    assert merging.merge_history(a) == [(merge, staff)]
+    assert merging.merge_history(b) == []
+    assert merging.absorbing_merge(b) == merge
+    merging.undo_merge(merge.id, actor=staff)
+    assert merging.absorbing_merge(b) is None
+    stages = [s.actor_label for s in db.session.scalars(select(StageChange))]
+    assert f"merge:{merge.id}" not in stages
