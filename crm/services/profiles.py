@@ -225,41 +225,30 @@ def refresh_search_keys(profile: Profile) -> None:
     profile.search_company = fold(profile.company)[:200]
 
 
-def _set_emails(profile: Profile, emails: list[str], record_id: int | None) -> None:
-    """Replace the profile's emails (first one primary); refuse one owned by another profile."""
-    query = select(ProfileEmail.email).where(ProfileEmail.email.in_(emails))
+def _set_identifiers(
+    profile: Profile, model, values: list[str], record_id: int | None, field: str
+) -> None:
+    """Replace the profile's emails or phones (first one primary).
+
+    Raises ConflictError when a value already belongs to another profile.
+    """
+    column = model.email if model is ProfileEmail else model.phone
+    query = select(column).where(column.in_(values))
     if profile.id:
-        query = query.where(ProfileEmail.profile_id != profile.id)
+        query = query.where(model.profile_id != profile.id)
     taken = db.session.scalars(query).all()
     if taken:
         raise ConflictError(
-            "Email belongs to another profile.",
-            fields={"emails": [f"{e} belongs to another profile." for e in taken]},
+            f"{'Email' if field == 'emails' else 'Phone'} belongs to another profile.",
+            fields={field: [f"{value} belongs to another profile." for value in taken]},
         )
-    current = {e.email: e for e in profile.emails}
-    profile.emails = [
-        current.get(e) or ProfileEmail(email=e, source_record_id=record_id) for e in emails
+    current = {getattr(row, column.key): row for row in getattr(profile, field)}
+    rows = [
+        current.get(value) or model(**{column.key: value}, source_record_id=record_id)
+        for value in values
     ]
-    for index, row in enumerate(profile.emails):
-        row.is_primary = index == 0
-
-
-def _set_phones(profile: Profile, phones: list[str], record_id: int | None) -> None:
-    """Replace the profile's phones (first one primary); refuse one owned by another profile."""
-    query = select(ProfilePhone.phone).where(ProfilePhone.phone.in_(phones))
-    if profile.id:
-        query = query.where(ProfilePhone.profile_id != profile.id)
-    taken = db.session.scalars(query).all()
-    if taken:
-        raise ConflictError(
-            "Phone belongs to another profile.",
-            fields={"phones": [f"{p} belongs to another profile." for p in taken]},
-        )
-    current = {p.phone: p for p in profile.phones}
-    profile.phones = [
-        current.get(p) or ProfilePhone(phone=p, source_record_id=record_id) for p in phones
-    ]
-    for index, row in enumerate(profile.phones):
+    setattr(profile, field, rows)
+    for index, row in enumerate(rows):
         row.is_primary = index == 0
 
 
@@ -327,10 +316,10 @@ def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> lis
             provenance[name] = stamp
             changed.append(name)
     if emails is not None and emails != [e.email for e in profile.emails]:
-        _set_emails(profile, emails, record_id)
+        _set_identifiers(profile, ProfileEmail, emails, record_id, "emails")
         changed.append("emails")
     if phones is not None and phones != [p.phone for p in profile.phones]:
-        _set_phones(profile, phones, record_id)
+        _set_identifiers(profile, ProfilePhone, phones, record_id, "phones")
         changed.append("phones")
     if "tags" in data and data["tags"] is not None:
         tags = _tags(list(data["tags"]))
