@@ -35,6 +35,9 @@ class Config:
         self.SESSION_COOKIE_SECURE = _bool("CRM_SECURE_COOKIES", self.ENV_NAME != "development")
         self.DEFAULT_PHONE_REGION = env.get("CRM_DEFAULT_PHONE_REGION", "IT")
         self.SQLALCHEMY_ECHO = _bool("SQLALCHEMY_ECHO", False)
+        # Behind a reverse proxy: trust this many X-Forwarded-For/-Proto hops (0 = none),
+        # so throttling sees the client's address and not the proxy's.
+        self.PROXY_HOPS = int(env.get("CRM_PROXY_HOPS", "0"))
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True

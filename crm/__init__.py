@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, request
 from flask_login import current_user
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
 from crm.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
@@ -25,6 +26,9 @@ def create_app(config: object | None = None) -> Flask:
     app.config.from_object(config)
     os.makedirs(app.instance_path, exist_ok=True)
     _resolve_defaults(app)
+    hops = app.config.get("PROXY_HOPS", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)

@@ -45,3 +45,23 @@ def test_cookies_are_secure_outside_development(monkeypatch, tmp_path):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     monkeypatch.setenv("CRM_ENV", "development")
     assert create_app().config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_proxy_hops_make_throttling_see_the_client_address(monkeypatch, tmp_path):
+    _clean_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("CRM_PROXY_HOPS", "1")
+    app = create_app()
+
+    @app.route("/_whoami")
+    def whoami():
+        from flask import request
+
+        return request.remote_addr
+
+    app.view_functions["whoami"]._crm_public = True
+    response = app.test_client().get(
+        "/_whoami",
+        headers={"X-Forwarded-For": "198.51.100.9"},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+    )
+    assert response.get_data(as_text=True) == "198.51.100.9"
