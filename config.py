@@ -34,6 +34,9 @@ class Config:
         self.SESSION_MAX_HOURS = int(env.get("CRM_SESSION_MAX_HOURS", "12"))
         self.SESSION_COOKIE_SECURE = _bool("CRM_SECURE_COOKIES", self.ENV_NAME != "development")
         self.DEFAULT_PHONE_REGION = env.get("CRM_DEFAULT_PHONE_REGION", "IT")
+        # Fuzzy identity resolution: merge automatically at or above AUTO, review at REVIEW.
+        self.MATCH_AUTO_THRESHOLD = float(env.get("CRM_MATCH_AUTO_THRESHOLD", "0.92"))
+        self.MATCH_REVIEW_THRESHOLD = float(env.get("CRM_MATCH_REVIEW_THRESHOLD", "0.75"))
         self.SQLALCHEMY_ECHO = _bool("SQLALCHEMY_ECHO", False)
         # Behind a reverse proxy: trust this many X-Forwarded-For/-Proto hops (0 = none),
         # so throttling sees the client's address and not the proxy's.

@@ -545,6 +545,8 @@ class _Batch:
         self.new_by_key: dict[str, list[Profile]] = {}
         self.new_persons: dict[Profile, matching.Person] = {}
         self.new_profiles: list[Profile] = []
+        # Everything this attempt added to the session (let go of once committed).
+        self.created: set = set()
 
     # -- reading ahead -------------------------------------------------------------------
 
@@ -639,24 +641,16 @@ class _Batch:
     # -- storing -------------------------------------------------------------------------
 
     def _ranked(self, item: _Item, *, include_new: bool = True) -> list[tuple[object, int]]:
-        """Candidate profiles sharing a blocking key with the row, most shared keys first."""
+        """Candidate profiles sharing a blocking key with the row, most shared keys first.
+
+        Keys and ids are walked in a fixed order, so ties are broken the same way every run.
+        """
         shared: Counter = Counter()
-        for key in item.keys:
-            for pid in self.key_owners.get(key, ()):
-                shared[pid] += 1
+        for key in sorted(item.keys):
+            shared.update(sorted(self.key_owners.get(key, ())))
             if include_new:
-                for profile in self.new_by_key.get(key, ()):
-                    shared[profile] += 1
-        order = {p: n for n, p in enumerate(self.new_profiles)}
-        ranked = sorted(
-            shared.items(),
-            key=lambda pair: (
-                -pair[1],
-                isinstance(pair[0], Profile),
-                order.get(pair[0], 0) if isinstance(pair[0], Profile) else pair[0],
-            ),
-        )
-        return ranked[: self.run.max_candidates]
+                shared.update(self.new_by_key.get(key, ()))
+        return shared.most_common(self.run.max_candidates)
 
     def _fuzzy(self, item: _Item) -> list:
         """[(candidate, Decision)] worth acting on, best first (empty when none)."""
@@ -737,10 +731,10 @@ class _Batch:
         record.batch_id = self.run.batch_id
         record.updated_at = utcnow()
         if target is None:
+            # Added to the session in phase two, once its values are known (one INSERT).
             target = Profile(
                 provenance={}, emails=[], phones=[], tags=[], stage_changes=[], source_records=[]
             )
-            db.session.add(target)
             self.new_profiles.append(target)
             best = item.fuzzy[0][1] if item.fuzzy else None
             if best is not None and best.outcome == "merge":
@@ -754,9 +748,7 @@ class _Batch:
                     self.new_by_key.setdefault(key, []).append(target)
             if item.fuzzy:
                 reasons = list(item.fuzzy[0][1].reasons)
-        if isinstance(target, Profile):
-            record.profile = target
-        else:
+        if not isinstance(target, Profile):
             record.profile_id = target
         self.record_profile[record] = target
         for kind in ("email", "phone"):
@@ -764,32 +756,45 @@ class _Batch:
                 owners[kind].setdefault(value, target)
         item.outcome, item.target, item.record, item.reasons = outcome, target, record, reasons
 
-    def taken(self, model, column, values: list[str], profile_id: int) -> set[str]:
+    def taken(self, model, column, values: list[str], profile: Profile) -> set[str]:
         """Which of values another profile holds: from the batch's owners, else a query."""
         kind = "email" if model is ProfileEmail else "phone"
         owners = self.owners[kind]
-        held = {v for v in values if v in owners and _handle_id(owners[v]) != profile_id}
+        held = {
+            v
+            for v in values
+            if v in owners and owners[v] is not profile and owners[v] != profile.id
+        }
         unknown = [v for v in values if v not in owners]
         if unknown:
-            held |= survivorship.taken_in_database(model, column, unknown, profile_id)
+            held |= survivorship.taken_in_database(model, column, unknown, profile)
         return held
 
     def finish(self) -> list[_PendingMerge]:
         """Phase two: recompute the touched profiles, keys, consents, review pairs; flush."""
-        db.session.flush()
+        self.created.update(db.session.new)
+        db.session.flush()  # the source records, so provenance can name them
         stored = [i for i in self.items if i.outcome not in (None, "unchanged")]
         existing_ids = sorted({i.target for i in stored if isinstance(i.target, int)})
         loaded = _load_profiles(existing_ids)
         tags = _TagCache({t for i in stored for t in i.fields.get("tags") or []})
         touched: dict[int, Profile] = {}
-        for item in stored:
-            profile = item.target if isinstance(item.target, Profile) else loaded[item.target]
-            touched.setdefault(profile.id, profile)
-        for profile in touched.values():
-            survivorship.recompute(profile, taken=self.taken, tags=tags, refresh_keys=False)
+        with db.session.no_autoflush:
+            for item in stored:
+                if isinstance(item.target, Profile):
+                    item.record.profile = item.target
+                    profile = item.target
+                else:
+                    profile = loaded[item.target]
+                touched.setdefault(id(profile), profile)
+            for profile in touched.values():
+                survivorship.recompute(profile, taken=self.taken, tags=tags, refresh_keys=False)
+        self.created.update(db.session.new)
+        db.session.flush()
         new = set(self.new_profiles)
         match_keys.refresh_many([p for p in touched.values() if p in new], new=True)
         match_keys.refresh_many([p for p in touched.values() if p not in new])
+        touched = {p.id: p for p in touched.values()}
         pending = []
         for item in self.items:
             if item.outcome is None:
@@ -819,7 +824,11 @@ class _Batch:
                 duplicates.propose(
                     _handle_id(candidate), profile.id, decision.score, list(decision.reasons)
                 )
+        self.created.update(db.session.new)
         db.session.flush()
+        for item in self.items:
+            item.record = item.target = None
+            item.fuzzy = [(_handle_id(c), d) for c, d in item.fuzzy]
         return pending
 
 
@@ -927,6 +936,7 @@ class _Run:
         self.counts: Counter = Counter(dict.fromkeys((*SUMMARY_KEYS, *EXTRA_KEYS), 0))
         self.thresholds = _thresholds()
         self.max_candidates = MAX_CANDIDATES
+        self.created: set = set()
 
     def column(self, row: readers.Row, name: str) -> str:
         """The file's header for a canonical field (what a person will look for)."""
@@ -982,7 +992,20 @@ class _Run:
         source = db.session.get(Source, self.source_id)
         for item in items:
             batch.place(item, source)
-        return batch.finish()
+        pending = batch.finish()
+        self.created |= batch.created
+        return pending
+
+    def _let_go(self) -> None:
+        """Drop the committed batch's new objects from the session.
+
+        Nobody else holds them, and every later commit or merge would otherwise expire
+        thousands of them again.
+        """
+        for obj in self.created:
+            if obj in db.session:
+                db.session.expunge(obj)
+        self.created = set()
 
     def process(self, rows: list[readers.Row]) -> list[_Item]:
         """Import a batch of rows in one transaction, then make its fuzzy merges.
@@ -1004,6 +1027,7 @@ class _Run:
             pending = self._store_each(live)
             self._report(items)
             db.session.commit()
+        self._let_go()
         self._merge(pending)
         self._count(items)
         return items

@@ -7,7 +7,7 @@ a profile merged into another has none. The caller commits.
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from crm.extensions import db
 from crm.models import MatchKey, Profile
@@ -72,7 +72,7 @@ def refresh_many(profiles: Iterable[Profile], *, new: bool = False) -> int:
             )
             for profile_id, key in rows:
                 stored[profile_id].add(key)
-    changed = 0
+    changed, rows = 0, []
     for profile_id, keys in wanted.items():
         have = stored[profile_id]
         if keys == have:
@@ -85,7 +85,9 @@ def refresh_many(profiles: Iterable[Profile], *, new: bool = False) -> int:
                     MatchKey.profile_id == profile_id, MatchKey.key.in_(sorted(gone))
                 )
             )
-        db.session.add_all(MatchKey(profile_id=profile_id, key=k) for k in sorted(keys - have))
+        rows += [{"profile_id": profile_id, "key": k} for k in sorted(keys - have)]
+    if rows:
+        db.session.execute(insert(MatchKey), rows)
     return changed
 
 

@@ -88,17 +88,19 @@ def _choose_fields(profile: Profile, records: list[SourceRecord]) -> list[str]:
     return changed
 
 
-# (model, column, values, profile id) -> the values another profile holds
-TakenLookup = Callable[[type, object, list[str], int], set[str]]
+# (model, column, values, profile) -> the values another profile holds
+TakenLookup = Callable[[type, object, list[str], Profile], set[str]]
 # tag names -> Tag rows (created as needed)
 TagLookup = Callable[[set[str]], list[Tag]]
 
 
-def taken_in_database(model, column, values: list[str], profile_id: int) -> set[str]:
+def taken_in_database(model, column, values: list[str], profile: Profile) -> set[str]:
     """Which of values another profile already holds (unique across profiles)."""
     if not values:
         return set()
-    query = select(column).where(column.in_(values), model.profile_id != profile_id)
+    query = select(column).where(column.in_(values))
+    if profile.id is not None:
+        query = query.where(model.profile_id != profile.id)
     return set(db.session.scalars(query))
 
 
@@ -119,7 +121,7 @@ def _add_identifiers(
             for value in values_of(record):
                 if value not in have:
                     wanted.setdefault(value, record.id)
-        held = taken(model, column, list(wanted), profile.id) if wanted else set()
+        held = taken(model, column, list(wanted), profile) if wanted else set()
         for value, record_id in wanted.items():
             if value not in held:
                 collection.append(model(**{attribute: value}, source_record_id=record_id))
@@ -199,8 +201,8 @@ def recompute(
     let a caller that already knows who holds which identifier, and which tags exist,
     answer without a query. Returns the names of what changed; the caller commits.
     """
-    if profile.id is None:
-        db.session.flush()
+    if any(r.id is None for r in profile.source_records):
+        db.session.flush()  # provenance names records by id
     records = sorted(profile.source_records, key=record_rank, reverse=True)
     changed = _choose_fields(profile, records)
     changed += _add_identifiers(profile, records, taken)

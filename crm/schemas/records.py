@@ -1,0 +1,138 @@
+"""Schemas of the source-records API: a batch of records in, per-record outcomes out."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from crm.models import LEGAL_BASES, PURPOSES
+from crm.schemas.common import StrictInput
+
+MAX_RECORDS = 1000
+OUTCOMES = ("created", "merged", "updated", "unchanged", "review", "rejected")
+# Keys whose value may be a list (of text); every other key holds one value.
+_LIST_KEYS = frozenset({"email", "emails", "phone", "phones", "tags"})
+_SCALAR = (str, int, float, bool)
+
+
+def _record_problems(record: dict) -> dict[str, list[str]]:
+    """Shape problems of one record, by key (values are checked by the importer)."""
+    problems: dict[str, list[str]] = {}
+    for key, value in record.items():
+        if key == "consents":
+            problems.update(_consent_problems(value))
+        elif value is None or isinstance(value, _SCALAR):
+            continue
+        elif key in _LIST_KEYS and isinstance(value, list):
+            if not all(isinstance(v, _SCALAR) or v is None for v in value):
+                problems[key] = ["Must be a list of text values."]
+        else:
+            allowed = "text or a list of text" if key in _LIST_KEYS else "text, a number or null"
+            problems[key] = [f"Must be {allowed}."]
+    return problems
+
+
+def _consent_problems(value) -> dict[str, list[str]]:
+    """Shape problems of a record's consents list."""
+    if value is None:
+        return {}
+    if not isinstance(value, list):
+        return {"consents": ["Must be a list of objects."]}
+    messages = []
+    for n, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            messages.append(f"{n}: must be an object.")
+            continue
+        if entry.get("purpose") not in PURPOSES:
+            messages.append(f"{n}: purpose must be one of {', '.join(PURPOSES)}.")
+        if entry.get("status") not in ("granted", "withdrawn"):
+            messages.append(f"{n}: status must be granted or withdrawn.")
+        if entry.get("legal_basis") not in (None, *LEGAL_BASES):
+            messages.append(f"{n}: legal_basis must be one of {', '.join(LEGAL_BASES)}.")
+        if "evidence" in entry and not isinstance(entry["evidence"], dict | type(None)):
+            messages.append(f"{n}: evidence must be an object.")
+    return {"consents": messages} if messages else {}
+
+
+class RecordsIn(StrictInput):
+    """Up to a thousand records of one source, each a JSON object with profile field names."""
+
+    records = fields.List(
+        fields.Dict(keys=fields.String()),
+        required=True,
+        validate=validate.Length(max=MAX_RECORDS),
+        metadata={
+            "description": (
+                "Person records: `external_id` (or `id`), `first_name`, `last_name`, `email` "
+                "or `emails`, `phone` or `phones`, `company`, `job_title`, `address`, "
+                "`address_line_2`, `postcode`, `city`, `state`, `country`, `birth_date`, "
+                "`tags`, `stage`; optional `consents`: [{`purpose`, `status` (granted or "
+                "withdrawn), `legal_basis`, `recorded_at`, `evidence`}]. Other keys are kept "
+                "in the raw record."
+            ),
+            "example": [
+                {
+                    "external_id": "C-1001",
+                    "first_name": "Anna",
+                    "last_name": "Bianchi",
+                    "email": "anna.bianchi@example.com",
+                    "city": "Milano",
+                    "tags": ["webinar"],
+                }
+            ],
+        },
+    )
+
+    @validates("records")
+    def _check_records(self, records: list, **kwargs) -> None:
+        """Report every record's shape problems at once, by index and key."""
+        problems = {}
+        for index, record in enumerate(records):
+            found = _record_problems(record)
+            if found:
+                problems[index] = found
+        if problems:
+            raise ValidationError(problems)
+
+
+class FieldWarning(Schema):
+    """A value left out of a record, and why."""
+
+    field = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class RecordResult(Schema):
+    """What happened to one record of the request."""
+
+    index = fields.Integer(required=True, metadata={"description": "Position in `records`"})
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    profile_id = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "null when rejected"}
+    )
+    reasons = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Why: the matching evidence, or the reason for rejection"},
+    )
+    warnings = fields.List(fields.Nested(FieldWarning), required=True)
+
+
+class RecordsSummary(Schema):
+    """Counts of the request's records by outcome, as `crm import` reports them."""
+
+    rows = fields.Integer(required=True)
+    created = fields.Integer(required=True)
+    merged = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True)
+    review = fields.Integer(required=True)
+    rejected = fields.Integer(required=True)
+    suppressed = fields.Integer(required=True)
+    warnings = fields.Integer(required=True)
+    consents = fields.Integer(required=True)
+
+
+class RecordsOut(Schema):
+    """The batch the records were stored in, its summary and one result per record."""
+
+    batch_id = fields.String(required=True)
+    summary = fields.Nested(RecordsSummary, required=True)
+    results = fields.List(fields.Nested(RecordResult), required=True)

@@ -1,0 +1,172 @@
+"""The source-records API: per-record outcomes, input checks, idempotency, roles."""
+
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.models import ConsentRecord, ImportRejection, Merge, Profile, Source, SourceRecord
+from crm.services import profiles
+
+API = "/api/v1/sources/{}/records"
+
+
+def _post(client, headers, records, source="webshop"):
+    return client.post(API.format(source), headers=headers, json={"records": records})
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+RECORDS = [
+    {"external_id": "A1", "first_name": "Anna", "last_name": "Bianchi", "email": "anna@ex.com"},
+    {"id": "A2", "first_name": "Anna", "emails": ["ANNA@ex.com", "a.b@ex.com"], "tags": ["vip"]},
+    {"external_id": "A3", "first_name": "Bo", "phone": "not a phone", "birth_date": "31/02/1990"},
+    {"city": "Roma", "source_note": "no identifier"},
+]
+
+
+def test_each_record_gets_its_outcome(client, api_headers):
+    response = _post(client, api_headers("marketer"), RECORDS)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["batch_id"]
+    assert body["summary"]["rows"] == 4
+    assert (body["summary"]["created"], body["summary"]["merged"]) == (2, 1)
+    results = body["results"]
+    assert [r["outcome"] for r in results] == ["created", "merged", "created", "rejected"]
+    assert [r["index"] for r in results] == [0, 1, 2, 3]
+    assert results[1]["profile_id"] == results[0]["profile_id"]
+    assert results[1]["reasons"] == ["email: same"]
+    assert {w["field"] for w in results[2]["warnings"]} == {"phone", "birth_date"}
+    assert results[3]["profile_id"] is None
+    assert "no usable" in results[3]["reasons"][0]
+    anna = db.session.get(Profile, results[0]["profile_id"])
+    assert sorted(e.email for e in anna.emails) == ["a.b@ex.com", "anna@ex.com"]
+    assert [t.name for t in anna.tags] == ["vip"]
+    rejection = db.session.scalar(select(ImportRejection).where(ImportRejection.kind == "rejected"))
+    assert rejection.row_number == 3
+
+
+def test_unknown_source_is_created(client, api_headers):
+    _post(client, api_headers("sales"), RECORDS[:1], source="pos-milano")
+    source = db.session.scalar(select(Source).where(Source.name == "pos-milano"))
+    assert (source.party, source.trust_rank) == ("first", 50)
+
+
+def test_posting_the_same_records_again_changes_nothing(client, api_headers):
+    headers = api_headers("admin")
+    records = [*RECORDS[:3], {"first_name": "Carla", "last_name": "Neri", "city": "Bari"}]
+    first = _post(client, headers, records).get_json()
+    counts = (_count(Profile), _count(SourceRecord))
+    second = _post(client, headers, records).get_json()
+    assert [r["outcome"] for r in second["results"]] == ["unchanged"] * 4
+    assert [r["profile_id"] for r in second["results"]] == [
+        r["profile_id"] for r in first["results"]
+    ]
+    assert (_count(Profile), _count(SourceRecord)) == counts
+
+
+def test_changed_record_is_updated(client, api_headers):
+    headers = api_headers("admin")
+    _post(client, headers, [{"id": "X", "email": "x@ex.com", "city": "Roma"}])
+    body = _post(client, headers, [{"id": "X", "email": "x@ex.com", "city": "Milano"}]).get_json()
+    assert body["results"][0]["outcome"] == "updated"
+    assert profiles.search_profiles("x@ex.com")[0][0].city == "Milano"
+
+
+def test_fuzzy_match_is_merged_with_its_reasons(client, api_headers):
+    headers = api_headers("admin")
+    person = {"first_name": "Giulia", "last_name": "Ferraresi", "birth_date": "1985-03-14"}
+    _post(client, headers, [{"id": "1", **person, "postcode": "20121", "email": "g@ex.com"}])
+    typo = {**person, "last_name": "Ferarresi", "postcode": "20121"}
+    body = _post(client, headers, [{"id": "9", **typo}], source="fair").get_json()
+    (result,) = body["results"]
+    assert result["outcome"] == "merged"
+    assert "birth date: same" in result["reasons"]
+    merge = db.session.scalar(select(Merge))
+    assert (merge.rule, merge.survivor_id) == ("auto", result["profile_id"])
+
+
+def test_consents_are_recorded_once(client, api_headers):
+    headers = api_headers("marketer")
+    record = {
+        "id": "C1",
+        "email": "c@ex.com",
+        "consents": [
+            {
+                "purpose": "email_marketing",
+                "status": "granted",
+                "recorded_at": "2024-05-01T10:00:00Z",
+                "evidence": {"form": "newsletter"},
+            }
+        ],
+    }
+    _post(client, headers, [record])
+    _post(client, headers, [record])
+    consent = db.session.scalar(select(ConsentRecord))
+    assert _count(ConsentRecord) == 1
+    assert (consent.purpose, consent.status, consent.legal_basis) == (
+        "email_marketing",
+        "granted",
+        "consent",
+    )
+    assert consent.evidence["form"] == "newsletter"
+
+
+def test_more_than_a_thousand_records_is_422(client, api_headers):
+    records = [{"email": f"p{n}@ex.com"} for n in range(1001)]
+    response = _post(client, api_headers("admin"), records)
+    assert response.status_code == 422
+    assert "records" in response.get_json()["errors"]["json"]
+    assert _count(SourceRecord) == 0
+
+
+def test_records_must_be_a_list_of_objects(client, api_headers):
+    headers = api_headers("admin")
+    response = client.post(API.format("web"), headers=headers, json={"records": "nope"})
+    assert response.status_code == 422
+    assert "records" in response.get_json()["errors"]["json"]
+    response = _post(client, headers, [{"email": "a@ex.com"}, 7])
+    assert response.status_code == 422
+    assert "1" in response.get_json()["errors"]["json"]["records"]
+    response = client.post(API.format("web"), headers=headers, json={})
+    assert response.status_code == 422
+    assert _count(SourceRecord) == 0
+
+
+def test_bad_field_shapes_are_422_per_field(client, api_headers):
+    records = [
+        {"email": "a@ex.com", "first_name": {"x": 1}},
+        {"email": "b@ex.com", "consents": [{"purpose": "spam", "status": "granted"}]},
+    ]
+    response = _post(client, api_headers("admin"), records)
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]["json"]["records"]
+    assert set(errors) == {"0", "1"}
+    assert "first_name" in errors["0"] and "consents" in errors["1"]
+
+
+def test_unknown_top_level_field_is_422(client, api_headers):
+    response = client.post(
+        API.format("web"), headers=api_headers("admin"), json={"records": [], "x": 1}
+    )
+    assert response.status_code == 422
+
+
+def test_without_key_is_401(client):
+    response = client.post(API.format("web"), json={"records": []})
+    assert response.status_code == 401
+    assert response.is_json
+
+
+def test_compliance_may_not_post_records(client, api_headers):
+    response = _post(client, api_headers("compliance"), RECORDS[:1])
+    assert response.status_code == 403
+    assert _count(SourceRecord) == 0
+
+
+def test_endpoint_is_documented(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    post = spec["paths"]["/api/v1/sources/{source}/records"]["post"]
+    assert "created on the fly" in " ".join(post["description"].split())
+    assert {"200", "401", "403", "422"} <= set(post["responses"])

@@ -1,0 +1,162 @@
+"""Fuzzy identity resolution in the importer: auto-merge, review, never a silent wrong merge."""
+
+import io
+
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.models import DuplicateCandidate, MatchKey, Merge, Profile, SourceRecord
+from crm.services import duplicates, ingest, match_keys, matching, merging, profiles
+
+HEADER = "id,first_name,last_name,birth_date,postcode,city,address,email\n"
+GIULIA = "1,Giulia,Ferraresi,1985-03-14,20121,Milano,Via Dante 12,giulia@example.com\n"
+
+
+def _import(text: str, source: str = "web", **kwargs) -> dict:
+    """Import CSV text from source."""
+    stream = io.BytesIO(text.encode())
+    return ingest.import_stream(stream, filename="people.csv", source_name=source, **kwargs)
+
+
+def _count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _live_profiles() -> int:
+    return _count(Profile, Profile.merged_into_id.is_(None))
+
+
+def _keys(profile_id: int) -> set[str]:
+    return set(db.session.scalars(select(MatchKey.key).where(MatchKey.profile_id == profile_id)))
+
+
+def _giulia() -> Profile:
+    return profiles.search_profiles("giulia@example.com")[0][0]
+
+
+def test_typo_without_identifiers_is_merged_automatically_with_its_reasons(app):
+    _import(HEADER + GIULIA)
+    summary = _import(HEADER + "7,Giulia,Ferarresi,1985-03-14,20121,Milano,,\n", source="shop")
+    assert (summary["merged"], summary["created"], summary["review"]) == (1, 0, 0)
+    assert _live_profiles() == 1
+    merge = db.session.scalar(select(Merge))
+    assert (merge.rule, merge.survivor_id) == ("auto", _giulia().id)
+    assert merge.score >= 0.92
+    assert "birth date: same" in merge.reasons and "postcode: same" in merge.reasons
+    assert "last name: typo" in merge.reasons
+    record = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "7"))
+    assert record.profile_id == merge.survivor_id
+
+
+def test_auto_merge_can_be_undone(app):
+    _import(HEADER + GIULIA)
+    _import(HEADER + "7,Giulia,Ferarresi,1985-03-14,20121,Milano,,\n", source="shop")
+    merge = db.session.scalar(select(Merge))
+    merging.undo_merge(merge.id, actor="test")
+    assert _live_profiles() == 2
+
+
+def test_grey_zone_goes_to_the_review_queue(app):
+    _import(HEADER + GIULIA)
+    # Same name and place, nothing else to go on: maybe her, maybe not.
+    summary = _import(HEADER + "8,Giulia,Ferraresi,,20121,Milano,,\n", source="fair")
+    assert (summary["review"], summary["merged"], summary["created"]) == (1, 0, 0)
+    assert _live_profiles() == 2
+    pair = db.session.scalar(select(DuplicateCandidate))
+    assert pair.status == "open"
+    assert 0.75 <= pair.score < 0.92 or "no automatic merge" in " ".join(pair.reasons)
+    assert "first name: exact" in pair.reasons
+    assert _count(Merge) == 0
+
+
+def test_household_member_is_never_merged_automatically(app):
+    _import(HEADER + GIULIA)
+    # Her brother: same surname and address, another first name and birth date.
+    summary = _import(
+        HEADER + "9,Giulio,Ferraresi,1988-07-02,20121,Milano,Via Dante 12,\n", source="shop"
+    )
+    assert summary["merged"] == 0
+    assert _count(Merge) == 0
+    assert _live_profiles() == 2
+
+
+def test_unrelated_people_stay_apart_without_a_review(app):
+    _import(HEADER + GIULIA)
+    summary = _import(HEADER + "5,Marco,Bianchi,1970-01-01,00184,Roma,,\n")
+    assert (summary["created"], summary["review"], summary["merged"]) == (1, 0, 0)
+    assert _count(DuplicateCandidate) == 0
+
+
+def test_a_pair_marked_distinct_is_not_merged_again(app):
+    _import(HEADER + GIULIA)
+    _import(HEADER + "8,Giulia,Ferraresi,,20121,Milano,,\n", source="fair")
+    pair = db.session.scalar(select(DuplicateCandidate))
+    duplicates.decide(pair.id, "distinct", actor="test")
+    summary = _import(HEADER + "8,Giulia,Ferraresi,,20121,Milano,,\n", source="fair")
+    assert summary["unchanged"] == 1
+    summary = _import(HEADER + "8,Giulia,Ferraresi,,20121,Milano,Via Po 1,\n", source="fair")
+    assert summary["updated"] == 1
+    assert _count(Merge) == 0
+    assert db.session.scalar(select(DuplicateCandidate.status)) == "distinct"
+    assert _count(DuplicateCandidate) == 1
+
+
+def test_same_person_twice_in_one_batch_is_merged(app):
+    summary = _import(
+        HEADER
+        + "1,Giulia,Ferraresi,1985-03-14,20121,Milano,,\n"
+        + "2,Giulia,Ferarresi,1985-03-14,20121,Milano,,\n"
+    )
+    assert (summary["created"], summary["merged"]) == (1, 1)
+    assert _live_profiles() == 1
+    assert db.session.scalar(select(Merge.rule)) == "auto"
+
+
+def test_thresholds_come_from_the_app_config(app):
+    app.config["MATCH_AUTO_THRESHOLD"] = 0.999999
+    _import(HEADER + GIULIA)
+    summary = _import(HEADER + "7,Giulia,Ferarresi,1985-03-14,20121,Milano,,\n", source="shop")
+    assert (summary["merged"], summary["review"]) == (0, 1)
+
+
+def test_new_profiles_get_match_keys_and_merged_ones_lose_them(app):
+    _import(HEADER + GIULIA)
+    giulia = _giulia()
+    expected = matching.blocking_keys(match_keys.person_of(giulia))
+    assert expected and _keys(giulia.id) == expected
+    _import(HEADER + "7,Giulia,Ferarresi,1985-03-14,20121,Milano,,\n", source="shop")
+    merge = db.session.scalar(select(Merge))
+    assert _keys(merge.merged_id) == set()
+    assert _keys(merge.survivor_id) == expected
+
+
+def test_match_keys_follow_a_recomputed_profile(app):
+    _import("id,first_name,last_name,email\n1,Giulia,Ferraresi,giulia@example.com\n")
+    giulia = _giulia()
+    before = _keys(giulia.id)
+    _import("id,email,birth_date,postcode\n1,giulia@example.com,1985-03-14,20121\n", "shop")
+    after = _keys(giulia.id)
+    assert after != before
+    assert after == matching.blocking_keys(match_keys.person_of(_giulia()))
+    assert any(key.startswith("nb:") for key in after)
+
+
+def test_refresh_rewrites_keys_after_a_manual_change(app):
+    _import(HEADER + GIULIA)
+    giulia = _giulia()
+    giulia.last_name = "Verdi"
+    assert match_keys.refresh(giulia) is True
+    db.session.commit()
+    assert _keys(giulia.id) == matching.blocking_keys(match_keys.person_of(giulia))
+    assert match_keys.refresh(giulia) is False
+
+
+def test_candidates_per_row_are_capped(app, monkeypatch):
+    rows = "".join(f"{n},Giulia,Ferraresi,,,Milano,,g{n}@example.com\n" for n in range(6))
+    _import(HEADER + rows)
+    monkeypatch.setattr(ingest, "MAX_CANDIDATES", 2)
+    compared = []
+    real = matching.compare
+    monkeypatch.setattr(matching, "compare", lambda a, b, t: compared.append(b) or real(a, b, t))
+    _import(HEADER + "99,Giulia,Ferraresi,,,Milano,,\n", source="fair")
+    assert len(compared) == 2
