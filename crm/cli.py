@@ -119,6 +119,16 @@ def duplicates_export_command(fmt: str, output):
     click.echo(f"Exported {count} suspected pairs.", err=True)
 
 
+@profiles_group.command("rebuild-keys")
+@with_appcontext
+def profiles_rebuild_keys_command():
+    """Recompute every profile's blocking keys for fuzzy matching (after an upgrade)."""
+    from crm.services import match_keys
+
+    changed = match_keys.rebuild_all()
+    click.echo(f"Blocking keys changed for {changed} profiles.")
+
+
 @click.command("demo")
 @click.option(
     "--people",

@@ -29,7 +29,7 @@ from crm.models import (
     User,
     profile_tags,
 )
-from crm.services import audit
+from crm.services import audit, match_keys
 from crm.services import demo_names as names
 from crm.services.normalise import (
     clean_text,
@@ -728,6 +728,7 @@ def load_demo(
         summary["skipped"] = skipped
     audit.record("demo.load", actor=actor, object_type="demo", details=dict(summary))
     db.session.commit()
+    match_keys.rebuild_all()
     return summary
 
 

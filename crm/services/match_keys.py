@@ -104,3 +104,29 @@ def candidates(keys: Iterable[str]) -> dict[str, set[int]]:
         for key, profile_id in rows:
             found.setdefault(key, set()).add(profile_id)
     return found
+
+
+def rebuild_all(batch_size: int = 1000) -> int:
+    """Recompute the keys of every live profile, a batch per transaction; returns changes.
+
+    For databases filled before keys existed, and after bulk loads such as the demo.
+    """
+    from sqlalchemy.orm import selectinload
+
+    changed, last_id = 0, 0
+    while True:
+        batch = list(
+            db.session.scalars(
+                select(Profile)
+                .where(Profile.id > last_id, Profile.merged_into_id.is_(None))
+                .order_by(Profile.id)
+                .limit(batch_size)
+                .options(selectinload(Profile.emails), selectinload(Profile.phones))
+            )
+        )
+        if not batch:
+            return changed
+        last_id = batch[-1].id
+        changed += refresh_many(batch)
+        # The session's identity map holds clean objects weakly: dropping the batch frees it.
+        db.session.commit()

@@ -24,7 +24,7 @@ from crm.models import (
     User,
 )
 from crm.models.base import utcnow
-from crm.services import audit
+from crm.services import audit, match_keys
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.normalise import (
     clean_text,
@@ -364,6 +364,7 @@ def create_profile(data: dict, *, actor: User | str | None) -> Profile:
     }
     record.email = profile.primary_email
     record.phone = profile.primary_phone
+    match_keys.refresh_many([profile], new=True)
     audit.record("profile.create", actor=actor, object_type="profile", object_id=profile.id)
     db.session.commit()
     return profile
@@ -390,6 +391,7 @@ def update_profile(
         changed = _apply(profile, data, actor=actor, record_id=None)
         if changed:
             profile.updated_at = utcnow()
+            match_keys.refresh(profile)
         db.session.flush()
     except (ValidationError, ConflictError):
         db.session.rollback()
