@@ -312,13 +312,36 @@ def read_csv(
     return mapping, rows()
 
 
+def row_from_object(number: int, obj: dict, overrides: dict[str, str] | None = None) -> Row:
+    """A Row from a JSON object with canonical (or synonym) keys.
+
+    Lists stay lists for emails, phones and tags; 'emails' and 'phones' are accepted too.
+    """
+    local = map_headers([str(k) for k in obj], "jsonl", overrides)
+    values: dict = {}
+    for key, target in local.columns.items():
+        value = obj[key]
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list | tuple) and target in ("email", "phone", "tags"):
+            values[target] = [str(v) for v in value if v not in (None, "")]
+        else:
+            values[target] = str(value)
+    for plural, target in (("emails", "email"), ("phones", "phone")):
+        extra = obj.get(plural)
+        if isinstance(extra, list | tuple) and extra:
+            have = values.get(target) or []
+            have = have if isinstance(have, list) else [have]
+            values[target] = have + [str(v) for v in extra if v not in (None, "")]
+    return Row(number, values, obj)
+
+
 def read_jsonl(
     stream: BinaryIO, overrides: dict[str, str] | None = None
 ) -> tuple[Mapping, Iterator[Row]]:
-    """Open a JSON Lines stream; keys map like CSV headers."""
+    """Open a JSON Lines stream; keys map like CSV headers (see row_from_object)."""
     text = open_text(stream)
     mapping = Mapping(format="jsonl")
-    canonical = set(SYNONYMS) | {"id"}
 
     def rows() -> Iterator[Row]:
         for number, line in enumerate(text, start=1):
@@ -332,17 +355,6 @@ def read_jsonl(
             if not isinstance(obj, dict):
                 yield Row(number, {}, {"_line": line[:1000]}, error="not a JSON object")
                 continue
-            keys = list(obj)
-            local = map_headers(keys, "jsonl", overrides)
-            values = {}
-            for key, target in local.columns.items():
-                value = obj[key]
-                if value in (None, "", []):
-                    continue
-                values[target] = value if target == "tags" else str(value)
-            for key in keys:  # keep canonical names given as-is (e.g. 'emails' lists)
-                if key in canonical and key not in local.columns and obj[key] not in (None, ""):
-                    values.setdefault(key, obj[key])
-            yield Row(number, values, obj)
+            yield row_from_object(number, obj, overrides)
 
     return mapping, rows()

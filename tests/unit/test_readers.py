@@ -114,3 +114,14 @@ def test_encoding_detection():
     assert readers.detect_encoding("città".encode("cp1252")) == "cp1252"
     # A multi-byte character cut at the end of the sample is still UTF-8.
     assert readers.detect_encoding("aaa è".encode()[:-1], truncated=True) == "utf-8"
+
+
+def test_jsonl_keeps_lists_of_emails_and_phones():
+    text = (
+        '{"id": "7", "email": ["a@x.it", "b@x.it"], "phones": ["+39 333 1234567"],'
+        ' "emails": ["c@x.it"]}\n'
+    )
+    _mapping, rows = readers.read_jsonl(io.BytesIO(text.encode()))
+    (row,) = list(rows)
+    assert row.values["email"] == ["a@x.it", "b@x.it", "c@x.it"]
+    assert row.values["phone"] == ["+39 333 1234567"]
