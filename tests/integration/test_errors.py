@@ -1,0 +1,42 @@
+"""Error pages: HTML for the web UI, JSON under /api/."""
+
+from crm.security import ALL_ROLES
+
+
+def _add_failing_views(app):
+    """Routes that fail with an unexpected exception, for both halves of the app."""
+
+    def boom():
+        raise RuntimeError("unexpected")
+
+    app.add_url_rule("/_boom", "boom", ALL_ROLES(boom))
+    app.add_url_rule("/api/v1/_boom", "api_boom", ALL_ROLES(lambda: boom()))
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+
+def test_unexpected_error_shows_the_500_page(app, client, auth):
+    _add_failing_views(app)
+    auth.login_as("sales")
+    response = client.get("/_boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
+    assert response.mimetype == "text/html"
+
+
+def test_unexpected_api_error_is_json(app, client, api_headers):
+    _add_failing_views(app)
+    response = client.get("/api/v1/_boom", headers=api_headers("sales"))
+    assert response.status_code == 500
+    assert response.is_json
+    assert response.get_json()["code"] == 500
+
+
+def test_not_found_page_and_json(client, auth, api_headers):
+    headers = api_headers("sales")
+    auth.login_as("sales")
+    page = client.get("/no/such/page")
+    assert page.status_code == 404
+    assert "Not found" in page.get_data(as_text=True)
+    api = client.get("/api/v1/no/such/thing", headers=headers)
+    assert api.status_code == 404
+    assert api.is_json
