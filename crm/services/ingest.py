@@ -11,24 +11,42 @@ with the live profiles sharing a blocking key (match_keys) by the scorer (matchi
 sure match gets its own profile merged into the candidate (rule "auto", recorded and
 undoable), a likely one goes to the review queue, anything else stays apart.
 
+A shared email or phone joins a row to the profile holding it only when the names do not
+conflict. Households share a landline and sometimes a family address
+(famiglia.rossi@...), and a typo can turn one person's email into another's: when the row
+and the holder both have a first name and the scorer calls the first names "different"
+(not a nickname, a typo, an initial or a swapped first/last name), and they are not one
+slip apart either (at most two edits or one inside the other, Chiara/Chiera, Cesco/
+Francesco; but a different final vowel, Francesco/Francesca, or different birth dates
+always conflict), the identifier is not proof of one person. The row is then matched
+like one without identifiers, with the holder as one more candidate, so at most it lands
+in the review queue (the scorer never auto-merges different first names); the identifier
+stays with its holder and the row reports it as a conflict. A missing first name on either
+side conflicts with nothing.
+
 A batch is read ahead in a few IN queries (earlier records, owners of emails and phones,
-match keys and candidates) and stored with two flushes; if the database refuses it (for
-example another import stored the same email meanwhile), it is stored again row by row,
-each refused row retried so it attaches to what the other import stored.
+match keys and candidates). Source records and profiles first seen in the batch are
+stored with Core bulk INSERTs (executemany), their values computed in memory by
+survivorship.new_profile; profiles that existed before are loaded and recomputed through
+the ORM. If the database refuses a batch (for example another import stored the same
+email meanwhile), it is stored again row by row, each refused row retried so it attaches
+to what the other import stored.
 """
 
 import io
 import os
 import re
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
+from rapidfuzz.distance import OSA
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
@@ -38,16 +56,20 @@ from crm.models import (
     PROFILE_FIELDS,
     PURPOSES,
     ConsentRecord,
+    DuplicateCandidate,
     ImportBatch,
     ImportRejection,
+    MatchKey,
     Profile,
     ProfileEmail,
     ProfilePhone,
     Source,
     SourceRecord,
+    StageChange,
     Tag,
 )
 from crm.models.base import utcnow
+from crm.models.profile import profile_tags
 from crm.services import (
     audit,
     duplicates,
@@ -73,6 +95,9 @@ BATCH_SIZE = 500
 # Fuzzy candidates compared per row (those sharing most blocking keys): bounds the work
 # on a huge block such as a very common name.
 MAX_CANDIDATES = 50
+# Candidates' scorer views kept between batches of a run (a common name's block is read
+# by batch after batch); bounded, and forgotten for every profile the run changes.
+PERSON_CACHE = 65_536
 # Review-queue pairs proposed per row at most (the likeliest candidates).
 REVIEW_PER_ROW = 3
 # Tries to store a row the database refused (a concurrent import took its email or phone).
@@ -486,14 +511,16 @@ class _Item:
     consents_recorded: int = 0
     person: matching.Person | None = None
     keys: set[str] = field(default_factory=set)
-    record: SourceRecord | None = None
-    target: object = None  # a live profile's id, or a Profile created in this batch
+    record: object = None  # a SourceRecord, or a _NewRecord of this batch
+    target: object = None  # a live profile's id, or a _NewProfile of this batch
     fuzzy: list = field(default_factory=list)  # [(candidate, Decision)], best first
+    # Holders of the row's email or phone whose first names conflict with the row's.
+    held_by: list = field(default_factory=list)
 
     def reset(self) -> None:
         """Forget what a failed attempt to store the row decided."""
         self.outcome, self.profile_id, self.record, self.target = None, None, None, None
-        self.reasons, self.conflicts, self.fuzzy = [], [], []
+        self.reasons, self.conflicts, self.fuzzy, self.held_by = [], [], [], []
         self.consents_recorded = 0
 
     def result(self, index: int) -> dict:
@@ -521,8 +548,60 @@ class _PendingMerge:
 
 
 def _handle_id(handle) -> int | None:
-    """The profile id behind a handle (an id, or a Profile created in this batch)."""
+    """The profile id behind a handle (an id, or a profile created in this batch)."""
     return handle if isinstance(handle, int) or handle is None else handle.id
+
+
+# Stands for "no profile yet" where a lookup wants a profile's id.
+_NO_PROFILE = SimpleNamespace(id=None)
+
+
+class _NewProfile:
+    """A profile created in this batch: a handle until its row is inserted (with Core)."""
+
+    __slots__ = ("id", "records")
+
+    def __init__(self) -> None:
+        self.id: int | None = None
+        self.records: list = []
+
+
+class _NewRecord:
+    """A source record first seen in this batch, inserted with Core (not an ORM object)."""
+
+    __slots__ = (
+        "id",
+        "source",
+        "external_id",
+        "raw",
+        "fields",
+        "email",
+        "phone",
+        "batch_id",
+        "updated_at",
+        "received_at",
+        "profile_id",
+    )
+
+    def __init__(self, source: Source, external_id: str | None) -> None:
+        self.id = self.profile_id = None
+        self.source, self.external_id = source, external_id
+        self.received_at = utcnow()
+
+    def row(self) -> dict:
+        """The record's values for an INSERT."""
+        return {
+            "source_id": self.source.id,
+            "external_id": self.external_id,
+            "profile_id": self.profile_id,
+            "raw": self.raw,
+            "fields": self.fields,
+            "email": self.email,
+            "phone": self.phone,
+            "batch_id": self.batch_id,
+            "received_at": self.received_at,
+            "updated_at": self.updated_at,
+        }
 
 
 class _Batch:
@@ -539,12 +618,14 @@ class _Batch:
         self.without_id: dict[tuple, list[SourceRecord]] = {}
         self.record_profile: dict[SourceRecord, object] = {}
         self.owners: dict[str, dict[str, object]] = {"email": {}, "phone": {}}
-        self.key_owners: dict[str, set[int]] = {}
+        self.key_owners: dict[str, list[int]] = {}  # key -> sorted profile ids
         self.persons: dict[int, matching.Person] = {}
         # Profiles created in this batch, by blocking key, for rows later in the batch.
-        self.new_by_key: dict[str, list[Profile]] = {}
-        self.new_persons: dict[Profile, matching.Person] = {}
-        self.new_profiles: list[Profile] = []
+        self.new_by_key: dict[str, list[_NewProfile]] = {}
+        self.new_persons: dict[_NewProfile, matching.Person] = {}
+        # The row that created each profile of this batch, as the scorer sees it.
+        self.handle_persons: dict[_NewProfile, matching.Person] = {}
+        self.new_profiles: list[_NewProfile] = []
         # Everything this attempt added to the session (let go of once committed).
         self.created: set = set()
 
@@ -618,25 +699,71 @@ class _Batch:
         self.record_profile[record] = profile
 
     def _prefetch_candidates(self) -> None:
-        """Match keys of the rows that may need fuzzy matching, and their candidates' data."""
-        maybe = []
+        """Match keys of the rows that may need fuzzy matching, and their candidates' data.
+
+        Rows whose email or phone has a holder need the holder's names (a conflict makes
+        the row fuzzy after all); rows without one need their blocking keys' candidates.
+        """
+        maybe, owned, holders = [], [], set()
         for item in self.items:
             norm = item.norm
             record = self.by_external.get(norm.external_id) if norm.external_id else None
             if record is not None and record.profile_id is not None:
                 continue
-            if any(e in self.owners["email"] for e in norm.emails) or any(
-                p in self.owners["phone"] for p in norm.phones
-            ):
-                continue
             item.person = matching.person_from_fields(norm.fields, norm.emails, norm.phones)
+            found = self._holders(norm)
+            if not found:
+                maybe.append(item)
+                continue
+            owned.append(item)
+            if item.person.first_name:
+                holders.update(h for h in found if isinstance(h, int))
+        self.persons = self.run.persons.get_many(holders)
+        for item in owned:
+            if any(self._names_conflict(item, h) for h in self._holders(item.norm)):
+                maybe.append(item)
+        for item in maybe:
             item.keys = matching.blocking_keys(item.person)
-            maybe.append(item)
-        self.key_owners = match_keys.candidates(k for item in maybe for k in item.keys)
+        found = match_keys.candidates(k for item in maybe for k in item.keys)
+        self.key_owners = {key: sorted(ids) for key, ids in found.items()}
         wanted: set[int] = set()
         for item in maybe:
             wanted.update(pid for pid, _ in self._ranked(item, include_new=False))
-        self.persons = _persons(wanted)
+        self.persons.update(self.run.persons.get_many(wanted - set(self.persons)))
+
+    def _holders(self, norm: NormalisedRow) -> list:
+        """Holders of the row's emails, then phones (profile ids or batch handles)."""
+        found = []
+        for kind in ("email", "phone"):
+            owners = self.owners[kind]
+            found += [owners[v] for v in getattr(norm, kind + "s") if v in owners]
+        return found
+
+    def _person_of(self, handle) -> matching.Person | None:
+        """The scorer's view of a live profile or a profile of this batch, if known."""
+        if isinstance(handle, int):
+            return self.persons.get(handle)
+        return self.handle_persons.get(handle)
+
+    def _names_conflict(self, item: _Item, holder) -> bool:
+        """True when the row and the holder of its identifier name different people.
+
+        Both need a first name, and the scorer must call the first names different. A
+        shared identifier is strong evidence, so a name the scorer calls different but
+        that reads as a slip of the keyboard (at most two edits, or one name inside the
+        other: Chiara/Chiera, Francesco/Cesco) still joins, unless the birth dates
+        differ or only the final vowel does (Francesco/Francesca, Giulio/Giulia).
+        """
+        mine = item.person or matching.person_from_fields(item.norm.fields)
+        other = self._person_of(holder)
+        if not (mine.first_name and other is not None and other.first_name):
+            return False
+        decision = matching.compare(mine, other)
+        if "first name: different" not in decision.reasons:
+            return False
+        if decision.veto == "different birth dates":
+            return True
+        return not _typo_like(mine.first_name, other.first_name)
 
     # -- storing -------------------------------------------------------------------------
 
@@ -647,22 +774,32 @@ class _Batch:
         """
         shared: Counter = Counter()
         for key in sorted(item.keys):
-            shared.update(sorted(self.key_owners.get(key, ())))
+            shared.update(self.key_owners.get(key, ()))  # sorted ids
             if include_new:
                 shared.update(self.new_by_key.get(key, ()))
         return shared.most_common(self.run.max_candidates)
 
     def _fuzzy(self, item: _Item) -> list:
         """[(candidate, Decision)] worth acting on, best first (empty when none)."""
+        norm = item.norm
         if item.person is None:
-            norm = item.norm
             item.person = matching.person_from_fields(norm.fields, norm.emails, norm.phones)
+        if not item.keys:
             item.keys = matching.blocking_keys(item.person)
+            # Not read ahead (the row looked deterministic): read its candidates now.
+            unknown = [k for k in item.keys if k not in self.key_owners]
+            found = match_keys.candidates(unknown)
+            for key in unknown:
+                self.key_owners[key] = sorted(found.get(key, ()))
+            wanted = {pid for pid, _ in self._ranked(item, include_new=False)}
+            self.persons.update(self.run.persons.get_many(wanted - set(self.persons)))
+        ranked = [candidate for candidate, _shared in self._ranked(item)]
+        ranked += [h for h in item.held_by if h not in ranked]
         found = []
-        for candidate, _shared in self._ranked(item):
+        for candidate in ranked:
             other = (
                 self.new_persons.get(candidate)
-                if isinstance(candidate, Profile)
+                if isinstance(candidate, _NewProfile)
                 else self.persons.get(candidate)
             )
             if other is None:
@@ -696,25 +833,29 @@ class _Batch:
         target, reasons = known, ["source record: same id"] if known is not None else []
         if target is None:
             for kind in ("email", "phone"):
-                owner = next(
-                    (owners[kind][v] for v in getattr(norm, kind + "s") if v in owners[kind]),
-                    None,
-                )
-                if owner is not None:
+                for value in getattr(norm, kind + "s"):
+                    owner = owners[kind].get(value)
+                    if owner is None:
+                        continue
+                    if self._names_conflict(item, owner):
+                        if owner not in item.held_by:
+                            item.held_by.append(owner)
+                        continue
                     target, reasons = owner, [f"{kind}: same"]
+                    break
+                if target is not None:
                     break
         for kind in ("email", "phone"):
             for value in getattr(norm, kind + "s"):
                 owner = owners[kind].get(value)
                 if owner is None:
                     continue
-                if target is not None and owner is not target and owner != target:
+                if (target is not None or item.held_by) and owner is not target and owner != target:
                     item.conflicts.append((kind, owner))
         if target is None:
             item.fuzzy = self._fuzzy(item)
         if record is None:
-            record = SourceRecord(source=source, external_id=norm.external_id)
-            db.session.add(record)
+            record = _NewRecord(source, norm.external_id)
             if norm.external_id:
                 self.by_external[norm.external_id] = record
             else:
@@ -731,11 +872,12 @@ class _Batch:
         record.batch_id = self.run.batch_id
         record.updated_at = utcnow()
         if target is None:
-            # Added to the session in phase two, once its values are known (one INSERT).
-            target = Profile(
-                provenance={}, emails=[], phones=[], tags=[], stage_changes=[], source_records=[]
-            )
+            # Inserted in phase two, once its values are known (bulk INSERTs).
+            target = _NewProfile()
             self.new_profiles.append(target)
+            self.handle_persons[target] = item.person or matching.person_from_fields(
+                norm.fields, norm.emails, norm.phones
+            )
             best = item.fuzzy[0][1] if item.fuzzy else None
             if best is not None and best.outcome == "merge":
                 outcome = "merged"
@@ -748,7 +890,7 @@ class _Batch:
                     self.new_by_key.setdefault(key, []).append(target)
             if item.fuzzy:
                 reasons = list(item.fuzzy[0][1].reasons)
-        if not isinstance(target, Profile):
+        if isinstance(target, int):
             record.profile_id = target
         self.record_profile[record] = target
         for kind in ("email", "phone"):
@@ -771,31 +913,36 @@ class _Batch:
         return held
 
     def finish(self) -> list[_PendingMerge]:
-        """Phase two: recompute the touched profiles, keys, consents, review pairs; flush."""
-        self.created.update(db.session.new)
-        db.session.flush()  # the source records, so provenance can name them
+        """Phase two: store records and profiles, recompute, keys, consents, review pairs.
+
+        Records and profiles first seen in this batch go in with Core bulk INSERTs, their
+        values computed from the batch in memory (survivorship.new_profile); profiles that
+        existed before are loaded and recomputed through the ORM.
+        """
         stored = [i for i in self.items if i.outcome not in (None, "unchanged")]
+        new_records = list(
+            {id(i.record): i.record for i in stored if isinstance(i.record, _NewRecord)}.values()
+        )
+        _insert_records(new_records)
+        for item in stored:
+            if isinstance(item.target, _NewProfile) and item.record not in item.target.records:
+                item.target.records.append(item.record)
+        tags = _TagCache({t for i in stored for t in i.fields.get("tags") or []})
+        self._insert_profiles([p for p in self.new_profiles if p.records], tags)
+        self.created.update(db.session.new)
+        db.session.flush()  # changed earlier records, before their profiles are read again
         existing_ids = sorted({i.target for i in stored if isinstance(i.target, int)})
         loaded = _load_profiles(existing_ids)
-        tags = _TagCache({t for i in stored for t in i.fields.get("tags") or []})
-        touched: dict[int, Profile] = {}
         with db.session.no_autoflush:
-            for item in stored:
-                if isinstance(item.target, Profile):
-                    item.record.profile = item.target
-                    profile = item.target
-                else:
-                    profile = loaded[item.target]
-                touched.setdefault(id(profile), profile)
-            for profile in touched.values():
+            for profile in loaded.values():
                 survivorship.recompute(profile, taken=self.taken, tags=tags, refresh_keys=False)
         self.created.update(db.session.new)
         db.session.flush()
-        new = set(self.new_profiles)
-        match_keys.refresh_many([p for p in touched.values() if p in new], new=True)
-        match_keys.refresh_many([p for p in touched.values() if p not in new])
-        touched = {p.id: p for p in touched.values()}
-        pending = []
+        match_keys.refresh_many(loaded.values())
+        self.run.persons.forget(loaded)
+        touched: dict[int, object] = dict(loaded)
+        touched.update({p.id: p for p in self.new_profiles if p.id is not None})
+        pending, proposals = [], []
         for item in self.items:
             if item.outcome is None:
                 continue
@@ -820,16 +967,101 @@ class _Batch:
                     )
                 )
                 continue
-            for candidate, decision in item.fuzzy[:REVIEW_PER_ROW]:
-                duplicates.propose(
-                    _handle_id(candidate), profile.id, decision.score, list(decision.reasons)
-                )
+            proposals += [
+                (_handle_id(candidate), profile.id, decision.score, list(decision.reasons))
+                for candidate, decision in item.fuzzy[:REVIEW_PER_ROW]
+            ]
+        _propose_many(proposals)
         self.created.update(db.session.new)
         db.session.flush()
         for item in self.items:
             item.record = item.target = None
             item.fuzzy = [(_handle_id(c), d) for c, d in item.fuzzy]
         return pending
+
+    def _held(self, handle: _NewProfile) -> survivorship.HeldLookup:
+        """Who holds what, for a profile of this batch: the batch's owners, else the database."""
+
+        def held(kind: str, values: list[str]) -> set[str]:
+            model, column = (
+                (ProfileEmail, ProfileEmail.email)
+                if kind == "emails"
+                else (ProfilePhone, ProfilePhone.phone)
+            )
+            owners = self.owners[kind[:-1]]
+            found = {v for v in values if v in owners and owners[v] is not handle}
+            unknown = [v for v in values if v not in owners]
+            if unknown:
+                found |= survivorship.taken_in_database(model, column, unknown, _NO_PROFILE)
+            return found
+
+        return held
+
+    def _insert_profiles(self, handles: list[_NewProfile], tags: "_TagCache") -> None:
+        """Insert the batch's new profiles and what hangs off them, a few statements each."""
+        if not handles:
+            return
+        computed = [survivorship.new_profile(h.records, self._held(h)) for h in handles]
+        table = Profile.__table__
+        ids = (
+            db.session.execute(
+                table.insert().returning(table.c.id, sort_by_parameter_order=True),
+                [c.columns for c in computed],
+            )
+            .scalars()
+            .all()
+        )
+        emails, phones, changes, keys, links, owned = [], [], [], [], [], []
+        tag_rows = tags({name for c in computed for name in c.tags})
+        if any(t.id is None for t in tag_rows):
+            db.session.flush()
+        tag_ids = {t.name: t.id for t in tag_rows}
+        for handle, values, pid in zip(handles, computed, ids, strict=True):
+            handle.id = pid
+            for target, found, name in (
+                (emails, values.emails, "email"),
+                (phones, values.phones, "phone"),
+            ):
+                target += [
+                    {"profile_id": pid, name: v, "source_record_id": rid, "is_primary": primary}
+                    for v, rid, primary in found
+                ]
+            changes.append({**values.stage_change, "profile_id": pid, "actor_user_id": None})
+            links += [{"profile_id": pid, "tag_id": tag_ids[name]} for name in values.tags]
+            person = matching.person_from_fields(
+                values.columns, [e[0] for e in values.emails], [p[0] for p in values.phones]
+            )
+            keys += [
+                {"profile_id": pid, "key": k}
+                for k in sorted({key[:80] for key in matching.blocking_keys(person)})
+            ]
+            self.run.persons.put(pid, person)
+            for record in handle.records:
+                if isinstance(record, _NewRecord):
+                    owned.append({"rid": record.id, "pid": pid, "at": record.updated_at})
+                record.profile_id = pid  # an earlier record's change is flushed by the ORM
+        now = utcnow()
+        for model, rows in (
+            (ProfileEmail, emails),
+            (ProfilePhone, phones),
+            (StageChange, changes),
+            (MatchKey, keys),
+        ):
+            if rows:
+                if "created_at" in model.__table__.c:
+                    rows = [{**r, "created_at": now} for r in rows]
+                db.session.execute(model.__table__.insert(), rows)
+        if links:
+            db.session.execute(profile_tags.insert(), links)
+        if owned:
+            records = SourceRecord.__table__
+            db.session.execute(
+                records.update()
+                .where(records.c.id == bindparam("rid"))
+                # The record's own time stays (survivorship ranked by it), not "now".
+                .values(profile_id=bindparam("pid"), updated_at=bindparam("at")),
+                owned,
+            )
 
 
 class _TagCache:
@@ -857,32 +1089,159 @@ class _TagCache:
         return rows
 
 
+_VOWELS = frozenset("aeiou")
+
+
+def _typo_like(a: str, b: str) -> bool:
+    """Two first names one slip apart (not Giulio/Giulia: a final vowel tells people apart)."""
+    x, y = fold(a).replace(" ", ""), fold(b).replace(" ", "")
+    if len(x) == len(y) and x[:-1] == y[:-1] and x[-1:] in _VOWELS and y[-1:] in _VOWELS:
+        return False
+    if min(len(x), len(y)) >= 3 and (x in y or y in x):
+        return True
+    return min(len(x), len(y)) >= 4 and OSA.distance(x, y) <= 2
+
+
+def _propose_many(proposals: list[tuple[int, int, float, list[str]]]) -> None:
+    """duplicates.propose for many pairs, in a few statements, with the same outcome.
+
+    A pair proposed twice keeps its higher score (with that score's reasons); a pair
+    already queued is raised if the new score is higher and left alone once decided; a
+    pair with a profile merged away is not proposed.
+    """
+    best: dict[tuple[int, int], tuple[float, list[str]]] = {}
+    for a_id, b_id, score, reasons in proposals:
+        if a_id == b_id:
+            continue
+        pair = (a_id, b_id) if a_id < b_id else (b_id, a_id)
+        if pair not in best or score > best[pair][0]:
+            best[pair] = (score, reasons)
+    if not best:
+        return
+    ids = sorted({pid for pair in best for pid in pair})
+    live: set[int] = set()
+    existing: dict[tuple[int, int], DuplicateCandidate] = {}
+    for chunk in _slices(ids):
+        live.update(
+            db.session.scalars(
+                select(Profile.id).where(Profile.id.in_(chunk), Profile.merged_into_id.is_(None))
+            )
+        )
+    lows = sorted({low for low, _ in best})
+    for chunk in _slices(lows):
+        for candidate in db.session.scalars(
+            select(DuplicateCandidate).where(DuplicateCandidate.profile_a_id.in_(chunk))
+        ):
+            pair = (candidate.profile_a_id, candidate.profile_b_id)
+            if pair in best:
+                existing[pair] = candidate
+    rows = []
+    for pair, (score, reasons) in best.items():
+        if pair[0] not in live or pair[1] not in live:
+            continue
+        candidate = existing.get(pair)
+        if candidate is None:
+            rows.append(
+                {
+                    "profile_a_id": pair[0],
+                    "profile_b_id": pair[1],
+                    "score": score,
+                    "reasons": list(reasons),
+                    "status": "open",
+                }
+            )
+        elif candidate.status == "open" and score > candidate.score:
+            candidate.score, candidate.reasons = score, list(reasons)
+    if rows:
+        db.session.execute(insert(DuplicateCandidate), rows)
+
+
+def _insert_records(records: list[_NewRecord]) -> None:
+    """Insert new source records in one statement, learning their ids."""
+    if not records:
+        return
+    table = SourceRecord.__table__
+    ids = (
+        db.session.execute(
+            table.insert().returning(table.c.id, sort_by_parameter_order=True),
+            [r.row() for r in records],
+        )
+        .scalars()
+        .all()
+    )
+    for record, rid in zip(records, ids, strict=True):
+        record.id = rid
+
+
 def _slices(values: list, size: int = 900) -> Iterator[list]:
     """values in consecutive slices small enough for an IN (...) list."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
 
+class _PersonCache:
+    """The scorer's view of live profiles by id, read as needed, least recently used dropped.
+
+    The run forgets a profile once it changes it (recomputed, merged); what another
+    process changes meanwhile is seen when the entry is read again, and a profile merged
+    away elsewhere loses its match keys, so it is no longer offered as a candidate.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[int, matching.Person] = OrderedDict()
+
+    def get_many(self, ids: set[int]) -> dict[int, matching.Person]:
+        """{id: Person} for the live profiles among ids (cached or read in a few queries)."""
+        entries = self.entries
+        found = {}
+        for pid in ids:
+            person = entries.get(pid)
+            if person is not None:
+                entries.move_to_end(pid)
+                found[pid] = person
+        missing = ids - set(found)
+        if missing:
+            loaded = _persons(missing)
+            found.update(loaded)
+            for pid, person in loaded.items():
+                self.put(pid, person)
+        return found
+
+    def put(self, pid: int, person: matching.Person) -> None:
+        """Remember (or refresh) one profile's view."""
+        self.entries[pid] = person
+        self.entries.move_to_end(pid)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+    def forget(self, ids: Iterable[int]) -> None:
+        """Drop profiles that changed."""
+        for pid in ids:
+            self.entries.pop(pid, None)
+
+
 def _persons(ids: set[int]) -> dict[int, matching.Person]:
     """The scorer's view of the live profiles with these ids, read in a few queries."""
-    columns = [getattr(Profile, name) for name in match_keys.PERSON_FIELDS]
+    table = Profile.__table__
+    columns = [table.c[name] for name in match_keys.PERSON_FIELDS]
     found: dict[int, tuple[dict, list, list]] = {}
+    # Core columns on the session's connection: plain tuples, no ORM row processing.
+    connection = db.session.connection()
     for chunk in _slices(sorted(ids)):
-        for row in db.session.execute(
-            select(Profile.id, *columns).where(
-                Profile.id.in_(chunk), Profile.merged_into_id.is_(None)
+        for row in connection.execute(
+            select(table.c.id, *columns).where(
+                table.c.id.in_(chunk), table.c.merged_into_id.is_(None)
             )
         ):
             values = dict(zip(match_keys.PERSON_FIELDS, row[1:], strict=True))
             found[row[0]] = (values, [], [])
         live = sorted(set(chunk) & set(found))
-        for index, model, column in (
-            (1, ProfileEmail, ProfileEmail.email),
-            (2, ProfilePhone, ProfilePhone.phone),
-        ):
+        for index, model, name in ((1, ProfileEmail, "email"), (2, ProfilePhone, "phone")):
+            child = model.__table__
             if live:
-                for pid, value in db.session.execute(
-                    select(model.profile_id, column).where(model.profile_id.in_(live))
+                for pid, value in connection.execute(
+                    select(child.c.profile_id, child.c[name]).where(child.c.profile_id.in_(live))
                 ):
                     found[pid][index].append(value)
     return {
@@ -936,6 +1295,7 @@ class _Run:
         self.counts: Counter = Counter(dict.fromkeys((*SUMMARY_KEYS, *EXTRA_KEYS), 0))
         self.thresholds = _thresholds()
         self.max_candidates = MAX_CANDIDATES
+        self.persons = _PersonCache(PERSON_CACHE)
         self.created: set = set()
 
     def column(self, row: readers.Row, name: str) -> str:
@@ -1065,6 +1425,7 @@ class _Run:
         """Merge each fuzzy match into its candidate (recorded, undoable); else queue it."""
         for merge in pending:
             item = merge.item
+            self.persons.forget((merge.survivor_id, merge.new_id))
             try:
                 if duplicates.is_distinct(merge.survivor_id, merge.new_id):
                     raise ValidationError("pair marked distinct")

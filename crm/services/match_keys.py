@@ -95,14 +95,26 @@ def candidates(keys: Iterable[str]) -> dict[str, set[int]]:
     """{key: ids of the profiles holding it} for keys, read in a few IN queries."""
     keys = sorted(set(keys))
     found: dict[str, set[int]] = {}
+    # A common name's block holds thousands of profiles, so this reads many rows per
+    # batch: straight from the driver's cursor (plain tuples of text and integers), on
+    # the session's connection and transaction.
+    connection = db.session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    cursor = connection.connection.cursor()
     for start in range(0, len(keys), _CHUNK):
-        rows = db.session.execute(
-            select(MatchKey.key, MatchKey.profile_id).where(
-                MatchKey.key.in_(keys[start : start + _CHUNK])
-            )
+        chunk = keys[start : start + _CHUNK]
+        cursor.execute(
+            f"SELECT key, profile_id FROM {MatchKey.__tablename__} "
+            f"WHERE key IN ({', '.join([marker] * len(chunk))})",
+            chunk,
         )
-        for key, profile_id in rows:
-            found.setdefault(key, set()).add(profile_id)
+        for key, profile_id in cursor.fetchall():
+            ids = found.get(key)
+            if ids is None:
+                found[key] = {profile_id}
+            else:
+                ids.add(profile_id)
+    cursor.close()
     return found
 
 

@@ -6,6 +6,7 @@ phones and tags are never chosen between: the profile keeps all of them.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -23,8 +24,10 @@ from crm.models import (
 )
 from crm.models.base import utcnow
 from crm.services import match_keys
-from crm.services.normalise import clean_text
+from crm.services.normalise import clean_text, fold
 from crm.services.profiles import refresh_search_keys
+
+STAGE_REASON = "most advanced stage among source records"
 
 
 def record_rank(record: SourceRecord) -> tuple:
@@ -179,7 +182,7 @@ def _advance_stage(profile: Profile, records: list[SourceRecord]) -> str | None:
             from_stage=current if history else None,
             to_stage=target,
             actor_label=label,
-            reason="most advanced stage among source records",
+            reason=STAGE_REASON,
         )
     )
     profile.stage = target
@@ -216,3 +219,79 @@ def recompute(
     if refresh_keys:
         match_keys.refresh(profile)
     return changed
+
+
+# -- a profile created by an import, computed without the ORM ---------------------------
+
+
+@dataclass
+class NewProfile:
+    """What recompute() would give a brand-new profile of these records, as plain data.
+
+    columns are the profile row's values (every profile field, provenance, stage, search
+    columns); emails and phones are (value, source record id, primary) in the order
+    recompute() would add them; tags the tag names; stage_change the first stage history
+    entry. The import stores it with bulk inserts.
+    """
+
+    columns: dict
+    emails: list[tuple[str, int | None, bool]]
+    phones: list[tuple[str, int | None, bool]]
+    tags: list[str]
+    stage_change: dict
+
+
+# (kind "emails" | "phones", values) -> the values another profile holds
+HeldLookup = Callable[[str, list[str]], set[str]]
+
+
+def new_profile(records: list, held: HeldLookup) -> NewProfile:
+    """recompute() for a profile with no values yet, whose records are these (with ids).
+
+    records need id, fields, email, phone, updated_at, received_at and source (trust_rank,
+    name), like SourceRecord. A pure function but for held (who holds which identifier).
+    """
+    ranked = sorted(records, key=record_rank, reverse=True)
+    columns: dict = dict.fromkeys(PROFILE_FIELDS)
+    provenance = {}
+    for name in PROFILE_FIELDS:
+        best = next((r for r in ranked if (r.fields or {}).get(name) not in (None, "")), None)
+        if best is not None:
+            columns[name] = _field_value(name, best.fields[name])
+            provenance[name] = {"source_record_id": best.id, "source": best.source.name}
+    columns["provenance"] = provenance
+    by_id = sorted(ranked, key=lambda r: r.id or 0)
+    found = {}
+    for kind, values_of in (("emails", record_emails), ("phones", record_phones)):
+        wanted: dict[str, int | None] = {}
+        for record in by_id:
+            for value in values_of(record):
+                wanted.setdefault(value, record.id)
+        taken = held(kind, list(wanted)) if wanted else set()
+        kept = [(v, rid) for v, rid in wanted.items() if v not in taken]
+        found[kind] = [(v, rid, n == 0) for n, (v, rid) in enumerate(kept)]
+    tags = set()
+    for record in ranked:
+        for tag in (record.fields or {}).get("tags") or []:
+            text = clean_text(tag)
+            if text:
+                tags.add(text[:80])
+    staged = [r for r in ranked if (r.fields or {}).get("stage") in STAGES]
+    best = max(staged, key=lambda r: STAGES.index(r.fields["stage"]), default=None)
+    target = best.fields["stage"] if best else "lead"
+    origin = best or (ranked[0] if ranked else None)
+    columns["stage"] = target
+    first, last, company = columns["first_name"], columns["last_name"], columns["company"]
+    columns["search_name"] = fold(" ".join(p for p in (first, last) if p))[:210]
+    columns["search_last"] = fold(last)[:100]
+    columns["search_company"] = fold(company)[:200]
+    now = utcnow()
+    columns["created_at"] = columns["updated_at"] = now
+    stage_change = {
+        "from_stage": None,
+        "to_stage": target,
+        "at": now,
+        "actor_label": f"import:{origin.source.name}" if origin else "import",
+        "reason": STAGE_REASON,
+    }
+    return NewProfile(columns, found["emails"], found["phones"], sorted(tags), stage_change)

@@ -160,3 +160,65 @@ def test_candidates_per_row_are_capped(app, monkeypatch):
     monkeypatch.setattr(matching, "compare", lambda a, b, t: compared.append(b) or real(a, b, t))
     _import(HEADER + "99,Giulia,Ferraresi,,,Milano,,\n", source="fair")
     assert len(compared) == 2
+
+
+PHONE_HEADER = "id,first_name,last_name,birth_date,city,address,phone,email\n"
+LANDLINE = "02 7654321"
+
+
+def test_household_landline_does_not_join_two_people(app):
+    _import(PHONE_HEADER + f"1,Giulia,Ferraresi,1985-03-14,Milano,Via Dante 12,{LANDLINE},\n")
+    # Her husband gives the family landline: another first name, so not proof of one person.
+    summary = _import(
+        PHONE_HEADER + f"2,Paolo,Ferraresi,1980-11-02,Milano,Via Dante 12,{LANDLINE},\n",
+        source="shop",
+    )
+    assert summary["merged"] == 0
+    assert _live_profiles() == 2
+    assert _count(Merge) == 0
+    paolo = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "2"))
+    giulia = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "1"))
+    assert paolo.profile_id != giulia.profile_id
+    # The landline stays with its holder; the row reports the clash.
+    assert [p.phone for p in db.session.get(Profile, paolo.profile_id).phones] == []
+    assert summary["warnings"] == 1
+
+
+def test_household_landline_in_one_batch_does_not_join_either(app):
+    summary = _import(
+        PHONE_HEADER
+        + f"1,Giulia,Ferraresi,1985-03-14,Milano,Via Dante 12,{LANDLINE},\n"
+        + f"2,Paolo,Ferraresi,1980-11-02,Milano,Via Dante 12,{LANDLINE},\n"
+    )
+    assert (summary["created"], summary["merged"]) == (2, 0)
+    assert _live_profiles() == 2
+
+
+def test_family_email_does_not_join_two_people(app):
+    _import(PHONE_HEADER + "1,Giulia,Rossi,,Roma,,,famiglia.rossi@example.com\n")
+    summary = _import(
+        PHONE_HEADER + "2,Marco,Rossi,,Roma,,,famiglia.rossi@example.com\n", source="shop"
+    )
+    assert summary["merged"] == 0
+    assert _live_profiles() == 2
+    # Same surname and city, shared email: a person may look at it, never merged silently.
+    assert summary["review"] <= 1
+
+
+def test_same_person_with_a_nickname_joins_on_the_phone(app):
+    _import(PHONE_HEADER + f"1,Giuseppe,Verdi,1970-05-01,Milano,,{LANDLINE},\n")
+    summary = _import(PHONE_HEADER + f"2,Beppe,Verdi,,,,{LANDLINE},\n", source="shop")
+    assert summary["merged"] == 1
+    assert _live_profiles() == 1
+    records = db.session.scalars(select(SourceRecord.profile_id)).all()
+    assert len(set(records)) == 1
+
+
+def test_a_typo_or_a_missing_first_name_does_not_stop_a_phone_join(app):
+    _import(PHONE_HEADER + f"1,Giuseppe,Verdi,1970-05-01,Milano,,{LANDLINE},\n")
+    summary = _import(
+        PHONE_HEADER + f"2,Guiseppe,Verdi,,,,{LANDLINE},\n3,,Verdi,,,,{LANDLINE},\n",
+        source="shop",
+    )
+    assert summary["merged"] == 2
+    assert _live_profiles() == 1

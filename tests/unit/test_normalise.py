@@ -303,3 +303,68 @@ def test_date_objects_and_empty_values_pass_through():
     assert normalise_date(date(1980, 12, 31)) == date(1980, 12, 31)
     assert normalise_date("") is None
     assert normalise_date(None) is None
+
+
+# --- the plain-email shortcut gives exactly email_validator's answer -------------------
+from email_validator import EmailNotValidError, validate_email  # noqa: E402
+
+from crm.services import normalise as normalise_module  # noqa: E402
+
+_LOCAL_CHARS = "abcXYZ019._+-"
+_DOMAIN_CHARS = "abcXYZ019-"
+_plain_locals = st.text(alphabet=_LOCAL_CHARS, min_size=1, max_size=70)
+_plain_domains = st.lists(
+    st.text(alphabet=_DOMAIN_CHARS, min_size=1, max_size=65), min_size=1, max_size=3
+).map(".".join)
+_tlds = st.sampled_from(["com", "it", "net", "org", "eu", "uk", "io", "COM", "It", "xyz", "1"])
+_candidate_emails = st.one_of(
+    st.builds(lambda lo, do, t: f"{lo}@{do}.{t}", _plain_locals, _plain_domains, _tlds),
+    st.emails(),
+)
+
+
+def _library(text: str) -> str | None:
+    try:
+        return validate_email(text, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+@settings(max_examples=600, deadline=None, database=None)
+@given(_candidate_emails)
+def test_plain_email_shortcut_agrees_with_email_validator(text):
+    fast = normalise_module._plain_email(text)
+    if fast is not None:
+        assert fast == _library(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Mario.Rossi@Gmail.COM", "a+b_c-d@mail.example.co.uk", "x@a-b.it", "a.b.c@d.e.org"],
+)
+def test_plain_email_shortcut_takes_ordinary_addresses(text):
+    assert normalise_module._plain_email(text) == _library(text) == text.lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a..b@x.com",
+        ".a@x.com",
+        "a@x-.com",
+        "a@xn--bcher-kva.com",
+        "a@x.test",
+        "a@x",
+        "\u017f@x.com",
+        "a@\u212a.com",
+    ],
+)
+def test_unusual_addresses_go_to_email_validator(text):
+    assert normalise_module._plain_email(text) is None
+
+
+@FAST
+@given(st.text(alphabet="+0123456789 ", min_size=1, max_size=16))
+def test_cached_phone_parsing_gives_the_same_answer_twice(text):
+    first = _accept(lambda v: normalise_phone(v, "IT"), text)
+    assert _accept(lambda v: normalise_phone(v, "IT"), text) == first
