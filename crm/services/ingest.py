@@ -89,6 +89,7 @@ from crm.services.normalise import (
     normalise_name,
     normalise_phone,
     normalise_postcode,
+    strip_titles,
 )
 
 BATCH_SIZE = 500
@@ -188,6 +189,7 @@ def split_full_name(full: str) -> tuple[str | None, str | None]:
     text = clean_text(full)
     if not text:
         return None, None
+    text = strip_titles(text)
     if "," in text:
         last, _, first = text.partition(",")
         return clean_text(first), clean_text(last)
@@ -1556,30 +1558,6 @@ def import_stream(
     return _finish(run, "done", actor)
 
 
-def row_from_object(number: int, obj: dict) -> readers.Row:
-    """A Row from a JSON object with canonical (or synonym) keys, as a records API sends.
-
-    Lists stay lists for emails, phones and tags ('emails' and 'phones' are accepted too).
-    """
-    local = readers.map_headers([str(k) for k in obj], "jsonl", None)
-    values: dict = {}
-    for key, target in local.columns.items():
-        value = obj[key]
-        if value in (None, "", []):
-            continue
-        if isinstance(value, list | tuple) and target in ("email", "phone", "tags"):
-            values[target] = [str(v) for v in value if v not in (None, "")]
-        else:
-            values[target] = str(value)
-    for plural, target in (("emails", "email"), ("phones", "phone")):
-        extra = obj.get(plural)
-        if isinstance(extra, list | tuple) and extra:
-            have = values.get(target) or []
-            have = have if isinstance(have, list) else [have]
-            values[target] = have + [str(v) for v in extra if v not in (None, "")]
-    return readers.Row(number, values, obj)
-
-
 def import_records(
     records: list[dict], *, source_name: str, actor=None, region: str | None = None
 ) -> dict:
@@ -1597,7 +1575,7 @@ def import_records(
     )
     run = _Run(source, batch, mapping, region, None, actor)
     try:
-        items = run.process([row_from_object(n, obj) for n, obj in enumerate(records)])
+        items = run.process([readers.row_from_object(n, obj) for n, obj in enumerate(records)])
     except Exception:
         db.session.rollback()
         _finish(run, "failed", actor)

@@ -196,11 +196,61 @@ def normalise_postcode(value: object) -> str | None:
     return text.upper() if text else None
 
 
+# Honorifics and academic titles written before names (Italian, English, German, Spanish,
+# French), compared folded, without spaces and without the final dot.
+_TITLES = frozenset(
+    {
+        "sig",
+        "sigra",
+        "signor",
+        "signora",
+        "signorina",
+        "signa",
+        "dott",
+        "dottssa",
+        "dottoressa",
+        "dottor",
+        "dr",
+        "dssa",
+        "ing",
+        "avv",
+        "prof",
+        "profssa",
+        "arch",
+        "geom",
+        "rag",
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "miss",
+        "sir",
+        "dame",
+        "herr",
+        "frau",
+        "sr",
+        "sra",
+        "srta",
+        "mme",
+        "mlle",
+    }
+)
+
+
+def strip_titles(text: str) -> str:
+    """Drop leading titles ('Dott.ssa Anna' -> 'Anna'); a title alone is kept as written."""
+    parts = text.split(" ")
+    while len(parts) > 1 and fold(parts[0].rstrip(".")).replace(" ", "") in _TITLES:
+        parts = parts[1:]
+    return " ".join(parts)
+
+
 def normalise_name(value: object) -> str | None:
     """A person's name as written, trimmed; all-caps or all-lower input gets title case."""
     text = clean_text(value)
     if text is None:
         return None
+    text = strip_titles(text)
     if text.isupper() or text.islower():
         # "d'angelo" -> "D'Angelo", "ROSSI-BIANCHI" -> "Rossi-Bianchi"
         text = _NAME_PART_START.sub(lambda m: m.group(1) + m.group(2).upper(), text.lower())

@@ -368,3 +368,16 @@ def test_unusual_addresses_go_to_email_validator(text):
 def test_cached_phone_parsing_gives_the_same_answer_twice(text):
     first = _accept(lambda v: normalise_phone(v, "IT"), text)
     assert _accept(lambda v: normalise_phone(v, "IT"), text) == first
+
+
+def test_titles_before_names_are_dropped():
+    from crm.services.ingest import split_full_name
+    from crm.services.normalise import normalise_name
+
+    assert normalise_name("Dott.ssa Anna") == "Anna"
+    assert normalise_name("DOTT. MARIO") == "Mario"
+    assert normalise_name("Sig.ra Maria Grazia") == "Maria Grazia"
+    assert normalise_name("Herr Müller") == "Müller"
+    assert normalise_name("Dr.") == "Dr."  # a title alone stays as written
+    assert normalise_name("M. Dupont") == "M. Dupont"  # an initial is not a title
+    assert split_full_name("Prof.ssa Maria De Luca") == ("Maria", "De Luca")
