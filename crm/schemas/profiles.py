@@ -121,6 +121,10 @@ class ProfileOut(Schema):
         metadata={"description": "Field name -> where its value came from"},
     )
     source_records = fields.List(fields.Nested(SourceRecordRef), required=True)
+    merged_into = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Set when this profile was merged into another: that one's id"},
+    )
     version = fields.Integer(required=True, metadata={"description": "Changes on every edit"})
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)

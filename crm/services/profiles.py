@@ -380,6 +380,12 @@ def update_profile(
     # The row lock makes concurrent edits queue (PostgreSQL); SQLite's BEGIN IMMEDIATE
     # already serialises writers.
     profile = get_profile(profile_id, for_update=True)
+    if profile.merged_into_id is not None:
+        message = (
+            f"This profile was merged into profile {profile.merged_into_id}; edit that one "
+            "(or undo the merge first)."
+        )
+        raise ConflictError(message, fields={"merged_into": [message]})
     if expected_version is not None and expected_version != profile.version:
         raise ConflictError(
             "This profile was changed by someone else since you opened it; "
@@ -535,6 +541,7 @@ def _document(profile: Profile, consents: dict[str, str]) -> dict:
         source_records=[
             {"source": r.source.name, "external_id": r.external_id} for r in profile.source_records
         ],
+        merged_into=profile.merged_into_id,
         version=profile.version,
         created_at=profile.created_at,
         updated_at=profile.updated_at,

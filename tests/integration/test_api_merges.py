@@ -166,3 +166,22 @@ def test_openapi_documents_the_merge_endpoints(client):
     assert {"201", "401", "403", "404", "422"} <= set(merge["responses"])
     assert "post" in paths["/api/v1/merges/{merge_id}/undo"]
     assert "get" in paths["/api/v1/profiles/{profile_id}/merges"]
+
+
+def test_a_merged_profile_says_where_it_went_and_refuses_edits(client, api_headers):
+    from crm.services import merging
+
+    headers = api_headers("sales")
+    survivor = factories.make_profile()
+    other = factories.make_profile()
+    survivor_id, other_id = survivor.id, other.id
+    merging.merge_profiles(survivor_id, other_id, actor="test")
+    body = client.get(f"/api/v1/profiles/{other_id}", headers=headers).get_json()
+    assert body["merged_into"] == survivor_id
+    assert (
+        client.get(f"/api/v1/profiles/{survivor_id}", headers=headers).get_json()["merged_into"]
+        is None
+    )
+    response = client.patch(f"/api/v1/profiles/{other_id}", json={"city": "Roma"}, headers=headers)
+    assert response.status_code == 409
+    assert str(survivor_id) in response.get_json()["message"]
