@@ -207,10 +207,31 @@ def import_command(file, source_name, fmt, mapping_file, region, batch_size):
 @with_appcontext
 def serve_command(host: str, port: int):
     """Run the web app (for production, put gunicorn 'crm:create_app()' behind a proxy)."""
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import WSGIRequestHandler, run_simple
+
+    class PrivateLogHandler(WSGIRequestHandler):
+        """Access log without query strings: searches carry names, emails and phones."""
+
+        def log_request(self, code="-", size="-"):
+            self.log("info", '"%s" %s %s', redact_request_line(self.requestline), code, size)
 
     click.echo(f"CRM listening on http://{host}:{port}/", err=True)
-    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+    run_simple(
+        host,
+        port,
+        current_app._get_current_object(),
+        threaded=True,
+        use_reloader=False,
+        request_handler=PrivateLogHandler,
+    )
+
+
+def redact_request_line(line: str) -> str:
+    """'GET /profiles/?q=mario HTTP/1.1' -> 'GET /profiles/?… HTTP/1.1'."""
+    parts = line.split(" ")
+    if len(parts) >= 2 and "?" in parts[1]:
+        parts[1] = parts[1].split("?", 1)[0] + "?…"
+    return " ".join(parts)
 
 
 @click.command("worker")

@@ -15,6 +15,7 @@ error message fit to show a user.
 
 import importlib
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -187,7 +188,15 @@ def run(job_id: str) -> None:
         result = _resolve(kind)(params, progress=Progress(job_id), actor=actor or f"job:{job_id}")
     except Exception as exc:  # a job must end as failed, whatever went wrong
         db.session.rollback()
-        log.exception("job %s (%s) failed", job_id, kind)
+        # Exception messages can quote the data (a duplicate key, a bad value): log the type
+        # and where it happened, not the message.
+        log.error(
+            "job %s (%s) failed: %s at %s",
+            job_id,
+            kind,
+            exc.__class__.__name__,
+            _where(exc),
+        )
         _finish(job_id, "failed", error=safe_error(exc))
     else:
         _finish(job_id, "done", result=result)
@@ -254,3 +263,13 @@ def work(*, burst: bool = False) -> bool:
     with redis.Redis.from_url(url) as connection:
         queue = Queue(queue_name(), connection=connection)
         return Worker([queue], connection=connection).work(burst=burst)
+
+
+def _where(exc: BaseException) -> str:
+    """file:line of the innermost frame of an exception's traceback (no values)."""
+    tb = exc.__traceback__
+    if tb is None:
+        return "?"
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"

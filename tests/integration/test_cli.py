@@ -251,3 +251,13 @@ def test_export_of_a_manual_profile(runner):
     assert row["owner"] == owner.email
     assert row["consents"] == dict.fromkeys(PURPOSES, "none")
     assert row["source_records"] == [{"source": "manual", "external_id": None}]
+
+
+def test_access_log_lines_drop_query_strings():
+    from crm.cli import redact_request_line
+
+    assert (
+        redact_request_line("GET /profiles/?q=mario.rossi@example.com HTTP/1.1")
+        == "GET /profiles/?… HTTP/1.1"
+    )
+    assert redact_request_line("GET /profiles/12 HTTP/1.1") == "GET /profiles/12 HTTP/1.1"

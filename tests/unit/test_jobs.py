@@ -204,3 +204,14 @@ def test_worker_command_drains_the_queue(app, runner, redis_queue, monkeypatch):
     result = runner.invoke(args=["worker", "--burst"])
     assert result.exit_code == 0, result.output
     assert db.session.get(Job, job_id).status == "done"
+
+
+def test_a_failed_job_logs_no_data_from_the_error(app, echo, caplog):
+    app.config["JOBS_MODE"] = "sync"
+    with caplog.at_level("ERROR", logger="crm.services.jobs"):
+        job = jobs.enqueue("echo", {"fail": "boom"}, actor="test")
+    db.session.refresh(job)
+    assert job.status == "failed"
+    assert "RuntimeError" in caplog.text
+    assert "mario.rossi" not in caplog.text
+    assert "mario.rossi" not in (job.error or "")
