@@ -226,10 +226,14 @@ def _cell(value) -> str:
 
 
 def preview_upload(upload: Upload) -> Preview:
-    """The format, encoding, delimiter, first rows and detected mapping of an upload."""
+    """The format, encoding, delimiter, first rows and detected mapping of an upload.
+
+    Raises ValidationError for a file that is not text (a spreadsheet, a PDF).
+    """
     with open(data_path(upload.id), "rb") as handle:
         sample = handle.read(readers.SAMPLE_BYTES)
         handle.seek(0)
+        readers.check_text_sample(sample)
         encoding = readers.detect_encoding(sample, truncated=len(sample) >= readers.SAMPLE_BYTES)
         if upload.fmt == "jsonl" or (
             upload.fmt == "auto" and _looks_like_jsonl(sample, upload.filename)

@@ -96,6 +96,9 @@ BATCH_SIZE = 500
 # Fuzzy candidates compared per row (those sharing most blocking keys): bounds the work
 # on a huge block such as a very common name.
 MAX_CANDIDATES = 50
+# Blocks of more profiles than this are not read for a row that has smaller ones (see
+# match_keys.readable_keys): bounds the rows read per batch as the database grows.
+MAX_BLOCK = 250
 # Candidates' scorer views kept between batches of a run (a common name's block is read
 # by batch after batch); bounded, and forgotten for every profile the run changes.
 PERSON_CACHE = 65_536
@@ -513,6 +516,8 @@ class _Item:
     consents_recorded: int = 0
     person: matching.Person | None = None
     keys: set[str] = field(default_factory=set)
+    # The keys whose blocks of earlier profiles are read (the small ones among keys).
+    read_keys: set[str] = field(default_factory=set)
     record: object = None  # a SourceRecord, or a _NewRecord of this batch
     target: object = None  # a live profile's id, or a _NewProfile of this batch
     fuzzy: list = field(default_factory=list)  # [(candidate, Decision)], best first
@@ -523,6 +528,7 @@ class _Item:
         """Forget what a failed attempt to store the row decided."""
         self.outcome, self.profile_id, self.record, self.target = None, None, None, None
         self.reasons, self.conflicts, self.fuzzy, self.held_by = [], [], [], []
+        self.keys, self.read_keys = set(), set()
         self.consents_recorded = 0
 
     def result(self, index: int) -> dict:
@@ -726,7 +732,10 @@ class _Batch:
                 maybe.append(item)
         for item in maybe:
             item.keys = matching.blocking_keys(item.person)
-        found = match_keys.candidates(k for item in maybe for k in item.keys)
+        sizes = match_keys.block_sizes(k for item in maybe for k in item.keys)
+        for item in maybe:
+            item.read_keys = match_keys.readable_keys(item.keys, sizes, self.run.max_block)
+        found = match_keys.candidates(k for item in maybe for k in item.read_keys)
         self.key_owners = {key: sorted(ids) for key, ids in found.items()}
         wanted: set[int] = set()
         for item in maybe:
@@ -776,7 +785,8 @@ class _Batch:
         """
         shared: Counter = Counter()
         for key in sorted(item.keys):
-            shared.update(self.key_owners.get(key, ()))  # sorted ids
+            if key in item.read_keys:
+                shared.update(self.key_owners.get(key, ()))  # sorted ids
             if include_new:
                 shared.update(self.new_by_key.get(key, ()))
         return shared.most_common(self.run.max_candidates)
@@ -789,7 +799,9 @@ class _Batch:
         if not item.keys:
             item.keys = matching.blocking_keys(item.person)
             # Not read ahead (the row looked deterministic): read its candidates now.
-            unknown = [k for k in item.keys if k not in self.key_owners]
+            sizes = match_keys.block_sizes(item.keys)
+            item.read_keys = match_keys.readable_keys(item.keys, sizes, self.run.max_block)
+            unknown = [k for k in item.read_keys if k not in self.key_owners]
             found = match_keys.candidates(unknown)
             for key in unknown:
                 self.key_owners[key] = sorted(found.get(key, ()))
@@ -1297,6 +1309,7 @@ class _Run:
         self.counts: Counter = Counter(dict.fromkeys((*SUMMARY_KEYS, *EXTRA_KEYS), 0))
         self.thresholds = _thresholds()
         self.max_candidates = MAX_CANDIDATES
+        self.max_block = MAX_BLOCK
         self.persons = _PersonCache(PERSON_CACHE)
         self.created: set = set()
 

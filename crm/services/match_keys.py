@@ -91,6 +91,39 @@ def refresh_many(profiles: Iterable[Profile], *, new: bool = False) -> int:
     return changed
 
 
+def block_sizes(keys: Iterable[str]) -> dict[str, int]:
+    """{key: how many profiles hold it} for the keys held at all (counted on the index)."""
+    keys = sorted(set(keys))
+    sizes: dict[str, int] = {}
+    connection = db.session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    cursor = connection.connection.cursor()
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        cursor.execute(
+            f"SELECT key, count(*) FROM {MatchKey.__tablename__} "
+            f"WHERE key IN ({', '.join([marker] * len(chunk))}) GROUP BY key",
+            chunk,
+        )
+        sizes.update(cursor.fetchall())
+    cursor.close()
+    return sizes
+
+
+def readable_keys(keys: Iterable[str], sizes: dict[str, int], cap: int) -> set[str]:
+    """The keys of one record whose blocks are worth reading: those of at most cap profiles.
+
+    A record's other keys are more specific (birth date, postcode, the whole first name),
+    so a huge block such as a common surname with an initial adds only profiles that share
+    little else with it. A record whose every block is huge reads its smallest one.
+    """
+    keys = sorted(keys)
+    small = {k for k in keys if sizes.get(k, 0) <= cap}
+    if small or not keys:
+        return small
+    return {min(keys, key=lambda k: (sizes.get(k, 0), k))}
+
+
 def candidates(keys: Iterable[str]) -> dict[str, set[int]]:
     """{key: ids of the profiles holding it} for keys, read in a few IN queries."""
     keys = sorted(set(keys))

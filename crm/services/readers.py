@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from crm.services.errors import ValidationError
 from crm.services.normalise import fold
 
 SAMPLE_BYTES = 64 * 1024
@@ -257,10 +258,38 @@ def map_headers(
     return mapping
 
 
+# Files people pick by mistake, recognised by their first bytes.
+_NOT_TEXT = (
+    (b"PK\x03\x04", "an Excel workbook or another zipped file"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel or Word file"),
+    (b"%PDF", "a PDF document"),
+)
+
+
+def check_text_sample(sample: bytes) -> None:
+    """Refuse spreadsheets, PDFs and other binary files with a message that says what to do.
+
+    Raises ValidationError.
+    """
+    for magic, what in _NOT_TEXT:
+        if sample.startswith(magic):
+            raise ValidationError(
+                f"This file is {what}, not CSV or JSON Lines: save it as CSV (UTF-8) first."
+            )
+    if b"\x00" in sample[:4096] and not sample.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    ):
+        raise ValidationError("This file is not text (CSV or JSON Lines).")
+
+
 def open_text(stream: BinaryIO) -> io.TextIOWrapper:
-    """Wrap a binary stream in a text stream with the detected encoding."""
+    """Wrap a binary stream in a text stream with the detected encoding.
+
+    Raises ValidationError for a file that is not text.
+    """
     buffered = io.BufferedReader(stream, buffer_size=SAMPLE_BYTES)
     sample = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
+    check_text_sample(sample)
     encoding = detect_encoding(sample, truncated=len(sample) >= SAMPLE_BYTES)
     return io.TextIOWrapper(buffered, encoding=encoding, newline="", errors="replace")
 

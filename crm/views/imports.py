@@ -120,7 +120,12 @@ def new():
 def preview(upload_id: str):
     """The file's first rows and detected mapping, which the user corrects and starts."""
     upload = get_upload_or_404(upload_id)
-    shown = imports_ui.preview_upload(upload)
+    try:
+        shown = imports_ui.preview_upload(upload)
+    except ValidationError as error:  # not a text file: say what to do, keep nothing
+        imports_ui.delete_upload(upload.id)
+        flash(error.message, "danger")
+        return redirect(url_for("imports.new"))
     form = mapping_form(shown.headers, imports_ui.mapping_targets(shown.format), shown.mapping)
     if form.validate_on_submit():
         try:

@@ -172,3 +172,12 @@ def test_bad_mapping_is_a_clear_error(runner, tmp_path):
     assert result.exit_code != 0
     assert "unknown field 'e_mail'" in result.stderr
     assert _count(SourceRecord) == 0
+
+
+def test_a_spreadsheet_is_refused_with_advice(runner, tmp_path):
+    path = tmp_path / "contacts.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    result = runner.invoke(args=["import", str(path), "--source", "shop"])
+    assert result.exit_code != 0
+    assert "save it as CSV" in result.output
+    assert _count(Profile) == 0

@@ -418,3 +418,15 @@ def test_rq_mode_runs_the_import_on_a_worker(client, auth, app, redis_queue):
     assert job.status == "done", job.error
     assert job.result["created"] == 2
     assert _upload_files(app) == []
+
+
+def test_a_spreadsheet_upload_is_refused_with_advice_and_not_kept(client, auth, app):
+    auth.login_as("marketer")
+    response = _upload(client, content=b"PK\x03\x04" + b"\x00" * 200, filename="contatti.xlsx")
+    if response.status_code == 302 and "/preview/" in response.headers["Location"]:
+        response = client.get(response.headers["Location"])
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/imports/new")
+    page = client.get("/imports/new").get_data(as_text=True)
+    assert "save it as CSV" in page
+    assert _upload_files(app) == []

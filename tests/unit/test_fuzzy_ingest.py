@@ -1,6 +1,7 @@
 """Fuzzy identity resolution in the importer: auto-merge, review, never a silent wrong merge."""
 
 import io
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -222,3 +223,32 @@ def test_a_typo_or_a_missing_first_name_does_not_stop_a_phone_join(app):
     )
     assert summary["merged"] == 2
     assert _live_profiles() == 1
+
+
+def test_readable_keys_skip_huge_blocks_unless_every_block_is_huge():
+    sizes = {"n:RS:g": 900, "nb:RS:1985": 40, "sw:JL:RS": 300}
+    keys = set(sizes) | {"fb:JL:1985-03-14"}  # no profile holds it yet
+    assert match_keys.readable_keys(keys, sizes, 250) == {"nb:RS:1985", "fb:JL:1985-03-14"}
+    assert match_keys.readable_keys({"n:RS:g", "sw:JL:RS"}, sizes, 250) == {"sw:JL:RS"}
+    assert match_keys.readable_keys(set(), sizes, 250) == set()
+
+
+def test_block_sizes_count_the_profiles_holding_each_key(app):
+    rows = "".join(f"{n},Giulia,Ferraresi,,,Milano,,g{n}@example.com\n" for n in range(3))
+    _import(HEADER + rows)
+    giulia = db.session.scalars(select(Profile)).first()
+    keys = matching.blocking_keys(match_keys.person_of(giulia))
+    assert match_keys.block_sizes([*keys, "nothing"]) == dict.fromkeys(keys, 3)
+
+
+def test_a_huge_block_is_not_read_when_the_row_has_a_smaller_one(app, monkeypatch):
+    # Three Giulia Ferraresi share the name keys; only one shares the birth-date keys.
+    rows = "".join(f"{n},Giulia,Ferraresi,,,Milano,,g{n}@example.com\n" for n in range(3))
+    _import(HEADER + rows + GIULIA.replace("1,", "9,", 1))
+    monkeypatch.setattr(ingest, "MAX_BLOCK", 2)
+    compared = []
+    real = matching.compare
+    monkeypatch.setattr(matching, "compare", lambda a, b, t: compared.append(b) or real(a, b, t))
+    summary = _import(HEADER + "7,Giulia,Ferarresi,1985-03-14,20121,Milano,,\n", source="shop")
+    assert summary["merged"] == 1
+    assert [p.birth_date for p in compared] == [date(1985, 3, 14)]

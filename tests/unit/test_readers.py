@@ -125,3 +125,17 @@ def test_jsonl_keeps_lists_of_emails_and_phones():
     (row,) = list(rows)
     assert row.values["email"] == ["a@x.it", "b@x.it", "c@x.it"]
     assert row.values["phone"] == ["+39 333 1234567"]
+
+
+def test_spreadsheets_and_binary_files_are_refused_with_advice():
+    import pytest
+
+    from crm.services.errors import ValidationError
+
+    for data, words in (
+        (b"PK\x03\x04rest-of-a-zip", "Excel workbook"),
+        (b"%PDF-1.7\n...", "PDF"),
+        (b"abc\x00\x01\x02", "not text"),
+    ):
+        with pytest.raises(ValidationError, match=words):
+            readers.read_csv(io.BytesIO(data))
