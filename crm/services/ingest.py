@@ -25,12 +25,15 @@ stays with its holder and the row reports it as a conflict. A missing first name
 side conflicts with nothing.
 
 A batch is read ahead in a few IN queries (earlier records, owners of emails and phones,
-match keys and candidates). Source records and profiles first seen in the batch are
-stored with Core bulk INSERTs (executemany), their values computed in memory by
-survivorship.new_profile; profiles that existed before are loaded and recomputed through
-the ORM. If the database refuses a batch (for example another import stored the same
-email meanwhile), it is stored again row by row, each refused row retried so it attaches
-to what the other import stored.
+match keys and candidates); a row reads only its blocking keys' blocks of at most
+MAX_BLOCK profiles (its smallest block when every one is bigger), so the work per row
+stays bounded as common surnames fill up. A batch's automatic merges are made together
+(merging.merge_many) once the batch is committed. Source records and profiles first seen
+in the batch are stored with Core bulk INSERTs (executemany), their values computed in
+memory by survivorship.new_profile; profiles that existed before are loaded and
+recomputed through the ORM. If the database refuses a batch (for example another import
+stored the same email meanwhile), it is stored again row by row, each refused row
+retried so it attaches to what the other import stored.
 """
 
 import io
@@ -60,6 +63,7 @@ from crm.models import (
     ImportBatch,
     ImportRejection,
     MatchKey,
+    Merge,
     Profile,
     ProfileEmail,
     ProfilePhone,
@@ -98,7 +102,7 @@ BATCH_SIZE = 500
 MAX_CANDIDATES = 50
 # Blocks of more profiles than this are not read for a row that has smaller ones (see
 # match_keys.readable_keys): bounds the rows read per batch as the database grows.
-MAX_BLOCK = 250
+MAX_BLOCK = 100
 # Candidates' scorer views kept between batches of a run (a common name's block is read
 # by batch after batch); bounded, and forgotten for every profile the run changes.
 PERSON_CACHE = 65_536
@@ -1437,6 +1441,38 @@ class _Run:
                 self.note(item.row, "warning", reason, self.column(item.row, name))
 
     def _merge(self, pending: list[_PendingMerge]) -> None:
+        """Merge each fuzzy match into its candidate (recorded, undoable); else queue it.
+
+        The batch's merges are made together (merging.merge_many, one transaction); if the
+        database refuses that, they are made one by one.
+        """
+        if not pending:
+            return
+        self.persons.forget(pid for m in pending for pid in (m.survivor_id, m.new_id))
+        try:
+            results = merging.merge_many(
+                [(m.survivor_id, m.new_id, m.score, m.reasons) for m in pending],
+                actor=self.actor or f"import:{self.source_name}"[:100],
+                rule="auto",
+            )
+        except SQLAlchemyError:
+            db.session.rollback()
+            self._merge_each(pending)
+            return
+        refused = False
+        for merge, result in zip(pending, results, strict=True):
+            if not isinstance(result, Merge):
+                # The candidate changed meanwhile (merged away, or marked distinct): a
+                # person decides instead.
+                duplicates.propose(merge.survivor_id, merge.new_id, merge.score, merge.reasons)
+                merge.item.outcome = "review"
+                refused = True
+            else:
+                merge.item.profile_id = merge.survivor_id
+        if refused:
+            db.session.commit()
+
+    def _merge_each(self, pending: list[_PendingMerge]) -> None:
         """Merge each fuzzy match into its candidate (recorded, undoable); else queue it."""
         for merge in pending:
             item = merge.item

@@ -5,12 +5,17 @@ records, stage history, touchpoints, notes) to the survivor and records their id
 Merge.moved, with the survivor's values before the merge in Merge.survivor_before; the
 absorbed profile's row stays, pointing at the survivor. Undo moves the rows back by id and
 restores the survivor, except for what staff edited by hand since the merge.
+merge_many makes many merges at once (the importer's automatic ones), each recorded
+exactly as merge_profiles records it.
 """
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
 from crm.models import (
@@ -33,7 +38,7 @@ from crm.models import (
 )
 from crm.models.base import utcnow
 from crm.services import audit, match_keys, survivorship
-from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from crm.services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from crm.services.profiles import refresh_search_keys, search_profiles
 
 # Child tables whose rows follow their profile through a merge, by key in Merge.moved.
@@ -325,6 +330,284 @@ def merge_profiles(
     )
     db.session.commit()
     return merge
+
+
+_SLICE = 900  # ids per IN (...) list
+
+
+def _slices(values: list) -> list[list]:
+    """values in consecutive slices small enough for an IN (...) list."""
+    return [values[n : n + _SLICE] for n in range(0, len(values), _SLICE)]
+
+
+def _owned(model, profile_ids: list[int]) -> dict[int, list[int]]:
+    """{profile id: ids of model's rows it owns, in id order} for several profiles."""
+    found: dict[int, list[int]] = {}
+    for chunk in _slices(profile_ids):
+        rows = db.session.execute(
+            select(model.id, model.profile_id).where(model.profile_id.in_(chunk)).order_by(model.id)
+        )
+        for row_id, profile_id in rows:
+            found.setdefault(profile_id, []).append(row_id)
+    return found
+
+
+def merge_many(
+    pairs: Sequence[tuple[int, int, float | None, list[str] | None]],
+    *,
+    actor,
+    rule: str = "auto",
+) -> list[Merge | ServiceError | SQLAlchemyError]:
+    """merge_profiles for many (survivor_id, other_id, score, reasons) pairs, one commit.
+
+    Each pair ends exactly as merge_profiles would leave it (the same rows moved, the same
+    Merge.moved and survivor_before, so undo_merge restores both profiles), but the work
+    is done a few statements per batch instead of a dozen per pair. A pair that
+    merge_profiles would refuse gets that error in its place in the result, instead of a
+    Merge; the others are merged all the same. A profile named by more than one pair is
+    merged by its first pair here and by the later ones through merge_profiles, in order
+    (each committed on its own; one the database refuses gets the database's error).
+    Raises ValidationError for an unknown rule, SQLAlchemyError (nothing merged) if the
+    database refuses the batch; commits.
+    """
+    if rule not in MERGE_RULES:
+        raise ValidationError(
+            "Unknown merge rule.", fields={"rule": [f"Must be one of: {', '.join(MERGE_RULES)}."]}
+        )
+    results: list = [None] * len(pairs)
+    batch, later, seen = [], [], set()
+    for n, (survivor_id, other_id, _score, _reasons) in enumerate(pairs):
+        if survivor_id == other_id:
+            results[n] = ValidationError(
+                "A profile cannot be merged with itself.",
+                fields={"other_id": ["Same profile."]},
+            )
+        elif survivor_id in seen or other_id in seen:
+            later.append(n)
+        else:
+            seen.update((survivor_id, other_id))
+            batch.append(n)
+    if batch:
+        _merge_batch(pairs, batch, results, actor, rule)
+    for n in later:
+        survivor_id, other_id, score, reasons = pairs[n]
+        try:
+            results[n] = merge_profiles(
+                survivor_id, other_id, actor=actor, rule=rule, score=score, reasons=reasons
+            )
+        except (ServiceError, SQLAlchemyError) as exc:
+            db.session.rollback()
+            results[n] = exc
+    return results
+
+
+def _merge_batch(pairs, batch: list[int], results: list, actor, rule: str) -> None:
+    """merge_many's pairs that share no profile: merged together, committed once."""
+    ids = sorted({pid for n in batch for pid in pairs[n][:2]})
+    found: dict[int, Profile] = {}
+    for chunk in _slices(ids):
+        found.update(
+            (p.id, p)
+            for p in db.session.scalars(
+                select(Profile)
+                .where(Profile.id.in_(chunk))
+                .order_by(Profile.id)
+                .with_for_update(of=Profile)
+                .options(
+                    selectinload(Profile.tags),
+                    selectinload(Profile.emails),
+                    selectinload(Profile.phones),
+                )
+                .execution_options(populate_existing=True)
+            )
+        )
+    candidates: dict[tuple[int, int], DuplicateCandidate] = {}
+    lows = sorted({min(pairs[n][:2]) for n in batch})
+    for chunk in _slices(lows):
+        for candidate in db.session.scalars(
+            select(DuplicateCandidate).where(DuplicateCandidate.profile_a_id.in_(chunk))
+        ):
+            candidates[(candidate.profile_a_id, candidate.profile_b_id)] = candidate
+    valid = []
+    for n in batch:
+        survivor_id, other_id = pairs[n][:2]
+        if survivor_id not in found or other_id not in found:
+            results[n] = NotFoundError("No such profile.")
+            continue
+        for profile in (found[survivor_id], found[other_id]):
+            if profile.merged_into_id is not None:
+                results[n] = ValidationError(
+                    f"Profile #{profile.id} was already merged into #{profile.merged_into_id}.",
+                    fields={"other_id" if profile.id == other_id else "id": ["Already merged."]},
+                )
+                break
+        else:
+            candidate = candidates.get(tuple(sorted((survivor_id, other_id))))
+            if candidate is not None and candidate.status == "distinct" and rule != "manual":
+                results[n] = ValidationError(
+                    "These profiles were marked as different people; only a person may merge them.",
+                    fields={"rule": ["Pair marked distinct."]},
+                )
+                continue
+            valid.append((n, candidate))
+    if not valid:
+        db.session.commit()
+        return
+
+    now = utcnow()
+    who = audit.actor_fields(actor)
+    merges = []
+    for n, _candidate in valid:
+        survivor_id, other_id, score, reasons = pairs[n]
+        merges.append(
+            Merge(
+                survivor_id=survivor_id,
+                merged_id=other_id,
+                rule=rule,
+                score=score,
+                reasons=list(reasons or []),
+                survivor_before=_snapshot(found[survivor_id]),
+                created_at=now,
+                **who,
+            )
+        )
+    db.session.add_all(merges)
+    db.session.flush()
+    involved = sorted({pid for n, _ in valid for pid in pairs[n][:2]})
+    latest: dict[int, dict[str, ConsentRecord]] = {}
+    for chunk in _slices(involved):
+        for record in db.session.scalars(
+            select(ConsentRecord)
+            .where(ConsentRecord.profile_id.in_(chunk))
+            .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+        ):
+            latest.setdefault(record.profile_id, {})[record.purpose] = record
+    # Survivors' rows are read only where the merge may add rows of its own.
+    others = sorted(pairs[n][1] for n, _ in valid)
+    owned = {
+        key: _owned(model, involved if key in _ADDED else others)
+        for key, model in _CHILDREN.items()
+    }
+    plans = []
+    for (n, candidate), merge in zip(valid, merges, strict=True):
+        survivor_id, other_id = pairs[n][:2]
+        survivor, other = found[survivor_id], found[other_id]
+        moved = {key: owned[key].get(other_id, []) for key in _CHILDREN}
+        moved["primary"] = {
+            "emails": [e.id for e in other.emails if e.is_primary],
+            "phones": [p.id for p in other.phones if p.is_primary],
+        }
+        own_tags = {t.id for t in survivor.tags}
+        moved["tags"] = sorted({t.id for t in other.tags} - own_tags)
+        if candidate is not None:
+            moved["candidate"] = {
+                "id": candidate.id,
+                "status": candidate.status,
+                "decided_at": _jsonable(candidate.decided_at),
+                "decided_by_id": candidate.decided_by_id,
+            }
+        tags = list(survivor.tags) + [t for t in other.tags if t.id not in own_tags]
+        plans.append((n, candidate, merge, moved, tags, other.stage))
+
+    # Rows change hands in bulk, one executemany per table; the session forgets them.
+    db.session.flush()
+    for key, model in _CHILDREN.items():
+        params = [
+            {"old": pairs[n][1], "new": pairs[n][0]}
+            for n, _c, _m, moved, _t, _s in plans
+            if moved[key]
+        ]
+        if params:
+            table = model.__table__
+            db.session.execute(
+                table.update()
+                .where(table.c.profile_id == bindparam("old"))
+                .values(profile_id=bindparam("new")),
+                params,
+            )
+    for model, kind in ((ProfileEmail, "emails"), (ProfilePhone, "phones")):
+        primary = sorted(i for plan in plans for i in plan[3]["primary"][kind])
+        for chunk in _slices(primary):
+            db.session.execute(
+                update(model).where(model.id.in_(chunk)).values(is_primary=False),
+                execution_options={"synchronize_session": False},
+            )
+    for chunk in _slices(others):
+        db.session.execute(delete(MatchKey).where(MatchKey.profile_id.in_(chunk)))
+    db.session.expire_all()
+
+    reloaded: dict[int, Profile] = {}
+    for chunk in _slices(involved):
+        reloaded.update(
+            (p.id, p)
+            for p in db.session.scalars(
+                select(Profile)
+                .where(Profile.id.in_(chunk))
+                .options(
+                    selectinload(Profile.tags),
+                    selectinload(Profile.emails),
+                    selectinload(Profile.phones),
+                    selectinload(Profile.stage_changes),
+                    selectinload(Profile.source_records).joinedload(SourceRecord.source),
+                )
+                .execution_options(populate_existing=True)
+            )
+        )
+    survivors = {pairs[n][0]: reloaded[pairs[n][0]] for n, *_ in plans}
+    for n, candidate, merge, _moved, tags, other_stage in plans:
+        survivor_id, other_id = pairs[n][:2]
+        survivor = survivors[survivor_id]
+        survivor.tags = sorted(tags, key=lambda t: t.name)
+        reloaded[other_id].merged_into_id = survivor_id
+        _merge_consents(
+            merge, survivor_id, latest.get(survivor_id, {}), latest.get(other_id, {}), actor
+        )
+        if STAGES.index(other_stage) > STAGES.index(survivor.stage):
+            survivor.stage_changes.append(
+                StageChange(
+                    from_stage=survivor.stage,
+                    to_stage=other_stage,
+                    actor_user_id=_actor_id(actor),
+                    actor_label=f"merge:{merge.id}",
+                    reason="most advanced stage of merged profiles",
+                )
+            )
+            survivor.stage = other_stage
+        survivorship.recompute(survivor, refresh_keys=False)
+        survivor.updated_at = utcnow()
+        if candidate is not None and candidate.status != "merged":
+            candidate.status = "merged"
+            candidate.decided_at = merge.created_at
+            candidate.decided_by_id = _actor_id(actor)
+    db.session.flush()
+    match_keys.refresh_many(survivors.values())
+
+    # What the merges themselves created on the survivors goes again on undo.
+    after = {key: _owned(_CHILDREN[key], sorted(survivors)) for key in _ADDED}
+    for n, _candidate, merge, moved, _tags, _stage in plans:
+        survivor_id, other_id = pairs[n][:2]
+        for key in _ADDED:
+            taken = set(owned[key].get(survivor_id, [])) | set(moved[key])
+            moved[f"{key}_added"] = [i for i in after[key].get(survivor_id, []) if i not in taken]
+        merge.moved = moved
+        audit.record(
+            "profile.merge",
+            actor=actor,
+            object_type="profile",
+            object_id=survivor_id,
+            details={
+                "merge_id": merge.id,
+                "survivor_id": survivor_id,
+                "merged_id": other_id,
+                "rule": rule,
+                "score": merge.score,
+            },
+        )
+        results[n] = merge
+    db.session.commit()
+
+
+_ADDED = ("stage_changes", "emails", "phones")
 
 
 def _manual_since(profile: Profile, since: datetime) -> set[str]:
