@@ -10,6 +10,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import BinaryIO
 
 from crm.services.errors import ValidationError
@@ -217,9 +218,18 @@ def detect_dialect(text_sample: str) -> type[csv.Dialect] | csv.Dialect:
         return Fallback
 
 
+@lru_cache(maxsize=4096)
 def header_key(header: str) -> str:
     """Compare headers ignoring case, accents, punctuation and underscores."""
     return " ".join(fold(header).replace("_", " ").split())
+
+
+@lru_cache(maxsize=1)
+def _synonym_lookup() -> dict[str, str]:
+    """Folded synonym -> canonical field, built once (JSON Lines map headers per line)."""
+    lookup = {header_key(s): canonical for canonical, names in SYNONYMS.items() for s in names}
+    lookup.update({header_key(c): c for c in SYNONYMS})
+    return lookup
 
 
 def detect_format(headers: list[str]) -> str:
@@ -236,8 +246,7 @@ def map_headers(
     headers: list[str], fmt: str = "csv", overrides: dict[str, str] | None = None
 ) -> Mapping:
     """Map headers onto canonical fields; overrides (header -> field or "") win."""
-    lookup = {header_key(s): canonical for canonical, names in SYNONYMS.items() for s in names}
-    lookup.update({header_key(c): c for c in SYNONYMS})
+    lookup = _synonym_lookup()
     extra = {"hubspot": HUBSPOT_EXTRA, "mailchimp": MAILCHIMP_EXTRA}.get(fmt, {})
     mapping = Mapping(format=fmt)
     taken: set[str] = set()
