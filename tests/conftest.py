@@ -155,3 +155,32 @@ def api_headers(app):
         return {"Authorization": f"Bearer {key}"}
 
     return make
+
+
+@pytest.fixture
+def redis_queue(app, monkeypatch):
+    """JOBS_MODE=rq with a queue of this test's own: on the local Redis when one answers
+    (CI), else on an in-process fake Redis server, so a fresh machine runs the test too."""
+    import redis
+    from rq import Queue
+
+    url = os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    connection = redis.Redis.from_url(url)
+    try:
+        connection.ping()
+    except redis.RedisError:
+        connection.close()
+        import fakeredis
+
+        server = fakeredis.FakeServer()
+        monkeypatch.setattr(
+            redis.Redis,
+            "from_url",
+            classmethod(lambda cls, *a, **k: fakeredis.FakeRedis(server=server)),
+        )
+        connection = redis.Redis.from_url(url)
+    app.config.update(JOBS_MODE="rq", REDIS_URL=url, JOBS_QUEUE=f"test-{uuid.uuid4().hex}")
+    queue = Queue(app.config["JOBS_QUEUE"], connection=connection)
+    yield queue
+    queue.delete(delete_jobs=True)
+    connection.close()

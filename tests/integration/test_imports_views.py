@@ -25,7 +25,6 @@ ITALIAN_CSV = (
     ";;;;;;solo una nota\n"
 ).encode()
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
-REDIS_URL = os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 class _MappingReader(HTMLParser):
@@ -384,25 +383,6 @@ def test_thread_mode_runs_the_import_in_the_background(client, auth, app):
     assert status == "done"
     assert db.session.get(Job, job_id).result["rows"] == 3
     assert _upload_files(app) == []
-
-
-@pytest.fixture
-def redis_queue(app):
-    """JOBS_MODE=rq on the local Redis with a queue of this test's own; skipped without Redis."""
-    redis = pytest.importorskip("redis")
-    from rq import Queue
-
-    connection = redis.Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except redis.RedisError:
-        connection.close()
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    app.config.update(JOBS_MODE="rq", REDIS_URL=REDIS_URL, JOBS_QUEUE=f"test-{uuid.uuid4().hex}")
-    queue = Queue(app.config["JOBS_QUEUE"], connection=connection)
-    yield queue
-    queue.delete(delete_jobs=True)
-    connection.close()
 
 
 def test_rq_mode_runs_the_import_on_a_worker(client, auth, app, redis_queue):

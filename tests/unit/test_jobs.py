@@ -1,9 +1,7 @@
 """Background jobs: enqueue, run inline, in a thread and on an RQ worker; failures and progress."""
 
-import os
 import threading
 import time
-import uuid
 
 import pytest
 from sqlalchemy import select
@@ -13,8 +11,6 @@ from crm.models import AuditLog, Job
 from crm.services import jobs
 from crm.services.errors import ValidationError
 from tests import factories
-
-REDIS_URL = os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def echo_job(params: dict, *, progress, actor) -> dict:
@@ -133,35 +129,7 @@ def test_thread_mode_runs_the_job_in_a_background_thread(app, echo):
     assert result["thread"] == jobs.thread_name(job_id) != threading.current_thread().name
 
 
-@pytest.fixture
-def redis_queue(app, echo, monkeypatch):
-    """JOBS_MODE=rq with a queue of this test's own: on the local Redis when one answers
-    (CI), else on an in-process fake Redis server, so a fresh machine runs it too."""
-    import redis
-    from rq import Queue
-
-    connection = redis.Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except redis.RedisError:
-        connection.close()
-        import fakeredis
-
-        server = fakeredis.FakeServer()
-        monkeypatch.setattr(
-            redis.Redis,
-            "from_url",
-            classmethod(lambda cls, *a, **k: fakeredis.FakeRedis(server=server)),
-        )
-        connection = redis.Redis.from_url(REDIS_URL)
-    app.config.update(JOBS_MODE="rq", REDIS_URL=REDIS_URL, JOBS_QUEUE=f"test-{uuid.uuid4().hex}")
-    queue = Queue(app.config["JOBS_QUEUE"], connection=connection)
-    yield queue
-    queue.delete(delete_jobs=True)
-    connection.close()
-
-
-def test_rq_mode_queues_the_job_for_a_worker(app, redis_queue):
+def test_rq_mode_queues_the_job_for_a_worker(app, echo, redis_queue):
     from rq import SimpleWorker
 
     job = jobs.enqueue("echo", {"value": 7}, actor="test")
@@ -192,7 +160,7 @@ def test_worker_command_needs_redis(app, runner):
     assert "CRM_REDIS_URL" in result.output
 
 
-def test_worker_command_drains_the_queue(app, runner, redis_queue, monkeypatch):
+def test_worker_command_drains_the_queue(app, runner, echo, redis_queue, monkeypatch):
     import rq
 
     # The command's default worker forks a work horse per job; in a test process the
