@@ -197,6 +197,25 @@ def _tag_rows(names: list[str]) -> list[Tag]:
     return rows
 
 
+def _plan_moves(moved: dict, survivor: Profile, other: Profile, candidate) -> list:
+    """Add to `moved` what undo needs beyond row ids (primary flags, tags, the queue pair);
+    return the survivor's tags after the merge."""
+    moved["primary"] = {
+        "emails": [e.id for e in other.emails if e.is_primary],
+        "phones": [p.id for p in other.phones if p.is_primary],
+    }
+    own_tags = {t.id for t in survivor.tags}
+    moved["tags"] = sorted({t.id for t in other.tags} - own_tags)
+    if candidate is not None:
+        moved["candidate"] = {
+            "id": candidate.id,
+            "status": candidate.status,
+            "decided_at": _jsonable(candidate.decided_at),
+            "decided_by_id": candidate.decided_by_id,
+        }
+    return list(survivor.tags) + [t for t in other.tags if t.id not in own_tags]
+
+
 def merge_profiles(
     survivor_id: int,
     other_id: int,
@@ -251,20 +270,7 @@ def merge_profiles(
     other_consents = _latest_consents(other_id)
     before = {key: _ids(model, survivor_id) for key, model in _CHILDREN.items()}
     moved = {key: _ids(model, other_id) for key, model in _CHILDREN.items()}
-    moved["primary"] = {
-        "emails": [e.id for e in other.emails if e.is_primary],
-        "phones": [p.id for p in other.phones if p.is_primary],
-    }
-    own_tags = {t.id for t in survivor.tags}
-    moved["tags"] = sorted({t.id for t in other.tags} - own_tags)
-    if candidate is not None:
-        moved["candidate"] = {
-            "id": candidate.id,
-            "status": candidate.status,
-            "decided_at": _jsonable(candidate.decided_at),
-            "decided_by_id": candidate.decided_by_id,
-        }
-    survivor_tags = list(survivor.tags) + [t for t in other.tags if t.id not in own_tags]
+    survivor_tags = _plan_moves(moved, survivor, other, candidate)
     other_stage = other.stage
 
     # Rows change hands in bulk; the session forgets what it held so it reloads them.
@@ -493,20 +499,7 @@ def _merge_batch(pairs, batch: list[int], results: list, actor, rule: str) -> No
         survivor_id, other_id = pairs[n][:2]
         survivor, other = found[survivor_id], found[other_id]
         moved = {key: owned[key].get(other_id, []) for key in _CHILDREN}
-        moved["primary"] = {
-            "emails": [e.id for e in other.emails if e.is_primary],
-            "phones": [p.id for p in other.phones if p.is_primary],
-        }
-        own_tags = {t.id for t in survivor.tags}
-        moved["tags"] = sorted({t.id for t in other.tags} - own_tags)
-        if candidate is not None:
-            moved["candidate"] = {
-                "id": candidate.id,
-                "status": candidate.status,
-                "decided_at": _jsonable(candidate.decided_at),
-                "decided_by_id": candidate.decided_by_id,
-            }
-        tags = list(survivor.tags) + [t for t in other.tags if t.id not in own_tags]
+        tags = _plan_moves(moved, survivor, other, candidate)
         plans.append((n, candidate, merge, moved, tags, other.stage))
 
     # Rows change hands in bulk, one executemany per table; the session forgets them.
