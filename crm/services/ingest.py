@@ -822,6 +822,8 @@ class _Batch:
             )
             if other is None:
                 continue  # merged away, or beyond the candidates read for this batch
+            if not matching.may_match(item.person, other, self.run.thresholds):
+                continue  # sure to be "separate": not worth weighing in full
             decision = matching.compare(item.person, other, self.run.thresholds)
             if decision.outcome != "separate":
                 found.append((candidate, decision))

@@ -527,6 +527,62 @@ def compare(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> Deci
     return Decision(score=score, outcome=outcome, reasons=tuple(reasons), veto=veto)
 
 
+_NAMES_MAX = max(FIRST_WEIGHTS.values()) + max(LAST_WEIGHTS.values())
+_ROUNDING = 5e-5  # compare() rounds its score to four places
+
+
+def may_match(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> bool:
+    """False only when `compare(a, b, thresholds)` is sure to answer "separate".
+
+    A cheap upper bound on the pair's score, for the importer to skip hopeless candidates
+    of a block before weighing them in full: the fields that are quick to compare count
+    exactly (birth dates and their veto, shared identifiers, postcode, city, country), the
+    slower ones (address, company) at their best weight, and the names at their best
+    until the rest leaves them a chance.
+    """
+    review = thresholds.review - _ROUNDING
+    if not 0.0 < review < 1.0:
+        return True
+    need = math.log(review / (1.0 - review)) - PRIOR
+    bound = 0.0
+    veto = shared = False
+    if a.birth_date and b.birth_date:
+        level = _birth_level(a.birth_date, b.birth_date)
+        bound += W_BIRTH[level]
+        veto = level == "different"
+    if a.emails and b.emails and not set(a.emails).isdisjoint(b.emails):
+        bound += W_EMAIL_SAME
+        shared = True
+    if a.phones and b.phones:
+        if set(a.phones).isdisjoint(b.phones):
+            bound += W_PHONE_DIFFERENT
+        else:
+            bound += W_PHONE_SAME
+            shared = True
+    if veto and not shared:
+        return False  # a vetoed pair is at most reviewed, and only with a shared identifier
+    if a.address and b.address:
+        bound += max(W_ADDRESS.values())
+    if a.postcode and b.postcode:
+        same = _postcode(a.postcode) == _postcode(b.postcode)
+        bound += (
+            max(W_POSTCODE_SAME, W_POSTCODE_SAME_WITH_ADDRESS) if same else W_POSTCODE_DIFFERENT
+        )
+    if a.city and b.city:
+        bound += (
+            max(W_CITY_SAME, W_CITY_SAME_WITH_PLACE)
+            if _fold(a.city) == _fold(b.city)
+            else W_CITY_DIFFERENT
+        )
+    if a.company and b.company:
+        bound += W_COMPANY_SAME
+    if a.country and b.country and a.country.upper() != b.country.upper():
+        bound += W_COUNTRY_DIFFERENT
+    if bound + _NAMES_MAX < need:
+        return False
+    return bound + _names(a, b)[2] >= need
+
+
 # ---------------------------------------------------------------------------------------
 # Blocking.
 

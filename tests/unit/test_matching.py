@@ -13,6 +13,7 @@ from crm.services.matching import (
     Thresholds,
     blocking_keys,
     compare,
+    may_match,
     person_from_fields,
 )
 from crm.services.nicknames import NAME_GROUPS
@@ -420,3 +421,24 @@ def test_thresholds_move_the_outcome():
     a = Person("Giuseppe", "Verdi", BORN)
     assert compare(a, a).outcome == "review"
     assert compare(a, a, Thresholds(auto=0.9999, review=0.9999)).outcome == "separate"
+
+
+_thresholds = st.tuples(st.floats(0.01, 0.99), st.floats(0.01, 0.99)).map(
+    lambda t: Thresholds(auto=max(t), review=min(t))
+)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(_people, _people, _thresholds)
+def test_may_match_never_drops_a_pair_compare_would_keep(a, b, thresholds):
+    decision = compare(a, b, thresholds)
+    if decision.outcome != "separate":
+        assert may_match(a, b, thresholds)
+
+
+def test_may_match_prunes_hopeless_candidates_of_a_block():
+    household = _bare(GIUSEPPE, first_name="Giulia", birth_date=date(1983, 2, 1))
+    stranger = Person("Giorgio", "Verdi", city="Napoli")
+    assert not may_match(_bare(GIUSEPPE), household)  # birth dates differ: vetoed
+    assert not may_match(Person("Giuseppe", "Verdi", city="Milano"), stranger)
+    assert may_match(_bare(GIUSEPPE), _bare(GIUSEPPE))
