@@ -20,7 +20,8 @@ class MatchKey(db.Model):
     """
 
     __tablename__ = "match_keys"
-    __table_args__ = (Index("ix_match_keys_key", "key"),)
+    # (key, profile_id): reading a block's profile ids is an index-only scan.
+    __table_args__ = (Index("ix_match_keys_key_profile", "key", "profile_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     profile_id: Mapped[int] = mapped_column(
