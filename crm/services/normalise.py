@@ -178,16 +178,23 @@ def normalise_date(value: object) -> date | None:
     text = clean_text(value)
     if text is None:
         return None
-    text = text.split("T")[0].split(" ")[0]
+    parsed = _parse_date(text.split("T")[0].split(" ")[0])
+    if parsed is None:
+        raise ValueError("unrecognised date")
+    if parsed.year < 1900 or parsed > date.today():
+        raise ValueError("date out of range")
+    return parsed
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parse_date(text: str) -> date | None:
+    """The date text spells in the first format that reads it (cached: birth dates repeat)."""
     for fmt in _DATE_FORMATS:
         try:
-            parsed = datetime.strptime(text, fmt).date()
+            return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-        if parsed.year < 1900 or parsed > date.today():
-            raise ValueError("date out of range")
-        return parsed
-    raise ValueError("unrecognised date")
+    return None
 
 
 def normalise_postcode(value: object) -> str | None:
