@@ -38,6 +38,9 @@ class Config:
         self.MATCH_AUTO_THRESHOLD = float(env.get("CRM_MATCH_AUTO_THRESHOLD", "0.92"))
         self.MATCH_REVIEW_THRESHOLD = float(env.get("CRM_MATCH_REVIEW_THRESHOLD", "0.75"))
         self.SQLALCHEMY_ECHO = _bool("SQLALCHEMY_ECHO", False)
+        # SQLite page cache per connection (MiB): big imports touch indexes all over a
+        # database far larger than SQLite's 2 MiB default.
+        self.SQLITE_CACHE_MB = int(env.get("CRM_SQLITE_CACHE_MB", "64"))
         # Behind a reverse proxy: trust this many X-Forwarded-For/-Proto hops (0 = none),
         # so throttling sees the client's address and not the proxy's.
         self.PROXY_HOPS = int(env.get("CRM_PROXY_HOPS", "0"))

@@ -97,6 +97,8 @@ def _configure_sqlite(app: Flask) -> None:
     if engine.dialect.name != "sqlite":
         return
 
+    cache_kib = max(app.config.get("SQLITE_CACHE_MB", 64), 1) * 1024
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
@@ -107,6 +109,7 @@ def _configure_sqlite(app: Flask) -> None:
             "secure_delete=ON",
             "busy_timeout=30000",
             "synchronous=NORMAL",
+            f"cache_size=-{cache_kib}",  # negative: KiB, not pages
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()

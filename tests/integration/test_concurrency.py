@@ -58,3 +58,5 @@ def test_sqlite_pragmas_are_set(app):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+        cache_kib = app.config["SQLITE_CACHE_MB"] * 1024
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -cache_kib
