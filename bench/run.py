@@ -51,23 +51,31 @@ def run_child(cmd: list[str], env: dict, log: Path, label: str) -> dict:
     """Run cmd to completion; its wall seconds, peak RSS (MB) and last stdout line.
 
     stderr goes to log; every 30 s the last progress line is echoed so a long run shows life.
+    The child's resident memory is sampled every 5 s (rss_trace: [seconds, MB]), to show
+    whether it levels off or keeps growing with the file.
     """
     started = time.perf_counter()
+    trace: list[list[float]] = []
     with open(log, "ab") as err, open(log.with_suffix(".stdout"), "wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, cwd=ROOT)
-        next_note = started + 30
+        next_note, next_sample = started + 30, started + 5
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 proc.returncode = os.waitstatus_to_exitcode(status)
                 break
             time.sleep(0.2)
-            if time.perf_counter() >= next_note:
+            now = time.perf_counter()
+            if now >= next_sample:
+                next_sample += 5
+                rss = _rss_mb(proc.pid)
+                if rss is not None:
+                    trace.append([round(now - started, 1), rss])
+            if now >= next_note:
                 next_note += 30
-                print(
-                    f"    {label}: {time.perf_counter() - started:6.0f} s  {_last_line(log)}",
-                    flush=True,
-                )
+                rss = f"{trace[-1][1]:.0f} MB" if trace else "?"
+                line = _last_line(log)
+                print(f"    {label}: {now - started:6.0f} s  rss {rss}  {line}", flush=True)
     seconds = time.perf_counter() - started
     stdout = log.with_suffix(".stdout").read_text(errors="replace").strip().splitlines()
     if proc.returncode != 0:
@@ -77,7 +85,20 @@ def run_child(cmd: list[str], env: dict, log: Path, label: str) -> dict:
         "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "peak_rss_mb": usage.ru_maxrss / 1024,  # Linux: kilobytes
         "last_line": stdout[-1] if stdout else "",
+        "rss_trace": trace,
     }
+
+
+def _rss_mb(pid: int) -> float | None:
+    """Resident set size of a running process in MB (Linux), None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
 
 
 def _last_line(path: Path) -> str:
