@@ -60,3 +60,4 @@ def test_sqlite_pragmas_are_set(app):
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
         cache_kib = app.config["SQLITE_CACHE_MB"] * 1024
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -cache_kib
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 16384
