@@ -216,13 +216,21 @@ def _tags(names: list[str]) -> list[Tag]:
     return result
 
 
+def search_columns(first: str | None, last: str | None, company: str | None) -> dict[str, str]:
+    """The folded search columns of a profile with these names and company."""
+    return {
+        "search_name": fold(" ".join(p for p in (first, last) if p))[:210],
+        "search_last": fold(last)[:100],
+        "search_company": fold(company)[:200],
+    }
+
+
 def refresh_search_keys(profile: Profile) -> None:
     """Recompute the folded search columns after a name or company change."""
-    profile.search_name = fold(" ".join(p for p in (profile.first_name, profile.last_name) if p))[
-        :210
-    ]
-    profile.search_last = fold(profile.last_name)[:100]
-    profile.search_company = fold(profile.company)[:200]
+    for name, value in search_columns(
+        profile.first_name, profile.last_name, profile.company
+    ).items():
+        setattr(profile, name, value)
 
 
 def _set_identifiers(

@@ -6,7 +6,7 @@ phones and tags are never chosen between: the profile keeps all of them.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -24,8 +24,8 @@ from crm.models import (
 )
 from crm.models.base import utcnow
 from crm.services import match_keys
-from crm.services.normalise import clean_text, fold
-from crm.services.profiles import refresh_search_keys
+from crm.services.normalise import clean_text
+from crm.services.profiles import search_columns
 
 STAGE_REASON = "most advanced stage among source records"
 
@@ -62,35 +62,6 @@ def record_phones(record: SourceRecord) -> list[str]:
     return phones
 
 
-def _choose_fields(profile: Profile, records: list[SourceRecord]) -> list[str]:
-    """Set each plain field from the best record offering it; returns the changed names."""
-    changed = []
-    provenance = dict(profile.provenance or {})
-    for name in PROFILE_FIELDS:
-        if "manual" in (provenance.get(name) or {}):
-            continue
-        offering = [r for r in records if (r.fields or {}).get(name) not in (None, "")]
-        if offering:
-            best = offering[0]
-            value = _field_value(name, best.fields[name])
-            origin = {"source_record_id": best.id, "source": best.source.name}
-        else:
-            # Only clear what records put there; a value of unknown origin stays.
-            if name not in provenance:
-                continue
-            value, origin = None, None
-        if getattr(profile, name) != value:
-            setattr(profile, name, value)
-            changed.append(name)
-        if origin is None:
-            provenance.pop(name, None)
-        else:
-            provenance[name] = origin
-    if provenance != (profile.provenance or {}):
-        profile.provenance = provenance
-    return changed
-
-
 # (model, column, values, profile) -> the values another profile holds
 TakenLookup = Callable[[type, object, list[str], Profile], set[str]]
 # tag names -> Tag rows (created as needed)
@@ -107,33 +78,6 @@ def taken_in_database(model, column, values: list[str], profile: Profile) -> set
     return set(db.session.scalars(query))
 
 
-def _add_identifiers(
-    profile: Profile, records: list[SourceRecord], taken: TakenLookup = taken_in_database
-) -> list[str]:
-    """Add every email and phone of the records that no other profile holds."""
-    changed = []
-    by_id = sorted(records, key=lambda r: r.id or 0)
-    for kind, model, column, collection, values_of in (
-        ("emails", ProfileEmail, ProfileEmail.email, profile.emails, record_emails),
-        ("phones", ProfilePhone, ProfilePhone.phone, profile.phones, record_phones),
-    ):
-        attribute = column.key
-        have = {getattr(item, attribute) for item in collection}
-        wanted: dict[str, int | None] = {}
-        for record in by_id:
-            for value in values_of(record):
-                if value not in have:
-                    wanted.setdefault(value, record.id)
-        held = taken(model, column, list(wanted), profile) if wanted else set()
-        for value, record_id in wanted.items():
-            if value not in held:
-                collection.append(model(**{attribute: value}, source_record_id=record_id))
-                changed.append(kind)
-        if collection and not any(item.is_primary for item in collection):
-            collection[0].is_primary = True
-    return sorted(set(changed))
-
-
 def tag_rows(names: set[str]) -> list[Tag]:
     """Tag rows for names, created as needed."""
     existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
@@ -147,46 +91,150 @@ def tag_rows(names: set[str]) -> list[Tag]:
     return rows
 
 
-def _union_tags(profile: Profile, records: list[SourceRecord], tags: TagLookup = tag_rows) -> bool:
-    """Give the profile every tag of its records (tags are only ever added here)."""
+# -- the rules, on plain data -------------------------------------------------------------
+
+
+@dataclass
+class ProfileState:
+    """A profile as survivorship reads it: plain values, no ORM.
+
+    columns holds every profile field, provenance and stage; emails and phones are the
+    stored (value, primary) pairs in the profile's display order (primary first, then by
+    id); has_history says whether the profile has any stage history yet.
+    """
+
+    columns: dict
+    emails: list[tuple[str, bool]] = field(default_factory=list)
+    phones: list[tuple[str, bool]] = field(default_factory=list)
+    tags: set[str] = field(default_factory=set)
+    has_history: bool = False
+
+
+@dataclass
+class ProfileUpdate:
+    """What survivorship changes on a profile, as plain data.
+
+    columns are the profile columns to write (fields, provenance, stage, search columns,
+    updated_at; empty when nothing changes); emails and phones the (value, source record
+    id, primary) rows to add; primary_kept the kinds ("emails"/"phones") whose first
+    stored value must become primary; tags the names to link; stage_change the history
+    entry to append (or None); changed what changed, by name, as recompute() reports it.
+    """
+
+    columns: dict
+    emails: list[tuple[str, int | None, bool]]
+    phones: list[tuple[str, int | None, bool]]
+    primary_kept: list[str]
+    tags: list[str]
+    stage_change: dict | None
+    changed: list[str]
+
+
+# (kind "emails" | "phones", values) -> the values another profile holds
+HeldLookup = Callable[[str, list[str]], set[str]]
+
+
+def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpdate:
+    """Apply the survivorship rules to a profile and its source records (all of them).
+
+    records need id, fields, email, phone, updated_at, received_at and source (trust_rank,
+    name), like SourceRecord. A pure function but for held (who holds which identifier).
+    """
+    ranked = sorted(records, key=record_rank, reverse=True)
+    current = state.columns
+    columns, changed = {}, []
+    old_provenance = current.get("provenance") or {}
+    provenance = dict(old_provenance)
+    for name in PROFILE_FIELDS:
+        if "manual" in (provenance.get(name) or {}):
+            continue
+        best = next((r for r in ranked if (r.fields or {}).get(name) not in (None, "")), None)
+        if best is not None:
+            value = _field_value(name, best.fields[name])
+            provenance[name] = {"source_record_id": best.id, "source": best.source.name}
+        elif name in provenance:
+            value = None  # only clear what records put there; a value of unknown origin stays
+            provenance.pop(name)
+        else:
+            continue
+        if current.get(name) != value:
+            columns[name] = value
+            changed.append(name)
+    if provenance != old_provenance:
+        columns["provenance"] = provenance
+
+    by_id = sorted(ranked, key=lambda r: r.id or 0)
+    found: dict[str, list] = {}
+    primary_kept = []
+    for kind, values_of, have in (
+        ("emails", record_emails, state.emails),
+        ("phones", record_phones, state.phones),
+    ):
+        stored = {value for value, _ in have}
+        wanted: dict[str, int | None] = {}
+        for record in by_id:
+            for value in values_of(record):
+                if value not in stored:
+                    wanted.setdefault(value, record.id)
+        taken = held(kind, list(wanted)) if wanted else set()
+        kept = [(v, rid) for v, rid in wanted.items() if v not in taken]
+        if kept:
+            changed.append(kind)
+        has_primary = any(primary for _, primary in have)
+        if have and not has_primary:
+            primary_kept.append(kind)
+        found[kind] = [(v, rid, n == 0 and not have) for n, (v, rid) in enumerate(kept)]
+
     names = set()
-    for record in records:
+    for record in ranked:
         for tag in (record.fields or {}).get("tags") or []:
             text = clean_text(tag)
             if text:
                 names.add(text[:80])
-    missing = names - {t.name for t in profile.tags}
-    if not missing:
-        return False
-    profile.tags.extend(tags(missing))
-    return True
+    tags = sorted(names - state.tags)
+    if tags:
+        changed.append("tags")
 
-
-def _advance_stage(profile: Profile, records: list[SourceRecord]) -> str | None:
-    """Move the profile to the most advanced stage among its records; never backwards.
-
-    A later stage set by hand is kept: an old list saying 'lead' must not undo a sale.
-    Returns the previous stage when it changed.
-    """
-    staged = [r for r in records if (r.fields or {}).get("stage") in STAGES]
+    staged = [r for r in ranked if (r.fields or {}).get("stage") in STAGES]
     best = max(staged, key=lambda r: STAGES.index(r.fields["stage"]), default=None)
     target = best.fields["stage"] if best else "lead"
-    origin = best or (records[0] if records else None)
-    label = f"import:{origin.source.name}" if origin else "import"
-    current = profile.stage
-    history = bool(profile.stage_changes)
-    if history and current in STAGES and STAGES.index(target) <= STAGES.index(current):
-        return None
-    profile.stage_changes.append(
-        StageChange(
-            from_stage=current if history else None,
-            to_stage=target,
-            actor_label=label,
-            reason=STAGE_REASON,
-        )
+    origin = best or (ranked[0] if ranked else None)
+    stage = current.get("stage")
+    stage_change = None
+    if not (state.has_history and stage in STAGES and STAGES.index(target) <= STAGES.index(stage)):
+        stage_change = {
+            "from_stage": stage if state.has_history else None,
+            "to_stage": target,
+            "actor_label": f"import:{origin.source.name}" if origin else "import",
+            "reason": STAGE_REASON,
+        }
+        columns["stage"] = target
+        changed.append("stage")
+
+    if changed:
+        final = {**current, **columns}
+        columns.update(search_columns(final["first_name"], final["last_name"], final["company"]))
+        columns["updated_at"] = utcnow()
+    return ProfileUpdate(
+        columns, found["emails"], found["phones"], primary_kept, tags, stage_change, changed
     )
-    profile.stage = target
-    return current or ""
+
+
+# -- the rules on an ORM profile -----------------------------------------------------------
+
+
+def state_of(profile: Profile) -> ProfileState:
+    """A loaded profile as survivorship reads it."""
+    columns = {name: getattr(profile, name) for name in PROFILE_FIELDS}
+    columns["provenance"] = profile.provenance or {}
+    columns["stage"] = profile.stage
+    return ProfileState(
+        columns,
+        [(e.email, bool(e.is_primary)) for e in profile.emails],
+        [(p.phone, bool(p.is_primary)) for p in profile.phones],
+        {t.name for t in profile.tags},
+        bool(profile.stage_changes),
+    )
 
 
 def recompute(
@@ -206,19 +254,34 @@ def recompute(
     """
     if any(r.id is None for r in profile.source_records):
         db.session.flush()  # provenance names records by id
-    records = sorted(profile.source_records, key=record_rank, reverse=True)
-    changed = _choose_fields(profile, records)
-    changed += _add_identifiers(profile, records, taken)
-    if _union_tags(profile, records, tags):
-        changed.append("tags")
-    if _advance_stage(profile, records) is not None:
-        changed.append("stage")
-    if changed:
-        refresh_search_keys(profile)
-        profile.updated_at = utcnow()
+    models = {
+        "emails": (ProfileEmail, ProfileEmail.email),
+        "phones": (ProfilePhone, ProfilePhone.phone),
+    }
+
+    def held(kind: str, values: list[str]) -> set[str]:
+        model, column = models[kind]
+        return taken(model, column, values, profile)
+
+    update = survive(state_of(profile), list(profile.source_records), held)
+    for name, value in update.columns.items():
+        setattr(profile, name, value)
+    for kind, rows in (("emails", update.emails), ("phones", update.phones)):
+        model, column = models[kind]
+        collection = getattr(profile, kind)
+        if kind in update.primary_kept:
+            collection[0].is_primary = True
+        for value, record_id, primary in rows:
+            collection.append(
+                model(**{column.key: value}, source_record_id=record_id, is_primary=primary)
+            )
+    if update.tags:
+        profile.tags.extend(tags(set(update.tags)))
+    if update.stage_change is not None:
+        profile.stage_changes.append(StageChange(**update.stage_change))
     if refresh_keys:
         match_keys.refresh(profile)
-    return changed
+    return update.changed
 
 
 # -- a profile created by an import, computed without the ORM ---------------------------
@@ -241,57 +304,11 @@ class NewProfile:
     stage_change: dict
 
 
-# (kind "emails" | "phones", values) -> the values another profile holds
-HeldLookup = Callable[[str, list[str]], set[str]]
-
-
 def new_profile(records: list, held: HeldLookup) -> NewProfile:
-    """recompute() for a profile with no values yet, whose records are these (with ids).
-
-    records need id, fields, email, phone, updated_at, received_at and source (trust_rank,
-    name), like SourceRecord. A pure function but for held (who holds which identifier).
-    """
-    ranked = sorted(records, key=record_rank, reverse=True)
-    columns: dict = dict.fromkeys(PROFILE_FIELDS)
-    provenance = {}
-    for name in PROFILE_FIELDS:
-        best = next((r for r in ranked if (r.fields or {}).get(name) not in (None, "")), None)
-        if best is not None:
-            columns[name] = _field_value(name, best.fields[name])
-            provenance[name] = {"source_record_id": best.id, "source": best.source.name}
-    columns["provenance"] = provenance
-    by_id = sorted(ranked, key=lambda r: r.id or 0)
-    found = {}
-    for kind, values_of in (("emails", record_emails), ("phones", record_phones)):
-        wanted: dict[str, int | None] = {}
-        for record in by_id:
-            for value in values_of(record):
-                wanted.setdefault(value, record.id)
-        taken = held(kind, list(wanted)) if wanted else set()
-        kept = [(v, rid) for v, rid in wanted.items() if v not in taken]
-        found[kind] = [(v, rid, n == 0) for n, (v, rid) in enumerate(kept)]
-    tags = set()
-    for record in ranked:
-        for tag in (record.fields or {}).get("tags") or []:
-            text = clean_text(tag)
-            if text:
-                tags.add(text[:80])
-    staged = [r for r in ranked if (r.fields or {}).get("stage") in STAGES]
-    best = max(staged, key=lambda r: STAGES.index(r.fields["stage"]), default=None)
-    target = best.fields["stage"] if best else "lead"
-    origin = best or (ranked[0] if ranked else None)
-    columns["stage"] = target
-    first, last, company = columns["first_name"], columns["last_name"], columns["company"]
-    columns["search_name"] = fold(" ".join(p for p in (first, last) if p))[:210]
-    columns["search_last"] = fold(last)[:100]
-    columns["search_company"] = fold(company)[:200]
-    now = utcnow()
-    columns["created_at"] = columns["updated_at"] = now
-    stage_change = {
-        "from_stage": None,
-        "to_stage": target,
-        "at": now,
-        "actor_label": f"import:{origin.source.name}" if origin else "import",
-        "reason": STAGE_REASON,
-    }
-    return NewProfile(columns, found["emails"], found["phones"], sorted(tags), stage_change)
+    """recompute() for a profile with no values yet, whose records are these (with ids)."""
+    empty = dict.fromkeys(PROFILE_FIELDS)
+    update = survive(ProfileState({**empty, "provenance": {}, "stage": None}), records, held)
+    columns = {**empty, "provenance": {}, **update.columns}
+    columns["created_at"] = columns["updated_at"]
+    stage_change = {**update.stage_change, "at": columns["updated_at"]}
+    return NewProfile(columns, update.emails, update.phones, update.tags, stage_change)
