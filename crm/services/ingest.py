@@ -1242,32 +1242,47 @@ class _PersonCache:
 
 
 def _persons(ids: set[int]) -> dict[int, matching.Person]:
-    """The scorer's view of the live profiles with these ids, read in a few queries."""
-    table = Profile.__table__
-    columns = [table.c[name] for name in match_keys.PERSON_FIELDS]
-    found: dict[int, tuple[dict, list, list]] = {}
-    # Core columns on the session's connection: plain tuples, no ORM row processing.
+    """The scorer's view of the live profiles with these ids, read in a few queries.
+
+    A big database has many candidates per batch that no cache holds, so the rows come
+    straight from the driver's cursor (plain tuples), on the session's transaction.
+    """
+    fields = match_keys.PERSON_FIELDS
     connection = db.session.connection()
-    for chunk in _slices(sorted(ids)):
-        for row in connection.execute(
-            select(table.c.id, *columns).where(
-                table.c.id.in_(chunk), table.c.merged_into_id.is_(None)
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    cursor = connection.connection.cursor()
+    found: dict[int, matching.Person] = {}
+    try:
+        for chunk in _slices(sorted(ids)):
+            cursor.execute(
+                f"SELECT id, {', '.join(fields)} FROM {Profile.__tablename__} "
+                f"WHERE merged_into_id IS NULL AND id IN ({', '.join([marker] * len(chunk))})",
+                chunk,
             )
-        ):
-            values = dict(zip(match_keys.PERSON_FIELDS, row[1:], strict=True))
-            found[row[0]] = (values, [], [])
-        live = sorted(set(chunk) & set(found))
-        for index, model, name in ((1, ProfileEmail, "email"), (2, ProfilePhone, "phone")):
-            child = model.__table__
-            if live:
-                for pid, value in connection.execute(
-                    select(child.c.profile_id, child.c[name]).where(child.c.profile_id.in_(live))
-                ):
-                    found[pid][index].append(value)
-    return {
-        pid: matching.person_from_fields(values, emails, phones)
-        for pid, (values, emails, phones) in found.items()
-    }
+            rows = cursor.fetchall()
+            live = [row[0] for row in rows]
+            held: dict[str, dict[int, list[str]]] = {"email": {}, "phone": {}}
+            for name, model in (("email", ProfileEmail), ("phone", ProfilePhone)):
+                if not live:
+                    break
+                cursor.execute(
+                    f"SELECT profile_id, {name} FROM {model.__tablename__} "
+                    f"WHERE profile_id IN ({', '.join([marker] * len(live))})",
+                    live,
+                )
+                by_profile = held[name]
+                for pid, value in cursor.fetchall():
+                    by_profile.setdefault(pid, []).append(value)
+            for row in rows:
+                pid = row[0]
+                found[pid] = matching.person_from_fields(
+                    dict(zip(fields, row[1:], strict=True)),
+                    held["email"].get(pid, ()),
+                    held["phone"].get(pid, ()),
+                )
+    finally:
+        cursor.close()
+    return found
 
 
 def _load_profiles(ids: list[int]) -> dict[int, Profile]:
