@@ -51,7 +51,7 @@ from flask import current_app
 from rapidfuzz.distance import OSA
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from crm.extensions import db
 from crm.models import (
@@ -918,20 +918,6 @@ class _Batch:
                 owners[kind].setdefault(value, target)
         item.outcome, item.target, item.record, item.reasons = outcome, target, record, reasons
 
-    def taken(self, model, column, values: list[str], profile: Profile) -> set[str]:
-        """Which of values another profile holds: from the batch's owners, else a query."""
-        kind = "email" if model is ProfileEmail else "phone"
-        owners = self.owners[kind]
-        held = {
-            v
-            for v in values
-            if v in owners and owners[v] is not profile and owners[v] != profile.id
-        }
-        unknown = [v for v in values if v not in owners]
-        if unknown:
-            held |= survivorship.taken_in_database(model, column, unknown, profile)
-        return held
-
     def finish(self) -> list[_PendingMerge]:
         """Phase two: store records and profiles, recompute, keys, consents, review pairs.
 
@@ -951,17 +937,7 @@ class _Batch:
         self._insert_profiles([p for p in self.new_profiles if p.records], tags)
         self.created.update(db.session.new)
         db.session.flush()  # changed earlier records, before their profiles are read again
-        existing_ids = sorted({i.target for i in stored if isinstance(i.target, int)})
-        loaded = _load_profiles(existing_ids)
-        with db.session.no_autoflush:
-            for profile in loaded.values():
-                survivorship.recompute(profile, taken=self.taken, tags=tags, refresh_keys=False)
-        self.created.update(db.session.new)
-        db.session.flush()
-        match_keys.refresh_many(loaded.values())
-        self.run.persons.forget(loaded)
-        touched: dict[int, object] = dict(loaded)
-        touched.update({p.id: p for p in self.new_profiles if p.id is not None})
+        self._update_profiles(sorted({i.target for i in stored if isinstance(i.target, int)}), tags)
         pending, proposals = [], []
         for item in self.items:
             if item.outcome is None:
@@ -973,9 +949,8 @@ class _Batch:
             ]
             if item.outcome == "unchanged":
                 continue
-            profile = touched[item.profile_id]
             for fact in item.consents:
-                if self.run.record_consent(profile, item.record, fact):
+                if self.run.record_consent(item.profile_id, item.record, fact):
                     item.consents_recorded += 1
             if not item.fuzzy:
                 continue
@@ -983,12 +958,12 @@ class _Batch:
             if item.outcome == "merged" and best.outcome == "merge":
                 pending.append(
                     _PendingMerge(
-                        item, _handle_id(candidate), profile.id, best.score, list(best.reasons)
+                        item, _handle_id(candidate), item.profile_id, best.score, list(best.reasons)
                     )
                 )
                 continue
             proposals += [
-                (_handle_id(candidate), profile.id, decision.score, list(decision.reasons))
+                (_handle_id(candidate), item.profile_id, decision.score, list(decision.reasons))
                 for candidate, decision in item.fuzzy[:REVIEW_PER_ROW]
             ]
         _propose_many(proposals)
@@ -999,8 +974,8 @@ class _Batch:
             item.fuzzy = [(_handle_id(c), d) for c, d in item.fuzzy]
         return pending
 
-    def _held(self, handle: _NewProfile) -> survivorship.HeldLookup:
-        """Who holds what, for a profile of this batch: the batch's owners, else the database."""
+    def _held(self, owner) -> survivorship.HeldLookup:
+        """Who holds what, for a profile (id or batch handle): the batch, else the database."""
 
         def held(kind: str, values: list[str]) -> set[str]:
             model, column = (
@@ -1009,13 +984,107 @@ class _Batch:
                 else (ProfilePhone, ProfilePhone.phone)
             )
             owners = self.owners[kind[:-1]]
-            found = {v for v in values if v in owners and owners[v] is not handle}
+            found = {
+                v for v in values if v in owners and owners[v] is not owner and owners[v] != owner
+            }
             unknown = [v for v in values if v not in owners]
             if unknown:
-                found |= survivorship.taken_in_database(model, column, unknown, _NO_PROFILE)
+                me = SimpleNamespace(id=owner if isinstance(owner, int) else None)
+                found |= survivorship.taken_in_database(model, column, unknown, me)
             return found
 
         return held
+
+    def _update_profiles(self, ids: list[int], tags: "_TagCache") -> None:
+        """Apply survivorship to the batch's profiles that existed before, a few statements.
+
+        The same rules as survivorship.recompute, on plain rows: read each profile with its
+        identifiers, tags, history and every source record, compute what changes
+        (survivorship.survive), write it with executemany. The update is refused (and the
+        batch retried) when another writer changed a profile meanwhile (its version).
+        """
+        if not ids:
+            return
+        states, records, first_ids = _profile_states(ids)
+        updates = {
+            pid: survivorship.survive(state, records.get(pid, []), self._held(pid))
+            for pid, state in states.items()
+        }
+        now = utcnow()
+        columns = [*PROFILE_FIELDS, "provenance", "stage", *_SEARCH_COLUMNS, "updated_at"]
+        rows, identifiers, changes, links, primaries, keys = (
+            [],
+            {"emails": [], "phones": []},
+            [],
+            [],
+            [],
+            {},
+        )
+        names = {name for u in updates.values() for name in u.tags}
+        tag_ids = {t.name: t for t in tags(names)} if names else {}
+        if any(t.id is None for t in tag_ids.values()):
+            db.session.flush()
+        for pid, update in updates.items():
+            state = states[pid]
+            final = {**state.columns, **update.columns}
+            if update.columns:
+                row = {f"v_{name}": final.get(name) for name in columns}
+                row["v_updated_at"] = update.columns.get("updated_at", now)
+                rows.append({**row, "v_id": pid, "v_version": state.version})
+            for kind in ("emails", "phones"):
+                identifiers[kind] += [
+                    {
+                        "profile_id": pid,
+                        kind[:-1]: v,
+                        "source_record_id": rid,
+                        "is_primary": primary,
+                    }
+                    for v, rid, primary in getattr(update, kind)
+                ]
+                if kind in update.primary_kept:
+                    primaries.append((kind, first_ids[pid][kind]))
+            if update.stage_change is not None:
+                changes.append(
+                    {**update.stage_change, "profile_id": pid, "at": now, "actor_user_id": None}
+                )
+            links += [{"profile_id": pid, "tag_id": tag_ids[name].id} for name in update.tags]
+            person = matching.person_from_fields(
+                final,
+                [v for v, _ in state.emails] + [e[0] for e in update.emails],
+                [v for v, _ in state.phones] + [p[0] for p in update.phones],
+            )
+            keys[pid] = match_keys.keys_of_person(person)
+            self.run.persons.put(pid, person)
+        if rows:
+            table = Profile.__table__
+            result = db.session.execute(
+                table.update()
+                .where(table.c.id == bindparam("v_id"), table.c.version == bindparam("v_version"))
+                .values(
+                    {
+                        **{name: bindparam(f"v_{name}") for name in columns},
+                        "version": bindparam("v_version") + 1,
+                    }
+                ),
+                rows,
+            )
+            if result.rowcount != len(rows):
+                raise StaleDataError("a profile changed while the import was storing it")
+        for kind, model in (("emails", ProfileEmail), ("phones", ProfilePhone)):
+            if identifiers[kind]:
+                db.session.execute(
+                    model.__table__.insert(), [{**r, "created_at": now} for r in identifiers[kind]]
+                )
+        for kind, identifier_id in primaries:
+            table = (ProfileEmail if kind == "emails" else ProfilePhone).__table__
+            db.session.execute(
+                table.update().where(table.c.id == identifier_id).values(is_primary=True)
+            )
+        if changes:
+            db.session.execute(StageChange.__table__.insert(), changes)
+        if links:
+            db.session.execute(profile_tags.insert(), links)
+        match_keys.write(keys)
 
     def _insert_profiles(self, handles: list[_NewProfile], tags: "_TagCache") -> None:
         """Insert the batch's new profiles and what hangs off them, a few statements each."""
@@ -1052,8 +1121,7 @@ class _Batch:
                 values.columns, [e[0] for e in values.emails], [p[0] for p in values.phones]
             )
             keys += [
-                {"profile_id": pid, "key": k}
-                for k in sorted({key[:80] for key in matching.blocking_keys(person)})
+                {"profile_id": pid, "key": k} for k in sorted(match_keys.keys_of_person(person))
             ]
             self.run.persons.put(pid, person)
             for record in handle.records:
@@ -1285,24 +1353,80 @@ def _persons(ids: set[int]) -> dict[int, matching.Person]:
     return found
 
 
-def _load_profiles(ids: list[int]) -> dict[int, Profile]:
-    """Profiles with everything survivorship reads, fresh from the database."""
-    loaded = {}
+_SEARCH_COLUMNS = ("search_name", "search_last", "search_company")
+
+
+def _profile_states(
+    ids: list[int],
+) -> tuple[dict[int, survivorship.ProfileState], dict[int, list], dict[int, dict[str, int]]]:
+    """Stored profiles as survivorship reads them, with all their source records.
+
+    Returns ({id: ProfileState}, {id: [record]}, {id: {kind:
+    id of its first stored email/phone}}); records are plain objects with what
+    survivorship.record_rank and the rules read.
+    """
+    profiles, emails, phones = Profile.__table__, ProfileEmail.__table__, ProfilePhone.__table__
+    records_table = SourceRecord.__table__
+    sources = {
+        row.id: SimpleNamespace(name=row.name, trust_rank=row.trust_rank)
+        for row in db.session.execute(select(Source.id, Source.name, Source.trust_rank))
+    }
+    states: dict[int, survivorship.ProfileState] = {}
+    records: dict[int, list] = {}
+    first_ids: dict[int, dict[str, int]] = {}
+    wanted = [*PROFILE_FIELDS, "provenance", "stage", *_SEARCH_COLUMNS]
     for chunk in _slices(ids):
-        for profile in db.session.scalars(
-            select(Profile)
-            .where(Profile.id.in_(chunk))
-            .options(
-                selectinload(Profile.emails),
-                selectinload(Profile.phones),
-                selectinload(Profile.tags),
-                selectinload(Profile.stage_changes),
-                selectinload(Profile.source_records),
+        for row in db.session.execute(
+            select(profiles.c.id, profiles.c.version, *[profiles.c[n] for n in wanted]).where(
+                profiles.c.id.in_(chunk)
             )
-            .execution_options(populate_existing=True)
         ):
-            loaded[profile.id] = profile
-    return loaded
+            columns = dict(zip(wanted, row[2:], strict=True))
+            columns["provenance"] = columns["provenance"] or {}
+            states[row.id] = survivorship.ProfileState(columns, version=row.version)
+            first_ids[row.id] = {}
+        for kind, table, name in (("emails", emails, "email"), ("phones", phones, "phone")):
+            for pid, value, primary, identifier_id in db.session.execute(
+                select(table.c.profile_id, table.c[name], table.c.is_primary, table.c.id)
+                .where(table.c.profile_id.in_(chunk))
+                .order_by(table.c.profile_id, table.c.is_primary.desc(), table.c.id)
+            ):
+                getattr(states[pid], kind).append((value, bool(primary)))
+                first_ids[pid].setdefault(kind, identifier_id)
+        for pid, name in db.session.execute(
+            select(profile_tags.c.profile_id, Tag.name)
+            .join(Tag, Tag.id == profile_tags.c.tag_id)
+            .where(profile_tags.c.profile_id.in_(chunk))
+        ):
+            states[pid].tags.add(name)
+        for pid in db.session.scalars(
+            select(StageChange.profile_id).where(StageChange.profile_id.in_(chunk)).distinct()
+        ):
+            states[pid].has_history = True
+        for row in db.session.execute(
+            select(
+                records_table.c.id,
+                records_table.c.profile_id,
+                records_table.c.source_id,
+                records_table.c.fields,
+                records_table.c.email,
+                records_table.c.phone,
+                records_table.c.updated_at,
+                records_table.c.received_at,
+            ).where(records_table.c.profile_id.in_(chunk))
+        ):
+            records.setdefault(row.profile_id, []).append(
+                SimpleNamespace(
+                    id=row.id,
+                    fields=row.fields,
+                    email=row.email,
+                    phone=row.phone,
+                    updated_at=row.updated_at,
+                    received_at=row.received_at,
+                    source=sources[row.source_id],
+                )
+            )
+    return states, records, first_ids
 
 
 def _thresholds() -> matching.Thresholds:
@@ -1522,12 +1646,12 @@ class _Run:
             self.counts[item.outcome if item.reject is None else "rejected"] += 1
             self.counts["consents"] += item.consents_recorded
 
-    def record_consent(self, profile: Profile, record: SourceRecord, fact) -> bool:
+    def record_consent(self, profile_id: int, record: SourceRecord, fact) -> bool:
         """Append the row's consent unless the same statement is already on file."""
         history = db.session.execute(
             select(ConsentRecord.status, ConsentRecord.source_id, ConsentRecord.recorded_at)
             .where(
-                ConsentRecord.profile_id == profile.id,
+                ConsentRecord.profile_id == profile_id,
                 ConsentRecord.purpose == fact.purpose,
             )
             .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())
@@ -1542,7 +1666,7 @@ class _Run:
         evidence.update(source=self.source_name, batch_id=self.batch_id)
         db.session.add(
             ConsentRecord(
-                profile_id=profile.id,
+                profile_id=profile_id,
                 purpose=fact.purpose,
                 status=fact.status,
                 legal_basis=fact.legal_basis if fact.legal_basis in LEGAL_BASES else "consent",

@@ -40,7 +40,7 @@ def keys_of(profile: Profile) -> set[str]:
     """The blocking keys a profile should have now (none once merged away)."""
     if profile.merged_into_id is not None:
         return set()
-    return {key[:80] for key in matching.blocking_keys(person_of(profile))}
+    return keys_of_person(person_of(profile))
 
 
 def refresh(profile: Profile) -> bool:
@@ -59,6 +59,11 @@ def refresh_many(profiles: Iterable[Profile], *, new: bool = False) -> int:
         if profile.id is None:
             db.session.flush()
         wanted[profile.id] = keys_of(profile)
+    return write(wanted, new=new)
+
+
+def write(wanted: dict[int, set[str]], *, new: bool = False) -> int:
+    """Make the stored keys of these profiles {id: keys}; returns how many changed."""
     if not wanted:
         return 0
     stored: dict[int, set[str]] = {pid: set() for pid in wanted}
@@ -89,6 +94,11 @@ def refresh_many(profiles: Iterable[Profile], *, new: bool = False) -> int:
     if rows:
         db.session.execute(insert(MatchKey), rows)
     return changed
+
+
+def keys_of_person(person: matching.Person) -> set[str]:
+    """The stored form of a person's blocking keys."""
+    return {key[:80] for key in matching.blocking_keys(person)}
 
 
 def block_sizes(keys: Iterable[str]) -> dict[str, int]:

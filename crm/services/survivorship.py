@@ -108,6 +108,7 @@ class ProfileState:
     phones: list[tuple[str, bool]] = field(default_factory=list)
     tags: set[str] = field(default_factory=set)
     has_history: bool = False
+    version: int | None = None  # the stored row's version, for an optimistic UPDATE
 
 
 @dataclass

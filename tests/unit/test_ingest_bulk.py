@@ -101,3 +101,87 @@ def test_review_pairs_in_bulk_behave_like_one_proposal_at_a_time(app):
     assert rows[tuple(sorted((a.id, d.id)))] == (0.8, ["old"], "distinct")
     assert len(rows) == 3
     assert raised.score == 0.8
+
+
+def _state(profile: Profile) -> tuple:
+    """Everything survivorship decides about a profile, in a comparable form."""
+    return (
+        {name: getattr(profile, name) for name in ("first_name", "last_name", "company", "city")},
+        dict(profile.provenance),
+        profile.stage,
+        [(e.email, e.is_primary, e.source_record_id) for e in profile.emails],
+        [(p.phone, p.is_primary, p.source_record_id) for p in profile.phones],
+        [t.name for t in profile.tags],
+        (profile.search_name, profile.search_last, profile.search_company),
+        [(c.from_stage, c.to_stage, c.actor_label) for c in profile.stage_changes],
+    )
+
+
+def test_bulk_updated_profiles_are_what_recompute_would_make(app):
+    from tests import factories
+
+    _import(
+        "id,first_name,last_name,email,phone,city,tags,stage\n1,Anna,Rossi,anna@example.com,,Roma,vip,lead\n"
+    )
+    anna = profiles.search_profiles("anna@example.com")[0][0]
+    profiles.update_profile(
+        anna.id, {"company": "Hand Made Srl"}, expected_version=anna.version, actor="test"
+    )
+    other = factories.make_profile(emails=["held@example.com"])
+    db.session.commit()
+    version = db.session.get(Profile, anna.id).version
+    summary = _import(
+        "id,first_name,last_name,email,phone,company,city,tags,stage\n"
+        "7,Anna,Rossi,anna@example.com;held@example.com,333 1234567,Acme,Milano,fair,customer\n",
+        source="crm",
+    )
+    assert summary["merged"] == 1
+    # The shop row comes again without its city: the city now comes from the crm record.
+    _import(
+        "id,first_name,last_name,email,phone,city,tags,stage\n1,Anna,Rossi,anna@example.com,,,vip,lead\n"
+    )
+    db.session.expire_all()
+    anna = db.session.get(Profile, anna.id)
+    crm_record = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "7"))
+    assert anna.version > version
+    assert anna.company == "Hand Made Srl"  # a manual edit wins over every source
+    assert (anna.city, anna.provenance["city"]["source_record_id"]) == ("Milano", crm_record.id)
+    assert [e.email for e in anna.emails] == ["anna@example.com"]  # held@ stays with its holder
+    assert [p.email for p in other.emails] == ["held@example.com"]
+    assert [(p.phone, p.is_primary) for p in anna.phones] == [("+393331234567", True)]
+    assert [t.name for t in anna.tags] == ["fair", "vip"]
+    assert [(c.from_stage, c.to_stage) for c in anna.stage_changes] == [
+        (None, "lead"),
+        ("lead", "customer"),
+    ]
+    snapshot = _state(anna)
+    assert survivorship.recompute(anna) == []
+    assert _state(anna) == snapshot
+    stored = set(db.session.scalars(select(MatchKey.key).where(MatchKey.profile_id == anna.id)))
+    assert stored == match_keys.keys_of(anna)
+
+
+def test_an_import_that_read_a_stale_profile_is_refused_and_retried(app, monkeypatch):
+    """The bulk UPDATE names the version it read: a profile another writer changed since
+    (PostgreSQL lets one in between) is not overwritten; the rows are stored again."""
+    _import("id,first_name,email,city\n1,Anna,anna@example.com,Roma\n")
+    anna = profiles.search_profiles("anna@example.com")[0][0]
+    version = anna.version
+    real = ingest._profile_states
+    calls = []
+
+    def stale_once(ids):
+        states, records, first_ids = real(ids)
+        if not calls:  # as if read just before someone else's edit
+            for state in states.values():
+                state.version -= 1
+        calls.append(ids)
+        return states, records, first_ids
+
+    monkeypatch.setattr(ingest, "_profile_states", stale_once)
+    summary = _import("id,first_name,email,city\n2,Anna,anna@example.com,Milano\n", source="crm")
+    assert (summary["merged"], summary["rejected"]) == (1, 0)
+    assert len(calls) == 2  # refused once on the stale version, then stored again
+    db.session.expire_all()
+    anna = db.session.get(Profile, anna.id)
+    assert (anna.city, anna.version) == ("Milano", version + 1)
