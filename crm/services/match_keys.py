@@ -6,6 +6,8 @@ a profile merged into another has none. The caller commits.
 """
 
 from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import delete, insert, select
 
@@ -146,17 +148,14 @@ def candidates(keys: Iterable[str]) -> dict[str, set[int]]:
     cursor = connection.connection.cursor()
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
+        # In key order (the index's): each block's rows arrive together.
         cursor.execute(
             f"SELECT key, profile_id FROM {MatchKey.__tablename__} "
-            f"WHERE key IN ({', '.join([marker] * len(chunk))})",
+            f"WHERE key IN ({', '.join([marker] * len(chunk))}) ORDER BY key",
             chunk,
         )
-        for key, profile_id in cursor.fetchall():
-            ids = found.get(key)
-            if ids is None:
-                found[key] = {profile_id}
-            else:
-                ids.add(profile_id)
+        for key, rows in groupby(cursor.fetchall(), itemgetter(0)):
+            found[key] = {profile_id for _, profile_id in rows}
     cursor.close()
     return found
 

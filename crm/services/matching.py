@@ -528,6 +528,11 @@ def compare(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> Deci
 
 
 _NAMES_MAX = max(FIRST_WEIGHTS.values()) + max(LAST_WEIGHTS.values())
+_SWAPPED_MAX = (
+    max(FIRST_WEIGHTS[level] for level in _FIRST_SURE)
+    + max(LAST_WEIGHTS[level] for level in _LAST_SURE)
+    + W_SWAPPED
+)
 _ROUNDING = 5e-5  # compare() rounds its score to four places
 
 
@@ -580,6 +585,14 @@ def may_match(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> bo
         bound += W_COUNTRY_DIFFERENT
     if bound + _NAMES_MAX < need:
         return False
+    first = _first_level(a.first_name, b.first_name) if a.first_name and b.first_name else ""
+    last = _last_level(a.last_name, b.last_name) if a.last_name and b.last_name else ""
+    if bound + FIRST_WEIGHTS.get(first, 0.0) + LAST_WEIGHTS.get(last, 0.0) >= need:
+        return True
+    if not (a.first_name and a.last_name and b.first_name and b.last_name):
+        return False  # no swapped reading to try
+    if bound + _SWAPPED_MAX < need:
+        return False  # even names written the other way round would not be enough
     return bound + _names(a, b)[2] >= need
 
 
