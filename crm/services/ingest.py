@@ -30,10 +30,14 @@ MAX_BLOCK profiles (its smallest block when every one is bigger), so the work pe
 stays bounded as common surnames fill up. A batch's automatic merges are made together
 (merging.merge_many) once the batch is committed. Source records and profiles first seen
 in the batch are stored with Core bulk INSERTs (executemany), their values computed in
-memory by survivorship.new_profile; profiles that existed before are loaded and
-recomputed through the ORM. If the database refuses a batch (for example another import
-stored the same email meanwhile), it is stored again row by row, each refused row
-retried so it attaches to what the other import stored.
+memory by survivorship.new_profile; profiles that existed before are read as plain rows
+(with their identifiers, tags, history and every source record), given the same rules
+(survivorship.survive) and written with executemany UPDATEs that name the version read.
+A candidate is screened by a cheap upper bound on its score (matching.may_match) before
+it is weighed in full. If the database refuses a batch (for example another import
+stored the same email meanwhile, or someone edited one of its profiles), it is stored
+again row by row, each refused row retried so it attaches to what the other import
+stored.
 """
 
 import io
@@ -923,7 +927,7 @@ class _Batch:
 
         Records and profiles first seen in this batch go in with Core bulk INSERTs, their
         values computed from the batch in memory (survivorship.new_profile); profiles that
-        existed before are loaded and recomputed through the ORM.
+        existed before are read as plain rows and updated in bulk (_update_profiles).
         """
         stored = [i for i in self.items if i.outcome not in (None, "unchanged")]
         new_records = list(
