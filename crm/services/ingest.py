@@ -1016,14 +1016,12 @@ class _Batch:
         }
         now = utcnow()
         columns = [*PROFILE_FIELDS, "provenance", "stage", *_SEARCH_COLUMNS, "updated_at"]
-        rows, identifiers, changes, links, primaries, keys = (
-            [],
-            {"emails": [], "phones": []},
-            [],
-            [],
-            [],
-            {},
-        )
+        rows: list[dict] = []  # profile UPDATEs
+        identifiers: dict[str, list[dict]] = {"emails": [], "phones": []}
+        changes: list[dict] = []  # stage history
+        links: list[dict] = []  # tags
+        primaries: list[tuple[str, int]] = []
+        keys: dict[int, set[str]] = {}
         names = {name for u in updates.values() for name in u.tags}
         tag_ids = {t.name: t for t in tags(names)} if names else {}
         if any(t.id is None for t in tag_ids.values()):
@@ -1365,9 +1363,9 @@ def _profile_states(
 ) -> tuple[dict[int, survivorship.ProfileState], dict[int, list], dict[int, dict[str, int]]]:
     """Stored profiles as survivorship reads them, with all their source records.
 
-    Returns ({id: ProfileState}, {id: [record]}, {id: {kind:
-    id of its first stored email/phone}}); records are plain objects with what
-    survivorship.record_rank and the rules read.
+    Returns ({id: ProfileState}, {id: [record]}, {id: {kind: id of its first stored
+    email/phone}}); records are plain objects with what survivorship.record_rank and the
+    rules read.
     """
     profiles, emails, phones = Profile.__table__, ProfileEmail.__table__, ProfilePhone.__table__
     records_table = SourceRecord.__table__
