@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from sys import intern
 
 import jellyfish
 from rapidfuzz import fuzz
@@ -71,7 +72,12 @@ class Decision:
 
 
 def person_from_fields(fields: dict, emails=(), phones=()) -> Person:
-    """A Person from profile field values (birth_date a date or an ISO string)."""
+    """A Person from profile field values (birth_date a date or an ISO string).
+
+    Called for every candidate a row is weighed against, so it stays lean; the values
+    that many people share (names, places, companies) are interned, which keeps the
+    importer's cache of candidates small.
+    """
     birth = fields.get("birth_date")
     if isinstance(birth, str):
         try:
@@ -80,23 +86,43 @@ def person_from_fields(fields: dict, emails=(), phones=()) -> Person:
             birth = None
     elif not isinstance(birth, date):
         birth = None
-
-    def text(name: str) -> str | None:
-        value = fields.get(name)
-        return str(value) if value not in (None, "") else None
-
+    get = fields.get
     return Person(
-        first_name=text("first_name"),
-        last_name=text("last_name"),
+        first_name=_text(get("first_name")),
+        last_name=_text(get("last_name")),
         birth_date=birth,
-        emails=tuple(sorted({str(e).lower() for e in emails if e})),
-        phones=tuple(sorted({str(p) for p in phones if p})),
-        company=text("company"),
-        address=text("address"),
-        postcode=text("postcode"),
-        city=text("city"),
-        country=text("country"),
+        emails=_identifiers(emails, lower=True),
+        phones=_identifiers(phones, lower=False),
+        company=_text(get("company")),
+        address=_text(get("address"), shared=False),
+        postcode=_text(get("postcode")),
+        city=_text(get("city")),
+        country=_text(get("country")),
     )
+
+
+def _text(value, shared: bool = True) -> str | None:
+    if value is None or value == "":
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return intern(text) if shared else text
+
+
+def _identifiers(values, lower: bool) -> tuple[str, ...]:
+    """Distinct, sorted, non-empty identifiers (emails lower-cased)."""
+    if not isinstance(values, list | tuple):
+        values = list(values)
+    if not values:
+        return ()
+    if len(values) == 1:
+        value = values[0]
+        if not value:
+            return ()
+        value = str(value)
+        return (value.lower() if lower else value,)
+    if lower:
+        return tuple(sorted({str(v).lower() for v in values if v}))
+    return tuple(sorted({str(v) for v in values if v}))
 
 
 # ---------------------------------------------------------------------------------------

@@ -442,3 +442,17 @@ def test_may_match_prunes_hopeless_candidates_of_a_block():
     assert not may_match(_bare(GIUSEPPE), household)  # birth dates differ: vetoed
     assert not may_match(Person("Giuseppe", "Verdi", city="Milano"), stranger)
     assert may_match(_bare(GIUSEPPE), _bare(GIUSEPPE))
+
+
+@FAST
+@given(
+    st.lists(st.sampled_from(["", "A@x.it", "a@x.it", "b@y.it"]), max_size=3),
+    st.lists(st.sampled_from(["", "+39333", "+39334"]), max_size=3),
+    st.sampled_from(["", None, "Giulia", 42]),
+)
+def test_person_from_fields_keeps_distinct_identifiers_sorted(emails, phones, name):
+    person = person_from_fields({"first_name": name, "city": name}, emails, set(phones))
+    assert person.emails == tuple(sorted({e.lower() for e in emails if e}))
+    assert person.phones == tuple(sorted({p for p in phones if p}))
+    expected = str(name) if name not in (None, "") else None
+    assert (person.first_name, person.city) == (expected, expected)
