@@ -146,10 +146,15 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
     columns, changed = {}, []
     old_provenance = current.get("provenance") or {}
     provenance = dict(old_provenance)
+    offered = [(r, r.fields or {}) for r in ranked]
     for name in PROFILE_FIELDS:
         if "manual" in (provenance.get(name) or {}):
             continue
-        best = next((r for r in ranked if (r.fields or {}).get(name) not in (None, "")), None)
+        best = None
+        for record, values in offered:
+            if values.get(name) not in (None, ""):
+                best = record
+                break
         if best is not None:
             value = _field_value(name, best.fields[name])
             provenance[name] = {"source_record_id": best.id, "source": best.source.name}
