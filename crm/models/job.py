@@ -39,3 +39,6 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "host:pid" of the process running it, so a job whose process died can be told apart
+    # from one still at work.
+    runner: Mapped[str | None] = mapped_column(String(100))

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import ImportBatch, ImportRejection, Job, Source, User
+from crm.models.base import utcnow
 from crm.services import audit, ingest, jobs, readers
 from crm.services.errors import NotFoundError, ValidationError
 
@@ -377,6 +378,18 @@ def run_import(params: dict, *, progress: jobs.Progress, actor) -> dict:
         delete_upload(upload_id)
 
 
+def interrupted_import(job: Job) -> None:
+    """Cleanup of an import job whose process died: close its batch, delete its upload."""
+    batch_id = (job.result or {}).get("batch_id")
+    batch = db.session.get(ImportBatch, batch_id) if batch_id else None
+    if batch is not None and batch.status == "running":
+        batch.status = "failed"
+        batch.finished_at = utcnow()
+    upload_id = (job.params or {}).get("upload_id")
+    if upload_id:
+        delete_upload(upload_id)
+
+
 def recent_batches(limit: int = 50) -> list[ImportBatch]:
     """The latest import batches, newest first."""
     query = select(ImportBatch).order_by(ImportBatch.started_at.desc()).limit(limit)
@@ -384,13 +397,13 @@ def recent_batches(limit: int = 50) -> list[ImportBatch]:
 
 
 def active_jobs() -> list[Job]:
-    """Import jobs still queued or running, oldest first."""
+    """Import jobs still queued or running, oldest first (interrupted ones closed first)."""
     query = (
         select(Job)
         .where(Job.kind == "import", Job.status.in_(("queued", "running")))
         .order_by(Job.created_at)
     )
-    return list(db.session.scalars(query))
+    return [job for job in db.session.scalars(query) if not jobs.reap(job)]
 
 
 def get_batch(batch_id: str) -> ImportBatch:

@@ -1769,7 +1769,7 @@ def import_stream(
         for chunk in _chunks(rows, batch_size):
             run.process(chunk)
             if progress:
-                progress(dict(run.counts))
+                progress({**run.counts, "batch_id": run.batch_id})
     except Exception:
         db.session.rollback()
         _finish(run, "failed", actor)

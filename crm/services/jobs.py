@@ -16,11 +16,14 @@ error message fit to show a user.
 import importlib
 import logging
 import os
+import socket
 import threading
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import Flask, current_app, has_app_context
+from sqlalchemy.exc import SQLAlchemyError
 
 from crm.extensions import db
 from crm.models import Job, User
@@ -40,6 +43,16 @@ FINISHED = ("done", "failed")
 JOB_FUNCTIONS: dict[str, str] = {
     "import": "crm.services.imports_ui:run_import",
 }
+# kind -> "module:function" that tidies up after a job whose process died while it ran.
+JOB_CLEANUPS: dict[str, str] = {
+    "import": "crm.services.imports_ui:interrupted_import",
+}
+INTERRUPTED = (
+    "Interrupted: the process running it stopped (for example, the app was restarted). "
+    "Start it again; what was already stored is recognised and not stored twice."
+)
+# A job queued in thread mode starts at once; one still queued after this never will.
+LOST_AFTER = timedelta(minutes=5)
 
 
 class Progress:
@@ -181,6 +194,7 @@ def run(job_id: str) -> None:
         return
     job.status = "running"
     job.started_at = utcnow()
+    job.runner = runner_id()
     db.session.commit()
     actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
     kind, params = job.kind, dict(job.params or {})
@@ -216,11 +230,63 @@ def _finish(job_id: str, status: str, *, result: dict | None = None, error: str 
 
 
 def get_job(job_id: str, kind: str | None = None) -> Job:
-    """A job by id (of the given kind). Raises NotFoundError."""
+    """A job by id (of the given kind), closed as failed if its process died. NotFoundError."""
     job = db.session.get(Job, job_id) if job_id else None
     if job is None or (kind is not None and job.kind != kind):
         raise NotFoundError("No such job.")
+    reap(job)
     return job
+
+
+def runner_id() -> str:
+    """This process, as a job's runner: "host:pid"."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}"
+
+
+def _orphaned(job: Job) -> bool:
+    """True when nothing runs the job any more: its process is gone, or it never started.
+
+    Only what this machine can see is judged: a runner on another host counts as alive.
+    """
+    if job.status == "queued":
+        created = job.created_at
+        return mode() == "thread" and created is not None and utcnow() - created > LOST_AFTER
+    if job.status != "running" or not job.runner:
+        return False
+    host, _, pid = job.runner.rpartition(":")
+    if host != socket.gethostname()[:80] or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return not any(t.name == thread_name(job.id) for t in threading.enumerate())
+    try:
+        os.kill(int(pid), 0)  # signal 0: is the process there?
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # there, but someone else's
+    return False
+
+
+def reap(job: Job) -> bool:
+    """Close a job whose process died (a restart, a crash) as failed; True if it did.
+
+    Without this its progress bar would wait forever. The kind's cleanup (JOB_CLEANUPS)
+    closes what the job left open. A database that refuses the write now leaves the job
+    for the next look.
+    """
+    if not _orphaned(job):
+        return False
+    try:
+        cleanup = JOB_CLEANUPS.get(job.kind)
+        if cleanup:
+            module, _, name = cleanup.partition(":")
+            getattr(importlib.import_module(module), name)(job)
+        _finish(job.id, "failed", error=INTERRUPTED)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
+    log.warning("job %s (%s) was interrupted; closed as failed", job.id, job.kind)
+    return True
 
 
 def percent(job: Job) -> int:

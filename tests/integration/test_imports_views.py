@@ -410,3 +410,40 @@ def test_a_spreadsheet_upload_is_refused_with_advice_and_not_kept(client, auth, 
     page = client.get("/imports/new").get_data(as_text=True)
     assert "save it as CSV" in page
     assert _upload_files(app) == []
+
+
+def test_an_import_interrupted_by_a_restart_ends_failed_with_its_batch(client, auth, app):
+    """A web import whose process died (a restart) must not wait forever at its progress bar."""
+    import subprocess
+    import sys
+
+    from crm.models import ImportBatch, Source
+    from crm.services import jobs
+
+    auth.login_as("marketer")
+    path, _reader = _preview(client)
+    upload_id = path.rsplit("/", 1)[1]
+    source = Source(name="fair", label="fair")
+    db.session.add(source)
+    db.session.flush()
+    batch = ImportBatch(source_id=source.id, filename="contatti.csv", status="running")
+    db.session.add(batch)
+    db.session.flush()
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    host = jobs.runner_id().rpartition(":")[0]
+    job = Job(
+        kind="import",
+        status="running",
+        params={"upload_id": upload_id, "source_name": "fair"},
+        result={"rows": 500, "batch_id": batch.id},
+        runner=f"{host}:{child.pid}",
+    )
+    db.session.add(job)
+    db.session.commit()
+    assert [j.id for j in imports_ui.active_jobs()] == []
+    status = client.get(f"/imports/jobs/{job.id}/status").get_json()
+    assert status["status"] == "failed" and status["error"] == jobs.INTERRUPTED
+    db.session.expire_all()
+    assert db.session.get(ImportBatch, batch.id).status == "failed"
+    assert _upload_files(app) == []

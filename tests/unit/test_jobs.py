@@ -183,3 +183,69 @@ def test_a_failed_job_logs_no_data_from_the_error(app, echo, caplog):
     assert "RuntimeError" in caplog.text
     assert "mario.rossi" not in caplog.text
     assert "mario.rossi" not in (job.error or "")
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has ended."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _job(**fields) -> Job:
+    job = Job(kind="echo", params={}, **fields)
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def test_a_job_records_the_process_that_runs_it(app, echo):
+    app.config["JOBS_MODE"] = "sync"
+    job = jobs.enqueue("echo", {"value": 1}, actor="test")
+    assert job.runner == jobs.runner_id()
+
+
+def test_a_job_whose_process_died_is_closed_as_failed(app, echo):
+    host = jobs.runner_id().rpartition(":")[0]
+    job = _job(status="running", runner=f"{host}:{_dead_pid()}")
+    assert jobs.get_job(job.id).status == "failed"
+    assert job.error == jobs.INTERRUPTED and job.finished_at is not None
+
+
+def test_a_thread_job_of_this_process_without_its_thread_is_interrupted(app, echo):
+    job = _job(status="running", runner=jobs.runner_id())
+    assert jobs.get_job(job.id).status == "failed"
+
+
+def test_a_job_still_at_work_is_left_alone(app, echo):
+    import os
+
+    host = jobs.runner_id().rpartition(":")[0]
+    alive = _job(status="running", runner=f"{host}:{os.getppid()}")
+    elsewhere = _job(status="running", runner=f"other-host:{_dead_pid()}")
+    here = _job(status="running", runner=jobs.runner_id())
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait, name=jobs.thread_name(here.id))
+    worker.start()
+    try:
+        for job in (alive, elsewhere, here):
+            assert jobs.get_job(job.id).status == "running"
+    finally:
+        stop.set()
+        worker.join()
+
+
+def test_a_thread_mode_job_that_never_started_is_closed(app, echo):
+    from crm.models.base import utcnow
+
+    app.config["JOBS_MODE"] = "thread"
+    lost = _job(status="queued", created_at=utcnow() - 2 * jobs.LOST_AFTER)
+    fresh = _job(status="queued")
+    assert jobs.get_job(lost.id).status == "failed"
+    assert jobs.get_job(fresh.id).status == "queued"
+    app.config["JOBS_MODE"] = "rq"  # a queued RQ job waits for a worker, however long
+    waiting = _job(status="queued", created_at=utcnow() - 2 * jobs.LOST_AFTER)
+    assert jobs.get_job(waiting.id).status == "queued"
