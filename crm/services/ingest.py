@@ -533,12 +533,15 @@ class _Item:
     fuzzy: list = field(default_factory=list)  # [(candidate, Decision)], best first
     # Holders of the row's email or phone whose first names conflict with the row's.
     held_by: list = field(default_factory=list)
+    # The earlier profiles among its candidates that passed the screen when the batch was
+    # read (None: not screened ahead, every candidate is weighed).
+    passed: set[int] | None = None
 
     def reset(self) -> None:
         """Forget what a failed attempt to store the row decided."""
         self.outcome, self.profile_id, self.record, self.target = None, None, None, None
         self.reasons, self.conflicts, self.fuzzy, self.held_by = [], [], [], []
-        self.keys, self.read_keys = set(), set()
+        self.keys, self.read_keys, self.passed = set(), set(), None
         self.consents_recorded = 0
 
     def result(self, index: int) -> dict:
@@ -747,10 +750,33 @@ class _Batch:
             item.read_keys = match_keys.readable_keys(item.keys, sizes, self.run.max_block)
         found = match_keys.candidates(k for item in maybe for k in item.read_keys)
         self.key_owners = {key: sorted(ids) for key, ids in found.items()}
-        wanted: set[int] = set()
-        for item in maybe:
-            wanted.update(pid for pid, _ in self._ranked(item, include_new=False))
-        self.persons.update(self.run.persons.get_many(wanted - set(self.persons)))
+        self._screen(maybe)
+
+    def _screen(self, items: list[_Item]) -> None:
+        """Screen the rows' earlier candidates, then read the full view of those that pass.
+
+        Most candidates of a block are hopeless (matching.may_match). They are screened on
+        a view without emails and phones, one query for many: a candidate that is not the
+        holder of one of the row's identifiers cannot share one with it (identifiers are
+        unique, and holders are known and read in full), so leaving them out only raises
+        the bound. The full view, identifiers included, is read for the few that pass.
+        """
+        thresholds = self.run.thresholds
+        ranked = [
+            (item, [pid for pid, _ in self._ranked(item, include_new=False)]) for item in items
+        ]
+        ids = {pid for _, pids in ranked for pid in pids}
+        views = self.run.persons.get_many(ids - set(self.persons), identifiers=False)
+        views.update(self.persons)  # the holders, in full
+        passed: set[int] = set()
+        for item, pids in ranked:
+            item.passed = {
+                pid
+                for pid in pids
+                if pid in views and matching.may_match(item.person, views[pid], thresholds)
+            }
+            passed |= item.passed
+        self.persons.update(self.run.persons.get_many(passed - set(self.persons)))
 
     def _holders(self, norm: NormalisedRow) -> list:
         """Holders of the row's emails, then phones (profile ids or batch handles)."""
@@ -828,6 +854,9 @@ class _Batch:
             )
             if other is None:
                 continue  # merged away, or beyond the candidates read for this batch
+            if item.passed is not None and isinstance(candidate, int):
+                if candidate not in item.passed and candidate not in item.held_by:
+                    continue  # screened out when the batch was read
             if not matching.may_match(item.person, other, self.run.thresholds):
                 continue  # sure to be "separate": not worth weighing in full
             decision = matching.compare(item.person, other, self.run.thresholds)
@@ -1283,8 +1312,12 @@ class _PersonCache:
         self.size = size
         self.entries: OrderedDict[int, matching.Person] = OrderedDict()
 
-    def get_many(self, ids: set[int]) -> dict[int, matching.Person]:
-        """{id: Person} for the live profiles among ids (cached or read in a few queries)."""
+    def get_many(self, ids: set[int], *, identifiers: bool = True) -> dict[int, matching.Person]:
+        """{id: Person} for the live profiles among ids (cached or read in a few queries).
+
+        identifiers=False reads what the cache lacks without emails and phones, in one
+        query, and does not keep it (a screening view, see _Batch._screen).
+        """
         entries = self.entries
         found = {}
         for pid in ids:
@@ -1294,10 +1327,11 @@ class _PersonCache:
                 found[pid] = person
         missing = ids - set(found)
         if missing:
-            loaded = _persons(missing)
+            loaded = _persons(missing, identifiers=identifiers)
             found.update(loaded)
-            for pid, person in loaded.items():
-                self.put(pid, person)
+            if identifiers:
+                for pid, person in loaded.items():
+                    self.put(pid, person)
         return found
 
     def put(self, pid: int, person: matching.Person) -> None:
@@ -1313,8 +1347,10 @@ class _PersonCache:
             self.entries.pop(pid, None)
 
 
-def _persons(ids: set[int]) -> dict[int, matching.Person]:
+def _persons(ids: set[int], *, identifiers: bool = True) -> dict[int, matching.Person]:
     """The scorer's view of the live profiles with these ids, read in a few queries.
+
+    identifiers=False leaves their emails and phones out (one query instead of three).
 
     A big database has many candidates per batch that no cache holds, so the rows come
     straight from the driver's cursor (plain tuples), on the session's transaction.
@@ -1337,7 +1373,7 @@ def _persons(ids: set[int]) -> dict[int, matching.Person]:
             live = [row[0] for row in rows]
             held: dict[str, dict[int, list[str]]] = {"email": {}, "phone": {}}
             for name, model in (("email", ProfileEmail), ("phone", ProfilePhone)):
-                if not live:
+                if not (live and identifiers):
                     break
                 cursor.execute(
                     f"SELECT profile_id, {name} FROM {model.__tablename__} "

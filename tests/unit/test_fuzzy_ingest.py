@@ -251,4 +251,68 @@ def test_a_huge_block_is_not_read_when_the_row_has_a_smaller_one(app, monkeypatc
     monkeypatch.setattr(matching, "may_match", lambda a, b, t: compared.append(b) or real(a, b, t))
     summary = _import(HEADER + "7,Giulia,Ferarresi,1985-03-14,20121,Milano,,\n", source="shop")
     assert summary["merged"] == 1
-    assert [p.birth_date for p in compared] == [date(1985, 3, 14)]
+    assert {p.birth_date for p in compared} == {date(1985, 3, 14)}  # screened, then weighed
+
+
+PEOPLE = (
+    "id,first_name,last_name,birth_date,postcode,city,address,email,phone\n"
+    "1,Giulia,Ferraresi,1985-03-14,20121,Milano,Via Dante 12,giulia@example.com,333 1234567\n"
+    "2,Paolo,Ferraresi,1980-11-02,20121,Milano,Via Dante 12,paolo@example.com,02 7654321\n"
+    "3,Giulia,Ferraresi,1990-07-01,00184,Roma,Via Nazionale 3,g.f@example.org,347 7654321\n"
+    "4,Francesca,Bianchi,1979-01-09,10121,Torino,Corso Italia 1,fra@example.com,\n"
+    "5,Francesco,Bianchi,1979-01-09,10121,Torino,Corso Italia 1,,340 1112223\n"
+    "6,Maria Grazia,Russo,,40121,Bologna,,mg.russo@example.com,\n"
+)
+VISITORS = (
+    "id,first_name,last_name,birth_date,postcode,city,address,email,phone\n"
+    "a,Giulia,Ferarresi,1985-03-14,20121,Milano,,,\n"  # typo: merges with 1
+    "b,Giulia,Ferraresi,,20121,Milano,,,\n"  # 1 or a namesake: review
+    "c,Ferraresi,Giulia,1990-07-01,00184,Roma,,,\n"  # swapped names: 3
+    "d,Francesca,Bianchi,,10121,Torino,Corso Italia 1,,\n"  # 4, not her brother
+    "e,Grazia,Russo,,40121,Bologna,,,\n"  # partial first name: review at most
+    "f,Giulio,Ferraresi,1985-03-14,20121,Milano,,,333 1234567\n"  # 1's phone, other name
+)
+
+
+def _outcome() -> tuple:
+    """Who ended up with whom, and which pairs wait for review (by external ids)."""
+    by_profile: dict[int, list[str]] = {}
+    for record in db.session.scalars(select(SourceRecord)):
+        by_profile.setdefault(record.profile_id, []).append(record.external_id)
+    groups = sorted(sorted(ids) for ids in by_profile.values())
+    named = {pid: ",".join(sorted(ids)) for pid, ids in by_profile.items()}
+    pairs = sorted(
+        tuple(sorted((named.get(c.profile_a_id, "?"), named.get(c.profile_b_id, "?"))))
+        for c in db.session.scalars(select(DuplicateCandidate))
+    )
+    return groups, pairs
+
+
+def test_screening_candidates_ahead_changes_no_decision(app, monkeypatch):
+    """The batch-wide screen on views without identifiers keeps every pair the scorer would."""
+    _import(PEOPLE, source="shop")
+    first = _import(VISITORS, source="fair")
+    screened = _outcome()
+    assert first["merged"] >= 2 and first["review"] >= 1
+    db.session.execute(DuplicateCandidate.__table__.delete())
+    db.session.execute(Merge.__table__.delete())
+    db.session.execute(SourceRecord.__table__.delete())
+    db.session.execute(MatchKey.__table__.delete())
+    db.session.execute(Profile.__table__.delete())
+    db.session.commit()
+
+    def unscreened(self, items):
+        for item in items:
+            item.passed = None
+        ids = {pid for item in items for pid, _ in self._ranked(item, include_new=False)}
+        self.persons.update(self.run.persons.get_many(ids - set(self.persons)))
+
+    monkeypatch.setattr(ingest._Batch, "_screen", unscreened)
+    _import(PEOPLE, source="shop")
+    second = _import(VISITORS, source="fair")
+    assert (second["merged"], second["review"], second["created"]) == (
+        first["merged"],
+        first["review"],
+        first["created"],
+    )
+    assert _outcome() == screened
