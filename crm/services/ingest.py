@@ -54,7 +54,7 @@ from typing import BinaryIO
 from flask import current_app
 from rapidfuzz.distance import OSA
 from sqlalchemy import bindparam, insert, select, text
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.extensions import db
@@ -114,6 +114,10 @@ PERSON_CACHE = 65_536
 REVIEW_PER_ROW = 3
 # Tries to store a row the database refused (a concurrent import took its email or phone).
 STORE_ATTEMPTS = 5
+# What the database may refuse a batch or a merge with, for a retry row by row: a clash
+# with a concurrent writer, a lock, a value it will not take, a profile edited meanwhile.
+# Anything else (a bug) fails the import loudly instead of rejecting rows.
+RETRYABLE = (DBAPIError, StaleDataError)
 # Batches after which PostgreSQL's statistics are refreshed (the tables grow ~4x between).
 ANALYZE_AFTER = frozenset({2, 8, 32, 128, 512, 2048})
 FORMATS = ("auto", "csv", "hubspot", "mailchimp", "jsonl")
@@ -1549,7 +1553,7 @@ class _Run:
         return item
 
     def _store(self, items: list[_Item]) -> list[_PendingMerge]:
-        """Store rows in the current transaction; raises SQLAlchemyError if the database refuses."""
+        """Store rows in the current transaction (raises a RETRYABLE error if refused)."""
         batch = _Batch(self, items)
         batch.prefetch()
         source = db.session.get(Source, self.source_id)
@@ -1583,7 +1587,7 @@ class _Run:
             pending = self._store(live)
             self._report(items)
             db.session.commit()
-        except SQLAlchemyError:
+        except RETRYABLE:
             db.session.rollback()
             for item in live:
                 item.reset()
@@ -1608,7 +1612,7 @@ class _Run:
                         found = self._store([item])
                     pending += found
                     break
-                except SQLAlchemyError as exc:
+                except RETRYABLE as exc:
                     item.reset()
                     if attempt + 1 == STORE_ATTEMPTS:
                         reason = getattr(exc, "orig", exc).__class__.__name__
@@ -1642,7 +1646,7 @@ class _Run:
                 actor=self.actor or f"import:{self.source_name}"[:100],
                 rule="auto",
             )
-        except SQLAlchemyError:
+        except RETRYABLE:
             db.session.rollback()
             self._merge_each(pending)
             return
@@ -1676,7 +1680,7 @@ class _Run:
                     reasons=merge.reasons,
                 )
                 item.profile_id = merge.survivor_id
-            except (ServiceError, SQLAlchemyError):
+            except (ServiceError, *RETRYABLE):
                 # The candidate changed meanwhile (merged away, or marked distinct): a
                 # person decides instead.
                 db.session.rollback()

@@ -330,3 +330,21 @@ def test_rows_are_stored_a_batch_at_a_time(app):
     summary = _import("id,email\n" + lines, batch_size=2, progress=lambda c: seen.append(c["rows"]))
     assert seen == [2, 4, 5]
     assert summary["created"] == 5
+
+
+def test_a_bug_fails_the_import_instead_of_rejecting_its_rows(app, monkeypatch):
+    """Only what the database refuses is retried row by row; a programming error is loud."""
+    import pytest
+    from sqlalchemy.exc import ArgumentError
+
+    from crm.models import ImportBatch
+
+    def broken(self, ids, tags):
+        raise ArgumentError("a bug in the importer")
+
+    _import("id,email\n1,a@example.com\n")
+    monkeypatch.setattr(ingest._Batch, "_update_profiles", broken)
+    with pytest.raises(ArgumentError):
+        _import("id,email,city\n1,a@example.com,Roma\n")
+    statuses = sorted(b.status for b in db.session.scalars(select(ImportBatch)))
+    assert statuses == ["done", "failed"]
