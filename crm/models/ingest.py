@@ -35,6 +35,8 @@ class ImportBatch(db.Model):
     # {"columns": {header: field}, "unmapped": [header, ...]}
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)
     actor_label: Mapped[str] = mapped_column(String(100), default="")
+    # "host:pid" of the process importing, so a run whose process died is seen as failed.
+    runner: Mapped[str | None] = mapped_column(String(100))
 
     source: Mapped["Source"] = relationship(lazy="joined")  # noqa: F821
     rejections: Mapped[list["ImportRejection"]] = relationship(

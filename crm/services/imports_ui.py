@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from crm.extensions import db
 from crm.models import ImportBatch, ImportRejection, Job, Source, User
@@ -391,9 +392,27 @@ def interrupted_import(job: Job) -> None:
 
 
 def recent_batches(limit: int = 50) -> list[ImportBatch]:
-    """The latest import batches, newest first."""
+    """The latest import batches, newest first (runs whose process died closed as failed)."""
     query = select(ImportBatch).order_by(ImportBatch.started_at.desc()).limit(limit)
-    return list(db.session.scalars(query))
+    batches = list(db.session.scalars(query))
+    for batch in batches:
+        close_if_interrupted(batch)
+    return batches
+
+
+def close_if_interrupted(batch: ImportBatch) -> bool:
+    """Close a "running" batch whose importing process died (a killed `crm import`, a
+    restart) as failed; True if it did. A database that refuses the write now leaves it."""
+    if batch.status != "running" or jobs.process_alive(batch.runner):
+        return False
+    batch.status = "failed"
+    batch.finished_at = utcnow()
+    try:
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
+    return True
 
 
 def active_jobs() -> list[Job]:
@@ -411,6 +430,7 @@ def get_batch(batch_id: str) -> ImportBatch:
     batch = db.session.get(ImportBatch, batch_id) if batch_id else None
     if batch is None:
         raise NotFoundError("No such import batch.")
+    close_if_interrupted(batch)
     return batch
 
 

@@ -81,6 +81,7 @@ from crm.models.profile import profile_tags
 from crm.services import (
     audit,
     duplicates,
+    jobs,
     match_keys,
     matching,
     merging,
@@ -1768,6 +1769,7 @@ def _open_batch(source: Source, *, filename: str, fmt: str, mapping: dict, actor
         format=fmt,
         mapping=mapping,
         actor_label=audit.actor_fields(actor)["actor_label"],
+        runner=jobs.runner_id(),
     )
     db.session.add(batch)
     db.session.commit()

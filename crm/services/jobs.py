@@ -253,18 +253,28 @@ def _orphaned(job: Job) -> bool:
         return mode() == "thread" and created is not None and utcnow() - created > LOST_AFTER
     if job.status != "running" or not job.runner:
         return False
-    host, _, pid = job.runner.rpartition(":")
-    if host != socket.gethostname()[:80] or not pid.isdigit():
-        return False
-    if int(pid) == os.getpid():
+    if job.runner == runner_id():
         return not any(t.name == thread_name(job.id) for t in threading.enumerate())
+    return not process_alive(job.runner)
+
+
+def process_alive(runner: str | None) -> bool:
+    """Whether the process a runner ("host:pid") names may still be at work.
+
+    Only this machine's processes can be checked: anything else counts as alive.
+    """
+    host, _, pid = (runner or "").rpartition(":")
+    if host != socket.gethostname()[:80] or not pid.isdigit():
+        return True
+    if int(pid) == os.getpid():
+        return True
     try:
         os.kill(int(pid), 0)  # signal 0: is the process there?
     except ProcessLookupError:
-        return True
+        return False
     except PermissionError:
-        return False  # there, but someone else's
-    return False
+        return True  # there, but someone else's
+    return True
 
 
 def reap(job: Job) -> bool:

@@ -447,3 +447,38 @@ def test_an_import_interrupted_by_a_restart_ends_failed_with_its_batch(client, a
     db.session.expire_all()
     assert db.session.get(ImportBatch, batch.id).status == "failed"
     assert _upload_files(app) == []
+
+
+def test_a_command_line_import_that_was_killed_shows_as_failed(client, auth, app):
+    """`crm import` stopped half-way (Ctrl-C, a crash) must not look as if still running."""
+    import subprocess
+    import sys
+
+    from crm.models import ImportBatch, Source
+    from crm.services import jobs
+
+    source = Source(name="crm", label="crm")
+    db.session.add(source)
+    db.session.flush()
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    host = jobs.runner_id().rpartition(":")[0]
+    killed = ImportBatch(source_id=source.id, filename="a.csv", runner=f"{host}:{child.pid}")
+    running = ImportBatch(source_id=source.id, filename="b.csv", runner=jobs.runner_id())
+    db.session.add_all([killed, running])
+    db.session.commit()
+    auth.login_as("marketer")
+    assert client.get("/imports/").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(ImportBatch, killed.id).status == "failed"
+    assert db.session.get(ImportBatch, running.id).status == "running"
+
+
+def test_an_import_records_its_runner(app):
+    from crm.models import ImportBatch
+    from crm.services import ingest, jobs
+
+    summary = ingest.import_stream(
+        io.BytesIO(b"id,email\n1,a@example.com\n"), filename="a.csv", source_name="shop"
+    )
+    assert db.session.get(ImportBatch, summary["batch_id"]).runner == jobs.runner_id()
