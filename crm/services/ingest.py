@@ -579,7 +579,6 @@ def _handle_id(handle) -> int | None:
 
 
 # Stands for "no profile yet" where a lookup wants a profile's id.
-_NO_PROFILE = SimpleNamespace(id=None)
 
 
 class _NewProfile:
