@@ -578,9 +578,6 @@ def _handle_id(handle) -> int | None:
     return handle if isinstance(handle, int) or handle is None else handle.id
 
 
-# Stands for "no profile yet" where a lookup wants a profile's id.
-
-
 class _NewProfile:
     """A profile created in this batch: a handle until its row is inserted (with Core)."""
 
