@@ -216,6 +216,21 @@ def _plan_moves(moved: dict, survivor: Profile, other: Profile, candidate) -> li
     return list(survivor.tags) + [t for t in other.tags if t.id not in own_tags]
 
 
+def _take_stage(survivor: Profile, other_stage: str, merge: Merge, actor) -> None:
+    """Move the survivor to the absorbed profile's stage when that one was further on."""
+    if STAGES.index(other_stage) > STAGES.index(survivor.stage):
+        survivor.stage_changes.append(
+            StageChange(
+                from_stage=survivor.stage,
+                to_stage=other_stage,
+                actor_user_id=_actor_id(actor),
+                actor_label=f"merge:{merge.id}",
+                reason="most advanced stage of merged profiles",
+            )
+        )
+        survivor.stage = other_stage
+
+
 def merge_profiles(
     survivor_id: int,
     other_id: int,
@@ -296,17 +311,7 @@ def merge_profiles(
     survivor.tags = sorted(survivor_tags, key=lambda t: t.name)
     other.merged_into_id = survivor_id
     _merge_consents(merge, survivor_id, survivor_consents, other_consents, actor)
-    if STAGES.index(other_stage) > STAGES.index(survivor.stage):
-        survivor.stage_changes.append(
-            StageChange(
-                from_stage=survivor.stage,
-                to_stage=other_stage,
-                actor_user_id=_actor_id(actor),
-                actor_label=f"merge:{merge.id}",
-                reason="most advanced stage of merged profiles",
-            )
-        )
-        survivor.stage = other_stage
+    _take_stage(survivor, other_stage, merge, actor)
     survivorship.recompute(survivor)
     survivor.updated_at = utcnow()
     if candidate is not None and candidate.status != "merged":
@@ -555,17 +560,7 @@ def _merge_batch(pairs, batch: list[int], results: list, actor, rule: str) -> No
         _merge_consents(
             merge, survivor_id, latest.get(survivor_id, {}), latest.get(other_id, {}), actor
         )
-        if STAGES.index(other_stage) > STAGES.index(survivor.stage):
-            survivor.stage_changes.append(
-                StageChange(
-                    from_stage=survivor.stage,
-                    to_stage=other_stage,
-                    actor_user_id=_actor_id(actor),
-                    actor_label=f"merge:{merge.id}",
-                    reason="most advanced stage of merged profiles",
-                )
-            )
-            survivor.stage = other_stage
+        _take_stage(survivor, other_stage, merge, actor)
         survivorship.recompute(survivor, refresh_keys=False)
         survivor.updated_at = utcnow()
         if candidate is not None and candidate.status != "merged":
