@@ -86,6 +86,7 @@ from crm.services import (
     matching,
     merging,
     readers,
+    sqlin,
     survivorship,
 )
 from crm.services.errors import ServiceError, ValidationError
@@ -657,7 +658,7 @@ class _Batch:
         """Read the batch's earlier records, identifier owners and fuzzy candidates."""
         source_id = self.run.source_id
         externals = sorted({i.norm.external_id for i in self.items if i.norm.external_id})
-        for chunk in _slices(externals):
+        for chunk in sqlin.slices(externals):
             for record in db.session.scalars(
                 select(SourceRecord).where(
                     SourceRecord.source_id == source_id, SourceRecord.external_id.in_(chunk)
@@ -671,7 +672,7 @@ class _Batch:
             ("phone", ProfilePhone, ProfilePhone.phone),
         ):
             values = sorted({v for i in self.items for v in getattr(i.norm, kind + "s")})
-            for chunk in _slices(values):
+            for chunk in sqlin.slices(values):
                 rows = db.session.execute(select(column, model.profile_id).where(column.in_(chunk)))
                 self.owners[kind].update(dict(rows.all()))
         self._prefetch_candidates()
@@ -696,13 +697,13 @@ class _Batch:
             SourceRecord.source_id == self.run.source_id, SourceRecord.external_id.is_(None)
         )
         for kind, column in (("email", SourceRecord.email), ("phone", SourceRecord.phone)):
-            for chunk in _slices(sorted(wanted[kind])):
+            for chunk in sqlin.slices(sorted(wanted[kind])):
                 query = base.where(column.in_(chunk))
                 if kind == "phone":
                     query = query.where(SourceRecord.email.is_(None))
                 for record in db.session.scalars(query):
                     self._remember(record, (kind, getattr(record, kind)), record.profile_id)
-        for chunk in _slices(sorted(wanted["name"])):
+        for chunk in sqlin.slices(sorted(wanted["name"])):
             rows = db.session.execute(
                 base.add_columns(Profile.search_name)
                 .join(Profile, Profile.id == SourceRecord.profile_id)
@@ -1243,14 +1244,14 @@ def _propose_many(proposals: list[tuple[int, int, float, list[str]]]) -> None:
     ids = sorted({pid for pair in best for pid in pair})
     live: set[int] = set()
     existing: dict[tuple[int, int], DuplicateCandidate] = {}
-    for chunk in _slices(ids):
+    for chunk in sqlin.slices(ids):
         live.update(
             db.session.scalars(
                 select(Profile.id).where(Profile.id.in_(chunk), Profile.merged_into_id.is_(None))
             )
         )
     lows = sorted({low for low, _ in best})
-    for chunk in _slices(lows):
+    for chunk in sqlin.slices(lows):
         for candidate in db.session.scalars(
             select(DuplicateCandidate).where(DuplicateCandidate.profile_a_id.in_(chunk))
         ):
@@ -1293,12 +1294,6 @@ def _insert_records(records: list[_NewRecord]) -> None:
     )
     for record, rid in zip(records, ids, strict=True):
         record.id = rid
-
-
-def _slices(values: list, size: int = 900) -> Iterator[list]:
-    """values in consecutive slices small enough for an IN (...) list."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 class _PersonCache:
@@ -1357,43 +1352,36 @@ def _persons(ids: set[int], *, identifiers: bool = True) -> dict[int, matching.P
     straight from the driver's cursor (plain tuples), on the session's transaction.
     """
     fields = match_keys.PERSON_FIELDS
-    connection = db.session.connection()
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    cursor = connection.connection.cursor()
-    found: dict[int, matching.Person] = {}
-    try:
-        for chunk in _slices(sorted(ids)):
-            # By primary key only; merged profiles are dropped here. (With a condition on
-            # merged_into_id, PostgreSQL without fresh statistics scans that index instead.)
-            cursor.execute(
-                f"SELECT id, merged_into_id, {', '.join(fields)} FROM {Profile.__tablename__} "
-                f"WHERE id IN ({', '.join([marker] * len(chunk))})",
-                chunk,
-            )
-            rows = [row for row in cursor.fetchall() if row[1] is None]
-            live = [row[0] for row in rows]
-            held: dict[str, dict[int, list[str]]] = {"email": {}, "phone": {}}
-            for name, model in (("email", ProfileEmail), ("phone", ProfilePhone)):
-                if not (live and identifiers):
-                    break
-                cursor.execute(
-                    f"SELECT profile_id, {name} FROM {model.__tablename__} "
-                    f"WHERE profile_id IN ({', '.join([marker] * len(live))})",
-                    live,
-                )
-                by_profile = held[name]
-                for pid, value in cursor.fetchall():
-                    by_profile.setdefault(pid, []).append(value)
-            for row in rows:
-                pid = row[0]
-                found[pid] = matching.person_from_fields(
-                    dict(zip(fields, row[2:], strict=True)),
-                    held["email"].get(pid, ()),
-                    held["phone"].get(pid, ()),
-                )
-    finally:
-        cursor.close()
-    return found
+    # By primary key only; merged profiles are dropped here. (With a condition on
+    # merged_into_id, PostgreSQL without fresh statistics scans that index instead.)
+    rows = [
+        row
+        for row in sqlin.driver_rows(
+            f"SELECT id, merged_into_id, {', '.join(fields)} FROM {Profile.__tablename__} "
+            "WHERE id IN ({marks})",
+            sorted(ids),
+        )
+        if row[1] is None
+    ]
+    held: dict[str, dict[int, list[str]]] = {"email": {}, "phone": {}}
+    live = [row[0] for row in rows]
+    for name, model in (("email", ProfileEmail), ("phone", ProfilePhone)):
+        if not (live and identifiers):
+            break
+        by_profile = held[name]
+        for pid, value in sqlin.driver_rows(
+            f"SELECT profile_id, {name} FROM {model.__tablename__} WHERE profile_id IN ({{marks}})",
+            live,
+        ):
+            by_profile.setdefault(pid, []).append(value)
+    return {
+        row[0]: matching.person_from_fields(
+            dict(zip(fields, row[2:], strict=True)),
+            held["email"].get(row[0], ()),
+            held["phone"].get(row[0], ()),
+        )
+        for row in rows
+    }
 
 
 _SEARCH_COLUMNS = ("search_name", "search_last", "search_company")
@@ -1418,7 +1406,7 @@ def _profile_states(
     records: dict[int, list] = {}
     first_ids: dict[int, dict[str, int]] = {}
     wanted = [*PROFILE_FIELDS, "provenance", "stage", *_SEARCH_COLUMNS]
-    for chunk in _slices(ids):
+    for chunk in sqlin.slices(ids):
         for row in db.session.execute(
             select(profiles.c.id, profiles.c.version, *[profiles.c[n] for n in wanted]).where(
                 profiles.c.id.in_(chunk)

@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert, select
 
 from crm.extensions import db
 from crm.models import MatchKey, Profile
-from crm.services import matching
+from crm.services import matching, sqlin
 
 # Profile columns the scorer looks at (matching.Person's plain fields).
 PERSON_FIELDS = (
@@ -26,7 +26,6 @@ PERSON_FIELDS = (
     "city",
     "country",
 )
-_CHUNK = 900  # values per IN (...) list, well under every database's parameter limit
 
 
 def person_of(profile: Profile) -> matching.Person:
@@ -70,12 +69,9 @@ def write(wanted: dict[int, set[str]], *, new: bool = False) -> int:
         return 0
     stored: dict[int, set[str]] = {pid: set() for pid in wanted}
     if not new:
-        ids = list(wanted)
-        for start in range(0, len(ids), _CHUNK):
+        for chunk in sqlin.slices(list(wanted)):
             rows = db.session.execute(
-                select(MatchKey.profile_id, MatchKey.key).where(
-                    MatchKey.profile_id.in_(ids[start : start + _CHUNK])
-                )
+                select(MatchKey.profile_id, MatchKey.key).where(MatchKey.profile_id.in_(chunk))
             )
             for profile_id, key in rows:
                 stored[profile_id].add(key)
@@ -105,21 +101,13 @@ def keys_of_person(person: matching.Person) -> set[str]:
 
 def block_sizes(keys: Iterable[str]) -> dict[str, int]:
     """{key: how many profiles hold it} for the keys held at all (counted on the index)."""
-    keys = sorted(set(keys))
-    sizes: dict[str, int] = {}
-    connection = db.session.connection()
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    cursor = connection.connection.cursor()
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        cursor.execute(
+    return dict(
+        sqlin.driver_rows(
             f"SELECT key, count(*) FROM {MatchKey.__tablename__} "
-            f"WHERE key IN ({', '.join([marker] * len(chunk))}) GROUP BY key",
-            chunk,
+            "WHERE key IN ({marks}) GROUP BY key",
+            sorted(set(keys)),
         )
-        sizes.update(cursor.fetchall())
-    cursor.close()
-    return sizes
+    )
 
 
 def readable_keys(keys: Iterable[str], sizes: dict[str, int], cap: int) -> set[str]:
@@ -138,26 +126,15 @@ def readable_keys(keys: Iterable[str], sizes: dict[str, int], cap: int) -> set[s
 
 def candidates(keys: Iterable[str]) -> dict[str, set[int]]:
     """{key: ids of the profiles holding it} for keys, read in a few IN queries."""
-    keys = sorted(set(keys))
-    found: dict[str, set[int]] = {}
     # A common name's block holds thousands of profiles, so this reads many rows per
-    # batch: straight from the driver's cursor (plain tuples of text and integers), on
-    # the session's connection and transaction.
-    connection = db.session.connection()
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    cursor = connection.connection.cursor()
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        # In key order (the index's): each block's rows arrive together.
-        cursor.execute(
-            f"SELECT key, profile_id FROM {MatchKey.__tablename__} "
-            f"WHERE key IN ({', '.join([marker] * len(chunk))}) ORDER BY key",
-            chunk,
-        )
-        for key, rows in groupby(cursor.fetchall(), itemgetter(0)):
-            found[key] = {profile_id for _, profile_id in rows}
-    cursor.close()
-    return found
+    # batch, as the driver's plain tuples; in key order (the index's), so each block's
+    # rows arrive together (the order holds within each slice of keys, which are sorted).
+    rows = sqlin.driver_rows(
+        f"SELECT key, profile_id FROM {MatchKey.__tablename__} "
+        "WHERE key IN ({marks}) ORDER BY key",
+        sorted(set(keys)),
+    )
+    return {key: {pid for _, pid in group} for key, group in groupby(rows, itemgetter(0))}
 
 
 def rebuild_all(batch_size: int = 1000) -> int:

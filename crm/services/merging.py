@@ -37,7 +37,7 @@ from crm.models import (
     User,
 )
 from crm.models.base import utcnow
-from crm.services import audit, match_keys, survivorship
+from crm.services import audit, match_keys, sqlin, survivorship
 from crm.services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from crm.services.profiles import refresh_search_keys, search_profiles
 
@@ -343,18 +343,10 @@ def merge_profiles(
     return merge
 
 
-_SLICE = 900  # ids per IN (...) list
-
-
-def _slices(values: list) -> list[list]:
-    """values in consecutive slices small enough for an IN (...) list."""
-    return [values[n : n + _SLICE] for n in range(0, len(values), _SLICE)]
-
-
 def _owned(model, profile_ids: list[int]) -> dict[int, list[int]]:
     """{profile id: ids of model's rows it owns, in id order} for several profiles."""
     found: dict[int, list[int]] = {}
-    for chunk in _slices(profile_ids):
+    for chunk in sqlin.slices(profile_ids):
         rows = db.session.execute(
             select(model.id, model.profile_id).where(model.profile_id.in_(chunk)).order_by(model.id)
         )
@@ -416,7 +408,7 @@ def _merge_batch(pairs, batch: list[int], results: list, actor, rule: str) -> No
     """merge_many's pairs that share no profile: merged together, committed once."""
     ids = sorted({pid for n in batch for pid in pairs[n][:2]})
     found: dict[int, Profile] = {}
-    for chunk in _slices(ids):
+    for chunk in sqlin.slices(ids):
         found.update(
             (p.id, p)
             for p in db.session.scalars(
@@ -434,7 +426,7 @@ def _merge_batch(pairs, batch: list[int], results: list, actor, rule: str) -> No
         )
     candidates: dict[tuple[int, int], DuplicateCandidate] = {}
     lows = sorted({min(pairs[n][:2]) for n in batch})
-    for chunk in _slices(lows):
+    for chunk in sqlin.slices(lows):
         for candidate in db.session.scalars(
             select(DuplicateCandidate).where(DuplicateCandidate.profile_a_id.in_(chunk))
         ):
@@ -486,7 +478,7 @@ def _merge_batch(pairs, batch: list[int], results: list, actor, rule: str) -> No
     db.session.flush()
     involved = sorted({pid for n, _ in valid for pid in pairs[n][:2]})
     latest: dict[int, dict[str, ConsentRecord]] = {}
-    for chunk in _slices(involved):
+    for chunk in sqlin.slices(involved):
         for record in db.session.scalars(
             select(ConsentRecord)
             .where(ConsentRecord.profile_id.in_(chunk))
@@ -525,17 +517,17 @@ def _merge_batch(pairs, batch: list[int], results: list, actor, rule: str) -> No
             )
     for model, kind in ((ProfileEmail, "emails"), (ProfilePhone, "phones")):
         primary = sorted(i for plan in plans for i in plan[3]["primary"][kind])
-        for chunk in _slices(primary):
+        for chunk in sqlin.slices(primary):
             db.session.execute(
                 update(model).where(model.id.in_(chunk)).values(is_primary=False),
                 execution_options={"synchronize_session": False},
             )
-    for chunk in _slices(others):
+    for chunk in sqlin.slices(others):
         db.session.execute(delete(MatchKey).where(MatchKey.profile_id.in_(chunk)))
     db.session.expire_all()
 
     reloaded: dict[int, Profile] = {}
-    for chunk in _slices(involved):
+    for chunk in sqlin.slices(involved):
         reloaded.update(
             (p.id, p)
             for p in db.session.scalars(
