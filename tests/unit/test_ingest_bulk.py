@@ -22,31 +22,28 @@ def _import(text: str, source: str = "shop") -> dict:
     return ingest.import_stream(stream, filename="people.csv", source_name=source)
 
 
+def _state(profile: Profile) -> tuple:
+    """Everything survivorship decides about a profile, in a comparable form."""
+    return (
+        {name: getattr(profile, name) for name in ("first_name", "last_name", "company", "city")},
+        dict(profile.provenance),
+        profile.stage,
+        [(e.email, e.is_primary, e.source_record_id) for e in profile.emails],
+        [(p.phone, p.is_primary, p.source_record_id) for p in profile.phones],
+        [t.name for t in profile.tags],
+        (profile.search_name, profile.search_last, profile.search_company),
+        [(c.from_stage, c.to_stage, c.actor_label) for c in profile.stage_changes],
+    )
+
+
 def test_bulk_created_profiles_are_what_recompute_would_make(app):
     summary = _import(ROWS)
     assert (summary["created"], summary["merged"]) == (2, 1)
     for profile in db.session.scalars(select(Profile)):
-        snapshot = (
-            {name: getattr(profile, name) for name in ("first_name", "last_name", "company")},
-            dict(profile.provenance),
-            profile.stage,
-            [(e.email, e.is_primary, e.source_record_id) for e in profile.emails],
-            [(p.phone, p.is_primary) for p in profile.phones],
-            [t.name for t in profile.tags],
-            (profile.search_name, profile.search_last, profile.search_company),
-        )
+        snapshot = _state(profile)
         assert survivorship.recompute(profile) == []
         profiles.refresh_search_keys(profile)
-        again = (
-            {name: getattr(profile, name) for name in ("first_name", "last_name", "company")},
-            dict(profile.provenance),
-            profile.stage,
-            [(e.email, e.is_primary, e.source_record_id) for e in profile.emails],
-            [(p.phone, p.is_primary) for p in profile.phones],
-            [t.name for t in profile.tags],
-            (profile.search_name, profile.search_last, profile.search_company),
-        )
-        assert again == snapshot
+        assert _state(profile) == snapshot
         stored = set(
             db.session.scalars(select(MatchKey.key).where(MatchKey.profile_id == profile.id))
         )
@@ -101,20 +98,6 @@ def test_review_pairs_in_bulk_behave_like_one_proposal_at_a_time(app):
     assert rows[tuple(sorted((a.id, d.id)))] == (0.8, ["old"], "distinct")
     assert len(rows) == 3
     assert raised.score == 0.8
-
-
-def _state(profile: Profile) -> tuple:
-    """Everything survivorship decides about a profile, in a comparable form."""
-    return (
-        {name: getattr(profile, name) for name in ("first_name", "last_name", "company", "city")},
-        dict(profile.provenance),
-        profile.stage,
-        [(e.email, e.is_primary, e.source_record_id) for e in profile.emails],
-        [(p.phone, p.is_primary, p.source_record_id) for p in profile.phones],
-        [t.name for t in profile.tags],
-        (profile.search_name, profile.search_last, profile.search_company),
-        [(c.from_stage, c.to_stage, c.actor_label) for c in profile.stage_changes],
-    )
 
 
 def test_bulk_updated_profiles_are_what_recompute_would_make(app):
