@@ -231,6 +231,23 @@ def _take_stage(survivor: Profile, other_stage: str, merge: Merge, actor) -> Non
         survivor.stage = other_stage
 
 
+def _audit_merge(merge: Merge, survivor_id: int, other_id: int, rule: str, score, actor) -> None:
+    """The audit entry of a merge: ids, rule and score only."""
+    audit.record(
+        "profile.merge",
+        actor=actor,
+        object_type="profile",
+        object_id=survivor_id,
+        details={
+            "merge_id": merge.id,
+            "survivor_id": survivor_id,
+            "merged_id": other_id,
+            "rule": rule,
+            "score": score,
+        },
+    )
+
+
 def merge_profiles(
     survivor_id: int,
     other_id: int,
@@ -326,19 +343,7 @@ def merge_profiles(
         taken = set(before[key]) | set(moved[key])
         moved[f"{key}_added"] = [i for i in current if i not in taken]
     merge.moved = moved
-    audit.record(
-        "profile.merge",
-        actor=actor,
-        object_type="profile",
-        object_id=survivor_id,
-        details={
-            "merge_id": merge.id,
-            "survivor_id": survivor_id,
-            "merged_id": other_id,
-            "rule": rule,
-            "score": score,
-        },
-    )
+    _audit_merge(merge, survivor_id, other_id, rule, score, actor)
     db.session.commit()
     return merge
 
@@ -570,19 +575,7 @@ def _merge_batch(pairs, batch: list[int], results: list, actor, rule: str) -> No
             taken = set(owned[key].get(survivor_id, [])) | set(moved[key])
             moved[f"{key}_added"] = [i for i in after[key].get(survivor_id, []) if i not in taken]
         merge.moved = moved
-        audit.record(
-            "profile.merge",
-            actor=actor,
-            object_type="profile",
-            object_id=survivor_id,
-            details={
-                "merge_id": merge.id,
-                "survivor_id": survivor_id,
-                "merged_id": other_id,
-                "rule": rule,
-                "score": merge.score,
-            },
-        )
+        _audit_merge(merge, survivor_id, other_id, rule, merge.score, actor)
         results[n] = merge
     db.session.commit()
 
