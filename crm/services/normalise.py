@@ -41,9 +41,10 @@ def fold(value: str | None) -> str:
     """Lower-case, strip accents and punctuation runs: 'Nicolò D’Angelo' -> 'nicolo d angelo'."""
     if not value:
         return ""
-    # Case-fold before decomposing: folding can itself produce combining marks
+    # Case-fold after a first decomposition (compatibility letters such as '𝔄' become 'A'
+    # only then) and decompose again: folding can itself produce combining marks
     # ('İ' -> 'i' + dot above), which must be stripped too.
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", value).casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = stripped.translate(_FOLD_LETTERS)
     lowered = re.sub(r"[^\w]+", " ", stripped)

@@ -381,3 +381,9 @@ def test_titles_before_names_are_dropped():
     assert normalise_name("Dr.") == "Dr."  # a title alone stays as written
     assert normalise_name("M. Dupont") == "M. Dupont"  # an initial is not a title
     assert split_full_name("Prof.ssa Maria De Luca") == ("Maria", "De Luca")
+
+
+def test_fold_lower_cases_compatibility_letters():
+    # Found by hypothesis: 'Fraktur A' decomposes to 'A' only after case folding was tried.
+    assert fold("𝔄𝔫𝔫𝔞 ℜ𝔬𝔰𝔰𝔦") == "anna rossi"
+    assert fold(fold("𝔄")) == fold("𝔄") == "a"
