@@ -55,6 +55,7 @@ class ProfileForm(FlaskForm):
         validators=[Optional(), Length(max=30)],
         description=_l("YYYY-MM-DD or DD/MM/YYYY"),
     )
+    tax_id = _text(_l("Tax or national id"), 40)
     tags = StringField(
         _l("Tags"),
         validators=[Optional(), Length(max=2000)],

@@ -23,6 +23,7 @@ PROFILE_FIELDS = (
     "state",
     "country",
     "birth_date",
+    "tax_id",
 )
 
 profile_tags = Table(
@@ -64,6 +65,9 @@ class Profile(db.Model):
     state: Mapped[str | None] = mapped_column(String(100))
     country: Mapped[str | None] = mapped_column(String(2))
     birth_date: Mapped[date | None] = mapped_column(Date)
+    # A personal tax or national id (codice fiscale, social security number): strong
+    # evidence for identity resolution, shown only to those who may see the profile.
+    tax_id: Mapped[str | None] = mapped_column(String(32))
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

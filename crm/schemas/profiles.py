@@ -42,6 +42,7 @@ class _ProfileFields(StrictInput):
     state = _text()
     country = _text("ISO 3166-1 alpha-2 code or an English or Italian country name")
     birth_date = fields.Date(allow_none=True, metadata={"description": "ISO 8601 date"})
+    tax_id = _text("A personal tax or national id (codice fiscale, social security number)")
     emails = fields.List(
         fields.String(), metadata={"description": "Replaces all addresses; the first is primary"}
     )
@@ -101,6 +102,7 @@ class ProfileOut(Schema):
     state = fields.String(allow_none=True)
     country = fields.String(allow_none=True)
     birth_date = fields.Date(allow_none=True)
+    tax_id = fields.String(allow_none=True)
     email = fields.String(allow_none=True, metadata={"description": "The primary email"})
     phone = fields.String(allow_none=True, metadata={"description": "The primary phone (E.164)"})
     emails = fields.List(fields.String(), required=True)

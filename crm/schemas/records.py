@@ -62,7 +62,7 @@ class RecordsIn(StrictInput):
             "description": (
                 "Person records: `external_id` (or `id`), `first_name`, `last_name`, `email` "
                 "or `emails`, `phone` or `phones`, `company`, `job_title`, `address`, "
-                "`address_line_2`, `postcode`, `city`, `state`, `country`, `birth_date`, "
+                "`address_line_2`, `postcode`, `city`, `state`, `country`, `birth_date`, `tax_id`, "
                 "`tags`, `stage`; optional `consents`: [{`purpose`, `status` (granted or "
                 "withdrawn), `legal_basis`, `recorded_at`, `evidence`}]. Other keys are kept "
                 "in the raw record."

@@ -28,6 +28,7 @@ COMPARED_FIELDS = (
     "state",
     "country",
     "birth_date",
+    "tax_id",
     "stage",
     "tags",
     "sources",

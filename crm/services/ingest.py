@@ -99,6 +99,7 @@ from crm.services.normalise import (
     normalise_name,
     normalise_phone,
     normalise_postcode,
+    normalise_tax_id,
     strip_titles,
 )
 
@@ -170,6 +171,7 @@ _FIELD_NORMALISERS: dict[str, Callable] = {
     "postcode": normalise_postcode,
     "country": normalise_country,
     "birth_date": lambda v: d.isoformat() if (d := normalise_date(v)) else None,
+    "tax_id": normalise_tax_id,
 }
 
 
@@ -262,6 +264,7 @@ def normalise_row(values: dict, region: str) -> NormalisedRow:
             continue
         if value:
             row.fields[name] = value
+    _join_house_number(row, values.get("street_number"), region)
     if values.get("full_name") and not row.has_name:
         first, last = split_full_name(str(values["full_name"]))
         for key, part in (("first_name", first), ("last_name", last)):
@@ -281,6 +284,34 @@ def normalise_row(values: dict, region: str) -> NormalisedRow:
     except ValueError as exc:
         row.warnings.append(("stage", str(exc)))
     return row
+
+
+# Countries that write the house number after the street name ("Via Roma 12"); elsewhere
+# it comes first ("8 Stanley Street"). Matching ignores the order either way.
+_NUMBER_AFTER_STREET = frozenset(
+    "IT SM VA CH DE AT LI NL BE ES PT PL CZ SK HU SI HR RS BA ME MK AL GR RO BG DK SE NO FI "
+    "IS EE LV LT UA TR AR CL CO MX PE UY BR".split()
+)
+
+
+def _join_house_number(row: NormalisedRow, number, region: str) -> None:
+    """Join a separate house-number column to the street, in the country's order."""
+    number = clean_text(number)
+    street = row.fields.get("address")
+    if not number or not street:
+        return  # a number without a street says nothing; the raw record keeps it
+    if number in street.split():
+        return
+    country = (row.fields.get("country") or region or "").upper()
+    if country in _NUMBER_AFTER_STREET:
+        joined = f"{street} {number}"
+    else:
+        joined = f"{number} {street}"
+    limit = _column_limit("address")
+    if limit and len(joined) > limit:
+        row.warnings.append(("street_number", f"address longer than {limit} characters"))
+        return
+    row.fields["address"] = joined
 
 
 def _add(target: list[str], warnings: list, name: str, normaliser: Callable, value) -> None:

@@ -25,6 +25,7 @@ PERSON_FIELDS = (
     "postcode",
     "city",
     "country",
+    "tax_id",
 )
 
 

@@ -13,8 +13,11 @@ the logistic function. On top of the score, rules that protect people:
   keeps the pair apart, or at most sends it to review when they share an email or phone;
 - an automatic merge needs both names to agree well (exact, nickname, slip of the keyboard)
   and at least two independent strong signals beyond the name: same birth date, same
-  place (address or postcode), and a shared email or phone counting as two. Anything
-  less that scores high goes to review.
+  place (address, or postcode when the addresses do not disagree or the birth dates
+  agree), and a shared email or phone counting as two. Anything less that scores high
+  goes to review;
+- a shared personal tax id (codice fiscale, social security number) merges unless the
+  first names clash or the birth dates differ; two different ids veto the merge.
 
 Reasons are words about the evidence ("last name: exact"), never the values themselves.
 """
@@ -51,6 +54,7 @@ class Person:
     postcode: str | None = None
     city: str | None = None
     country: str | None = None
+    tax_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ def person_from_fields(fields: dict, emails=(), phones=()) -> Person:
         postcode=_text(get("postcode")),
         city=_text(get("city")),
         country=_text(get("country")),
+        tax_id=_text(get("tax_id"), shared=False),
     )
 
 
@@ -310,12 +315,30 @@ def _first_level_sorted(a: str, b: str) -> str:
         return "different"  # Giulio / Giulia, Mario / Maria: not a typo
     if min(len(x), len(y)) >= 4 and _slip(x, y):
         return "typo"
+    if min(len(x), len(y)) >= 5 and _inner_edit(x, y):
+        return "typo"
     tx, ty = set(_fold(a).split()), set(_fold(b).split())
     if (tx < ty or ty < tx) and tx and ty:
         return "partial"  # Maria / Maria Grazia
     if JaroWinkler.similarity(x, y) >= 0.9:
         return "similar"
     return "different"
+
+
+def _inner_edit(x: str, y: str) -> bool:
+    """One letter added, dropped, replaced or two swapped, away from the name's ending.
+
+    'Alessandra'/'Alessadra', 'Harrison'/'Harrisn', 'Kynan'/'Kynzn' are slips; an edit at
+    the ending changes the name ('Robert'/'Roberta', 'Giovanna'/'Giovanni'), and one vowel
+    for another inside it often does too ('Frances'/'Francis').
+    """
+    if x[-1] != y[-1] or OSA.distance(x, y) != 1:
+        return False
+    if len(x) == len(y):
+        diff = [i for i in range(len(x)) if x[i] != y[i]]
+        if len(diff) == 1 and x[diff[0]] in _VOWELS and y[diff[0]] in _VOWELS:
+            return False
+    return True
 
 
 def _last_level(a: str, b: str) -> str:
@@ -377,6 +400,27 @@ def _address_level_sorted(a: str, b: str) -> str:
     return "same street"
 
 
+def _city_level(a: str, b: str) -> str:
+    return _city_level_sorted(a, b) if a <= b else _city_level_sorted(b, a)
+
+
+@lru_cache(maxsize=_CACHE)
+def _city_level_sorted(a: str, b: str) -> str:
+    """'same', 'typo' (one slip: 'Winston Hills'/'Winstonbhills') or 'different'."""
+    x, y = _fold(a), _fold(b)
+    if x == y:
+        return "same"
+    xj, yj = x.replace(" ", ""), y.replace(" ", "")
+    if xj == yj or (min(len(xj), len(yj)) >= 5 and OSA.distance(xj, yj) <= 1):
+        return "typo"
+    return "different"
+
+
+def _tax_slip(a: str, b: str) -> bool:
+    """One character replaced, dropped or two swapped: a typo, not another person's id."""
+    return OSA.distance(a, b) <= 1
+
+
 def _company_same(a: str, b: str) -> bool:
     ca, cb = _company(a), _company(b)
     if not ca or not cb:
@@ -401,6 +445,7 @@ def _domain(email: str) -> str:
 PRIOR = -9.0
 W_BIRTH = {"same": 5.0, "day and month swapped": 1.5, "one digit off": 1.5, "different": -8.0}
 W_EMAIL_SAME = 9.0
+W_TAX_ID_SAME = 10.0
 W_PHONE_SAME = 7.0
 W_PHONE_DIFFERENT = -0.5
 W_ADDRESS = {
@@ -453,6 +498,7 @@ def compare(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> Deci
     reasons.append(f"first name: {f_level}")
     reasons.append(f"last name: {l_level}")
     strong = 0
+    born_same = False
     veto = None
     shared_id = False
 
@@ -461,6 +507,7 @@ def compare(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> Deci
         total += W_BIRTH[level]
         if level == "same":
             strong += 1
+            born_same = True
             reasons.append("birth date: same")
         elif level == "different":
             veto = "different birth dates"
@@ -488,6 +535,18 @@ def compare(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> Deci
             total += W_PHONE_DIFFERENT
             reasons.append("phone: different")
 
+    tax_same = False
+    if a.tax_id and b.tax_id:
+        if a.tax_id == b.tax_id:
+            total += W_TAX_ID_SAME
+            strong += 2
+            shared_id = tax_same = True
+            reasons.append("tax id: same")
+        elif _tax_slip(a.tax_id, b.tax_id):
+            reasons.append("tax id: one character off")
+        else:
+            veto = veto or "different tax ids"
+
     place = local = False  # place: a strong signal; local: same address or postcode
     address = "unknown"
     if a.address and b.address:
@@ -500,11 +559,14 @@ def compare(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> Deci
         if _postcode(a.postcode) == _postcode(b.postcode):
             # With a known address the postcode adds little: it agrees with a same address
             # anyway, and beside a different one it points to neighbours, not one person.
+            # Unless the birth dates agree too: a namesake born the same day in the same
+            # postcode is far rarer than a person who moved house nearby.
             if address in ("unknown", "same street"):
                 total += W_POSTCODE_SAME
                 place = True
             else:
                 total += W_POSTCODE_SAME_WITH_ADDRESS
+                place = place or born_same
             local = True
             reasons.append("postcode: same")
         else:
@@ -513,9 +575,10 @@ def compare(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> Deci
     if place:
         strong += 1
     if a.city and b.city:
-        if _fold(a.city) == _fold(b.city):
+        city = _city_level(a.city, b.city)
+        if city != "different":
             total += W_CITY_SAME_WITH_PLACE if local else W_CITY_SAME
-            reasons.append("city: same")
+            reasons.append(f"city: {city}")
         else:
             total += W_CITY_DIFFERENT
             reasons.append("city: different")
@@ -536,6 +599,12 @@ def compare(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> Deci
     if veto:
         reasons.append(f"veto: {veto}")
         outcome = "review" if shared_id and score >= thresholds.review else "separate"
+    elif tax_same:
+        # A personal tax id is one person's by law: with first names that do not clash
+        # it settles the pair (a married name, a moved house, a typo elsewhere); with
+        # clashing ones a person looks.
+        sure = f_level != "different" and (score >= thresholds.review or f_level in _FIRST_SURE)
+        outcome = "merge" if sure else "review"
     elif score >= thresholds.auto:
         first_sure = f_level in _FIRST_SURE or (
             # A diminutive of several names is pinned down by a shared email address.
@@ -590,6 +659,14 @@ def may_match(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> bo
         else:
             bound += W_PHONE_SAME
             shared = True
+    if a.tax_id and b.tax_id:
+        if a.tax_id == b.tax_id:
+            if not veto:
+                return True  # a shared tax id is never kept apart without a veto
+            bound += W_TAX_ID_SAME
+            shared = True
+        elif not _tax_slip(a.tax_id, b.tax_id):
+            veto = True
     if veto and not shared:
         return False  # a vetoed pair is at most reviewed, and only with a shared identifier
     if a.address and b.address:
@@ -602,7 +679,7 @@ def may_match(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> bo
     if a.city and b.city:
         bound += (
             max(W_CITY_SAME, W_CITY_SAME_WITH_PLACE)
-            if _fold(a.city) == _fold(b.city)
+            if _city_level(a.city, b.city) != "different"
             else W_CITY_DIFFERENT
         )
     if a.company and b.company:
@@ -639,6 +716,8 @@ def blocking_keys(p: Person) -> set[str]:
     last_code = _phonetic(last) if last else ""
     first_code = _phonetic(first) if first else ""
     postcode = _postcode(p.postcode) if p.postcode else ""
+    if p.tax_id:
+        keys.add(f"tx:{p.tax_id}")
     if last and first:
         keys.add(f"n:{last_code}:{first[0]}")
         keys.add(f"nl:{_letters(last)}:{first[0]}")

@@ -19,6 +19,8 @@ from functools import cache, lru_cache
 import phonenumbers
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
+from stdnum.exceptions import ValidationError as NumberError
+from stdnum.it import codicefiscale
 
 _SPACES = re.compile(r"\s+")
 # Letters that Unicode does not decompose into a base letter plus an accent.
@@ -196,6 +198,34 @@ def _parse_date(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+_TAX_ID_PUNCTUATION = re.compile(r"[\s\-./]+")
+_CODICE_FISCALE_SHAPE = re.compile(r"[A-Z]{6}[0-9A-Z]{2}[A-Z][0-9A-Z]{2}[A-Z][0-9A-Z]{3}[A-Z]")
+
+
+def normalise_tax_id(value: object) -> str | None:
+    """A personal tax or national id (codice fiscale, social security number, NIF, ...).
+
+    Upper case without spaces or punctuation. An Italian codice fiscale (16 characters
+    of its shape) must pass its check character (python-stdnum); any other id must be
+    4 to 32 letters and digits, with a digit, and not one character repeated (placeholders
+    such as 000000000 say nothing about a person). Raises ValueError.
+    """
+    text = clean_text(value)
+    if text is None:
+        return None
+    compact = _TAX_ID_PUNCTUATION.sub("", text).upper()
+    if _CODICE_FISCALE_SHAPE.fullmatch(compact):
+        try:
+            return codicefiscale.validate(compact)
+        except NumberError:
+            raise ValueError("invalid codice fiscale (check character)") from None
+    if not (4 <= len(compact) <= 32 and compact.isascii() and compact.isalnum()):
+        raise ValueError("not a tax or national id (4 to 32 letters and digits)")
+    if not any(ch.isdigit() for ch in compact) or len(set(compact)) == 1:
+        raise ValueError("not a tax or national id (a placeholder)")
+    return compact
 
 
 def normalise_postcode(value: object) -> str | None:

@@ -35,6 +35,7 @@ from crm.services.normalise import (
     normalise_name,
     normalise_phone,
     normalise_postcode,
+    normalise_tax_id,
 )
 
 MANUAL_SOURCE = "manual"
@@ -44,6 +45,7 @@ _FIELD_NORMALISERS = {
     "postcode": normalise_postcode,
     "country": normalise_country,
     "birth_date": normalise_date,
+    "tax_id": normalise_tax_id,
 }
 _FIELD_LIMITS = {
     "first_name": 100,
@@ -55,6 +57,7 @@ _FIELD_LIMITS = {
     "postcode": 20,
     "city": 100,
     "state": 100,
+    "tax_id": 32,
 }
 
 

@@ -337,3 +337,14 @@ def test_post_without_name_email_or_phone_is_422(client, sales):
     assert response.status_code == 422
     assert "_schema" in response.get_json()["errors"]["json"]
     assert db.session.query(Profile).count() == 0
+
+
+def test_patch_tax_id_is_normalised_and_a_bad_one_is_422(client, sales):
+    profile = factories.make_profile()
+    response = client.patch(f"{API}/{profile.id}", headers=sales, json={"tax_id": "123-45-6789"})
+    assert response.status_code == 200
+    assert response.get_json()["tax_id"] == "123456789"
+    bad = client.patch(f"{API}/{profile.id}", headers=sales, json={"tax_id": "n/a"})
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"]["json"]["tax_id"]
+    assert _stored(profile.id).tax_id == "123456789"

@@ -419,3 +419,21 @@ def test_post_without_csrf_token_is_refused(client, auth):
     assert client.post("/profiles/new", data=form).status_code == 400
     assert fresh(profile.id).city == "Venezia"
     assert count(Profile) == 1
+
+
+def test_edit_sets_a_tax_code_and_refuses_a_bad_one(client, auth):
+    profile = factories.make_profile(first_name="Mario", last_name="Rossi")
+    auth.login_as("sales")
+    form = read_form(client, f"/profiles/{profile.id}/edit")
+    form.update(tax_id="RSSMRA85T10A562X")  # wrong check character
+    response = client.post(f"/profiles/{profile.id}/edit", data=form)
+    assert response.status_code == 422
+    assert re.search(r"invalid-feedback[^>]*>[^<]*codice fiscale", response.get_data(as_text=True))
+    assert fresh(profile.id).tax_id is None
+
+    form = read_form(client, f"/profiles/{profile.id}/edit")
+    form.update(tax_id="rss mra 85t10 a562s")
+    assert client.post(f"/profiles/{profile.id}/edit", data=form).status_code == 302
+    assert fresh(profile.id).tax_id == "RSSMRA85T10A562S"
+    html = client.get(f"/profiles/{profile.id}").get_data(as_text=True)
+    assert re.search(r'id="field-tax_id">\s*RSSMRA85T10A562S', html)

@@ -316,3 +316,25 @@ def test_screening_candidates_ahead_changes_no_decision(app, monkeypatch):
         first["created"],
     )
     assert _outcome() == screened
+
+
+def test_a_shared_tax_code_joins_a_married_name_from_another_source(app):
+    _import(
+        "id,first_name,last_name,email,codice fiscale\n1,Maria,Rossi,maria@a.it,RSSMRA85T10A562S\n"
+    )
+    summary = _import(
+        "id,Nome,Cognome,E-mail,Codice Fiscale\n7,Maria,Bianchi,mb@b.it,rssmra85t10a562s\n",
+        source="shop",
+    )
+    assert summary["merged"] == 1
+    assert _live_profiles() == 1
+    profile = profiles.search_profiles("mb@b.it")[0][0]
+    assert profile.tax_id == "RSSMRA85T10A562S"
+    assert {e.email for e in profile.emails} == {"maria@a.it", "mb@b.it"}
+
+
+def test_different_tax_codes_keep_namesakes_apart(app):
+    header = "id,first_name,last_name,birth_date,cap,tax_id\n"
+    _import(header + "1,Mario,Rossi,1985-12-10,20121,RSSMRA85T10A562S\n")
+    summary = _import(header + "2,Mario,Rossi,1985-12-10,20121,RSSMRA85T10F205R\n", source="shop")
+    assert (summary["created"], summary["merged"], summary["review"]) == (1, 0, 0)

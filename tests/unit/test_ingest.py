@@ -78,6 +78,27 @@ def test_normalise_row_drops_bad_values_with_a_reason_and_keeps_the_rest():
     assert {name for name, _ in row.warnings} == {"email", "birth_date"}
 
 
+def test_a_house_number_column_joins_the_street_in_the_countrys_order():
+    def address(values, region="IT"):
+        return ingest.normalise_row({"last_name": "Rossi", **values}, region).fields.get("address")
+
+    assert address({"address": "Via Roma", "street_number": "12"}) == "Via Roma 12"
+    assert address({"address": "stanley street", "street_number": "8"}, "AU") == (
+        "8 stanley street"
+    )
+    assert address({"address": "Via Roma", "street_number": "8", "country": "GB"}) == ("8 Via Roma")
+    assert address({"address": "Via Roma 12", "street_number": "12"}) == "Via Roma 12"
+    assert address({"street_number": "12"}) is None  # a number alone is no address
+
+
+def test_tax_ids_are_normalised_and_a_bad_one_is_reported():
+    row = ingest.normalise_row({"last_name": "Rossi", "tax_id": "rss mra 85t10 a562s"}, "IT")
+    assert row.fields["tax_id"] == "RSSMRA85T10A562S"
+    bad = ingest.normalise_row({"last_name": "Rossi", "tax_id": "RSSMRA85T10A562X"}, "IT")
+    assert "tax_id" not in bad.fields
+    assert bad.warnings == [("tax_id", "invalid codice fiscale (check character)")]
+
+
 def test_legal_basis_texts_map_onto_gdpr_bases():
     assert ingest.legal_basis_from_text("Freely given consent from contact") == "consent"
     assert ingest.legal_basis_from_text("Legitimate interest – existing customer") == (

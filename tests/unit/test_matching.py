@@ -372,8 +372,9 @@ _people = st.builds(
     company=st.none() | st.sampled_from(["Acme Srl", "Acme", "Globex"]),
     address=st.none() | st.sampled_from(["Via Roma 1", "Via Roma, 2", "Corso Italia 1"]),
     postcode=st.none() | st.sampled_from(["20121", "00184"]),
-    city=st.none() | st.sampled_from(["Milano", "Roma"]),
+    city=st.none() | st.sampled_from(["Milano", "Roma", "Milaon", "San Donato", "Sandonato"]),
     country=st.none() | st.sampled_from(["IT", "DE"]),
+    tax_id=st.none() | st.sampled_from(["RSSMRA85T10A562S", "RSSMRA85T10A562T", "5304218"]),
 )
 
 
@@ -412,6 +413,7 @@ def test_merge_needs_two_strong_signals_beyond_the_name(a, b):
                 "postcode: same" in decision.reasons or "address: same" in decision.reasons,
                 2 * ("email: same" in decision.reasons),
                 2 * ("phone: same" in decision.reasons),
+                2 * ("tax id: same" in decision.reasons),
             )
         )
         assert strong >= 2
@@ -456,3 +458,75 @@ def test_person_from_fields_keeps_distinct_identifiers_sorted(emails, phones, na
     assert person.phones == tuple(sorted({p for p in phones if p}))
     expected = str(name) if name not in (None, "") else None
     assert (person.first_name, person.city) == (expected, expected)
+
+
+# --- Evidence seen on public benchmark data (FEBRL): typos, moves, national ids ---------
+
+
+def test_a_typo_inside_a_first_name_is_a_typo_but_a_new_ending_is_another_name():
+    def first(a, b):
+        return compare(Person(a, "Rossi"), Person(b, "Rossi")).reasons[0]
+
+    assert first("Alessandra", "Alessadra") == "first name: typo"  # a letter dropped
+    assert first("Harrison", "Harrisn") == "first name: typo"
+    assert first("Kynan", "Kynzn") == "first name: typo"  # a letter replaced
+    assert first("Robert", "Roberta") != "first name: typo"  # another name
+    assert first("Giovanna", "Giovanni") == "first name: different"
+    assert first("Frances", "Francis") != "first name: typo"  # one vowel for another
+    assert first("Luca", "Lcua") == "first name: typo"  # short names: swapped letters only
+    assert first("Lara", "Lana") != "first name: typo"
+
+
+def test_a_city_with_a_typo_is_the_same_city():
+    a = Person("Anna", "Rossi", BORN, city="Winston Hills")
+    assert "city: typo" in compare(a, replace(a, city="Winstonbhills")).reasons
+    assert "city: same" in compare(a, replace(a, city="winston  HILLS")).reasons
+    assert "city: typo" in compare(a, replace(a, city="WinstonHills")).reasons
+    assert "city: different" in compare(a, replace(a, city="Windsor")).reasons
+    # Short names are not stretched: Roma and Rima are two places.
+    roma = Person("Anna", "Rossi", city="Roma")
+    assert "city: different" in compare(roma, replace(roma, city="Rima")).reasons
+
+
+def test_same_name_birth_date_and_postcode_merge_though_the_address_changed():
+    before = _bare(GIUSEPPE, address="Via Roma 12", company=None)
+    moved = replace(before, address="Via Garibaldi 3")
+    decision = compare(before, moved)
+    assert decision.outcome == "merge", decision.reasons
+    # Without the birth date, the same postcode beside another address is a neighbour.
+    assert compare(replace(before, birth_date=None), moved).outcome != "merge"
+    # Another number in the same street without a birth date: a household, not a move.
+    household = replace(before, address="Via Roma 14", birth_date=None)
+    assert compare(replace(before, birth_date=None), household).outcome != "merge"
+
+
+def test_a_shared_tax_id_settles_a_married_name_and_a_move():
+    cf = "RSSMRA85T10A562S"
+    maiden = Person("Maria", "Rossi", BORN, address="Via Roma 1", postcode="20121", tax_id=cf)
+    married = Person("Maria", "Bianchi", None, address="Corso Italia 9", tax_id=cf)
+    decision = compare(maiden, married)
+    assert decision.outcome == "merge", decision.reasons
+    assert "tax id: same" in decision.reasons
+    assert blocking_keys(maiden) & blocking_keys(married) == {f"tx:{cf}"}
+
+
+def test_a_shared_tax_id_with_clashing_first_names_goes_to_a_person():
+    cf = "RSSMRA85T10A562S"
+    decision = compare(Person("Maria", "Rossi", tax_id=cf), Person("Paolo", "Rossi", tax_id=cf))
+    assert decision.outcome == "review"
+    # Different birth dates still veto: at most a review, never a silent merge.
+    vetoed = compare(
+        Person("Maria", "Rossi", BORN, tax_id=cf),
+        Person("Maria", "Rossi", date(1990, 1, 1), tax_id=cf),
+    )
+    assert vetoed.veto == "different birth dates" and vetoed.outcome != "merge"
+
+
+def test_different_tax_ids_veto_a_merge_but_a_typo_in_one_does_not():
+    a = _bare(GIUSEPPE, tax_id="RSSMRA85T10A562S")
+    other = compare(a, replace(a, tax_id="VRDGPP80E17F205X"))
+    assert other.veto == "different tax ids" and other.outcome == "separate"
+    assert not may_match(a, replace(a, tax_id="VRDGPP80E17F205X"))
+    typo = compare(a, replace(a, tax_id="RSSMRA85T10A562T"))
+    assert typo.veto is None and typo.outcome == "merge"
+    assert "tax id: one character off" in typo.reasons

@@ -16,6 +16,7 @@ from crm.services.normalise import (
     normalise_name,
     normalise_phone,
     normalise_postcode,
+    normalise_tax_id,
 )
 
 # Modest example counts keep the suite fast; no example database in the working tree.
@@ -381,6 +382,42 @@ def test_titles_before_names_are_dropped():
     assert normalise_name("Dr.") == "Dr."  # a title alone stays as written
     assert normalise_name("M. Dupont") == "M. Dupont"  # an initial is not a title
     assert split_full_name("Prof.ssa Maria De Luca") == ("Maria", "De Luca")
+
+
+# --- Tax and national ids ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("rss mra 85t10 a562s", "RSSMRA85T10A562S"),  # codice fiscale, as typed
+        ("RSSMRA85T10A562S", "RSSMRA85T10A562S"),
+        ("123-45-6789", "123456789"),  # a US social security number
+        (" 5304218 ", "5304218"),
+        ("AB 12 34 56 C", "AB123456C"),  # a UK national insurance number
+        ("", None),
+        (None, None),
+    ],
+)
+def test_tax_ids_lose_spaces_and_punctuation(value, expected):
+    assert normalise_tax_id(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["RSSMRA85T10A562X", "n/a", "000000000", "unknown", "12", "ñ12345", "1" * 40]
+)
+def test_bad_tax_ids_raise(value):
+    with pytest.raises(ValueError):
+        normalise_tax_id(value)
+
+
+@FAST
+@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -./", max_size=40))
+def test_tax_id_normalisation_is_idempotent(text):
+    clean = _accept(normalise_tax_id, text)
+    if clean is not None:
+        assert normalise_tax_id(clean) == clean
+        assert clean == clean.upper() and clean.isalnum()
 
 
 def test_fold_lower_cases_compatibility_letters():

@@ -139,3 +139,35 @@ def test_spreadsheets_and_binary_files_are_refused_with_advice():
     ):
         with pytest.raises(ValidationError, match=words):
             readers.read_csv(io.BytesIO(data))
+
+
+def test_public_benchmark_headers_map_without_a_mapping_file():
+    # The FEBRL data sets' headers, as they come (with a space after each comma).
+    text = (
+        "rec_id, given_name, surname, street_number, address_1, address_2, suburb, "
+        "postcode, state, date_of_birth, soc_sec_id\n"
+        "rec-1070-org, michaela, neumann, 8, stanley street, miami, winston hills, 4223, "
+        "nsw, 19151111, 5304218\n"
+    )
+    mapping, rows = _read(text)
+    assert mapping.unmapped == []
+    assert mapping.columns == {
+        "rec_id": "external_id",
+        "given_name": "first_name",
+        "surname": "last_name",
+        "street_number": "street_number",
+        "address_1": "address",
+        "address_2": "address_line_2",
+        "suburb": "city",
+        "postcode": "postcode",
+        "state": "state",
+        "date_of_birth": "birth_date",
+        "soc_sec_id": "tax_id",
+    }
+    assert rows[0].values["tax_id"].strip() == "5304218"
+
+
+def test_italian_tax_code_and_house_number_headers():
+    mapping, _ = _read("Nome;Cognome;Indirizzo;Numero civico;Codice Fiscale\nA;B;Via Po;3;X\n")
+    assert mapping.columns["Numero civico"] == "street_number"
+    assert mapping.columns["Codice Fiscale"] == "tax_id"
