@@ -52,7 +52,6 @@ from types import SimpleNamespace
 from typing import BinaryIO
 
 from flask import current_app
-from rapidfuzz.distance import OSA
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
@@ -843,7 +842,7 @@ class _Batch:
             return False
         if decision.veto == "different birth dates":
             return True
-        return not _typo_like(mine.first_name, other.first_name)
+        return not matching.first_names_slip(mine.first_name, other.first_name)
 
     # -- storing -------------------------------------------------------------------------
 
@@ -1241,19 +1240,6 @@ class _TagCache:
                 db.session.add(self.rows[name])
             rows.append(self.rows[name])
         return rows
-
-
-_VOWELS = frozenset("aeiou")
-
-
-def _typo_like(a: str, b: str) -> bool:
-    """Two first names one slip apart (not Giulio/Giulia: a final vowel tells people apart)."""
-    x, y = fold(a).replace(" ", ""), fold(b).replace(" ", "")
-    if len(x) == len(y) and x[:-1] == y[:-1] and x[-1:] in _VOWELS and y[-1:] in _VOWELS:
-        return False
-    if min(len(x), len(y)) >= 3 and (x in y or y in x):
-        return True
-    return min(len(x), len(y)) >= 4 and OSA.distance(x, y) <= 2
 
 
 def _propose_many(proposals: list[tuple[int, int, float, list[str]]]) -> None:

@@ -341,6 +341,20 @@ def _inner_edit(x: str, y: str) -> bool:
     return True
 
 
+def first_names_slip(a: str, b: str) -> bool:
+    """Two first names one slip apart (not Giulio/Giulia: a final vowel tells people apart).
+
+    Looser than the scorer's "typo" level (at most two edits, or one name inside the
+    other: Chiara/Chiera, Francesco/Cesco): for pairs that already share an identifier.
+    """
+    x, y = _joined(a), _joined(b)
+    if len(x) == len(y) and x[:-1] == y[:-1] and x[-1:] in _VOWELS and y[-1:] in _VOWELS:
+        return False
+    if min(len(x), len(y)) >= 3 and (x in y or y in x):
+        return True
+    return min(len(x), len(y)) >= 4 and OSA.distance(x, y) <= 2
+
+
 def _last_level(a: str, b: str) -> str:
     return _last_level_sorted(a, b) if a <= b else _last_level_sorted(b, a)
 
