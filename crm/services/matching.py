@@ -612,13 +612,16 @@ def compare(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> Deci
 
     if veto:
         reasons.append(f"veto: {veto}")
-        outcome = "review" if shared_id and score >= thresholds.review else "separate"
+        # Different tax ids beside otherwise strong evidence are more likely a data-entry
+        # slip than two people: a person decides. Other vetoes need a shared identifier.
+        doubt = shared_id or veto == "different tax ids"
+        outcome = "review" if doubt and score >= thresholds.review else "separate"
     elif tax_same:
         # A personal tax id is one person's by law: with first names that do not clash
-        # it settles the pair (a married name, a moved house, a typo elsewhere); with
-        # clashing ones a person looks.
-        sure = f_level != "different" and (score >= thresholds.review or f_level in _FIRST_SURE)
-        outcome = "merge" if sure else "review"
+        # (the slip rule of shared emails and phones) it settles the pair (a married
+        # name, a moved house, a typo elsewhere); with clashing ones a person looks.
+        clash = f_level == "different" and not first_names_slip(a.first_name, b.first_name)
+        outcome = "review" if clash else "merge"
     elif score >= thresholds.auto:
         first_sure = f_level in _FIRST_SURE or (
             # A diminutive of several names is pinned down by a shared email address.
@@ -679,8 +682,6 @@ def may_match(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> bo
                 return True  # a shared tax id is never kept apart without a veto
             bound += W_TAX_ID_SAME
             shared = True
-        elif not _tax_slip(a.tax_id, b.tax_id):
-            veto = True
     if veto and not shared:
         return False  # a vetoed pair is at most reviewed, and only with a shared identifier
     if a.address and b.address:
