@@ -300,20 +300,25 @@ def mapping_targets(fmt: str) -> list[str]:
 def check_mapping(headers: list[str], chosen: dict[str, str], fmt: str) -> dict[str, str]:
     """A complete mapping {header: field or ""} from the user's choices.
 
-    Raises ValidationError for an unknown field or a field chosen for two columns (JSON
-    Lines excepted: its lines may name the same field with different keys).
+    Emails, phones and tags may take several columns, and an address field one column per
+    address ("Home City", "Business City"). Raises ValidationError for an unknown field or
+    any other field chosen for two columns (JSON Lines excepted: its lines may name the
+    same field with different keys).
     """
     allowed = set(mapping_targets(fmt))
     problems: dict[str, list[str]] = {}
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, str], str] = {}
     for header in headers:
         target = chosen.get(header, "")
+        group = readers.interpret_header(header)[1] if target in readers.ADDRESS_FIELDS else ""
         if target and target not in allowed:
             problems[header] = [f"unknown field {target!r}"]
-        elif target and target in seen and fmt != "jsonl":
-            problems[header] = [f"{target} is already taken by column {seen[target]!r}"]
+        elif target in readers.LIST_FIELDS or fmt == "jsonl":
+            continue
+        elif target and (target, group) in seen:
+            problems[header] = [f"{target} is already taken by column {seen[target, group]!r}"]
         elif target:
-            seen[target] = header
+            seen[target, group] = header
     if problems:
         raise ValidationError("Some columns cannot be mapped like that.", fields=problems)
     return ingest.validate_mapping({h: chosen.get(h, "") for h in headers})

@@ -1498,7 +1498,9 @@ class _Run:
         self.region = region
         self.overrides = overrides
         self.actor = actor
-        self.headers = {target: header for header, target in mapping.columns.items()}
+        self.headers: dict[str, str] = {}  # field -> its first column, for the report
+        for header, target in mapping.columns.items():
+            self.headers.setdefault(target, header)
         self.counts: Counter = Counter(dict.fromkeys((*SUMMARY_KEYS, *EXTRA_KEYS), 0))
         self.thresholds = _thresholds()
         self.max_candidates = MAX_CANDIDATES
@@ -1512,7 +1514,7 @@ class _Run:
         headers = self.headers
         if self.format == "jsonl":
             local = readers.map_headers(list(row.raw), "jsonl", self.overrides).columns
-            headers = {target: header for header, target in local.items()}
+            headers = {target: header for header, target in reversed(local.items())}
         if name in headers:
             return headers[name]
         if name in ("first_name", "last_name") and "full_name" in headers:

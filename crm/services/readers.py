@@ -8,9 +8,10 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import BinaryIO
 
 from crm.services.errors import ValidationError
@@ -42,6 +43,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "email",
         "e mail",
         "email address",
+        "e mail address",
         "mail",
         "indirizzo email",
         "indirizzo e mail",
@@ -60,6 +62,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "cellulare",
         "cell",
         "numero di telefono",
+        "numero di cellulare",
+        "numero cellulare",
+        "cell phone",
+        "landline",
+        "contact number",
+        "sms",
+        "whatsapp",
         "billing phone",
     ),
     "company": (
@@ -71,8 +80,20 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "ragione sociale",
         "societa",
         "associated company",
+        "account name",
+        "business name",
     ),
-    "job_title": ("job title", "jobtitle", "position", "role", "ruolo", "qualifica", "posizione"),
+    "job_title": (
+        "job title",
+        "jobtitle",
+        "position",
+        "role",
+        "organization title",
+        "organisation title",
+        "ruolo",
+        "qualifica",
+        "posizione",
+    ),
     "address": (
         "address",
         "street address",
@@ -97,6 +118,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "address 2",
         "address line 2",
         "street address 2",
+        "extended address",
         "billing address 2",
         "indirizzo 2",
     ),
@@ -107,6 +129,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "zip code",
         "cap",
         "codice postale",
+        "zip postal code",
+        "postal zip code",
         "billing postcode",
     ),
     "city": (
@@ -124,6 +148,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "state",
         "region",
         "state region",
+        "state province",
         "province",
         "county",
         "provincia",
@@ -204,6 +229,32 @@ class Mapping:
     columns: dict[str, str] = field(default_factory=dict)  # header -> canonical
     unmapped: list[str] = field(default_factory=list)
     format: str = "csv"
+    groups: dict[str, str] = field(default_factory=dict)  # address header -> its group
+
+    @cached_property
+    def several_addresses(self) -> bool:
+        """True when the columns hold more than one address (home, business, ...)."""
+        return len(set(self.groups.values())) > 1
+
+    def values(self, raw: dict) -> dict[str, str]:
+        """A row's values by canonical field (see map_headers for several columns)."""
+        values: dict[str, str] = {}
+        addresses: dict[str, dict[str, str]] | None = None
+        several = self.several_addresses
+        for header, target in self.columns.items():
+            cell = raw.get(header)
+            if not isinstance(cell, str) or not (cell := cell.strip()):
+                continue
+            if target in LIST_FIELDS:
+                values[target] = f"{values[target]}; {cell}" if target in values else cell
+            elif several and target in ADDRESS_FIELDS:
+                addresses = addresses or {}
+                addresses.setdefault(self.groups[header], {}).setdefault(target, cell)
+            else:
+                values.setdefault(target, cell)
+        if addresses:
+            values.update(_first_address(addresses))
+        return values
 
 
 @dataclass
@@ -214,6 +265,14 @@ class Row:
     values: dict[str, str]
     raw: dict[str, str]
     error: str | None = None
+
+
+def _first_address(groups: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The first address (in file order) with a street, city or postcode, else the first."""
+    for parts in groups.values():
+        if parts.keys() & {"address", "city", "postcode"}:
+            return parts
+    return next(iter(groups.values()))
 
 
 def detect_encoding(sample: bytes, *, truncated: bool = False) -> str:
@@ -282,26 +341,107 @@ def detect_format(headers: list[str]) -> str:
     return "csv"
 
 
+# Fields that take every column mapped onto them (in file order; the first is primary).
+LIST_FIELDS = frozenset({"email", "phone", "tags"})
+# Fields of one postal address: a file with several addresses (home, business, ...) gives
+# each row the first one it has, whole, never a street from one and a city from another.
+ADDRESS_FIELDS = frozenset(
+    {"address", "address_line_2", "street_number", "postcode", "city", "state", "country"}
+)
+
+# Reading headers that are no synonym: other tools qualify a field with the address or
+# the record it belongs to ("Business City", "Person - Email - Work", "Address 1 - City",
+# "billing_first_name", "Indirizzo di residenza"), number repeated columns ("E-mail 2 -
+# Value", "Phone 3") and add words ("Province Code", "Organization Name").
+_GROUP_WORDS = frozenset(
+    "home business work office mailing billing shipping delivery other default primary main "
+    "personal private postal residential current permanent registered legal "
+    "residenza domicilio fatturazione spedizione consegna aziendale personale ufficio casa "
+    "lavoro".split()
+)
+_ENTITY_WORDS = frozenset(
+    "person contact customer client cliente attendee buyer member subscriber lead recipient "
+    "participant partecipante guest".split()
+)
+_QUALIFIERS = frozenset(
+    "value values number no nr num code name mobile cell cellulare fisso".split()
+)
+# Columns about something other than the person's own details.
+_IGNORED_WORDS = frozenset(
+    "label type fax pager telex callback radio tty tdd yomi phonetic assistant manager "
+    "spouse owner formatted".split()
+)
+_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])")
+
+
+@lru_cache(maxsize=4096)
+def interpret_header(header: str) -> tuple[str, str]:
+    """(canonical field or "", address group) for a header.
+
+    A synonym first; otherwise the header is read by taking off, one at a time, the words
+    other tools put around a field, until what is left is a synonym. The group is the
+    address the column belongs to ("home", "business", "address 1"; "" for none).
+    """
+    lookup = _synonym_lookup()
+    key = header_key(header)
+    if key in lookup:
+        return lookup[key], ""
+    key = _LETTER_DIGIT.sub(" ", key)
+    tokens = key.split()
+    if not tokens or any(t.rstrip("s") in _IGNORED_WORDS for t in tokens):
+        return "", ""
+    group = ""
+    while tokens:
+        joined = " ".join(tokens)
+        if joined in lookup:
+            field = lookup[joined]
+            return field, group if field in ADDRESS_FIELDS else ""
+        head, tail = tokens[0], tokens[-1]
+        if len(tokens) > 1 and head in _ENTITY_WORDS:
+            tokens = tokens[1:]
+        elif len(tokens) > 1 and head in _GROUP_WORDS:
+            group, tokens = group or head, tokens[1:]
+        elif len(tokens) > 2 and tokens[-2] in ("di", "del", "della") and tail in _GROUP_WORDS:
+            group, tokens = group or tail, tokens[:-2]
+        elif len(tokens) > 1 and tail in _GROUP_WORDS:
+            group, tokens = group or tail, tokens[:-1]
+        elif len(tokens) > 2 and head in ("address", "indirizzo") and tokens[1].isdigit():
+            group, tokens = group or f"address {tokens[1]}", tokens[2:]
+        elif len(tokens) > 1 and head in ("address", "indirizzo"):
+            tokens = tokens[1:]
+        elif len(tokens) > 1 and tail in _QUALIFIERS and tokens[:-1] != ["id"]:
+            tokens = tokens[:-1]
+        elif any(t.isdigit() for t in tokens) and not all(t.isdigit() for t in tokens):
+            tokens = [t for t in tokens if not t.isdigit()]
+        else:
+            break
+    return "", ""
+
+
 def map_headers(
     headers: list[str], fmt: str = "csv", overrides: dict[str, str] | None = None
 ) -> Mapping:
-    """Map headers onto canonical fields; overrides (header -> field or "") win."""
-    lookup = _synonym_lookup()
+    """Map headers onto canonical fields; overrides (header -> field or "") win.
+
+    Emails, phones and tags take every column that names them; an address field takes one
+    column per address group; any other field the first column that names it.
+    """
     extra = {"hubspot": HUBSPOT_EXTRA, "mailchimp": MAILCHIMP_EXTRA}.get(fmt, {})
     mapping = Mapping(format=fmt)
-    taken: set[str] = set()
+    taken: set[tuple[str, str]] = set()
     for header in headers:
         key = header_key(header)
+        target, group = interpret_header(header)
         if overrides and header in overrides:
             target = overrides[header]
         elif key in extra:
-            target = extra[key]
-        else:
-            target = lookup.get(key, "")
-        # The first column claiming a field keeps it (e.g. 'Phone' before 'Mobile').
-        if target and target not in taken:
+            target, group = extra[key], ""
+        claim = (target, group if target in ADDRESS_FIELDS else "")
+        if target and (target in LIST_FIELDS or claim not in taken):
             mapping.columns[header] = target
-            taken.add(target)
+            if target in ADDRESS_FIELDS:
+                mapping.groups[header] = group
+            taken.add(claim)
         else:
             mapping.unmapped.append(header)
     return mapping
@@ -380,12 +520,7 @@ def read_csv(
                     number, {}, raw, error=(f"expected {len(headers)} columns, found {len(cells)}")
                 )
                 continue
-            values = {
-                mapping.columns[h]: v.strip()
-                for h, v in raw.items()
-                if h in mapping.columns and v.strip()
-            }
-            yield Row(number, values, raw)
+            yield Row(number, mapping.values(raw), raw)
 
     return mapping, rows()
 
@@ -401,10 +536,18 @@ def row_from_object(number: int, obj: dict, overrides: dict[str, str] | None = N
         value = obj[key]
         if value in (None, "", []):
             continue
-        if isinstance(value, list | tuple) and target in ("email", "phone", "tags"):
-            values[target] = [str(v) for v in value if v not in (None, "")]
+        if target in LIST_FIELDS:
+            if isinstance(value, list | tuple):
+                value = [str(v) for v in value if v not in (None, "")]
+            else:
+                value = str(value)
+            if target in values:  # a second key for the same list ('email', 'work_email')
+                have = values[target]
+                have = have if isinstance(have, list) else [have]
+                value = have + (value if isinstance(value, list) else [value])
+            values[target] = value
         else:
-            values[target] = str(value)
+            values.setdefault(target, str(value))
     for plural, target in (("emails", "email"), ("phones", "phone")):
         extra = obj.get(plural)
         if isinstance(extra, list | tuple) and extra:

@@ -482,3 +482,26 @@ def test_an_import_records_its_runner(app):
         io.BytesIO(b"id,email\n1,a@example.com\n"), filename="a.csv", source_name="shop"
     )
     assert db.session.get(ImportBatch, summary["batch_id"]).runner == jobs.runner_id()
+
+
+def test_an_export_with_home_and_business_addresses_starts_as_detected(client, auth, sync_jobs):
+    auth.login_as("marketer")
+    content = (
+        b"First Name,Last Name,E-mail Address,E-mail 2 Address,Business City,Home City\n"
+        b"Anna,Rossi,anna@acme.it,anna@casa.it,,Milano\n"
+    )
+    path, reader = _preview(client, content=content, filename="outlook.csv")
+    assert reader.mapping() == {
+        "First Name": "first_name",
+        "Last Name": "last_name",
+        "E-mail Address": "email",
+        "E-mail 2 Address": "email",
+        "Business City": "city",
+        "Home City": "city",
+    }
+    job = db.session.get(Job, _job_id(_start(client, path, reader)))
+    assert job.status == "done", job.error
+    record = db.session.scalar(select(SourceRecord))
+    profile = db.session.get(Profile, record.profile_id)
+    assert profile.city == "Milano"
+    assert {e.email for e in profile.emails} == {"anna@acme.it", "anna@casa.it"}

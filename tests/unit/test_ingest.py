@@ -369,3 +369,18 @@ def test_a_bug_fails_the_import_instead_of_rejecting_its_rows(app, monkeypatch):
         _import("id,email,city\n1,a@example.com,Roma\n")
     statuses = sorted(b.status for b in db.session.scalars(select(ImportBatch)))
     assert statuses == ["done", "failed"]
+
+
+def test_an_outlook_export_keeps_every_email_and_phone_and_the_home_address(app):
+    text = (
+        "First Name,Last Name,E-mail Address,E-mail 2 Address,Business Phone,Mobile Phone,"
+        "Business Street,Business City,Home Street,Home City,Home Postal Code,Business Fax\n"
+        "Anna,Rossi,anna@acme.it,anna@casa.it,02 1234567,333 1234567,,,Via Roma 2,Milano,"
+        "20121,02 7654321\n"
+    )
+    summary = _import(text, filename="contacts.csv")
+    assert (summary["created"], summary["rejected"], summary["warnings"]) == (1, 0, 0)
+    profile = _profile_by_email("anna@casa.it")
+    assert [e.email for e in profile.emails] == ["anna@acme.it", "anna@casa.it"]
+    assert [p.phone for p in profile.phones] == ["+39021234567", "+393331234567"]
+    assert (profile.address, profile.city, profile.postcode) == ("Via Roma 2", "Milano", "20121")

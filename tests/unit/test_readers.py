@@ -2,6 +2,8 @@
 
 import io
 
+import pytest
+
 from crm.services import readers
 
 
@@ -171,3 +173,110 @@ def test_italian_tax_code_and_house_number_headers():
     mapping, _ = _read("Nome;Cognome;Indirizzo;Numero civico;Codice Fiscale\nA;B;Via Po;3;X\n")
     assert mapping.columns["Numero civico"] == "street_number"
     assert mapping.columns["Codice Fiscale"] == "tax_id"
+
+
+# --- Other tools' exports: qualified, numbered and repeated columns -----------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "field", "group"),
+    [
+        # Outlook, Google Contacts, Salesforce, Zoho
+        ("E-mail 2 Address", "email", ""),
+        ("Business Phone", "phone", ""),
+        ("Home Postal Code", "postcode", "home"),
+        ("Business Country/Region", "country", "business"),
+        ("Mailing Zip/Postal Code", "postcode", "mailing"),
+        ("Mailing State/Province", "state", "mailing"),
+        ("E-mail 1 - Value", "email", ""),
+        ("Phone 2 - Value", "phone", ""),
+        ("Address 1 - Street", "address", "address 1"),
+        ("Address 2 - City", "city", "address 2"),
+        ("Organization 1 - Name", "company", ""),
+        ("Organization Title", "job_title", ""),
+        ("Account Name", "company", ""),
+        # Shopify, WooCommerce, Stripe, Pipedrive, Brevo, Eventbrite
+        ("Default Address Address1", "address", "default"),
+        ("Default Address Province Code", "state", "default"),
+        ("billing_address_2", "address_line_2", ""),  # a synonym as it stands
+        ("shipping_address_2", "address_line_2", "shipping"),
+        ("billing_first_name", "first_name", ""),
+        ("Address Line1", "address", ""),
+        ("Address Zip", "postcode", ""),
+        ("Person - Email - Work", "email", ""),
+        ("Person - Phone - Mobile", "phone", ""),
+        ("Person - ID", "external_id", ""),
+        ("LANDLINE_NUMBER", "phone", ""),
+        ("Cell Phone", "phone", ""),
+        ("Home Address 1", "address", "home"),
+        # Italian
+        ("Indirizzo di residenza", "address", "residenza"),
+        ("CAP di residenza", "postcode", "residenza"),
+        ("Telefono cellulare", "phone", ""),
+        ("Email aziendale", "email", ""),
+    ],
+)
+def test_qualified_headers_of_other_tools_are_read(header, field, group):
+    assert readers.interpret_header(header) == (field, group)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "E-mail 1 - Type",  # the label of another column
+        "Phone 1 - Label",
+        "Business Fax",
+        "Assistant's Phone",  # someone else's details
+        "Manager's Name",
+        "Company Main Phone",
+        "Company Address",  # the company's, not a company name
+        "Accepts Email Marketing",
+        "Email Opt Out",
+        "Luogo di nascita",  # a birthplace is not where the person lives
+        "ID Number",
+        "Address 1 - Formatted",
+        "Middle Name",
+    ],
+)
+def test_headers_about_something_else_stay_unmapped(header):
+    assert readers.interpret_header(header) == ("", "")
+
+
+OUTLOOK = (
+    "First Name,Last Name,E-mail Address,E-mail 2 Address,Business Phone,Mobile Phone,"
+    "Business Street,Business City,Business Postal Code,Home Street,Home City,Home Postal Code,"
+    "Business Fax\n"
+)
+
+
+def test_every_email_and_phone_column_is_kept_the_first_as_primary():
+    _, rows = _read(
+        OUTLOOK + "Anna,Rossi,anna@acme.it,anna@home.it,02 1234567,333 1234567,,,,,,,02 999\n"
+    )
+    values = rows[0].values
+    assert values["email"] == "anna@acme.it; anna@home.it"
+    assert values["phone"] == "02 1234567; 333 1234567"
+    assert "Business Fax" not in rows[0].values.values()
+
+
+def test_a_row_takes_one_whole_address_the_first_it_has():
+    _, rows = _read(
+        OUTLOOK
+        + "Anna,Rossi,,,,,Via Po 1,Torino,10121,Via Roma 2,Milano,20121,\n"
+        + "Bruno,Bianchi,,,,,,,,Via Roma 2,Milano,20121,\n"
+        + "Carla,Verdi,,,,,,Torino,,Via Roma 2,Milano,20121,\n"
+    )
+    business, home, mixed = (r.values for r in rows)
+    assert (business["address"], business["city"], business["postcode"]) == (
+        "Via Po 1",
+        "Torino",
+        "10121",
+    )
+    assert (home["address"], home["city"], home["postcode"]) == ("Via Roma 2", "Milano", "20121")
+    # Only a business city: that address, without the home street or postcode beside it.
+    assert (mixed["city"], mixed.get("address"), mixed.get("postcode")) == ("Torino", None, None)
+
+
+def test_json_lines_keep_several_keys_of_one_list():
+    row = readers.row_from_object(1, {"email": "a@x.it", "work_email": ["b@y.it"], "tags": "vip"})
+    assert row.values == {"email": ["a@x.it", "b@y.it"], "tags": "vip"}
