@@ -40,6 +40,8 @@ FIELD_LABELS = {
     "country": _l("Country"),
     "birth_date": _l("Birth date"),
     "tax_id": _l("Tax or national id (codice fiscale, SSN)"),
+    "email_opt_in": _l("Email marketing opt-in (yes, no, unsubscribed or its date)"),
+    "email_opt_out": _l("Email marketing opt-out (yes or its date)"),
     "tags": _l("Tags"),
     "stage": _l("Lifecycle stage"),
 }

@@ -456,6 +456,53 @@ def consent_from_row(fmt: str, values: dict, raw: dict) -> ConsentFact | None:
     return None
 
 
+# What an opt-in or opt-out column says, folded.
+_SAYS_YES = frozenset(
+    "true yes y 1 si x subscribed granted opted in opt in confirmed accepted iscritto".split()
+    + ["opted in", "opt in"]
+)
+_SAYS_NO = frozenset(
+    ["false", "no", "n", "0", "never subscribed", "not subscribed", "non iscritto"]
+)
+_SAYS_WITHDRAWN = frozenset(
+    ["unsubscribed", "opted out", "withdrawn", "revoked", "cleaned", "revocato", "disiscritto"]
+)
+
+
+def consent_from_columns(values: dict) -> tuple[ConsentFact | None, list[tuple[str, str]]]:
+    """The email-marketing consent of plain opt-in / opt-out columns, if they say one, and
+    a warning for each value not understood; pure.
+
+    An opt-in that says yes (or gives the date of the opt-in) is a grant; one that says
+    unsubscribed, or an opt-out that says yes (or gives its date), a withdrawal. "No" says
+    only that there is no consent, which needs no record (nobody is contacted without).
+    """
+    warnings: list[tuple[str, str]] = []
+    said: dict[str, tuple[str, datetime | None]] = {}
+    for name in ("email_opt_in", "email_opt_out"):
+        text = clean_text(values.get(name))
+        if text is None:
+            continue
+        folded = fold(text.replace("_", " "))
+        if folded in _SAYS_NO:
+            continue
+        at = None
+        if folded not in _SAYS_YES and folded not in _SAYS_WITHDRAWN:
+            try:
+                at = parse_time(text)
+            except ValueError:
+                warnings.append((name, f"unrecognised {name.replace('_', ' ')} value"))
+                continue
+        opted_out = name == "email_opt_out" or folded in _SAYS_WITHDRAWN
+        said[name] = ("withdrawn" if opted_out else "granted", at)
+    if not said:
+        return None, warnings
+    # An opt-out beside an opt-in wins: the person said no last, or the tools disagree.
+    status, at = said.get("email_opt_out") or said["email_opt_in"]
+    evidence = {name: clean_text(values.get(name)) for name in said}
+    return ConsentFact(status, "consent", at, evidence), warnings
+
+
 def validate_mapping(data: object) -> dict[str, str]:
     """Check a --mapping object {header: field or ""}. Raises ValidationError."""
     if not isinstance(data, dict):
@@ -1547,6 +1594,9 @@ class _Run:
         else:
             fact = consent_from_row(self.format, row.values, row.raw)
             item.consents, warnings = ([fact], fact.warnings) if fact else ([], [])
+        if not item.consents and self.format in ("csv", "jsonl"):
+            fact, more = consent_from_columns(row.values)
+            item.consents, warnings = ([fact] if fact else []), [*warnings, *more]
         item.warnings = list(norm.warnings) + list(warnings)
         if norm.reject_reason:
             item.reject = norm.reject_reason

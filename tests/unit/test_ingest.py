@@ -311,6 +311,58 @@ def test_mailchimp_unsubscribed_status_withdraws(app):
     assert profiles.current_consents([profile.id])[profile.id]["email_marketing"] == "withdrawn"
 
 
+@pytest.mark.parametrize(
+    ("opt_in", "opt_out", "expected"),
+    [
+        ("yes", "", ("granted", None)),
+        ("Sì", "", ("granted", None)),
+        ("SUBSCRIBED", "", ("granted", None)),
+        ("2024-03-01 10:00", "", ("granted", "2024-03-01T10:00:00+00:00")),
+        ("NEVER_SUBSCRIBED", "", None),  # no consent: nothing to record
+        ("no", "", None),
+        ("", "", None),
+        ("unsubscribed", "", ("withdrawn", None)),
+        ("", "true", ("withdrawn", None)),
+        ("yes", "1", ("withdrawn", None)),  # an opt-out beside an opt-in wins
+    ],
+)
+def test_plain_opt_in_and_opt_out_columns_say_a_consent(opt_in, opt_out, expected):
+    fact, warnings = ingest.consent_from_columns({"email_opt_in": opt_in, "email_opt_out": opt_out})
+    assert warnings == []
+    if expected is None:
+        assert fact is None
+    else:
+        at = fact.recorded_at.isoformat() if fact.recorded_at else None
+        assert (fact.status, at) == expected
+        assert (fact.purpose, fact.legal_basis) == ("email_marketing", "consent")
+
+
+def test_a_shop_exports_opt_in_column_becomes_a_consent_once(app):
+    text = (
+        "customer_id,email,first_name,accepts_marketing,email_opt_out\n"
+        "1,a@example.it,Anna,yes,\n"
+        "2,b@example.it,Bruno,no,\n"
+        "3,c@example.it,Carla,maybe,\n"
+        "4,d@example.it,Dario,yes,yes\n"
+    )
+    summary = _import(text, source="shop")
+    _import(text, source="shop")  # again: nothing new
+    consents = {
+        profile_id: status
+        for profile_id, status in db.session.execute(
+            select(ConsentRecord.profile_id, ConsentRecord.status)
+        )
+    }
+    assert _count(ConsentRecord) == 2
+    anna, dario = _profile_by_email("a@example.it"), _profile_by_email("d@example.it")
+    assert consents == {anna.id: "granted", dario.id: "withdrawn"}
+    warning = db.session.scalar(
+        select(ImportRejection).where(ImportRejection.batch_id == summary["batch_id"])
+    )
+    assert (warning.row_number, warning.column, warning.kind) == (4, "accepts_marketing", "warning")
+    assert "opt in" in warning.reason
+
+
 def test_hubspot_unsubscribed_from_all_email_withdraws(app):
     text = (
         "Record ID,Email,Lifecycle Stage,Create Date,Unsubscribed from all email\n"

@@ -209,6 +209,11 @@ def test_italian_tax_code_and_house_number_headers():
         ("LANDLINE_NUMBER", "phone", ""),
         ("Cell Phone", "phone", ""),
         ("Home Address 1", "address", "home"),
+        # Consent columns
+        ("Accepts Email Marketing", "email_opt_in", ""),
+        ("DOUBLE_OPT-IN", "email_opt_in", ""),
+        ("Email Opt Out", "email_opt_out", ""),
+        ("SMS Consent", "", ""),  # another purpose: left to a mapping
         # Italian
         ("Indirizzo di residenza", "address", "residenza"),
         ("CAP di residenza", "postcode", "residenza"),
@@ -230,8 +235,6 @@ def test_qualified_headers_of_other_tools_are_read(header, field, group):
         "Manager's Name",
         "Company Main Phone",
         "Company Address",  # the company's, not a company name
-        "Accepts Email Marketing",
-        "Email Opt Out",
         "Luogo di nascita",  # a birthplace is not where the person lives
         "ID Number",
         "Address 1 - Formatted",
