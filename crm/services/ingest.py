@@ -1052,7 +1052,7 @@ class _Batch:
         self.created.update(db.session.new)
         db.session.flush()  # changed earlier records, before their profiles are read again
         self._update_profiles(sorted({i.target for i in stored if isinstance(i.target, int)}), tags)
-        pending, proposals = [], []
+        pending, proposals, consents = [], [], []
         for item in self.items:
             if item.outcome is None:
                 continue
@@ -1063,9 +1063,7 @@ class _Batch:
             ]
             if item.outcome == "unchanged":
                 continue
-            for fact in item.consents:
-                if self.run.record_consent(item.profile_id, item.record, fact):
-                    item.consents_recorded += 1
+            consents += [(item, fact) for fact in item.consents]
             if not item.fuzzy:
                 continue
             candidate, best = item.fuzzy[0]
@@ -1080,6 +1078,7 @@ class _Batch:
                 (_handle_id(candidate), item.profile_id, decision.score, list(decision.reasons))
                 for candidate, decision in item.fuzzy[:REVIEW_PER_ROW]
             ]
+        self.run.record_consents(consents)
         _propose_many(proposals)
         self.created.update(db.session.new)
         db.session.flush()
@@ -1750,37 +1749,63 @@ class _Run:
             self.counts[item.outcome if item.reject is None else "rejected"] += 1
             self.counts["consents"] += item.consents_recorded
 
-    def record_consent(self, profile_id: int, record: SourceRecord, fact) -> bool:
-        """Append the row's consent unless the same statement is already on file."""
-        history = db.session.execute(
-            select(ConsentRecord.status, ConsentRecord.source_id, ConsentRecord.recorded_at)
-            .where(
-                ConsentRecord.profile_id == profile_id,
-                ConsentRecord.purpose == fact.purpose,
+    def record_consents(self, entries: list[tuple[_Item, ConsentFact]]) -> None:
+        """Append each row's consent unless the same statement is already on file.
+
+        "The same" is: the same purpose, status and source at the same time, or, for a
+        statement without a time, the profile's latest record for the purpose. Rows of
+        one batch see each other's statements, in order. One read and one INSERT a batch.
+        """
+        if not entries:
+            return
+        table = ConsentRecord.__table__
+        history: dict[tuple[int, str], list[tuple]] = {}
+        ids = sorted({item.profile_id for item, _ in entries})
+        for chunk in sqlin.slices(ids):
+            for row in db.session.execute(
+                select(
+                    table.c.profile_id,
+                    table.c.purpose,
+                    table.c.status,
+                    table.c.source_id,
+                    table.c.recorded_at,
+                    table.c.id,
+                ).where(table.c.profile_id.in_(chunk))
+            ):
+                history.setdefault((row[0], row[1]), []).append(tuple(row[2:]))
+        for rows in history.values():
+            rows.sort(key=lambda h: (h[2], h[3]), reverse=True)
+        inserts = []
+        for item, fact in entries:
+            rows = history.setdefault((item.profile_id, fact.purpose), [])
+            same = [h for h in rows if h[0] == fact.status and h[1] == self.source_id]
+            if fact.recorded_at is not None:
+                if any(h[2] == fact.recorded_at for h in same):
+                    continue
+            elif rows and rows[0] in same:
+                continue
+            evidence = {k: v for k, v in fact.evidence.items() if v is not None}
+            evidence.update(source=self.source_name, batch_id=self.batch_id)
+            at = fact.recorded_at or utcnow()
+            inserts.append(
+                {
+                    "profile_id": item.profile_id,
+                    "purpose": fact.purpose,
+                    "status": fact.status,
+                    "legal_basis": fact.legal_basis
+                    if fact.legal_basis in LEGAL_BASES
+                    else "consent",
+                    "recorded_at": at,
+                    "source_id": self.source_id,
+                    "source_record_id": item.record.id,
+                    "evidence": evidence,
+                }
             )
-            .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())
-        ).all()
-        same = [h for h in history if h.status == fact.status and h.source_id == self.source_id]
-        if fact.recorded_at is not None:
-            if any(h.recorded_at == fact.recorded_at for h in same):
-                return False
-        elif history and history[0] in same:
-            return False
-        evidence = {k: v for k, v in fact.evidence.items() if v is not None}
-        evidence.update(source=self.source_name, batch_id=self.batch_id)
-        db.session.add(
-            ConsentRecord(
-                profile_id=profile_id,
-                purpose=fact.purpose,
-                status=fact.status,
-                legal_basis=fact.legal_basis if fact.legal_basis in LEGAL_BASES else "consent",
-                recorded_at=fact.recorded_at or utcnow(),
-                source_id=self.source_id,
-                source_record_id=record.id,
-                evidence=evidence,
-            )
-        )
-        return True
+            rows.append((fact.status, self.source_id, at, float("inf")))
+            rows.sort(key=lambda h: (h[2], h[3]), reverse=True)
+            item.consents_recorded += 1
+        if inserts:
+            db.session.execute(insert(ConsentRecord), inserts)
 
 
 def _refresh_statistics() -> None:

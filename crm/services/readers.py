@@ -28,6 +28,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "record id",
         "rec id",
         "recid",
+        "unique id",
+        "uid",
+        "uuid",
+        "row id",
         "contact id",
         "customer id",
         "codice cliente",
@@ -388,7 +392,7 @@ ADDRESS_FIELDS = frozenset(
 # Value", "Phone 3") and add words ("Province Code", "Organization Name").
 _GROUP_WORDS = frozenset(
     "home business work office mailing billing shipping delivery other default primary main "
-    "personal private postal residential current permanent registered legal "
+    "personal private postal residential res current permanent registered legal "
     "residenza domicilio fatturazione spedizione consegna aziendale personale ufficio casa "
     "lavoro".split()
 )
@@ -397,7 +401,7 @@ _ENTITY_WORDS = frozenset(
     "participant partecipante guest".split()
 )
 _QUALIFIERS = frozenset(
-    "value values number no nr num code name mobile cell cellulare fisso".split()
+    "value values number no nr num code name desc mobile cell cellulare fisso".split()
 )
 # Columns about something other than the person's own details.
 _IGNORED_WORDS = frozenset(

@@ -436,3 +436,19 @@ def test_an_outlook_export_keeps_every_email_and_phone_and_the_home_address(app)
     assert [e.email for e in profile.emails] == ["anna@acme.it", "anna@casa.it"]
     assert [p.phone for p in profile.phones] == ["+39021234567", "+393331234567"]
     assert (profile.address, profile.city, profile.postcode) == ("Via Roma 2", "Milano", "20121")
+
+
+def test_rows_of_one_batch_see_each_others_consents_in_order(app):
+    text = (
+        "id,email,accepts_marketing,email_opt_out\n"
+        "1,a@example.it,yes,\n"
+        "2,a@example.it,yes,\n"  # the same statement again: nothing new
+        "3,a@example.it,,yes\n"
+        "4,a@example.it,yes,\n"  # a grant after the withdrawal is new again
+    )
+    _import(text, source="shop")
+    _import(text, source="shop")
+    statuses = db.session.scalars(select(ConsentRecord.status).order_by(ConsentRecord.id)).all()
+    assert statuses == ["granted", "withdrawn", "granted"]
+    profile = _profile_by_email("a@example.it")
+    assert profiles.current_consents([profile.id])[profile.id]["email_marketing"] == "granted"

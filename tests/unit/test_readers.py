@@ -209,6 +209,11 @@ def test_italian_tax_code_and_house_number_headers():
         ("LANDLINE_NUMBER", "phone", ""),
         ("Cell Phone", "phone", ""),
         ("Home Address 1", "address", "home"),
+        # Public data sets (Splink's historical people, North Carolina voters)
+        ("unique_id", "external_id", ""),
+        ("res_street_address", "address", "res"),
+        ("res_city_desc", "city", "res"),
+        ("birth_place", "", ""),
         # Consent columns
         ("Accepts Email Marketing", "email_opt_in", ""),
         ("DOUBLE_OPT-IN", "email_opt_in", ""),
