@@ -48,6 +48,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain, islice
 from types import SimpleNamespace
 from typing import BinaryIO
 
@@ -91,6 +92,7 @@ from crm.services import (
 from crm.services.errors import ServiceError, ValidationError
 from crm.services.normalise import (
     clean_text,
+    dates_month_first,
     fold,
     normalise_country,
     normalise_date,
@@ -123,6 +125,8 @@ RETRYABLE = (DBAPIError, StaleDataError)
 # Batches after which PostgreSQL's statistics are refreshed (the tables grow ~4x between).
 ANALYZE_AFTER = frozenset({2, 8, 32, 128, 512, 2048})
 FORMATS = ("auto", "csv", "hubspot", "mailchimp", "jsonl")
+# Rows read ahead to tell a file's date order (03/14/1985 or 14/03/1985).
+DATE_SAMPLE_ROWS = 5000
 # What a --mapping file may map a header onto ("" means: ignore the column).
 MAPPING_TARGETS = frozenset(readers.SYNONYMS) | frozenset(
     [*readers.HUBSPOT_EXTRA.values(), *readers.MAILCHIMP_EXTRA.values()]
@@ -242,8 +246,11 @@ def normalise_stage(value) -> str | None:
     return stage
 
 
-def normalise_row(values: dict, region: str) -> NormalisedRow:
-    """Normalise one mapped row (canonical field -> value); a pure function."""
+def normalise_row(values: dict, region: str, *, month_first: bool = False) -> NormalisedRow:
+    """Normalise one mapped row (canonical field -> value); a pure function.
+
+    month_first: the file writes numeric dates month first (normalise.dates_month_first).
+    """
     row = NormalisedRow()
     external = clean_text(values.get("external_id") or values.get("id"))
     if external and len(external) > 200:
@@ -253,7 +260,11 @@ def normalise_row(values: dict, region: str) -> NormalisedRow:
         if values.get(name) in (None, ""):
             continue
         try:
-            value = _FIELD_NORMALISERS.get(name, clean_text)(values[name])
+            if name == "birth_date" and month_first:
+                born = normalise_date(values[name], month_first=True)
+                value = born.isoformat() if born else None
+            else:
+                value = _FIELD_NORMALISERS.get(name, clean_text)(values[name])
         except ValueError as exc:
             row.warnings.append((name, str(exc)))
             continue
@@ -1542,6 +1553,7 @@ class _Run:
         self.batch_id = batch.id
         self.format = mapping.format
         self.region = region
+        self.month_first = False  # numeric dates of this file: day first unless it shows
         self.overrides = overrides
         self.actor = actor
         self.headers: dict[str, str] = {}  # field -> its first column, for the report
@@ -1586,7 +1598,7 @@ class _Run:
         if row.error:
             item.reject = row.error
             return item
-        norm = normalise_row(row.values, self.region)
+        norm = normalise_row(row.values, self.region, month_first=self.month_first)
         item.norm = norm
         if self.format == "jsonl":
             item.consents, warnings = consents_from_object(row.raw.get("consents"))
@@ -1885,8 +1897,11 @@ def import_stream(
         actor=actor,
     )
     run = _Run(source, batch, mapping, region, overrides, actor)
+    rows = iter(rows)
+    head = list(islice(rows, DATE_SAMPLE_ROWS))
+    run.month_first = dates_month_first((r.values.get("birth_date") for r in head), region)
     try:
-        for chunk in _chunks(rows, batch_size):
+        for chunk in _chunks(chain(head, rows), batch_size):
             run.process(chunk)
             if progress:
                 progress({**run.counts, "batch_id": run.batch_id})
@@ -1913,8 +1928,10 @@ def import_records(
         source, filename="api", fmt="jsonl", mapping={"columns": {}, "unmapped": []}, actor=actor
     )
     run = _Run(source, batch, mapping, region, None, actor)
+    rows = [readers.row_from_object(n, obj) for n, obj in enumerate(records)]
+    run.month_first = dates_month_first((r.values.get("birth_date") for r in rows), region)
     try:
-        items = run.process([readers.row_from_object(n, obj) for n, obj in enumerate(records)])
+        items = run.process(rows)
     except Exception:
         db.session.rollback()
         _finish(run, "failed", actor)

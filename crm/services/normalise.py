@@ -14,6 +14,7 @@ parsed through a bounded cache (the same landline or switchboard recurs across r
 import re
 import unicodedata
 from datetime import date, datetime
+from email.utils import parseaddr
 from functools import cache, lru_cache
 
 import phonenumbers
@@ -84,6 +85,8 @@ def normalise_email(value: object) -> str | None:
         return None
     if text.lower().startswith("mailto:"):
         text = text[7:]
+    if text.endswith(">") and "<" in text:  # 'Anna Rossi <anna@example.it>', as mailers write
+        text = parseaddr(text)[1] or text
     plain = _plain_email(text)
     if plain is not None:
         return plain
@@ -168,10 +171,24 @@ def normalise_country(value: object) -> str | None:
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y", "%Y%m%d")
+# A US-style file: the month first ("03/14/1985").
+_MONTH_FIRST_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%Y/%m/%d", "%m/%d/%y", "%Y%m%d")
+_DATE_TOKENS = re.compile(r"[^\W\d_]+|\d+")
+# Words around a written date: "14th of March", "14 de marzo de 1985", "le 14 mars".
+_DATE_FILLERS = frozenset("st nd rd th of de del le der den am el".split())
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})")
+# Countries whose dates put the month first.
+MONTH_FIRST_REGIONS = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "VI"})
 
 
-def normalise_date(value: object) -> date | None:
-    """A date from ISO or day-first text (or a date/datetime); None for empty input."""
+def normalise_date(value: object, *, month_first: bool = False) -> date | None:
+    """A date from ISO, numeric or written text (or a date/datetime); None for empty input.
+
+    Numeric dates are read day first ("14/03/1985"), or month first for a US-style file;
+    a date only the other order can read ("03/14/1985" in a day-first file) is read that
+    way. Months may be written out in English, Italian, German, French or Spanish ("14
+    marzo 1985", "March 14, 1985", "14-Mar-85"). Raises ValueError.
+    """
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -181,7 +198,7 @@ def normalise_date(value: object) -> date | None:
     text = clean_text(value)
     if text is None:
         return None
-    parsed = _parse_date(text.split("T")[0].split(" ")[0])
+    parsed = _parse_date(text.split("T")[0].split(" ")[0], month_first) or _written_date(text)
     if parsed is None:
         raise ValueError("unrecognised date")
     if parsed.year < 1900 or parsed > date.today():
@@ -190,14 +207,85 @@ def normalise_date(value: object) -> date | None:
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _parse_date(text: str) -> date | None:
+def _parse_date(text: str, month_first: bool = False) -> date | None:
     """The date text spells in the first format that reads it (cached: birth dates repeat)."""
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
+    formats = (
+        (_MONTH_FIRST_FORMATS, _DATE_FORMATS)
+        if month_first
+        else (_DATE_FORMATS, _MONTH_FIRST_FORMATS)
+    )
+    for group in formats:
+        for fmt in group:
+            try:
+                parsed = datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+            if fmt.endswith("%y") and parsed > date.today():
+                parsed = parsed.replace(year=parsed.year - 100)  # born in '45, not 2045
+            return parsed
     return None
+
+
+@cache
+def _month_names() -> dict[str, int]:
+    """Folded month names and abbreviations (Unicode CLDR through babel) -> month number."""
+    names: dict[str, int] = {}
+    clashes: set[str] = set()
+    for locale in ("en", "it", "de", "fr", "es"):
+        months = Locale.parse(locale).months
+        for context in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                for number, name in months[context][width].items():
+                    key = fold(name)
+                    if names.setdefault(key, number) != number:
+                        clashes.add(key)
+    names["sept"] = 9
+    for key in clashes:
+        del names[key]
+    return names
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _written_date(text: str) -> date | None:
+    """A date with its month written out: '14 marzo 1985', 'March 14, 1985', '14-Mar-85'."""
+    tokens = _DATE_TOKENS.findall(fold(text))
+    words = [t for t in tokens if not t.isdigit() and t not in _DATE_FILLERS]
+    numbers = [t for t in tokens if t.isdigit()]
+    if len(words) != 1 or len(numbers) != 2 or words[0] not in _month_names():
+        return None
+    first, second = numbers
+    if len(first) == 4:
+        year, day = first, second
+    elif len(second) in (2, 4):
+        year, day = second, first
+    else:
+        return None
+    year_number = int(year)
+    if len(year) == 2:
+        century = 1900 if year_number > date.today().year % 100 else 2000
+        year_number += century
+    try:
+        return date(year_number, _month_names()[words[0]], int(day))
+    except ValueError:
+        return None
+
+
+def dates_month_first(samples, region: str | None = None) -> bool:
+    """Whether a file's numeric dates put the month first, from a sample of its values.
+
+    A date with a first number over 12 says day first; one with a second number over 12
+    says month first. Without either (or with both), the source's region decides.
+    """
+    day_first = month_first = False
+    for sample in samples:
+        match = _NUMERIC_DATE.match(sample) if isinstance(sample, str) else None
+        if match:
+            first, second = int(match.group(1)), int(match.group(2))
+            day_first |= first > 12 >= second
+            month_first |= second > 12 >= first
+    if day_first != month_first:
+        return month_first
+    return (region or "").upper() in MONTH_FIRST_REGIONS
 
 
 _TAX_ID_PUNCTUATION = re.compile(r"[\s\-./]+")

@@ -452,3 +452,18 @@ def test_rows_of_one_batch_see_each_others_consents_in_order(app):
     assert statuses == ["granted", "withdrawn", "granted"]
     profile = _profile_by_email("a@example.it")
     assert profiles.current_consents([profile.id])[profile.id]["email_marketing"] == "granted"
+
+
+def test_a_us_export_reads_its_dates_month_first(app):
+    text = (
+        "id,first_name,last_name,email,birthdate\n"
+        "1,Ann,Lee,ann@example.com,03/04/1985\n"
+        "2,Bob,Ray,bob@example.com,12/25/1970\n"
+    )
+    summary = _import(text, source="us_shop")
+    assert summary["warnings"] == 0
+    assert str(_profile_by_email("ann@example.com").birth_date) == "1985-03-04"
+    assert str(_profile_by_email("bob@example.com").birth_date) == "1970-12-25"
+    # The same ambiguous date in an Italian file is the 3rd of April.
+    _import("id,email,nome,data di nascita\n9,cia@example.it,Cia,03/04/1985\n", source="it")
+    assert str(_profile_by_email("cia@example.it").birth_date) == "1985-04-03"

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from crm.services.normalise import (
     clean_text,
+    dates_month_first,
     fold,
     normalise_country,
     normalise_date,
@@ -286,7 +287,7 @@ def test_day_first_reading_of_ambiguous_dates():
 
 
 @pytest.mark.parametrize(
-    "value", ["31/02/1980", "30/02/2000", "1980-13-01", "32/01/1980", "12/31/1980", "yesterday"]
+    "value", ["31/02/1980", "30/02/2000", "1980-13-01", "32/01/1980", "13/13/1980", "yesterday"]
 )
 def test_impossible_dates_raise(value):
     with pytest.raises(ValueError):
@@ -424,3 +425,56 @@ def test_fold_lower_cases_compatibility_letters():
     # Found by hypothesis: 'Fraktur A' decomposes to 'A' only after case folding was tried.
     assert fold("𝔄𝔫𝔫𝔞 ℜ𝔬𝔰𝔰𝔦") == "anna rossi"
     assert fold(fold("𝔄")) == fold("𝔄") == "a"
+
+
+# --- Dates as other tools write them -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "14 marzo 1985",
+        "March 14, 1985",
+        "14-Mar-85",
+        "14th of March 1985",
+        "14 de marzo de 1985",
+        "14. März 1985",
+        "14 mars 1985",
+        "Mar 14 1985",
+    ],
+)
+def test_dates_with_written_months_in_five_languages(text):
+    assert normalise_date(text) == date(1985, 3, 14)
+
+
+def test_numeric_dates_follow_the_files_order_unless_only_the_other_reads_them():
+    assert normalise_date("03/04/1985") == date(1985, 4, 3)
+    assert normalise_date("03/04/1985", month_first=True) == date(1985, 3, 4)
+    assert normalise_date("03/14/1985") == date(1985, 3, 14)  # no 14th month
+    assert normalise_date("14/03/1985", month_first=True) == date(1985, 3, 14)
+
+
+def test_two_digit_years_of_birth_are_in_the_past():
+    assert normalise_date("05/06/45") == date(1945, 6, 5)
+    assert normalise_date("05/06/01") == date(2001, 6, 5)
+
+
+@pytest.mark.parametrize(
+    ("samples", "region", "expected"),
+    [
+        (["25/12/1980", "01/02/1990"], "US", False),  # a 25th month cannot be: day first
+        (["12/25/1980", "01/02/1990"], "IT", True),  # a 25th day in second place
+        (["01/02/1990", "1985-03-14", None, ""], "IT", False),  # no telling: the region
+        (["01/02/1990"], "US", True),
+        (["25/12/1980", "12/25/1980"], "IT", False),  # both: the region
+    ],
+)
+def test_a_files_date_order_is_told_from_its_unambiguous_dates(samples, region, expected):
+    assert dates_month_first(samples, region) is expected
+
+
+def test_an_email_with_its_display_name_keeps_the_address():
+    assert normalise_email("Anna Rossi <Anna.Rossi@Example.it>") == "anna.rossi@example.it"
+    assert normalise_email('"Rossi, Anna" <anna@example.it>') == "anna@example.it"
+    with pytest.raises(ValueError):
+        normalise_email("Anna Rossi <not an address>")
