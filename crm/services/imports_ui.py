@@ -247,8 +247,8 @@ def preview_upload(upload: Upload) -> Preview:
 def _preview_csv(stream: BinaryIO, sample: bytes, encoding: str, fmt: str) -> Preview:
     """Preview of a CSV file (plain, HubSpot or Mailchimp)."""
     text = sample.decode(encoding, errors="replace").lstrip("\ufeff")
-    dialect = readers.detect_dialect(text)
-    first = next(csv.reader(io.StringIO(text), dialect), [])
+    dialect, skip = readers.csv_layout(text)
+    first = next(islice(csv.reader(io.StringIO(text), dialect), skip, None), [])
     headers = [h.strip().lstrip("\ufeff") for h in first]
     mapping, rows = readers.read_csv(stream, fmt=fmt)
     preview = Preview(

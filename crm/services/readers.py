@@ -354,6 +354,25 @@ def detect_dialect(text_sample: str) -> type[csv.Dialect] | csv.Dialect:
         return Fallback
 
 
+# Excel's first line naming the delimiter of a CSV file it wrote ("sep=;").
+_SEPARATOR_LINE = re.compile(r'"?sep=([^\r\n"]?)"?[,;\t|]*\r?(?:\n|$)', re.IGNORECASE)
+
+
+def csv_layout(text_sample: str) -> tuple[type[csv.Dialect] | csv.Dialect, int]:
+    """The CSV dialect of a text sample and the number of lines before the header row.
+
+    A first line "sep=;" (Excel's) names the delimiter and is not the header.
+    """
+    hint = _SEPARATOR_LINE.match(text_sample)
+    if hint and hint.group(1):
+
+        class Stated(csv.excel):
+            delimiter = hint.group(1)
+
+        return Stated, 1
+    return detect_dialect(text_sample), 0
+
+
 @lru_cache(maxsize=4096)
 def header_key(header: str) -> str:
     """Compare headers ignoring case, accents, punctuation and underscores."""
@@ -526,7 +545,9 @@ def read_csv(
     """Open a CSV stream: its mapping and a lazy iterator of rows (numbered from 2)."""
     text = open_text(stream)
     sample = text.buffer.peek(SAMPLE_BYTES)[:SAMPLE_BYTES].decode(text.encoding, errors="replace")
-    dialect = detect_dialect(sample.lstrip("\ufeff"))
+    dialect, skip = csv_layout(sample.lstrip("\ufeff"))
+    for _ in range(skip):
+        text.readline()
     reader = csv.reader(text, dialect)
     try:
         headers = [h.strip().lstrip("\ufeff") for h in next(reader)]
@@ -537,7 +558,7 @@ def read_csv(
     mapping = map_headers(headers, fmt, overrides)
 
     def rows() -> Iterator[Row]:
-        number = 1
+        number = 1 + skip
         while True:
             try:
                 cells = next(reader)

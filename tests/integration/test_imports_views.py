@@ -505,3 +505,10 @@ def test_an_export_with_home_and_business_addresses_starts_as_detected(client, a
     profile = db.session.get(Profile, record.profile_id)
     assert profile.city == "Milano"
     assert {e.email for e in profile.emails} == {"anna@acme.it", "anna@casa.it"}
+
+
+def test_preview_of_an_excel_csv_with_a_separator_line(client, auth):
+    auth.login_as("marketer")
+    content = "sep=;\r\nNome;Città;E-mail\r\nAnna;Milano;anna@example.it\r\n".encode("cp1252")
+    _, reader = _preview(client, content=content, filename="excel.csv")
+    assert reader.mapping() == {"Nome": "first_name", "Città": "city", "E-mail": "email"}

@@ -288,3 +288,11 @@ def test_a_row_takes_one_whole_address_the_first_it_has():
 def test_json_lines_keep_several_keys_of_one_list():
     row = readers.row_from_object(1, {"email": "a@x.it", "work_email": ["b@y.it"], "tags": "vip"})
     assert row.values == {"email": ["a@x.it", "b@y.it"], "tags": "vip"}
+
+
+def test_excels_separator_line_names_the_delimiter_and_is_not_the_header():
+    mapping, rows = _read("sep=;\r\nNome;Cognome;Email\r\nAnna;Rossi;a@x.it\r\n", "cp1252")
+    assert mapping.columns == {"Nome": "first_name", "Cognome": "last_name", "Email": "email"}
+    assert [(r.number, r.values["email"]) for r in rows] == [(3, "a@x.it")]
+    mapping, _ = _read('\ufeff"sep=,"\nfirst_name,email\nAnna,a@x.it\n')
+    assert list(mapping.columns) == ["first_name", "email"]
