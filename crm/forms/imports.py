@@ -13,7 +13,7 @@ FORMAT_LABELS = {
     "csv": _l("CSV"),
     "hubspot": _l("HubSpot export (CSV)"),
     "mailchimp": _l("Mailchimp export (CSV)"),
-    "jsonl": _l("JSON Lines"),
+    "jsonl": _l("JSON Lines or a JSON array"),
 }
 
 

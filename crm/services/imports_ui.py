@@ -211,13 +211,6 @@ def sweep_uploads(max_age: float = UPLOAD_TTL_SECONDS) -> int:
     return removed
 
 
-def _looks_like_jsonl(sample: bytes, filename: str) -> bool:
-    """JSON Lines by extension, else by a first character '{'."""
-    if filename.lower().endswith((".jsonl", ".ndjson", ".json")):
-        return True
-    return sample.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
-
-
 def _cell(value) -> str:
     """A raw value as text for display."""
     if value is None:
@@ -238,7 +231,7 @@ def preview_upload(upload: Upload) -> Preview:
         readers.check_text_sample(sample)
         encoding = readers.detect_encoding(sample, truncated=len(sample) >= readers.SAMPLE_BYTES)
         if upload.fmt == "jsonl" or (
-            upload.fmt == "auto" and _looks_like_jsonl(sample, upload.filename)
+            upload.fmt == "auto" and readers.looks_like_json(sample, upload.filename)
         ):
             return _preview_jsonl(_Borrowed(handle), encoding)
         return _preview_csv(_Borrowed(handle), sample, encoding, upload.fmt)

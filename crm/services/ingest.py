@@ -559,14 +559,12 @@ def ensure_source(name: str, region: str | None = None) -> Source:
 
 
 def _looks_like_jsonl(stream: BinaryIO, filename: str) -> bool:
-    """JSON Lines by extension, else by a first character '{'."""
-    if filename.lower().endswith((".jsonl", ".ndjson", ".json")):
-        return True
+    """JSON (Lines or an array) by extension or first character (readers.looks_like_json)."""
     if not stream.seekable():
-        return False
+        return readers.looks_like_json(b"", filename)
     head = stream.read(1024)
     stream.seek(0)
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    return readers.looks_like_json(head, filename)
 
 
 def open_reader(

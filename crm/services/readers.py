@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import BinaryIO
 
+import ijson
+
 from crm.services.errors import ValidationError
 from crm.services.normalise import fold
 
@@ -583,6 +585,27 @@ def read_csv(
     return mapping, rows()
 
 
+def _array_rows(data: BinaryIO, overrides: dict[str, str] | None) -> Iterator[Row]:
+    """The objects of a JSON array, parsed one at a time (bounded memory, ijson).
+
+    A syntax error ends the file: what follows it cannot be told apart, so it is reported
+    as one row after the last object read, and everything before it is kept.
+    """
+    number = 0
+    try:
+        for obj in ijson.items(data, "item", use_float=True):
+            number += 1
+            if not isinstance(obj, dict):
+                raw = {"_item": json.dumps(obj, ensure_ascii=False, default=str)[:1000]}
+                yield Row(number, {}, raw, error="not a JSON object")
+                continue
+            yield row_from_object(number, obj, overrides)
+    except ijson.JSONError as exc:
+        reason = str(exc).splitlines()[0][:200]
+        error = f"invalid JSON after item {number} ({reason}); the rest cannot be read"
+        yield Row(number + 1, {}, {}, error=error)
+
+
 def row_from_object(number: int, obj: dict, overrides: dict[str, str] | None = None) -> Row:
     """A Row from a JSON object with canonical (or synonym) keys.
 
@@ -615,12 +638,27 @@ def row_from_object(number: int, obj: dict, overrides: dict[str, str] | None = N
     return Row(number, values, obj)
 
 
+def looks_like_json(head: bytes, filename: str) -> bool:
+    """JSON Lines or a JSON array, by extension, else by its first character."""
+    if filename.lower().endswith((".jsonl", ".ndjson", ".json")):
+        return True
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
+
+
 def read_jsonl(
     stream: BinaryIO, overrides: dict[str, str] | None = None
 ) -> tuple[Mapping, Iterator[Row]]:
-    """Open a JSON Lines stream; keys map like CSV headers (see row_from_object)."""
+    """Open a JSON Lines stream, or a JSON array of objects (rows numbered by item); keys
+    map like CSV headers (see row_from_object)."""
     text = open_text(stream)
     mapping = Mapping(format="jsonl")
+    head = text.buffer.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        # JSON is UTF-8 (RFC 8259): the parser reads the bytes, past a byte-order mark.
+        data = text.detach()  # the bytes stay open when the text wrapper goes
+        if head.startswith(codecs.BOM_UTF8):
+            data.read(len(codecs.BOM_UTF8))
+        return mapping, _array_rows(data, overrides)
 
     def rows() -> Iterator[Row]:
         for number, line in enumerate(text, start=1):

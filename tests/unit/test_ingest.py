@@ -1,6 +1,7 @@
 """Ingest: normalising rows, deterministic matching, survivorship, consent, the batch report."""
 
 import io
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -467,3 +468,16 @@ def test_a_us_export_reads_its_dates_month_first(app):
     # The same ambiguous date in an Italian file is the 3rd of April.
     _import("id,email,nome,data di nascita\n9,cia@example.it,Cia,03/04/1985\n", source="it")
     assert str(_profile_by_email("cia@example.it").birth_date) == "1985-04-03"
+
+
+def test_a_json_array_export_imports_like_json_lines(app):
+    text = json.dumps(
+        [
+            {"id": "1", "email": "a@example.it", "first_name": "Anna"},
+            {"id": "2", "email": "b@example.it", "first_name": "Bruno", "phones": ["333 1234567"]},
+        ],
+        indent=2,
+    )
+    summary = _import(text, filename="contacts.json")
+    assert (summary["rows"], summary["created"], summary["rejected"]) == (2, 2, 0)
+    assert _profile_by_email("b@example.it").primary_phone == "+393331234567"

@@ -296,3 +296,20 @@ def test_excels_separator_line_names_the_delimiter_and_is_not_the_header():
     assert [(r.number, r.values["email"]) for r in rows] == [(3, "a@x.it")]
     mapping, _ = _read('\ufeff"sep=,"\nfirst_name,email\nAnna,a@x.it\n')
     assert list(mapping.columns) == ["first_name", "email"]
+
+
+def test_a_json_array_is_read_an_object_at_a_time_and_a_bad_end_is_reported():
+    data = (
+        b'[\n {"id": "1", "email": "a@x.it", "score": 1.5},\n 7,\n {"name": "Anna Rossi"}, {"x": '
+    )
+    mapping, rows = readers.read_jsonl(io.BytesIO(data))
+    rows = list(rows)
+    assert mapping.format == "jsonl"
+    assert [(r.number, r.values, r.error) for r in rows[:3]] == [
+        (1, {"external_id": "1", "email": "a@x.it"}, None),
+        (2, {}, "not a JSON object"),
+        (3, {"full_name": "Anna Rossi"}, None),
+    ]
+    assert rows[3].number == 4 and rows[3].error.startswith("invalid JSON after item 3")
+    assert readers.looks_like_json(b" \n[{", "export.txt")
+    assert not readers.looks_like_json(b"id,email", "export.txt")
