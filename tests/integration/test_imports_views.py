@@ -195,7 +195,7 @@ def test_json_lines_and_hubspot_files_are_detected(client, auth, sync_jobs):
     path, reader = _preview(
         client, content=(FIXTURES / "shop.jsonl").read_bytes(), filename="shop.jsonl"
     )
-    assert 'id="detected-format">JSON Lines (jsonl)' in client.get(path).get_data(as_text=True)
+    assert 'id="detected-format">JSON Lines or a JSON array (jsonl)' in client.get(path).get_data(as_text=True)
     assert reader.mapping()["telefono"] == "phone"
     job = db.session.get(Job, _job_id(_start(client, path, reader)))
     assert job.status == "done", job.error
