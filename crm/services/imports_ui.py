@@ -82,6 +82,18 @@ class _Borrowed(io.RawIOBase):
         """Read from the borrowed file."""
         return self._stream.readinto(buffer)
 
+    def seekable(self) -> bool:
+        """Seekable as the borrowed file is (a workbook is read as a zip archive)."""
+        return self._stream.seekable()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move in the borrowed file."""
+        return self._stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        """The position in the borrowed file."""
+        return self._stream.tell()
+
     @property
     def position(self) -> int:
         """Bytes read from the file so far."""
@@ -226,6 +238,8 @@ def preview_upload(upload: Upload) -> Preview:
     Raises ValidationError for a file that is not text (a spreadsheet, a PDF).
     """
     with open(data_path(upload.id), "rb") as handle:
+        if upload.fmt != "jsonl" and readers.is_workbook(handle):
+            return _preview_workbook(handle, upload.fmt)
         sample = handle.read(readers.SAMPLE_BYTES)
         handle.seek(0)
         readers.check_text_sample(sample)
@@ -256,6 +270,26 @@ def _preview_csv(stream: BinaryIO, sample: bytes, encoding: str, fmt: str) -> Pr
         preview.rows.append([_cell(row.raw.get(h)) for h in headers])
         if row.error:
             preview.problems.append(f"row {row.number}: {row.error}")
+    return preview
+
+
+def _preview_workbook(stream: BinaryIO, fmt: str) -> Preview:
+    """Preview of the first sheet of an .xlsx workbook."""
+    mapping, rows = readers.read_xlsx(stream, fmt=fmt)
+    preview = Preview(
+        format=mapping.format,
+        encoding="xlsx",
+        delimiter=None,
+        headers=mapping.headers,
+        rows=[],
+        mapping=dict(mapping.columns),
+    )
+    for row in islice(rows, PREVIEW_ROWS):
+        preview.rows.append([_cell(row.raw.get(h)) for h in mapping.headers])
+        if row.error:
+            preview.problems.append(f"row {row.number}: {row.error}")
+    if hasattr(rows, "close"):
+        rows.close()  # lets the workbook go
     return preview
 
 

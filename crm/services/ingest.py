@@ -570,15 +570,18 @@ def _looks_like_jsonl(stream: BinaryIO, filename: str) -> bool:
 def open_reader(
     stream: BinaryIO, *, filename: str, fmt: str, overrides: dict[str, str] | None
 ) -> tuple[readers.Mapping, Iterator[readers.Row]]:
-    """The reader for a file: JSON Lines or CSV (plain, HubSpot, Mailchimp).
+    """The reader for a file: JSON Lines or a JSON array, CSV or an .xlsx workbook (plain,
+    HubSpot, Mailchimp).
 
     Raises ValidationError when no column of a CSV file can be used.
     """
     if fmt not in FORMATS:
         raise ValidationError(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
-    if fmt == "jsonl" or (fmt == "auto" and _looks_like_jsonl(stream, filename)):
+    workbook = fmt != "jsonl" and stream.seekable() and readers.is_workbook(stream)
+    if not workbook and (fmt == "jsonl" or (fmt == "auto" and _looks_like_jsonl(stream, filename))):
         return readers.read_jsonl(stream, overrides)
-    mapping, rows = readers.read_csv(stream, fmt=fmt, overrides=overrides)
+    read = readers.read_xlsx if workbook else readers.read_csv
+    mapping, rows = read(stream, fmt=fmt, overrides=overrides)
     if mapping.unmapped and not mapping.columns:
         raise ValidationError(
             "No column of the file could be recognised; give a --mapping.",

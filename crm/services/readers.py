@@ -9,17 +9,23 @@ import csv
 import io
 import json
 import re
+import warnings
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from functools import cached_property, lru_cache
+from itertools import chain, islice
 from typing import BinaryIO
 
 import ijson
+import openpyxl
 
 from crm.services.errors import ValidationError
 from crm.services.normalise import fold
 
 SAMPLE_BYTES = 64 * 1024
+HEADER_ROWS = 10  # rows of a workbook searched for its header
 
 # Canonical field -> header synonyms (English, Italian, and other tools' exports).
 # Compared after fold(), so case, accents and punctuation do not matter.
@@ -269,6 +275,7 @@ class Mapping:
     unmapped: list[str] = field(default_factory=list)
     format: str = "csv"
     groups: dict[str, str] = field(default_factory=dict)  # address header -> its group
+    headers: list[str] = field(default_factory=list)  # the file's headers, in order
 
     @cached_property
     def several_addresses(self) -> bool:
@@ -507,8 +514,8 @@ def map_headers(
 
 # Files people pick by mistake, recognised by their first bytes.
 _NOT_TEXT = (
-    (b"PK\x03\x04", "an Excel workbook or another zipped file"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel or Word file"),
+    (b"PK\x03\x04", "a zipped file (unzip it) or a workbook other than .xlsx"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word file"),
     (b"%PDF", "a PDF document"),
 )
 
@@ -521,12 +528,96 @@ def check_text_sample(sample: bytes) -> None:
     for magic, what in _NOT_TEXT:
         if sample.startswith(magic):
             raise ValidationError(
-                f"This file is {what}, not CSV or JSON Lines: save it as CSV (UTF-8) first."
+                f"This file is {what}, not CSV, JSON or an .xlsx workbook: "
+                "save it as CSV (UTF-8) or .xlsx first."
             )
     if b"\x00" in sample[:4096] and not sample.startswith(
         (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
     ):
-        raise ValidationError("This file is not text (CSV or JSON Lines).")
+        raise ValidationError("This file is not text (CSV or JSON) nor an .xlsx workbook.")
+
+
+def is_workbook(stream: BinaryIO) -> bool:
+    """True for an Excel .xlsx/.xlsm workbook (a zip holding xl/workbook.xml); rewinds."""
+    start = stream.tell()
+    try:
+        if stream.read(4) != b"PK\x03\x04":
+            return False
+        stream.seek(start)
+        with zipfile.ZipFile(stream) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    finally:
+        stream.seek(start)
+
+
+def _cell_text(value) -> str:
+    """A workbook cell as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 3331234567.0 is a phone number, not a fraction
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(
+    stream: BinaryIO, *, fmt: str = "auto", overrides: dict[str, str] | None = None
+) -> tuple[Mapping, Iterator[Row]]:
+    """Open the first sheet of an .xlsx workbook: its mapping and a lazy iterator of rows.
+
+    Read a row at a time (openpyxl's read-only mode: bounded memory). The header is the
+    first non-empty row; rows are numbered as the sheet numbers them. Cells become the
+    text a CSV export would hold (dates ISO, whole numbers without ".0"). Raises
+    ValidationError for a workbook that cannot be read.
+    """
+    try:
+        with warnings.catch_warnings():  # styles and extensions it skips: not our concern
+            warnings.simplefilter("ignore", UserWarning)
+            book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ValidationError(f"This workbook cannot be read: {exc}") from None
+    cells = book.worksheets[0].iter_rows(values_only=True)
+    # The header is the first row with two cells or more (a report's one-cell title line
+    # above it is skipped); in a one-column sheet, its first non-empty row.
+    seen = [[_cell_text(v).strip() for v in values] for values in islice(cells, HEADER_ROWS)]
+    filled = [i for i, texts in enumerate(seen) if any(texts)]
+    wide = [i for i in filled if sum(1 for t in seen[i] if t) >= 2]
+    at = wide[0] if wide else (filled[0] if filled else None)
+    if at is None:
+        book.close()
+        return Mapping(), iter(())
+    headers = seen[at]
+    while headers and not headers[-1]:
+        headers.pop()
+    number = at + 1
+    cells = chain(seen[at + 1 :], cells)
+    if fmt == "auto":
+        fmt = detect_format(headers)
+    mapping = map_headers(headers, fmt, overrides)
+    mapping.headers = headers
+
+    def rows() -> Iterator[Row]:
+        row_number = number
+        try:
+            for values in cells:
+                row_number += 1
+                texts = [v if isinstance(v, str) else _cell_text(v) for v in values]
+                texts = texts[: len(headers)]
+                if not any(t.strip() for t in texts):
+                    continue
+                raw = dict(zip(headers, texts, strict=False))
+                yield Row(row_number, mapping.values(raw), raw)
+        finally:
+            book.close()
+
+    return mapping, rows()
 
 
 def open_text(stream: BinaryIO) -> io.TextIOWrapper:
@@ -558,6 +649,7 @@ def read_csv(
     if fmt == "auto":
         fmt = detect_format(headers)
     mapping = map_headers(headers, fmt, overrides)
+    mapping.headers = headers
 
     def rows() -> Iterator[Row]:
         number = 1 + skip

@@ -195,7 +195,9 @@ def test_json_lines_and_hubspot_files_are_detected(client, auth, sync_jobs):
     path, reader = _preview(
         client, content=(FIXTURES / "shop.jsonl").read_bytes(), filename="shop.jsonl"
     )
-    assert 'id="detected-format">JSON Lines or a JSON array (jsonl)' in client.get(path).get_data(as_text=True)
+    assert 'id="detected-format">JSON Lines or a JSON array (jsonl)' in client.get(path).get_data(
+        as_text=True
+    )
     assert reader.mapping()["telefono"] == "phone"
     job = db.session.get(Job, _job_id(_start(client, path, reader)))
     assert job.status == "done", job.error
@@ -512,3 +514,20 @@ def test_preview_of_an_excel_csv_with_a_separator_line(client, auth):
     content = "sep=;\r\nNome;Città;E-mail\r\nAnna;Milano;anna@example.it\r\n".encode("cp1252")
     _, reader = _preview(client, content=content, filename="excel.csv")
     assert reader.mapping() == {"Nome": "first_name", "Città": "city", "E-mail": "email"}
+
+
+def test_an_xlsx_upload_previews_and_imports(client, auth, sync_jobs):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in (["Nome", "Cognome", "E-mail"], ["Anna", "Rossi", "anna@example.it"]):
+        book.active.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    auth.login_as("marketer")
+    path, reader = _preview(client, content=data.getvalue(), filename="contatti.xlsx")
+    assert reader.mapping() == {"Nome": "first_name", "Cognome": "last_name", "E-mail": "email"}
+    assert 'id="detected-encoding">xlsx' in client.get(path).get_data(as_text=True)
+    job = db.session.get(Job, _job_id(_start(client, path, reader)))
+    assert job.status == "done", job.error
+    assert job.result["created"] == 1

@@ -481,3 +481,23 @@ def test_a_json_array_export_imports_like_json_lines(app):
     summary = _import(text, filename="contacts.json")
     assert (summary["rows"], summary["created"], summary["rejected"]) == (2, 2, 0)
     assert _profile_by_email("b@example.it").primary_phone == "+393331234567"
+
+
+def test_an_xlsx_workbook_imports_and_reports_rows_by_sheet_row(app):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in (
+        ["Email", "First Name", "Birthday"],
+        ["a@example.it", "Anna", "1985-03-14"],
+        ["not-an-email", None, None],
+    ):
+        book.active.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    summary = ingest.import_stream(data, filename="contacts.xlsx", source_name="excel")
+    assert (summary["rows"], summary["created"], summary["rejected"]) == (2, 1, 1)
+    assert str(_profile_by_email("a@example.it").birth_date) == "1985-03-14"
+    rejection = db.session.scalar(select(ImportRejection).where(ImportRejection.kind == "rejected"))
+    assert rejection.row_number == 3

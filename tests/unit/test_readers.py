@@ -135,7 +135,8 @@ def test_spreadsheets_and_binary_files_are_refused_with_advice():
     from crm.services.errors import ValidationError
 
     for data, words in (
-        (b"PK\x03\x04rest-of-a-zip", "Excel workbook"),
+        (b"PK\x03\x04rest-of-a-zip", "zipped file"),
+        (b"\xd0\xcf\x11\xe0old-excel", "old Excel"),
         (b"%PDF-1.7\n...", "PDF"),
         (b"abc\x00\x01\x02", "not text"),
     ):
@@ -313,3 +314,56 @@ def test_a_json_array_is_read_an_object_at_a_time_and_a_bad_end_is_reported():
     assert rows[3].number == 4 and rows[3].error.startswith("invalid JSON after item 3")
     assert readers.looks_like_json(b" \n[{", "export.txt")
     assert not readers.looks_like_json(b"id,email", "export.txt")
+
+
+def _workbook(rows) -> io.BytesIO:
+    """An .xlsx file in memory with rows on its first sheet."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    return data
+
+
+def test_an_xlsx_workbook_reads_like_a_csv_export_of_it():
+    from datetime import datetime
+
+    data = _workbook(
+        [
+            ["Contacts exported 2026-11-26"],  # a report's title line
+            [],
+            ["Nome", "Cognome", "Cellulare", "CAP", "Data di nascita", "Newsletter"],
+            ["Anna", "Rossi", 3331234567.0, 20121, datetime(1985, 3, 14), True],
+            [None, None, None, None, None, None],
+            ["Bruno", "Bianchi", "+39 02 1234567", "00184", "14/03/1980", False],
+        ]
+    )
+    assert readers.is_workbook(data) and data.tell() == 0
+    mapping, rows = readers.read_xlsx(data)
+    rows = list(rows)
+    assert mapping.headers[:2] == ["Nome", "Cognome"]
+    assert mapping.columns["Newsletter"] == "email_opt_in"
+    assert [r.number for r in rows] == [4, 6]
+    assert rows[0].values == {
+        "first_name": "Anna",
+        "last_name": "Rossi",
+        "phone": "3331234567",
+        "postcode": "20121",
+        "birth_date": "1985-03-14",
+        "email_opt_in": "true",
+    }
+    assert rows[1].values["postcode"] == "00184"
+
+
+def test_a_zip_that_is_no_workbook_is_not_read_as_one():
+    import zipfile
+
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr("contacts.csv", "email\na@x.it\n")
+    assert not readers.is_workbook(data)
+    assert not readers.is_workbook(io.BytesIO(b"email\na@x.it\n"))
