@@ -469,7 +469,7 @@ def consent_from_row(fmt: str, values: dict, raw: dict) -> ConsentFact | None:
 
 # What an opt-in or opt-out column says, folded.
 _SAYS_YES = frozenset(
-    "true yes y 1 si x subscribed granted opted in opt in confirmed accepted iscritto".split()
+    "true yes y 1 si x subscribed granted confirmed accepted iscritto".split()
     + ["opted in", "opt in"]
 )
 _SAYS_NO = frozenset(
