@@ -3,6 +3,8 @@
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm.services import readers
 
@@ -367,3 +369,11 @@ def test_a_zip_that_is_no_workbook_is_not_read_as_one():
         archive.writestr("contacts.csv", "email\na@x.it\n")
     assert not readers.is_workbook(data)
     assert not readers.is_workbook(io.BytesIO(b"email\na@x.it\n"))
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.text(alphabet="abcdeilmnoprstuyz0123456789 -_/#.'", max_size=40))
+def test_any_header_reads_as_a_known_field_or_nothing(header):
+    field, group = readers.interpret_header(header)
+    assert field in readers.SYNONYMS or field == ""
+    assert group == "" or field in readers.ADDRESS_FIELDS
