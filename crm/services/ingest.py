@@ -1564,7 +1564,9 @@ class _Run:
         self.thresholds = _thresholds()
         self.max_candidates = MAX_CANDIDATES
         self.max_block = MAX_BLOCK
-        self.persons = _PersonCache(PERSON_CACHE)
+        self.persons = _PersonCache(
+            int(current_app.config.get("IMPORT_PROFILE_CACHE", PERSON_CACHE))
+        )
         self.created: set = set()
         self.batches = 0
 

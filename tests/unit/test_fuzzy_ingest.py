@@ -340,3 +340,20 @@ def test_different_tax_codes_keep_namesakes_from_an_automatic_merge(app):
     # Same name, birth date and postcode: without the ids, a merge; with them, a review.
     assert (summary["created"], summary["merged"], summary["review"]) == (0, 0, 1)
     assert _live_profiles() == 2
+
+
+def test_the_profile_cache_is_sized_by_config_and_any_size_matches_alike(app, monkeypatch):
+    sizes = []
+    original = ingest._PersonCache.__init__
+
+    def spy(self, size):
+        sizes.append(size)
+        original(self, size)
+
+    monkeypatch.setattr(ingest._PersonCache, "__init__", spy)
+    app.config["IMPORT_PROFILE_CACHE"] = 1  # every candidate read again from the database
+    _import(HEADER + GIULIA + "2,Marco,Bianchi,1970-01-02,00184,Roma,,\n")
+    summary = _import(HEADER + "7,Giulia,Ferarresi,1985-03-14,20121,Milano,,\n", source="shop")
+    assert sizes == [1, 1]
+    assert (summary["merged"], summary["created"], summary["review"]) == (1, 0, 0)
+    assert _live_profiles() == 2
