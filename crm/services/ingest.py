@@ -1090,7 +1090,8 @@ class _Batch:
                 (_handle_id(candidate), item.profile_id, decision.score, list(decision.reasons))
                 for candidate, decision in item.fuzzy[:REVIEW_PER_ROW]
             ]
-        self.run.record_consents(consents)
+        fresh = {_handle_id(p) for p in self.new_profiles if p.records}
+        self.run.record_consents(consents, fresh)
         _propose_many(proposals)
         self.created.update(db.session.new)
         db.session.flush()
@@ -1764,18 +1765,21 @@ class _Run:
             self.counts[item.outcome if item.reject is None else "rejected"] += 1
             self.counts["consents"] += item.consents_recorded
 
-    def record_consents(self, entries: list[tuple[_Item, ConsentFact]]) -> None:
+    def record_consents(
+        self, entries: list[tuple[_Item, ConsentFact]], fresh: set[int] = frozenset()
+    ) -> None:
         """Append each row's consent unless the same statement is already on file.
 
         "The same" is: the same purpose, status and source at the same time, or, for a
         statement without a time, the profile's latest record for the purpose. Rows of
-        one batch see each other's statements, in order. One read and one INSERT a batch.
+        one batch see each other's statements, in order. One read (of the profiles older
+        than the batch; fresh ones have no history yet) and one INSERT a batch.
         """
         if not entries:
             return
         table = ConsentRecord.__table__
         history: dict[tuple[int, str], list[tuple]] = {}
-        ids = sorted({item.profile_id for item, _ in entries})
+        ids = sorted({item.profile_id for item, _ in entries} - fresh)
         for chunk in sqlin.slices(ids):
             for row in db.session.execute(
                 select(

@@ -439,7 +439,8 @@ def test_an_outlook_export_keeps_every_email_and_phone_and_the_home_address(app)
     assert (profile.address, profile.city, profile.postcode) == ("Via Roma 2", "Milano", "20121")
 
 
-def test_rows_of_one_batch_see_each_others_consents_in_order(app):
+@pytest.mark.parametrize("batch_size", [500, 1])
+def test_rows_see_earlier_rows_consents_in_order_within_and_across_batches(app, batch_size):
     text = (
         "id,email,accepts_marketing,email_opt_out\n"
         "1,a@example.it,yes,\n"
@@ -447,8 +448,8 @@ def test_rows_of_one_batch_see_each_others_consents_in_order(app):
         "3,a@example.it,,yes\n"
         "4,a@example.it,yes,\n"  # a grant after the withdrawal is new again
     )
-    _import(text, source="shop")
-    _import(text, source="shop")
+    _import(text, source="shop", batch_size=batch_size)
+    _import(text, source="shop", batch_size=batch_size)
     statuses = db.session.scalars(select(ConsentRecord.status).order_by(ConsentRecord.id)).all()
     assert statuses == ["granted", "withdrawn", "granted"]
     profile = _profile_by_email("a@example.it")
