@@ -166,7 +166,11 @@ def demo_command(people: int):
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000))
 @with_appcontext
 def import_command(file, source_name, fmt, mapping_file, region, batch_size):
-    """Import person records from a CSV or JSON Lines file; prints a JSON summary last."""
+    """Import person records from a file; prints a JSON summary last.
+
+    CSV, JSON Lines or a JSON array, an .xlsx workbook, or a zip archive of such files (a
+    Mailchimp audience export as downloaded).
+    """
     from crm.services import ingest
     from crm.services.errors import ServiceError
 

@@ -64,6 +64,8 @@ class ImportRejection(db.Model):
         ForeignKey("import_batches.id", ondelete="CASCADE"), index=True
     )
     row_number: Mapped[int] = mapped_column()
+    # The file of a zip archive the row comes from (None for a plain file).
+    file: Mapped[str | None] = mapped_column(String(255))
     column: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(String(500))
     kind: Mapped[str] = mapped_column(String(10), default="rejected")

@@ -65,39 +65,7 @@ class Preview:
     rows: list[list[str]]
     mapping: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-
-
-class _Borrowed(io.RawIOBase):
-    """A read-only view of an open file that the readers may wrap and close (the caller
-    closes the file); its position says how far they have read."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-
-    def readable(self) -> bool:
-        """Always readable."""
-        return True
-
-    def readinto(self, buffer) -> int:
-        """Read from the borrowed file."""
-        return self._stream.readinto(buffer)
-
-    def seekable(self) -> bool:
-        """Seekable as the borrowed file is (a workbook is read as a zip archive)."""
-        return self._stream.seekable()
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        """Move in the borrowed file."""
-        return self._stream.seek(offset, whence)
-
-    def tell(self) -> int:
-        """The position in the borrowed file."""
-        return self._stream.tell()
-
-    @property
-    def position(self) -> int:
-        """Bytes read from the file so far."""
-        return self._stream.tell()
+    files: list[str] = field(default_factory=list)  # the tables of a zip archive
 
 
 def upload_dir() -> str:
@@ -238,6 +206,8 @@ def preview_upload(upload: Upload) -> Preview:
     Raises ValidationError for a file that is not text (a spreadsheet, a PDF).
     """
     with open(data_path(upload.id), "rb") as handle:
+        if readers.is_archive(handle):
+            return _preview_archive(handle, upload.fmt)
         if upload.fmt != "jsonl" and readers.is_workbook(handle):
             return _preview_workbook(handle, upload.fmt)
         sample = handle.read(readers.SAMPLE_BYTES)
@@ -247,8 +217,8 @@ def preview_upload(upload: Upload) -> Preview:
         if upload.fmt == "jsonl" or (
             upload.fmt == "auto" and readers.looks_like_json(sample, upload.filename)
         ):
-            return _preview_jsonl(_Borrowed(handle), encoding)
-        return _preview_csv(_Borrowed(handle), sample, encoding, upload.fmt)
+            return _preview_jsonl(readers.Borrowed(handle), encoding)
+        return _preview_csv(readers.Borrowed(handle), sample, encoding, upload.fmt)
 
 
 def _preview_csv(stream: BinaryIO, sample: bytes, encoding: str, fmt: str) -> Preview:
@@ -290,6 +260,26 @@ def _preview_workbook(stream: BinaryIO, fmt: str) -> Preview:
             preview.problems.append(f"row {row.number}: {row.error}")
     if hasattr(rows, "close"):
         rows.close()  # lets the workbook go
+    return preview
+
+
+def _preview_archive(stream: BinaryIO, fmt: str) -> Preview:
+    """Preview of a zip archive of tables: its files, their columns, its first rows."""
+    mapping, rows = readers.read_archive(stream, fmt=fmt)
+    preview = Preview(
+        format=mapping.format,
+        encoding="zip",
+        delimiter=None,
+        headers=mapping.headers,
+        rows=[],
+        mapping=dict(mapping.columns),
+        files=mapping.files,
+    )
+    for row in islice(rows, PREVIEW_ROWS):
+        preview.rows.append([_cell(row.raw.get(h)) for h in mapping.headers])
+        if row.error:
+            preview.problems.append(f"{row.file}, row {row.number}: {row.error}")
+    rows.close()  # lets the archive go
     return preview
 
 
@@ -389,7 +379,7 @@ def run_import(params: dict, *, progress: jobs.Progress, actor) -> dict:
                 "The uploaded file is no longer available; upload it again."
             ) from None
         with open(data_path(upload_id), "rb") as handle:
-            stream = _Borrowed(handle)
+            stream = readers.Borrowed(handle)
             size = os.fstat(handle.fileno()).st_size
             progress(0, size, "starting")
 
@@ -508,18 +498,26 @@ def report_csv(batch_id: str, *, actor: User) -> Iterator[str]:
 
 
 def _report_chunks(batch_id: str) -> Iterator[str]:
-    """Two streaming passes: the raw columns first, then one line per reported row."""
+    """Two streaming passes: the raw columns first, then one line per reported row.
+
+    The rows of a zip archive are ordered by file and say which file they come from.
+    """
     where = ImportRejection.batch_id == batch_id
-    order = (ImportRejection.row_number, ImportRejection.id)
+    order = (ImportRejection.file, ImportRejection.row_number, ImportRejection.id)
     keys: dict[str, None] = {}
+    archive = False
     raws = (
-        select(ImportRejection.raw).where(where).order_by(*order).execution_options(yield_per=1000)
+        select(ImportRejection.raw, ImportRejection.file)
+        .where(where)
+        .order_by(*order)
+        .execution_options(yield_per=1000)
     )
-    for raw in db.session.scalars(raws):
+    for raw, file in db.session.execute(raws):
         keys.update(dict.fromkeys(map(str, raw or {})))
+        archive = archive or file is not None
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([*REPORT_COLUMNS, *keys])
+    writer.writerow([*(("file",) if archive else ()), *REPORT_COLUMNS, *keys])
     yield "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheets read UTF-8
     rows = select(ImportRejection).where(where).order_by(*order).execution_options(yield_per=1000)
     for item in db.session.scalars(rows):
@@ -528,6 +526,7 @@ def _report_chunks(batch_id: str) -> Iterator[str]:
         raw = item.raw or {}
         writer.writerow(
             [
+                *((_safe_cell(item.file or ""),) if archive else ()),
                 item.row_number,
                 item.kind,
                 _safe_cell(item.column),

@@ -40,7 +40,6 @@ again row by row, each refused row retried so it attaches to what the other impo
 stored.
 """
 
-import io
 import os
 import re
 import time
@@ -423,9 +422,9 @@ def consent_from_row(fmt: str, values: dict, raw: dict) -> ConsentFact | None:
     """The email-marketing consent a Mailchimp or HubSpot row states, if any; pure."""
     warnings: list[tuple[str, str]] = []
 
-    def when(name: str) -> datetime | None:
+    def when(name: str, text: str | None = None) -> datetime | None:
         try:
-            return parse_time(values.get(name))
+            return parse_time(values.get(name) if text is None else text)
         except ValueError as exc:
             warnings.append((name, str(exc)))
             return None
@@ -444,7 +443,7 @@ def consent_from_row(fmt: str, values: dict, raw: dict) -> ConsentFact | None:
                 unsub_time=unsub_time,
                 clean_time=clean_time,
             )
-            at = when("unsub_time") or when("last_changed")
+            at = when("unsub_time") or when("clean_time", clean_time) or when("last_changed")
             return ConsentFact("withdrawn", "consent", at, evidence, warnings)
         if status_text in ("subscribed", "") and (
             evidence["optin_time"] or evidence["confirm_time"]
@@ -571,23 +570,32 @@ def open_reader(
     stream: BinaryIO, *, filename: str, fmt: str, overrides: dict[str, str] | None
 ) -> tuple[readers.Mapping, Iterator[readers.Row]]:
     """The reader for a file: JSON Lines or a JSON array, CSV or an .xlsx workbook (plain,
-    HubSpot, Mailchimp).
+    HubSpot, Mailchimp), or a zip archive of those (a Mailchimp audience export).
 
     Raises ValidationError when no column of a CSV file can be used.
     """
     if fmt not in FORMATS:
         raise ValidationError(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    if stream.seekable() and readers.is_archive(stream):
+        mapping, rows = readers.read_archive(stream, fmt=fmt, overrides=overrides)
+        _check_usable(mapping)
+        return mapping, rows
     workbook = fmt != "jsonl" and stream.seekable() and readers.is_workbook(stream)
     if not workbook and (fmt == "jsonl" or (fmt == "auto" and _looks_like_jsonl(stream, filename))):
         return readers.read_jsonl(stream, overrides)
     read = readers.read_xlsx if workbook else readers.read_csv
     mapping, rows = read(stream, fmt=fmt, overrides=overrides)
+    _check_usable(mapping)
+    return mapping, rows
+
+
+def _check_usable(mapping: readers.Mapping) -> None:
+    """Raise ValidationError when a file has columns and none of them is recognised."""
     if mapping.unmapped and not mapping.columns:
         raise ValidationError(
             "No column of the file could be recognised; give a --mapping.",
             fields={"columns": mapping.unmapped},
         )
-    return mapping, rows
 
 
 def _jsonable(value):
@@ -1589,6 +1597,7 @@ class _Run:
             ImportRejection(
                 batch_id=self.batch_id,
                 row_number=row.number,
+                file=row.file,
                 column=column,
                 reason=reason[:500],
                 kind=kind,
@@ -1968,25 +1977,6 @@ def _finish(run: _Run, status: str, actor) -> dict:
     return {**{k: run.counts[k] for k in SUMMARY_KEYS}, **dict(run.counts), "batch_id": batch.id}
 
 
-class _Borrowed(io.RawIOBase):
-    """A read-only view of a stream that the readers' wrappers may close or finalise.
-
-    The readers wrap the stream in buffers that, once dropped, close what they wrap and
-    warn about an unclosed file; the file belongs to import_file, which closes it.
-    """
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-
-    def readable(self) -> bool:
-        """Always readable."""
-        return True
-
-    def readinto(self, buffer) -> int:
-        """Read from the borrowed stream."""
-        return self._stream.readinto(buffer)
-
-
 def import_file(path: str, **kwargs) -> dict:
     """Import the file at path (see import_stream). Raises ValidationError if unreadable."""
     try:
@@ -1996,4 +1986,4 @@ def import_file(path: str, **kwargs) -> dict:
     with stream:
         if _looks_like_jsonl(stream, path) and kwargs.get("fmt", "auto") == "auto":
             kwargs["fmt"] = "jsonl"
-        return import_stream(_Borrowed(stream), filename=path, **kwargs)
+        return import_stream(readers.Borrowed(stream), filename=path, **kwargs)

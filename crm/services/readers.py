@@ -9,6 +9,8 @@ import csv
 import io
 import json
 import re
+import shutil
+import tempfile
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -267,6 +269,43 @@ MAILCHIMP_EXTRA = {
 }
 
 
+class Borrowed(io.RawIOBase):
+    """A read-only view of an open file that the readers may wrap and close (the caller
+    closes the file); its position says how far they have read.
+
+    The readers wrap the stream in buffers that, once dropped, close what they wrap and
+    warn about an unclosed file; the file belongs to whoever opened it.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def readable(self) -> bool:
+        """Always readable."""
+        return True
+
+    def readinto(self, buffer) -> int:
+        """Read from the borrowed file."""
+        return self._stream.readinto(buffer)
+
+    def seekable(self) -> bool:
+        """Seekable as the borrowed file is (a workbook is read as a zip archive)."""
+        return self._stream.seekable()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move in the borrowed file."""
+        return self._stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        """The position in the borrowed file."""
+        return self._stream.tell()
+
+    @property
+    def position(self) -> int:
+        """Bytes read from the file so far."""
+        return self._stream.tell()
+
+
 @dataclass
 class Mapping:
     """Which source column feeds which canonical field, and what was left unmapped."""
@@ -276,6 +315,7 @@ class Mapping:
     format: str = "csv"
     groups: dict[str, str] = field(default_factory=dict)  # address header -> its group
     headers: list[str] = field(default_factory=list)  # the file's headers, in order
+    files: list[str] = field(default_factory=list)  # the tables of a zip archive, in order
 
     @cached_property
     def several_addresses(self) -> bool:
@@ -300,7 +340,26 @@ class Mapping:
                 values.setdefault(target, cell)
         if addresses:
             values.update(_first_address(addresses))
+        if self.format == "mailchimp" and "  " in values.get("address", ""):
+            for name, part in split_mailchimp_address(values["address"]).items():
+                if name == "address" or name not in values:
+                    values[name] = part
         return values
+
+
+_TWO_SPACES = re.compile(r"\s{2,}")
+
+
+def split_mailchimp_address(text: str) -> dict[str, str]:
+    """Mailchimp's one-cell address, its parts separated by two spaces ("street  [line 2]
+    city  state  zip  country"), as address fields; {} when it has another shape."""
+    parts = [p.strip() for p in _TWO_SPACES.split(text.strip())]
+    if len(parts) == 5:
+        parts.insert(1, "")
+    if len(parts) != 6:
+        return {}
+    names = ("address", "address_line_2", "city", "state", "postcode", "country")
+    return {name: part for name, part in zip(names, parts, strict=True) if part}
 
 
 @dataclass
@@ -311,6 +370,7 @@ class Row:
     values: dict[str, str]
     raw: dict[str, str]
     error: str | None = None
+    file: str | None = None  # the file of a zip archive the row comes from
 
 
 def _first_address(groups: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -767,3 +827,134 @@ def read_jsonl(
             yield row_from_object(number, obj, overrides)
 
     return mapping, rows()
+
+
+# Files of a zip archive that are read (others, folders and macOS resource forks are not).
+_ARCHIVE_TABLES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm")
+# A Mailchimp audience export is a zip of one CSV per status, with the status only in the
+# file's name ("unsubscribed_email_audience_export_....csv"); the longest prefix first.
+_MAILCHIMP_FILE_STATUS = ("unsubscribed", "nonsubscribed", "cleaned", "subscribed")
+
+
+def is_archive(stream: BinaryIO) -> bool:
+    """True for a zip archive that is not an .xlsx workbook; rewinds."""
+    start = stream.tell()
+    zipped = stream.read(4) == b"PK\x03\x04"
+    stream.seek(start)
+    return zipped and not is_workbook(stream)
+
+
+def archive_members(archive: zipfile.ZipFile) -> list[str]:
+    """The tables of an archive in its own order: CSV, JSON and .xlsx files, not folders,
+    hidden files or the "__MACOSX" copies that macOS adds."""
+    names = []
+    for info in archive.infolist():
+        parts = info.filename.split("/")
+        if info.is_dir() or parts[0] == "__MACOSX" or any(p.startswith(".") for p in parts):
+            continue
+        if info.filename.lower().endswith(_ARCHIVE_TABLES):
+            names.append(info.filename)
+    return names
+
+
+def mailchimp_status(member: str) -> str | None:
+    """The subscription status a Mailchimp export states by a file's name, if any."""
+    base = member.rsplit("/", 1)[-1].lower()
+    return next((s for s in _MAILCHIMP_FILE_STATUS if base.startswith(s)), None)
+
+
+def _read_member(
+    archive: zipfile.ZipFile, member: str, fmt: str, overrides: dict[str, str] | None
+) -> tuple[Mapping, Iterator[Row]]:
+    """Open one table of an archive with the reader its name or first bytes call for."""
+    lower = member.lower()
+    if lower.endswith((".xlsx", ".xlsm")):
+        # A workbook is itself a zip and needs a seekable file: copied out to disk first.
+        copy = tempfile.TemporaryFile()
+        with archive.open(member) as handle:
+            shutil.copyfileobj(handle, copy, 1024 * 1024)
+        copy.seek(0)
+        return read_xlsx(copy, fmt=fmt, overrides=overrides)
+    handle = archive.open(member)
+    head = handle.peek(SAMPLE_BYTES)[:SAMPLE_BYTES] if hasattr(handle, "peek") else b""
+    if fmt == "jsonl" or (fmt == "auto" and looks_like_json(head, member)):
+        mapping, rows = read_jsonl(handle, overrides)
+        return mapping, rows
+    return read_csv(handle, fmt=fmt, overrides=overrides)
+
+
+def _combined(mappings: list[Mapping]) -> Mapping:
+    """One mapping for the whole archive: every member's columns, in order."""
+    formats = {m.format for m in mappings}
+    combined = Mapping(format=formats.pop() if len(formats) == 1 else "csv")
+    for mapping in mappings:
+        for header, target in mapping.columns.items():
+            combined.columns.setdefault(header, target)
+        combined.groups.update(
+            {h: g for h, g in mapping.groups.items() if h not in combined.groups}
+        )
+        combined.headers.extend(h for h in mapping.headers if h not in combined.headers)
+    combined.unmapped = list(
+        dict.fromkeys(h for m in mappings for h in m.unmapped if h not in combined.columns)
+    )
+    return combined
+
+
+def read_archive(
+    stream: BinaryIO, *, fmt: str = "auto", overrides: dict[str, str] | None = None
+) -> tuple[Mapping, Iterator[Row]]:
+    """Open a zip archive of tables (a Mailchimp audience export, several CSV files): one
+    mapping for all of them and a lazy iterator of their rows, file after file.
+
+    Each file is read as it would be alone (its own encoding, dialect and headers; the
+    same overrides) and each row says which file it comes from. Rows of a Mailchimp
+    export take their subscription status from their file's name when no column gives
+    one. Raises ValidationError for an archive that cannot be read, is encrypted, or holds
+    no table, naming the file at fault.
+    """
+    try:
+        archive = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ValidationError(
+            f"This file looks like a zip archive or a workbook but cannot be read ({exc}): "
+            "save it as CSV (UTF-8) or .xlsx, or zip it again."
+        ) from None
+    members = archive_members(archive)
+    if not members:
+        archive.close()
+        raise ValidationError(
+            "This zip archive holds no CSV, JSON or .xlsx file (a document or a spreadsheet "
+            "other than .xlsx is a zip too): save it as CSV (UTF-8) or .xlsx first."
+        )
+    if any(archive.getinfo(m).flag_bits & 0x1 for m in members):
+        archive.close()
+        raise ValidationError("This zip archive is protected by a password: unzip it first.")
+    mappings = []
+    for member in members:
+        try:
+            mapping, rows = _read_member(archive, member, fmt, overrides)
+        except ValidationError as exc:
+            archive.close()
+            raise ValidationError(f"{member}: {exc.message}", fields=exc.fields) from None
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            archive.close()
+            raise ValidationError(f"{member} cannot be read from the archive: {exc}") from None
+        if hasattr(rows, "close"):
+            rows.close()
+        mappings.append(mapping)
+
+    def rows() -> Iterator[Row]:
+        try:
+            for member, mapping in zip(members, mappings, strict=True):
+                status = mailchimp_status(member) if mapping.format == "mailchimp" else None
+                for row in _read_member(archive, member, fmt, overrides)[1]:
+                    row.file = member
+                    if status and not row.error:
+                        row.values.setdefault("subscription_status", status)
+                    yield row
+        finally:
+            archive.close()
+
+    combined = _combined(mappings)
+    combined.files = members
+    return combined, rows()

@@ -181,3 +181,23 @@ def test_a_spreadsheet_is_refused_with_advice(runner, tmp_path):
     assert result.exit_code != 0
     assert "save it as CSV" in result.output
     assert _count(Profile) == 0
+
+
+def test_a_workbook_and_a_zip_archive_import_from_the_command_line(runner, tmp_path):
+    from openpyxl import Workbook
+
+    from tests import factories
+
+    book = Workbook()
+    book.active.append(["E-mail", "Nome"])
+    book.active.append(["eva@example.it", "Eva"])
+    workbook = tmp_path / "contatti.xlsx"
+    book.save(workbook)
+    archive = tmp_path / "audience.zip"
+    archive.write_bytes(factories.zip_of(factories.MAILCHIMP_EXPORT))
+    for path, created in ((workbook, 1), (archive, 4)):
+        result = runner.invoke(args=["import", str(path), "--source", "files"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout.strip().splitlines()[-1])["created"] == created
+    assert _profile("eva@example.it").first_name == "Eva"
+    assert _count(ConsentRecord) == 4

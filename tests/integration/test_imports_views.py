@@ -531,3 +531,29 @@ def test_an_xlsx_upload_previews_and_imports(client, auth, sync_jobs):
     job = db.session.get(Job, _job_id(_start(client, path, reader)))
     assert job.status == "done", job.error
     assert job.result["created"] == 1
+
+
+def test_a_mailchimp_export_zip_previews_its_files_and_reports_rows_by_file(
+    client, auth, sync_jobs
+):
+    auth.login_as("marketer")
+    content = factories.zip_of(factories.MAILCHIMP_EXPORT)
+    path, reader = _preview(client, content=content, filename="audience_export.zip")
+    page = client.get(path).get_data(as_text=True)
+    assert 'id="detected-format">' in page and "(mailchimp)" in page
+    assert "<code>unsubscribed_email_audience_export_5f3a.csv</code>" in page
+    mapping = reader.mapping()
+    assert (mapping["Email Address"], mapping["UNSUB_TIME"]) == ("email", "unsub_time")
+    assert mapping["CLEAN_TIME"] == ""  # read by the Mailchimp rules, not mapped
+    job = db.session.get(Job, _job_id(_start(client, path, reader)))
+    assert job.status == "done", job.error
+    assert (job.result["created"], job.result["consents"]) == (4, 4)
+    report = client.get(f"/imports/batches/{job.result['batch_id']}/report.csv")
+    rows = list(csv.reader(io.StringIO(report.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:5] == ["file", "row", "kind", "column", "reason"]
+    assert rows[1][:4] == [
+        "subscribed_email_audience_export_5f3a.csv",
+        "3",
+        "warning",
+        "Email Address",
+    ]

@@ -502,3 +502,41 @@ def test_an_xlsx_workbook_imports_and_reports_rows_by_sheet_row(app):
     assert str(_profile_by_email("a@example.it").birth_date) == "1985-03-14"
     rejection = db.session.scalar(select(ImportRejection).where(ImportRejection.kind == "rejected"))
     assert rejection.row_number == 3
+
+
+def test_a_mailchimp_audience_export_zip_imports_every_file_once(app):
+    data = factories.zip_of(factories.MAILCHIMP_EXPORT)
+    summary = ingest.import_stream(io.BytesIO(data), filename="audience.zip", source_name="mc")
+    assert (summary["rows"], summary["created"], summary["rejected"]) == (4, 4, 0)
+    assert (summary["warnings"], summary["consents"]) == (1, 4)
+    consents = {
+        _profile_by_email(email).id: email
+        for email in ("anna.verdi", "carla.bianchi", "dario.gallo")
+    }
+    states = {
+        consents[c.profile_id]: (c.status, c.recorded_at.isoformat()[:19])
+        for c in db.session.scalars(select(ConsentRecord))
+        if c.profile_id in consents
+    }
+    assert states == {
+        "anna.verdi": ("granted", "2024-01-05T10:05:00"),
+        "carla.bianchi": ("withdrawn", "2024-03-01T09:00:00"),
+        "dario.gallo": ("withdrawn", "2024-02-01T08:00:00"),  # cleaned: at its clean time
+    }
+    anna = _profile_by_email("anna.verdi")
+    assert (anna.address, anna.city, anna.postcode, anna.country) == (
+        "Via Roma 1",
+        "Milano",
+        "20121",
+        "IT",
+    )
+    warning = db.session.scalar(select(ImportRejection))
+    assert (warning.file, warning.row_number, warning.column) == (
+        "subscribed_email_audience_export_5f3a.csv",
+        3,
+        "Email Address",
+    )
+    again = ingest.import_stream(io.BytesIO(data), filename="audience.zip", source_name="mc")
+    assert (again["created"], again["updated"], again["consents"]) == (0, 0, 0)
+    assert again["unchanged"] == 4
+    assert _count(SourceRecord) == 4

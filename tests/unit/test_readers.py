@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm.services import readers
+from tests import factories
 
 
 def _read(text: str, encoding: str = "utf-8", **kwargs):
@@ -377,3 +378,101 @@ def test_any_header_reads_as_a_known_field_or_nothing(header):
     field, group = readers.interpret_header(header)
     assert field in readers.SYNONYMS or field == ""
     assert group == "" or field in readers.ADDRESS_FIELDS
+
+
+# Zip archives (a Mailchimp audience export)
+
+
+def test_mailchimp_address_cell_splits_into_its_parts():
+    assert readers.split_mailchimp_address("Via Roma 1  Scala B  Milano  MI  20121  IT") == {
+        "address": "Via Roma 1",
+        "address_line_2": "Scala B",
+        "city": "Milano",
+        "state": "MI",
+        "postcode": "20121",
+        "country": "IT",
+    }
+    assert readers.split_mailchimp_address("1701 Bristol Ave.  Barrington  RI  02806  USA") == {
+        "address": "1701 Bristol Ave.",
+        "city": "Barrington",
+        "state": "RI",
+        "postcode": "02806",
+        "country": "USA",
+    }
+    assert readers.split_mailchimp_address("Via Roma 1, Milano") == {}
+    assert readers.split_mailchimp_address("Via Roma 1  Milano") == {}
+
+
+def test_archive_members_are_its_tables_in_order_without_macos_leftovers():
+    import zipfile
+
+    data = io.BytesIO(
+        factories.zip_of(
+            {
+                "b.csv": "email\n",
+                "__MACOSX/._b.csv": b"\x00\x05",
+                ".hidden.csv": "email\n",
+                "notes.pdf": b"%PDF",
+                "sub/a.jsonl": "{}\n",
+                "a.xlsx": b"",
+            }
+        )
+    )
+    with zipfile.ZipFile(data) as archive:
+        assert readers.archive_members(archive) == ["b.csv", "sub/a.jsonl", "a.xlsx"]
+    data.seek(0)
+    assert readers.is_archive(data) and data.tell() == 0
+    assert not readers.is_archive(_workbook([["email"], ["a@x.it"]]))
+    assert readers.mailchimp_status("x/unsubscribed_members_export_1.csv") == "unsubscribed"
+    assert readers.mailchimp_status("nonsubscribed_email_audience_export.csv") == "nonsubscribed"
+    assert readers.mailchimp_status("subscribed_members_export_1.csv") == "subscribed"
+    assert readers.mailchimp_status("contacts.csv") is None
+
+
+def test_a_mailchimp_export_zip_reads_every_file_with_its_status():
+    data = io.BytesIO(factories.zip_of(factories.MAILCHIMP_EXPORT))
+    mapping, rows = readers.read_archive(data)
+    rows = list(rows)
+    assert mapping.format == "mailchimp"
+    assert mapping.columns["UNSUB_TIME"] == "unsub_time"  # from the second file
+    assert "CLEAN_TIME" in mapping.headers
+    assert [(r.file.split("_")[0], r.number) for r in rows] == [
+        ("subscribed", 2),
+        ("subscribed", 3),
+        ("unsubscribed", 2),
+        ("cleaned", 2),
+    ]
+    assert [r.values["subscription_status"] for r in rows] == [
+        "subscribed",
+        "subscribed",
+        "unsubscribed",
+        "cleaned",
+    ]
+    first = rows[0].values
+    assert (first["address"], first["address_line_2"], first["city"]) == (
+        "Via Roma 1",
+        "Scala B",
+        "Milano",
+    )
+    assert (first["postcode"], first["state"], first["country"]) == ("20121", "MI", "IT")
+    assert rows[0].raw["Address"] == "Via Roma 1  Scala B  Milano  MI  20121  IT"
+
+
+def test_archives_that_cannot_be_imported_say_why():
+    from crm.services.errors import ValidationError
+
+    cases = (
+        (b"PK\x03\x04rest-of-a-zip", "cannot be read"),
+        (factories.zip_of({"report.pdf": b"%PDF-1.7"}), "holds no CSV"),
+        (factories.zip_of({"ok.csv": "email\na@x.it\n", "bad.csv": b"\x00\x01\x02"}), "bad.csv"),
+    )
+    for data, words in cases:
+        with pytest.raises(ValidationError, match=words):
+            readers.read_archive(io.BytesIO(data))
+    # An encrypted member says so in its flags (bit 0), which zipfile cannot write.
+    locked = bytearray(factories.zip_of({"contacts.csv": "email\na@x.it\n"}))
+    locked[6] |= 0x1  # the local header's flags
+    central = locked.index(b"PK\x01\x02")
+    locked[central + 8] |= 0x1  # the central directory's
+    with pytest.raises(ValidationError, match="password"):
+        readers.read_archive(io.BytesIO(bytes(locked)))
