@@ -566,6 +566,12 @@ def _looks_like_jsonl(stream: BinaryIO, filename: str) -> bool:
     return readers.looks_like_json(head, filename)
 
 
+def _place_count(item: "_Item", sizes: dict[str, int]) -> int | None:
+    """Earlier profiles holding the row's place key (None: the row has no city)."""
+    place = matching.place_key(item.person)
+    return sizes.get(place, 0) if place else None
+
+
 def open_reader(
     stream: BinaryIO, *, filename: str, fmt: str, overrides: dict[str, str] | None
 ) -> tuple[readers.Mapping, Iterator[readers.Row]]:
@@ -631,6 +637,8 @@ class _Item:
     keys: set[str] = field(default_factory=set)
     # The keys whose blocks of earlier profiles are read (the small ones among keys).
     read_keys: set[str] = field(default_factory=set)
+    # Earlier profiles with a name like the row's in its city (matching.place_key's block).
+    place_count: int | None = None
     record: object = None  # a SourceRecord, or a _NewRecord of this batch
     target: object = None  # a live profile's id, or a _NewProfile of this batch
     fuzzy: list = field(default_factory=list)  # [(candidate, Decision)], best first
@@ -847,6 +855,7 @@ class _Batch:
         sizes = match_keys.block_sizes(k for item in maybe for k in item.keys)
         for item in maybe:
             item.read_keys = match_keys.readable_keys(item.keys, sizes, self.run.max_block)
+            item.place_count = _place_count(item, sizes)
         found = match_keys.candidates(k for item in maybe for k in item.read_keys)
         self.key_owners = {key: sorted(ids) for key, ids in found.items()}
         self._screen(maybe)
@@ -869,10 +878,12 @@ class _Batch:
         views.update(self.persons)  # the holders, in full
         passed: set[int] = set()
         for item, pids in ranked:
+            alone = item.place_count is not None and item.place_count <= 1
             item.passed = {
                 pid
                 for pid in pids
-                if pid in views and matching.may_match(item.person, views[pid], thresholds)
+                if pid in views
+                and matching.may_match(item.person, views[pid], thresholds, alone_in_city=alone)
             }
             passed |= item.passed
         self.persons.update(self.run.persons.get_many(passed - set(self.persons)))
@@ -936,6 +947,7 @@ class _Batch:
             # Not read ahead (the row looked deterministic): read its candidates now.
             sizes = match_keys.block_sizes(item.keys)
             item.read_keys = match_keys.readable_keys(item.keys, sizes, self.run.max_block)
+            item.place_count = _place_count(item, sizes)
             unknown = [k for k in item.read_keys if k not in self.key_owners]
             found = match_keys.candidates(unknown)
             for key in unknown:
@@ -944,6 +956,12 @@ class _Batch:
             self.persons.update(self.run.persons.get_many(wanted - set(self.persons)))
         ranked = [candidate for candidate, _shared in self._ranked(item)]
         ranked += [h for h in item.held_by if h not in ranked]
+        # Alone in its city: the one profile with a name like the row's there, if any, is
+        # the candidate that shares it (profiles of this batch count too).
+        place = matching.place_key(item.person)
+        alone = place is not None and (
+            (item.place_count or 0) + len(self.new_by_key.get(place, ())) <= 1
+        )
         found = []
         for candidate in ranked:
             other = (
@@ -956,9 +974,10 @@ class _Batch:
             if item.passed is not None and isinstance(candidate, int):
                 if candidate not in item.passed and candidate not in item.held_by:
                     continue  # screened out when the batch was read
-            if not matching.may_match(item.person, other, self.run.thresholds):
+            thresholds = self.run.thresholds
+            if not matching.may_match(item.person, other, thresholds, alone_in_city=alone):
                 continue  # sure to be "separate": not worth weighing in full
-            decision = matching.compare(item.person, other, self.run.thresholds)
+            decision = matching.compare(item.person, other, thresholds, alone_in_city=alone)
             if decision.outcome != "separate":
                 found.append((candidate, decision))
         found.sort(key=lambda pair: -pair[1].score)

@@ -238,9 +238,55 @@ def _street(value: str) -> tuple[str, frozenset[str]]:
     return " ".join(words), frozenset(numbers)
 
 
+# What people write in a company field when there is none (folded, legal forms dropped):
+# no evidence of a shared or a different employer.
+_NO_COMPANY = frozenset(
+    (
+        "privato",
+        "privata",
+        "private",
+        "freelance",
+        "freelancer",
+        "self employed",
+        "selfemployed",
+        "libero professionista",
+        "liberi professionisti",
+        "autonomo",
+        "autonoma",
+        "lavoratore autonomo",
+        "persona fisica",
+        "individual",
+        "none",
+        "nessuna",
+        "nessuno",
+        "n a",
+        "na",
+        "n d",
+        "nd",
+        "non disponibile",
+        "not applicable",
+        "unemployed",
+        "disoccupato",
+        "disoccupata",
+        "retired",
+        "pensionato",
+        "pensionata",
+        "student",
+        "studente",
+        "studentessa",
+        "casalinga",
+        "homemaker",
+        "no company",
+    )
+)
+
+
 @lru_cache(maxsize=_CACHE)
 def _company(value: str) -> str:
-    return " ".join(t for t in fold(value).split() if t not in _LEGAL_FORMS)
+    """A company name for matching: folded, legal forms dropped; "" for a placeholder
+    ("Privato", "Freelance", "n/a")."""
+    name = " ".join(t for t in fold(value).split() if t not in _LEGAL_FORMS)
+    return "" if name in _NO_COMPANY else name
 
 
 @lru_cache(maxsize=_CACHE)
@@ -473,6 +519,12 @@ W_CITY_SAME, W_CITY_SAME_WITH_PLACE, W_CITY_DIFFERENT = 1.0, 0.2, -0.3
 W_COMPANY_SAME, W_COMPANY_DIFFERENT = 1.5, -0.3
 W_COUNTRY_DIFFERENT = -2.0
 W_SWAPPED = -0.5
+# Names that agree well (as written, not swapped) and the same city, where no other profile
+# of the database has a similar name (the city's block of the surname's sound and the
+# initial holds one profile), and no other address or company there: a badge scan or a
+# till record with nothing else can still reach review. A common name in a big city gets
+# nothing, its namesakes being many.
+W_NAME_ALONE_IN_CITY = 1.5
 
 
 def _names(a: Person, b: Person) -> tuple[str, str, float, list[str]]:
@@ -506,8 +558,14 @@ def _names(a: Person, b: Person) -> tuple[str, str, float, list[str]]:
     return f_level, l_level, weight, []
 
 
-def compare(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> Decision:
-    """Weigh the evidence that `a` and `b` are one person and decide what to do."""
+def compare(
+    a: Person, b: Person, thresholds: Thresholds = Thresholds(), *, alone_in_city: bool = False
+) -> Decision:
+    """Weigh the evidence that `a` and `b` are one person and decide what to do.
+
+    alone_in_city: the caller knows that no other profile has a name like theirs in a's
+    city (see place_key); with names that agree well and the same city it adds weight.
+    """
     f_level, l_level, total, reasons = _names(a, b)
     reasons.append(f"first name: {f_level}")
     reasons.append(f"last name: {l_level}")
@@ -588,21 +646,37 @@ def compare(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> Deci
             reasons.append("postcode: different")
     if place:
         strong += 1
+    city_same = company_different = False
     if a.city and b.city:
         city = _city_level(a.city, b.city)
         if city != "different":
             total += W_CITY_SAME_WITH_PLACE if local else W_CITY_SAME
             reasons.append(f"city: {city}")
+            city_same = city == "same"
         else:
             total += W_CITY_DIFFERENT
             reasons.append("city: different")
-    if a.company and b.company:
+    if a.company and b.company and _company(a.company) and _company(b.company):
         if _company_same(a.company, b.company):
             total += W_COMPANY_SAME
             reasons.append("company: same")
         else:
             total += W_COMPANY_DIFFERENT
             reasons.append("company: different")
+            company_different = True
+    if (
+        alone_in_city
+        and city_same
+        and f_level in _FIRST_SURE
+        and l_level in _LAST_SURE
+        and "names: swapped" not in reasons
+        and address in ("unknown", "same", "same street")
+        and not company_different
+    ):
+        # The only profile with a name like this in the city, and nothing about the place
+        # or the work that says otherwise (another address there, another company).
+        total += W_NAME_ALONE_IN_CITY
+        reasons.append("name: no namesake in the city")
     if a.country and b.country and a.country.upper() != b.country.upper():
         total += W_COUNTRY_DIFFERENT
         reasons.append("country: different")
@@ -648,8 +722,11 @@ _SWAPPED_MAX = (
 _ROUNDING = 5e-5  # compare() rounds its score to four places
 
 
-def may_match(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> bool:
-    """False only when `compare(a, b, thresholds)` is sure to answer "separate".
+def may_match(
+    a: Person, b: Person, thresholds: Thresholds = Thresholds(), *, alone_in_city: bool = False
+) -> bool:
+    """False only when `compare(a, b, thresholds, alone_in_city=...)` is sure to answer
+    "separate".
 
     A cheap upper bound on the pair's score, for the importer to skip hopeless candidates
     of a block before weighing them in full: the fields that are quick to compare count
@@ -692,12 +769,14 @@ def may_match(a: Person, b: Person, thresholds: Thresholds = Thresholds()) -> bo
             max(W_POSTCODE_SAME, W_POSTCODE_SAME_WITH_ADDRESS) if same else W_POSTCODE_DIFFERENT
         )
     if a.city and b.city:
-        bound += (
-            max(W_CITY_SAME, W_CITY_SAME_WITH_PLACE)
-            if _city_level(a.city, b.city) != "different"
-            else W_CITY_DIFFERENT
-        )
-    if a.company and b.company:
+        city = _city_level(a.city, b.city)
+        if city == "different":
+            bound += W_CITY_DIFFERENT
+        else:
+            bound += max(W_CITY_SAME, W_CITY_SAME_WITH_PLACE)
+            if alone_in_city and city == "same":
+                bound += W_NAME_ALONE_IN_CITY
+    if a.company and b.company and _company(a.company) and _company(b.company):
         bound += W_COMPANY_SAME
     if a.country and b.country and a.country.upper() != b.country.upper():
         bound += W_COUNTRY_DIFFERENT
@@ -749,4 +828,23 @@ def blocking_keys(p: Person) -> set[str]:
             keys.add(f"pc:{postcode}:{last_code}")
         if first:
             keys.add(f"pf:{postcode}:{first_code}")
+    # A badge scan or a business card carries a name and a company, sometimes a city: for a
+    # common name the name keys above are blocks of thousands, read only in part.
+    if last and p.company and (company := _company(p.company).split()):
+        keys.add(f"co:{_phonetic(_joined(company[0]))}:{last_code}")
+    if city_key := place_key(p):
+        keys.add(city_key)
     return keys
+
+
+def place_key(p: Person) -> str | None:
+    """The blocking key of a person's city, surname sound and initial ("ci:..."): how many
+    profiles hold it tells whether a name is alone in its city (see compare)."""
+    if not (p.first_name and p.last_name and p.city):
+        return None
+    city = _fold(p.city).replace(" ", "")
+    first = _first_rep(p.first_name)
+    last = _joined(p.last_name)
+    if not (city and first and last):
+        return None
+    return f"ci:{city[:24]}:{_phonetic(last)}:{first[0]}"

@@ -158,7 +158,9 @@ def test_candidates_per_row_are_capped(app, monkeypatch):
     monkeypatch.setattr(ingest, "MAX_CANDIDATES", 2)
     compared = []
     real = matching.may_match  # every candidate a row weighs passes through it first
-    monkeypatch.setattr(matching, "may_match", lambda a, b, t: compared.append(b) or real(a, b, t))
+    monkeypatch.setattr(
+        matching, "may_match", lambda a, b, t, **kw: compared.append(b) or real(a, b, t, **kw)
+    )
     _import(HEADER + "99,Giulia,Ferraresi,,,Milano,,\n", source="fair")
     assert len(compared) == 2
 
@@ -248,7 +250,9 @@ def test_a_huge_block_is_not_read_when_the_row_has_a_smaller_one(app, monkeypatc
     monkeypatch.setattr(ingest, "MAX_BLOCK", 2)
     compared = []
     real = matching.may_match  # every candidate a row weighs passes through it first
-    monkeypatch.setattr(matching, "may_match", lambda a, b, t: compared.append(b) or real(a, b, t))
+    monkeypatch.setattr(
+        matching, "may_match", lambda a, b, t, **kw: compared.append(b) or real(a, b, t, **kw)
+    )
     summary = _import(HEADER + "7,Giulia,Ferarresi,1985-03-14,20121,Milano,,\n", source="shop")
     assert summary["merged"] == 1
     assert {p.birth_date for p in compared} == {date(1985, 3, 14)}  # screened, then weighed
@@ -357,3 +361,39 @@ def test_the_profile_cache_is_sized_by_config_and_any_size_matches_alike(app, mo
     assert sizes == [1, 1]
     assert (summary["merged"], summary["created"], summary["review"]) == (1, 0, 0)
     assert _live_profiles() == 2
+
+
+BADGE = "id,name,company,city\n"
+
+
+def test_a_badge_scan_of_a_name_alone_in_its_city_goes_to_review(app):
+    _import(
+        "id,first_name,last_name,city,email\n"
+        "1,Bjorn,Kaya,Catania,bjorn@example.com\n"
+        "2,Maria,Rossi,Catania,maria@example.com\n"
+        "3,Mario,Rossi,Catania,mario@example.com\n",
+        source="shop",
+    )
+    summary = _import(BADGE + "B1,Bjorn Kaya,Acme Srl,Catania\n", source="fair")
+    assert (summary["review"], summary["merged"]) == (1, 0)  # a person decides
+    pair = db.session.scalar(select(DuplicateCandidate))
+    assert "name: no namesake in the city" in pair.reasons
+    # A name with namesakes in the city (two M. Rossi in Catania) is not enough.
+    summary = _import(BADGE + "B2,Maria Rossi,Beta Spa,Catania\n", source="fair")
+    assert (summary["review"], summary["created"]) == (0, 1)
+
+
+def test_a_badge_scan_finds_its_colleague_record_by_company_in_a_crowd(app, monkeypatch):
+    monkeypatch.setattr(ingest, "MAX_BLOCK", 3)
+    monkeypatch.setattr(ingest, "MAX_CANDIDATES", 3)
+    companies = ("Acme", "Brera", "Cosmo", "Delta", "Etna", "Faro", "Gelso", "Iride")
+    crowd = "".join(
+        f"{n},Giulia,Rossi,,giulia{n}@example.com,{company} Srl\n"
+        for n, company in enumerate(companies, start=1)
+    )
+    _import("id,first_name,last_name,city,email,company\n" + crowd, source="crm")
+    summary = _import(BADGE + "B1,Giulia Rossi,GELSO S.r.l.,\n", source="fair")
+    assert summary["review"] == 1
+    pair = db.session.scalar(select(DuplicateCandidate))
+    holder = profiles.search_profiles("giulia7@example.com")[0][0]
+    assert holder.id in (pair.profile_a_id, pair.profile_b_id)

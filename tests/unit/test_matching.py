@@ -15,6 +15,7 @@ from crm.services.matching import (
     compare,
     may_match,
     person_from_fields,
+    place_key,
 )
 from crm.services.nicknames import NAME_GROUPS
 
@@ -268,7 +269,7 @@ def test_country_mismatch_penalises():
 
 def test_blocking_keys_are_few_short_and_prefixed():
     keys = blocking_keys(GIUSEPPE)
-    assert 1 <= len(keys) <= 8
+    assert 1 <= len(keys) <= 10
     assert all(len(k) <= 80 and ":" in k for k in keys)
     assert not any(k == f"pc:{GIUSEPPE.postcode}" for k in keys)
 
@@ -431,11 +432,52 @@ _thresholds = st.tuples(st.floats(0.01, 0.99), st.floats(0.01, 0.99)).map(
 
 
 @settings(max_examples=400, deadline=None, database=None)
-@given(_people, _people, _thresholds)
-def test_may_match_never_drops_a_pair_compare_would_keep(a, b, thresholds):
-    decision = compare(a, b, thresholds)
+@given(_people, _people, _thresholds, st.booleans())
+def test_may_match_never_drops_a_pair_compare_would_keep(a, b, thresholds, alone):
+    decision = compare(a, b, thresholds, alone_in_city=alone)
     if decision.outcome != "separate":
-        assert may_match(a, b, thresholds)
+        assert may_match(a, b, thresholds, alone_in_city=alone)
+
+
+def test_a_name_alone_in_its_city_is_worth_a_review_never_a_merge():
+    scan = Person("Bjorn", "Kaya", city="Catania", company="Acme Srl")
+    till = Person("Bjorn", "Kaya", city="CATANIA", emails=("b@example.com",), phones=("+39333",))
+    assert compare(scan, till).outcome == "separate"
+    decision = compare(scan, till, alone_in_city=True)
+    assert decision.outcome == "review"
+    assert "name: no namesake in the city" in decision.reasons
+    rich = Person("Bjorn", "Kaya", BORN, city="Catania")
+    assert compare(rich, rich, alone_in_city=True).outcome == "review"  # still one signal
+    # Only names that agree well as written, in the very same city, and no other address
+    # or company there.
+    for a, b in (
+        (scan, replace(till, first_name="Bruno")),
+        (scan, replace(till, city="Acireale")),
+        (scan, replace(till, first_name="Kaya", last_name="Bjorn")),
+        (scan, replace(till, company="Faro Spa")),
+        (
+            Person("Bjorn", "Kaya", city="Catania", address="Via Etnea 10"),
+            Person("Bjorn", "Kaya", city="Catania", address="Via Plebiscito 4"),
+        ),
+    ):
+        assert compare(a, b, alone_in_city=True).outcome == "separate", b
+
+
+def test_the_place_key_is_the_city_block_of_the_name():
+    key = place_key(Person("Giuseppe", "Verdi", city="Reggio Emilia"))
+    assert key is not None and key.startswith("ci:reggioemilia:")
+    assert key == place_key(Person("Beppe", "VERDI", city="reggio  emilia"))  # nickname
+    assert key in blocking_keys(Person("Giuseppe", "Verdi", city="Reggio Emilia"))
+    assert place_key(Person("Giuseppe", "Verdi")) is None
+    assert place_key(Person(last_name="Verdi", city="Milano")) is None
+
+
+def test_colleague_records_share_a_company_key():
+    scan = Person("Giulia", "Rossi", company="Gelso S.r.l.")
+    crm = Person("Giulia", "Rossi", company="GELSO SRL", emails=("g@gelso.it",))
+    company_keys = {k for k in blocking_keys(scan) if k.startswith("co:")}
+    assert company_keys and company_keys <= blocking_keys(crm)
+    assert not company_keys & blocking_keys(replace(crm, company="Faro Srl"))
 
 
 def test_may_match_prunes_hopeless_candidates_of_a_block():
@@ -537,3 +579,15 @@ def test_different_tax_ids_veto_a_merge_but_a_typo_in_one_does_not():
     typo = compare(a, replace(a, tax_id="RSSMRA85T10A562T"))
     assert typo.veto is None and typo.outcome == "merge"
     assert "tax id: one character off" in typo.reasons
+
+
+@pytest.mark.parametrize("placeholder", ["Privato", "Freelance", "Libero professionista", "N/A"])
+def test_a_placeholder_in_the_company_field_is_no_evidence(placeholder):
+    a = Person("Sofia", "Rossi", city="Rimini", company=placeholder)
+    b = Person("Sofia", "Rossi", city="Roma", company="self-employed")
+    decision = compare(a, b)
+    assert not any(r.startswith("company:") for r in decision.reasons)
+    assert decision.outcome == "separate"
+    assert not any(k.startswith("co:") for k in blocking_keys(a))
+    real = Person("Sofia", "Rossi", city="Roma", company="Libero S.p.A.")
+    assert "company: same" in compare(real, real).reasons
