@@ -18,10 +18,11 @@ make name-only blocks huge ("sofia rossi" is ~5,000 records, 12M pairs on its ow
 trains on last name + birth date, email and phone, never on first + last name alone (120M
 pairs at 1M), and the loosest prediction rule (first three letters of the first name +
 last name + city) blocks on a key left empty when more than MAX_BLOCK records share it
-(block purging): pairs in such blocks have little more than a common name and a city in
-common and almost never reach the threshold. The other name rules still grow faster than
-the records (x19-22 from 100k to 1M) but stay under 200k pairs each at 1M. Pairs per rule
-are counted before training; a rule above MAX_PAIRS stops the run.
+(block purging), which bounds it by (MAX_BLOCK - 1) / 2 pairs per record: pairs in bigger
+blocks have little more than a common name and a city in common and almost never reach
+the threshold. The other name rules still grow faster than the records (x19-25 from 100k
+to 1M) but stay under 200k pairs each at 1M. Pairs per rule are counted before training;
+a rule above MAX_PAIRS stops the run.
 """
 
 import argparse
