@@ -35,7 +35,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from crm.services.nicknames import NAME_GROUPS
-from crm.services.normalise import fold
+from crm.services.normalise import city_key, fold
 
 _CACHE = 1 << 16
 
@@ -466,8 +466,9 @@ def _city_level(a: str, b: str) -> str:
 
 @lru_cache(maxsize=_CACHE)
 def _city_level_sorted(a: str, b: str) -> str:
-    """'same', 'typo' (one slip: 'Winston Hills'/'Winstonbhills') or 'different'."""
-    x, y = _fold(a), _fold(b)
+    """'same' (also by another language's name: Rome/Roma), 'typo' (one slip: 'Winston
+    Hills'/'Winstonbhills') or 'different'."""
+    x, y = city_key(a), city_key(b)
     if x == y:
         return "same"
     xj, yj = x.replace(" ", ""), y.replace(" ", "")
@@ -842,7 +843,7 @@ def place_key(p: Person) -> str | None:
     profiles hold it tells whether a name is alone in its city (see compare)."""
     if not (p.first_name and p.last_name and p.city):
         return None
-    city = _fold(p.city).replace(" ", "")
+    city = city_key(p.city).replace(" ", "")
     first = _first_rep(p.first_name)
     last = _joined(p.last_name)
     if not (city and first and last):

@@ -170,6 +170,65 @@ def normalise_country(value: object) -> str | None:
     return code
 
 
+# Cities people write by another language's name: the local name, then its other names
+# (English, Italian, French, German, Spanish). Italian cities first, then Europe's largest.
+_CITY_NAMES = (
+    ("Roma", "Rome", "Rom"),
+    ("Milano", "Milan", "Mailand"),
+    ("Torino", "Turin"),
+    ("Napoli", "Naples", "Neapel", "Nápoles"),
+    ("Firenze", "Florence", "Florenz", "Florencia"),
+    ("Venezia", "Venice", "Venedig", "Venise", "Venecia"),
+    ("Genova", "Genoa", "Genua", "Gênes"),
+    ("Padova", "Padua", "Padoue"),
+    ("Mantova", "Mantua", "Mantoue"),
+    ("Siracusa", "Syracuse", "Syrakus"),
+    ("Livorno", "Leghorn"),
+    ("Bolzano", "Bozen"),
+    ("Merano", "Meran"),
+    ("Bressanone", "Brixen"),
+    ("Trento", "Trient", "Trente"),
+    ("Aosta", "Aoste"),
+    ("Sanremo", "San Remo"),
+    ("München", "Munich", "Monaco di Baviera", "Múnich"),
+    ("Wien", "Vienna", "Vienne", "Viena"),
+    ("Köln", "Cologne", "Colonia"),
+    ("Zürich", "Zurich", "Zurigo"),
+    ("Genève", "Geneva", "Ginevra", "Genf", "Ginebra"),
+    ("Bruxelles", "Brussels", "Brussel", "Bruselas"),
+    ("Antwerpen", "Antwerp", "Anversa", "Anvers", "Amberes"),
+    ("Den Haag", "The Hague", "L'Aia", "La Haye", "La Haya"),
+    ("London", "Londra", "Londres"),
+    ("Paris", "Parigi"),
+    ("Lyon", "Lione", "Lyons"),
+    ("Marseille", "Marsiglia", "Marseilles", "Marsella"),
+    ("Nice", "Nizza", "Niza"),
+    ("Barcelona", "Barcellona", "Barcelone"),
+    ("Sevilla", "Seville", "Siviglia", "Séville"),
+    ("Lisboa", "Lisbon", "Lisbona", "Lisbonne", "Lissabon"),
+    ("Praha", "Prague", "Praga", "Prag"),
+    ("Warszawa", "Warsaw", "Varsavia", "Varsovie", "Warschau", "Varsovia"),
+    ("København", "Copenhagen", "Copenaghen", "Copenhague", "Kopenhagen"),
+    ("Athína", "Athens", "Atene", "Athènes", "Athen", "Atenas"),
+    ("București", "Bucharest", "Bucarest", "Bukarest"),
+    ("Beograd", "Belgrade", "Belgrado", "Belgrad"),
+    ("Moskva", "Moscow", "Mosca", "Moscou", "Moskau", "Moscú"),
+)
+
+
+@cache
+def _city_aliases() -> dict[str, str]:
+    """Folded other name -> folded local name."""
+    return {fold(other): fold(names[0]) for names in _CITY_NAMES for other in names[1:]}
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def city_key(value: str) -> str:
+    """A city for comparing: folded, by its local name ("Rome", "ROMA" -> "roma")."""
+    folded = fold(value)
+    return _city_aliases().get(folded, folded)
+
+
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y", "%Y%m%d")
 # A US-style file: the month first ("03/14/1985").
 _MONTH_FIRST_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%Y/%m/%d", "%m/%d/%y", "%Y%m%d")

@@ -591,3 +591,11 @@ def test_a_placeholder_in_the_company_field_is_no_evidence(placeholder):
     assert not any(k.startswith("co:") for k in blocking_keys(a))
     real = Person("Sofia", "Rossi", city="Roma", company="Libero S.p.A.")
     assert "company: same" in compare(real, real).reasons
+
+
+def test_a_city_by_another_languages_name_is_the_same_city():
+    rome = Person("Nicola", "Ricci", city="Rome", company="De Marco Termo Srl")
+    roma = Person("Nicola", "Ricci", city="ROMA", company="DE MARCO TERMO SRL")
+    assert "city: same" in compare(rome, roma).reasons
+    assert compare(rome, roma).outcome == "review"
+    assert place_key(rome) == place_key(roma)

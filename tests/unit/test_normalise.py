@@ -478,3 +478,21 @@ def test_an_email_with_its_display_name_keeps_the_address():
     assert normalise_email('"Rossi, Anna" <anna@example.it>') == "anna@example.it"
     with pytest.raises(ValueError):
         normalise_email("Anna Rossi <not an address>")
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [
+        ("Rome", "roma"),
+        ("ROMA", "roma"),
+        ("Milan", "milano"),
+        ("Munich", "munchen"),
+        ("München", "munchen"),
+        ("Monaco di Baviera", "munchen"),
+        ("The Hague", "den haag"),
+        ("L'Aia", "den haag"),
+        ("Reggio Emilia", "reggio emilia"),
+    ],
+)
+def test_cities_compare_by_their_local_name(written, key):
+    assert normalise_module.city_key(written) == key
