@@ -962,6 +962,7 @@ class _Batch:
         alone = place is not None and (
             (item.place_count or 0) + len(self.new_by_key.get(place, ())) <= 1
         )
+        thresholds = self.run.thresholds
         found = []
         for candidate in ranked:
             other = (
@@ -974,7 +975,6 @@ class _Batch:
             if item.passed is not None and isinstance(candidate, int):
                 if candidate not in item.passed and candidate not in item.held_by:
                     continue  # screened out when the batch was read
-            thresholds = self.run.thresholds
             if not matching.may_match(item.person, other, thresholds, alone_in_city=alone):
                 continue  # sure to be "separate": not worth weighing in full
             decision = matching.compare(item.person, other, thresholds, alone_in_city=alone)

@@ -17,7 +17,9 @@ the logistic function. On top of the score, rules that protect people:
   agree), and a shared email or phone counting as two. Anything less that scores high
   goes to review;
 - a shared personal tax id (codice fiscale, social security number) merges unless the
-  first names clash or the birth dates differ; two different ids veto the merge.
+  first names clash or the birth dates differ; two different ids veto the merge;
+- a name that no other profile shares in its city (the caller counts the city's block)
+  weighs more beside the same city: enough for review, never a merge on its own.
 
 Reasons are words about the evidence ("last name: exact"), never the values themselves.
 """
@@ -241,43 +243,11 @@ def _street(value: str) -> tuple[str, frozenset[str]]:
 # What people write in a company field when there is none (folded, legal forms dropped):
 # no evidence of a shared or a different employer.
 _NO_COMPANY = frozenset(
-    (
-        "privato",
-        "privata",
-        "private",
-        "freelance",
-        "freelancer",
-        "self employed",
-        "selfemployed",
-        "libero professionista",
-        "liberi professionisti",
-        "autonomo",
-        "autonoma",
-        "lavoratore autonomo",
-        "persona fisica",
-        "individual",
-        "none",
-        "nessuna",
-        "nessuno",
-        "n a",
-        "na",
-        "n d",
-        "nd",
-        "non disponibile",
-        "not applicable",
-        "unemployed",
-        "disoccupato",
-        "disoccupata",
-        "retired",
-        "pensionato",
-        "pensionata",
-        "student",
-        "studente",
-        "studentessa",
-        "casalinga",
-        "homemaker",
-        "no company",
-    )
+    "privato,privata,private,freelance,freelancer,self employed,selfemployed,"
+    "libero professionista,liberi professionisti,autonomo,autonoma,lavoratore autonomo,"
+    "persona fisica,individual,none,nessuna,nessuno,n a,na,n d,nd,non disponibile,"
+    "not applicable,unemployed,disoccupato,disoccupata,retired,pensionato,pensionata,"
+    "student,studente,studentessa,casalinga,homemaker,no company".split(",")
 )
 
 
