@@ -829,6 +829,7 @@ def read_jsonl(
     return mapping, rows()
 
 
+ARCHIVE_MAX_TABLES = 100  # files of one zip archive imported together
 # Files of a zip archive that are read (others, folders and macOS resource forks are not).
 _ARCHIVE_TABLES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm")
 # A Mailchimp audience export is a zip of one CSV per status, with the status only in the
@@ -925,6 +926,12 @@ def read_archive(
         raise ValidationError(
             "This zip archive holds no CSV, JSON or .xlsx file (a document or a spreadsheet "
             "other than .xlsx is a zip too): save it as CSV (UTF-8) or .xlsx first."
+        )
+    if len(members) > ARCHIVE_MAX_TABLES:
+        archive.close()
+        raise ValidationError(
+            f"This zip archive holds {len(members)} tables; import at most "
+            f"{ARCHIVE_MAX_TABLES} at a time."
         )
     if any(archive.getinfo(m).flag_bits & 0x1 for m in members):
         archive.close()

@@ -464,6 +464,7 @@ def test_archives_that_cannot_be_imported_say_why():
     cases = (
         (b"PK\x03\x04rest-of-a-zip", "cannot be read"),
         (factories.zip_of({"report.pdf": b"%PDF-1.7"}), "holds no CSV"),
+        (factories.zip_of({f"part{n}.csv": "email\n" for n in range(101)}), "at most 100"),
         (factories.zip_of({"ok.csv": "email\na@x.it\n", "bad.csv": b"\x00\x01\x02"}), "bad.csv"),
     )
     for data, words in cases:
