@@ -14,8 +14,17 @@ from crm.models import ROLES
 @click.command("init")
 @with_appcontext
 def init_command():
-    """Create or upgrade the database to the latest migration (safe to run again)."""
+    """Create or upgrade the database to the latest migration (safe to run again).
+
+    After an upgrade that changed the blocking keys of fuzzy matching, it also rebuilds
+    every profile's keys.
+    """
+    from crm.services import match_keys
+
     upgrade(directory=current_app.extensions["migrate"].directory)
+    changed = match_keys.ensure_current()
+    if changed:
+        click.echo(f"Blocking keys rebuilt for {changed} profiles (new matching rules).", err=True)
     click.echo("Database is up to date.", err=True)
 
 
@@ -126,6 +135,7 @@ def profiles_rebuild_keys_command():
     from crm.services import match_keys
 
     changed = match_keys.rebuild_all()
+    match_keys.mark_current()
     click.echo(f"Blocking keys changed for {changed} profiles.")
 
 

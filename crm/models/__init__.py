@@ -22,6 +22,7 @@ from crm.models.profile import (
     profile_tags,
 )
 from crm.models.source import PARTIES, Source, SourceRecord
+from crm.models.state import SystemState
 from crm.models.touchpoint import PHASES, Note, Touchpoint
 from crm.models.user import ROLES, ApiKey, User, UserSession
 
@@ -55,6 +56,7 @@ __all__ = [
     "ProfilePhone",
     "Source",
     "SourceRecord",
+    "SystemState",
     "StageChange",
     "Tag",
     "User",

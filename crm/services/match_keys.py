@@ -12,7 +12,7 @@ from operator import itemgetter
 from sqlalchemy import delete, insert, select
 
 from crm.extensions import db
-from crm.models import MatchKey, Profile
+from crm.models import MatchKey, Profile, SystemState
 from crm.services import matching, sqlin
 
 # Profile columns the scorer looks at (matching.Person's plain fields).
@@ -162,3 +162,30 @@ def rebuild_all(batch_size: int = 1000) -> int:
         changed += refresh_many(batch)
         # The session's identity map holds clean objects weakly: dropping the batch frees it.
         db.session.commit()
+
+
+_VERSION = "match_keys_version"
+
+
+def ensure_current() -> int | None:
+    """Rebuild every profile's keys when they follow another version of the blocking keys
+    (matching.KEYS_VERSION); returns how many profiles changed, None when already current.
+
+    Run by `crm init` after the migrations: after an upgrade that changed the keys, old
+    profiles get the new keys and so meet the rows imported from then on.
+    """
+    state = db.session.get(SystemState, _VERSION)
+    if state is not None and state.value == str(matching.KEYS_VERSION):
+        return None
+    anyone = db.session.scalar(select(Profile.id).limit(1)) is not None
+    changed = rebuild_all() if anyone else 0
+    mark_current()
+    return changed
+
+
+def mark_current() -> None:
+    """Record that the stored keys follow this version of the blocking keys; commits."""
+    state = db.session.get(SystemState, _VERSION) or SystemState(name=_VERSION)
+    state.value = str(matching.KEYS_VERSION)
+    db.session.add(state)
+    db.session.commit()

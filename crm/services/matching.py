@@ -768,6 +768,11 @@ def may_match(
 # Blocking.
 
 
+# The version of blocking_keys: change it with the keys, and `crm init` rebuilds the stored
+# keys of every profile (match_keys.ensure_current), so old profiles meet new rows.
+KEYS_VERSION = 2  # 2: company (co:) and city (ci:) keys, cities by their local name
+
+
 def blocking_keys(p: Person) -> set[str]:
     """Short keys for the blocks this person belongs to (only pairs sharing one are compared).
 

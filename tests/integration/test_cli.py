@@ -64,6 +64,29 @@ def test_init_is_idempotent_on_a_migrated_database(runner):
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
+def test_init_rebuilds_blocking_keys_made_by_an_older_version(runner):
+    from crm.models import MatchKey, SystemState
+    from crm.services import match_keys, matching
+
+    _invoke(runner, "init")  # a database whose keys are current
+    assert db.session.get(SystemState, "match_keys_version").value == str(matching.KEYS_VERSION)
+    profile = factories.make_profile(first_name="Bjorn", last_name="Kaya", city="Catania")
+    current = set(db.session.scalars(select(MatchKey.key).where(MatchKey.profile_id == profile.id)))
+    assert any(k.startswith("ci:") for k in current)
+    # An older release: other keys, an older version.
+    db.session.execute(text("DELETE FROM match_keys"))
+    db.session.add(MatchKey(profile_id=profile.id, key="old:scheme"))
+    db.session.get(SystemState, "match_keys_version").value = "1"
+    db.session.commit()
+    result = _invoke(runner, "init")
+    assert "Blocking keys rebuilt for 1 profiles" in result.output
+    keys = set(db.session.scalars(select(MatchKey.key).where(MatchKey.profile_id == profile.id)))
+    assert keys == current
+    db.session.rollback()  # end the test's read, as another process would have
+    assert "rebuilt" not in _invoke(runner, "init").output  # once
+    assert match_keys.ensure_current() is None
+
+
 # --- create-user ----------------------------------------------------------------------
 
 
