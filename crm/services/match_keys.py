@@ -111,16 +111,25 @@ def block_sizes(keys: Iterable[str]) -> dict[str, int]:
     )
 
 
+# Keys that only narrow a name block down (company, city): read when a block of the record
+# was too big to read, since otherwise its name blocks already hold the same profiles.
+NARROWING = ("co:", "ci:")
+
+
 def readable_keys(keys: Iterable[str], sizes: dict[str, int], cap: int) -> set[str]:
     """The keys of one record whose blocks are worth reading: those of at most cap profiles.
 
     A record's other keys are more specific (birth date, postcode, the whole first name),
     so a huge block such as a common surname with an initial adds only profiles that share
-    little else with it. A record whose every block is huge reads its smallest one.
+    little else with it. A record whose every block is huge reads its smallest one. The
+    narrowing keys (company, city) are read only for a record with a block too big to
+    read: a common name among thousands of namesakes.
     """
     keys = sorted(keys)
     small = {k for k in keys if sizes.get(k, 0) <= cap}
-    if small or not keys:
+    if len(small) == len(keys):
+        return {k for k in small if not k.startswith(NARROWING)} or small
+    if small:
         return small
     return {min(keys, key=lambda k: (sizes.get(k, 0), k))}
 

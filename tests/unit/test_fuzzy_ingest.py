@@ -235,6 +235,15 @@ def test_readable_keys_skip_huge_blocks_unless_every_block_is_huge():
     assert match_keys.readable_keys(set(), sizes, 250) == set()
 
 
+def test_company_and_city_blocks_are_read_only_beside_a_block_too_big():
+    rare = {"n:KY:b": 2, "ci:catania:KY:b": 1, "co:AKM:KY": 1}
+    assert match_keys.readable_keys(rare, rare, 100) == {"n:KY:b"}
+    common = {"n:RS:g": 3000, "nl:iors:g": 2500, "ci:milano:RS:g": 90, "co:AKM:RS": 3}
+    assert match_keys.readable_keys(common, common, 100) == {"ci:milano:RS:g", "co:AKM:RS"}
+    only_company = {"co:AKM:RS": 3}
+    assert match_keys.readable_keys(only_company, only_company, 100) == {"co:AKM:RS"}
+
+
 def test_block_sizes_count_the_profiles_holding_each_key(app):
     rows = "".join(f"{n},Giulia,Ferraresi,,,Milano,,g{n}@example.com\n" for n in range(3))
     _import(HEADER + rows)
