@@ -245,30 +245,19 @@ def _preview_csv(stream: BinaryIO, sample: bytes, encoding: str, fmt: str) -> Pr
 
 def _preview_workbook(stream: BinaryIO, fmt: str) -> Preview:
     """Preview of the first sheet of an .xlsx workbook."""
-    mapping, rows = readers.read_xlsx(stream, fmt=fmt)
-    preview = Preview(
-        format=mapping.format,
-        encoding="xlsx",
-        delimiter=None,
-        headers=mapping.headers,
-        rows=[],
-        mapping=dict(mapping.columns),
-    )
-    for row in islice(rows, PREVIEW_ROWS):
-        preview.rows.append([_cell(row.raw.get(h)) for h in mapping.headers])
-        if row.error:
-            preview.problems.append(f"row {row.number}: {row.error}")
-    if hasattr(rows, "close"):
-        rows.close()  # lets the workbook go
-    return preview
+    return _preview_read(*readers.read_xlsx(stream, fmt=fmt), encoding="xlsx")
 
 
 def _preview_archive(stream: BinaryIO, fmt: str) -> Preview:
     """Preview of a zip archive of tables: its files, their columns, its first rows."""
-    mapping, rows = readers.read_archive(stream, fmt=fmt)
+    return _preview_read(*readers.read_archive(stream, fmt=fmt), encoding="zip")
+
+
+def _preview_read(mapping: readers.Mapping, rows, *, encoding: str) -> Preview:
+    """Preview of what a reader opened (its mapping and rows); lets the file go."""
     preview = Preview(
         format=mapping.format,
-        encoding="zip",
+        encoding=encoding,
         delimiter=None,
         headers=mapping.headers,
         rows=[],
@@ -278,8 +267,10 @@ def _preview_archive(stream: BinaryIO, fmt: str) -> Preview:
     for row in islice(rows, PREVIEW_ROWS):
         preview.rows.append([_cell(row.raw.get(h)) for h in mapping.headers])
         if row.error:
-            preview.problems.append(f"{row.file}, row {row.number}: {row.error}")
-    rows.close()  # lets the archive go
+            where = f"{row.file}, row" if row.file else "row"
+            preview.problems.append(f"{where} {row.number}: {row.error}")
+    if hasattr(rows, "close"):
+        rows.close()  # lets the workbook or the archive go
     return preview
 
 
