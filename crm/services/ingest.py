@@ -1601,7 +1601,7 @@ class _Run:
     def column(self, row: readers.Row, name: str) -> str:
         """The file's header for a canonical field (what a person will look for)."""
         headers = self.headers
-        if self.format == "jsonl":
+        if (row.format or self.format) == "jsonl":
             local = readers.map_headers(list(row.raw), "jsonl", self.overrides).columns
             headers = {target: header for header, target in reversed(local.items())}
         if name in headers:
@@ -1632,12 +1632,13 @@ class _Run:
             return item
         norm = normalise_row(row.values, self.region, month_first=self.month_first)
         item.norm = norm
-        if self.format == "jsonl":
+        fmt = row.format or self.format  # a file of a zip archive has its own
+        if fmt == "jsonl":
             item.consents, warnings = consents_from_object(row.raw.get("consents"))
         else:
-            fact = consent_from_row(self.format, row.values, row.raw)
+            fact = consent_from_row(fmt, row.values, row.raw)
             item.consents, warnings = ([fact], fact.warnings) if fact else ([], [])
-        if not item.consents and self.format in ("csv", "jsonl"):
+        if not item.consents and fmt in ("csv", "jsonl"):
             fact, more = consent_from_columns(row.values)
             item.consents, warnings = ([fact] if fact else []), [*warnings, *more]
         item.warnings = list(norm.warnings) + list(warnings)

@@ -371,6 +371,7 @@ class Row:
     raw: dict[str, str]
     error: str | None = None
     file: str | None = None  # the file of a zip archive the row comes from
+    format: str | None = None  # that file's format, when it is not the whole import's
 
 
 def _first_address(groups: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -830,8 +831,9 @@ def read_jsonl(
 
 
 ARCHIVE_MAX_TABLES = 100  # files of one zip archive imported together
-# Files of a zip archive that are read (others, folders and macOS resource forks are not).
-_ARCHIVE_TABLES = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm")
+# Files of a zip archive that are read (others, such as a README.txt, folders and macOS
+# resource forks are not).
+_ARCHIVE_TABLES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm")
 # A Mailchimp audience export is a zip of one CSV per status, with the status only in the
 # file's name ("unsubscribed_email_audience_export_....csv"); the longest prefix first.
 _MAILCHIMP_FILE_STATUS = ("unsubscribed", "nonsubscribed", "cleaned", "subscribed")
@@ -879,8 +881,7 @@ def _read_member(
     handle = archive.open(member)
     head = handle.peek(SAMPLE_BYTES)[:SAMPLE_BYTES] if hasattr(handle, "peek") else b""
     if fmt == "jsonl" or (fmt == "auto" and looks_like_json(head, member)):
-        mapping, rows = read_jsonl(handle, overrides)
-        return mapping, rows
+        return read_jsonl(handle, overrides)
     return read_csv(handle, fmt=fmt, overrides=overrides)
 
 
@@ -955,7 +956,7 @@ def read_archive(
             for member, mapping in zip(members, mappings, strict=True):
                 status = mailchimp_status(member) if mapping.format == "mailchimp" else None
                 for row in _read_member(archive, member, fmt, overrides)[1]:
-                    row.file = member
+                    row.file, row.format = member, mapping.format
                     if status and not row.error:
                         row.values.setdefault("subscription_status", status)
                     yield row

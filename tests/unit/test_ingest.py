@@ -540,3 +540,20 @@ def test_a_mailchimp_audience_export_zip_imports_every_file_once(app):
     assert (again["created"], again["updated"], again["consents"]) == (0, 0, 0)
     assert again["unchanged"] == 4
     assert _count(SourceRecord) == 4
+
+
+def test_each_file_of_a_zip_keeps_its_own_format(app):
+    files = {
+        "unsubscribed_members_export_1.csv": factories.MAILCHIMP_EXPORT[
+            "unsubscribed_email_audience_export_5f3a.csv"
+        ],
+        "fiera.csv": "Nome,Cognome,E-mail,Newsletter\nElio,Neri,elio@example.it,sì\n",
+        "README.txt": "Exported by a tool.\n",
+    }
+    data = factories.zip_of(files)
+    summary = ingest.import_stream(io.BytesIO(data), filename="mixed.zip", source_name="mix")
+    assert (summary["rows"], summary["created"], summary["rejected"]) == (2, 2, 0)
+    current = profiles.current_consents(
+        [_profile_by_email("carla.bianchi").id, _profile_by_email("elio@example.it").id]
+    )
+    assert [c["email_marketing"] for c in current.values()] == ["withdrawn", "granted"]
