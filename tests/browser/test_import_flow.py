@@ -1,4 +1,5 @@
-"""A marketer imports a small Italian CSV and follows it to the report (in a real browser).
+"""A marketer imports a small Italian CSV and follows it to the report, and a Mailchimp
+audience export as downloaded (a zip), in a real browser.
 
 The import runs as in production without Redis: in a background thread of the live server
 (JOBS_MODE "thread"), while import-progress.js polls its status and reloads the page when
@@ -145,4 +146,35 @@ def test_marketer_imports_a_csv_and_downloads_the_report(
     expect(mapping).to_contain_text("Città")
     expect(mapping).to_contain_text("Nome")
     expect(mapping).not_to_contain_text("CAP")
+    assert csp_errors == []
+
+
+def test_marketer_imports_a_mailchimp_audience_export_as_downloaded(
+    page, login, make_live_user, csp_errors, tmp_path, import_gate
+):
+    from tests import factories
+
+    archive = tmp_path / "audience_export.zip"
+    archive.write_bytes(factories.zip_of(factories.MAILCHIMP_EXPORT))
+    login(*make_live_user("marketer"))
+    page.get_by_role("link", name="Imports", exact=True).click()
+    page.click("#new-import")
+    page.set_input_files("input[name=file]", str(archive))
+    page.select_option("select[name=source]", "")
+    page.fill("input[name=new_source]", f"Mailchimp {uuid.uuid4().hex[:8]}")
+    page.click("#upload-form [type=submit]")
+    page.wait_for_url(re.compile(r"/imports/preview/[0-9a-f]{32}$"))
+
+    # The preview names the archive's files and reads them as one Mailchimp export.
+    expect(page.locator("#detected-format")).to_contain_text("(mailchimp)")
+    for name in factories.MAILCHIMP_EXPORT:
+        expect(page.locator("#archive-files")).to_contain_text(name)
+    expect(page.get_by_label("UNSUB_TIME", exact=True)).to_have_value("unsub_time")
+    page.click("#start-import")
+    page.wait_for_url(re.compile(r"/imports/jobs/[0-9a-f]{32}$"))
+    import_gate.set()
+    expect(page.locator("#import-summary")).to_be_visible()
+    expect(page.locator("#count-rows")).to_have_text("4")
+    expect(page.locator("#count-created")).to_have_text("4")
+    expect(page.locator("#count-rejected")).to_have_text("0")
     assert csp_errors == []
