@@ -401,14 +401,6 @@ def consents_from_object(value) -> tuple[list[ConsentFact], list[tuple[str, str]
     return facts, warnings
 
 
-def _raw_value(raw: dict, key: str) -> str | None:
-    """A raw cell by folded header name (for columns the readers do not map)."""
-    for header, value in raw.items():
-        if readers.header_key(str(header)) == key:
-            return clean_text(value)
-    return None
-
-
 def legal_basis_from_text(text: str | None) -> str | None:
     """Our legal basis for a tool's legal-basis text, if recognised."""
     folded = fold(text)
@@ -418,13 +410,13 @@ def legal_basis_from_text(text: str | None) -> str | None:
     return None
 
 
-def consent_from_row(fmt: str, values: dict, raw: dict) -> ConsentFact | None:
+def consent_from_row(fmt: str, values: dict) -> ConsentFact | None:
     """The email-marketing consent a Mailchimp or HubSpot row states, if any; pure."""
     warnings: list[tuple[str, str]] = []
 
-    def when(name: str, text: str | None = None) -> datetime | None:
+    def when(name: str) -> datetime | None:
         try:
-            return parse_time(values.get(name) if text is None else text)
+            return parse_time(values.get(name))
         except ValueError as exc:
             warnings.append((name, str(exc)))
             return None
@@ -436,14 +428,14 @@ def consent_from_row(fmt: str, values: dict, raw: dict) -> ConsentFact | None:
             for k in ("optin_time", "optin_ip", "confirm_time", "confirm_ip")
         }
         unsub_time = clean_text(values.get("unsub_time"))
-        clean_time = _raw_value(raw, "clean time")
+        clean_time = clean_text(values.get("clean_time"))
         if status_text in ("unsubscribed", "cleaned") or unsub_time or clean_time:
             evidence.update(
                 status=status_text or ("cleaned" if clean_time else "unsubscribed"),
                 unsub_time=unsub_time,
                 clean_time=clean_time,
             )
-            at = when("unsub_time") or when("clean_time", clean_time) or when("last_changed")
+            at = when("unsub_time") or when("clean_time") or when("last_changed")
             return ConsentFact("withdrawn", "consent", at, evidence, warnings)
         if status_text in ("subscribed", "") and (
             evidence["optin_time"] or evidence["confirm_time"]
@@ -1636,7 +1628,7 @@ class _Run:
         if fmt == "jsonl":
             item.consents, warnings = consents_from_object(row.raw.get("consents"))
         else:
-            fact = consent_from_row(fmt, row.values, row.raw)
+            fact = consent_from_row(fmt, row.values)
             item.consents, warnings = ([fact], fact.warnings) if fact else ([], [])
         if not item.consents and fmt in ("csv", "jsonl"):
             fact, more = consent_from_columns(row.values)

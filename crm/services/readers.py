@@ -265,6 +265,7 @@ MAILCHIMP_EXTRA = {
     "confirm ip": "confirm_ip",
     "last changed": "last_changed",
     "unsub time": "unsub_time",
+    "clean time": "clean_time",
     "status": "subscription_status",
 }
 

@@ -544,7 +544,7 @@ def test_a_mailchimp_export_zip_previews_its_files_and_reports_rows_by_file(
     assert "<code>unsubscribed_email_audience_export_5f3a.csv</code>" in page
     mapping = reader.mapping()
     assert (mapping["Email Address"], mapping["UNSUB_TIME"]) == ("email", "unsub_time")
-    assert mapping["CLEAN_TIME"] == ""  # read by the Mailchimp rules, not mapped
+    assert mapping["CLEAN_TIME"] == "clean_time"  # the preview says it is read
     job = db.session.get(Job, _job_id(_start(client, path, reader)))
     assert job.status == "done", job.error
     assert (job.result["created"], job.result["consents"]) == (4, 4)
