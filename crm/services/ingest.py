@@ -558,12 +558,6 @@ def _looks_like_jsonl(stream: BinaryIO, filename: str) -> bool:
     return readers.looks_like_json(head, filename)
 
 
-def _place_count(item: "_Item", sizes: dict[str, int]) -> int | None:
-    """Earlier profiles holding the row's place key (None: the row has no city)."""
-    place = matching.place_key(item.person)
-    return sizes.get(place, 0) if place else None
-
-
 def open_reader(
     stream: BinaryIO, *, filename: str, fmt: str, overrides: dict[str, str] | None
 ) -> tuple[readers.Mapping, Iterator[readers.Row]]:
@@ -629,8 +623,14 @@ class _Item:
     keys: set[str] = field(default_factory=set)
     # The keys whose blocks of earlier profiles are read (the small ones among keys).
     read_keys: set[str] = field(default_factory=set)
-    # Earlier profiles with a name like the row's in its city (matching.place_key's block).
-    place_count: int | None = None
+    # The row's city block (matching.place_key) and how many earlier profiles hold it.
+    place: str | None = None
+    place_count: int = 0
+
+    def count_place(self, sizes: dict[str, int]) -> None:
+        """Remember the row's city block and its size among the counted blocks."""
+        self.place = matching.place_key(self.person)
+        self.place_count = sizes.get(self.place, 0) if self.place else 0
     record: object = None  # a SourceRecord, or a _NewRecord of this batch
     target: object = None  # a live profile's id, or a _NewProfile of this batch
     fuzzy: list = field(default_factory=list)  # [(candidate, Decision)], best first
@@ -645,6 +645,7 @@ class _Item:
         self.outcome, self.profile_id, self.record, self.target = None, None, None, None
         self.reasons, self.conflicts, self.fuzzy, self.held_by = [], [], [], []
         self.keys, self.read_keys, self.passed = set(), set(), None
+        self.place, self.place_count = None, 0
         self.consents_recorded = 0
 
     def result(self, index: int) -> dict:
@@ -847,7 +848,7 @@ class _Batch:
         sizes = match_keys.block_sizes(k for item in maybe for k in item.keys)
         for item in maybe:
             item.read_keys = match_keys.readable_keys(item.keys, sizes, self.run.max_block)
-            item.place_count = _place_count(item, sizes)
+            item.count_place(sizes)
         found = match_keys.candidates(k for item in maybe for k in item.read_keys)
         self.key_owners = {key: sorted(ids) for key, ids in found.items()}
         self._screen(maybe)
@@ -870,7 +871,7 @@ class _Batch:
         views.update(self.persons)  # the holders, in full
         passed: set[int] = set()
         for item, pids in ranked:
-            alone = item.place_count is not None and item.place_count <= 1
+            alone = item.place is not None and item.place_count <= 1
             item.passed = {
                 pid
                 for pid in pids
@@ -939,7 +940,7 @@ class _Batch:
             # Not read ahead (the row looked deterministic): read its candidates now.
             sizes = match_keys.block_sizes(item.keys)
             item.read_keys = match_keys.readable_keys(item.keys, sizes, self.run.max_block)
-            item.place_count = _place_count(item, sizes)
+            item.count_place(sizes)
             unknown = [k for k in item.read_keys if k not in self.key_owners]
             found = match_keys.candidates(unknown)
             for key in unknown:
@@ -950,9 +951,8 @@ class _Batch:
         ranked += [h for h in item.held_by if h not in ranked]
         # Alone in its city: the one profile with a name like the row's there, if any, is
         # the candidate that shares it (profiles of this batch count too).
-        place = matching.place_key(item.person)
-        alone = place is not None and (
-            (item.place_count or 0) + len(self.new_by_key.get(place, ())) <= 1
+        alone = item.place is not None and (
+            item.place_count + len(self.new_by_key.get(item.place, ())) <= 1
         )
         thresholds = self.run.thresholds
         found = []

@@ -111,11 +111,6 @@ def block_sizes(keys: Iterable[str]) -> dict[str, int]:
     )
 
 
-# Keys that only narrow a name block down (company, city): read when a block of the record
-# was too big to read, since otherwise its name blocks already hold the same profiles.
-NARROWING = ("co:", "ci:")
-
-
 def readable_keys(keys: Iterable[str], sizes: dict[str, int], cap: int) -> set[str]:
     """The keys of one record whose blocks are worth reading: those of at most cap profiles.
 
@@ -128,7 +123,7 @@ def readable_keys(keys: Iterable[str], sizes: dict[str, int], cap: int) -> set[s
     keys = sorted(keys)
     small = {k for k in keys if sizes.get(k, 0) <= cap}
     if len(small) == len(keys):
-        return {k for k in small if not k.startswith(NARROWING)} or small
+        return {k for k in small if not k.startswith(matching.NARROWING_KEYS)} or small
     if small:
         return small
     return {min(keys, key=lambda k: (sizes.get(k, 0), k))}

@@ -771,6 +771,9 @@ def may_match(
 # The version of blocking_keys: change it with the keys, and `crm init` rebuilds the stored
 # keys of every profile (match_keys.ensure_current), so old profiles meet new rows.
 KEYS_VERSION = 2  # 2: company (co:) and city (ci:) keys, cities by their local name
+# Keys that only narrow a name down (company, city): worth reading beside a name block too
+# big to read; otherwise the name blocks already hold the same profiles.
+NARROWING_KEYS = ("co:", "ci:")
 
 
 def blocking_keys(p: Person) -> set[str]:
