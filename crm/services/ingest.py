@@ -631,6 +631,7 @@ class _Item:
         """Remember the row's city block and its size among the counted blocks."""
         self.place = matching.place_key(self.person)
         self.place_count = sizes.get(self.place, 0) if self.place else 0
+
     record: object = None  # a SourceRecord, or a _NewRecord of this batch
     target: object = None  # a live profile's id, or a _NewProfile of this batch
     fuzzy: list = field(default_factory=list)  # [(candidate, Decision)], best first
