@@ -878,12 +878,40 @@ def _read_member(
         with archive.open(member) as handle:
             shutil.copyfileobj(handle, copy, 1024 * 1024)
         copy.seek(0)
-        return read_xlsx(copy, fmt=fmt, overrides=overrides)
+        try:
+            mapping, rows = read_xlsx(copy, fmt=fmt, overrides=overrides)
+        except BaseException:
+            copy.close()
+            raise
+        return mapping, _Closing(rows, copy)
     handle = archive.open(member)
     head = handle.peek(SAMPLE_BYTES)[:SAMPLE_BYTES] if hasattr(handle, "peek") else b""
     if fmt == "jsonl" or (fmt == "auto" and looks_like_json(head, member)):
         return read_jsonl(handle, overrides)
     return read_csv(handle, fmt=fmt, overrides=overrides)
+
+
+class _Closing:
+    """Rows that close a resource with them: at their end, or when closed unread."""
+
+    def __init__(self, rows: Iterator[Row], resource) -> None:
+        self._rows, self._resource = rows, resource
+
+    def __iter__(self) -> "_Closing":
+        return self
+
+    def __next__(self) -> Row:
+        try:
+            return next(self._rows)
+        except StopIteration:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the rows and the resource."""
+        if hasattr(self._rows, "close"):
+            self._rows.close()
+        self._resource.close()
 
 
 def _combined(mappings: list[Mapping]) -> Mapping:

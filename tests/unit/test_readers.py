@@ -477,3 +477,14 @@ def test_archives_that_cannot_be_imported_say_why():
     locked[central + 8] |= 0x1  # the central directory's
     with pytest.raises(ValidationError, match="password"):
         readers.read_archive(io.BytesIO(bytes(locked)))
+
+
+def test_a_workbook_inside_a_zip_reads_like_the_workbook_alone():
+    book = _workbook([["E-mail", "Nome"], ["eva@example.it", "Eva"]]).getvalue()
+    data = io.BytesIO(factories.zip_of({"export/contatti.xlsx": book}))
+    mapping, rows = readers.read_archive(data)
+    rows = list(rows)
+    assert mapping.columns == {"E-mail": "email", "Nome": "first_name"}
+    assert [(r.file, r.number, r.values) for r in rows] == [
+        ("export/contatti.xlsx", 2, {"email": "eva@example.it", "first_name": "Eva"})
+    ]
