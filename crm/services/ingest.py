@@ -131,7 +131,7 @@ MAPPING_TARGETS = frozenset(readers.SYNONYMS) | frozenset(
     [*readers.HUBSPOT_EXTRA.values(), *readers.MAILCHIMP_EXTRA.values()]
 )
 SUMMARY_KEYS = ("rows", "created", "merged", "review", "rejected", "suppressed", "warnings")
-EXTRA_KEYS = ("updated", "unchanged", "consents")
+EXTRA_KEYS = ("updated", "unchanged", "consents", "rematched")
 
 # Lifecycle stage names of other tools (folded, spaces removed) -> ours.
 STAGE_ALIASES = {
@@ -666,7 +666,7 @@ class _Item:
 class _PendingMerge:
     """A fuzzy match to merge once its batch is committed (merging commits on its own)."""
 
-    item: _Item
+    item: _Item | None  # None: two earlier profiles weighed again (_Batch._rematch)
     survivor_id: int
     new_id: int
     score: float
@@ -748,6 +748,9 @@ class _Batch:
         # The row that created each profile of this batch, as the scorer sees it.
         self.handle_persons: dict[_NewProfile, matching.Person] = {}
         self.new_profiles: list[_NewProfile] = []
+        # Earlier profiles that rows of this batch gave new blocking keys (a company, a
+        # city, a birth date): {id: (the scorer's view now, the keys added)}.
+        self.gained: dict[int, tuple[matching.Person, set[str]]] = {}
         # Everything this attempt added to the session (let go of once committed).
         self.created: set = set()
 
@@ -1110,6 +1113,9 @@ class _Batch:
                 (_handle_id(candidate), item.profile_id, decision.score, list(decision.reasons))
                 for candidate, decision in item.fuzzy[:REVIEW_PER_ROW]
             ]
+        late_merges, late_proposals = self._rematch({m.new_id for m in pending})
+        pending += late_merges
+        proposals += late_proposals
         fresh = {_handle_id(p) for p in self.new_profiles if p.records}
         self.run.record_consents(consents, fresh)
         _propose_many(proposals)
@@ -1164,6 +1170,7 @@ class _Batch:
         links: list[dict] = []  # tags
         primaries: list[tuple[str, int]] = []
         keys: dict[int, set[str]] = {}
+        persons: dict[int, matching.Person] = {}
         names = {name for u in updates.values() for name in u.tags}
         tag_ids = {t.name: t for t in tags(names)} if names else {}
         if any(t.id is None for t in tag_ids.values()):
@@ -1198,6 +1205,7 @@ class _Batch:
                 [v for v, _ in state.phones] + [p[0] for p in update.phones],
             )
             keys[pid] = match_keys.keys_of_person(person)
+            persons[pid] = person
             self.run.persons.put(pid, person)
         if rows:
             table = Profile.__table__
@@ -1228,7 +1236,60 @@ class _Batch:
             db.session.execute(StageChange.__table__.insert(), changes)
         if links:
             db.session.execute(profile_tags.insert(), links)
-        match_keys.write(keys)
+        for pid, added in match_keys.write(keys).items():
+            if added:
+                self.gained[pid] = (persons[pid], added)
+
+    def _rematch(self, merging: set[int]) -> tuple[list["_PendingMerge"], list[tuple]]:
+        """Weigh again the earlier profiles that this batch gave new evidence.
+
+        A row that joins a profile by its email or phone is not matched by name, yet it may
+        bring what the profile lacked: a company, a city, a birth date. The profile is then
+        weighed, as a row would be, against the profiles in the blocks it has just joined
+        (only those: the blocks it was in already were weighed when it or they arrived).
+        Returns (merges, review proposals) under the same thresholds as rows; a profile
+        that a merge of this batch already takes away is left for a later batch.
+        """
+        gained = {pid: g for pid, g in self.gained.items() if pid not in merging}
+        if not gained:
+            return [], []
+        places = {pid: matching.place_key(person) for pid, (person, _) in gained.items()}
+        wanted = {k for _, added in gained.values() for k in added}
+        sizes = match_keys.block_sizes(wanted | {p for p in places.values() if p})
+        readable = {k for k in wanted if sizes.get(k, 0) <= self.run.max_block}
+        owners = match_keys.candidates(readable)
+        ranked: dict[int, list[int]] = {}
+        for pid, (_, added) in gained.items():
+            shared: Counter = Counter()
+            for key in sorted(added & readable):
+                shared.update(sorted(owners.get(key, ())))
+            shared.pop(pid, None)
+            ranked[pid] = [o for o, _ in shared.most_common(self.run.max_candidates)]
+        others = {o for found in ranked.values() for o in found} - set(gained)
+        views = {pid: person for pid, (person, _) in gained.items()}
+        views.update(self.run.persons.get_many(others))
+        thresholds = self.run.thresholds
+        merges, proposals, seen = [], [], set()
+        for pid in sorted(ranked):
+            person = views[pid]
+            # The profile itself holds its city block: alone there with at most one other.
+            alone = places[pid] is not None and sizes.get(places[pid], 0) <= 2
+            for other in ranked[pid]:
+                pair = (min(pid, other), max(pid, other))
+                if pair in seen or other not in views or other in merging:
+                    continue
+                seen.add(pair)
+                them = views[other]
+                if not matching.may_match(person, them, thresholds, alone_in_city=alone):
+                    continue
+                decision = matching.compare(person, them, thresholds, alone_in_city=alone)
+                reasons = ["evidence added by an import", *decision.reasons]
+                if decision.outcome == "merge":
+                    merges.append(_PendingMerge(None, pair[0], pair[1], decision.score, reasons))
+                elif decision.outcome == "review":
+                    proposals.append((*pair, decision.score, reasons))
+        self.run.counts["rematched"] += len(merges) + len(proposals)
+        return merges, proposals
 
     def _insert_profiles(self, handles: list[_NewProfile], tags: "_TagCache") -> None:
         """Insert the batch's new profiles and what hangs off them, a few statements each."""
@@ -1747,9 +1808,10 @@ class _Run:
                 # The candidate changed meanwhile (merged away, or marked distinct): a
                 # person decides instead.
                 duplicates.propose(merge.survivor_id, merge.new_id, merge.score, merge.reasons)
-                merge.item.outcome = "review"
+                if merge.item is not None:
+                    merge.item.outcome = "review"
                 refused = True
-            else:
+            elif merge.item is not None:
                 merge.item.profile_id = merge.survivor_id
         if refused:
             db.session.commit()
@@ -1770,14 +1832,16 @@ class _Run:
                     score=merge.score,
                     reasons=merge.reasons,
                 )
-                item.profile_id = merge.survivor_id
+                if item is not None:
+                    item.profile_id = merge.survivor_id
             except (ServiceError, *RETRYABLE):
                 # The candidate changed meanwhile (merged away, or marked distinct): a
                 # person decides instead.
                 db.session.rollback()
                 duplicates.propose(merge.survivor_id, merge.new_id, merge.score, merge.reasons)
                 db.session.commit()
-                item.outcome = "review"
+                if item is not None:
+                    item.outcome = "review"
 
     def _count(self, items: list[_Item]) -> None:
         """Add the rows' outcomes to the run's counts."""

@@ -61,13 +61,14 @@ def refresh_many(profiles: Iterable[Profile], *, new: bool = False) -> int:
         if profile.id is None:
             db.session.flush()
         wanted[profile.id] = keys_of(profile)
-    return write(wanted, new=new)
+    return len(write(wanted, new=new))
 
 
-def write(wanted: dict[int, set[str]], *, new: bool = False) -> int:
-    """Make the stored keys of these profiles {id: keys}; returns how many changed."""
+def write(wanted: dict[int, set[str]], *, new: bool = False) -> dict[int, set[str]]:
+    """Make the stored keys of these profiles {id: keys}; returns {id: keys added} for
+    every profile whose keys changed (an empty set when it only lost some)."""
     if not wanted:
-        return 0
+        return {}
     stored: dict[int, set[str]] = {pid: set() for pid in wanted}
     if not new:
         for chunk in sqlin.slices(list(wanted)):
@@ -76,12 +77,13 @@ def write(wanted: dict[int, set[str]], *, new: bool = False) -> int:
             )
             for profile_id, key in rows:
                 stored[profile_id].add(key)
-    changed, rows = 0, []
+    changed: dict[int, set[str]] = {}
+    rows = []
     for profile_id, keys in wanted.items():
         have = stored[profile_id]
         if keys == have:
             continue
-        changed += 1
+        changed[profile_id] = keys - have
         gone = have - keys
         if gone:
             db.session.execute(

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import AuditLog, ImportBatch, Job, Profile, SourceRecord
-from crm.services import imports_ui, jobs
+from crm.services import imports_ui, ingest, jobs
 from tests import factories
 
 ITALIAN_CSV = (
@@ -557,3 +557,26 @@ def test_a_mailchimp_export_zip_previews_its_files_and_reports_rows_by_file(
         "warning",
         "Email Address",
     ]
+
+
+def test_the_summary_counts_earlier_profiles_weighed_again(client, auth, app, sync_jobs):
+    header = "id,first_name,last_name,city,company,email\n"
+    for source, row in (
+        ("shop", "1,Giulia,Ferraresi,,,giulia@example.com\n"),
+        ("crm", "C1,Giulia,Ferraresi,Milano,Acme Srl,g.ferraresi@acme.it\n"),
+    ):
+        ingest.import_stream(
+            io.BytesIO((header + row).encode()), filename="x.csv", source_name=source
+        )
+    auth.login_as("marketer")
+    badge = (header + "B1,Giulia,Ferraresi,Milano,Acme Srl,giulia@example.com\n").encode()
+    path, reader = _preview(client, content=badge, filename="badges.csv")
+    job_id = _job_id(_start(client, path, reader))
+    page = client.get(f"/imports/jobs/{job_id}").get_data(as_text=True)
+    assert re.search(r'id="count-rematched">1 ', page)
+    # An import that weighed nothing again does not mention it.
+    path, reader = _preview(client, filename="contatti.csv")
+    page = client.get(f"/imports/jobs/{_job_id(_start(client, path, reader))}").get_data(
+        as_text=True
+    )
+    assert 'id="count-rematched"' not in page and 'id="count-rows"' in page

@@ -406,3 +406,61 @@ def test_a_badge_scan_finds_its_colleague_record_by_company_in_a_crowd(app, monk
     pair = db.session.scalar(select(DuplicateCandidate))
     holder = profiles.search_profiles("giulia7@example.com")[0][0]
     assert holder.id in (pair.profile_a_id, pair.profile_b_id)
+
+
+def _pair_of(a: int, b: int) -> DuplicateCandidate | None:
+    low, high = sorted((a, b))
+    return db.session.scalar(
+        select(DuplicateCandidate).where(
+            DuplicateCandidate.profile_a_id == low, DuplicateCandidate.profile_b_id == high
+        )
+    )
+
+
+LATE = "id,first_name,last_name,birth_date,postcode,city,company,email,phone\n"
+
+
+def test_a_profile_given_a_company_by_its_email_is_weighed_again_with_its_namesakes(app):
+    _import(LATE + "1,Giulia,Ferraresi,,,,,giulia@example.com,\n", source="shop")
+    _import(LATE + "C1,Giulia,Ferraresi,,,Milano,Acme Srl,g.ferraresi@acme.it,\n", source="crm")
+    shop = profiles.search_profiles("giulia@example.com")[0][0]
+    office = profiles.search_profiles("g.ferraresi@acme.it")[0][0]
+    assert _pair_of(shop.id, office.id) is None  # a name alone: nothing to go on
+    # A badge scan joins the shop profile by its email and says where she works.
+    summary = _import(LATE + "B1,Giulia,Ferraresi,,,Milano,ACME S.r.l.,giulia@example.com,\n")
+    assert (summary["merged"], summary["rematched"]) == (1, 1)
+    pair = _pair_of(shop.id, office.id)
+    assert pair is not None and pair.status == "open"
+    assert pair.reasons[0] == "evidence added by an import"
+    assert "company: same" in pair.reasons
+    # The same evidence again changes nothing: the profile joined no new block.
+    summary = _import(LATE + "B2,Giulia,Ferraresi,,,Milano,Acme Srl,giulia@example.com,\n")
+    assert summary["rematched"] == 0
+    assert _count(DuplicateCandidate) == 1
+
+
+def test_evidence_added_later_can_merge_two_earlier_profiles_and_undo_restores_both(app):
+    _import(LATE + "1,Marco,Bellandi,,,,,marco@example.com,\n", source="shop")
+    _import(LATE + "C1,Marco,Bellandi,1979-05-02,50122,Firenze,,,055 123456\n", source="crm")
+    assert _live_profiles() == 2
+    # The phone company's record joins the shop profile by email, with his birth date and
+    # postcode: the two earlier profiles now agree on name, birth date and postcode.
+    summary = _import(LATE + "T1,Marco,Bellandi,02/05/1979,50122,Firenze,,marco@example.com,\n")
+    assert summary["rematched"] == 1
+    assert _live_profiles() == 1
+    merge = db.session.scalar(select(Merge))
+    assert merge.rule == "auto" and "evidence added by an import" in merge.reasons
+    merging.undo_merge(merge.id, actor="test")
+    assert _live_profiles() == 2
+
+
+def test_weighing_again_never_revives_a_pair_marked_distinct(app):
+    _import(LATE + "1,Marco,Bellandi,,,,,marco@example.com,\n", source="shop")
+    _import(LATE + "C1,Marco,Bellandi,1979-05-02,50122,Firenze,,,055 123456\n", source="crm")
+    shop = profiles.search_profiles("marco@example.com")[0][0]
+    other = profiles.search_profiles("055 123456")[0][0]
+    pair = duplicates.propose(shop.id, other.id, 0.5, ["a reviewer looked"])
+    duplicates.decide(pair.id, "distinct", actor="test")
+    _import(LATE + "T1,Marco,Bellandi,02/05/1979,50122,Firenze,,marco@example.com,\n")
+    assert _live_profiles() == 2
+    assert _pair_of(shop.id, other.id).status == "distinct"
