@@ -20,6 +20,57 @@ NAV = (
 )
 STAGE_LABELS = {"lead": _l("Lead"), "mql": _l("MQL"), "sql": _l("SQL"), "customer": _l("Customer")}
 
+# The words of a match decision (matching.compare, the importer), stored in English in
+# merges and review pairs and exported as they are; shown in the reader's language.
+REASON_PHRASES = {
+    "names: swapped": _l("first and last name swapped"),
+    "name: no namesake in the city": _l("no namesake in the city"),
+    "no automatic merge: needs two strong signals beyond the name": _l(
+        "no automatic merge: needs two strong signals beyond the name"
+    ),
+    "evidence added by an import": _l("evidence added by an import"),
+    "veto: different birth dates": _l("veto: different birth dates"),
+    "veto: same email domain, different first names": _l(
+        "veto: same email domain, different first names"
+    ),
+    "veto: different tax ids": _l("veto: different tax ids"),
+}
+REASON_SUBJECTS = {
+    "first name": _l("first name"),
+    "last name": _l("last name"),
+    "birth date": _l("birth date"),
+    "email": _l("email"),
+    "phone": _l("phone"),
+    "tax id": _l("tax id"),
+    "address": _l("address"),
+    "postcode": _l("postcode"),
+    "city": _l("city"),
+    "company": _l("company"),
+    "country": _l("country"),
+    "source record": _l("source record"),
+}
+REASON_LEVELS = {
+    "exact": _l("exact"),
+    "same": _l("same"),
+    "same id": _l("same id"),
+    "unchanged": _l("unchanged"),
+    "typo": _l("typo"),
+    "different": _l("different"),
+    "nickname": _l("nickname"),
+    "nickname (ambiguous)": _l("nickname (ambiguous)"),
+    "partial": _l("partial"),
+    "similar": _l("similar"),
+    "initial": _l("initial only"),
+    "compound": _l("compound"),
+    "missing": _l("missing"),
+    "day and month swapped": _l("day and month swapped"),
+    "one digit off": _l("one digit off"),
+    "one character off": _l("one character off"),
+    "same street": _l("same street"),
+    "same street, other number": _l("same street, other number"),
+}
+MERGE_RULES = {"auto": _l("automatic"), "review": _l("review"), "manual": _l("manual")}
+
 
 @bp.app_template_global()
 def nav_items() -> list[dict]:
@@ -33,6 +84,25 @@ def nav_items() -> list[dict]:
 def stage_label(stage: str) -> str:
     """The translated name of a lifecycle stage."""
     return str(STAGE_LABELS.get(stage, stage))
+
+
+@bp.app_template_global()
+def reason_label(reason: str) -> str:
+    """A match reason in the reader's language; a reason it does not know (a reviewer's
+    own words) as it was written."""
+    phrase = REASON_PHRASES.get(reason)
+    if phrase is not None:
+        return str(phrase)
+    subject, colon, level = reason.partition(": ")
+    if colon and subject in REASON_SUBJECTS and level in REASON_LEVELS:
+        return f"{REASON_SUBJECTS[subject]}: {REASON_LEVELS[level]}"
+    return reason
+
+
+@bp.app_template_global()
+def merge_rule_label(rule: str) -> str:
+    """How a merge was decided (automatic, review, manual), in the reader's language."""
+    return str(MERGE_RULES.get(rule, rule))
 
 
 @bp.app_template_global("get_locale")

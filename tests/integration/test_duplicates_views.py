@@ -6,7 +6,8 @@ import pytest
 
 from crm.extensions import db
 from crm.models import DuplicateCandidate, Profile
-from crm.services import duplicates, merging
+from crm.services import duplicates, matching, merging, users
+from crm.views.main import reason_label
 from tests import factories
 
 
@@ -256,3 +257,65 @@ def test_anonymous_is_sent_to_login(client):
     response = client.get("/duplicates/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+def _every_reason() -> list[str]:
+    """Every reason the scorer and the importer write (built from the scorer's tables)."""
+    levels = {
+        "first name": [*matching.FIRST_WEIGHTS, "missing"],
+        "last name": [*matching.LAST_WEIGHTS, "missing"],
+        "birth date": [level for level in matching.W_BIRTH if level != "different"],
+        "address": list(matching.W_ADDRESS),
+        "postcode": ["same", "different"],
+        "city": ["same", "typo", "different"],
+        "company": ["same", "different"],
+        "email": ["same"],
+        "phone": ["same", "different"],
+        "tax id": ["same", "one character off"],
+        "country": ["different"],
+        "source record": ["same id", "unchanged"],
+    }
+    reasons = [f"{subject}: {level}" for subject, found in levels.items() for level in found]
+    return [
+        *reasons,
+        "names: swapped",
+        "name: no namesake in the city",
+        "no automatic merge: needs two strong signals beyond the name",
+        "evidence added by an import",
+        "veto: different birth dates",
+        "veto: same email domain, different first names",
+        "veto: different tax ids",
+    ]
+
+
+def test_every_match_reason_has_words_in_each_language(app):
+    with app.test_request_context(headers={"Accept-Language": "it"}):
+        for reason in _every_reason():
+            assert reason_label(reason) != reason, reason
+        assert reason_label("last name: typo") == "cognome: refuso"
+        # A reviewer's own words, or a reason this version does not know, stay as written.
+        assert reason_label("met her at the fair: same badge") == "met her at the fair: same badge"
+
+
+def test_an_italian_reviewer_reads_the_reasons_in_italian(client, auth, app):
+    user = auth.login_as("sales")
+    users.set_locale(user, "it")
+    pair = _queue(reasons=("first name: exact", "names: swapped", "veto: different birth dates"))
+    for page in (_html(client.get("/duplicates/")), _html(client.get(f"/duplicates/{pair.id}"))):
+        assert ">nome: identico<" in page
+        assert ">nome e cognome invertiti<" in page
+        assert ">veto: date di nascita diverse<" in page
+        assert "first name: exact" not in page
+
+
+def test_the_merge_history_shows_rule_and_reasons_in_the_readers_language(client, auth):
+    user = auth.login_as("sales")
+    users.set_locale(user, "it")
+    a = factories.make_profile(first_name="Giulia", last_name="Rossi")
+    b = factories.make_profile(first_name="Giulia", last_name="Rosi")
+    merging.merge_profiles(
+        a.id, b.id, actor="test", rule="auto", score=0.95, reasons=["last name: typo"]
+    )
+    page = _html(client.get(f"/profiles/{a.id}"))
+    assert "cognome: refuso" in page and "last name: typo" not in page
+    assert ">automatica<" in page
