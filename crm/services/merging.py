@@ -216,6 +216,93 @@ def _plan_moves(moved: dict, survivor: Profile, other: Profile, candidate) -> li
     return list(survivor.tags) + [t for t in other.tags if t.id not in own_tags]
 
 
+# The first reason of a review pair that a survivor took over from the profile merged into it.
+CARRIED = "carried over from a merged profile"
+
+
+def _carry_pairs(merged: list[tuple[int, int, dict]]) -> None:
+    """Give each survivor the open review pairs of the profile merged into it.
+
+    merged is [(survivor id, absorbed id, that merge's `moved`)]. A pair (absorbed, C) still
+    says C may be the person the survivor now is; left alone it would leave the queue with
+    the absorbed profile. The survivor gets its own pair with C, same score and reasons,
+    unless it has one already (open or decided: a decision stands). The absorbed profile's
+    pair stays as it was (back in the queue if the merge is undone), and undo deletes the
+    pairs a merge added that nobody has decided since (`moved["carried"]`).
+    """
+    absorbed = {other: (survivor, moved) for survivor, other, moved in merged}
+    ids = sorted(absorbed)
+    found: list[DuplicateCandidate] = []
+    for chunk in sqlin.slices(ids):
+        found += db.session.scalars(
+            select(DuplicateCandidate).where(
+                DuplicateCandidate.status == "open",
+                or_(
+                    DuplicateCandidate.profile_a_id.in_(chunk),
+                    DuplicateCandidate.profile_b_id.in_(chunk),
+                ),
+            )
+        )
+    wanted: dict[tuple[int, int], tuple[float, list[str], dict]] = {}
+    for pair in found:
+        for mine, theirs in (
+            (pair.profile_a_id, pair.profile_b_id),
+            (pair.profile_b_id, pair.profile_a_id),
+        ):
+            if mine not in absorbed:
+                continue
+            survivor, moved = absorbed[mine]
+            theirs = absorbed[theirs][0] if theirs in absorbed else theirs
+            if theirs == survivor:
+                continue
+            key = (min(survivor, theirs), max(survivor, theirs))
+            if key not in wanted or pair.score > wanted[key][0]:
+                reasons = [CARRIED, *(r for r in pair.reasons or [] if r != CARRIED)]
+                wanted[key] = (pair.score, reasons, moved)
+    if not wanted:
+        return
+    db.session.flush()
+    others = sorted({pid for key in wanted for pid in key})
+    live: set[int] = set()
+    taken: set[tuple[int, int]] = set()
+    for chunk in sqlin.slices(others):
+        live.update(
+            db.session.scalars(
+                select(Profile.id).where(Profile.id.in_(chunk), Profile.merged_into_id.is_(None))
+            )
+        )
+        taken.update(
+            (low, high)
+            for low, high in db.session.execute(
+                select(DuplicateCandidate.profile_a_id, DuplicateCandidate.profile_b_id).where(
+                    DuplicateCandidate.profile_a_id.in_(chunk)
+                )
+            )
+        )
+    added = []
+    for (low, high), (score, reasons, moved) in sorted(wanted.items()):
+        if (low, high) in taken or low not in live or high not in live:
+            continue
+        pair = DuplicateCandidate(
+            profile_a_id=low, profile_b_id=high, score=score, reasons=reasons, status="open"
+        )
+        db.session.add(pair)
+        added.append((pair, moved))
+    db.session.flush()
+    for pair, moved in added:
+        moved.setdefault("carried", []).append(pair.id)
+
+
+def _drop_carried(ids: list[int] | None) -> None:
+    """Undo: delete the review pairs a merge gave its survivor, unless decided since."""
+    if ids:
+        db.session.execute(
+            delete(DuplicateCandidate).where(
+                DuplicateCandidate.id.in_(ids), DuplicateCandidate.status == "open"
+            )
+        )
+
+
 def _take_stage(survivor: Profile, other_stage: str, merge: Merge, actor) -> None:
     """Move the survivor to the absorbed profile's stage when that one was further on."""
     if STAGES.index(other_stage) > STAGES.index(survivor.stage):
@@ -336,6 +423,7 @@ def merge_profiles(
         candidate.decided_at = now
         candidate.decided_by_id = _actor_id(actor)
     db.session.flush()
+    _carry_pairs([(survivor_id, other_id, moved)])
 
     # What the merge itself created on the survivor goes again on undo.
     for key in ("stage_changes", "emails", "phones"):
@@ -566,6 +654,7 @@ def _merge_batch(pairs, batch: list[int], results: list, actor, rule: str) -> No
             candidate.decided_by_id = _actor_id(actor)
     db.session.flush()
     match_keys.refresh_many(survivors.values())
+    _carry_pairs([(pairs[n][0], pairs[n][1], moved) for n, _c, _m, moved, _t, _s in plans])
 
     # What the merges themselves created on the survivors goes again on undo.
     after = {key: _owned(_CHILDREN[key], sorted(survivors)) for key in _ADDED}
@@ -701,6 +790,7 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
     merge.undone_at = utcnow()
     merge.undone_by_id = _actor_id(actor)
     _reopen_candidate(moved.get("candidate"))
+    _drop_carried(moved.get("carried"))
     audit.record(
         "profile.merge_undo",
         actor=actor,

@@ -29,6 +29,7 @@ REASON_PHRASES = {
         "no automatic merge: needs two strong signals beyond the name"
     ),
     "evidence added by an import": _l("evidence added by an import"),
+    "carried over from a merged profile": _l("carried over from a merged profile"),
     "veto: different birth dates": _l("veto: different birth dates"),
     "veto: same email domain, different first names": _l(
         "veto: same email domain, different first names"

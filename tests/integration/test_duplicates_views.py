@@ -282,6 +282,7 @@ def _every_reason() -> list[str]:
         "name: no namesake in the city",
         "no automatic merge: needs two strong signals beyond the name",
         "evidence added by an import",
+        "carried over from a merged profile",
         "veto: different birth dates",
         "veto: same email domain, different first names",
         "veto: different tax ids",

@@ -19,7 +19,7 @@ from crm.models import (
     StageChange,
     Touchpoint,
 )
-from crm.services import merging, profiles, survivorship
+from crm.services import duplicates, merging, profiles, survivorship
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from tests import factories
 
@@ -497,3 +497,53 @@ def test_history_lists_merges_into_a_profile(pair, staff):
     assert merging.absorbing_merge(b) is None
     stages = [s.actor_label for s in db.session.scalars(select(StageChange))]
     assert f"merge:{merge.id}" not in stages
+
+
+# --- the review queue follows a merge --------------------------------------------------------
+
+
+def _open_pairs() -> set[tuple[int, int]]:
+    rows, _cursor = duplicates.open_candidates(limit=100)
+    return {(c.profile_a_id, c.profile_b_id) for c in rows}
+
+
+def _three(app):
+    a, b, c = (factories.make_profile(first_name="Giulia", last_name=n) for n in "ABC")
+    duplicates.propose(a.id, b.id, 0.8, ["last name: typo"])
+    duplicates.propose(b.id, c.id, 0.85, ["first name: exact", "city: same"])
+    db.session.commit()
+    return a.id, b.id, c.id
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_survivor_takes_over_the_open_pairs_of_the_profile_merged_into_it(app, bulk):
+    a, b, c = _three(app)
+    if bulk:
+        (merge,) = merging.merge_many([(a, b, 0.8, ["last name: typo"])], actor="test")
+    else:
+        merge = merging.merge_profiles(a, b, actor="test", rule="review")
+    # B was the one C may be; B is part of A now, so the queue asks about A and C.
+    assert _open_pairs() == {(a, c)}
+    carried = db.session.scalar(
+        select(DuplicateCandidate).where(
+            DuplicateCandidate.profile_a_id == a, DuplicateCandidate.profile_b_id == c
+        )
+    )
+    assert carried.score == 0.85
+    assert carried.reasons == [merging.CARRIED, "first name: exact", "city: same"]
+    carried_id = carried.id
+    # Undo: A's pair goes, B's comes back.
+    merging.undo_merge(merge.id, actor="test")
+    assert _open_pairs() == {(b, c), (a, b)}
+    assert db.session.scalar(select(DuplicateCandidate).filter_by(id=carried_id)) is None
+
+
+def test_a_decision_on_a_carried_pair_outlives_the_undo_and_is_not_overridden(app):
+    a, b, c = _three(app)
+    duplicates.decide(duplicates.propose(a, c, 0.5, ["x"]).id, "distinct", actor="test")
+    merge = merging.merge_profiles(a, b, actor="test", rule="review")
+    # A and C were already told apart: B's pair with C does not reopen the question.
+    assert _open_pairs() == set()
+    merging.undo_merge(merge.id, actor="test")
+    assert _open_pairs() == {(b, c), (a, b)}
+    assert duplicates.is_distinct(a, c)
