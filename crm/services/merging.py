@@ -32,7 +32,6 @@ from crm.models import (
     ProfilePhone,
     SourceRecord,
     StageChange,
-    Tag,
     Touchpoint,
     User,
 )
@@ -182,19 +181,6 @@ def _merge_consents(merge: Merge, survivor_id: int, a: dict, b: dict, actor) -> 
         )
         changed.append(purpose)
     return changed
-
-
-def _tag_rows(names: list[str]) -> list[Tag]:
-    """Tag rows for names, created as needed."""
-    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
-    rows = []
-    for name in sorted(set(names)):
-        tag = existing.get(name)
-        if tag is None:
-            tag = Tag(name=name)
-            db.session.add(tag)
-        rows.append(tag)
-    return rows
 
 
 def _plan_moves(moved: dict, survivor: Profile, other: Profile, candidate) -> list:
@@ -706,7 +692,8 @@ def _set_primary(model, profile_id: int, primary_ids: set[int]) -> None:
 
 
 def _restore_survivor(survivor: Profile, merge: Merge) -> list[str]:
-    """Put back the survivor's pre-merge values, except fields edited by hand since."""
+    """Take back what the merge did to the survivor's values, not what was done since:
+    fields edited by hand, its owner, score and tags set after the merge stay."""
     before = merge.survivor_before or {}
     kept = _manual_since(survivor, merge.created_at)
     provenance = dict(before.get("provenance") or {})
@@ -725,9 +712,11 @@ def _restore_survivor(survivor: Profile, merge: Merge) -> list[str]:
     # A stage set after the merge (and kept in the history) stays, like a manual edit.
     if later_stage_moves is None and before.get("stage") in STAGES:
         survivor.stage = before["stage"]
-    survivor.score = before.get("score", survivor.score)
-    survivor.owner_id = before.get("owner_id")
-    survivor.tags = _tag_rows(before.get("tags") or [])
+    # A merge changes neither owner nor score: what they are now was set since, and stays.
+    # Of the tags, the merge added the absorbed profile's own (moved["tags"]); they go,
+    # and tags added or removed since stay as they are.
+    brought = set((merge.moved or {}).get("tags") or [])
+    survivor.tags = [t for t in survivor.tags if t.id not in brought]
     refresh_search_keys(survivor)
     survivor.updated_at = utcnow()
     return sorted(kept)

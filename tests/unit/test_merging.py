@@ -547,3 +547,23 @@ def test_a_decision_on_a_carried_pair_outlives_the_undo_and_is_not_overridden(ap
     merging.undo_merge(merge.id, actor="test")
     assert _open_pairs() == {(b, c), (a, b)}
     assert duplicates.is_distinct(a, c)
+
+
+def test_owner_score_and_tags_set_after_a_merge_survive_its_undo(pair, staff):
+    a, b = pair
+    rep = factories.make_user(role="sales", email="rep@example.com")
+    merge = merging.merge_profiles(a, b, actor=staff)
+    assert {t.name for t in db.session.get(Profile, a).tags} == {"vip", "webinar"}
+    # After the merge a rep takes the lead, scores it, tags it and drops an old tag.
+    profiles.update_profile(
+        a,
+        {"owner": rep.email, "score": 70, "tags": ["webinar", "hot"]},
+        expected_version=None,
+        actor=staff,
+    )
+    merging.undo_merge(merge.id, actor=staff)
+    survivor, restored = db.session.get(Profile, a), db.session.get(Profile, b)
+    assert (survivor.owner_id, survivor.score) == (rep.id, 70)
+    # The merge's own gift (B's "webinar") goes back; the rep's choices stay.
+    assert {t.name for t in survivor.tags} == {"hot"}
+    assert {t.name for t in restored.tags} == {"webinar"}
