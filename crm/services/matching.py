@@ -498,8 +498,8 @@ W_SWAPPED = -0.5
 W_NAME_ALONE_IN_CITY = 1.5
 
 
-def _names(a: Person, b: Person) -> tuple[str, str, float, list[str]]:
-    """(first level, last level, weight, reasons), trying swapped first/last names too."""
+def _names(a: Person, b: Person) -> tuple[str, str, float, bool]:
+    """(first level, last level, weight, swapped), trying swapped first/last names too."""
     f_level = (
         _first_level(a.first_name, b.first_name) if a.first_name and b.first_name else "missing"
     )
@@ -525,8 +525,8 @@ def _names(a: Person, b: Person) -> tuple[str, str, float, list[str]]:
         if options:
             best = max(options)
             if best[0] > weight:
-                return best[1], best[2], best[0], ["names: swapped"]
-    return f_level, l_level, weight, []
+                return best[1], best[2], best[0], True
+    return f_level, l_level, weight, False
 
 
 def compare(
@@ -537,7 +537,8 @@ def compare(
     alone_in_city: the caller knows that no other profile has a name like theirs in a's
     city (see place_key); with names that agree well and the same city it adds weight.
     """
-    f_level, l_level, total, reasons = _names(a, b)
+    f_level, l_level, total, swapped = _names(a, b)
+    reasons = ["names: swapped"] if swapped else []
     reasons.append(f"first name: {f_level}")
     reasons.append(f"last name: {l_level}")
     strong = 0
@@ -640,7 +641,7 @@ def compare(
         and city_same
         and f_level in _FIRST_SURE
         and l_level in _LAST_SURE
-        and "names: swapped" not in reasons
+        and not swapped
         and address in ("unknown", "same", "same street")
         and not company_different
     ):
