@@ -17,7 +17,7 @@ from crm.models import (
     SourceRecord,
     StageChange,
 )
-from crm.services import ingest, profiles
+from crm.services import ingest, profiles, rows
 from crm.services.errors import ValidationError
 from tests import factories
 
@@ -40,9 +40,9 @@ def _profile_by_email(email: str) -> Profile:
 
 
 def test_full_name_split_keeps_particles_with_the_surname():
-    assert ingest.split_full_name("Maria Grazia De Luca") == ("Maria Grazia", "De Luca")
-    assert ingest.split_full_name("Rossi, Anna") == ("Anna", "Rossi")
-    assert ingest.split_full_name("Cher") == ("Cher", None)
+    assert rows.split_full_name("Maria Grazia De Luca") == ("Maria Grazia", "De Luca")
+    assert rows.split_full_name("Rossi, Anna") == ("Anna", "Rossi")
+    assert rows.split_full_name("Cher") == ("Cher", None)
 
 
 def test_hubspot_lifecycle_stages_map_onto_ours():
@@ -56,13 +56,13 @@ def test_hubspot_lifecycle_stages_map_onto_ours():
         "Evangelist": "customer",
     }
     for text, stage in expected.items():
-        assert ingest.normalise_stage(text) == stage
+        assert rows.normalise_stage(text) == stage
     with pytest.raises(ValueError):
-        ingest.normalise_stage("other")
+        rows.normalise_stage("other")
 
 
 def test_normalise_row_drops_bad_values_with_a_reason_and_keeps_the_rest():
-    row = ingest.normalise_row(
+    row = rows.normalise_row(
         {
             "full_name": "ANNA BIANCHI",
             "email": "not-an-email",
@@ -81,7 +81,7 @@ def test_normalise_row_drops_bad_values_with_a_reason_and_keeps_the_rest():
 
 def test_a_house_number_column_joins_the_street_in_the_countrys_order():
     def address(values, region="IT"):
-        return ingest.normalise_row({"last_name": "Rossi", **values}, region).fields.get("address")
+        return rows.normalise_row({"last_name": "Rossi", **values}, region).fields.get("address")
 
     assert address({"address": "Via Roma", "street_number": "12"}) == "Via Roma 12"
     assert address({"address": "stanley street", "street_number": "8"}, "AU") == (
@@ -93,19 +93,19 @@ def test_a_house_number_column_joins_the_street_in_the_countrys_order():
 
 
 def test_tax_ids_are_normalised_and_a_bad_one_is_reported():
-    row = ingest.normalise_row({"last_name": "Rossi", "tax_id": "rss mra 85t10 a562s"}, "IT")
+    row = rows.normalise_row({"last_name": "Rossi", "tax_id": "rss mra 85t10 a562s"}, "IT")
     assert row.fields["tax_id"] == "RSSMRA85T10A562S"
-    bad = ingest.normalise_row({"last_name": "Rossi", "tax_id": "RSSMRA85T10A562X"}, "IT")
+    bad = rows.normalise_row({"last_name": "Rossi", "tax_id": "RSSMRA85T10A562X"}, "IT")
     assert "tax_id" not in bad.fields
     assert bad.warnings == [("tax_id", "invalid codice fiscale (check character)")]
 
 
 def test_legal_basis_texts_map_onto_gdpr_bases():
-    assert ingest.legal_basis_from_text("Freely given consent from contact") == "consent"
-    assert ingest.legal_basis_from_text("Legitimate interest – existing customer") == (
+    assert rows.legal_basis_from_text("Freely given consent from contact") == "consent"
+    assert rows.legal_basis_from_text("Legitimate interest – existing customer") == (
         "legitimate_interests"
     )
-    assert ingest.legal_basis_from_text("Performance of a contract") == "contract"
+    assert rows.legal_basis_from_text("Performance of a contract") == "contract"
 
 
 # Matching
@@ -328,7 +328,7 @@ def test_mailchimp_unsubscribed_status_withdraws(app):
     ],
 )
 def test_plain_opt_in_and_opt_out_columns_say_a_consent(opt_in, opt_out, expected):
-    fact, warnings = ingest.consent_from_columns({"email_opt_in": opt_in, "email_opt_out": opt_out})
+    fact, warnings = rows.consent_from_columns({"email_opt_in": opt_in, "email_opt_out": opt_out})
     assert warnings == []
     if expected is None:
         assert fact is None
