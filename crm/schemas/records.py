@@ -128,6 +128,13 @@ class RecordsSummary(Schema):
     suppressed = fields.Integer(required=True)
     warnings = fields.Integer(required=True)
     consents = fields.Integer(required=True)
+    rematched = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Pairs of earlier profiles merged or sent to review because these "
+            "records gave one of them new evidence (a company, a city, a birth date)"
+        },
+    )
 
 
 class RecordsOut(Schema):

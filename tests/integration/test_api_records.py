@@ -170,3 +170,21 @@ def test_endpoint_is_documented(client):
     post = spec["paths"]["/api/v1/sources/{source}/records"]["post"]
     assert "created on the fly" in " ".join(post["description"].split())
     assert {"200", "401", "403", "422"} <= set(post["responses"])
+
+
+def test_the_summary_counts_earlier_profiles_weighed_again(client, api_headers):
+    headers = api_headers("marketer")
+    giulia = {"first_name": "Giulia", "last_name": "Ferraresi"}
+    _post(client, headers, [{**giulia, "id": "S1", "email": "giulia@example.com"}], "shop")
+    office = {**giulia, "id": "C1", "city": "Milano", "company": "Acme Srl", "email": "g@acme.it"}
+    _post(client, headers, [office], "crm")
+    badge = {
+        **giulia,
+        "id": "B1",
+        "company": "Acme",
+        "city": "Milano",
+        "email": "giulia@example.com",
+    }
+    body = _post(client, headers, [badge], "fair").get_json()
+    assert body["results"][0]["outcome"] == "merged"
+    assert body["summary"]["rematched"] == 1
