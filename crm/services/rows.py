@@ -98,8 +98,29 @@ class NormalisedRow:
         return data
 
 
+def _in_capitals(word: str) -> bool:
+    """A word written in capitals (two letters at least: an initial says nothing)."""
+    return word.isupper() and sum(c.isalpha() for c in word) >= 2
+
+
+def _surname_in_capitals(parts: list[str]) -> tuple[str, str] | None:
+    """(first, last) when the capitals mark the surname: 'ROSSI Mario', 'DE LUCA Maria
+    Grazia', 'Anna BIANCHI' (lists, badges and forms often write it so); else None."""
+    caps = [_in_capitals(p) for p in parts]
+    if all(caps) or not any(caps):
+        return None
+    lead = caps.index(False)
+    if lead and not any(caps[lead:]):
+        return " ".join(parts[lead:]), " ".join(parts[:lead])
+    tail = caps[::-1].index(False)
+    if tail and not any(caps[: len(parts) - tail]):
+        return " ".join(parts[:-tail]), " ".join(parts[-tail:])
+    return None
+
+
 def split_full_name(full: str) -> tuple[str | None, str | None]:
-    """Split 'Maria Grazia De Luca' into ('Maria Grazia', 'De Luca'); 'Rossi, Anna' too."""
+    """Split 'Maria Grazia De Luca' into ('Maria Grazia', 'De Luca'); 'Rossi, Anna' and
+    'ROSSI Anna' (the surname in capitals, first or last) too."""
     text = clean_text(full)
     if not text:
         return None, None
@@ -110,6 +131,8 @@ def split_full_name(full: str) -> tuple[str | None, str | None]:
     parts = text.split(" ")
     if len(parts) == 1:
         return parts[0], None
+    if marked := _surname_in_capitals(parts):
+        return marked
     cut = len(parts) - 1
     while cut > 1 and parts[cut - 1].lower().rstrip("'’") in _NAME_PARTICLES:
         cut -= 1

@@ -4,6 +4,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from crm.extensions import db
@@ -43,6 +45,28 @@ def test_full_name_split_keeps_particles_with_the_surname():
     assert rows.split_full_name("Maria Grazia De Luca") == ("Maria Grazia", "De Luca")
     assert rows.split_full_name("Rossi, Anna") == ("Anna", "Rossi")
     assert rows.split_full_name("Cher") == ("Cher", None)
+
+
+def test_a_surname_in_capitals_is_the_surname_first_or_last():
+    assert rows.split_full_name("ROSSI Mario") == ("Mario", "ROSSI")
+    assert rows.split_full_name("DE LUCA Maria Grazia") == ("Maria Grazia", "DE LUCA")
+    assert rows.split_full_name("Maria Grazia DE LUCA") == ("Maria Grazia", "DE LUCA")
+    assert rows.split_full_name("Dott.ssa BIANCHI Anna") == ("Anna", "BIANCHI")
+    # Capitals everywhere, or only an initial, say nothing: the usual order holds.
+    assert rows.split_full_name("MARIO ROSSI") == ("MARIO", "ROSSI")
+    assert rows.split_full_name("ROSSI M.") == ("M.", "ROSSI")
+    row = rows.normalise_row({"full_name": "ROSSI Mario"}, "IT")
+    assert (row.fields["first_name"], row.fields["last_name"]) == ("Mario", "Rossi")
+
+
+_WORD = st.from_regex(r"[A-Z][a-z]{1,9}", fullmatch=True)
+
+
+@given(st.lists(_WORD, min_size=1, max_size=2), st.lists(_WORD, min_size=1, max_size=2))
+def test_whichever_side_the_capitals_are_on_they_are_the_surname(first, last):
+    first_name, surname = " ".join(first), " ".join(last).upper()
+    assert rows.split_full_name(f"{surname} {first_name}") == (first_name, surname)
+    assert rows.split_full_name(f"{first_name} {surname}") == (first_name, surname)
 
 
 def test_hubspot_lifecycle_stages_map_onto_ours():

@@ -373,8 +373,8 @@ def test_cached_phone_parsing_gives_the_same_answer_twice(text):
 
 
 def test_titles_before_names_are_dropped():
-    from crm.services.rows import split_full_name
     from crm.services.normalise import normalise_name
+    from crm.services.rows import split_full_name
 
     assert normalise_name("Dott.ssa Anna") == "Anna"
     assert normalise_name("DOTT. MARIO") == "Mario"
