@@ -1,9 +1,13 @@
 """The demo data set: people seen through a web form, a newsletter tool and an online shop.
 
 Deterministic: one seeded random generator and dates relative to a fixed anchor, so two
-fresh databases get identical data. Identity resolution does not exist yet, so the records
-of one person are linked here by their shared normalised email, and each profile takes its
-values from its records by survivorship (highest trust rank, then most recent).
+fresh databases get identical data. The three sources' records are written in bulk, those
+of one person linked by their shared normalised email, each profile taking its values
+from its records by survivorship (highest trust rank, then most recent). Then a trade
+fair's badge scans arrive through the importer like any file (plan_badges): a name as the
+badge printed it, a company, often a city, sometimes an email. Identity resolution sorts
+them out as it would in use, so the demo starts with automatic merges to look at (and
+undo) and a review queue to work.
 """
 
 import random
@@ -29,8 +33,9 @@ from crm.models import (
     User,
     profile_tags,
 )
-from crm.services import audit, match_keys
+from crm.services import audit, ingest, match_keys
 from crm.services import demo_names as names
+from crm.services.nicknames import NAME_GROUPS
 from crm.services.normalise import (
     clean_text,
     fold,
@@ -44,6 +49,14 @@ from crm.services.normalise import (
 from crm.services.profiles import refresh_search_keys
 
 DEMO_SEED = 20261001
+# The trade fair whose badge scans the demo imports through the importer.
+FAIR_SOURCE = "fair"
+FAIR_LABEL = "Trade fair badge scans"
+FAIR_EVENT = "Smau Milano 2026"
+FAIR_TRUST_RANK = 30  # below every other demo source: a badge's values rarely win
+# Share of the demo's people who visited the stand, and visitors never seen before.
+FAIR_SHARE = 0.12
+FAIR_NEWCOMERS_PER_100 = 3
 # Every date in the data set is relative to this moment, never to the clock.
 ANCHOR = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 BATCH_ID = "demo"
@@ -609,6 +622,68 @@ def plan_people(people: int = 500, seed: int = DEMO_SEED) -> list[PersonPlan]:
     return plans
 
 
+def _diminutive(rng: random.Random, first: str) -> str | None:
+    """A diminutive people use for this first name (Giuseppe -> Beppe), if one is known."""
+    key = fold(first).replace(" ", "")
+    for variants, diminutives in NAME_GROUPS:
+        if key in variants and diminutives:
+            return rng.choice(diminutives).capitalize()
+    return None
+
+
+def plan_badges(plans: list[PersonPlan], seed: int = DEMO_SEED) -> list[dict]:
+    """The fair's badge scans as its lead-scanning app exports them (pure, repeatable).
+
+    Some of the demo's people visited the stand: the badge prints the name as they
+    registered it (a diminutive, a typo, the surname first in capitals), the company they
+    gave, often their city, and the scanner sometimes captured an email. A few visitors
+    are new to the CRM. What the importer makes of them is up to identity resolution.
+    """
+    rng = random.Random(seed + 1)
+    badges: list[dict] = []
+    at = ANCHOR - timedelta(days=12, hours=2)
+
+    def badge(name: str, **values) -> dict:
+        scanned = at + timedelta(seconds=rng.randint(0, 3 * 86_400))
+        row = {"id": f"SMAU-{len(badges) + 1:04d}", "event": FAIR_EVENT, "name": name}
+        row["scanned_at"] = scanned.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {**row, **{k: v for k, v in values.items() if v}}
+
+    for plan in plans:
+        if rng.random() >= FAIR_SHARE:
+            continue
+        known: dict = {}
+        for record in plan.records:
+            for name, value in record.fields.items():
+                known.setdefault(name, value)
+        first, last = known.get("first_name"), known.get("last_name")
+        if not (first and last):
+            continue
+        roll = rng.random()
+        if roll < 0.25:
+            first = _diminutive(rng, first) or first
+        elif roll < 0.35:
+            last = _typo(rng, last)
+        name = f"{last.upper()} {first}" if rng.random() < 0.3 else f"{first} {last}"
+        emails = [r.email for r in plan.records if r.email]
+        emails += [e for r in plan.records for e in r.other_emails]
+        badges.append(
+            badge(
+                name,
+                company=known.get("company"),
+                job_title=known.get("job_title") if rng.random() < 0.7 else None,
+                city=known.get("city") if rng.random() < 0.75 else None,
+                email=rng.choice(emails) if emails and rng.random() < 0.4 else None,
+            )
+        )
+    for _ in range(max(1, len(plans) * FAIR_NEWCOMERS_PER_100 // 100)):
+        first = rng.choice(names.IT_FEMALE if rng.random() < 0.5 else names.IT_MALE)
+        company, _domain = rng.choice(names.COMPANIES)
+        city = rng.choices(names.IT_PLACES, weights=names.IT_PLACE_WEIGHTS)[0][0]
+        badges.append(badge(f"{first} {rng.choice(names.IT_LAST)}", company=company, city=city))
+    return badges
+
+
 def survive(candidates: list[tuple[int, str, int, datetime, dict]]) -> tuple[dict, dict]:
     """Pick each field's value from (record id, source, trust rank, received at, fields).
 
@@ -729,7 +804,26 @@ def load_demo(
     audit.record("demo.load", actor=actor, object_type="demo", details=dict(summary))
     db.session.commit()
     match_keys.rebuild_all()
+    match_keys.mark_current()
+    if summary["added"]:
+        summary["fair"] = _import_badges(plans, seed, actor)
     return summary
+
+
+def _import_badges(plans: list[PersonPlan], seed: int, actor) -> dict:
+    """Import the fair's badge scans through the importer; returns its summary (counts)."""
+    source = ingest.ensure_source(FAIR_SOURCE)
+    if source.label == FAIR_SOURCE:  # just created: badge data is typed in a hurry
+        source.label, source.trust_rank = FAIR_LABEL, FAIR_TRUST_RANK
+    db.session.commit()
+    badges = plan_badges(plans, seed)
+    counts: dict = {}
+    for start in range(0, len(badges), ingest.BATCH_SIZE):
+        chunk = badges[start : start + ingest.BATCH_SIZE]
+        result = ingest.import_records(chunk, source_name=FAIR_SOURCE, actor=actor)
+        for name, value in result["summary"].items():
+            counts[name] = counts.get(name, 0) + value
+    return counts
 
 
 def _write(plans: list[PersonPlan], sources: dict[str, Source]) -> dict:

@@ -12,6 +12,7 @@ from crm.models import (
     PROFILE_FIELDS,
     AuditLog,
     ConsentRecord,
+    DuplicateCandidate,
     Profile,
     ProfileEmail,
     Source,
@@ -31,21 +32,21 @@ def loaded(app):
 
 
 def _profiles() -> list[Profile]:
-    """Every profile with its records, emails, phones and stage history."""
+    """Every profile of the demo's people (not the fair's newcomers) with its records,
+    emails, phones and stage history."""
     db.session.expire_all()
-    return list(
-        db.session.scalars(
-            select(Profile)
-            .order_by(Profile.id)
-            .options(
-                selectinload(Profile.source_records),
-                selectinload(Profile.emails),
-                selectinload(Profile.phones),
-                selectinload(Profile.stage_changes),
-                selectinload(Profile.tags),
-            )
+    found = db.session.scalars(
+        select(Profile)
+        .order_by(Profile.id)
+        .options(
+            selectinload(Profile.source_records).joinedload(SourceRecord.source),
+            selectinload(Profile.emails),
+            selectinload(Profile.phones),
+            selectinload(Profile.stage_changes),
+            selectinload(Profile.tags),
         )
     )
+    return [p for p in found if any(r.source.name != demo.FAIR_SOURCE for r in p.source_records)]
 
 
 # --- the plan (pure) ------------------------------------------------------------------
@@ -280,3 +281,33 @@ def test_one_audit_entry_without_personal_data(loaded):
     assert len(entries) == 1
     assert entries[0].details["profiles"] == PEOPLE
     assert "@" not in str(entries[0].details)
+
+
+# --- the fair's badge scans, through the importer --------------------------------------
+
+
+def test_badges_are_the_same_every_time_and_look_like_a_scanner_export():
+    plans = demo.plan_people(PEOPLE)
+    badges = demo.plan_badges(plans)
+    assert badges == demo.plan_badges(demo.plan_people(PEOPLE))
+    assert len({b["id"] for b in badges}) == len(badges) > 10
+    assert all(b["event"] == demo.FAIR_EVENT and b["name"] for b in badges)
+    # Most carry no email: only identity resolution can tell who they are.
+    assert sum("email" not in b for b in badges) > len(badges) / 2
+    assert any(b["name"].split()[0].isupper() for b in badges)  # "ROSSI Mario"
+
+
+def test_the_demo_starts_with_a_review_queue_filled_by_the_importer(loaded):
+    fair = db.session.scalar(select(Source).where(Source.name == demo.FAIR_SOURCE))
+    assert (fair.label, fair.trust_rank) == (demo.FAIR_LABEL, demo.FAIR_TRUST_RANK)
+    counts = loaded["fair"]
+    badges = demo.plan_badges(demo.plan_people(PEOPLE))
+    assert counts["rows"] == len(badges) == counts["created"] + counts["merged"] + counts["review"]
+    records = db.session.scalar(
+        select(func.count()).select_from(SourceRecord).where(SourceRecord.source_id == fair.id)
+    )
+    assert records == len(badges)
+    assert counts["merged"] and counts["review"]
+    pairs = list(db.session.scalars(select(DuplicateCandidate)))
+    assert len(pairs) >= counts["review"]
+    assert all(p.status == "open" and p.reasons for p in pairs)
