@@ -369,6 +369,7 @@ class _Batch:
         # Earlier profiles that rows of this batch gave new blocking keys (a company, a
         # city, a birth date): {id: (the scorer's view now, the keys added)}.
         self.gained: dict[int, tuple[matching.Person, set[str]]] = {}
+        self.rematched = 0  # pairs of them merged or proposed (see _rematch)
         # Everything this attempt added to the session (let go of once committed).
         self.created: set = set()
 
@@ -906,7 +907,7 @@ class _Batch:
                     merges.append(_PendingMerge(None, pair[0], pair[1], decision.score, reasons))
                 elif decision.outcome == "review":
                     proposals.append((*pair, decision.score, reasons))
-        self.run.counts["rematched"] += len(merges) + len(proposals)
+        self.rematched = len(merges) + len(proposals)
         return merges, proposals
 
     def _insert_profiles(self, handles: list[_NewProfile], tags: "_TagCache") -> None:
@@ -1269,6 +1270,8 @@ class _Run:
         )
         self.created: set = set()
         self.batches = 0
+        # Pairs weighed again (_Batch._rematch) in the transaction not yet committed.
+        self.rematched = 0
 
     def column(self, row: readers.Row, name: str) -> str:
         """The file's header for a canonical field (what a person will look for)."""
@@ -1331,6 +1334,7 @@ class _Run:
             batch.place(item, source)
         pending = batch.finish()
         self.created |= batch.created
+        self.rematched += batch.rematched
         return pending
 
     def _let_go(self) -> None:
@@ -1359,6 +1363,7 @@ class _Run:
             db.session.commit()
         except RETRYABLE:
             db.session.rollback()
+            self.rematched = 0
             for item in live:
                 item.reset()
             pending = self._store_each(live)
@@ -1367,6 +1372,8 @@ class _Run:
         self._let_go()
         self._merge(pending)
         self._count(items)
+        self.counts["rematched"] += self.rematched
+        self.rematched = 0
         self.batches += 1
         if self.batches in ANALYZE_AFTER:
             _refresh_statistics()
@@ -1377,12 +1384,14 @@ class _Run:
         pending: list[_PendingMerge] = []
         for item in items:
             for attempt in range(STORE_ATTEMPTS):
+                rematched = self.rematched
                 try:
                     with db.session.begin_nested():
                         found = self._store([item])
                     pending += found
                     break
                 except RETRYABLE as exc:
+                    self.rematched = rematched  # that attempt was rolled back
                     item.reset()
                     if attempt + 1 == STORE_ATTEMPTS:
                         reason = getattr(exc, "orig", exc).__class__.__name__

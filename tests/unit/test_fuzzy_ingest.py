@@ -464,3 +464,23 @@ def test_weighing_again_never_revives_a_pair_marked_distinct(app):
     _import(LATE + "T1,Marco,Bellandi,02/05/1979,50122,Firenze,,marco@example.com,\n")
     assert _live_profiles() == 2
     assert _pair_of(shop.id, other.id).status == "distinct"
+
+
+def test_a_batch_stored_again_counts_its_pairs_weighed_again_once(app, monkeypatch):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    _import(LATE + "1,Giulia,Ferraresi,,,,,giulia@example.com,\n", source="shop")
+    _import(LATE + "C1,Giulia,Ferraresi,,,Milano,Acme Srl,g.ferraresi@acme.it,\n", source="crm")
+    real, calls = ingest._propose_many, []
+
+    def refused_once(proposals):
+        calls.append(len(proposals))
+        if len(calls) == 1:  # the whole batch is rolled back and stored again row by row
+            raise StaleDataError("another writer changed a profile meanwhile")
+        return real(proposals)
+
+    monkeypatch.setattr(ingest, "_propose_many", refused_once)
+    summary = _import(LATE + "B1,Giulia,Ferraresi,,,Milano,Acme Srl,giulia@example.com,\n")
+    assert calls == [1, 1]
+    assert (summary["merged"], summary["rematched"]) == (1, 1)
+    assert _count(DuplicateCandidate) == 1
