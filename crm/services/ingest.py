@@ -1075,48 +1075,68 @@ def _insert_records(records: list[_NewRecord]) -> None:
 class _PersonCache:
     """The scorer's view of live profiles by id, read as needed, least recently used dropped.
 
-    The run forgets a profile once it changes it (recomputed, merged); what another
-    process changes meanwhile is seen when the entry is read again, and a profile merged
-    away elsewhere loses its match keys, so it is no longer offered as a candidate.
+    Two views are kept, each bounded by size: the full one (emails and phones included)
+    and the screening one (without them, see _Batch._screen), which the candidates of a
+    common name's block need batch after batch and most never go further than. The run
+    forgets a profile once it changes it (recomputed, merged); what another process
+    changes meanwhile is seen when the entry is read again, and a profile merged away
+    elsewhere loses its match keys, so it is no longer offered as a candidate.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.entries: OrderedDict[int, matching.Person] = OrderedDict()
+        self.screens: OrderedDict[int, matching.Person] = OrderedDict()
 
     def get_many(self, ids: set[int], *, identifiers: bool = True) -> dict[int, matching.Person]:
         """{id: Person} for the live profiles among ids (cached or read in a few queries).
 
-        identifiers=False reads what the cache lacks without emails and phones, in one
-        query, and does not keep it (a screening view, see _Batch._screen).
+        identifiers=False may answer with a screening view (no emails and phones) and
+        reads what the cache lacks that way, in one query (see _Batch._screen).
         """
-        entries = self.entries
+        found = self._cached(self.entries, ids)
+        missing = ids - found.keys()
+        if missing and not identifiers:
+            found.update(self._cached(self.screens, missing))
+            missing = ids - found.keys()
+        if missing:
+            loaded = _persons(missing, identifiers=identifiers)
+            found.update(loaded)
+            for pid, person in loaded.items():
+                if identifiers:
+                    self.put(pid, person)
+                else:
+                    self._keep(self.screens, pid, person)
+        return found
+
+    @staticmethod
+    def _cached(entries: OrderedDict, ids: Iterable[int]) -> dict[int, matching.Person]:
+        """The entries held for ids, marked as just used."""
         found = {}
         for pid in ids:
             person = entries.get(pid)
             if person is not None:
                 entries.move_to_end(pid)
                 found[pid] = person
-        missing = ids - set(found)
-        if missing:
-            loaded = _persons(missing, identifiers=identifiers)
-            found.update(loaded)
-            if identifiers:
-                for pid, person in loaded.items():
-                    self.put(pid, person)
         return found
 
+    def _keep(self, entries: OrderedDict, pid: int, person: matching.Person) -> None:
+        """Remember one view, dropping the least recently used beyond the size."""
+        entries[pid] = person
+        entries.move_to_end(pid)
+        while len(entries) > self.size:
+            entries.popitem(last=False)
+
     def put(self, pid: int, person: matching.Person) -> None:
-        """Remember (or refresh) one profile's view."""
-        self.entries[pid] = person
-        self.entries.move_to_end(pid)
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        """Remember (or refresh) one profile's full view (it serves screening too)."""
+        self.screens.pop(pid, None)
+        self._keep(self.entries, pid, person)
 
     def forget(self, ids: Iterable[int]) -> None:
         """Drop profiles that changed."""
         for pid in ids:
             self.entries.pop(pid, None)
+            self.screens.pop(pid, None)
 
 
 def _persons(ids: set[int], *, identifiers: bool = True) -> dict[int, matching.Person]:

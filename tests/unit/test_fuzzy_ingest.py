@@ -484,3 +484,32 @@ def test_a_batch_stored_again_counts_its_pairs_weighed_again_once(app, monkeypat
     assert calls == [1, 1]
     assert (summary["merged"], summary["rematched"]) == (1, 1)
     assert _count(DuplicateCandidate) == 1
+
+
+def test_screening_views_are_kept_between_batches_and_dropped_with_the_profile(app, monkeypatch):
+    _import(HEADER + GIULIA + "2,Marco,Bianchi,1970-01-02,00184,Roma,,marco@example.com\n")
+    ids = set(db.session.scalars(select(Profile.id)))
+    reads = []
+    real = ingest._persons
+
+    def counted(wanted, *, identifiers=True):
+        reads.append((frozenset(wanted), identifiers))
+        return real(wanted, identifiers=identifiers)
+
+    monkeypatch.setattr(ingest, "_persons", counted)
+    cache = ingest._PersonCache(10)
+    first = cache.get_many(ids, identifiers=False)
+    assert cache.get_many(ids, identifiers=False) == first  # no second read
+    assert reads == [(frozenset(ids), False)] and all(not p.emails for p in first.values())
+    # The full view is read when asked for, and serves screening from then on.
+    giulia = min(ids)
+    assert cache.get_many({giulia})[giulia].emails == ("giulia@example.com",)
+    assert cache.get_many(ids, identifiers=False)[giulia].emails == ("giulia@example.com",)
+    assert len(reads) == 2
+    cache.forget(ids)
+    cache.get_many(ids, identifiers=False)
+    assert len(reads) == 3
+    # Bounded like the full views: the least recently used goes first.
+    small = ingest._PersonCache(1)
+    small.get_many(ids, identifiers=False)
+    assert len(small.screens) == 1
