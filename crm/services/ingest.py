@@ -101,6 +101,7 @@ from crm.services.rows import (
     consents_from_object,
     jsonable,
     normalise_row,
+    surname_first,
 )
 
 BATCH_SIZE = 500
@@ -124,8 +125,9 @@ RETRYABLE = (DBAPIError, StaleDataError)
 # Batches after which PostgreSQL's statistics are refreshed (the tables grow ~4x between).
 ANALYZE_AFTER = frozenset({2, 8, 32, 128, 512, 2048})
 FORMATS = ("auto", "csv", "hubspot", "mailchimp", "jsonl")
-# Rows read ahead to tell a file's date order (03/14/1985 or 14/03/1985).
-DATE_SAMPLE_ROWS = 5000
+# Rows read ahead to tell how a file writes dates (03/14/1985 or 14/03/1985) and full
+# names (Rossi Mario or Mario Rossi).
+ORDER_SAMPLE_ROWS = 5000
 # What a --mapping file may map a header onto ("" means: ignore the column).
 MAPPING_TARGETS = frozenset(readers.SYNONYMS) | frozenset(
     [*readers.HUBSPOT_EXTRA.values(), *readers.MAILCHIMP_EXTRA.values()]
@@ -1276,6 +1278,7 @@ class _Run:
         self.format = mapping.format
         self.region = region
         self.month_first = False  # numeric dates of this file: day first unless it shows
+        self.surname_first = False  # full names of this file: "Rossi Mario" (it shows)
         self.overrides = overrides
         self.actor = actor
         self.headers: dict[str, str] = {}  # field -> its first column, for the report
@@ -1319,13 +1322,25 @@ class _Run:
             )
         )
 
+    def read_order(self, sample: list[readers.Row]) -> None:
+        """Tell from the first rows how the file writes dates (month first?) and full names
+        (surname first?)."""
+        values = [r.values for r in sample]
+        self.month_first = dates_month_first((v.get("birth_date") for v in values), self.region)
+        self.surname_first = surname_first(v.get("full_name") for v in values)
+
     def prepare(self, row: readers.Row) -> _Item:
         """Read one row: normalise it, find its consents and what makes it unusable (pure)."""
         item = _Item(row)
         if row.error:
             item.reject = row.error
             return item
-        norm = normalise_row(row.values, self.region, month_first=self.month_first)
+        norm = normalise_row(
+            row.values,
+            self.region,
+            month_first=self.month_first,
+            surname_first=self.surname_first,
+        )
         item.norm = norm
         fmt = row.format or self.format  # a file of a zip archive has its own
         if fmt == "jsonl":
@@ -1638,8 +1653,8 @@ def import_stream(
     )
     run = _Run(source, batch, mapping, region, overrides, actor)
     rows = iter(rows)
-    head = list(islice(rows, DATE_SAMPLE_ROWS))
-    run.month_first = dates_month_first((r.values.get("birth_date") for r in head), region)
+    head = list(islice(rows, ORDER_SAMPLE_ROWS))
+    run.read_order(head)
     try:
         for chunk in _chunks(chain(head, rows), batch_size):
             run.process(chunk)
@@ -1669,7 +1684,7 @@ def import_records(
     )
     run = _Run(source, batch, mapping, region, None, actor)
     rows = [readers.row_from_object(n, obj) for n, obj in enumerate(records)]
-    run.month_first = dates_month_first((r.values.get("birth_date") for r in rows), region)
+    run.read_order(rows)
     try:
         items = run.process(rows)
     except Exception:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from crm.models import LEGAL_BASES, PROFILE_FIELDS, PURPOSES, Profile
+from crm.services.given_names import GIVEN_NAMES
 from crm.services.normalise import (
     clean_text,
     fold,
@@ -118,9 +119,51 @@ def _surname_in_capitals(parts: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def split_full_name(full: str) -> tuple[str | None, str | None]:
+def _particle(word: str) -> bool:
+    """A surname particle: de, di, van, von, ... (D', Dell' too)."""
+    return word.lower().rstrip("'’") in _NAME_PARTICLES
+
+
+def _given(word: str) -> bool:
+    """A common given name (given_names.GIVEN_NAMES)."""
+    return fold(word).replace(" ", "") in GIVEN_NAMES
+
+
+# Full names read to tell a file's name order, and how many must say "surname first".
+NAME_ORDER_MIN = 5
+
+
+def surname_first(samples) -> bool:
+    """Whether a file's full names put the surname first ("Rossi Mario"), from a sample.
+
+    A name opening with a common given name and not closing with one says "given name
+    first"; the other way round says "surname first". The file is read surname first
+    when that is said at least NAME_ORDER_MIN times and four times as often as the
+    other; anything less keeps the usual order (names written in capitals follow their
+    own rule, see split_full_name).
+    """
+    given_first = surname_before = 0
+    for sample in samples:
+        text = clean_text(sample) if isinstance(sample, str) else None
+        if not text or "," in text:
+            continue
+        parts = strip_titles(text).split(" ")
+        if len(parts) < 2 or _surname_in_capitals(parts):
+            continue
+        opens, closes = _given(parts[0]), _given(parts[-1])
+        given_first += opens and not closes
+        surname_before += closes and not opens
+    return surname_before >= max(NAME_ORDER_MIN, 4 * given_first)
+
+
+def split_full_name(full: str, *, surname_first: bool = False) -> tuple[str | None, str | None]:
     """Split 'Maria Grazia De Luca' into ('Maria Grazia', 'De Luca'); 'Rossi, Anna' and
-    'ROSSI Anna' (the surname in capitals, first or last) too."""
+    'ROSSI Anna' (the surname in capitals, first or last) too.
+
+    surname_first: the file writes names surname first ("De Luca Maria Grazia"): the
+    given names are the common given names at the end (at least the last word), unless
+    this name plainly opens with a given name and does not close with one.
+    """
     text = clean_text(full)
     if not text:
         return None, None
@@ -133,8 +176,15 @@ def split_full_name(full: str) -> tuple[str | None, str | None]:
         return parts[0], None
     if marked := _surname_in_capitals(parts):
         return marked
+    if surname_first and not (_given(parts[0]) and not _given(parts[-1])):
+        cut = len(parts) - 1
+        # More given names before the last ("Maria Grazia"), but never the word after a
+        # particle ("De Luca Maria": Luca is the surname's).
+        while cut > 1 and _given(parts[cut - 1]) and not _particle(parts[cut - 2]):
+            cut -= 1
+        return " ".join(parts[cut:]), " ".join(parts[:cut])
     cut = len(parts) - 1
-    while cut > 1 and parts[cut - 1].lower().rstrip("'’") in _NAME_PARTICLES:
+    while cut > 1 and _particle(parts[cut - 1]):
         cut -= 1
     return " ".join(parts[:cut]), " ".join(parts[cut:])
 
@@ -159,10 +209,13 @@ def normalise_stage(value) -> str | None:
     return stage
 
 
-def normalise_row(values: dict, region: str, *, month_first: bool = False) -> NormalisedRow:
+def normalise_row(
+    values: dict, region: str, *, month_first: bool = False, surname_first: bool = False
+) -> NormalisedRow:
     """Normalise one mapped row (canonical field -> value); a pure function.
 
     month_first: the file writes numeric dates month first (normalise.dates_month_first).
+    surname_first: the file writes full names surname first (see surname_first).
     """
     row = NormalisedRow()
     external = clean_text(values.get("external_id") or values.get("id"))
@@ -189,7 +242,7 @@ def normalise_row(values: dict, region: str, *, month_first: bool = False) -> No
             row.fields[name] = value
     _join_house_number(row, values.get("street_number"), region)
     if values.get("full_name") and not row.has_name:
-        first, last = split_full_name(str(values["full_name"]))
+        first, last = split_full_name(str(values["full_name"]), surname_first=surname_first)
         for key, part in (("first_name", first), ("last_name", last)):
             if part:
                 row.fields[key] = normalise_name(part)

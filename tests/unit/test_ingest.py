@@ -581,3 +581,40 @@ def test_each_file_of_a_zip_keeps_its_own_format(app):
         [_profile_by_email("carla.bianchi").id, _profile_by_email("elio@example.it").id]
     )
     assert [c["email_marketing"] for c in current.values()] == ["withdrawn", "granted"]
+
+
+ITALIAN_REGISTER = [
+    "Rossi Mario",
+    "Bianchi Giulia",
+    "De Luca Maria Grazia",
+    "Esposito Antonio",
+    "Ferrari Chiara",
+    "Colombo Sara",
+    "Nguyen Van An",  # nobody's given name here: counts for neither order
+]
+
+
+def test_a_list_written_surname_first_is_recognised_and_split_so():
+    assert rows.surname_first(ITALIAN_REGISTER)
+    assert not rows.surname_first(["Kevin Paul", "John Smith", "Mary Jones", "Anna Rossi"])
+    assert not rows.surname_first(ITALIAN_REGISTER[:3])  # too few to say
+    # Mostly given name first, with a few of the other kind: the usual order holds.
+    assert not rows.surname_first([*ITALIAN_REGISTER[:5], *["Mario Rossi"] * 2])
+    split = [rows.split_full_name(n, surname_first=True) for n in ITALIAN_REGISTER[:3]]
+    assert split == [("Mario", "Rossi"), ("Giulia", "Bianchi"), ("Maria Grazia", "De Luca")]
+    # In such a file a name that plainly opens with a given name keeps its order.
+    assert rows.split_full_name("Andrea Costa", surname_first=True) == ("Andrea", "Costa")
+    assert rows.split_full_name("Della Valle Anna", surname_first=True) == ("Anna", "Della Valle")
+
+
+def test_an_italian_register_of_full_names_imports_with_first_and_last_names_right(app):
+    body = "Nominativo;Email\n" + "".join(
+        f"{name};p{n}@example.com\n" for n, name in enumerate(ITALIAN_REGISTER)
+    )
+    _import(body)
+    mario = _profile_by_email("p0@example.com")
+    assert (mario.first_name, mario.last_name) == ("Mario", "Rossi")
+    assert (_profile_by_email("p2@example.com").first_name) == "Maria Grazia"
+    # A file written the usual way is read the usual way.
+    _import("Name,Email\nKevin Paul,k@example.com\nAnna Rossi,a@example.com\n", source="crm")
+    assert _profile_by_email("k@example.com").first_name == "Kevin"

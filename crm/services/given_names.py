@@ -1,0 +1,64 @@
+"""Common given names, to tell which end of a full name is the first name.
+
+Italian lists often write the surname first ("Rossi Mario": registers, schools, many
+exports); badge printers and other countries put it last. A file's full names are read
+one way or the other by how often a known given name opens or closes them (see
+rows.surname_first). The names are folded (lower case, no accents, no spaces), as
+`crm.services.normalise.fold` gives them; the nickname groups of `nicknames` are added.
+Only the commonest names are listed: an unknown name counts for neither order.
+"""
+
+from crm.services.nicknames import NAME_GROUPS
+
+_ITALIAN = """
+adele adriana agata agnese alba alberto alda aldo alessandra alessandro alessia alessio
+alfredo alice amalia ambra ambrogio amedeo angela angelo anita anna annalisa annamaria
+antonella antonietta antonio arianna armando arturo asia assunta attilio aurora barbara
+beatrice benedetta benito bianca brando bruna bruno camilla carla carlo carmela carmen
+carmine carolina caterina cecilia celeste cesare chiara cinzia clara claudia claudio
+concetta corrado cosimo cristian cristiana cristina daniela daniele dario davide debora
+denis diana diego dino domenico donatella donato dora edoardo elena eleonora elia elisa
+elisabetta emanuela emanuele emilia emilio emma enrica enrico enzo erica ermanno ernesto
+ettore eugenio fabiana fabio fabrizio federica federico felice ferdinando fernando filippo
+fiorella flavia flavio franca francesca francesco franco gabriele gabriella gaetano
+giacomo giada gianluca gianni giorgia giorgio giovanna giovanni gino ginevra giulia
+giuliana giuliano giulio giuseppe giuseppina grazia graziella greta guido ignazio ilaria
+irene iris isabella italo ivan ivana jacopo lara laura lea leonardo letizia lidia liliana
+lino livia lorena lorenzo loredana luana luca lucia luciana luciano lucio lucrezia luigi
+luisa manuela manuel marcello marco margherita maria mariagrazia mariangela marianna
+marina mario marisa marta martina massimo matilde matteo mattia maura maurizio mauro
+melissa michela michele mirella miriam monica nadia nicola nicoletta nicolo niccolo noemi
+norma olga orazio ornella ottavio paola paolo pasquale patrizia patrizio piera pietro
+pierluigi pino raffaele raffaella renata renato riccardo rita roberta roberto rocco
+romano rosa rosalba rosanna rosaria rossana ruggero sabrina salvatore samuele sandra
+sara serena sergio silvana silvia silvio simona simone sofia sonia stefania stefano
+susanna tania teresa tiziana tiziano tommaso ugo umberto valentina valentino valeria
+valerio vanessa vincenzo viola virginia vito vittoria vittorio viviana walter
+"""
+
+_INTERNATIONAL = """
+aaron adam adrian ahmed aisha alan albert alejandro alexander alexandra ali alice alicia
+amanda amy ana andre andrea andreas andrew angela ann anna anne anthony antoine antonio
+ben benjamin bernard brian carlos caroline catherine charles charlotte chen chris
+christian christina christine christopher claire daniel david deborah dennis diana
+dimitri donald dorothy edward elena elizabeth emily emma eric eva fatima felix fernando
+francois frank gabriel george gerard hannah hans harry helen henry hugo ian irina isabel
+jack jacques james jan jane jason javier jean jennifer jessica joao johannes john jonathan
+jorge jose joseph juan julia julie karen karl katarzyna kevin klaus laura lauren linda
+lisa louis lucas luis marc maria marie mark martin mary matthew michael michel mohamed
+mohammed monica natalia nicolas nikola olga oliver olivia patrick paul peter philippe
+pierre rachel rebecca richard robert rosa ruth ryan sandra sarah sebastian sergei sophie
+stefan stephen steven susan thomas tim timothy tom victor victoria vladimir wei william
+yuki zoe
+"""
+
+
+def _known() -> frozenset[str]:
+    names = set(_ITALIAN.split()) | set(_INTERNATIONAL.split())
+    for variants, diminutives in NAME_GROUPS:
+        names.update(variants)
+        names.update(diminutives)
+    return frozenset(names)
+
+
+GIVEN_NAMES = _known()
