@@ -243,7 +243,10 @@ def _typo(rng: random.Random, name: str) -> str:
     for index in range(1, len(name)):
         if name[index] == name[index - 1]:
             return name[:index] + name[index + 1 :]
-    index = rng.randrange(1, max(2, len(name) - 1))
+    letters = [i for i in range(1, len(name) - 1) if name[i - 1 : i + 1].isalpha()]
+    if not letters:
+        return name
+    index = rng.choice(letters)  # two letters, never an apostrophe (D'Angelo)
     return name[: index - 1] + name[index] + name[index - 1] + name[index + 1 :]
 
 
