@@ -28,6 +28,10 @@ from crm.services.normalise import fold
 
 SAMPLE_BYTES = 64 * 1024
 HEADER_ROWS = 10  # rows of a workbook searched for its header
+# Lines one CSV record may span (a quoted value with line breaks). A record that needs more,
+# or that spans several lines with the wrong number of columns, is a quote opened by
+# mistake: its first line is reported and the lines after it are read again on their own.
+RECORD_LINES = 1000
 
 # Canonical field -> header synonyms (English, Italian, and other tools' exports).
 # Compared after fold(), so case, accents and punctuation do not matter.
@@ -694,6 +698,48 @@ def open_text(stream: BinaryIO) -> io.TextIOWrapper:
     return io.TextIOWrapper(buffered, encoding=encoding, newline="", errors="replace")
 
 
+class _Lines:
+    """A text file's lines as a csv reader asks for them, remembering the lines of the
+    record being read and giving at most RECORD_LINES to one record; lines handed back
+    (again) are read before the rest of the file."""
+
+    def __init__(self, text) -> None:
+        self.source = iter(text)
+        self.pending: list[str] = []  # handed back, next first (in reverse order)
+        self.taken: list[str] = []
+        self.cut = False  # the current record reached RECORD_LINES
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        if len(self.taken) >= RECORD_LINES:
+            self.cut = True
+            raise StopIteration  # ends this record only: the reader asks again later
+        line = self.pending.pop() if self.pending else next(self.source)
+        self.taken.append(line)
+        return line
+
+    def start(self) -> None:
+        """A new record begins."""
+        self.taken, self.cut = [], False
+
+    def again(self, lines: list[str]) -> None:
+        """Read these lines again, before the rest."""
+        self.pending.extend(reversed(lines))
+
+
+def _first_line_only(lines: _Lines, headers: list[str], dialect, number: int, reason: str) -> Row:
+    """The rejected row of a record that ran on past its first line; the lines after it
+    are read again as rows of their own. Its cells are split without quoting."""
+    first = lines.taken[0].rstrip("\r\n")
+    lines.again(lines.taken[1:])
+    cells = next(csv.reader([first], dialect, quoting=csv.QUOTE_NONE), [])
+    raw = dict(zip(headers, cells, strict=False))
+    raw.update({f"_extra_{i}": c for i, c in enumerate(cells[len(headers) :])})
+    return Row(number, {}, raw, error=reason)
+
+
 def read_csv(
     stream: BinaryIO, *, fmt: str = "auto", overrides: dict[str, str] | None = None
 ) -> tuple[Mapping, Iterator[Row]]:
@@ -703,7 +749,8 @@ def read_csv(
     dialect, skip = csv_layout(sample.lstrip("\ufeff"))
     for _ in range(skip):
         text.readline()
-    reader = csv.reader(text, dialect)
+    lines = _Lines(text)
+    reader = csv.reader(lines, dialect)
     try:
         headers = [h.strip().lstrip("\ufeff") for h in next(reader)]
     except StopIteration:
@@ -716,15 +763,25 @@ def read_csv(
     def rows() -> Iterator[Row]:
         number = 1 + skip
         while True:
+            lines.start()
             try:
                 cells = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
                 number += 1
-                yield Row(number, {}, {}, error=f"unreadable CSV row: {exc}")
+                if len(lines.taken) > 1:  # e.g. a value over the size limit: see below
+                    yield _first_line_only(lines, headers, dialect, number, f"{exc}")
+                else:
+                    yield Row(number, {}, {}, error=f"unreadable CSV row: {exc}")
                 continue
             number += 1
+            if lines.cut or (len(lines.taken) > 1 and len(cells) != len(headers)):
+                # A quote opened by mistake ran on into the next lines: the row is its
+                # first line, and the lines after it are rows of their own.
+                reason = "a quote opened in this row is not closed in it"
+                yield _first_line_only(lines, headers, dialect, number, reason)
+                continue
             if not any(c.strip() for c in cells):
                 continue
             raw = dict(zip(headers, cells, strict=False))

@@ -64,6 +64,44 @@ def test_short_row_is_reported_and_the_rest_still_reads():
     assert rows[2].values["email"] == "c@x.it"
 
 
+def test_a_stray_quote_costs_its_own_row_only():
+    text = (
+        "Nome;Cognome;Email;Note\n"
+        "Mario;Rossi;mario@x.it;ok\n"
+        '"Anna;Neri;anna@x.it;stray quote\n'
+        'Luca;Bianchi;luca@x.it;"line one\nline two"\n'
+        'Paolo;Verdi;paolo@x.it;"Rossi; Mario"\n'
+    )
+    _mapping, rows = _read(text)
+    assert [r.number for r in rows] == [2, 3, 4, 5]
+    assert rows[1].error == "a quote opened in this row is not closed in it"
+    assert rows[1].raw == {
+        "Nome": '"Anna',
+        "Cognome": "Neri",
+        "Email": "anna@x.it",
+        "Note": "stray quote",
+    }
+    assert [r.values.get("email") for r in rows[2:]] == ["luca@x.it", "paolo@x.it"]
+    assert (
+        rows[2].values
+        == {
+            "first_name": "Luca",
+            "last_name": "Bianchi",
+            "email": "luca@x.it",
+        }
+        and rows[2].raw["Note"] == "line one\nline two"
+    )
+
+
+def test_a_quote_never_closed_reads_on_only_so_far(monkeypatch):
+    monkeypatch.setattr(readers, "RECORD_LINES", 5)
+    body = "".join(f"p{n}@x.it,Name {n}\n" for n in range(20))
+    _mapping, rows = _read('email,name\n"a@x.it,Stray\n' + body)
+    assert rows[0].error == "a quote opened in this row is not closed in it"
+    assert [r.values["email"] for r in rows[1:]] == [f"p{n}@x.it" for n in range(20)]
+    assert [r.number for r in rows] == list(range(2, 23))
+
+
 def test_hubspot_export_is_recognised():
     text = (
         "Record ID,First Name,Last Name,Email,Phone Number,Company Name,"
