@@ -53,12 +53,17 @@ yuki zoe
 """
 
 
+# Given names that are also among the commonest Italian surnames ("Maria Romano", "Bruno
+# Rosa"): they tell nothing about the order, so they are left out.
+_SURNAMES_TOO = frozenset("romano bruno franco rocco felice rosa pasquale".split())
+
+
 def _known() -> frozenset[str]:
     names = set(_ITALIAN.split()) | set(_INTERNATIONAL.split())
     for variants, diminutives in NAME_GROUPS:
         names.update(variants)
         names.update(diminutives)
-    return frozenset(names)
+    return frozenset(names - _SURNAMES_TOO)
 
 
 GIVEN_NAMES = _known()

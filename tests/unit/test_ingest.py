@@ -602,8 +602,10 @@ def test_a_list_written_surname_first_is_recognised_and_split_so():
     assert not rows.surname_first([*ITALIAN_REGISTER[:5], *["Mario Rossi"] * 2])
     split = [rows.split_full_name(n, surname_first=True) for n in ITALIAN_REGISTER[:3]]
     assert split == [("Mario", "Rossi"), ("Giulia", "Bianchi"), ("Maria Grazia", "De Luca")]
-    # In such a file a name that plainly opens with a given name keeps its order.
+    # In such a file a name that plainly opens with a given name keeps its order, also
+    # when its surname is a given name too (Romano, Bruno, Rosa, ...).
     assert rows.split_full_name("Andrea Costa", surname_first=True) == ("Andrea", "Costa")
+    assert rows.split_full_name("Maria Romano", surname_first=True) == ("Maria", "Romano")
     assert rows.split_full_name("Della Valle Anna", surname_first=True) == ("Anna", "Della Valle")
 
 
