@@ -120,7 +120,7 @@ def _surname_in_capitals(parts: list[str]) -> tuple[str, str] | None:
 
 
 def _particle(word: str) -> bool:
-    """A surname particle: de, di, van, von, ... (D', Dell' too)."""
+    """A surname particle written as a word of its own: de, di, della, van, von, ..."""
     return word.lower().rstrip("'’") in _NAME_PARTICLES
 
 
@@ -129,7 +129,7 @@ def _given(word: str) -> bool:
     return fold(word).replace(" ", "") in GIVEN_NAMES
 
 
-# Full names read to tell a file's name order, and how many must say "surname first".
+# How many of a file's full names must say "surname first" before it is read so.
 NAME_ORDER_MIN = 5
 
 
