@@ -6,8 +6,8 @@ of one person linked by their shared normalised email, each profile taking its v
 from its records by survivorship (highest trust rank, then most recent). Then a trade
 fair's badge scans arrive through the importer like any file (plan_badges): a name as the
 badge printed it, a company, often a city, sometimes an email. Identity resolution sorts
-them out as it would in use, so the demo starts with automatic merges to look at (and
-undo) and a review queue to work.
+them out as it would in use (joins by email, new people, pairs it is not sure of), so the
+demo starts with a review queue to work, and merges to make and undo.
 """
 
 import random
