@@ -28,6 +28,7 @@ from crm.models import ImportBatch, ImportRejection, Job, Source, User
 from crm.models.base import utcnow
 from crm.services import audit, ingest, jobs, readers
 from crm.services.errors import NotFoundError, ValidationError
+from crm.services.normalise import NUMERIC_DATE
 
 UPLOAD_DIR = "uploads"
 UPLOAD_TTL_SECONDS = 24 * 3600
@@ -66,6 +67,21 @@ class Preview:
     mapping: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # the tables of a zip archive
+    # How the import will read the file's numeric dates and full names (None: it has none).
+    month_first: bool | None = None
+    surname_first: bool | None = None
+
+    def read_order(self, first: list, rest: Iterator, region: str) -> None:
+        """Tell, as the import will, how the file writes dates and names: from the rows
+        shown (first) and the rows after them (rest), ORDER_SAMPLE_ROWS in all."""
+        sample = first + list(islice(rest, max(0, ingest.ORDER_SAMPLE_ROWS - len(first))))
+        values = [row.values for row in sample if not row.error]
+        month_first, surname_first = ingest.reading_order(values, region)
+        dates = [v["birth_date"] for v in values if v.get("birth_date")]
+        if any(isinstance(d, str) and NUMERIC_DATE.match(d.strip()) for d in dates):
+            self.month_first = month_first
+        if any(v.get("full_name") for v in values):
+            self.surname_first = surname_first
 
 
 def upload_dir() -> str:
@@ -201,15 +217,18 @@ def _cell(value) -> str:
 
 
 def preview_upload(upload: Upload) -> Preview:
-    """The format, encoding, delimiter, first rows and detected mapping of an upload.
+    """The format, encoding, delimiter, first rows and detected mapping of an upload, and
+    how its dates and full names will be read.
 
     Raises ValidationError for a file that is not text (a spreadsheet, a PDF).
     """
+    source = db.session.scalar(select(Source).where(Source.name == upload.source_name))
+    region = (source.default_region if source else None) or "IT"
     with open(data_path(upload.id), "rb") as handle:
         if readers.is_archive(handle):
-            return _preview_archive(handle, upload.fmt)
+            return _preview_archive(handle, upload.fmt, region)
         if upload.fmt != "jsonl" and readers.is_workbook(handle):
-            return _preview_workbook(handle, upload.fmt)
+            return _preview_workbook(handle, upload.fmt, region)
         sample = handle.read(readers.SAMPLE_BYTES)
         handle.seek(0)
         readers.check_text_sample(sample)
@@ -217,11 +236,11 @@ def preview_upload(upload: Upload) -> Preview:
         if upload.fmt == "jsonl" or (
             upload.fmt == "auto" and readers.looks_like_json(sample, upload.filename)
         ):
-            return _preview_jsonl(readers.Borrowed(handle), encoding)
-        return _preview_csv(readers.Borrowed(handle), sample, encoding, upload.fmt)
+            return _preview_jsonl(readers.Borrowed(handle), encoding, region)
+        return _preview_csv(readers.Borrowed(handle), sample, encoding, upload.fmt, region)
 
 
-def _preview_csv(stream: BinaryIO, sample: bytes, encoding: str, fmt: str) -> Preview:
+def _preview_csv(stream: BinaryIO, sample: bytes, encoding: str, fmt: str, region: str) -> Preview:
     """Preview of a CSV file (plain, HubSpot or Mailchimp)."""
     text = sample.decode(encoding, errors="replace").lstrip("\ufeff")
     dialect, skip = readers.csv_layout(text)
@@ -236,24 +255,26 @@ def _preview_csv(stream: BinaryIO, sample: bytes, encoding: str, fmt: str) -> Pr
         rows=[],
         mapping=dict(mapping.columns),
     )
-    for row in islice(rows, PREVIEW_ROWS):
+    first = list(islice(rows, PREVIEW_ROWS))
+    for row in first:
         preview.rows.append([_cell(row.raw.get(h)) for h in headers])
         if row.error:
             preview.problems.append(f"row {row.number}: {row.error}")
+    preview.read_order(first, rows, region)
     return preview
 
 
-def _preview_workbook(stream: BinaryIO, fmt: str) -> Preview:
+def _preview_workbook(stream: BinaryIO, fmt: str, region: str) -> Preview:
     """Preview of the first sheet of an .xlsx workbook."""
-    return _preview_read(*readers.read_xlsx(stream, fmt=fmt), encoding="xlsx")
+    return _preview_read(*readers.read_xlsx(stream, fmt=fmt), encoding="xlsx", region=region)
 
 
-def _preview_archive(stream: BinaryIO, fmt: str) -> Preview:
+def _preview_archive(stream: BinaryIO, fmt: str, region: str) -> Preview:
     """Preview of a zip archive of tables: its files, their columns, its first rows."""
-    return _preview_read(*readers.read_archive(stream, fmt=fmt), encoding="zip")
+    return _preview_read(*readers.read_archive(stream, fmt=fmt), encoding="zip", region=region)
 
 
-def _preview_read(mapping: readers.Mapping, rows, *, encoding: str) -> Preview:
+def _preview_read(mapping: readers.Mapping, rows, *, encoding: str, region: str) -> Preview:
     """Preview of what a reader opened (its mapping and rows); lets the file go."""
     preview = Preview(
         format=mapping.format,
@@ -264,17 +285,19 @@ def _preview_read(mapping: readers.Mapping, rows, *, encoding: str) -> Preview:
         mapping=dict(mapping.columns),
         files=mapping.files,
     )
-    for row in islice(rows, PREVIEW_ROWS):
+    first = list(islice(rows, PREVIEW_ROWS))
+    for row in first:
         preview.rows.append([_cell(row.raw.get(h)) for h in mapping.headers])
         if row.error:
             where = f"{row.file}, row" if row.file else "row"
             preview.problems.append(f"{where} {row.number}: {row.error}")
+    preview.read_order(first, rows, region)
     if hasattr(rows, "close"):
         rows.close()  # lets the workbook or the archive go
     return preview
 
 
-def _preview_jsonl(stream: BinaryIO, encoding: str) -> Preview:
+def _preview_jsonl(stream: BinaryIO, encoding: str, region: str) -> Preview:
     """Preview of a JSON Lines file: the keys of its first lines act as headers."""
     _mapping, rows = readers.read_jsonl(stream)
     first = list(islice(rows, JSONL_KEY_ROWS))
@@ -296,6 +319,7 @@ def _preview_jsonl(stream: BinaryIO, encoding: str) -> Preview:
         preview.rows.append([_cell(row.raw.get(h)) for h in headers])
         if row.error:
             preview.problems.append(f"line {row.number}: {row.error}")
+    preview.read_order(first, rows, region)
     return preview
 
 

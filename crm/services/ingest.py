@@ -1323,11 +1323,10 @@ class _Run:
         )
 
     def read_order(self, sample: list[readers.Row]) -> None:
-        """Tell from the first rows how the file writes dates (month first?) and full names
-        (surname first?)."""
-        values = [r.values for r in sample]
-        self.month_first = dates_month_first((v.get("birth_date") for v in values), self.region)
-        self.surname_first = surname_first(v.get("full_name") for v in values)
+        """Tell from the first rows how the file writes dates and full names."""
+        self.month_first, self.surname_first = reading_order(
+            [r.values for r in sample], self.region
+        )
 
     def prepare(self, row: readers.Row) -> _Item:
         """Read one row: normalise it, find its consents and what makes it unusable (pure)."""
@@ -1573,6 +1572,13 @@ class _Run:
             item.consents_recorded += 1
         if inserts:
             db.session.execute(insert(ConsentRecord), inserts)
+
+
+def reading_order(values: list[dict], region: str) -> tuple[bool, bool]:
+    """(month first, surname first): how a file writes numeric dates ("03/14/1985") and
+    full names ("Rossi Mario"), told from the values of its first rows (ORDER_SAMPLE_ROWS)."""
+    month_first = dates_month_first((v.get("birth_date") for v in values), region)
+    return month_first, surname_first(v.get("full_name") for v in values)
 
 
 def _refresh_statistics() -> None:

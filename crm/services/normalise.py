@@ -235,7 +235,8 @@ _MONTH_FIRST_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%Y/%m/%d", "%m/%d/%
 _DATE_TOKENS = re.compile(r"[^\W\d_]+|\d+")
 # Words around a written date: "14th of March", "14 de marzo de 1985", "le 14 mars".
 _DATE_FILLERS = frozenset("st nd rd th of de del le der den am el".split())
-_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})")
+# A date written with numbers only, day and month in either order (31/12/1980, 12.31.80).
+NUMERIC_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})")
 # Countries whose dates put the month first.
 MONTH_FIRST_REGIONS = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "VI"})
 
@@ -337,7 +338,7 @@ def dates_month_first(samples, region: str | None = None) -> bool:
     """
     day_first = month_first = False
     for sample in samples:
-        match = _NUMERIC_DATE.match(sample) if isinstance(sample, str) else None
+        match = NUMERIC_DATE.match(sample) if isinstance(sample, str) else None
         if match:
             first, second = int(match.group(1)), int(match.group(2))
             day_first |= first > 12 >= second

@@ -580,3 +580,22 @@ def test_the_summary_counts_earlier_profiles_weighed_again(client, auth, app, sy
         as_text=True
     )
     assert 'id="count-rematched"' not in page and 'id="count-rows"' in page
+
+
+def test_the_preview_says_how_dates_and_full_names_will_be_read(client, auth):
+    auth.login_as("marketer")
+    register = "Nominativo;Email;Data di nascita\n" + "".join(
+        f"{name};p{n}@example.com;{day}/03/1980\n"
+        for n, (name, day) in enumerate(
+            [("Rossi Mario", 1), ("Bianchi Giulia", 2), ("Esposito Antonio", 25)]
+            + [("Ferrari Chiara", 3), ("Colombo Sara", 4), ("Ricci Marco", 5)]
+        )
+    )
+    path, _reader = _preview(client, content=register.encode(), filename="registro.csv")
+    page = client.get(path).get_data(as_text=True)
+    assert re.search(r'id="detected-names">surname first', page)
+    assert re.search(r'id="detected-dates">day first', page)
+    # A file with neither says nothing about them.
+    path, _reader = _preview(client)
+    page = client.get(path).get_data(as_text=True)
+    assert 'id="detected-names"' not in page and 'id="detected-dates"' not in page
