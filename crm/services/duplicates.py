@@ -1,14 +1,16 @@
 """The review queue of suspected duplicates: propose pairs, compare them, decide, export."""
 
+from collections import Counter
 from collections.abc import Iterator
 
+from flask import current_app
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from crm.extensions import db
-from crm.models import DuplicateCandidate, Profile, SourceRecord, User
+from crm.models import DuplicateCandidate, Merge, Profile, SourceRecord, User
 from crm.models.base import utcnow
-from crm.services import audit, merging
+from crm.services import audit, match_keys, matching, merging
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 
 DECISIONS = ("merge", "distinct")
@@ -81,6 +83,83 @@ def propose(a_id: int, b_id: int, score: float, reasons: list[str]) -> Duplicate
         candidate.score = score
         candidate.reasons = list(reasons)
     return candidate
+
+
+def thresholds() -> matching.Thresholds:
+    """The fuzzy-matching thresholds of the app (MATCH_AUTO_THRESHOLD, MATCH_REVIEW_THRESHOLD)."""
+    default = matching.Thresholds()
+    config = current_app.config
+    return matching.Thresholds(
+        auto=float(config.get("MATCH_AUTO_THRESHOLD", default.auto)),
+        review=float(config.get("MATCH_REVIEW_THRESHOLD", default.review)),
+    )
+
+
+# Reason first given to a pair found after a person's merge (see weigh_again).
+AFTER_MERGE = "found after a merge"
+# Profiles of the survivor's blocks weighed against it at most (those sharing most keys).
+WEIGH_AGAIN_CANDIDATES = 50
+
+
+def weigh_again(profile_id: int) -> int:
+    """Propose for review the likely duplicates of a profile that a person just merged.
+
+    Together, the two halves may match someone neither matched alone (one had the birth
+    date, the other the company). The survivor is weighed, as an imported row is, against
+    the profiles sharing its blocks (blocks of at most match_keys.BLOCK_CAP profiles); what
+    the scorer would merge or review becomes a review pair: a person's merge sets off no
+    automatic one. Returns how many pairs were put in the queue or raised; commits.
+    """
+    profile = db.session.get(Profile, profile_id)
+    if profile is None or profile.merged_into_id is not None:
+        return 0
+    person = match_keys.person_of(profile)
+    keys = match_keys.keys_of_person(person)
+    sizes = match_keys.block_sizes(keys)
+    readable = match_keys.readable_keys(keys, sizes, match_keys.BLOCK_CAP)
+    shared: Counter = Counter()
+    for ids in match_keys.candidates(readable).values():
+        shared.update(ids - {profile_id})
+    wanted = [pid for pid, _ in shared.most_common(WEIGH_AGAIN_CANDIDATES)]
+    if not wanted:
+        return 0
+    others = db.session.scalars(
+        select(Profile)
+        .where(Profile.id.in_(wanted), Profile.merged_into_id.is_(None))
+        .options(selectinload(Profile.emails), selectinload(Profile.phones))
+    )
+    place = matching.place_key(person)
+    alone = place is not None and sizes.get(place, 0) <= 2  # the survivor holds it too
+    cut = thresholds()
+    proposed = 0
+    for other in others:
+        them = match_keys.person_of(other)
+        if not matching.may_match(person, them, cut, alone_in_city=alone):
+            continue
+        decision = matching.compare(person, them, cut, alone_in_city=alone)
+        if decision.outcome != "separate":
+            reasons = [AFTER_MERGE, *decision.reasons]
+            proposed += propose(profile_id, other.id, decision.score, reasons) is not None
+    db.session.commit()
+    return proposed
+
+
+def merge_and_weigh_again(
+    survivor_id: int,
+    other_id: int,
+    *,
+    actor,
+    rule: str = "manual",
+    score: float | None = None,
+    reasons: list[str] | None = None,
+) -> Merge:
+    """A person's merge (merging.merge_profiles), then the survivor weighed again against
+    its blocks (weigh_again). Raises what merge_profiles raises."""
+    merge = merging.merge_profiles(
+        survivor_id, other_id, actor=actor, rule=rule, score=score, reasons=reasons
+    )
+    weigh_again(survivor_id)
+    return merge
 
 
 def is_distinct(a_id: int, b_id: int) -> bool:
@@ -274,6 +353,7 @@ def decide(
     except Exception:
         db.session.rollback()  # the pair stays open, undecided
         raise
+    weigh_again(kept)
     return get_candidate(candidate_id)
 
 

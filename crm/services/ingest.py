@@ -110,7 +110,7 @@ BATCH_SIZE = 500
 MAX_CANDIDATES = 50
 # Blocks of more profiles than this are not read for a row that has smaller ones (see
 # match_keys.readable_keys): bounds the rows read per batch as the database grows.
-MAX_BLOCK = 100
+MAX_BLOCK = match_keys.BLOCK_CAP
 # Candidates' scorer views kept between batches of a run (a common name's block is read
 # by batch after batch); bounded, and forgotten for every profile the run changes.
 PERSON_CACHE = 65_536
@@ -1258,16 +1258,6 @@ def _profile_states(
     return states, records, first_ids
 
 
-def _thresholds() -> matching.Thresholds:
-    """The fuzzy-matching thresholds of the app (MATCH_AUTO_THRESHOLD, MATCH_REVIEW_THRESHOLD)."""
-    default = matching.Thresholds()
-    config = current_app.config
-    return matching.Thresholds(
-        auto=float(config.get("MATCH_AUTO_THRESHOLD", default.auto)),
-        review=float(config.get("MATCH_REVIEW_THRESHOLD", default.review)),
-    )
-
-
 class _Run:
     """The state of one import run: its source, batch, counts and row handling."""
 
@@ -1285,7 +1275,7 @@ class _Run:
         for header, target in mapping.columns.items():
             self.headers.setdefault(target, header)
         self.counts: Counter = Counter(dict.fromkeys((*SUMMARY_KEYS, *EXTRA_KEYS), 0))
-        self.thresholds = _thresholds()
+        self.thresholds = duplicates.thresholds()
         self.max_candidates = MAX_CANDIDATES
         self.max_block = MAX_BLOCK
         self.persons = _PersonCache(

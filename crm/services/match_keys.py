@@ -15,6 +15,9 @@ from crm.extensions import db
 from crm.models import MatchKey, Profile, SystemState
 from crm.services import matching, sqlin
 
+# Blocks of more profiles than this are not read for a record that has smaller ones (see
+# readable_keys): bounds the work per record as common surnames fill up.
+BLOCK_CAP = 100
 # Profile columns the scorer looks at (matching.Person's plain fields).
 PERSON_FIELDS = (
     "first_name",

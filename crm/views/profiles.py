@@ -17,7 +17,7 @@ from crm.forms.merges import MergeForm, UndoMergeForm
 from crm.forms.profiles import EditProfileForm, ProfileForm, profile_form_data
 from crm.models import Profile
 from crm.security import ALL_ROLES, roles
-from crm.services import merging, profiles
+from crm.services import duplicates, merging, profiles
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.normalise import format_phone
 
@@ -156,7 +156,7 @@ def merge(id: int, other_id: int):
     if form.validate_on_submit():
         reasons = [form.reason.data.strip()] if form.reason.data else []
         try:
-            merging.merge_profiles(
+            duplicates.merge_and_weigh_again(
                 id, other_id, actor=current_user._get_current_object(), reasons=reasons
             )
         except NotFoundError:

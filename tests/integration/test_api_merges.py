@@ -4,7 +4,7 @@ import pytest
 
 from crm.extensions import db
 from crm.models import Merge, Profile
-from crm.services import merging
+from crm.services import duplicates, merging
 from tests import factories
 
 API = "/api/v1"
@@ -185,3 +185,13 @@ def test_a_merged_profile_says_where_it_went_and_refuses_edits(client, api_heade
     response = client.patch(f"/api/v1/profiles/{other_id}", json={"city": "Roma"}, headers=headers)
     assert response.status_code == 409
     assert str(survivor_id) in response.get_json()["message"]
+
+
+def test_a_merge_by_api_puts_the_survivors_new_likely_duplicates_in_the_queue(client, sales):
+    mk = factories.make_profile
+    half = mk(first_name="Giulia", last_name="Ferraresi", birth_date="1985-03-14", emails=[])
+    other = mk(first_name="Giulia", last_name="Ferraresi", company="Acme Srl")
+    third = mk(first_name="Giulia", last_name="Ferraresi", birth_date="1985-03-14", company="Acme")
+    assert _merge(client, sales, half.id, {"other_id": other.id}).status_code == 201
+    rows, _cursor = duplicates.open_candidates()
+    assert [(c.profile_a_id, c.profile_b_id) for c in rows] == [(half.id, third.id)]

@@ -283,6 +283,7 @@ def _every_reason() -> list[str]:
         "no automatic merge: needs two strong signals beyond the name",
         "evidence added by an import",
         "carried over from a merged profile",
+        "found after a merge",
         "veto: different birth dates",
         "veto: same email domain, different first names",
         "veto: different tax ids",

@@ -6,7 +6,7 @@ import pytest
 
 from crm.extensions import db
 from crm.models import Merge, Profile
-from crm.services import merging
+from crm.services import duplicates, merging
 from tests import factories
 
 
@@ -169,3 +169,14 @@ def test_undo_of_unknown_merge_is_404(client, auth):
     auth.login_as("admin")
     token = factories.csrf_token(client, "/account")
     assert client.post("/profiles/merges/999/undo", data={"csrf_token": token}).status_code == 404
+
+
+def test_a_merge_in_the_ui_puts_the_survivors_new_likely_duplicates_in_the_queue(client, auth, two):
+    a, b = two
+    third = factories.make_profile(first_name="Marco", last_name="Bianchi", company="ACME")
+    factories.make_profile(first_name="Marco", last_name="Bianchi", company="Beta", city="Bari")
+    auth.login_as("sales")
+    page = _html(client.get(f"/profiles/{a}/merge/{b}"))
+    client.post(f"/profiles/{a}/merge/{b}", data={"csrf_token": _token(page)})
+    rows, _cursor = duplicates.open_candidates()
+    assert (a, third.id) in [(c.profile_a_id, c.profile_b_id) for c in rows]

@@ -262,3 +262,52 @@ def test_export_queue_yields_open_pairs_in_the_interface_shape(app):
         },
         {"a": low.profile_a_id, "b": low.profile_b_id, "score": 0.6, "reasons": ["postcode: same"]},
     ]
+
+
+# --- a person's merge, then the survivor weighed again ----------------------------------------
+
+
+def _halves_and_a_third():
+    """Two halves of Giulia (one knows her birth date, the other her company) and a third
+    profile that only the two together match; an unrelated colleague beside them."""
+    mk = factories.make_profile
+    half = mk(first_name="Giulia", last_name="Ferraresi", birth_date="1985-03-14", emails=[])
+    other = mk(first_name="Giulia", last_name="Ferraresi", company="Acme Srl", city="Milano")
+    third = mk(
+        first_name="Giulia",
+        last_name="Ferraresi",
+        birth_date="1985-03-14",
+        company="ACME S.r.l.",
+        emails=["gf@acme.example"],
+    )
+    colleague = mk(first_name="Marco", last_name="Bellandi", company="Acme Srl")
+    return half.id, other.id, third.id, colleague.id
+
+
+def test_after_a_persons_merge_the_survivor_meets_who_its_halves_did_not(app):
+    half, other, third, colleague = _halves_and_a_third()
+    assert duplicates.open_candidates()[0] == []
+    duplicates.merge_and_weigh_again(half, other, actor="test")
+    rows, _cursor = duplicates.open_candidates()
+    assert [(c.profile_a_id, c.profile_b_id) for c in rows] == [(half, third)]
+    assert rows[0].reasons[0] == duplicates.AFTER_MERGE
+    assert {"birth date: same", "company: same"} <= set(rows[0].reasons)
+    # Never a merge in reply to a person's merge, however strong the evidence.
+    assert db.session.scalar(select(func.count()).select_from(Merge)) == 1
+    assert colleague not in (rows[0].profile_a_id, rows[0].profile_b_id)
+
+
+def test_a_merge_from_the_review_queue_weighs_the_survivor_again(app):
+    half, other, third, _colleague = _halves_and_a_third()
+    pair = duplicates.propose(half, other, 0.8, ["first name: exact"])
+    db.session.commit()
+    duplicates.decide(pair.id, "merge", actor="test")
+    rows, _cursor = duplicates.open_candidates()
+    assert [(c.profile_a_id, c.profile_b_id) for c in rows] == [(half, third)]
+
+
+def test_weighing_again_never_reopens_a_pair_marked_distinct(app):
+    half, other, third, _colleague = _halves_and_a_third()
+    duplicates.decide(duplicates.propose(half, third, 0.5, ["x"]).id, "distinct", actor="test")
+    duplicates.merge_and_weigh_again(half, other, actor="test")
+    assert duplicates.open_candidates()[0] == []

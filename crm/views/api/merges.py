@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from crm.schemas.merges import MergeIn, MergePage, MergeResultOut, UndoOut
 from crm.security import ALL_ROLES, roles
-from crm.services import merging, profiles
+from crm.services import duplicates, merging, profiles
 from crm.views.api.common import Blueprint, error_responses, service_errors
 
 blp = Blueprint("api_merges", __name__, description="Merges of profiles and their undo")
@@ -24,7 +24,7 @@ class ProfileMerge(MethodView):
         """Merge `other_id` into this profile, which survives; the merge can be undone."""
         reasons = [data["reason"].strip()] if data.get("reason", "").strip() else []
         with service_errors():
-            merge = merging.merge_profiles(
+            merge = duplicates.merge_and_weigh_again(
                 profile_id, data["other_id"], actor=current_user, rule="manual", reasons=reasons
             )
         return {
