@@ -95,20 +95,23 @@ def thresholds() -> matching.Thresholds:
     )
 
 
-# Reason first given to a pair found after a person's merge (see weigh_again).
+# The first reason of a pair found after a person's merge or edit (see weigh_again).
 AFTER_MERGE = "found after a merge"
+AFTER_EDIT = "found after an edit by hand"
 # Profiles of the survivor's blocks weighed against it at most (those sharing most keys).
 WEIGH_AGAIN_CANDIDATES = 50
 
 
-def weigh_again(profile_id: int) -> int:
-    """Propose for review the likely duplicates of a profile that a person just merged.
+def weigh_again(profile_id: int, reason: str = AFTER_MERGE) -> int:
+    """Propose for review the likely duplicates of a profile a person just merged or
+    changed (a name, a birth date, a place, a company).
 
-    Together, the two halves may match someone neither matched alone (one had the birth
-    date, the other the company). The survivor is weighed, as an imported row is, against
-    the profiles sharing its blocks (blocks of at most match_keys.BLOCK_CAP profiles); what
-    the scorer would merge or review becomes a review pair: a person's merge sets off no
-    automatic one. Returns how many pairs were put in the queue or raised; commits.
+    Together, the two halves of a merge may match someone neither matched alone (one had
+    the birth date, the other the company). The profile is weighed, as an imported row is,
+    against the profiles sharing its blocks (blocks of at most match_keys.BLOCK_CAP
+    profiles); what the scorer would merge or review becomes a review pair: a person's
+    action sets off no automatic merge. Returns how many pairs were put in the queue or
+    raised; commits.
     """
     profile = db.session.get(Profile, profile_id)
     if profile is None or profile.merged_into_id is not None:
@@ -138,7 +141,7 @@ def weigh_again(profile_id: int) -> int:
             continue
         decision = matching.compare(person, them, cut, alone_in_city=alone)
         if decision.outcome != "separate":
-            reasons = [AFTER_MERGE, *decision.reasons]
+            reasons = [reason, *decision.reasons]
             proposed += propose(profile_id, other.id, decision.score, reasons) is not None
     db.session.commit()
     return proposed

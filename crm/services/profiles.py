@@ -381,6 +381,13 @@ def create_profile(data: dict, *, actor: User | str | None) -> Profile:
     return profile
 
 
+def _weigh_again(profile_id: int) -> None:
+    """Put the likely duplicates of a profile changed by hand in the review queue."""
+    from crm.services import duplicates  # imported here: duplicates -> merging -> profiles
+
+    duplicates.weigh_again(profile_id, duplicates.AFTER_EDIT)
+
+
 def update_profile(
     profile_id: int, data: dict, *, expected_version: int | None, actor: User | str | None
 ) -> Profile:
@@ -404,11 +411,12 @@ def update_profile(
             fields={"version": [f"current version is {profile.version}"]},
         )
     before_stage = profile.stage
+    rekeyed = False
     try:
         changed = _apply(profile, data, actor=actor, record_id=None)
         if changed:
             profile.updated_at = utcnow()
-            match_keys.refresh(profile)
+            rekeyed = match_keys.refresh(profile)
         db.session.flush()
     except (ValidationError, ConflictError):
         db.session.rollback()
@@ -438,6 +446,8 @@ def update_profile(
                 details={"from": before_stage, "to": profile.stage},
             )
     db.session.commit()
+    if rekeyed:  # a name, birth date, place or company changed: who else may this be?
+        _weigh_again(profile.id)
     return profile
 
 

@@ -284,6 +284,7 @@ def _every_reason() -> list[str]:
         "evidence added by an import",
         "carried over from a merged profile",
         "found after a merge",
+        "found after an edit by hand",
         "veto: different birth dates",
         "veto: same email domain, different first names",
         "veto: different tax ids",

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import AuditLog, DuplicateCandidate, Merge, Profile
-from crm.services import duplicates, merging
+from crm.services import duplicates, merging, profiles
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from tests import factories
 
@@ -311,3 +311,23 @@ def test_weighing_again_never_reopens_a_pair_marked_distinct(app):
     duplicates.decide(duplicates.propose(half, third, 0.5, ["x"]).id, "distinct", actor="test")
     duplicates.merge_and_weigh_again(half, other, actor="test")
     assert duplicates.open_candidates()[0] == []
+
+
+def test_a_profile_changed_by_hand_meets_its_likely_duplicates(app):
+    office = factories.make_profile(
+        first_name="Giulia", last_name="Ferraresi", company="Acme Srl", city="Milano"
+    )
+    other = factories.make_profile(first_name="Marco", last_name="Bellandi", city="Bari")
+    # A change of stage or score says nothing new about who this is.
+    profiles.update_profile(other.id, {"score": 10}, expected_version=None, actor="test")
+    assert duplicates.open_candidates()[0] == []
+    # Her details typed into the wrong profile: now the two look like one person.
+    profiles.update_profile(
+        other.id,
+        {"first_name": "Giulia", "last_name": "Ferraresi", "company": "ACME", "city": "Milano"},
+        expected_version=None,
+        actor="test",
+    )
+    rows, _cursor = duplicates.open_candidates()
+    assert [(c.profile_a_id, c.profile_b_id) for c in rows] == [(office.id, other.id)]
+    assert rows[0].reasons[0] == duplicates.AFTER_EDIT
