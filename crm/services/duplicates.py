@@ -120,9 +120,10 @@ def weigh_again(profile_id: int, reason: str = AFTER_MERGE) -> int:
     keys = match_keys.keys_of_person(person)
     sizes = match_keys.block_sizes(keys)
     readable = match_keys.readable_keys(keys, sizes, match_keys.BLOCK_CAP)
-    shared: Counter = Counter()
-    for ids in match_keys.candidates(readable).values():
-        shared.update(ids - {profile_id})
+    shared: Counter = Counter()  # walked in a fixed order: ties break the same every time
+    found = match_keys.candidates(readable)
+    for key in sorted(found):
+        shared.update(sorted(found[key] - {profile_id}))
     wanted = [pid for pid, _ in shared.most_common(WEIGH_AGAIN_CANDIDATES)]
     if not wanted:
         return 0
