@@ -1,6 +1,5 @@
 """The review queue of suspected duplicates: propose pairs, compare them, decide, export."""
 
-from collections import Counter
 from collections.abc import Iterator
 
 from flask import current_app
@@ -120,11 +119,8 @@ def weigh_again(profile_id: int, reason: str = AFTER_MERGE) -> int:
     keys = match_keys.keys_of_person(person)
     sizes = match_keys.block_sizes(keys)
     readable = match_keys.readable_keys(keys, sizes, match_keys.BLOCK_CAP)
-    shared: Counter = Counter()  # walked in a fixed order: ties break the same every time
-    found = match_keys.candidates(readable)
-    for key in sorted(found):
-        shared.update(sorted(found[key] - {profile_id}))
-    wanted = [pid for pid, _ in shared.most_common(WEIGH_AGAIN_CANDIDATES)]
+    owners = match_keys.candidates(readable)
+    wanted = match_keys.most_shared(owners, readable, profile_id, WEIGH_AGAIN_CANDIDATES)
     if not wanted:
         return 0
     others = db.session.scalars(
@@ -132,16 +128,12 @@ def weigh_again(profile_id: int, reason: str = AFTER_MERGE) -> int:
         .where(Profile.id.in_(wanted), Profile.merged_into_id.is_(None))
         .options(selectinload(Profile.emails), selectinload(Profile.phones))
     )
-    place = matching.place_key(person)
-    alone = place is not None and sizes.get(place, 0) <= 2  # the survivor holds it too
+    alone = match_keys.alone_in_city(person, sizes)
     cut = thresholds()
     proposed = 0
     for other in others:
-        them = match_keys.person_of(other)
-        if not matching.may_match(person, them, cut, alone_in_city=alone):
-            continue
-        decision = matching.compare(person, them, cut, alone_in_city=alone)
-        if decision.outcome != "separate":
+        decision = matching.weigh(person, match_keys.person_of(other), cut, alone_in_city=alone)
+        if decision is not None:
             reasons = [reason, *decision.reasons]
             proposed += propose(profile_id, other.id, decision.score, reasons) is not None
     db.session.commit()

@@ -592,10 +592,8 @@ class _Batch:
             if item.passed is not None and isinstance(candidate, int):
                 if candidate not in item.passed and candidate not in item.held_by:
                     continue  # screened out when the batch was read
-            if not matching.may_match(item.person, other, thresholds, alone_in_city=alone):
-                continue  # sure to be "separate": not worth weighing in full
-            decision = matching.compare(item.person, other, thresholds, alone_in_city=alone)
-            if decision.outcome != "separate":
+            decision = matching.weigh(item.person, other, thresholds, alone_in_city=alone)
+            if decision is not None:
                 found.append((candidate, decision))
         found.sort(key=lambda pair: -pair[1].score)
         return found
@@ -874,18 +872,15 @@ class _Batch:
         gained = {pid: g for pid, g in self.gained.items() if pid not in merging}
         if not gained:
             return [], []
-        places = {pid: matching.place_key(person) for pid, (person, _) in gained.items()}
+        places = {matching.place_key(person) for person, _ in gained.values()} - {None}
         wanted = {k for _, added in gained.values() for k in added}
-        sizes = match_keys.block_sizes(wanted | {p for p in places.values() if p})
+        sizes = match_keys.block_sizes(wanted | places)
         readable = {k for k in wanted if sizes.get(k, 0) <= self.run.max_block}
         owners = match_keys.candidates(readable)
-        ranked: dict[int, list[int]] = {}
-        for pid, (_, added) in gained.items():
-            shared: Counter = Counter()
-            for key in sorted(added & readable):
-                shared.update(sorted(owners.get(key, ())))
-            shared.pop(pid, None)
-            ranked[pid] = [o for o, _ in shared.most_common(self.run.max_candidates)]
+        ranked = {
+            pid: match_keys.most_shared(owners, added & readable, pid, self.run.max_candidates)
+            for pid, (_, added) in gained.items()
+        }
         others = {o for found in ranked.values() for o in found} - set(gained)
         views = {pid: person for pid, (person, _) in gained.items()}
         views.update(self.run.persons.get_many(others))
@@ -893,17 +888,15 @@ class _Batch:
         merges, proposals, seen = [], [], set()
         for pid in sorted(ranked):
             person = views[pid]
-            # The profile itself holds its city block: alone there with at most one other.
-            alone = places[pid] is not None and sizes.get(places[pid], 0) <= 2
+            alone = match_keys.alone_in_city(person, sizes)
             for other in ranked[pid]:
                 pair = (min(pid, other), max(pid, other))
                 if pair in seen or other not in views or other in merging:
                     continue
                 seen.add(pair)
-                them = views[other]
-                if not matching.may_match(person, them, thresholds, alone_in_city=alone):
+                decision = matching.weigh(person, views[other], thresholds, alone_in_city=alone)
+                if decision is None:
                     continue
-                decision = matching.compare(person, them, thresholds, alone_in_city=alone)
                 reasons = ["evidence added by an import", *decision.reasons]
                 if decision.outcome == "merge":
                     merges.append(_PendingMerge(None, pair[0], pair[1], decision.score, reasons))

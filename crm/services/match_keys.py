@@ -5,6 +5,7 @@ with it (matching.blocking_keys), so every live profile's keys must follow its v
 a profile merged into another has none. The caller commits.
 """
 
+from collections import Counter
 from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
@@ -145,6 +146,25 @@ def candidates(keys: Iterable[str]) -> dict[str, set[int]]:
         sorted(set(keys)),
     )
     return {key: {pid for _, pid in group} for key, group in groupby(rows, itemgetter(0))}
+
+
+def most_shared(
+    owners: dict[str, set[int]], keys: Iterable[str], pid: int, limit: int
+) -> list[int]:
+    """The profiles sharing most of keys with profile pid (itself left out), at most limit,
+    from the blocks read (owners, see candidates). Keys and ids are walked in a fixed
+    order, so ties break the same way every run."""
+    shared: Counter = Counter()
+    for key in sorted(keys):
+        shared.update(sorted(owners.get(key, set()) - {pid}))
+    return [other for other, _count in shared.most_common(limit)]
+
+
+def alone_in_city(person: matching.Person, sizes: dict[str, int]) -> bool:
+    """Whether a stored profile has its city block to itself but for one other profile at
+    most (sizes from block_sizes, which count the profile too): see matching.compare."""
+    place = matching.place_key(person)
+    return place is not None and sizes.get(place, 0) <= 2
 
 
 def rebuild_all(batch_size: int = 1000) -> int:

@@ -685,6 +685,17 @@ def compare(
     return Decision(score=score, outcome=outcome, reasons=tuple(reasons), veto=veto)
 
 
+def weigh(
+    a: Person, b: Person, thresholds: Thresholds = Thresholds(), *, alone_in_city: bool = False
+) -> Decision | None:
+    """compare(), skipped where may_match() says the pair is sure to be kept apart; None
+    for a pair to keep apart, else its Decision ("merge" or "review")."""
+    if not may_match(a, b, thresholds, alone_in_city=alone_in_city):
+        return None
+    decision = compare(a, b, thresholds, alone_in_city=alone_in_city)
+    return None if decision.outcome == "separate" else decision
+
+
 _NAMES_MAX = max(FIRST_WEIGHTS.values()) + max(LAST_WEIGHTS.values())
 _SWAPPED_MAX = (
     max(FIRST_WEIGHTS[level] for level in _FIRST_SURE)

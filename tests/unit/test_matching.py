@@ -16,6 +16,7 @@ from crm.services.matching import (
     may_match,
     person_from_fields,
     place_key,
+    weigh,
 )
 from crm.services.nicknames import NAME_GROUPS
 
@@ -437,6 +438,14 @@ def test_may_match_never_drops_a_pair_compare_would_keep(a, b, thresholds, alone
     decision = compare(a, b, thresholds, alone_in_city=alone)
     if decision.outcome != "separate":
         assert may_match(a, b, thresholds, alone_in_city=alone)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(_people, _people, _thresholds, st.booleans())
+def test_weigh_is_compare_without_the_pairs_to_keep_apart(a, b, thresholds, alone):
+    decision = compare(a, b, thresholds, alone_in_city=alone)
+    weighed = weigh(a, b, thresholds, alone_in_city=alone)
+    assert weighed == (None if decision.outcome == "separate" else decision)
 
 
 def test_a_name_alone_in_its_city_is_worth_a_review_never_a_merge():
