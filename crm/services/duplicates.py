@@ -1,16 +1,22 @@
-"""The review queue of suspected duplicates: propose pairs, compare them, decide, export."""
+"""The review queue of suspected duplicates: list and compare pairs, decide, export (pairs
+are found and proposed by suspects, re-exported here)."""
 
 from collections.abc import Iterator
 
-from flask import current_app
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from crm.extensions import db
 from crm.models import DuplicateCandidate, Merge, Profile, SourceRecord, User
 from crm.models.base import utcnow
-from crm.services import audit, match_keys, matching, merging
+from crm.services import audit, merging
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from crm.services.suspects import AFTER_EDIT as AFTER_EDIT
+from crm.services.suspects import AFTER_MERGE as AFTER_MERGE
+from crm.services.suspects import is_distinct as is_distinct
+from crm.services.suspects import propose as propose
+from crm.services.suspects import thresholds as thresholds
+from crm.services.suspects import weigh_again
 
 DECISIONS = ("merge", "distinct")
 SURVIVORS = ("a", "b")
@@ -37,109 +43,6 @@ COMPARED_FIELDS = (
 _LIST_FIELDS = frozenset({"emails", "phones", "tags", "sources"})
 
 
-def _ordered(a_id: int, b_id: int) -> tuple[int, int]:
-    """The pair in the stored order (smaller id first)."""
-    return (a_id, b_id) if a_id < b_id else (b_id, a_id)
-
-
-def _find(a_id: int, b_id: int) -> DuplicateCandidate | None:
-    """The stored candidate for a pair, in whatever status."""
-    low, high = _ordered(a_id, b_id)
-    return db.session.scalar(
-        select(DuplicateCandidate).where(
-            DuplicateCandidate.profile_a_id == low, DuplicateCandidate.profile_b_id == high
-        )
-    )
-
-
-def propose(a_id: int, b_id: int, score: float, reasons: list[str]) -> DuplicateCandidate | None:
-    """Put a suspected pair in the queue, or raise its score if it is already there.
-
-    Returns None and changes nothing when the pair was already decided ('distinct' or
-    'merged'), or when either profile is missing or merged into another. Does not commit:
-    the caller (e.g. an import batch) owns the transaction.
-    """
-    if a_id == b_id:
-        return None
-    low, high = _ordered(a_id, b_id)
-    live = db.session.scalars(
-        select(Profile.id).where(Profile.id.in_((low, high)), Profile.merged_into_id.is_(None))
-    ).all()
-    if len(live) != 2:
-        return None
-    candidate = _find(low, high)
-    if candidate is None:
-        candidate = DuplicateCandidate(
-            profile_a_id=low, profile_b_id=high, score=score, reasons=list(reasons), status="open"
-        )
-        db.session.add(candidate)
-        db.session.flush()
-        return candidate
-    if candidate.status != "open":
-        return None
-    if score > candidate.score:
-        # The reasons go with the score they explain.
-        candidate.score = score
-        candidate.reasons = list(reasons)
-    return candidate
-
-
-def thresholds() -> matching.Thresholds:
-    """The fuzzy-matching thresholds of the app (MATCH_AUTO_THRESHOLD, MATCH_REVIEW_THRESHOLD)."""
-    default = matching.Thresholds()
-    config = current_app.config
-    return matching.Thresholds(
-        auto=float(config.get("MATCH_AUTO_THRESHOLD", default.auto)),
-        review=float(config.get("MATCH_REVIEW_THRESHOLD", default.review)),
-    )
-
-
-# The first reason of a pair found after a person's merge or edit (see weigh_again).
-AFTER_MERGE = "found after a merge"
-AFTER_EDIT = "found after an edit by hand"
-# Profiles of the survivor's blocks weighed against it at most (those sharing most keys).
-WEIGH_AGAIN_CANDIDATES = 50
-
-
-def weigh_again(profile_id: int, reason: str = AFTER_MERGE) -> int:
-    """Propose for review the likely duplicates of a profile a person just merged or
-    changed (a name, a birth date, a place, a company).
-
-    Together, the two halves of a merge may match someone neither matched alone (one had
-    the birth date, the other the company). The profile is weighed, as an imported row is,
-    against the profiles sharing its blocks (blocks of at most match_keys.BLOCK_CAP
-    profiles); what the scorer would merge or review becomes a review pair: a person's
-    action sets off no automatic merge. Returns how many pairs were put in the queue or
-    raised; commits.
-    """
-    profile = db.session.get(Profile, profile_id)
-    if profile is None or profile.merged_into_id is not None:
-        return 0
-    person = match_keys.person_of(profile)
-    keys = match_keys.keys_of_person(person)
-    sizes = match_keys.block_sizes(keys)
-    readable = match_keys.readable_keys(keys, sizes, match_keys.BLOCK_CAP)
-    owners = match_keys.candidates(readable)
-    wanted = match_keys.most_shared(owners, readable, profile_id, WEIGH_AGAIN_CANDIDATES)
-    if not wanted:
-        return 0
-    others = db.session.scalars(
-        select(Profile)
-        .where(Profile.id.in_(wanted), Profile.merged_into_id.is_(None))
-        .options(selectinload(Profile.emails), selectinload(Profile.phones))
-    )
-    alone = match_keys.alone_in_city(person, sizes)
-    cut = thresholds()
-    proposed = 0
-    for other in others:
-        decision = matching.weigh(person, match_keys.person_of(other), cut, alone_in_city=alone)
-        if decision is not None:
-            reasons = [reason, *decision.reasons]
-            proposed += propose(profile_id, other.id, decision.score, reasons) is not None
-    db.session.commit()
-    return proposed
-
-
 def merge_and_weigh_again(
     survivor_id: int,
     other_id: int,
@@ -156,12 +59,6 @@ def merge_and_weigh_again(
     )
     weigh_again(survivor_id)
     return merge
-
-
-def is_distinct(a_id: int, b_id: int) -> bool:
-    """True when a person decided that these two profiles are different people."""
-    candidate = _find(a_id, b_id)
-    return candidate is not None and candidate.status == "distinct"
 
 
 def _open_query():

@@ -78,7 +78,6 @@ from crm.models.base import utcnow
 from crm.models.profile import profile_tags
 from crm.services import (
     audit,
-    duplicates,
     jobs,
     match_keys,
     matching,
@@ -86,6 +85,7 @@ from crm.services import (
     readers,
     sqlin,
     survivorship,
+    suspects,
 )
 from crm.services.errors import ServiceError, ValidationError
 from crm.services.normalise import (
@@ -997,7 +997,7 @@ class _TagCache:
 
 
 def _propose_many(proposals: list[tuple[int, int, float, list[str]]]) -> None:
-    """duplicates.propose for many pairs, in a few statements, with the same outcome.
+    """suspects.propose for many pairs, in a few statements, with the same outcome.
 
     A pair proposed twice keeps its higher score (with that score's reasons); a pair
     already queued is raised if the new score is higher and left alone once decided; a
@@ -1268,7 +1268,7 @@ class _Run:
         for header, target in mapping.columns.items():
             self.headers.setdefault(target, header)
         self.counts: Counter = Counter(dict.fromkeys((*SUMMARY_KEYS, *EXTRA_KEYS), 0))
-        self.thresholds = duplicates.thresholds()
+        self.thresholds = suspects.thresholds()
         self.max_candidates = MAX_CANDIDATES
         self.max_block = MAX_BLOCK
         self.persons = _PersonCache(
@@ -1451,7 +1451,7 @@ class _Run:
             if not isinstance(result, Merge):
                 # The candidate changed meanwhile (merged away, or marked distinct): a
                 # person decides instead.
-                duplicates.propose(merge.survivor_id, merge.new_id, merge.score, merge.reasons)
+                suspects.propose(merge.survivor_id, merge.new_id, merge.score, merge.reasons)
                 if merge.item is not None:
                     merge.item.outcome = "review"
                 refused = True
@@ -1466,7 +1466,7 @@ class _Run:
             item = merge.item
             self.persons.forget((merge.survivor_id, merge.new_id))
             try:
-                if duplicates.is_distinct(merge.survivor_id, merge.new_id):
+                if suspects.is_distinct(merge.survivor_id, merge.new_id):
                     raise ValidationError("pair marked distinct")
                 merging.merge_profiles(
                     merge.survivor_id,
@@ -1482,7 +1482,7 @@ class _Run:
                 # The candidate changed meanwhile (merged away, or marked distinct): a
                 # person decides instead.
                 db.session.rollback()
-                duplicates.propose(merge.survivor_id, merge.new_id, merge.score, merge.reasons)
+                suspects.propose(merge.survivor_id, merge.new_id, merge.score, merge.reasons)
                 db.session.commit()
                 if item is not None:
                     item.outcome = "review"

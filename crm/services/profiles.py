@@ -24,7 +24,7 @@ from crm.models import (
     User,
 )
 from crm.models.base import utcnow
-from crm.services import audit, match_keys
+from crm.services import audit, match_keys, suspects
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.normalise import (
     clean_text,
@@ -381,13 +381,6 @@ def create_profile(data: dict, *, actor: User | str | None) -> Profile:
     return profile
 
 
-def _weigh_again(profile_id: int) -> None:
-    """Put the likely duplicates of a profile changed by hand in the review queue."""
-    from crm.services import duplicates  # imported here: duplicates -> merging -> profiles
-
-    duplicates.weigh_again(profile_id, duplicates.AFTER_EDIT)
-
-
 def update_profile(
     profile_id: int, data: dict, *, expected_version: int | None, actor: User | str | None
 ) -> Profile:
@@ -447,7 +440,7 @@ def update_profile(
             )
     db.session.commit()
     if rekeyed:  # a name, birth date, place or company changed: who else may this be?
-        _weigh_again(profile.id)
+        suspects.weigh_again(profile.id, suspects.AFTER_EDIT)
     return profile
 
 
