@@ -5,7 +5,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 # SelectChoice needs WTForms 3.3; plain tuples are deprecated there.
-from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
@@ -89,6 +96,12 @@ class ProfileForm(FlaskForm):
         if not keep_empty:
             data = {k: v for k, v in data.items() if v not in (None, "", [])}
         return data
+
+
+class NewProfileForm(ProfileForm):
+    """Create a profile: a second button saves it even though it looks like someone here."""
+
+    create_anyway = SubmitField(_l("Create anyway"))
 
 
 class EditProfileForm(ProfileForm):

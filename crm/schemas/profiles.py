@@ -142,6 +142,20 @@ class ProfileQueryArgs(CursorArgs):
     )
 
 
+class CreateArgs(Schema):
+    """Query arguments of creating a profile by hand."""
+
+    on_duplicate = fields.String(
+        load_default="review",
+        validate=validate.OneOf(("review", "refuse")),
+        metadata={
+            "description": "When the new profile looks like people already here: 'review' "
+            "creates it and puts each pair in the review queue; 'refuse' saves nothing and "
+            "answers 409 with them listed in errors.json.duplicates"
+        },
+    )
+
+
 class IfMatchArgs(Schema):
     """The optional If-Match header of an edit."""
 

@@ -107,6 +107,28 @@ def next_open_candidate() -> DuplicateCandidate | None:
     return rows[0] if rows else None
 
 
+def open_pairs_of(profile_id: int, limit: int = 10) -> list[tuple[DuplicateCandidate, Profile]]:
+    """The open pairs a live profile is in, highest score first, each with the profile on
+    the other side (at most limit)."""
+    query = (
+        _open_query()
+        .where(
+            or_(
+                DuplicateCandidate.profile_a_id == profile_id,
+                DuplicateCandidate.profile_b_id == profile_id,
+            )
+        )
+        .order_by(DuplicateCandidate.score.desc(), DuplicateCandidate.id.desc())
+        .limit(limit)
+    )
+    pairs = list(db.session.scalars(query))
+    others = profiles_of(pairs)
+    return [
+        (c, others[c.profile_b_id if c.profile_a_id == profile_id else c.profile_a_id])
+        for c in pairs
+    ]
+
+
 def profiles_of(candidates: list[DuplicateCandidate]) -> dict[int, Profile]:
     """{profile id: profile} for both sides of every candidate, loaded in one query."""
     ids = {c.profile_a_id for c in candidates} | {c.profile_b_id for c in candidates}

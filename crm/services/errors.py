@@ -22,6 +22,15 @@ class ConflictError(ServiceError):
     """The object changed since the caller read it, or the change clashes with another."""
 
 
+class LikelyDuplicateError(ConflictError):
+    """The new profile looks like people already in the CRM; matches lists them as
+    (profile, matching.Decision), best first."""
+
+    def __init__(self, message: str, matches: list, *, fields: dict | None = None) -> None:
+        super().__init__(message, fields=fields)
+        self.matches = matches
+
+
 class AuthError(ServiceError):
     """Credentials are wrong, expired or revoked."""
 

@@ -25,7 +25,12 @@ from crm.models import (
 )
 from crm.models.base import utcnow
 from crm.services import audit, match_keys, suspects
-from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from crm.services.errors import (
+    ConflictError,
+    LikelyDuplicateError,
+    NotFoundError,
+    ValidationError,
+)
 from crm.services.normalise import (
     clean_text,
     fold,
@@ -351,11 +356,26 @@ def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> lis
     return changed
 
 
-def create_profile(data: dict, *, actor: User | str | None) -> Profile:
+# What create_profile does with a new profile that looks like people already here.
+ON_DUPLICATE = ("review", "refuse")
+
+
+def create_profile(
+    data: dict, *, actor: User | str | None, on_duplicate: str = "review"
+) -> Profile:
     """Create a profile by hand; it gets a 'manual' source record holding what was typed.
 
-    Raises ValidationError, ConflictError.
+    The new profile is weighed against the people already here, as an imported row is
+    (suspects.likely_duplicates). With on_duplicate "review" it is created and each likely
+    duplicate becomes a review pair (first reason suspects.AT_CREATION); with "refuse"
+    nothing is saved and LikelyDuplicateError lists them, so a person can look first.
+
+    Raises ValidationError, ConflictError (a taken identifier), LikelyDuplicateError.
     """
+    if on_duplicate not in ON_DUPLICATE:
+        raise ValidationError(
+            "Unknown on_duplicate.", fields={"on_duplicate": [f"one of {ON_DUPLICATE}"]}
+        )
     source = manual_source()
     record = SourceRecord(source=source, raw=_jsonable(data))
     db.session.add(record)
@@ -376,9 +396,32 @@ def create_profile(data: dict, *, actor: User | str | None) -> Profile:
     record.email = profile.primary_email
     record.phone = profile.primary_phone
     match_keys.refresh_many([profile], new=True)
+    matches = suspects.likely_duplicates(profile)
+    if matches and on_duplicate == "refuse":
+        refusal = _likely_duplicates(matches)
+        db.session.rollback()
+        raise refusal
+    for other, decision in matches:
+        reasons = [suspects.AT_CREATION, *decision.reasons]
+        suspects.propose(profile.id, other.id, decision.score, reasons)
     audit.record("profile.create", actor=actor, object_type="profile", object_id=profile.id)
     db.session.commit()
     return profile
+
+
+def _likely_duplicates(matches: list) -> LikelyDuplicateError:
+    """The refusal of a new profile that looks like these (profile, decision) pairs."""
+    found = [
+        f"profile {other.id} ({other.display_name}): score {decision.score:.2f}; "
+        + "; ".join(decision.reasons)
+        for other, decision in matches
+    ]
+    return LikelyDuplicateError(
+        "This person may already be in the CRM; nothing was saved. Open the profiles "
+        "listed, or create the new one anyway.",
+        matches,
+        fields={"duplicates": found},
+    )
 
 
 def update_profile(

@@ -14,9 +14,11 @@ from crm.extensions import db
 from crm.models import DuplicateCandidate, Profile
 from crm.services import match_keys, matching
 
-# The first reason of a pair found after a person's merge or edit (see weigh_again).
+# The first reason of a pair found after a person's merge or edit (see weigh_again), or
+# when a person creates a profile (profiles.create_profile).
 AFTER_MERGE = "found after a merge"
 AFTER_EDIT = "found after an edit by hand"
+AT_CREATION = "found when created by hand"
 # Profiles of a profile's blocks weighed against it at most (those sharing most keys).
 WEIGH_AGAIN_CANDIDATES = 50
 

@@ -32,6 +32,7 @@ REASON_PHRASES = {
     "carried over from a merged profile": _l("carried over from a merged profile"),
     "found after a merge": _l("found after a merge"),
     "found after an edit by hand": _l("found after an edit by hand"),
+    "found when created by hand": _l("found when created by hand"),
     "veto: different birth dates": _l("veto: different birth dates"),
     "veto: same email domain, different first names": _l(
         "veto: same email domain, different first names"

@@ -14,12 +14,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.forms.merges import MergeForm, UndoMergeForm
-from crm.forms.profiles import EditProfileForm, ProfileForm, profile_form_data
+from crm.forms.profiles import EditProfileForm, NewProfileForm, ProfileForm, profile_form_data
 from crm.models import Profile
 from crm.security import ALL_ROLES, roles
 from crm.services import duplicates, merging, profiles
-from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from crm.services.errors import (
+    ConflictError,
+    LikelyDuplicateError,
+    NotFoundError,
+    ValidationError,
+)
 from crm.services.normalise import format_phone
+from crm.views.duplicates import REVIEWERS
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
@@ -63,25 +69,33 @@ def detail(id: int):
     """Everything about one person: fields with provenance, stage history, source records."""
     profile = get_profile_or_404(id)
     absorbing = merging.absorbing_merge(id) if profile.merged_into_id else None
+    reviewer = current_user.has_role(*REVIEWERS) and not profile.merged_into_id
     return render_template(
         "profiles/detail.html",
         profile=profile,
         merges=merging.merge_history(id),
         absorbing_merge=absorbing,
+        suspected=duplicates.open_pairs_of(id) if reviewer else [],
     )
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles(*EDITORS)
 def new():
-    """Create a profile by hand (it gets a 'manual' source record)."""
-    form = ProfileForm()
+    """Create a profile by hand (it gets a 'manual' source record). A profile that looks
+    like people already here is shown with them first; "Create anyway" saves it and puts
+    the pairs in the review queue."""
+    form = NewProfileForm()
     form.set_owner_choices(profiles.assignable_owners())
     if form.validate_on_submit():
         try:
             profile = profiles.create_profile(
-                form.to_data(keep_empty=False), actor=current_user._get_current_object()
+                form.to_data(keep_empty=False),
+                actor=current_user._get_current_object(),
+                on_duplicate="review" if form.create_anyway.data else "refuse",
             )
+        except LikelyDuplicateError as error:
+            return _render_form(form, None, status=409, likely=error.matches)
         except (ValidationError, ConflictError) as error:
             return _refused(form, None, error)
         flash(_("Profile created."), "success")

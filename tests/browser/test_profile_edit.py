@@ -55,3 +55,38 @@ def test_login_page_has_no_csp_violations(page, csp_errors):
     expect(page.locator("input[name=email]")).to_be_visible()
     page.wait_for_load_state("networkidle")
     assert csp_errors == []
+
+
+def test_sales_rep_creating_someone_already_here_is_warned_and_can_go_on(
+    page, login, make_live_user, in_live_app, csp_errors
+):
+    email, password = make_live_user("sales")
+    surname = _unique_surname()
+    with in_live_app():
+        known = factories.make_profile(
+            first_name="Giulia", last_name=surname, company="Acme Srl", city="Milano"
+        )
+        known_id = known.id
+
+    login(email, password)
+    page.goto("/profiles/new")
+    page.fill("input[name=first_name]", "Giulia")
+    page.fill("input[name=last_name]", surname)
+    page.fill("input[name=company]", "ACME")
+    page.fill("input[name=city]", "Milano")
+    page.click("#save-profile")
+
+    warning = page.locator("#likely-duplicates")
+    expect(warning).to_be_visible()
+    expect(warning.locator(f'a[href="/profiles/{known_id}"]')).to_be_visible()
+    expect(page.locator("input[name=company]")).to_have_value("ACME")  # nothing typed is lost
+    page.click("#create-anyway")
+
+    page.wait_for_url(re.compile(r"/profiles/\d+/?$"))
+    assert not page.url.rstrip("/").endswith(f"/profiles/{known_id}")
+    suspected = page.locator("#suspected-duplicates")
+    expect(suspected.locator(f'a[href="/profiles/{known_id}"]')).to_be_visible()
+    suspected.locator("a[id^=compare-pair-]").click()
+    page.wait_for_url(re.compile(r"/duplicates/\d+/?$"))
+    expect(page.locator("#not-same")).to_be_visible()
+    assert csp_errors == []

@@ -6,7 +6,7 @@ import pytest
 
 from crm.extensions import db
 from crm.models import Profile
-from crm.services import users
+from crm.services import duplicates, users
 from tests import factories
 
 API = "/api/v1/profiles"
@@ -330,6 +330,28 @@ def test_post_creates_profile_with_manual_source_record(client, sales):
     assert response.headers["ETag"] == f'W/"{body["version"]}"'
     assert response.headers["Location"].endswith(f"{API}/{body['id']}")
     assert _stored(body["id"]).last_name == "Lovelace"
+
+
+def test_post_of_someone_already_here_creates_and_queues_the_pair(client, sales):
+    known = factories.make_profile(first_name="Ada", last_name="Lovelace", company="Analytical")
+    person = {"first_name": "Ada", "last_name": "Lovelace", "company": "Analytical Engines"}
+    response = client.post(API, headers=sales, json=person)
+    assert response.status_code == 201, response.get_json()
+    [pair] = duplicates.open_candidates()[0]
+    assert {pair.profile_a_id, pair.profile_b_id} == {known.id, response.get_json()["id"]}
+
+
+def test_post_with_on_duplicate_refuse_is_409_listing_who_it_looks_like(client, sales):
+    known = factories.make_profile(first_name="Ada", last_name="Lovelace", company="Analytical")
+    person = {"first_name": "Ada", "last_name": "Lovelace", "company": "Analytical Engines"}
+    response = client.post(f"{API}?on_duplicate=refuse", headers=sales, json=person)
+    assert response.status_code == 409
+    [found] = response.get_json()["errors"]["json"]["duplicates"]
+    assert found.startswith(f"profile {known.id} (Ada Lovelace): score ")
+    assert db.session.query(Profile).count() == 1
+    bogus = client.post(f"{API}?on_duplicate=merge", headers=sales, json=person)
+    assert bogus.status_code == 422
+    assert "on_duplicate" in bogus.get_json()["errors"]["query"]
 
 
 def test_post_without_name_email_or_phone_is_422(client, sales):

@@ -103,7 +103,12 @@ def test_compare_page_marks_differences_and_shows_score_and_reasons(client, auth
         stage="mql",
     )
     b = factories.make_profile(
-        company="Acme", city="Roma", postcode="00100", tags=["vip"], birth_date="1980-05-04"
+        first_name="Marco",
+        company="Acme",
+        city="Roma",
+        postcode="00100",
+        tags=["vip"],
+        birth_date="1980-05-04",
     )
     candidate = _queue(0.74, ["company: same"], a=a, b=b)
     response = client.get(f"/duplicates/{candidate.id}")
@@ -285,6 +290,7 @@ def _every_reason() -> list[str]:
         "carried over from a merged profile",
         "found after a merge",
         "found after an edit by hand",
+        "found when created by hand",
         "veto: different birth dates",
         "veto: same email domain, different first names",
         "veto: different tax ids",

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import Profile, Source, SourceRecord
-from crm.services import profiles, users
+from crm.services import duplicates, profiles, users
 from tests import factories
 
 
@@ -294,6 +294,30 @@ def test_create_with_invalid_email_shows_field_error_and_saves_nothing(client, a
     assert count(SourceRecord) == 0
 
 
+def test_a_new_profile_like_someone_here_is_shown_with_them_before_it_is_saved(client, auth):
+    auth.login_as("sales")
+    known = factories.make_profile(
+        first_name="Giulia", last_name="Ferraresi", company="Acme Srl", city="Milano"
+    )
+    form = read_form(client, "/profiles/new")
+    form.update(first_name="Giulia", last_name="Ferraresi", company="ACME", city="Milano")
+    response = client.post("/profiles/new", data=form)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert 'id="likely-duplicates"' in html
+    assert f'href="/profiles/{known.id}"' in html and "company: same" in html
+    assert 'id="create-anyway"' in html
+    assert re.search(r'id="first_name"[^>]*value="Giulia"', html)  # nothing typed is lost
+    assert count(Profile) == 1
+
+    response = client.post("/profiles/new", data={**form, "create_anyway": "Create anyway"})
+    assert response.status_code == 302
+    created = int(re.search(r"/profiles/(\d+)$", response.headers["Location"]).group(1))
+    [pair] = duplicates.open_candidates()[0]
+    assert (pair.profile_a_id, pair.profile_b_id) == (known.id, created)
+    assert pair.reasons[0] == "found when created by hand"
+
+
 # --- edit ------------------------------------------------------------------------------
 
 
@@ -437,3 +461,22 @@ def test_edit_sets_a_tax_code_and_refuses_a_bad_one(client, auth):
     assert fresh(profile.id).tax_id == "RSSMRA85T10A562S"
     html = client.get(f"/profiles/{profile.id}").get_data(as_text=True)
     assert re.search(r'id="field-tax_id">\s*RSSMRA85T10A562S', html)
+
+
+def test_a_profile_page_names_its_open_pairs_to_reviewers_only(client, auth):
+    known = factories.make_profile(first_name="Giulia", last_name="Ferraresi", company="Acme")
+    typed = factories.make_profile(first_name="Giulia", last_name="Ferraresi", company="ACME")
+    [pair] = duplicates.open_candidates()[0]
+
+    def page(profile_id: int) -> str:
+        return client.get(f"/profiles/{profile_id}").get_data(as_text=True)
+
+    auth.login_as("marketer")
+    assert 'id="suspected-duplicates"' not in page(known.id)  # not theirs to review
+    auth.logout()
+    auth.login_as("sales")
+    html = page(known.id)
+    assert 'id="suspected-duplicates"' in html
+    assert f'href="/profiles/{typed.id}"' in html and f'href="/duplicates/{pair.id}"' in html
+    duplicates.decide(pair.id, "distinct", actor="test")
+    assert 'id="suspected-duplicates"' not in page(known.id)

@@ -1,12 +1,17 @@
 """The review queue service: proposing pairs, paging, comparing, deciding, exporting."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from crm.extensions import db
-from crm.models import AuditLog, DuplicateCandidate, Merge, Profile
-from crm.services import duplicates, merging, profiles
-from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from crm.models import AuditLog, DuplicateCandidate, MatchKey, Merge, Profile, SourceRecord
+from crm.services import duplicates, merging, profiles, suspects
+from crm.services.errors import (
+    ConflictError,
+    LikelyDuplicateError,
+    NotFoundError,
+    ValidationError,
+)
 from tests import factories
 
 
@@ -269,7 +274,7 @@ def test_export_queue_yields_open_pairs_in_the_interface_shape(app):
 
 def _halves_and_a_third():
     """Two halves of Giulia (one knows her birth date, the other her company) and a third
-    profile that only the two together match; an unrelated colleague beside them."""
+    profile that the two together match on everything; an unrelated colleague beside them."""
     mk = factories.make_profile
     half = mk(first_name="Giulia", last_name="Ferraresi", birth_date="1985-03-14", emails=[])
     other = mk(first_name="Giulia", last_name="Ferraresi", company="Acme Srl", city="Milano")
@@ -281,6 +286,10 @@ def _halves_and_a_third():
         emails=["gf@acme.example"],
     )
     colleague = mk(first_name="Marco", last_name="Bellandi", company="Acme Srl")
+    # Profiles created by hand are weighed at once (third meets each half on the name and
+    # one more fact); start from an empty queue so that only what the merge finds is seen.
+    db.session.execute(delete(DuplicateCandidate))
+    db.session.commit()
     return half.id, other.id, third.id, colleague.id
 
 
@@ -331,3 +340,69 @@ def test_a_profile_changed_by_hand_meets_its_likely_duplicates(app):
     rows, _cursor = duplicates.open_candidates()
     assert [(c.profile_a_id, c.profile_b_id) for c in rows] == [(office.id, other.id)]
     assert rows[0].reasons[0] == duplicates.AFTER_EDIT
+
+
+# --- a profile created by hand, weighed against the people already here -----------------------
+
+
+# What a refused creation must leave as it found it.
+_KEPT = (Profile, SourceRecord, MatchKey, DuplicateCandidate, AuditLog)
+
+
+def _giulia(**extra):
+    """Giulia Ferraresi of Acme in Milano, born 1985-03-14, already in the CRM."""
+    return factories.make_profile(
+        first_name="Giulia",
+        last_name="Ferraresi",
+        company="Acme Srl",
+        city="Milano",
+        birth_date="1985-03-14",
+        **extra,
+    )
+
+
+def test_a_profile_created_by_hand_meets_its_likely_duplicates_in_the_review_queue(app):
+    known = _giulia()
+    typed = profiles.create_profile(
+        {"first_name": "Giulia", "last_name": "Ferraresi", "company": "ACME", "city": "Milano"},
+        actor="test",
+    )
+    rows, _cursor = duplicates.open_candidates()
+    assert [(c.profile_a_id, c.profile_b_id) for c in rows] == [(known.id, typed.id)]
+    assert rows[0].reasons[0] == suspects.AT_CREATION
+    assert {"first name: exact", "company: same"} <= set(rows[0].reasons)
+    # Never merged behind the person's back, however alike.
+    assert db.session.scalar(select(func.count()).select_from(Merge)) == 0
+
+
+def test_refusing_a_likely_duplicate_saves_nothing_and_names_who_it_looks_like(app):
+    known = _giulia()
+    before = {m: db.session.scalar(select(func.count()).select_from(m)) for m in _KEPT}
+    with pytest.raises(LikelyDuplicateError) as refused:
+        profiles.create_profile(
+            {"first_name": "Giulia", "last_name": "Ferraresi", "birth_date": "14/03/1985"},
+            actor="test",
+            on_duplicate="refuse",
+        )
+    [(other, decision)] = refused.value.matches
+    assert other.id == known.id and decision.outcome in ("merge", "review")
+    assert refused.value.fields["duplicates"][0].startswith(f"profile {known.id} (")
+    after = {m: db.session.scalar(select(func.count()).select_from(m)) for m in _KEPT}
+    assert after == before
+
+
+def test_someone_new_is_created_at_once_even_when_duplicates_are_refused(app):
+    _giulia()
+    colleague = profiles.create_profile(
+        {"first_name": "Marco", "last_name": "Bellandi", "company": "Acme Srl", "city": "Milano"},
+        actor="test",
+        on_duplicate="refuse",
+    )
+    assert colleague.id is not None
+    assert duplicates.open_candidates()[0] == []
+
+
+def test_an_unknown_duplicate_policy_is_a_validation_error(app):
+    with pytest.raises(ValidationError) as refused:
+        profiles.create_profile({"first_name": "Ada"}, actor="test", on_duplicate="merge")
+    assert "on_duplicate" in refused.value.fields

@@ -7,6 +7,7 @@ from flask_smorest import abort
 from werkzeug.http import parse_etags
 
 from crm.schemas.profiles import (
+    CreateArgs,
     IfMatchArgs,
     ProfileIn,
     ProfileOut,
@@ -81,13 +82,18 @@ class ProfileList(MethodView):
         return {"items": items, "next": str(next_id) if next_id is not None else None}
 
     @roles("admin", "sales")
+    @blp.arguments(CreateArgs, location="query")
     @blp.arguments(ProfileIn)
     @blp.response(201, ProfileOut, headers=ETAG_HEADER)
     @error_responses(blp, 401, 403, 409, 422)
-    def post(self, data):
-        """Create a profile by hand; it gets a 'manual' source record."""
+    def post(self, args, data):
+        """Create a profile by hand; it gets a 'manual' source record. It is weighed against
+        the people already here: likely duplicates go to the review queue, or with
+        on_duplicate=refuse nothing is saved and they are listed (409)."""
         with service_errors():
-            profile = profiles.create_profile(data, actor=current_user)
+            profile = profiles.create_profile(
+                data, actor=current_user, on_duplicate=args["on_duplicate"]
+            )
         location = url_for("api_profiles.ProfileDetail", profile_id=profile.id)
         return _one(profile, 201, {"Location": location})
 
