@@ -116,6 +116,9 @@ MAX_BLOCK = match_keys.BLOCK_CAP
 PERSON_CACHE = 65_536
 # Review-queue pairs proposed per row at most (the likeliest candidates).
 REVIEW_PER_ROW = 3
+# How many times the survivors of an import's merges are weighed again in turn (a merge
+# that weighing makes has a survivor of its own): see _Run._weigh_survivors.
+SURVIVOR_ROUNDS = 2
 # Tries to store a row the database refused (a concurrent import took its email or phone).
 STORE_ATTEMPTS = 5
 # What the database may refuse a batch or a merge with, for a retry row by row: a clash
@@ -859,15 +862,19 @@ class _Batch:
             if added:
                 self.gained[pid] = (persons[pid], added)
 
-    def _rematch(self, merging: set[int]) -> tuple[list["_PendingMerge"], list[tuple]]:
+    def _rematch(
+        self, merging: set[int], reason: str = "evidence added by an import"
+    ) -> tuple[list["_PendingMerge"], list[tuple]]:
         """Weigh again the earlier profiles that this batch gave new evidence.
 
         A row that joins a profile by its email or phone is not matched by name, yet it may
         bring what the profile lacked: a company, a city, a birth date. The profile is then
         weighed, as a row would be, against the profiles in the blocks it has just joined
         (only those: the blocks it was in already were weighed when it or they arrived).
-        Returns (merges, review proposals) under the same thresholds as rows; a profile
-        that a merge of this batch already takes away is left for a later batch.
+        Returns (merges, review proposals) under the same thresholds as rows, each pair's
+        first reason being reason; a profile that a merge of this batch already takes
+        away is left for a later batch. The survivors of the import's own merges are
+        weighed so too (_Run._weigh_survivors).
         """
         gained = {pid: g for pid, g in self.gained.items() if pid not in merging}
         if not gained:
@@ -897,7 +904,7 @@ class _Batch:
                 decision = matching.weigh(person, views[other], thresholds, alone_in_city=alone)
                 if decision is None:
                     continue
-                reasons = ["evidence added by an import", *decision.reasons]
+                reasons = [reason, *decision.reasons]
                 if decision.outcome == "merge":
                     merges.append(_PendingMerge(None, pair[0], pair[1], decision.score, reasons))
                 elif decision.outcome == "review":
@@ -1387,7 +1394,7 @@ class _Run:
             self._report(items)
             db.session.commit()
         self._let_go()
-        self._merge(pending)
+        self._weigh_survivors(self._merge(pending))
         self._count(items)
         self.counts["rematched"] += self.rematched
         self.rematched = 0
@@ -1427,25 +1434,28 @@ class _Run:
             for name, reason in item.conflicts:
                 self.note(item.row, "warning", reason, self.column(item.row, name))
 
-    def _merge(self, pending: list[_PendingMerge]) -> None:
+    def _merge(self, pending: list[_PendingMerge]) -> dict[int, set[str]]:
         """Merge each fuzzy match into its candidate (recorded, undoable); else queue it.
 
         The batch's merges are made together (merging.merge_many, one transaction); if the
-        database refuses that, they are made one by one.
+        database refuses that, they are made one by one. Returns {survivor id: blocking
+        keys it gained} (merge_many's gains; none after merges made one by one).
         """
+        gains: dict[int, set[str]] = {}
         if not pending:
-            return
+            return gains
         self.persons.forget(pid for m in pending for pid in (m.survivor_id, m.new_id))
         try:
             results = merging.merge_many(
                 [(m.survivor_id, m.new_id, m.score, m.reasons) for m in pending],
                 actor=self.actor or f"import:{self.source_name}"[:100],
                 rule="auto",
+                gains=gains,
             )
         except RETRYABLE:
             db.session.rollback()
             self._merge_each(pending)
-            return
+            return {}
         refused = False
         for merge, result in zip(pending, results, strict=True):
             if not isinstance(result, Merge):
@@ -1459,6 +1469,31 @@ class _Run:
                 merge.item.profile_id = merge.survivor_id
         if refused:
             db.session.commit()
+        return gains
+
+    def _weigh_survivors(self, gains: dict[int, set[str]]) -> None:
+        """Weigh the survivors of the import's merges against the blocks they just joined.
+
+        A row merged by the scorer brings its values to the profile it joins: together
+        they may match someone neither matched alone (one had the birth date, the other
+        the company). Like a profile that a row joined by email (_Batch._rematch), each
+        survivor is weighed against the profiles of its new blocks; merges and proposals
+        follow the same thresholds, and the survivors of those merges are weighed in turn,
+        at most SURVIVOR_ROUNDS times.
+        """
+        for _round in range(SURVIVOR_ROUNDS):
+            if not gains:
+                return
+            views = self.persons.get_many(set(gains))
+            batch = _Batch(self, [])
+            batch.gained = {
+                pid: (views[pid], added) for pid, added in gains.items() if pid in views
+            }
+            merges, proposals = batch._rematch(set(), suspects.AFTER_MERGE)
+            _propose_many(proposals)
+            db.session.commit()
+            self.counts["rematched"] += batch.rematched
+            gains = self._merge(merges)
 
     def _merge_each(self, pending: list[_PendingMerge]) -> None:
         """Merge each fuzzy match into its candidate (recorded, undoable); else queue it."""

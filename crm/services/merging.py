@@ -439,6 +439,7 @@ def merge_many(
     *,
     actor,
     rule: str = "auto",
+    gains: dict[int, set[str]] | None = None,
 ) -> list[Merge | ServiceError | SQLAlchemyError]:
     """merge_profiles for many (survivor_id, other_id, score, reasons) pairs, one commit.
 
@@ -449,6 +450,8 @@ def merge_many(
     Merge; the others are merged all the same. A profile named by more than one pair is
     merged by its first pair here and by the later ones through merge_profiles, in order
     (each committed on its own; one the database refuses gets the database's error).
+    gains, when given, receives {survivor id: the blocking keys it gained} for the
+    survivors of the batch that gained some (what it may now match; see ingest).
     Raises ValidationError for an unknown rule, SQLAlchemyError (nothing merged) if the
     database refuses the batch; commits.
     """
@@ -470,7 +473,7 @@ def merge_many(
             seen.update((survivor_id, other_id))
             batch.append(n)
     if batch:
-        _merge_batch(pairs, batch, results, actor, rule)
+        _merge_batch(pairs, batch, results, actor, rule, gains)
     for n in later:
         survivor_id, other_id, score, reasons = pairs[n]
         try:
@@ -483,7 +486,9 @@ def merge_many(
     return results
 
 
-def _merge_batch(pairs, batch: list[int], results: list, actor, rule: str) -> None:
+def _merge_batch(
+    pairs, batch: list[int], results: list, actor, rule: str, gains: dict | None
+) -> None:
     """merge_many's pairs that share no profile: merged together, committed once."""
     ids = sorted({pid for n in batch for pid in pairs[n][:2]})
     found: dict[int, Profile] = {}
@@ -639,7 +644,9 @@ def _merge_batch(pairs, batch: list[int], results: list, actor, rule: str) -> No
             candidate.decided_at = merge.created_at
             candidate.decided_by_id = _actor_id(actor)
     db.session.flush()
-    match_keys.refresh_many(survivors.values())
+    gained = match_keys.write({pid: match_keys.keys_of(p) for pid, p in survivors.items()})
+    if gains is not None:
+        gains.update((pid, added) for pid, added in gained.items() if added)
     _carry_pairs([(pairs[n][0], pairs[n][1], moved) for n, _c, _m, moved, _t, _s in plans])
 
     # What the merges themselves created on the survivors goes again on undo.

@@ -454,6 +454,24 @@ def test_evidence_added_later_can_merge_two_earlier_profiles_and_undo_restores_b
     assert _live_profiles() == 2
 
 
+def test_the_survivor_of_an_automatic_merge_is_weighed_again_with_what_the_row_brought(app):
+    _import(LATE + "1,Giulia,Ferraresi,1985-03-14,20121,Milano,,giulia@example.com,\n", "shop")
+    _import(LATE + "C1,Giulia,Ferraresi,,,,Acme Srl,g.ferraresi@acme.it,\n", source="crm")
+    shop = profiles.search_profiles("giulia@example.com")[0][0]
+    office = profiles.search_profiles("g.ferraresi@acme.it")[0][0]
+    assert _pair_of(shop.id, office.id) is None  # a name alone: nothing to go on
+    # A badge scan with her birth date, postcode and company, and no email: the scorer
+    # merges it into the shop profile, which now knows where she works.
+    summary = _import(LATE + "B1,Giulia,Ferraresi,14/03/1985,20121,Milano,ACME S.r.l.,,\n")
+    assert (summary["merged"], summary["rematched"]) == (1, 1)
+    merge = db.session.scalar(select(Merge))
+    assert (merge.rule, merge.survivor_id) == ("auto", shop.id)
+    pair = _pair_of(shop.id, office.id)
+    assert pair is not None and pair.status == "open"
+    assert pair.reasons[0] == duplicates.AFTER_MERGE
+    assert "company: same" in pair.reasons
+
+
 def test_weighing_again_never_revives_a_pair_marked_distinct(app):
     _import(LATE + "1,Marco,Bellandi,,,,,marco@example.com,\n", source="shop")
     _import(LATE + "C1,Marco,Bellandi,1979-05-02,50122,Firenze,,,055 123456\n", source="crm")

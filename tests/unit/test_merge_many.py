@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import AuditLog, DuplicateCandidate, Merge, Profile
+from crm.models import AuditLog, DuplicateCandidate, MatchKey, Merge, Profile
 from crm.services import merging
 from crm.services.errors import NotFoundError, ValidationError
 from tests.unit import test_merging as base
@@ -130,3 +130,14 @@ def test_a_survivor_named_twice_is_merged_twice_in_order(pair, staff):
     assert [m.merged_id for m in results] == [b, d]
     assert results[0].id < results[1].id
     assert db.session.get(Profile, d).merged_into_id == a
+
+
+def test_merge_many_reports_the_blocking_keys_each_survivor_gained(app):
+    c, d = _other_pair()  # d lives in Torino; c has no city
+    before = set(db.session.scalars(select(MatchKey.key).where(MatchKey.profile_id == c)))
+    gains: dict[int, set[str]] = {}
+    [merge] = merging.merge_many([(c, d, 0.95, ["name: exact"])], actor="test", gains=gains)
+    assert isinstance(merge, Merge)
+    after = set(db.session.scalars(select(MatchKey.key).where(MatchKey.profile_id == c)))
+    assert gains == {c: after - before} and gains[c]
+    assert any("torino" in key for key in gains[c])
