@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from crm.models import ROLES
+from crm.services.ingest import DATE_ORDERS, NAME_ORDERS
 
 
 @click.command("init")
@@ -173,9 +174,23 @@ def demo_command(people: int):
     help='A JSON object {header: field, or "" to ignore the column}.',
 )
 @click.option("--region", default=None, help="Default phone region of the source (e.g. IT).")
+@click.option(
+    "--dates",
+    type=click.Choice(DATE_ORDERS),
+    default="auto",
+    show_default=True,
+    help="How numeric dates are written (03/04/1980); auto: as the first rows show.",
+)
+@click.option(
+    "--names",
+    type=click.Choice(NAME_ORDERS),
+    default="auto",
+    show_default=True,
+    help="How full names are written (Rossi Mario); auto: as the first rows show.",
+)
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000))
 @with_appcontext
-def import_command(file, source_name, fmt, mapping_file, region, batch_size):
+def import_command(file, source_name, fmt, mapping_file, region, dates, names, batch_size):
     """Import person records from a file; prints a JSON summary last.
 
     CSV, JSON Lines or a JSON array, an .xlsx workbook, or a zip archive of such files (a
@@ -205,6 +220,8 @@ def import_command(file, source_name, fmt, mapping_file, region, batch_size):
             fmt=fmt,
             overrides=overrides,
             region=region,
+            dates=dates,
+            names=names,
             actor=f"cli:import:{source_name}"[:100],
             batch_size=batch_size,
             progress=progress,

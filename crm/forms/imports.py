@@ -80,16 +80,64 @@ class UploadForm(FlaskForm):
         return self.source.data or (self.new_source.data or "").strip()
 
 
-def mapping_form(headers: list[str], targets: list[str], initial: dict[str, str]) -> FlaskForm:
-    """A form with one select per file column: a canonical field, or ignore the column."""
+DATE_LABELS = {
+    "day-first": _l("day first (31/12/1980)"),
+    "month-first": _l("month first (12/31/1980)"),
+}
+NAME_LABELS = {
+    "given-first": _l("first name first (Mario Rossi)"),
+    "surname-first": _l("surname first (Rossi Mario)"),
+}
+
+
+def _order(detected: bool | None, orders: tuple[str, str]) -> str:
+    """The order detected (orders[1] when True), the first when nothing was detected."""
+    return orders[1] if detected else orders[0]
+
+
+def mapping_form(
+    headers: list[str],
+    targets: list[str],
+    initial: dict[str, str],
+    *,
+    month_first: bool | None = None,
+    surname_first: bool | None = None,
+) -> FlaskForm:
+    """A form with one select per file column (a canonical field, or ignore the column),
+    and how to read numeric dates and full names, preset to what the preview detected
+    (month_first, surname_first; None where the file has no such values)."""
     choices = [SelectChoice("", str(_l("— ignore this column —")))] + [
         SelectChoice(t, field_label(t)) for t in targets
     ]
+    date_orders, name_orders = tuple(DATE_LABELS), tuple(NAME_LABELS)
 
     class MappingForm(FlaskForm):
         """The column mapping the user confirms before the import starts."""
 
+        dates = SelectField(
+            _l("Dates"),
+            choices=[SelectChoice(k, str(v)) for k, v in DATE_LABELS.items()],
+            default=_order(month_first, date_orders),
+        )
+        names = SelectField(
+            _l("Full names"),
+            choices=[SelectChoice(k, str(v)) for k, v in NAME_LABELS.items()],
+            default=_order(surname_first, name_orders),
+        )
         submit = SubmitField(_l("Start import"))
+
+        def reading(self) -> dict[str, str]:
+            """{"dates", "names"} for the import: "auto" where the person kept what was
+            detected (or nothing was), else the order they chose."""
+            said = {}
+            for name, detected, orders in (
+                ("dates", month_first, date_orders),
+                ("names", surname_first, name_orders),
+            ):
+                value = self[name].data
+                keep = detected is None or value == _order(detected, orders)
+                said[name] = "auto" if keep else value
+            return said
 
         def chosen(self) -> dict[str, str]:
             """{header: field or ""} as submitted."""

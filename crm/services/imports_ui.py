@@ -28,7 +28,6 @@ from crm.models import ImportBatch, ImportRejection, Job, Source, User
 from crm.models.base import utcnow
 from crm.services import audit, ingest, jobs, readers
 from crm.services.errors import NotFoundError, ValidationError
-from crm.services.normalise import NUMERIC_DATE
 
 UPLOAD_DIR = "uploads"
 UPLOAD_TTL_SECONDS = 24 * 3600
@@ -77,10 +76,10 @@ class Preview:
         sample = first + list(islice(rest, max(0, ingest.ORDER_SAMPLE_ROWS - len(first))))
         values = [row.values for row in sample if not row.error]
         month_first, surname_first = ingest.reading_order(values, region)
-        dates = [v["birth_date"] for v in values if v.get("birth_date")]
-        if any(isinstance(d, str) and NUMERIC_DATE.match(d.strip()) for d in dates):
+        has_dates, has_names = ingest.reading_needed(values)
+        if has_dates:
             self.month_first = month_first
-        if any(v.get("full_name") for v in values):
+        if has_names:
             self.surname_first = surname_first
 
 
@@ -356,10 +355,19 @@ def check_mapping(headers: list[str], chosen: dict[str, str], fmt: str) -> dict[
     return ingest.validate_mapping({h: chosen.get(h, "") for h in headers})
 
 
-def start_import(upload: Upload, *, fmt: str, overrides: dict[str, str], actor: User) -> Job:
-    """Queue the import of an upload with a checked mapping; a second start gets the first job.
+def start_import(
+    upload: Upload,
+    *,
+    fmt: str,
+    overrides: dict[str, str],
+    actor: User,
+    dates: str = "auto",
+    names: str = "auto",
+) -> Job:
+    """Queue the import of an upload with a checked mapping and reading order (dates,
+    names: see ingest.DATE_ORDERS, NAME_ORDERS); a second start gets the first job.
 
-    Raises ValidationError for an unknown format.
+    Raises ValidationError for an unknown format or reading order.
     """
     if upload.job_id:
         existing = db.session.get(Job, upload.job_id)
@@ -367,11 +375,14 @@ def start_import(upload: Upload, *, fmt: str, overrides: dict[str, str], actor: 
             return existing
     if fmt not in ingest.FORMATS:
         raise ValidationError(f"Unknown format {fmt!r}.")
+    ingest.check_reading(dates, names)
     params = {
         "upload_id": upload.id,
         "source_name": upload.source_name,
         "fmt": fmt,
         "overrides": overrides,
+        "dates": dates,
+        "names": names,
     }
     job = jobs.enqueue("import", params, actor=actor)
     upload.job_id = job.id
@@ -409,6 +420,8 @@ def run_import(params: dict, *, progress: jobs.Progress, actor) -> dict:
                 source_name=params["source_name"],
                 fmt=params.get("fmt", "auto"),
                 overrides=params.get("overrides"),
+                dates=params.get("dates", "auto"),
+                names=params.get("names", "auto"),
                 actor=actor,
                 progress=on_batch,
             )

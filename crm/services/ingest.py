@@ -89,6 +89,7 @@ from crm.services import (
 )
 from crm.services.errors import ServiceError, ValidationError
 from crm.services.normalise import (
+    NUMERIC_DATE,
     clean_text,
     dates_month_first,
     fold,
@@ -1312,11 +1313,27 @@ class _Run:
             )
         )
 
-    def read_order(self, sample: list[readers.Row]) -> None:
-        """Tell from the first rows how the file writes dates and full names."""
-        self.month_first, self.surname_first = reading_order(
-            [r.values for r in sample], self.region
-        )
+    def read_order(
+        self, sample: list[readers.Row], *, dates: str = "auto", names: str = "auto"
+    ) -> None:
+        """Tell from the first rows how the file writes dates and full names, unless the
+        person importing it said (dates, names: see DATE_ORDERS, NAME_ORDERS). The batch
+        keeps how the file was read, where it has such values (see ImportBatch.mapping)."""
+        values = [r.values for r in sample]
+        month_first, surname_first = reading_order(values, self.region)
+        self.month_first = month_first if dates == "auto" else dates == "month-first"
+        self.surname_first = surname_first if names == "auto" else names == "surname-first"
+        has_dates, has_names = reading_needed(values)
+        read = {}
+        if has_dates or dates != "auto":
+            read["dates"] = "month-first" if self.month_first else "day-first"
+            read["dates_chosen"] = dates != "auto"
+        if has_names or names != "auto":
+            read["names"] = "surname-first" if self.surname_first else "given-first"
+            read["names_chosen"] = names != "auto"
+        if read:
+            batch = db.session.get(ImportBatch, self.batch_id)
+            batch.mapping = {**(batch.mapping or {}), **read}
 
     def prepare(self, row: readers.Row) -> _Item:
         """Read one row: normalise it, find its consents and what makes it unusable (pure)."""
@@ -1592,6 +1609,33 @@ class _Run:
             db.session.execute(insert(ConsentRecord), inserts)
 
 
+# How a file's numeric dates ("03/04/1980") and full names ("Rossi Mario") are read: as
+# its rows show ("auto": reading_order), or as the person importing it says.
+DATE_ORDERS = ("auto", "day-first", "month-first")
+NAME_ORDERS = ("auto", "given-first", "surname-first")
+
+
+def check_reading(dates: str, names: str) -> None:
+    """Raise ValidationError unless dates is one of DATE_ORDERS and names of NAME_ORDERS."""
+    problems = {
+        name: [f"one of {', '.join(allowed)}"]
+        for name, value, allowed in (("dates", dates, DATE_ORDERS), ("names", names, NAME_ORDERS))
+        if value not in allowed
+    }
+    if problems:
+        raise ValidationError("Unknown reading order.", fields=problems)
+
+
+def reading_needed(values: list[dict]) -> tuple[bool, bool]:
+    """(has numeric dates, has full names): whether rows' values (canonical fields) hold
+    dates or names whose order reading_order tells."""
+    dates = (v.get("birth_date") for v in values)
+    return (
+        any(isinstance(d, str) and NUMERIC_DATE.match(d.strip()) for d in dates),
+        any(v.get("full_name") for v in values),
+    )
+
+
 def reading_order(values: list[dict], region: str) -> tuple[bool, bool]:
     """(month first, surname first): how a file writes numeric dates ("03/14/1985") and
     full names ("Rossi Mario"), told from the values of its first rows (ORDER_SAMPLE_ROWS)."""
@@ -1656,14 +1700,19 @@ def import_stream(
     actor=None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[dict], None] | None = None,
+    dates: str = "auto",
+    names: str = "auto",
 ) -> dict:
     """Import a file's rows as source records of source_name; returns the summary.
 
     The summary has rows, created, merged, review, rejected, suppressed, warnings and
-    batch_id (plus updated, unchanged and consents). Raises ValidationError for a bad
-    format, mapping, source name or region, or a file with no usable column; any other
-    failure marks the batch failed (batches already stored stay) and is raised again.
+    batch_id (plus updated, unchanged and consents). Numeric dates and full names are
+    read as the file's first rows show, unless dates or names say (DATE_ORDERS,
+    NAME_ORDERS). Raises ValidationError for a bad format, mapping, reading order,
+    source name or region, or a file with no usable column; any other failure marks the
+    batch failed (batches already stored stay) and is raised again.
     """
+    check_reading(dates, names)
     overrides = validate_mapping(overrides) if overrides is not None else None
     mapping, rows = open_reader(stream, filename=filename, fmt=fmt, overrides=overrides)
     source = ensure_source(source_name, region)
@@ -1678,7 +1727,7 @@ def import_stream(
     run = _Run(source, batch, mapping, region, overrides, actor)
     rows = iter(rows)
     head = list(islice(rows, ORDER_SAMPLE_ROWS))
-    run.read_order(head)
+    run.read_order(head, dates=dates, names=names)
     try:
         for chunk in _chunks(chain(head, rows), batch_size):
             run.process(chunk)

@@ -14,7 +14,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm.forms.imports import FORMAT_LABELS, UploadForm, field_label, mapping_form
+from crm.forms.imports import (
+    DATE_LABELS,
+    FORMAT_LABELS,
+    NAME_LABELS,
+    UploadForm,
+    field_label,
+    mapping_form,
+)
 from crm.models import ImportBatch, Job
 from crm.security import roles
 from crm.services import imports_ui, jobs
@@ -126,7 +133,13 @@ def preview(upload_id: str):
         imports_ui.delete_upload(upload.id)
         flash(error.message, "danger")
         return redirect(url_for("imports.new"))
-    form = mapping_form(shown.headers, imports_ui.mapping_targets(shown.format), shown.mapping)
+    form = mapping_form(
+        shown.headers,
+        imports_ui.mapping_targets(shown.format),
+        shown.mapping,
+        month_first=shown.month_first,
+        surname_first=shown.surname_first,
+    )
     if form.validate_on_submit():
         try:
             overrides = imports_ui.check_mapping(shown.headers, form.chosen(), shown.format)
@@ -135,6 +148,7 @@ def preview(upload_id: str):
                 fmt=shown.format,
                 overrides=overrides,
                 actor=current_user._get_current_object(),
+                **form.reading(),
             )
         except ValidationError as error:
             for header, field in form.columns():
@@ -180,6 +194,7 @@ def batch(batch_id: str):
         batch=found,
         job=imports_ui.batch_job(found.id),
         format_labels=FORMAT_LABELS,
+        order_labels={**DATE_LABELS, **NAME_LABELS},
     )
 
 

@@ -201,3 +201,22 @@ def test_a_workbook_and_a_zip_archive_import_from_the_command_line(runner, tmp_p
         assert json.loads(result.stdout.strip().splitlines()[-1])["created"] == created
     assert _profile("eva@example.it").first_name == "Eva"
     assert _count(ConsentRecord) == 4
+
+
+def test_dates_and_names_can_be_read_as_the_person_importing_says(runner, tmp_path):
+    people = tmp_path / "us.csv"
+    people.write_text(
+        "Full Name,Email,Date of Birth\n"
+        "Lovelace Ada,ada@example.com,03/04/1980\n"
+        "Hopper Grace,grace@example.com,05/06/1981\n"
+    )
+    result = runner.invoke(
+        args=["import", str(people), "--source", "us", "--dates", "month-first"]
+        + ["--names", "surname-first"]
+    )
+    assert result.exit_code == 0, result.output
+    ada = _profile("ada@example.com")
+    assert (ada.first_name, ada.last_name) == ("Ada", "Lovelace")
+    assert ada.birth_date.isoformat() == "1980-03-04"
+    bad = runner.invoke(args=["import", str(people), "--source", "us", "--dates", "ymd"])
+    assert bad.exit_code != 0 and "--dates" in bad.stderr

@@ -593,9 +593,67 @@ def test_the_preview_says_how_dates_and_full_names_will_be_read(client, auth):
     )
     path, _reader = _preview(client, content=register.encode(), filename="registro.csv")
     page = client.get(path).get_data(as_text=True)
-    assert re.search(r'id="detected-names">surname first', page)
-    assert re.search(r'id="detected-dates">day first', page)
+    assert _chosen(page, "detected-names") == "surname-first"
+    assert _chosen(page, "detected-dates") == "day-first"
     # A file with neither says nothing about them.
     path, _reader = _preview(client)
     page = client.get(path).get_data(as_text=True)
     assert 'id="detected-names"' not in page and 'id="detected-dates"' not in page
+
+
+def _chosen(page: str, select_id: str) -> str:
+    """The value of the selected option of a select on a page."""
+    select = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', page, re.S)
+    assert select, f"no select {select_id}"
+    return re.search(r'<option selected value="([^"]+)"', select.group(1)).group(1)
+
+
+US_EXPORT = (
+    b"First Name,Last Name,Email,Date of Birth,Full Name\n"
+    b"Ada,Lovelace,ada@example.com,03/04/1980,\n"
+    b"Grace,Hopper,grace@example.com,05/06/1981,\n"
+    b",,alan@example.com,,Turing Alan\n"
+)
+
+
+def test_the_marketer_corrects_how_dates_and_names_are_read(client, auth, sync_jobs):
+    auth.login_as("marketer")
+    path, reader = _preview(client, content=US_EXPORT, filename="us.csv")
+    page = client.get(path).get_data(as_text=True)
+    # Nothing in these rows tells: day first and first name first, as in most of Europe.
+    assert _chosen(page, "detected-dates") == "day-first"
+    assert _chosen(page, "detected-names") == "given-first"
+    data = {"csrf_token": reader.token, **reader.selected}
+    response = client.post(path, data={**data, "dates": "month-first", "names": "surname-first"})
+    job_id = _job_id(response)
+    ada = db.session.scalar(select(Profile).where(Profile.first_name == "Ada"))
+    assert ada.birth_date.isoformat() == "1980-03-04"
+    alan = db.session.scalar(select(Profile).where(Profile.last_name == "Turing"))
+    assert alan.first_name == "Alan"
+    batch = db.session.scalar(select(ImportBatch).order_by(ImportBatch.started_at.desc()))
+    assert imports_ui.batch_job(batch.id).id == job_id
+    page = client.get(f"/imports/batches/{batch.id}").get_data(as_text=True)
+    assert re.search(r'id="batch-dates">month first \(12/31/1980\)\s*<span[^>]*>as chosen', page)
+    assert re.search(r'id="batch-names">surname first[^<]*<span[^>]*>as chosen', page)
+
+
+def test_keeping_what_was_detected_is_not_a_choice(client, auth, sync_jobs):
+    auth.login_as("marketer")
+    path, reader = _preview(client, content=US_EXPORT, filename="us.csv")
+    data = {"csrf_token": reader.token, **reader.selected, "dates": "day-first"}
+    _job_id(client.post(path, data=data))
+    ada = db.session.scalar(select(Profile).where(Profile.first_name == "Ada"))
+    assert ada.birth_date.isoformat() == "1980-04-03"
+    batch = db.session.scalar(select(ImportBatch))
+    assert (batch.mapping["dates"], batch.mapping["dates_chosen"]) == ("day-first", False)
+    page = client.get(f"/imports/batches/{batch.id}").get_data(as_text=True)
+    assert re.search(r'id="batch-dates">day first[^<]*<span[^>]*>as detected', page)
+
+
+def test_an_unknown_reading_order_is_refused(client, auth, sync_jobs):
+    auth.login_as("marketer")
+    path, reader = _preview(client, content=US_EXPORT, filename="us.csv")
+    data = {"csrf_token": reader.token, **reader.selected, "dates": "year-first"}
+    response = client.post(path, data=data)
+    assert response.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0

@@ -626,3 +626,11 @@ def test_an_italian_register_of_full_names_imports_with_first_and_last_names_rig
     # A file written the usual way is read the usual way.
     _import("Name,Email\nKevin Paul,k@example.com\nAnna Rossi,a@example.com\n", source="crm")
     assert _profile_by_email("k@example.com").first_name == "Kevin"
+
+
+def test_an_unknown_reading_order_is_refused_before_anything_is_stored(app):
+    stream = io.BytesIO(b"email,birth_date\nada@example.com,03/04/1980\n")
+    with pytest.raises(ValidationError) as refused:
+        ingest.import_stream(stream, filename="a.csv", source_name="web", names="backwards")
+    assert set(refused.value.fields) == {"names"}
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
