@@ -52,6 +52,9 @@ class Upload:
     size: int
     created: float
     job_id: str | None = None
+    # How its dates and full names read, once a preview told ([month_first, surname_first]):
+    # telling reads up to ingest.ORDER_SAMPLE_ROWS rows, too many for every page view.
+    reading: list | None = None
 
 
 @dataclass
@@ -70,9 +73,13 @@ class Preview:
     month_first: bool | None = None
     surname_first: bool | None = None
 
-    def read_order(self, first: list, rest: Iterator, region: str) -> None:
+    def read_order(self, first: list, rest: Iterator, region: str, known=None) -> None:
         """Tell, as the import will, how the file writes dates and names: from the rows
-        shown (first) and the rows after them (rest), ORDER_SAMPLE_ROWS in all."""
+        shown (first) and the rows after them (rest), ORDER_SAMPLE_ROWS in all; or take
+        known, what an earlier preview of the file told ([month_first, surname_first])."""
+        if known is not None:
+            self.month_first, self.surname_first = known
+            return
         sample = first + list(islice(rest, max(0, ingest.ORDER_SAMPLE_ROWS - len(first))))
         values = [row.values for row in sample if not row.error]
         month_first, surname_first = ingest.reading_order(values, region)
@@ -223,11 +230,21 @@ def preview_upload(upload: Upload) -> Preview:
     """
     source = db.session.scalar(select(Source).where(Source.name == upload.source_name))
     region = (source.default_region if source else None) or "IT"
+    shown = _preview_file(upload, region)
+    if upload.reading is None:
+        upload.reading = [shown.month_first, shown.surname_first]
+        _write_meta(upload)
+    return shown
+
+
+def _preview_file(upload: Upload, region: str) -> Preview:
+    """preview_upload's reading of the file, by its kind."""
+    known = upload.reading
     with open(data_path(upload.id), "rb") as handle:
         if readers.is_archive(handle):
-            return _preview_archive(handle, upload.fmt, region)
+            return _preview_archive(handle, upload.fmt, region, known)
         if upload.fmt != "jsonl" and readers.is_workbook(handle):
-            return _preview_workbook(handle, upload.fmt, region)
+            return _preview_workbook(handle, upload.fmt, region, known)
         sample = handle.read(readers.SAMPLE_BYTES)
         handle.seek(0)
         readers.check_text_sample(sample)
@@ -235,11 +252,13 @@ def preview_upload(upload: Upload) -> Preview:
         if upload.fmt == "jsonl" or (
             upload.fmt == "auto" and readers.looks_like_json(sample, upload.filename)
         ):
-            return _preview_jsonl(readers.Borrowed(handle), encoding, region)
-        return _preview_csv(readers.Borrowed(handle), sample, encoding, upload.fmt, region)
+            return _preview_jsonl(readers.Borrowed(handle), encoding, region, known)
+        return _preview_csv(readers.Borrowed(handle), sample, encoding, upload.fmt, region, known)
 
 
-def _preview_csv(stream: BinaryIO, sample: bytes, encoding: str, fmt: str, region: str) -> Preview:
+def _preview_csv(
+    stream: BinaryIO, sample: bytes, encoding: str, fmt: str, region: str, known=None
+) -> Preview:
     """Preview of a CSV file (plain, HubSpot or Mailchimp)."""
     text = sample.decode(encoding, errors="replace").lstrip("\ufeff")
     dialect, skip = readers.csv_layout(text)
@@ -259,21 +278,25 @@ def _preview_csv(stream: BinaryIO, sample: bytes, encoding: str, fmt: str, regio
         preview.rows.append([_cell(row.raw.get(h)) for h in headers])
         if row.error:
             preview.problems.append(f"row {row.number}: {row.error}")
-    preview.read_order(first, rows, region)
+    preview.read_order(first, rows, region, known)
     return preview
 
 
-def _preview_workbook(stream: BinaryIO, fmt: str, region: str) -> Preview:
+def _preview_workbook(stream: BinaryIO, fmt: str, region: str, known=None) -> Preview:
     """Preview of the first sheet of an .xlsx workbook."""
-    return _preview_read(*readers.read_xlsx(stream, fmt=fmt), encoding="xlsx", region=region)
+    opened = readers.read_xlsx(stream, fmt=fmt)
+    return _preview_read(*opened, encoding="xlsx", region=region, known=known)
 
 
-def _preview_archive(stream: BinaryIO, fmt: str, region: str) -> Preview:
+def _preview_archive(stream: BinaryIO, fmt: str, region: str, known=None) -> Preview:
     """Preview of a zip archive of tables: its files, their columns, its first rows."""
-    return _preview_read(*readers.read_archive(stream, fmt=fmt), encoding="zip", region=region)
+    opened = readers.read_archive(stream, fmt=fmt)
+    return _preview_read(*opened, encoding="zip", region=region, known=known)
 
 
-def _preview_read(mapping: readers.Mapping, rows, *, encoding: str, region: str) -> Preview:
+def _preview_read(
+    mapping: readers.Mapping, rows, *, encoding: str, region: str, known=None
+) -> Preview:
     """Preview of what a reader opened (its mapping and rows); lets the file go."""
     preview = Preview(
         format=mapping.format,
@@ -290,13 +313,13 @@ def _preview_read(mapping: readers.Mapping, rows, *, encoding: str, region: str)
         if row.error:
             where = f"{row.file}, row" if row.file else "row"
             preview.problems.append(f"{where} {row.number}: {row.error}")
-    preview.read_order(first, rows, region)
+    preview.read_order(first, rows, region, known)
     if hasattr(rows, "close"):
         rows.close()  # lets the workbook or the archive go
     return preview
 
 
-def _preview_jsonl(stream: BinaryIO, encoding: str, region: str) -> Preview:
+def _preview_jsonl(stream: BinaryIO, encoding: str, region: str, known=None) -> Preview:
     """Preview of a JSON Lines file: the keys of its first lines act as headers."""
     _mapping, rows = readers.read_jsonl(stream)
     first = list(islice(rows, JSONL_KEY_ROWS))
@@ -318,7 +341,7 @@ def _preview_jsonl(stream: BinaryIO, encoding: str, region: str) -> Preview:
         preview.rows.append([_cell(row.raw.get(h)) for h in headers])
         if row.error:
             preview.problems.append(f"line {row.number}: {row.error}")
-    preview.read_order(first, rows, region)
+    preview.read_order(first, rows, region, known)
     return preview
 
 

@@ -657,3 +657,17 @@ def test_an_unknown_reading_order_is_refused(client, auth, sync_jobs):
     response = client.post(path, data=data)
     assert response.status_code == 200
     assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+
+
+def test_how_a_file_reads_is_told_once_and_kept_with_the_upload(client, auth, app):
+    auth.login_as("marketer")
+    path, _reader = _preview(client, content=US_EXPORT, filename="us.csv")
+    upload_id = path.rsplit("/", 1)[1]
+    upload = imports_ui.get_upload(upload_id)
+    assert upload.reading == [False, False]
+    # Later views take what the first one told instead of reading the rows again.
+    upload.reading = [True, True]
+    imports_ui._write_meta(upload)
+    page = client.get(path).get_data(as_text=True)
+    assert _chosen(page, "detected-dates") == "month-first"
+    assert _chosen(page, "detected-names") == "surname-first"
