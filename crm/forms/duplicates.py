@@ -1,10 +1,11 @@
 """The review decision form: shape checks only; the duplicates service checks the rules."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
-from wtforms.validators import AnyOf, InputRequired
+from wtforms import BooleanField, DecimalField, HiddenField, SelectChoice, SelectField
+from wtforms.validators import AnyOf, InputRequired, NumberRange, Optional
 
-from crm.services.duplicates import DECISIONS, SURVIVORS
+from crm.services.duplicates import DECISIONS, SURVIVORS, QueueFilter
 
 
 class DecisionForm(FlaskForm):
@@ -12,3 +13,43 @@ class DecisionForm(FlaskForm):
 
     decision = HiddenField(validators=[InputRequired(), AnyOf(DECISIONS)])
     survivor = HiddenField(default="a", validators=[InputRequired(), AnyOf(SURVIVORS)])
+
+
+class QueueFilterForm(FlaskForm):
+    """Which pairs of the review queue to show (a GET form: the filter is in the URL)."""
+
+    class Meta:
+        csrf = False  # it changes nothing
+
+    mine = BooleanField(_l("Only my leads"))
+    source = SelectField(_l("Source"), choices=[], default="")
+    min_score = DecimalField(
+        _l("Score at least"), places=2, validators=[Optional(), NumberRange(min=0, max=1)]
+    )
+
+    def set_sources(self, names: list[str]) -> None:
+        """Offer the existing sources, plus 'any'."""
+        self.source.choices = [SelectChoice("", str(_l("any source")))] + [
+            SelectChoice(name, name) for name in names
+        ]
+
+    def to_filter(self, user_id: int) -> QueueFilter:
+        """The filter asked for; a field that did not validate filters nothing."""
+        errors = self.errors
+        score = self.min_score.data if "min_score" not in errors else None
+        return QueueFilter(
+            owner_id=user_id if self.mine.data else None,
+            source=(self.source.data or None) if "source" not in errors else None,
+            min_score=float(score) if score is not None else None,
+        )
+
+    def args(self) -> dict[str, str]:
+        """The filter as URL query arguments (for links that keep it)."""
+        args = {}
+        if self.mine.data:
+            args["mine"] = "y"
+        if self.source.data and "source" not in self.errors:
+            args["source"] = self.source.data
+        if self.min_score.data is not None and "min_score" not in self.errors:
+            args["min_score"] = str(self.min_score.data)
+        return args

@@ -2,12 +2,13 @@
 are found and proposed by suspects, re-exported here)."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from crm.extensions import db
-from crm.models import DuplicateCandidate, Merge, Profile, SourceRecord, User
+from crm.models import DuplicateCandidate, Merge, Profile, Source, SourceRecord, User
 from crm.models.base import utcnow
 from crm.services import audit, merging
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
@@ -61,10 +62,23 @@ def merge_and_weigh_again(
     return merge
 
 
-def _open_query():
-    """A select() of open candidates whose two profiles are both still live."""
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which open pairs a reviewer looks at (every field None: all of them)."""
+
+    owner_id: int | None = None  # pairs with a profile owned by this user (a rep's leads)
+    source: str | None = None  # pairs with a profile holding a record of this source
+    min_score: float | None = None  # pairs scored at least this
+
+    def __bool__(self) -> bool:
+        return any(v is not None for v in (self.owner_id, self.source, self.min_score))
+
+
+def _open_query(only: QueueFilter = QueueFilter()):
+    """A select() of open candidates whose two profiles are both still live (and that
+    pass the filter only)."""
     pa, pb = aliased(Profile), aliased(Profile)
-    return (
+    query = (
         select(DuplicateCandidate)
         .join(pa, pa.id == DuplicateCandidate.profile_a_id)
         .join(pb, pb.id == DuplicateCandidate.profile_b_id)
@@ -74,17 +88,34 @@ def _open_query():
             pb.merged_into_id.is_(None),
         )
     )
+    if only.owner_id is not None:
+        query = query.where(or_(pa.owner_id == only.owner_id, pb.owner_id == only.owner_id))
+    if only.source is not None:
+
+        def holds(side):
+            return (
+                select(SourceRecord.id)
+                .join(Source, Source.id == SourceRecord.source_id)
+                .where(SourceRecord.profile_id == side.id, Source.name == only.source)
+                .exists()
+            )
+
+        query = query.where(or_(holds(pa), holds(pb)))
+    if only.min_score is not None:
+        query = query.where(DuplicateCandidate.score >= only.min_score)
+    return query
 
 
 def open_candidates(
-    *, after: int | None = None, limit: int = 50
+    *, after: int | None = None, limit: int = 50, only: QueueFilter = QueueFilter()
 ) -> tuple[list[DuplicateCandidate], int | None]:
-    """One page of open pairs, highest score first, and the cursor of the next page.
+    """One page of open pairs (those passing only), highest score first, and the cursor
+    of the next page.
 
     The cursor is the id of the last pair shown; pages are keyed on (score, id) so a
     decision taken meanwhile never makes a pair skip or repeat.
     """
-    query = _open_query()
+    query = _open_query(only)
     if after is not None:
         last = db.session.get(DuplicateCandidate, after)
         if last is None:
@@ -101,9 +132,14 @@ def open_candidates(
     return rows[:limit], next_cursor
 
 
-def next_open_candidate() -> DuplicateCandidate | None:
-    """The open pair at the head of the queue, if any."""
-    rows, _cursor = open_candidates(limit=1)
+def count_open(only: QueueFilter = QueueFilter()) -> int:
+    """How many open pairs pass the filter."""
+    return db.session.scalar(select(func.count()).select_from(_open_query(only).subquery()))
+
+
+def next_open_candidate(only: QueueFilter = QueueFilter()) -> DuplicateCandidate | None:
+    """The open pair at the head of the queue (of those passing only), if any."""
+    rows, _cursor = open_candidates(limit=1, only=only)
     return rows[0] if rows else None
 
 

@@ -4,10 +4,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm.forms.duplicates import DecisionForm
+from crm.forms.duplicates import DecisionForm, QueueFilterForm
 from crm.models import DuplicateCandidate
 from crm.security import roles
-from crm.services import duplicates
+from crm.services import duplicates, imports_ui
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.normalise import format_phone
 
@@ -30,13 +30,23 @@ def get_candidate_or_404(id: int) -> DuplicateCandidate:
         abort(404)
 
 
+def queue_filter() -> tuple[QueueFilterForm, duplicates.QueueFilter]:
+    """The review queue's filter from the URL (only my leads, a source, a least score)."""
+    form = QueueFilterForm(formdata=request.args)
+    form.set_sources(imports_ui.source_names())
+    form.validate()
+    return form, form.to_filter(current_user.id)
+
+
 @bp.route("/")
 @roles(*REVIEWERS)
 def index():
-    """The open pairs, highest score first, a page at a time."""
+    """The open pairs (those the filter lets through), highest score first, a page at a
+    time, and how many there are."""
     after = request.args.get("after", type=int)
+    form, only = queue_filter()
     rows, next_cursor = duplicates.open_candidates(
-        after=after, limit=current_app.config["PAGE_SIZE"]
+        after=after, limit=current_app.config["PAGE_SIZE"], only=only
     )
     return render_template(
         "duplicates/index.html",
@@ -44,6 +54,8 @@ def index():
         people=duplicates.profiles_of(rows),
         after=after,
         next_cursor=next_cursor,
+        form=form,
+        total=duplicates.count_open(only),
     )
 
 
@@ -56,21 +68,25 @@ def detail(id: int):
         rows = duplicates.compare_fields(candidate)
     except NotFoundError:
         abort(404)
+    form, _only = queue_filter()
     return render_template(
         "duplicates/detail.html",
         candidate=candidate,
         rows=rows,
         people=duplicates.profiles_of([candidate]),
+        queue_args=form.args(),
     )
 
 
 @bp.route("/<int:id>/decide", methods=["POST"])
 @roles(*REVIEWERS)
 def decide(id: int):
-    """Merge the pair or mark it distinct, then go on to the next open pair."""
+    """Merge the pair or mark it distinct, then go on to the next open pair (of the
+    filtered queue the reviewer came from)."""
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
+    queue, only = queue_filter()
     try:
         duplicates.decide(
             id,
@@ -82,12 +98,12 @@ def decide(id: int):
         abort(404)
     except (ConflictError, ValidationError) as error:
         flash(error.message, "error")
-        return redirect(url_for("duplicates.detail", id=id))
+        return redirect(url_for("duplicates.detail", id=id, **queue.args()))
     if form.decision.data == "merge":
         flash(_("The two profiles were merged."), "success")
     else:
         flash(_("Marked as different people; this pair will not be proposed again."), "success")
-    following = duplicates.next_open_candidate()
+    following = duplicates.next_open_candidate(only)
     if following is None:
-        return redirect(url_for("duplicates.index"))
-    return redirect(url_for("duplicates.detail", id=following.id))
+        return redirect(url_for("duplicates.index", **queue.args()))
+    return redirect(url_for("duplicates.detail", id=following.id, **queue.args()))

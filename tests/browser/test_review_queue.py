@@ -7,7 +7,8 @@ import string
 from playwright.sync_api import expect
 
 from crm.extensions import db
-from crm.services import duplicates
+from crm.models import User
+from crm.services import duplicates, profiles
 from tests import factories
 
 
@@ -143,4 +144,28 @@ def test_not_the_same_person_removes_the_pair_from_the_queue(
     for profile_id in (left_id, right_id):
         page.goto(f"/profiles/{profile_id}")
         expect(page.locator("#merged-banner")).to_have_count(0)
+    assert csp_errors == []
+
+
+def test_sales_rep_works_only_the_pairs_of_their_own_leads(
+    page, login, make_live_user, in_live_app, csp_errors
+):
+    email, password = make_live_user("sales")
+    others = _suspected_pair(in_live_app, 0.99, "Roma", "Napoli")  # nobody's leads
+    candidate_id, left_id, _right_id, surname = _suspected_pair(in_live_app, 0.9, "Torino", "Asti")
+    with in_live_app():
+        rep = db.session.scalar(db.select(User).where(User.email == email))
+        profiles.update_profile(left_id, {"owner": rep.id}, expected_version=None, actor="test")
+    login(email, password)
+    page.goto("/duplicates/")
+    page.check("#mine")
+    page.click("#apply-filter")
+    page.wait_for_url(re.compile(r"[?&]mine=y"))
+    expect(page.locator("#queue-count")).to_contain_text("1 open pair matches the filter.")
+    expect(page.locator(f"#candidate-{others[0]}")).to_have_count(0)
+    page.click(f"#review-{candidate_id}")
+    expect(page.locator("#compare-head-a")).to_contain_text(surname)
+    page.click("#not-same")
+    page.wait_for_url(re.compile(r"/duplicates/\?mine=y$"))
+    expect(page.locator("#no-duplicates")).to_contain_text("match the filter")
     assert csp_errors == []

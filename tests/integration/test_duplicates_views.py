@@ -3,10 +3,11 @@
 import re
 
 import pytest
+from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import DuplicateCandidate, Profile
-from crm.services import duplicates, matching, merging, users
+from crm.services import duplicates, ingest, matching, merging, users
 from crm.views.main import reason_label
 from tests import factories
 
@@ -328,3 +329,75 @@ def test_the_merge_history_shows_rule_and_reasons_in_the_readers_language(client
     page = _html(client.get(f"/profiles/{a.id}"))
     assert "cognome: refuso" in page and "last name: typo" not in page
     assert ">automatica<" in page
+
+
+# --- the queue filtered: my leads, a source, a least score ---------------------------------
+
+
+def _from(source: str, **fields):
+    """A profile imported from source (one row), returned as stored."""
+    row = {"first_name": "Ada", "last_name": f"Lovelace{next(_seq)}", **fields}
+    ingest.import_records([row], source_name=source)
+    return db.session.scalar(select(Profile).order_by(Profile.id.desc()))
+
+
+_seq = iter(range(10**6))
+
+
+def test_the_queue_filters_by_owner_source_and_score_and_counts_what_it_shows(client, auth):
+    rep = auth.login_as("sales")
+    mine = _queue(0.95, a=factories.make_profile(owner=rep.id))
+    fair = _queue(0.85, a=_from("fair"), b=_from("shop"))
+    low = _queue(0.6)
+    assert duplicates.count_open() == 3
+
+    def shown(query: str) -> list[int]:
+        html = _html(client.get(f"/duplicates/{query}"))
+        return [int(n) for n in re.findall(r'id="candidate-(\d+)"', html)]
+
+    assert shown("") == [mine.id, fair.id, low.id]
+    assert 'id="queue-count">3 open pairs.' in _html(client.get("/duplicates/"))
+    assert shown("?mine=y") == [mine.id]
+    assert shown("?source=fair") == [fair.id]
+    assert shown("?min_score=0.8") == [mine.id, fair.id]
+    html = _html(client.get("/duplicates/?min_score=0.8"))
+    assert 'id="queue-count">2 open pairs match the filter.' in html
+    assert f'href="/duplicates/{mine.id}?min_score=0.8"' in html
+    # A score that cannot be one is refused on the form and filters nothing.
+    html = _html(client.get("/duplicates/?min_score=7"))
+    assert "is-invalid" in html and len(re.findall(r'id="candidate-\d+"', html)) == 3
+    # Someone else's leads are not mine.
+    auth.logout()
+    auth.login_as("sales")
+    assert shown("?mine=y") == []
+    assert "No suspected duplicates match the filter." in _html(client.get("/duplicates/?mine=y"))
+
+
+def test_a_decision_goes_on_to_the_next_pair_of_the_filtered_queue(client, auth):
+    auth.login_as("sales")
+    first = _queue(0.95, a=_from("fair"))
+    _queue(0.9)  # not from the fair: skipped
+    second = _queue(0.8, b=_from("fair"))
+    html = _html(client.get(f"/duplicates/{first.id}?source=fair"))
+    assert f'action="/duplicates/{first.id}/decide?source=fair"' in html
+    token = factories.csrf_token(client, f"/duplicates/{first.id}?source=fair")
+    response = client.post(
+        f"/duplicates/{first.id}/decide?source=fair",
+        data={"decision": "distinct", "survivor": "a", "csrf_token": token},
+    )
+    assert response.headers["Location"] == f"/duplicates/{second.id}?source=fair"
+    token = factories.csrf_token(client, f"/duplicates/{second.id}?source=fair")
+    response = client.post(
+        f"/duplicates/{second.id}/decide?source=fair",
+        data={"decision": "distinct", "survivor": "a", "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/duplicates/?source=fair"
+
+
+def test_the_queue_count_speaks_the_readers_language_in_the_plural(client, auth):
+    user = auth.login_as("sales")
+    users.set_locale(user, "it")
+    _queue(0.9)
+    assert 'id="queue-count">1 coppia aperta.' in _html(client.get("/duplicates/"))
+    _queue(0.8)
+    assert 'id="queue-count">2 coppie aperte.' in _html(client.get("/duplicates/"))

@@ -47,8 +47,13 @@ def _read_po() -> Catalog:
 
 
 def _entries(catalog: Catalog) -> dict:
-    """(msgid, context) -> msgstr, header left out."""
-    return {(m.id, m.context): m.string for m in catalog if m.id}
+    """(msgid, context) -> msgstr, header left out; plural forms as tuples (a compiled
+    catalog gives them as lists)."""
+
+    def plain(value):
+        return tuple(value) if isinstance(value, list) else value
+
+    return {(plain(m.id), m.context): plain(m.string) for m in catalog if m.id}
 
 
 # --- the interface follows the user's choice ---------------------------------------------------

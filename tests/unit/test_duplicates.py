@@ -406,3 +406,21 @@ def test_an_unknown_duplicate_policy_is_a_validation_error(app):
     with pytest.raises(ValidationError) as refused:
         profiles.create_profile({"first_name": "Ada"}, actor="test", on_duplicate="merge")
     assert "on_duplicate" in refused.value.fields
+
+
+def test_a_filtered_queue_pages_and_counts_only_what_passes(app):
+    owner = factories.make_user("sales")
+    kept = []
+    for n in range(5):
+        a = factories.make_profile(owner=owner.id if n % 2 == 0 else None)
+        b = factories.make_profile()
+        kept.append(duplicates.propose(a.id, b.id, 0.9 - n / 100, ["x"]))
+    db.session.commit()
+    only = duplicates.QueueFilter(owner_id=owner.id)
+    first, cursor = duplicates.open_candidates(limit=2, only=only)
+    rest, end = duplicates.open_candidates(after=cursor, limit=2, only=only)
+    assert [c.id for c in first + rest] == [kept[0].id, kept[2].id, kept[4].id]
+    assert end is None
+    assert duplicates.count_open(only) == 3 and duplicates.count_open() == 5
+    assert duplicates.next_open_candidate(duplicates.QueueFilter(min_score=0.95)) is None
+    assert not duplicates.QueueFilter() and only
