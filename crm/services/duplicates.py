@@ -178,6 +178,25 @@ def profiles_of(candidates: list[DuplicateCandidate]) -> dict[int, Profile]:
     return {p.id: p for p in rows}
 
 
+def merge_of(candidate: DuplicateCandidate) -> Merge | None:
+    """The merge (not undone) that a 'merged' pair was decided with; None for another."""
+    if candidate.status != "merged":
+        return None
+    a, b = candidate.profile_a_id, candidate.profile_b_id
+    return db.session.scalar(
+        select(Merge)
+        .where(
+            or_(
+                and_(Merge.survivor_id == a, Merge.merged_id == b),
+                and_(Merge.survivor_id == b, Merge.merged_id == a),
+            ),
+            Merge.undone_at.is_(None),
+        )
+        .order_by(Merge.id.desc())
+        .limit(1)
+    )
+
+
 def get_candidate(candidate_id: int) -> DuplicateCandidate:
     """Load one candidate. Raises NotFoundError."""
     candidate = db.session.get(DuplicateCandidate, candidate_id)

@@ -1,0 +1,65 @@
+"""API: the review queue of suspected duplicates — list (filtered) and decide."""
+
+from flask.views import MethodView
+from flask_login import current_user
+
+from crm.schemas.duplicates import DecisionIn, DecisionOut, PairOut, PairPage, QueueArgs
+from crm.security import roles
+from crm.services import duplicates
+from crm.views.api.common import Blueprint, error_responses, service_errors
+
+blp = Blueprint("api_duplicates", __name__, description="The review queue of suspected duplicates")
+URL_PREFIX = "/duplicates"
+REVIEWERS = ("admin", "sales")
+
+
+@blp.route("")
+class Queue(MethodView):
+    """The open pairs."""
+
+    @roles(*REVIEWERS)
+    @blp.arguments(QueueArgs, location="query")
+    @blp.response(200, PairPage)
+    @error_responses(blp, 401, 403, 422)
+    def get(self, args):
+        """Open pairs, highest score first, cursor-paged; filters as in the web queue."""
+        only = duplicates.QueueFilter(
+            owner_id=current_user.id if args["mine"] else None,
+            source=args.get("source"),
+            min_score=args.get("min_score"),
+        )
+        after = int(args["cursor"]) if args.get("cursor") else None
+        rows, next_id = duplicates.open_candidates(after=after, limit=args["limit"], only=only)
+        return {"items": rows, "next": str(next_id) if next_id is not None else None}
+
+
+@blp.route("/<int:pair_id>")
+class Pair(MethodView):
+    """One pair, in whatever state."""
+
+    @roles(*REVIEWERS)
+    @blp.response(200, PairOut)
+    @error_responses(blp, 401, 403, 404)
+    def get(self, pair_id: int):
+        """The pair, open or decided."""
+        with service_errors():
+            return duplicates.get_candidate(pair_id)
+
+
+@blp.route("/<int:pair_id>/decision")
+class Decision(MethodView):
+    """A reviewer's decision."""
+
+    @roles(*REVIEWERS)
+    @blp.arguments(DecisionIn)
+    @blp.response(200, DecisionOut)
+    @error_responses(blp, 401, 403, 404, 409, 422)
+    def post(self, data, pair_id: int):
+        """Merge the pair (the survivor is weighed again) or mark it distinct; a decided
+        pair is 409."""
+        with service_errors():
+            pair = duplicates.decide(
+                pair_id, data["decision"], actor=current_user, survivor=data["survivor"]
+            )
+            merge = duplicates.merge_of(pair)
+        return {"pair": pair, "merge_id": merge.id if merge else None}
