@@ -466,11 +466,11 @@ class _Batch:
                 maybe.append(item)
                 continue
             owned.append(item)
-            if item.person.first_name:
+            if item.person.first_name or item.person.birth_date:  # see _not_the_holder
                 holders.update(h for h in found if isinstance(h, int))
         self.persons = self.run.persons.get_many(holders)
         for item in owned:
-            if any(self._names_conflict(item, h) for h in self._holders(item.norm)):
+            if any(self._not_the_holder(item, h) for h in self._holders(item.norm)):
                 maybe.append(item)
         for item in maybe:
             item.keys = matching.blocking_keys(item.person)
@@ -524,24 +524,31 @@ class _Batch:
             return self.persons.get(handle)
         return self.handle_persons.get(handle)
 
-    def _names_conflict(self, item: _Item, holder) -> bool:
-        """True when the row and the holder of its identifier name different people.
+    def _not_the_holder(self, item: _Item, holder) -> bool:
+        """True when the row and the holder of its identifier are different people.
 
-        Both need a first name, and the scorer must call the first names different. A
-        shared identifier is strong evidence, so a name the scorer calls different but
-        that reads as a slip of the keyboard (at most two edits, or one name inside the
-        other: Chiara/Chiera, Francesco/Cesco) still joins, unless the birth dates
-        differ or only the final vowel does (Francesco/Francesca, Giulio/Giulia).
+        A shared email or phone is strong evidence, but a family shares a landline or an
+        address: clearly different birth dates (not a slip of one digit or a day and
+        month swapped) say two people, whatever the names. Without them, both need a
+        first name, and the scorer must call the first names different; a name that
+        reads as a slip of the keyboard (at most two edits, or one name inside the other:
+        Chiara/Chiera, Francesco/Cesco) still joins, unless only the final vowel differs
+        (Francesco/Francesca, Giulio/Giulia).
         """
         mine = item.person or matching.person_from_fields(item.norm.fields)
         other = self._person_of(holder)
-        if not (mine.first_name and other is not None and other.first_name):
+        if other is None:
+            return False
+        both_born = mine.birth_date is not None and other.birth_date is not None
+        if not (both_born or (mine.first_name and other.first_name)):
             return False
         decision = matching.compare(mine, other)
-        if "first name: different" not in decision.reasons:
-            return False
         if decision.veto == "different birth dates":
             return True
+        if not (mine.first_name and other.first_name):
+            return False
+        if "first name: different" not in decision.reasons:
+            return False
         return not matching.first_names_slip(mine.first_name, other.first_name)
 
     # -- storing -------------------------------------------------------------------------
@@ -629,7 +636,7 @@ class _Batch:
                     owner = owners[kind].get(value)
                     if owner is None:
                         continue
-                    if self._names_conflict(item, owner):
+                    if self._not_the_holder(item, owner):
                         if owner not in item.held_by:
                             item.held_by.append(owner)
                         continue

@@ -197,6 +197,27 @@ def test_household_landline_in_one_batch_does_not_join_either(app):
     assert _live_profiles() == 2
 
 
+def test_father_and_son_of_one_name_on_the_home_phone_are_two_people(app):
+    _import(PHONE_HEADER + f"1,Luca,Moretti,1955-04-18,Bologna,Via Indipendenza 10,{LANDLINE},\n")
+    # His son, same name, same landline, born thirty years later: never silently one.
+    summary = _import(
+        PHONE_HEADER + f"2,Luca,Moretti,1985-12-03,,,{LANDLINE},luca85@example.com\n",
+        source="shop",
+    )
+    assert (summary["merged"], summary["created"]) == (0, 1)
+    assert _live_profiles() == 2 and _count(Merge) == 0
+    father, son = (
+        db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == n))
+        for n in ("1", "2")
+    )
+    assert father.profile_id != son.profile_id
+    # A birth date one digit off is a slip, not another person: the phone still joins.
+    summary = _import(PHONE_HEADER + f"3,Luca,Moretti,1955-04-19,,,{LANDLINE},\n", source="crm")
+    assert summary["merged"] == 1
+    third = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "3"))
+    assert third.profile_id == father.profile_id
+
+
 def test_family_email_does_not_join_two_people(app):
     _import(PHONE_HEADER + "1,Giulia,Rossi,,Roma,,,famiglia.rossi@example.com\n")
     summary = _import(
