@@ -118,11 +118,21 @@ def _ids(model, profile_id: int) -> list[int]:
     )
 
 
+def _same_stamp(table) -> dict:
+    """What keeps a moved row's updated_at as it was: a merge or an undo changes whose the
+    row is, not the row, and a source record's updated_at is survivorship's 'most recent'
+    (stamped anew, the absorbed profile's records would win every field)."""
+    column = table.c.get("updated_at")
+    return {"updated_at": column} if column is not None and column.onupdate is not None else {}
+
+
 def _move(model, ids: list[int], profile_id: int) -> None:
     """Point the rows with ids at profile_id (one UPDATE; the caller expires the session)."""
     if ids:
         db.session.execute(
-            update(model).where(model.id.in_(ids)).values(profile_id=profile_id),
+            update(model)
+            .where(model.id.in_(ids))
+            .values(profile_id=profile_id, **_same_stamp(model.__table__)),
             execution_options={"synchronize_session": False},
         )
 
@@ -596,7 +606,7 @@ def _merge_batch(
             db.session.execute(
                 table.update()
                 .where(table.c.profile_id == bindparam("old"))
-                .values(profile_id=bindparam("new")),
+                .values(profile_id=bindparam("new"), **_same_stamp(table)),
                 params,
             )
     for model, kind in ((ProfileEmail, "emails"), (ProfilePhone, "phones")):

@@ -567,3 +567,35 @@ def test_owner_score_and_tags_set_after_a_merge_survive_its_undo(pair, staff):
     # The merge's own gift (B's "webinar") goes back; the rep's choices stay.
     assert {t.name for t in survivor.tags} == {"hot"}
     assert {t.name for t in restored.tags} == {"webinar"}
+
+
+def _recent(profile: Profile, when: datetime) -> None:
+    """Stamp a profile's source records as last updated at when."""
+    for record in profile.source_records:
+        record.updated_at = when
+    db.session.flush()
+    survivorship.recompute(profile)
+    db.session.commit()
+
+
+@pytest.mark.parametrize("how", ["one", "many"])
+def test_a_merge_keeps_when_the_moved_records_were_last_updated(app, staff, how):
+    kept = _person(("newsletter", "N1", {"first_name": "Alessandro", "last_name": "Conti"}))
+    absorbed = _person(("newsletter", "N2", {"first_name": "Alex", "last_name": "Conti"}))
+    _recent(kept, LONG_AGO + timedelta(days=30))  # the kept profile's record is newer
+    kept_id, absorbed_id = kept.id, absorbed.id
+    if how == "one":
+        merging.merge_profiles(kept_id, absorbed_id, actor=staff)
+    else:
+        merging.merge_many([(kept_id, absorbed_id, None, None)], actor=staff)
+    db.session.expire_all()
+    moved = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "N2"))
+    assert moved.updated_at == LONG_AGO  # not the time of the merge
+    # Same trust: the most recently updated record gives the name, as before the merge.
+    assert db.session.get(Profile, kept_id).first_name == "Alessandro"
+    merge = db.session.scalar(select(Merge).where(Merge.survivor_id == kept_id))
+    merging.undo_merge(merge.id, actor=staff)
+    db.session.expire_all()
+    back = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "N2"))
+    assert back.updated_at == LONG_AGO
+    assert db.session.get(Profile, absorbed_id).first_name == "Alex"
