@@ -120,6 +120,9 @@ REVIEW_PER_ROW = 3
 # How many times the survivors of an import's merges are weighed again in turn (a merge
 # that weighing makes has a survivor of its own): see _Run._weigh_survivors.
 SURVIVOR_ROUNDS = 2
+# The evidence "time" of a consent statement that gave none (a plain "yes" column):
+# stamped when imported, its real time unknown (see _Run.record_consents).
+UNDATED = "unknown: stamped when imported"
 # Tries to store a row the database refused (a concurrent import took its email or phone).
 STORE_ATTEMPTS = 5
 # What the database may refuse a batch or a merge with, for a retry row by row: a clash
@@ -1563,6 +1566,13 @@ class _Run:
         statement without a time, the profile's latest record for the purpose. Rows of
         one batch see each other's statements, in order. One read (of the profiles older
         than the batch; fresh ones have no history yet) and one INSERT a batch.
+
+        A statement without a time (a plain "yes" column) is stamped when imported, and
+        its evidence says so (UNDATED). Since its real time is unknown, it never lifts
+        another source's withdrawal (the row gets a warning instead; a source may
+        restate its own), and a dated withdrawal older than the undated grant it
+        contradicts is stamped when imported too (its own date kept in the evidence):
+        one source's grant never silently overrides another's withdrawal.
         """
         if not entries:
             return
@@ -1578,23 +1588,47 @@ class _Run:
                     table.c.source_id,
                     table.c.recorded_at,
                     table.c.id,
+                    table.c.evidence,
                 ).where(table.c.profile_id.in_(chunk))
             ):
-                history.setdefault((row[0], row[1]), []).append(tuple(row[2:]))
+                undated = isinstance(row[6], dict) and row[6].get("time") == UNDATED
+                history.setdefault((row[0], row[1]), []).append((*row[2:6], undated))
         for rows in history.values():
             rows.sort(key=lambda h: (h[2], h[3]), reverse=True)
         inserts = []
         for item, fact in entries:
+            now = utcnow()  # per statement: rows of one batch keep their order
             rows = history.setdefault((item.profile_id, fact.purpose), [])
             same = [h for h in rows if h[0] == fact.status and h[1] == self.source_id]
-            if fact.recorded_at is not None:
-                if any(h[2] == fact.recorded_at for h in same):
-                    continue
-            elif rows and rows[0] in same:
-                continue
+            latest = rows[0] if rows else None
             evidence = {k: v for k, v in fact.evidence.items() if v is not None}
             evidence.update(source=self.source_name, batch_id=self.batch_id)
-            at = fact.recorded_at or utcnow()
+            at = fact.recorded_at
+            if at is None:
+                if latest is not None and latest in same:
+                    continue
+                if (
+                    fact.status == "granted"
+                    and latest is not None
+                    and latest[0] == "withdrawn"
+                    and latest[1] != self.source_id
+                ):
+                    when = latest[2].date().isoformat()
+                    reason = f"an opt-in without a date does not lift the withdrawal of {when}"
+                    item.warnings.append(("email_opt_in", f"{fact.purpose}: {reason}"))
+                    continue
+                at, evidence["time"] = now, UNDATED
+            elif any(h[2] == at for h in same):
+                continue
+            elif (
+                fact.status == "withdrawn"
+                and latest is not None
+                and latest[0] == "granted"
+                and latest[4]
+                and latest[2] > at
+            ):
+                evidence["stated_at"] = at.isoformat()
+                at = now
             inserts.append(
                 {
                     "profile_id": item.profile_id,
@@ -1609,7 +1643,9 @@ class _Run:
                     "evidence": evidence,
                 }
             )
-            rows.append((fact.status, self.source_id, at, float("inf")))
+            # Not stored yet: after every stored id, in the batch's order.
+            later = 2**62 + len(inserts)
+            rows.append((fact.status, self.source_id, at, later, fact.recorded_at is None))
             rows.sort(key=lambda h: (h[2], h[3]), reverse=True)
             item.consents_recorded += 1
         if inserts:

@@ -634,3 +634,38 @@ def test_an_unknown_reading_order_is_refused_before_anything_is_stored(app):
         ingest.import_stream(stream, filename="a.csv", source_name="web", names="backwards")
     assert set(refused.value.fields) == {"names"}
     assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+
+
+SHOP_OPT_IN = "customer_id,email,first_name,accepts_marketing\n1,g@example.it,Giuseppe,yes\n"
+UNSUBSCRIBED = "id,email,email_opt_out\nM1,g@example.it,2024-03-03 12:00:00\n"
+
+
+def _email_marketing(email: str) -> str:
+    profile = _profile_by_email(email)
+    return profiles.current_consents([profile.id])[profile.id]["email_marketing"]
+
+
+def test_a_dated_unsubscribe_beats_an_undated_opt_in_imported_before_it(app):
+    _import(SHOP_OPT_IN, source="shop")
+    assert _email_marketing("g@example.it") == "granted"
+    _import(UNSUBSCRIBED, source="newsletter")
+    assert _email_marketing("g@example.it") == "withdrawn"
+    withdrawal = db.session.scalar(select(ConsentRecord).where(ConsentRecord.status == "withdrawn"))
+    assert withdrawal.evidence["stated_at"].startswith("2024-03-03")
+    grant = db.session.scalar(select(ConsentRecord).where(ConsentRecord.status == "granted"))
+    assert grant.evidence["time"] == ingest.UNDATED
+
+
+def test_an_undated_opt_in_never_lifts_another_sources_withdrawal(app):
+    _import(UNSUBSCRIBED, source="newsletter")
+    summary = _import(SHOP_OPT_IN, source="shop")
+    assert _email_marketing("g@example.it") == "withdrawn"
+    assert summary["consents"] == 0 and summary["warnings"] == 1
+    warning = db.session.scalar(
+        select(ImportRejection).where(ImportRejection.batch_id == summary["batch_id"])
+    )
+    assert warning.column == "accepts_marketing"
+    assert "does not lift the withdrawal of 2024-03-03" in warning.reason
+    # A grant with its time, after the withdrawal, is a new consent.
+    _import("id,email,email_opt_in\nW1,g@example.it,2025-01-15\n", source="web")
+    assert _email_marketing("g@example.it") == "granted"
