@@ -513,6 +513,19 @@ def current_consents(profile_ids: list[int]) -> dict[int, dict[str, str]]:
     return result
 
 
+def consent_history(profile_id: int, limit: int = 100) -> list[tuple[ConsentRecord, str | None]]:
+    """A profile's consent records, newest first, each with its source's name (None for
+    one made by a person or a merge), at most limit."""
+    rows = db.session.execute(
+        select(ConsentRecord, Source.name)
+        .outerjoin(Source, Source.id == ConsentRecord.source_id)
+        .where(ConsentRecord.profile_id == profile_id)
+        .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())
+        .limit(limit)
+    )
+    return [(record, name) for record, name in rows]
+
+
 def export_row(profile: Profile, consents: dict[str, str]) -> dict:
     """One profile in the export shape of DESIGN.md."""
     row = {"id": profile.id}

@@ -74,6 +74,22 @@ REASON_LEVELS = {
     "same street, other number": _l("same street, other number"),
 }
 MERGE_RULES = {"auto": _l("automatic"), "review": _l("review"), "manual": _l("manual")}
+CONSENT_WORDS = {
+    "email_marketing": _l("Email marketing"),
+    "sms_marketing": _l("SMS marketing"),
+    "phone_marketing": _l("Phone marketing"),
+    "profiling": _l("Profiling"),
+    "third_party_sharing": _l("Sharing with third parties"),
+    "granted": _l("granted"),
+    "withdrawn": _l("withdrawn"),
+    "none": _l("not asked"),
+    "consent": _l("consent"),
+    "contract": _l("contract"),
+    "legal_obligation": _l("legal obligation"),
+    "vital_interests": _l("vital interests"),
+    "public_task": _l("public task"),
+    "legitimate_interests": _l("legitimate interests"),
+}
 
 
 @bp.app_template_global()
@@ -101,6 +117,12 @@ def reason_label(reason: str) -> str:
     if colon and subject in REASON_SUBJECTS and level in REASON_LEVELS:
         return f"{REASON_SUBJECTS[subject]}: {REASON_LEVELS[level]}"
     return reason
+
+
+@bp.app_template_global()
+def consent_label(word: str) -> str:
+    """A consent purpose, state or legal basis in the reader's language."""
+    return str(CONSENT_WORDS.get(word, word))
 
 
 @bp.app_template_global()

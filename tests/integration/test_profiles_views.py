@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import Profile, Source, SourceRecord
-from crm.services import duplicates, profiles, users
+from crm.services import duplicates, ingest, profiles, users
 from tests import factories
 
 
@@ -480,3 +480,37 @@ def test_a_profile_page_names_its_open_pairs_to_reviewers_only(client, auth):
     assert f'href="/profiles/{typed.id}"' in html and f'href="/duplicates/{pair.id}"' in html
     duplicates.decide(pair.id, "distinct", actor="test")
     assert 'id="suspected-duplicates"' not in page(known.id)
+
+
+def test_the_profile_page_shows_each_consent_and_how_it_was_given(client, auth):
+    auth.login_as("marketer")
+    ingest.import_records(
+        [{"email": "ada@example.com", "first_name": "Ada", "email_opt_in": "yes"}],
+        source_name="shop",
+    )
+    ingest.import_records(
+        [
+            {
+                "email": "ada@example.com",
+                "consents": [
+                    {
+                        "purpose": "sms_marketing",
+                        "status": "withdrawn",
+                        "recorded_at": "2024-03-03T12:00:00Z",
+                        "evidence": {"ip": "<b>203.0.113.9</b>"},
+                    }
+                ],
+            }
+        ],
+        source_name="newsletter",
+    )
+    profile = profiles.search_profiles("ada@example.com")[0][0]
+    html = client.get(f"/profiles/{profile.id}").get_data(as_text=True)
+    assert re.search(r'id="consent-email_marketing">Email marketing: granted<', html)
+    assert re.search(r'id="consent-sms_marketing">SMS marketing: withdrawn<', html)
+    assert re.search(r'id="consent-profiling">Profiling: not asked<', html)
+    history = re.search(r'id="consent-history">(.*?)</table>', html, re.S).group(1)
+    # Newest first: the undated opt-in is stamped now, the SMS withdrawal says 2024.
+    assert history.index("Email marketing") < history.index("SMS marketing")
+    assert "time unknown: stamped when imported" in history and "newsletter" in history
+    assert "&lt;b&gt;203.0.113.9&lt;/b&gt;" in history
