@@ -1,5 +1,7 @@
 """Forms for importing files from the web UI: the upload and the column mapping."""
 
+import phonenumbers
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -90,6 +92,17 @@ NAME_LABELS = {
 }
 
 
+def region_choices() -> list[SelectChoice]:
+    """Every region phone numbers can be read for, by its name in the user's language,
+    with its calling code ("Italia (+39)")."""
+    names = get_locale().territories
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS, key=lambda r: names.get(r, r).casefold())
+    return [
+        SelectChoice(r, f"{names.get(r, r)} (+{phonenumbers.country_code_for_region(r)})")
+        for r in regions
+    ]
+
+
 def _order(detected: bool | None, orders: tuple[str, str]) -> str:
     """The order detected (orders[1] when True), the first when nothing was detected."""
     return orders[1] if detected else orders[0]
@@ -102,14 +115,17 @@ def mapping_form(
     *,
     month_first: bool | None = None,
     surname_first: bool | None = None,
+    region: str = "IT",
 ) -> FlaskForm:
     """A form with one select per file column (a canonical field, or ignore the column),
-    and how to read numeric dates and full names, preset to what the preview detected
-    (month_first, surname_first; None where the file has no such values)."""
+    how to read numeric dates and full names, preset to what the preview detected
+    (month_first, surname_first; None where the file has no such values), and the
+    country of phone numbers written without a calling code (preset to region)."""
     choices = [SelectChoice("", str(_l("— ignore this column —")))] + [
         SelectChoice(t, field_label(t)) for t in targets
     ]
     date_orders, name_orders = tuple(DATE_LABELS), tuple(NAME_LABELS)
+    phone_region = region  # the class body below has a field of that name
 
     class MappingForm(FlaskForm):
         """The column mapping the user confirms before the import starts."""
@@ -123,6 +139,12 @@ def mapping_form(
             _l("Full names"),
             choices=[SelectChoice(k, str(v)) for k, v in NAME_LABELS.items()],
             default=_order(surname_first, name_orders),
+        )
+        region = SelectField(
+            _l("Phones without a country code are from"),
+            choices=region_choices(),
+            default=phone_region,
+            description=_l("Rows that name their country read their phones by it."),
         )
         submit = SubmitField(_l("Start import"))
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import BinaryIO
 
+import phonenumbers
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -72,6 +73,8 @@ class Preview:
     # How the import will read the file's numeric dates and full names (None: it has none).
     month_first: bool | None = None
     surname_first: bool | None = None
+    # The country of its phones without a calling code: the source's (IT for a new one).
+    region: str = "IT"
 
     def read_order(self, first: list, rest: Iterator, region: str, known=None) -> None:
         """Tell, as the import will, how the file writes dates and names: from the rows
@@ -231,6 +234,7 @@ def preview_upload(upload: Upload) -> Preview:
     source = db.session.scalar(select(Source).where(Source.name == upload.source_name))
     region = (source.default_region if source else None) or "IT"
     shown = _preview_file(upload, region)
+    shown.region = region.upper()
     if upload.reading is None:
         upload.reading = [shown.month_first, shown.surname_first]
         _write_meta(upload)
@@ -386,11 +390,13 @@ def start_import(
     actor: User,
     dates: str = "auto",
     names: str = "auto",
+    region: str | None = None,
 ) -> Job:
     """Queue the import of an upload with a checked mapping and reading order (dates,
-    names: see ingest.DATE_ORDERS, NAME_ORDERS); a second start gets the first job.
+    names: see ingest.DATE_ORDERS, NAME_ORDERS) and the region of its phones without a
+    calling code (None: the source's); a second start gets the first job.
 
-    Raises ValidationError for an unknown format or reading order.
+    Raises ValidationError for an unknown format, reading order or region.
     """
     if upload.job_id:
         existing = db.session.get(Job, upload.job_id)
@@ -399,6 +405,8 @@ def start_import(
     if fmt not in ingest.FORMATS:
         raise ValidationError(f"Unknown format {fmt!r}.")
     ingest.check_reading(dates, names)
+    if region is not None and region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(f"Unknown region {region!r}.", fields={"region": ["Unknown."]})
     params = {
         "upload_id": upload.id,
         "source_name": upload.source_name,
@@ -406,6 +414,7 @@ def start_import(
         "overrides": overrides,
         "dates": dates,
         "names": names,
+        "region": region.upper() if region else None,
     }
     job = jobs.enqueue("import", params, actor=actor)
     upload.job_id = job.id
@@ -445,6 +454,7 @@ def run_import(params: dict, *, progress: jobs.Progress, actor) -> dict:
                 overrides=params.get("overrides"),
                 dates=params.get("dates", "auto"),
                 names=params.get("names", "auto"),
+                region=params.get("region"),
                 actor=actor,
                 progress=on_batch,
             )

@@ -139,6 +139,7 @@ def preview(upload_id: str):
         shown.mapping,
         month_first=shown.month_first,
         surname_first=shown.surname_first,
+        region=shown.region,
     )
     if form.validate_on_submit():
         try:
@@ -148,6 +149,7 @@ def preview(upload_id: str):
                 fmt=shown.format,
                 overrides=overrides,
                 actor=current_user._get_current_object(),
+                region=form.region.data,
                 **form.reading(),
             )
         except ValidationError as error:

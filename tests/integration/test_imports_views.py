@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.models import AuditLog, ImportBatch, Job, Profile, SourceRecord
+from crm.models import AuditLog, ImportBatch, Job, Profile, Source, SourceRecord
 from crm.services import imports_ui, ingest, jobs
 from tests import factories
 
@@ -671,3 +671,30 @@ def test_how_a_file_reads_is_told_once_and_kept_with_the_upload(client, auth, ap
     page = client.get(path).get_data(as_text=True)
     assert _chosen(page, "detected-dates") == "month-first"
     assert _chosen(page, "detected-names") == "surname-first"
+
+
+def test_the_marketer_says_where_phones_without_a_country_code_are_from(client, auth, sync_jobs):
+    auth.login_as("marketer")
+    us_web = b"First Name,Last Name,Email,Phone\nRobert,Johnson,rj@globex.example,(312) 555-0190\n"
+    path, reader = _preview(client, content=us_web, filename="us_web.csv")
+    page = client.get(path).get_data(as_text=True)
+    assert _chosen(page, "phone-region") == "IT"  # a new source: Italy unless told
+    assert "United States (+1)" in page
+    data = {"csrf_token": reader.token, **reader.selected, "region": "US"}
+    _job_id(client.post(path, data=data))
+    robert = db.session.scalar(select(Profile).where(Profile.first_name == "Robert"))
+    assert robert.primary_phone == "+13125550190"
+    # The new source remembers it: its next upload is read as American too.
+    assert db.session.scalar(select(Source.default_region).where(Source.name == "fiera")) == "US"
+    path, _reader = _preview(client, content=us_web, filename="again.csv", source="fiera")
+    assert _chosen(client.get(path).get_data(as_text=True), "phone-region") == "US"
+
+
+def test_an_unknown_phone_region_is_refused(client, auth, sync_jobs):
+    auth.login_as("marketer")
+    path, reader = _preview(client)
+    response = client.post(
+        path, data={"csrf_token": reader.token, **reader.selected, "region": "ZZ"}
+    )
+    assert response.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
