@@ -209,7 +209,8 @@ def import_command(file, source_name, fmt, mapping_file, region, dates, names, b
     def progress(counts: dict) -> None:
         click.echo(
             f"{counts['rows']} rows: {counts['created']} created, {counts['merged']} merged, "
-            f"{counts['rejected']} rejected, {counts['warnings']} warnings",
+            f"{counts['review']} to review, {counts['rejected']} rejected, "
+            f"{counts['warnings']} warnings",
             err=True,
         )
 

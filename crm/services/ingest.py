@@ -43,6 +43,7 @@ stored.
 
 import os
 import re
+import stat
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -1833,12 +1834,16 @@ def _finish(run: _Run, status: str, actor) -> dict:
 
 
 def import_file(path: str, **kwargs) -> dict:
-    """Import the file at path (see import_stream). Raises ValidationError if unreadable."""
+    """Import the file at path (see import_stream). Raises ValidationError if unreadable
+    or empty."""
     try:
         stream = open(path, "rb")
+        status = os.fstat(stream.fileno())
     except OSError as exc:
         raise ValidationError(f"Cannot read {os.path.basename(path)}: {exc.strerror}.") from exc
     with stream:
+        if stat.S_ISREG(status.st_mode) and status.st_size == 0:  # a pipe says 0 too
+            raise ValidationError("The file is empty.", fields={"file": ["No bytes."]})
         if _looks_like_jsonl(stream, path) and kwargs.get("fmt", "auto") == "auto":
             kwargs["fmt"] = "jsonl"
         return import_stream(readers.Borrowed(stream), filename=path, **kwargs)

@@ -249,14 +249,15 @@ def _set_identifiers(
     Raises ConflictError when a value already belongs to another profile.
     """
     column = model.email if model is ProfileEmail else model.phone
-    query = select(column).where(column.in_(values))
+    query = select(column, model.profile_id).where(column.in_(values))
     if profile.id:
         query = query.where(model.profile_id != profile.id)
-    taken = db.session.scalars(query).all()
+    taken = db.session.execute(query).all()
     if taken:
+        # Which profile: the person typing is most likely looking for that one.
         raise ConflictError(
             f"{'Email' if field == 'emails' else 'Phone'} belongs to another profile.",
-            fields={field: [f"{value} belongs to another profile." for value in taken]},
+            fields={field: [f"{value} belongs to profile #{owner}." for value, owner in taken]},
         )
     current = {getattr(row, column.key): row for row in getattr(profile, field)}
     rows = [

@@ -220,3 +220,16 @@ def test_dates_and_names_can_be_read_as_the_person_importing_says(runner, tmp_pa
     assert ada.birth_date.isoformat() == "1980-03-04"
     bad = runner.invoke(args=["import", str(people), "--source", "us", "--dates", "ymd"])
     assert bad.exit_code != 0 and "--dates" in bad.stderr
+
+
+def test_an_empty_file_is_a_clear_error_and_the_progress_line_counts_reviews(runner, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    result = runner.invoke(args=["import", str(empty), "--source", "x"])
+    assert result.exit_code != 0 and "The file is empty." in result.stderr
+    assert _count(SourceRecord) == 0
+    result = runner.invoke(
+        args=["import", str(FIXTURES / "contatti_cp1252.csv"), "--source", "shop"]
+    )
+    assert result.exit_code == 0, result.output
+    assert " to review, " in result.stderr

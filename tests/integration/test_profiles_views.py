@@ -371,15 +371,16 @@ def test_edit_with_invalid_email_shows_field_error_and_saves_nothing(client, aut
     assert [e.email for e in saved.emails] == ["ok@example.com"]
 
 
-def test_edit_with_email_of_another_profile_is_refused(client, auth):
-    factories.make_profile(emails=["taken@example.com"])
+def test_edit_with_email_of_another_profile_is_refused_naming_it(client, auth):
+    holder = factories.make_profile(emails=["taken@example.com"])
     profile = factories.make_profile(emails=["mine@example.com"])
     auth.login_as("sales")
     form = read_form(client, f"/profiles/{profile.id}/edit")
     form.update(emails="taken@example.com")
     response = client.post(f"/profiles/{profile.id}/edit", data=form)
     assert response.status_code == 409
-    assert "belongs to another profile" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert f"taken@example.com belongs to profile #{holder.id}." in html
     assert [e.email for e in fresh(profile.id).emails] == ["mine@example.com"]
 
 
