@@ -121,6 +121,8 @@ REVIEW_PER_ROW = 3
 # How many times the survivors of an import's merges are weighed again in turn (a merge
 # that weighing makes has a survivor of its own): see _Run._weigh_survivors.
 SURVIVOR_ROUNDS = 2
+# The first reason of a pair of profiles that one row ties together (_Batch._ties).
+TIED = "one record holds identifiers of both"
 # The evidence "time" of a consent statement that gave none (a plain "yes" column):
 # stamped when imported, its real time unknown (see _Run.record_consents).
 UNDATED = "unknown: stamped when imported"
@@ -726,12 +728,14 @@ class _Batch:
             if item.outcome is None:
                 continue
             item.profile_id = _handle_id(item.target)
+            ties = self._ties(item) if item.outcome != "unchanged" else []
             item.conflicts = [
                 (kind, f"{kind} belongs to another profile (#{_handle_id(owner)}); not merged")
                 for kind, owner in item.conflicts
             ]
             if item.outcome == "unchanged":
                 continue
+            proposals += ties
             consents += [(item, fact) for fact in item.consents]
             if not item.fuzzy:
                 continue
@@ -759,6 +763,27 @@ class _Batch:
             item.record = item.target = None
             item.fuzzy = [(_handle_id(c), d) for c, d in item.fuzzy]
         return pending
+
+    def _ties(self, item: _Item) -> list[tuple]:
+        """Review proposals for the profiles a row ties together: it joined one, and an
+        email or phone of it belongs to another that it looks like (not a relative
+        sharing a landline: see _not_the_holder). Never a merge: two profiles that each
+        hold an identifier are for a person to join."""
+        if item.target is None or item.person is None:
+            return []
+        proposals, seen = [], set()
+        for kind, owner in item.conflicts:
+            if owner in seen or owner in item.held_by or self._not_the_holder(item, owner):
+                continue
+            seen.add(owner)
+            other = self._person_of(owner)
+            if other is None:
+                continue
+            decision = matching.compare(item.person, other, self.run.thresholds)
+            reasons = [TIED, f"{kind}: same", *decision.reasons]
+            target, owner_id = _handle_id(item.target), _handle_id(owner)
+            proposals.append((target, owner_id, decision.score, list(dict.fromkeys(reasons))))
+        return proposals
 
     def _held(self, owner) -> survivorship.HeldLookup:
         """Who holds what, for a profile (id or batch handle): the batch, else the database."""

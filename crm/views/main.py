@@ -33,6 +33,7 @@ REASON_PHRASES = {
     "found after a merge": _l("found after a merge"),
     "found after an edit by hand": _l("found after an edit by hand"),
     "found when created by hand": _l("found when created by hand"),
+    "one record holds identifiers of both": _l("one record holds identifiers of both"),
     "veto: different birth dates": _l("veto: different birth dates"),
     "veto: same email domain, different first names": _l(
         "veto: same email domain, different first names"

@@ -292,6 +292,7 @@ def _every_reason() -> list[str]:
         "found after a merge",
         "found after an edit by hand",
         "found when created by hand",
+        "one record holds identifiers of both",
         "veto: different birth dates",
         "veto: same email domain, different first names",
         "veto: different tax ids",

@@ -218,6 +218,31 @@ def test_father_and_son_of_one_name_on_the_home_phone_are_two_people(app):
     assert third.profile_id == father.profile_id
 
 
+def test_a_row_that_ties_two_profiles_by_their_identifiers_puts_them_in_review(app):
+    _import(LATE + "1,Alessandro,Conti,,,,Conti Meccanica,a.conti@example.it,\n", "crm")
+    _import(LATE + "H1,Alex,Conti,,,,Conti Meccanica S.p.A.,,348 7654321\n", "hubspot")
+    office = profiles.search_profiles("a.conti@example.it")[0][0]
+    mobile = profiles.search_profiles("348 7654321")[0][0]
+    assert office.id != mobile.id and _pair_of(office.id, mobile.id) is None
+    # His email and his mobile in one record: the two profiles are likely one person.
+    summary = _import(LATE + "G1,Alessandro,Conti,,,,,a.conti@example.it,348 7654321\n")
+    assert (summary["merged"], summary["warnings"]) == (1, 1)
+    pair = _pair_of(office.id, mobile.id)
+    assert pair is not None and pair.status == "open"
+    assert pair.reasons[:2] == [ingest.TIED, "phone: same"]
+    assert _count(Merge) == 0  # a person joins them
+
+
+def test_a_relatives_landline_in_the_row_ties_nobody(app):
+    _import(PHONE_HEADER + f"1,Giulia,Ferraresi,1985-03-14,Milano,,{LANDLINE},\n")
+    _import(PHONE_HEADER + "2,Paolo,Ferraresi,1980-11-02,Milano,,,paolo@example.com\n", "shop")
+    summary = _import(
+        PHONE_HEADER + f"3,Paolo,Ferraresi,1980-11-02,,,{LANDLINE},paolo@example.com\n", "crm"
+    )
+    assert summary["merged"] == 1
+    assert _count(DuplicateCandidate) == 0
+
+
 def test_family_email_does_not_join_two_people(app):
     _import(PHONE_HEADER + "1,Giulia,Rossi,,Roma,,,famiglia.rossi@example.com\n")
     summary = _import(
