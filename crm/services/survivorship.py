@@ -24,7 +24,7 @@ from crm.models import (
 )
 from crm.models.base import utcnow
 from crm.services import match_keys
-from crm.services.normalise import clean_text
+from crm.services.normalise import clean_text, fold
 from crm.services.profiles import search_columns
 
 STAGE_REASON = "most advanced stage among source records"
@@ -93,6 +93,35 @@ def tag_rows(names: set[str]) -> list[Tag]:
 
 # -- the rules, on plain data -------------------------------------------------------------
 
+# Text fields whose spelling may differ between sources that agree on the value.
+SPELLED = frozenset(
+    {"first_name", "last_name", "company", "job_title", "address", "address_line_2", "city"}
+)
+
+
+def _spelling_rank(text: str) -> tuple[int, int, int]:
+    """How much a spelling says: accented letters, then apostrophes and hyphens, then
+    mixed case ('Nicolò D'Amico' over 'NICOLO DAMICO' over 'nicolo damico')."""
+    accents = sum(1 for ch in text if ord(ch) > 127 and ch.isalpha())
+    marks = sum(1 for ch in text if ch in "'’-")
+    mixed = int(text != text.upper() and text != text.lower())
+    return accents, marks, mixed
+
+
+def _best_spelled(best, name: str, offered: list):
+    """The record, among those whose value for name is the best record's value spelt
+    another way (the same once case, accents and punctuation go), with the richest
+    spelling: an export that dropped the accents must not take them off the profile."""
+    wanted = "".join(fold(best.fields[name]).split())
+    choice, rank = best, _spelling_rank(str(best.fields[name]))
+    for record, values in offered:
+        value = values.get(name)
+        if record is best or not isinstance(value, str) or not value:
+            continue
+        if "".join(fold(value).split()) == wanted and _spelling_rank(value) > rank:
+            choice, rank = record, _spelling_rank(value)
+    return choice
+
 
 @dataclass
 class ProfileState:
@@ -155,6 +184,8 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
             if values.get(name) not in (None, ""):
                 best = record
                 break
+        if best is not None and name in SPELLED and len(offered) > 1:
+            best = _best_spelled(best, name, offered)
         if best is not None:
             value = _field_value(name, best.fields[name])
             provenance[name] = {"source_record_id": best.id, "source": best.source.name}

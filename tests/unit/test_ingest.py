@@ -669,3 +669,14 @@ def test_an_undated_opt_in_never_lifts_another_sources_withdrawal(app):
     # A grant with its time, after the withdrawal, is a new consent.
     _import("id,email,email_opt_in\nW1,g@example.it,2025-01-15\n", source="web")
     assert _email_marketing("g@example.it") == "granted"
+
+
+def test_a_later_export_without_accents_keeps_the_richer_spelling(app):
+    _import("email,first_name,last_name,city\nn@example.it,Nicolò,D'Amico,Forlì\n", source="crm")
+    _import("email,first_name,last_name,city\nn@example.it,NICOLO,DAMICO,forli\n", source="shop")
+    profile = _profile_by_email("n@example.it")
+    assert (profile.first_name, profile.last_name, profile.city) == ("Nicolò", "D'Amico", "Forlì")
+    # Another value, not another spelling: the most recent record wins as before.
+    _import("email,first_name,last_name,city\nn@example.it,Nicola,D'Amico,Cesena\n", source="web")
+    profile = _profile_by_email("n@example.it")
+    assert (profile.first_name, profile.city) == ("Nicola", "Cesena")
