@@ -99,6 +99,38 @@ SPELLED = frozenset(
 )
 
 
+# The fields of one postal address: taken together from one record (see _address_source).
+ADDRESS = ("address", "address_line_2", "postcode", "city", "state")
+_PLACED_BY = ("address", "postcode", "city")
+
+
+def _address_anchor(offered: list):
+    """The best-ranked record that gives an address (a street, a postcode or a city)."""
+    for record, values in offered:
+        if any(values.get(n) not in (None, "") for n in _PLACED_BY):
+            return record
+    return None
+
+
+def _address_source(name: str, offered: list, anchor):
+    """The record an address field comes from: the anchor (the best record with an
+    address), or, for a part the anchor lacks, the best record that puts the person in
+    the same place (same postcode, or same city), never a part of another address: a
+    Redmond street must not get a Seattle postcode."""
+    values = anchor.fields or {}
+    if values.get(name) not in (None, ""):
+        return anchor
+    postcode, city = values.get("postcode"), fold(values.get("city"))
+    for record, other in offered:
+        if record is anchor or other.get(name) in (None, ""):
+            continue
+        same_postcode = postcode and other.get("postcode") == postcode
+        same_city = city and fold(other.get("city")) == city
+        if same_postcode or same_city:
+            return record
+    return None
+
+
 def _spelling_rank(text: str) -> tuple[int, int, int]:
     """How much a spelling says: accented letters, then apostrophes and hyphens, then
     mixed case ('Nicolò D'Amico' over 'NICOLO DAMICO' over 'nicolo damico')."""
@@ -176,14 +208,18 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
     old_provenance = current.get("provenance") or {}
     provenance = dict(old_provenance)
     offered = [(r, r.fields or {}) for r in ranked]
+    anchor = _address_anchor(offered)
     for name in PROFILE_FIELDS:
         if "manual" in (provenance.get(name) or {}):
             continue
         best = None
-        for record, values in offered:
-            if values.get(name) not in (None, ""):
-                best = record
-                break
+        if anchor is not None and name in ADDRESS:
+            best = _address_source(name, offered, anchor)
+        else:
+            for record, values in offered:
+                if values.get(name) not in (None, ""):
+                    best = record
+                    break
         if best is not None and name in SPELLED and len(offered) > 1:
             best = _best_spelled(best, name, offered)
         if best is not None:

@@ -680,3 +680,19 @@ def test_a_later_export_without_accents_keeps_the_richer_spelling(app):
     _import("email,first_name,last_name,city\nn@example.it,Nicola,D'Amico,Cesena\n", source="web")
     profile = _profile_by_email("n@example.it")
     assert (profile.first_name, profile.city) == ("Nicola", "Cesena")
+
+
+def test_an_address_is_taken_whole_from_one_record_never_stitched(app):
+    header = "email,address,postcode,city,state\n"
+    _import(header + "j@example.com,1 Microsoft Way,,Redmond,WA\n", source="outlook")
+    _import(header + "j@example.com,,98101,Seattle,WA\n", source="badges")
+    profile = _profile_by_email("j@example.com")
+    # The most recent address is Seattle's; no Redmond street with a Seattle postcode.
+    assert (profile.address, profile.postcode, profile.city) == (None, "98101", "Seattle")
+    assert profile.provenance["city"]["source"] == "badges"
+    assert "address" not in profile.provenance
+    # A record of the same place may fill in what the chosen one lacks.
+    _import(header + "j@example.com,Pike Street 5,98101,Seattle,\n", source="outlook")
+    _import(header + "j@example.com,,98101,Seattle,WA\n", source="badges")
+    profile = _profile_by_email("j@example.com")
+    assert (profile.address, profile.postcode, profile.state) == ("Pike Street 5", "98101", "WA")
