@@ -18,3 +18,7 @@ class MergeForm(FlaskForm):
 
 class UndoMergeForm(FlaskForm):
     """Undo a merge (a CSRF-protected button, no fields)."""
+
+
+class DetachRecordForm(FlaskForm):
+    """Detach a source record into a profile of its own (a CSRF-protected button)."""

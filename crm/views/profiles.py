@@ -13,11 +13,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm.forms.merges import MergeForm, UndoMergeForm
+from crm.forms.merges import DetachRecordForm, MergeForm, UndoMergeForm
 from crm.forms.profiles import EditProfileForm, NewProfileForm, ProfileForm, profile_form_data
 from crm.models import Profile
 from crm.security import ALL_ROLES, roles
-from crm.services import duplicates, merging, profiles
+from crm.services import duplicates, merging, profiles, splitting
 from crm.services.errors import (
     ConflictError,
     LikelyDuplicateError,
@@ -187,6 +187,30 @@ def merge(id: int, other_id: int):
         "profiles/_merge_confirm.html", survivor=survivor, other=other, form=form, error=error
     )
     return page, status
+
+
+@bp.route("/<int:id>/records/<int:record_id>/detach", methods=["POST"])
+@roles(*EDITORS)
+def detach_record(id: int, record_id: int):
+    """Make one source record of a profile a profile of its own (a wrong join undone)."""
+    get_profile_or_404(id)
+    if not DetachRecordForm().validate_on_submit():
+        abort(400)
+    try:
+        new = splitting.detach_record(record_id, actor=current_user._get_current_object())
+    except NotFoundError:
+        abort(404)
+    except (ValidationError, ConflictError) as exc:
+        flash(_("The record was not detached: %(reason)s", reason=exc.message), "error")
+        return redirect(url_for("profiles.detail", id=id))
+    flash(
+        _(
+            "The record is now profile #%(id)s; the two will not be proposed as duplicates.",
+            id=new.id,
+        ),
+        "success",
+    )
+    return redirect(url_for("profiles.detail", id=new.id))
 
 
 @bp.route("/merges/<int:merge_id>/undo", methods=["POST"])

@@ -515,3 +515,30 @@ def test_the_profile_page_shows_each_consent_and_how_it_was_given(client, auth):
     assert history.index("Email marketing") < history.index("SMS marketing")
     assert "time unknown: stamped when imported" in history and "newsletter" in history
     assert "&lt;b&gt;203.0.113.9&lt;/b&gt;" in history
+
+
+def test_a_rep_detaches_a_record_that_joined_the_wrong_person(client, auth):
+    luca = {"first_name": "Luca", "phone": "051 654321"}
+    ingest.import_records([{"id": "F1", **luca}], source_name="crm")
+    ingest.import_records([{"id": "S1", **luca, "email": "l85@example.com"}], source_name="shop")
+    father = profiles.search_profiles("051 654321")[0][0]
+    son_record = next(r for r in father.source_records if r.external_id == "S1")
+    auth.login_as("marketer")
+    html = client.get(f"/profiles/{father.id}").get_data(as_text=True)
+    assert f'id="detach-{son_record.id}"' not in html  # not an editor
+    token = {"csrf_token": factories.csrf_token(client, "/account")}
+    refused = client.post(f"/profiles/{father.id}/records/{son_record.id}/detach", data=token)
+    assert refused.status_code == 403
+    auth.logout()
+    auth.login_as("sales")
+    path = f"/profiles/{father.id}"
+    assert f'id="detach-{son_record.id}"' in client.get(path).get_data(as_text=True)
+    detach = f"{path}/records/{son_record.id}/detach"
+    assert client.post(detach).status_code == 400  # no CSRF token
+    response = client.post(detach, data={"csrf_token": factories.csrf_token(client, path)})
+    assert response.status_code == 302
+    new_id = int(re.search(r"/profiles/(\d+)$", response.headers["Location"]).group(1))
+    assert new_id != father.id
+    page = client.get(f"/profiles/{new_id}").get_data(as_text=True)
+    assert "will not be proposed as duplicates" in page
+    assert 'class="btn btn-outline-secondary btn-sm detach-record"' not in page  # one record

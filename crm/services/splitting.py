@@ -1,0 +1,126 @@
+"""Detaching a source record from its profile: the undo of a join that was no merge.
+
+An imported record that shares an email or a phone with a profile joins it directly (a
+deterministic match, no Merge to undo). When that join was wrong (two relatives sharing
+a landline, an email typed into the wrong record), a person detaches the record: it
+becomes a profile of its own, with the identifiers and consents only it brought, and the
+two profiles are remembered as different people.
+"""
+
+from sqlalchemy import select, update
+
+from crm.extensions import db
+from crm.models import (
+    ConsentRecord,
+    DuplicateCandidate,
+    Merge,
+    Profile,
+    ProfileEmail,
+    ProfilePhone,
+    SourceRecord,
+    User,
+)
+from crm.models.base import utcnow
+from crm.services import audit, match_keys, survivorship
+from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from crm.services.survivorship import record_emails, record_phones
+from crm.services.suspects import find_pair, ordered
+
+
+def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
+    """Make a source record a profile of its own; returns the new profile.
+
+    It takes the emails and phones no other record of its old profile carries, and the
+    consents recorded from it; both profiles' values are chosen again from their records;
+    the pair is marked 'distinct', so it is never proposed again. Touchpoints and notes
+    stay where they are (they name no record). Commits.
+
+    Raises NotFoundError, ValidationError (the profile's only record, or a profile
+    merged away), ConflictError (the record came with a merge: undo that merge instead).
+    """
+    record = db.session.get(SourceRecord, record_id)
+    if record is None or record.profile_id is None:
+        raise NotFoundError("No such source record.")
+    old = db.session.get(Profile, record.profile_id, with_for_update=True)
+    if old.merged_into_id is not None:
+        raise ValidationError("This record's profile was merged into another one.")
+    others = [r for r in old.source_records if r.id != record.id]
+    if not others:
+        raise ValidationError("This is the profile's only record: there is nothing to detach.")
+    merge = _merge_that_brought(record.id, old.id)
+    if merge is not None:
+        raise ConflictError(
+            f"This record came with merge #{merge.id}; undo that merge instead.",
+            fields={"merge": [str(merge.id)]},
+        )
+    new = Profile(provenance={})
+    db.session.add(new)
+    db.session.flush()
+    for model, values_of in ((ProfileEmail, record_emails), (ProfilePhone, record_phones)):
+        carried, keep = values_of(record), {v for r in others for v in values_of(r)}
+        column = model.email if model is ProfileEmail else model.phone
+        for row in db.session.scalars(
+            select(model).where(model.profile_id == old.id, column.in_(carried))
+        ):
+            if getattr(row, column.key) not in keep:
+                row.profile_id, row.is_primary = new.id, False
+    for consent in db.session.scalars(
+        select(ConsentRecord).where(
+            ConsentRecord.profile_id == old.id, ConsentRecord.source_record_id == record.id
+        )
+    ):
+        consent.profile_id = new.id
+    # Who holds a record is no change to it: its updated_at stays (see merging).
+    db.session.execute(
+        update(SourceRecord)
+        .where(SourceRecord.id == record.id)
+        .values(profile_id=new.id, updated_at=SourceRecord.updated_at),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.flush()
+    db.session.expire_all()
+    old, new = db.session.get(Profile, old.id), db.session.get(Profile, new.id)
+    for profile in (old, new):
+        survivorship.recompute(profile)
+        _primary_first(profile)
+    match_keys.refresh_many([old, new])
+    _mark_distinct(old.id, new.id, actor)
+    audit.record(
+        "profile.detach",
+        actor=actor,
+        object_type="profile",
+        object_id=new.id,
+        details={"from": old.id, "source_record": record.id},
+    )
+    db.session.commit()
+    return new
+
+
+def _merge_that_brought(record_id: int, profile_id: int) -> Merge | None:
+    """The live merge into profile_id that moved this record there, if any."""
+    merges = db.session.scalars(
+        select(Merge).where(Merge.survivor_id == profile_id, Merge.undone_at.is_(None))
+    )
+    for merge in merges:
+        if record_id in ((merge.moved or {}).get("source_records") or []):
+            return merge
+    return None
+
+
+def _primary_first(profile: Profile) -> None:
+    """Give each kind of identifier one primary row (the first) where none is."""
+    for rows in (profile.emails, profile.phones):
+        if rows and not any(r.is_primary for r in rows):
+            rows[0].is_primary = True
+
+
+def _mark_distinct(a_id: int, b_id: int, actor) -> None:
+    """Remember that a person said these two profiles are different people."""
+    low, high = ordered(a_id, b_id)
+    pair = find_pair(low, high) or DuplicateCandidate(
+        profile_a_id=low, profile_b_id=high, score=0.0, reasons=["detached by hand"]
+    )
+    pair.status = "distinct"
+    pair.decided_at = utcnow()
+    pair.decided_by_id = actor.id if isinstance(actor, User) else None
+    db.session.add(pair)

@@ -1,0 +1,85 @@
+"""Detaching a source record that joined the wrong profile: it becomes a profile of its own."""
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.models import AuditLog, ConsentRecord, DuplicateCandidate, Merge, Profile, SourceRecord
+from crm.services import duplicates, ingest, merging, profiles, splitting
+from crm.services.errors import ConflictError, ValidationError
+
+HEADER = "id,first_name,last_name,phone,email,accepts_marketing\n"
+
+
+def _import(text: str, source: str) -> dict:
+    stream = io.BytesIO((HEADER + text).encode())
+    return ingest.import_stream(stream, filename="people.csv", source_name=source)
+
+
+def _record(source_external_id: str) -> SourceRecord:
+    return db.session.scalar(
+        select(SourceRecord).where(SourceRecord.external_id == source_external_id)
+    )
+
+
+@pytest.fixture
+def joined(app):
+    """Father and son of one name, no birth dates, one landline: the son's record joined
+    the father's profile. Returns (profile id, the son's record id)."""
+    _import("F1,Luca,Moretti,051 654321,,\n", source="crm")
+    _import("S1,Luca,Moretti,051 654321,luca85@example.com,yes\n", source="shop")
+    son = _record("S1")
+    assert son.profile_id == _record("F1").profile_id  # the wrong join
+    return son.profile_id, son.id
+
+
+def test_a_detached_record_becomes_a_profile_with_what_only_it_brought(joined):
+    father_id, son_record = joined
+    stamp = db.session.get(SourceRecord, son_record).updated_at
+    new = splitting.detach_record(son_record, actor="test")
+    db.session.expire_all()
+    father, son = db.session.get(Profile, father_id), db.session.get(Profile, new.id)
+    assert [r.external_id for r in son.source_records] == ["S1"]
+    assert [r.external_id for r in father.source_records] == ["F1"]
+    assert [e.email for e in son.emails] == ["luca85@example.com"] and son.emails[0].is_primary
+    assert father.emails == []
+    assert [p.phone for p in father.phones] == ["+39051654321"]  # F1 carries it too: stays
+    assert son.phones == []
+    consents = profiles.current_consents([father_id, son.id])
+    assert consents[son.id]["email_marketing"] == "granted"
+    assert consents[father_id]["email_marketing"] == "none"
+    assert (son.first_name, son.last_name) == ("Luca", "Moretti")
+    assert db.session.get(SourceRecord, son_record).updated_at == stamp
+    assert duplicates.is_distinct(father_id, son.id)
+    assert duplicates.propose(father_id, son.id, 0.99, ["again"]) is None
+    audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "profile.detach"))
+    assert audit.details == {"from": father_id, "source_record": son_record}
+
+
+def test_the_detached_record_stays_apart_when_its_source_sends_it_again(joined):
+    _father_id, son_record = joined
+    new = splitting.detach_record(son_record, actor="test")
+    summary = _import("S1,Luca,Moretti,051 654321,luca85@example.com,yes\n", source="shop")
+    assert summary["unchanged"] == 1
+    assert _record("S1").profile_id == new.id
+
+
+def test_a_profiles_only_record_cannot_be_detached(app):
+    _import("A1,Ada,Lovelace,,ada@example.com,\n", source="crm")
+    with pytest.raises(ValidationError):
+        splitting.detach_record(_record("A1").id, actor="test")
+
+
+def test_a_record_that_came_with_a_merge_is_separated_by_undoing_the_merge(app):
+    _import("A1,Ada,Lovelace,,ada@example.com,\n", source="crm")
+    _import("B1,Ada,Lovelace,,ada.l@example.com,\n", source="shop")
+    a, b = _record("A1").profile_id, _record("B1").profile_id
+    merge = merging.merge_profiles(a, b, actor="test")
+    with pytest.raises(ConflictError) as refused:
+        splitting.detach_record(_record("B1").id, actor="test")
+    assert f"merge #{merge.id}" in refused.value.message
+    assert db.session.scalar(select(func.count()).select_from(Merge)) == 1
+    assert db.session.scalar(select(func.count()).select_from(DuplicateCandidate)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 0
