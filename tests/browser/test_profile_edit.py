@@ -6,6 +6,7 @@ import string
 
 from playwright.sync_api import expect
 
+from crm.services import ingest, profiles
 from tests import factories
 
 
@@ -89,4 +90,33 @@ def test_sales_rep_creating_someone_already_here_is_warned_and_can_go_on(
     suspected.locator("a[id^=compare-pair-]").click()
     page.wait_for_url(re.compile(r"/duplicates/\d+/?$"))
     expect(page.locator("#not-same")).to_be_visible()
+    assert csp_errors == []
+
+
+def test_sales_rep_detaches_a_record_that_joined_the_wrong_person(
+    page, login, make_live_user, in_live_app, csp_errors
+):
+    email, password = make_live_user("sales")
+    surname = _unique_surname()
+    phone = f"051 {random.randint(100000, 999999)}"
+    with in_live_app():
+        luca = {"first_name": "Luca", "last_name": surname, "phone": phone}
+        ingest.import_records([{"id": "F1", **luca}], source_name="crm")
+        ingest.import_records(
+            [{"id": "S1", **luca, "email": f"{surname}@example.com"}], source_name="shop"
+        )
+        father = profiles.search_profiles(surname)[0][0]
+        father_id = father.id
+        son_record = next(r.id for r in father.source_records if r.external_id == "S1")
+
+    login(email, password)
+    page.goto(f"/profiles/{father_id}")
+    expect(page.locator("#field-emails")).to_contain_text(f"{surname.lower()}@example.com")
+    page.click(f"#detach-{son_record}")
+    page.wait_for_url(re.compile(r"/profiles/\d+/?$"))
+    assert not page.url.rstrip("/").endswith(f"/profiles/{father_id}")
+    expect(page.locator(".alert-success")).to_contain_text("will not be proposed as duplicates")
+    expect(page.locator("#field-emails")).to_contain_text(f"{surname.lower()}@example.com")
+    page.goto(f"/profiles/{father_id}")
+    expect(page.locator("#field-emails")).not_to_contain_text("@example.com")
     assert csp_errors == []
