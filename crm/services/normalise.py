@@ -40,6 +40,20 @@ def clean_text(value: object) -> str | None:
     return text or None
 
 
+# A spreadsheet's "keep as text" apostrophe before a code ('20121, '+39333..., '0123): only
+# when what follows is a code's letters, digits and punctuation with a digit among them, so
+# a name never loses one (in "O'Brien" or "D'Amico" it is inside anyway).
+_TEXT_MARKED_CODE = re.compile(r"['’](\+?[0-9A-Za-z][0-9A-Za-z .\-/()]*)")
+
+
+def strip_text_marker(text: str) -> str:
+    """Drop the leading apostrophe spreadsheets put before a code to keep it as text."""
+    match = _TEXT_MARKED_CODE.fullmatch(text)
+    if match and any(ch.isdigit() for ch in match.group(1)):
+        return match.group(1)
+    return text
+
+
 def fold(value: str | None) -> str:
     """Lower-case, strip accents and punctuation runs: 'Nicolò D’Angelo' -> 'nicolo d angelo'."""
     if not value:
@@ -107,6 +121,7 @@ def normalise_phone(value: object, region: str | None = "IT") -> str | None:
     text = clean_text(value)
     if text is None:
         return None
+    text = strip_text_marker(text)
     if text.startswith("00"):
         text = "+" + text[2:]
     result = _e164(text, region or None)
@@ -125,6 +140,13 @@ def _e164(text: str, region: str | None) -> str | ValueError:
     if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
         return ValueError("invalid phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_region(country: str | None) -> str | None:
+    """The region phonenumbers reads national numbers of a country by, or None where it
+    has none (EU, ZZ, AQ: codes a country column may hold)."""
+    country = (country or "").upper()
+    return country if country in phonenumbers.SUPPORTED_REGIONS else None
 
 
 def format_phone(e164: str) -> str:
@@ -258,6 +280,7 @@ def normalise_date(value: object, *, month_first: bool = False) -> date | None:
     text = clean_text(value)
     if text is None:
         return None
+    text = strip_text_marker(text)
     parsed = _parse_date(text.split("T")[0].split(" ")[0], month_first) or _written_date(text)
     if parsed is None:
         raise ValueError("unrecognised date")
@@ -363,7 +386,7 @@ def normalise_tax_id(value: object) -> str | None:
     text = clean_text(value)
     if text is None:
         return None
-    compact = _TAX_ID_PUNCTUATION.sub("", text).upper()
+    compact = _TAX_ID_PUNCTUATION.sub("", strip_text_marker(text)).upper()
     if _CODICE_FISCALE_SHAPE.fullmatch(compact):
         try:
             return codicefiscale.validate(compact)
@@ -379,7 +402,30 @@ def normalise_tax_id(value: object) -> str | None:
 def normalise_postcode(value: object) -> str | None:
     """Upper-case postcode with single spaces."""
     text = clean_text(value)
-    return text.upper() if text else None
+    return strip_text_marker(text).upper() if text else None
+
+
+# Countries whose postcodes are digits only, of one length, leading zeros included: the
+# zeros a spreadsheet or a JSON number drops (US 02108 -> 2108, IT 00183 -> 183) come back.
+_POSTCODE_DIGITS = {
+    **dict.fromkeys(
+        "IT SM VA US PR VI GU AS MP FR MC DE ES FI EE LT HR ME RS BA MX TR UA MY TH ID KR "
+        "DZ MA".split(),
+        5,
+    ),
+    **dict.fromkeys("AT CH LI BE LU DK NO AU NZ HU BG SI MK CY GE AL LV TN ZA PH".split(), 4),
+    **dict.fromkeys("SG RO IN CN RU BY".split(), 6),
+}
+_POSTCODE_ZEROS_MAX = 2  # more missing digits than that is another mistake, left alone
+
+
+def pad_postcode(postcode: str, country: str | None) -> str:
+    """A numeric postcode with the leading zeros its country's fixed length says it lost."""
+    width = _POSTCODE_DIGITS.get((country or "").upper())
+    missing = width - len(postcode) if width else 0
+    if 0 < missing <= _POSTCODE_ZEROS_MAX and postcode.isascii() and postcode.isdigit():
+        return postcode.zfill(width)
+    return postcode
 
 
 # Honorifics and academic titles written before names (Italian, English, German, Spanish,

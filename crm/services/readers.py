@@ -32,6 +32,10 @@ HEADER_ROWS = 10  # rows of a workbook searched for its header
 # or that spans several lines with the wrong number of columns, is a quote opened by
 # mistake: its first line is reported and the lines after it are read again on their own.
 RECORD_LINES = 1000
+# The longest value one CSV cell may hold (Python's csv stops at 128 KiB): a long note or
+# a pasted document in one cell leaves the row's other cells readable, and a cell longer
+# than this (a quote never closed in a huge file) still cannot take all the memory.
+FIELD_CHARS = 16 * 1024 * 1024
 
 # Canonical field -> header synonyms (English, Italian, and other tools' exports).
 # Compared after fold(), so case, accents and punctuation do not matter.
@@ -345,26 +349,9 @@ class Mapping:
                 values.setdefault(target, cell)
         if addresses:
             values.update(_first_address(addresses))
-        if self.format == "mailchimp" and "  " in values.get("address", ""):
-            for name, part in split_mailchimp_address(values["address"]).items():
-                if name == "address" or name not in values:
-                    values[name] = part
+        # A one-cell address (Mailchimp's) is split as the row is normalised, whatever the
+        # tool: see rows.split_address_cell.
         return values
-
-
-_TWO_SPACES = re.compile(r"\s{2,}")
-
-
-def split_mailchimp_address(text: str) -> dict[str, str]:
-    """Mailchimp's one-cell address, its parts separated by two spaces ("street  [line 2]
-    city  state  zip  country"), as address fields; {} when it has another shape."""
-    parts = [p.strip() for p in _TWO_SPACES.split(text.strip())]
-    if len(parts) == 5:
-        parts.insert(1, "")
-    if len(parts) != 6:
-        return {}
-    names = ("address", "address_line_2", "city", "state", "postcode", "country")
-    return {name: part for name, part in zip(names, parts, strict=True) if part}
 
 
 @dataclass
@@ -417,7 +404,7 @@ def detect_dialect(text_sample: str) -> type[csv.Dialect] | csv.Dialect:
     if len(lines) > 1 and not text_sample.endswith(("\n", "\r")):
         text_sample = "\n".join(lines[:-1])  # drop a line cut in the middle
     try:
-        return csv.Sniffer().sniff(text_sample, delimiters=",;\t|")
+        sniffed = csv.Sniffer().sniff(text_sample, delimiters=",;\t|")
     except csv.Error:
         header = lines[0] if lines else ""
         counts = {d: header.count(d) for d in ",;\t|"}
@@ -427,6 +414,26 @@ def detect_dialect(text_sample: str) -> type[csv.Dialect] | csv.Dialect:
             delimiter = best if counts[best] else ","
 
         return Fallback
+    if sniffed.quotechar == "'" and _apostrophes_mark_text(text_sample, sniffed.delimiter):
+
+        class Marked(sniffed):
+            quotechar = '"'
+            doublequote = True
+
+        return Marked
+    return sniffed
+
+
+def _apostrophes_mark_text(text_sample: str, delimiter: str) -> bool:
+    """True when the apostrophes csv.Sniffer took for quotes are spreadsheets' marks of
+    text before codes ('02108, '+39333...: Shopify's): read with double quotes, every row
+    has the header's number of columns and no cell is wrapped in apostrophes."""
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text_sample), delimiter=delimiter) if r]
+    except csv.Error:
+        return False
+    wrapped = any(len(c) > 1 and c[0] == c[-1] == "'" for r in rows for c in r)
+    return len({len(r) for r in rows}) == 1 and not wrapped
 
 
 # Excel's first line naming the delimiter of a CSV file it wrote ("sep=;").
@@ -734,7 +741,10 @@ def _first_line_only(lines: _Lines, headers: list[str], dialect, number: int, re
     are read again as rows of their own. Its cells are split without quoting."""
     first = lines.taken[0].rstrip("\r\n")
     lines.again(lines.taken[1:])
-    cells = next(csv.reader([first], dialect, quoting=csv.QUOTE_NONE), [])
+    try:
+        cells = next(csv.reader([first], dialect, quoting=csv.QUOTE_NONE), [])
+    except csv.Error:  # a cell over FIELD_CHARS even so: the row is reported without cells
+        cells = []
     raw = dict(zip(headers, cells, strict=False))
     raw.update({f"_extra_{i}": c for i, c in enumerate(cells[len(headers) :])})
     return Row(number, {}, raw, error=reason)
@@ -750,6 +760,7 @@ def read_csv(
     for _ in range(skip):
         text.readline()
     lines = _Lines(text)
+    csv.field_size_limit(FIELD_CHARS)  # process-wide in Python's csv: set before each read
     reader = csv.reader(lines, dialect)
     try:
         headers = [h.strip().lstrip("\ufeff") for h in next(reader)]

@@ -22,6 +22,9 @@ from crm.services.normalise import (
     normalise_phone,
     normalise_postcode,
     normalise_tax_id,
+    pad_postcode,
+    phone_region,
+    strip_text_marker,
     strip_titles,
 )
 
@@ -49,8 +52,18 @@ LEGAL_BASIS_TEXTS = (
     ("contract", "contract"),
 )
 _TRUE = {"true", "yes", "y", "1", "si", "x"}
-_NAME_PARTICLES = {"de", "di", "da", "del", "della", "dei", "degli", "van", "von", "la", "lo"}
-_LIST_SPLIT = re.compile(r"[;,]")
+_NAME_PARTICLES = frozenset(
+    "de di da del della dello delle dell dei degli dal dalla dallo dalle dall la lo le "
+    "van von der den ter ten du des dos das do".split()
+)
+# Given names that open a compound one written as two words ("Gian Luca", "Pier Paolo").
+_GIVEN_PREFIXES = frozenset({"gian", "pier"})
+# Values of one cell: "a@x.it; b@x.it", and Google Contacts' "347 987 6543 ::: +39 011 ...".
+_LIST_SPLIT = re.compile(r"[;,]|:::")
+# No profile field is longer than this: a bigger cell (a note pasted in the wrong column) is
+# left out before it is read, and a list cell that long is not split into thousands of items.
+_CELL_MAX = 1000
+_LIST_CELL_MAX = 10_000
 _TIME_FORMATS = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M")
 
 
@@ -129,6 +142,13 @@ def _given(word: str) -> bool:
     return fold(word).replace(" ", "") in GIVEN_NAMES
 
 
+def _given_at(parts: list[str], at: int) -> bool:
+    """A given name, or the first word of a two-word one ("Gian" in "Gian Luca")."""
+    if _given(parts[at]):
+        return True
+    return fold(parts[at]) in _GIVEN_PREFIXES and at + 1 < len(parts) and _given(parts[at + 1])
+
+
 # How many of a file's full names must say "surname first" before it is read so.
 NAME_ORDER_MIN = 5
 
@@ -177,11 +197,7 @@ def split_full_name(full: str, *, surname_first: bool = False) -> tuple[str | No
     if marked := _surname_in_capitals(parts):
         return marked
     if surname_first and not (_given(parts[0]) and not _given(parts[-1])):
-        cut = len(parts) - 1
-        # More given names before the last ("Maria Grazia"), but never the word after a
-        # particle ("De Luca Maria": Luca is the surname's).
-        while cut > 1 and _given(parts[cut - 1]) and not _particle(parts[cut - 2]):
-            cut -= 1
+        cut = _surname_end(parts)
         return " ".join(parts[cut:]), " ".join(parts[:cut])
     cut = len(parts) - 1
     while cut > 1 and _particle(parts[cut - 1]):
@@ -189,8 +205,24 @@ def split_full_name(full: str, *, surname_first: bool = False) -> tuple[str | No
     return " ".join(parts[:cut]), " ".join(parts[cut:])
 
 
+def _surname_end(parts: list[str]) -> int:
+    """Where the given names start in a name written surname first (two words or more)."""
+    lead = 0
+    while lead < len(parts) - 2 and _particle(parts[lead]):
+        lead += 1
+    if lead:
+        # Particles take one word with them and no more: "Dalla Costa Gian Luca".
+        return lead + 1
+    cut = len(parts) - 1
+    # More given names before the last ("Maria Grazia"), but never the word after a
+    # particle ("Rossi De Luca Maria": Luca is the surname's).
+    while cut > 1 and _given_at(parts, cut - 1) and not _particle(parts[cut - 2]):
+        cut -= 1
+    return cut
+
+
 def _items(value) -> list[str]:
-    """A cell as a list: lists stay lists, text splits on commas and semicolons."""
+    """A cell as a list: lists stay lists, text splits on commas, semicolons and ":::"."""
     if value is None:
         return []
     if isinstance(value, list | tuple):
@@ -216,14 +248,24 @@ def normalise_row(
 
     month_first: the file writes numeric dates month first (normalise.dates_month_first).
     surname_first: the file writes full names surname first (see surname_first).
+    A one-cell address is split into its parts (split_address_cell); phones without a
+    calling code are read in the row's country, else the source's region.
     """
     row = NormalisedRow()
     external = clean_text(values.get("external_id") or values.get("id"))
+    external = strip_text_marker(external) if external else None
     if external and len(external) > 200:
         row.reject_reason = "external id longer than 200 characters"
     row.external_id = external
+    parts = _address_parts(values)
+    values = {**values, **parts}
     for name in PROFILE_FIELDS:
         if values.get(name) in (None, ""):
+            continue
+        column = "address" if name in parts else name  # where the report points
+        limit = _column_limit(name)
+        if len(str(values[name])) > _CELL_MAX:
+            row.warnings.append((column, f"longer than {limit or _CELL_MAX} characters"))
             continue
         try:
             if name == "birth_date" and month_first:
@@ -232,26 +274,25 @@ def normalise_row(
             else:
                 value = _FIELD_NORMALISERS.get(name, clean_text)(values[name])
         except ValueError as exc:
-            row.warnings.append((name, str(exc)))
+            row.warnings.append((column, str(exc)))
             continue
-        limit = _column_limit(name)
         if value and limit and len(value) > limit:
-            row.warnings.append((name, f"longer than {limit} characters"))
+            row.warnings.append((column, f"longer than {limit} characters"))
             continue
         if value:
             row.fields[name] = value
+    country = row.fields.get("country")
+    if "postcode" in row.fields:
+        row.fields["postcode"] = pad_postcode(row.fields["postcode"], country or region)
     _join_house_number(row, values.get("street_number"), region)
     if values.get("full_name") and not row.has_name:
-        first, last = split_full_name(str(values["full_name"]), surname_first=surname_first)
-        for key, part in (("first_name", first), ("last_name", last)):
-            if part:
-                row.fields[key] = normalise_name(part)
-    for item in _items(values.get("email")):
+        _add_full_name(row, str(values["full_name"]), surname_first)
+    for item in _cell_items(row, values, "email"):
         _add(row.emails, row.warnings, "email", normalise_email, item)
-    phone_region = row.fields.get("country") or region
-    for item in _items(values.get("phone")):
-        _add(row.phones, row.warnings, "phone", lambda v: normalise_phone(v, phone_region), item)
-    for tag in _items(values.get("tags")):
+    own_region = phone_region(country)
+    for item in _cell_items(row, values, "phone"):
+        _add(row.phones, row.warnings, "phone", lambda v: _phone(v, own_region, region), item)
+    for tag in _cell_items(row, values, "tags"):
         text = clean_text(tag.strip().strip('"'))
         if text and text[:80] not in row.tags:
             row.tags.append(text[:80])
@@ -260,6 +301,127 @@ def normalise_row(
     except ValueError as exc:
         row.warnings.append(("stage", str(exc)))
     return row
+
+
+def _cell_items(row: NormalisedRow, values: dict, name: str) -> list[str]:
+    """The values of a list field (see _items); none, with a warning, from a huge cell."""
+    value = values.get(name)
+    if isinstance(value, str) and len(value) > _LIST_CELL_MAX:
+        row.warnings.append((name, f"longer than {_LIST_CELL_MAX} characters"))
+        return []
+    return _items(value)
+
+
+def _phone(value, own_region: str | None, region: str) -> str | None:
+    """A phone read in the row's own country, else in the source's region.
+
+    A row that names its country (a US customer in an Italian shop's file) has its
+    national numbers read there; one that reads only as the source's (an Italian mobile
+    given by a customer living abroad) is kept so. Raises ValueError.
+    """
+    try:
+        return normalise_phone(value, own_region or region)
+    except ValueError:
+        if own_region in (None, region):
+            raise
+        return normalise_phone(value, region)
+
+
+def _add_full_name(row: NormalisedRow, full: str, surname_first: bool) -> None:
+    """First and last name from a full-name cell, each within its column's length."""
+    if len(full) > _CELL_MAX:
+        row.warnings.append(("full_name", f"longer than {_CELL_MAX} characters"))
+        return
+    first, last = split_full_name(full, surname_first=surname_first)
+    for key, part in (("first_name", first), ("last_name", last)):
+        value = normalise_name(part) if part else None
+        limit = _column_limit(key)
+        if value and limit and len(value) > limit:
+            what = key.replace("_", " ")
+            row.warnings.append(("full_name", f"{what} longer than {limit} characters"))
+        elif value:
+            row.fields[key] = value
+
+
+# Mailchimp writes a postal address in one cell, its parts two spaces apart: "street
+# line-2  city  state  zip  country", an empty part leaving its two spaces.
+_ADDRESS_CELL = ("address", "address_line_2", "city", "state", "postcode", "country")
+_TWO_SPACES = re.compile(r"\s{2,}")
+_POSTCODE = re.compile(
+    r"(?=\S*\d)[A-Z0-9][A-Z0-9\-]{1,9}"  # one word with a digit: 20121, 62701-1234, L-1234
+    r"|(?=\S*\d)[A-Z0-9]{2,4} (?=\S*\d)[A-Z0-9]{2,3}"  # SW1A 1AA, H3Z 2Y7, 114 55
+    r"|\d{4} [A-Z]{2}"  # 1012 AB
+)
+# The parts between the street and the postcode, by how many there are.
+_TAIL_PARTS = ((), ("city",), ("city", "state"), ("address_line_2", "city", "state"))
+# A city followed by its state or province code: "Milano MI", "Springfield IL".
+_CITY_STATE = re.compile(r"(.+) ([A-Z]{2,3})")
+
+
+def _postcode_like(text: str) -> bool:
+    """Text shaped like a postcode of some country."""
+    return bool(_POSTCODE.fullmatch(text.upper()))
+
+
+def _country_like(text: str) -> bool:
+    """A country code in capitals ("IT", "USA") or a country's name ("Italia")."""
+    if len(text) <= 3 and not text.isupper():
+        return False  # "it", "in", "be": words before they are codes
+    try:
+        return normalise_country(text) is not None
+    except ValueError:
+        return False
+
+
+def _split_end(parts: list[str], test: Callable[[str], bool]) -> tuple[list[str], str] | None:
+    """(parts without their end, the end) when the last part, or its last one to three
+    words, passes test (longest first); None when none does."""
+    if not parts:
+        return None
+    *rest, last = parts
+    words = last.split(" ")
+    for size in range(min(3, len(words)), 0, -1):
+        end, before = " ".join(words[-size:]), " ".join(words[:-size])
+        if test(end):
+            return ([*rest, before] if before else rest), end
+    return None
+
+
+def split_address_cell(text: str) -> dict[str, str]:
+    """A one-cell postal address in Mailchimp's form as address fields ("Via Roma 1  Scala B
+    Milano  MI  20121  IT"; city, state and zip also one space apart: "Via Solferino 12
+    Milano MI 20121 IT"); {} unless it plainly ends with a postcode and a country."""
+    text = text.strip()
+    placed = [p.strip() for p in text.split("  ")]
+    if len(placed) == len(_ADDRESS_CELL) and _postcode_like(placed[4]) and _country_like(placed[5]):
+        return {name: part for name, part in zip(_ADDRESS_CELL, placed, strict=True) if part}
+    parts = [p for p in _TWO_SPACES.split(text) if p]
+    found = _split_end(parts[1:], _country_like) if len(parts) > 1 else None
+    if found is None:
+        return {}
+    rest, country = found
+    found = _split_end(rest, _postcode_like)
+    if found is None:
+        return {}
+    rest, postcode = found
+    if len(rest) == 1 and (city_state := _CITY_STATE.fullmatch(rest[0])):
+        rest = list(city_state.groups())
+    if len(rest) >= len(_TAIL_PARTS):
+        return {}
+    names = _TAIL_PARTS[len(rest)]
+    split = {"address": parts[0], **dict(zip(names, rest, strict=True))}
+    return {**split, "postcode": postcode, "country": country}
+
+
+def _address_parts(values: dict) -> dict[str, str]:
+    """The parts of a one-cell address (split_address_cell) when the row has no city or
+    postcode of its own; {} otherwise."""
+    address = values.get("address")
+    if not isinstance(address, str) or len(address) > _CELL_MAX or "  " not in address.strip():
+        return {}
+    if clean_text(values.get("city")) or clean_text(values.get("postcode")):
+        return {}
+    return split_address_cell(address)
 
 
 # Countries that write the house number after the street name ("Via Roma 12"); elsewhere

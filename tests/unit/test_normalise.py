@@ -496,3 +496,59 @@ def test_an_email_with_its_display_name_keeps_the_address():
 )
 def test_cities_compare_by_their_local_name(written, key):
     assert normalise_module.city_key(written) == key
+
+
+# --- Values as spreadsheets and other tools write them -----------------------------------
+
+
+def test_a_spreadsheets_text_apostrophe_before_a_code_is_dropped():
+    assert normalise_postcode("'20121") == "20121"
+    assert normalise_postcode("'sw1a 1aa") == "SW1A 1AA"
+    assert normalise_tax_id("'RSSMRA85T10A562S") == "RSSMRA85T10A562S"
+    assert normalise_tax_id("'123-45-6789") == "123456789"
+    assert normalise_date("'1985-03-14") == date(1985, 3, 14)
+    assert normalise_phone("'+393331234567") == "+393331234567"
+    assert normalise_phone("'00393331234567") == "+393331234567"
+
+
+@pytest.mark.parametrize(
+    "text", ["O'Brien", "D'Amico", "'Nduja", "L'Aquila", "'", "''", "'Anna Rossi'", "Via Roma 1'"]
+)
+def test_an_apostrophe_in_or_before_a_word_stays(text):
+    assert normalise_module.strip_text_marker(text) == text
+
+
+@pytest.mark.parametrize(
+    ("postcode", "country", "expected"),
+    [
+        ("2108", "US", "02108"),  # Boston, through Excel
+        ("183", "IT", "00183"),  # Roma
+        ("1067", "DE", "01067"),
+        ("800", "AU", "0800"),  # Darwin: 4-digit codes
+        ("150", "NO", "0150"),
+        ("18956", "SG", "018956"),
+        ("8", "IT", "8"),  # four zeros short is another mistake
+        ("20121", "IT", "20121"),
+        ("123456", "IT", "123456"),
+        ("2108", None, "2108"),
+        ("2108", "GB", "2108"),  # not all digits of one length there
+        ("1012", "NL", "1012"),
+        ("EC1A", "US", "EC1A"),
+        ("٢١٠٨", "US", "٢١٠٨"),  # other digits than ASCII: not ours to pad
+    ],
+)
+def test_numeric_postcodes_get_back_the_leading_zeros_of_their_countrys_length(
+    postcode, country, expected
+):
+    assert normalise_module.pad_postcode(postcode, country) == expected
+
+
+def test_a_phone_region_is_a_country_phonenumbers_knows():
+    assert normalise_module.phone_region("us") == "US"
+    assert [normalise_module.phone_region(c) for c in ("EU", "ZZ", "AQ", None, "")] == [None] * 5
+
+
+def test_the_phone_cache_tells_regions_apart():
+    assert normalise_phone("(312) 555-0190", "US") == "+13125550190"
+    assert normalise_phone("347 987 6543", "IT") == "+393479876543"
+    assert normalise_phone("347 987 6543", "US") == "+13479876543"
