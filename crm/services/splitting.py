@@ -21,7 +21,7 @@ from crm.models import (
     User,
 )
 from crm.models.base import utcnow
-from crm.services import audit, match_keys, survivorship
+from crm.services import audit, match_keys, profiles, survivorship
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.survivorship import record_emails, record_phones
 from crm.services.suspects import find_pair, ordered
@@ -41,7 +41,7 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     record = db.session.get(SourceRecord, record_id)
     if record is None or record.profile_id is None:
         raise NotFoundError("No such source record.")
-    old = db.session.get(Profile, record.profile_id, with_for_update=True)
+    old = profiles.get_profile(record.profile_id, for_update=True)
     if old.merged_into_id is not None:
         raise ValidationError("This record's profile was merged into another one.")
     others = [r for r in old.source_records if r.id != record.id]
