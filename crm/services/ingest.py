@@ -730,7 +730,10 @@ class _Batch:
             item.profile_id = _handle_id(item.target)
             ties = self._ties(item) if item.outcome != "unchanged" else []
             item.conflicts = [
-                (kind, f"{kind} belongs to another profile (#{_handle_id(owner)}); not merged")
+                (
+                    self.run.header_of(item.row, kind, self._value_held(item, kind, owner)),
+                    f"{kind} belongs to another profile (#{_handle_id(owner)}); not merged",
+                )
                 for kind, owner in item.conflicts
             ]
             if item.outcome == "unchanged":
@@ -763,6 +766,11 @@ class _Batch:
             item.record = item.target = None
             item.fuzzy = [(_handle_id(c), d) for c, d in item.fuzzy]
         return pending
+
+    def _value_held(self, item: _Item, kind: str, owner) -> str | None:
+        """The row's email or phone (kind) that owner holds."""
+        held = self.owners[kind]
+        return next((v for v in getattr(item.norm, kind + "s") if held.get(v) == owner), None)
 
     def _ties(self, item: _Item) -> list[tuple]:
         """Review proposals for the profiles a row ties together: it joined one, and an
@@ -1308,6 +1316,7 @@ class _Run:
         self.surname_first = False  # full names of this file: "Rossi Mario" (it shows)
         self.overrides = overrides
         self.actor = actor
+        self.columns = dict(mapping.columns)  # header -> field
         self.headers: dict[str, str] = {}  # field -> its first column, for the report
         for header, target in mapping.columns.items():
             self.headers.setdefault(target, header)
@@ -1322,6 +1331,22 @@ class _Run:
         self.batches = 0
         # Pairs weighed again (_Batch._rematch) in the transaction not yet committed.
         self.rematched = 0
+
+    def header_of(self, row: readers.Row, name: str, value: str | None) -> str:
+        """The file's column that holds value for an email or phone field (a row may have
+        several: Telefono and Cellulare), else the field's first column (column())."""
+        columns = self.columns
+        if (row.format or self.format) == "jsonl":
+            columns = readers.map_headers(list(row.raw), "jsonl", self.overrides).columns
+        if value:
+            digits = re.sub(r"\D", "", value)[-8:] if name == "phone" else None
+            for header, target in columns.items():
+                cell = str(row.raw.get(header) or "")
+                if target != name or not cell:
+                    continue
+                if (digits and digits in re.sub(r"\D", "", cell)) or value in cell.lower():
+                    return header
+        return self.column(row, name)
 
     def column(self, row: readers.Row, name: str) -> str:
         """The file's header for a canonical field (what a person will look for)."""
@@ -1484,8 +1509,8 @@ class _Run:
                 self.note(item.row, "warning", reason, self.column(item.row, name))
             if item.reject:
                 self.note(item.row, "rejected", item.reject)
-            for name, reason in item.conflicts:
-                self.note(item.row, "warning", reason, self.column(item.row, name))
+            for column, reason in item.conflicts:  # named by header_of already
+                self.note(item.row, "warning", reason, column)
 
     def _merge(self, pending: list[_PendingMerge]) -> dict[int, set[str]]:
         """Merge each fuzzy match into its candidate (recorded, undoable); else queue it.

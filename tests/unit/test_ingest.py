@@ -696,3 +696,18 @@ def test_an_address_is_taken_whole_from_one_record_never_stitched(app):
     _import(header + "j@example.com,,98101,Seattle,WA\n", source="badges")
     profile = _profile_by_email("j@example.com")
     assert (profile.address, profile.postcode, profile.state) == ("Pike Street 5", "98101", "WA")
+
+
+def test_a_clash_is_reported_in_the_column_that_holds_the_number(app):
+    _import("id,first_name,phone\nH1,Alessandro,348 7654321\n", source="hubspot")
+    _import("id,first_name,email\nC1,Alessandro,a.conti@example.it\n", source="crm")
+    text = (
+        "Cognome;Nome;E-mail;Telefono;Cellulare\n"
+        "Conti;Alessandro;a.conti@example.it;030 2233445;348 7654321\n"
+    )
+    summary = _import(text, source="excel")
+    warning = db.session.scalar(
+        select(ImportRejection).where(ImportRejection.batch_id == summary["batch_id"])
+    )
+    assert (warning.row_number, warning.column) == (2, "Cellulare")  # not Telefono
+    assert "phone belongs to another profile" in warning.reason
