@@ -791,6 +791,8 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
     kept = _restore_survivor(survivor, merge)
     restored.merged_into_id = None
     restored.updated_at = utcnow()
+    for profile in (survivor, restored):
+        _rechoose_if_gone(profile)
     # Blocking keys follow the (restored) values of both profiles again.
     match_keys.refresh_many([survivor, restored])
     merge.undone_at = utcnow()
@@ -811,6 +813,16 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
     )
     db.session.commit()
     return survivor, restored
+
+
+def _rechoose_if_gone(profile: Profile) -> None:
+    """Choose a profile's values again from its records when a restored value names a
+    record it no longer holds (detached since the merge: services/splitting)."""
+    db.session.flush()
+    held = {r.id for r in profile.source_records}
+    named = {p.get("source_record_id") for p in (profile.provenance or {}).values() if p} - {None}
+    if named - held:
+        survivorship.recompute(profile, refresh_keys=False)
 
 
 def _reopen_candidate(saved: dict | None) -> None:

@@ -57,19 +57,26 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     db.session.add(new)
     db.session.flush()
     for model, values_of in ((ProfileEmail, record_emails), (ProfilePhone, record_phones)):
-        carried, keep = values_of(record), {v for r in others for v in values_of(r)}
+        carried = values_of(record)
+        keep = {v: r.id for r in others for v in values_of(r)}  # value -> a record of it
         column = model.email if model is ProfileEmail else model.phone
         for row in db.session.scalars(
             select(model).where(model.profile_id == old.id, column.in_(carried))
         ):
-            if getattr(row, column.key) not in keep:
+            value = getattr(row, column.key)
+            if value not in keep:
                 row.profile_id, row.is_primary = new.id, False
+            elif row.source_record_id == record.id:
+                row.source_record_id = keep[value]  # another record of the profile holds it
+    before = profiles.current_consents([old.id])[old.id]
     for consent in db.session.scalars(
         select(ConsentRecord).where(
             ConsentRecord.profile_id == old.id, ConsentRecord.source_record_id == record.id
         )
     ):
         consent.profile_id = new.id
+    db.session.flush()
+    _keep_withdrawals(old.id, before, actor)
     # Who holds a record is no change to it: its updated_at stays (see merging).
     db.session.execute(
         update(SourceRecord)
@@ -94,6 +101,29 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     )
     db.session.commit()
     return new
+
+
+# The evidence rule of a withdrawal a detach leaves on the profile the record left.
+KEPT_AT_DETACH = "a withdrawal stays when the record that stated it is detached"
+
+
+def _keep_withdrawals(profile_id: int, before: dict[str, str], actor) -> None:
+    """Append a withdrawal where the profile was withdrawn before the detach and no longer
+    is: the record that said so left, but the person behind the profile (and the address
+    it keeps) said it; one record's leaving never makes a profile more permissive."""
+    after = profiles.current_consents([profile_id])[profile_id]
+    for purpose, status in before.items():
+        if status == "withdrawn" and after[purpose] != "withdrawn":
+            db.session.add(
+                ConsentRecord(
+                    profile_id=profile_id,
+                    purpose=purpose,
+                    status="withdrawn",
+                    recorded_at=utcnow(),
+                    evidence={"rule": KEPT_AT_DETACH},
+                    actor_user_id=actor.id if isinstance(actor, User) else None,
+                )
+            )
 
 
 def _merge_that_brought(record_id: int, profile_id: int) -> Merge | None:

@@ -83,3 +83,80 @@ def test_a_record_that_came_with_a_merge_is_separated_by_undoing_the_merge(app):
     assert db.session.scalar(select(func.count()).select_from(Merge)) == 1
     assert db.session.scalar(select(func.count()).select_from(DuplicateCandidate)) == 0
     assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 0
+
+
+def test_a_withdrawal_stays_on_the_profile_a_detached_record_leaves(app):
+    ingest.import_records(
+        [
+            {
+                "id": "A1",
+                "first_name": "Olga",
+                "email": "olga@example.com",
+                "consents": [
+                    {
+                        "purpose": "email_marketing",
+                        "status": "granted",
+                        "recorded_at": "2026-01-10T00:00:00Z",
+                    }
+                ],
+            }
+        ],
+        source_name="crm",
+    )
+    ingest.import_records(
+        [
+            {
+                "id": "B1",
+                "first_name": "Olga",
+                "email": "olga@example.com",
+                "consents": [
+                    {
+                        "purpose": "email_marketing",
+                        "status": "withdrawn",
+                        "recorded_at": "2026-05-10T00:00:00Z",
+                    }
+                ],
+            }
+        ],
+        source_name="news",
+    )
+    profile_id = _record("A1").profile_id
+    assert profiles.current_consents([profile_id])[profile_id]["email_marketing"] == "withdrawn"
+    new = splitting.detach_record(_record("B1").id, actor="test")
+    consents = profiles.current_consents([profile_id, new.id])
+    assert consents[profile_id]["email_marketing"] == "withdrawn"  # she keeps the address
+    assert consents[new.id]["email_marketing"] == "withdrawn"
+    db.session.expire_all()
+    kept = db.session.get(Profile, profile_id)
+    assert [e.email for e in kept.emails] == ["olga@example.com"]
+    assert kept.emails[0].source_record_id == _record("A1").id  # not the detached record
+
+
+def test_undoing_a_merge_after_a_detach_shows_nothing_of_the_detached_record(app):
+    ingest.import_records(
+        [{"id": "A1", "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"}],
+        source_name="crm",
+    )
+    ingest.import_records(
+        [
+            {
+                "id": "A2",
+                "first_name": "Ada",
+                "email": "ada@example.com",
+                "address": "Via Marconi 180",
+                "city": "Bologna",
+            }
+        ],
+        source_name="shop",
+    )
+    _import("B1,Ada,Lovelace,,ada.l@example.com,\n", source="web")
+    a, b = _record("A1").profile_id, _record("B1").profile_id
+    assert _record("A2").profile_id == a
+    merge = merging.merge_profiles(a, b, actor="test")
+    detached = splitting.detach_record(_record("A2").id, actor="test")  # not the merge's
+    merging.undo_merge(merge.id, actor="test")
+    db.session.expire_all()
+    survivor = db.session.get(Profile, a)
+    assert (survivor.address, survivor.city) == (None, None)  # A2's, gone with it
+    assert db.session.get(Profile, detached.id).city == "Bologna"
+    assert db.session.get(Profile, b).merged_into_id is None
