@@ -48,6 +48,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import chain, islice
 from types import SimpleNamespace
 from typing import BinaryIO
@@ -1642,8 +1643,10 @@ class _Run:
                     table.c.evidence,
                 ).where(table.c.profile_id.in_(chunk))
             ):
-                undated = isinstance(row[6], dict) and row[6].get("time") == UNDATED
-                history.setdefault((row[0], row[1]), []).append((*row[2:6], undated))
+                evidence = row[6] if isinstance(row[6], dict) else {}
+                undated = evidence.get("time") == UNDATED
+                stated = _stated_at(evidence.get("stated_at"))
+                history.setdefault((row[0], row[1]), []).append((*row[2:6], undated, stated))
         for rows in history.values():
             rows.sort(key=lambda h: (h[2], h[3]), reverse=True)
         inserts = []
@@ -1664,22 +1667,22 @@ class _Run:
                     and latest[0] == "withdrawn"
                     and latest[1] != self.source_id
                 ):
-                    when = latest[2].date().isoformat()
-                    reason = f"an opt-in without a date does not lift the withdrawal of {when}"
+                    said = latest[5] or (None if latest[4] else latest[2])
+                    of = f" of {said.date().isoformat()}" if said else " on file (undated)"
+                    reason = f"an opt-in without a date does not lift the withdrawal{of}"
                     item.warnings.append(("email_opt_in", f"{fact.purpose}: {reason}"))
                     continue
                 at, evidence["time"] = now, UNDATED
             elif any(h[2] == at for h in same):
                 continue
-            elif (
-                fact.status == "withdrawn"
-                and latest is not None
-                and latest[0] == "granted"
-                and latest[4]
-                and latest[2] > at
-            ):
-                evidence["stated_at"] = at.isoformat()
-                at = now
+            elif latest is not None and latest[0] != fact.status and latest[2] > at:
+                # The latest record sorts after this one only because it was stamped when
+                # imported: undated (a withdrawal still outranks an undated grant) or
+                # stated earlier than this one. This statement is then the newer.
+                said = latest[5]  # the time it stated, when it was re-stamped
+                if (latest[4] and fact.status == "withdrawn") or (said is not None and said < at):
+                    evidence["stated_at"] = at.isoformat()
+                    at = now
             inserts.append(
                 {
                     "profile_id": item.profile_id,
@@ -1696,11 +1699,23 @@ class _Run:
             )
             # Not stored yet: after every stored id, in the batch's order.
             later = 2**62 + len(inserts)
-            rows.append((fact.status, self.source_id, at, later, fact.recorded_at is None))
+            stated = fact.recorded_at if "stated_at" in evidence else None
+            rows.append((fact.status, self.source_id, at, later, fact.recorded_at is None, stated))
             rows.sort(key=lambda h: (h[2], h[3]), reverse=True)
             item.consents_recorded += 1
         if inserts:
             db.session.execute(insert(ConsentRecord), inserts)
+
+
+def _stated_at(text) -> datetime | None:
+    """The time a re-stamped consent statement gave (its evidence's stated_at), if any."""
+    if not isinstance(text, str):
+        return None
+    try:
+        stated = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return stated if stated.tzinfo else stated.replace(tzinfo=UTC)
 
 
 # How a file's numeric dates ("03/04/1980") and full names ("Rossi Mario") are read: as
@@ -1819,6 +1834,7 @@ def import_stream(
         actor=actor,
     )
     run = _Run(source, batch, mapping, region, overrides, actor)
+    batch.mapping = {**(batch.mapping or {}), "region": region}  # phones without a +prefix
     rows = iter(rows)
     head = list(islice(rows, ORDER_SAMPLE_ROWS))
     run.read_order(head, dates=dates, names=names)

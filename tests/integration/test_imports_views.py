@@ -684,6 +684,9 @@ def test_the_marketer_says_where_phones_without_a_country_code_are_from(client, 
     _job_id(client.post(path, data=data))
     robert = db.session.scalar(select(Profile).where(Profile.first_name == "Robert"))
     assert robert.primary_phone == "+13125550190"
+    batch = db.session.scalar(select(ImportBatch))
+    page = client.get(f"/imports/batches/{batch.id}").get_data(as_text=True)
+    assert 'id="batch-region">US<' in page
     # The new source remembers it: its next upload is read as American too.
     assert db.session.scalar(select(Source.default_region).where(Source.name == "fiera")) == "US"
     path, _reader = _preview(client, content=us_web, filename="again.csv", source="fiera")

@@ -711,3 +711,18 @@ def test_a_clash_is_reported_in_the_column_that_holds_the_number(app):
     )
     assert (warning.row_number, warning.column) == (2, "Cellulare")  # not Telefono
     assert "phone belongs to another profile" in warning.reason
+
+
+@pytest.mark.parametrize("undated_first", [True, False])
+def test_the_same_consent_facts_give_the_same_state_in_any_import_order(app, undated_first):
+    undated = ("shop", SHOP_OPT_IN)
+    unsubscribed = ("newsletter", "id,email,email_opt_out\nM1,g@example.it,2026-06-01\n")
+    later_opt_in = ("web", "id,email,email_opt_in\nW1,g@example.it,2026-09-01\n")
+    order = (
+        [undated, unsubscribed, later_opt_in]
+        if undated_first
+        else [unsubscribed, undated, later_opt_in]
+    )
+    for source, text in order:
+        _import(text, source=source)
+    assert _email_marketing("g@example.it") == "granted"  # September's opt-in is the last word

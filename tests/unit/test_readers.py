@@ -564,3 +564,8 @@ def test_a_workbook_inside_a_zip_reads_like_the_workbook_alone():
     assert [(r.file, r.number, r.values) for r in rows] == [
         ("export/contatti.xlsx", 2, {"email": "eva@example.it", "first_name": "Eva"})
     ]
+
+
+def test_italian_opt_in_headers_map_to_the_email_marketing_opt_in():
+    mapping = readers.map_headers(["Email", "Accetta marketing", "Iscritto newsletter"], "csv")
+    assert mapping.columns["Accetta marketing"] == "email_opt_in"
