@@ -367,6 +367,7 @@ def test_the_queue_filters_by_owner_source_and_score_and_counts_what_it_shows(cl
     # A score that cannot be one is refused on the form and filters nothing.
     html = _html(client.get("/duplicates/?min_score=7"))
     assert "is-invalid" in html and len(re.findall(r'id="candidate-\d+"', html)) == 3
+    assert "invalid-feedback" in html  # and says why
     # Someone else's leads are not mine.
     auth.logout()
     auth.login_as("sales")
