@@ -7,7 +7,7 @@ duplicates.
 """
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
@@ -107,7 +107,7 @@ def likely_duplicates(profile: Profile) -> list[tuple[Profile, matching.Decision
         .where(Profile.id.in_(wanted), Profile.merged_into_id.is_(None))
         .options(selectinload(Profile.emails), selectinload(Profile.phones))
     )
-    alone = match_keys.alone_in_city(person, sizes)
+    alone = _alone_in_city(person, sizes)
     cut = thresholds()
     found = []
     for other in others:
@@ -116,6 +116,27 @@ def likely_duplicates(profile: Profile) -> list[tuple[Profile, matching.Decision
             found.append((other, decision))
     found.sort(key=lambda pair: (-pair[1].score, pair[0].id))
     return found
+
+
+def _alone_in_city(person: matching.Person, sizes: dict[str, int]) -> bool:
+    """match_keys.alone_in_city, counting the namesakes of the city that already wait in
+    the review queue as one person: a third copy typed in by hand is no crowd."""
+    if match_keys.alone_in_city(person, sizes):
+        return True
+    place = matching.place_key(person)
+    if place is None or sizes.get(place, 0) > match_keys.BLOCK_CAP:
+        return False
+    ids = match_keys.candidates([place]).get(place, set())
+    queued = db.session.scalar(
+        select(func.count())
+        .select_from(DuplicateCandidate)
+        .where(
+            DuplicateCandidate.status == "open",
+            DuplicateCandidate.profile_a_id.in_(ids),
+            DuplicateCandidate.profile_b_id.in_(ids),
+        )
+    )
+    return len(ids) - queued <= 2
 
 
 def weigh_again(profile_id: int, reason: str = AFTER_MERGE) -> int:

@@ -86,8 +86,9 @@ def detail(id: int):
 def new():
     """Create a profile by hand (it gets a 'manual' source record). A profile that looks
     like people already here is shown with them first; "Create anyway" saves it and puts
-    the pairs in the review queue."""
-    form = NewProfileForm()
+    the pairs in the review queue. A sales rep's new lead is theirs unless they say."""
+    mine = str(current_user.id) if current_user.role == "sales" else ""
+    form = NewProfileForm(owner=mine)
     form.set_owner_choices(profiles.assignable_owners())
     if form.validate_on_submit():
         try:

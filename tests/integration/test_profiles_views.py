@@ -542,3 +542,18 @@ def test_a_rep_detaches_a_record_that_joined_the_wrong_person(client, auth):
     page = client.get(f"/profiles/{new_id}").get_data(as_text=True)
     assert "will not be proposed as duplicates" in page
     assert 'class="btn btn-outline-secondary btn-sm detach-record"' not in page  # one record
+
+
+def test_a_sales_reps_new_profile_is_theirs_unless_they_choose_otherwise(client, auth):
+    rep = auth.login_as("sales")
+    form = read_form(client, "/profiles/new")
+    assert form["owner"] == str(rep.id)
+    form.update(first_name="Ottavia", last_name="Brambilla")
+    response = client.post("/profiles/new", data=form)
+    created = int(re.search(r"/profiles/(\d+)$", response.headers["Location"]).group(1))
+    assert fresh(created).owner_id == rep.id
+    form = read_form(client, "/profiles/new")
+    form.update(first_name="Ugo", last_name="Zanetti", owner="")
+    response = client.post("/profiles/new", data=form)
+    created = int(re.search(r"/profiles/(\d+)$", response.headers["Location"]).group(1))
+    assert fresh(created).owner_id is None

@@ -424,3 +424,13 @@ def test_a_filtered_queue_pages_and_counts_only_what_passes(app):
     assert duplicates.count_open(only) == 3 and duplicates.count_open() == 5
     assert duplicates.next_open_candidate(duplicates.QueueFilter(min_score=0.95)) is None
     assert not duplicates.QueueFilter() and only
+
+
+def test_a_third_copy_typed_in_by_hand_is_still_caught(app):
+    person = {"first_name": "Caterina", "last_name": "Giuliani", "city": "Napoli"}
+    first = profiles.create_profile(dict(person), actor="test")
+    second = profiles.create_profile(dict(person), actor="test")  # queued with the first
+    assert duplicates.count_open() == 1
+    with pytest.raises(LikelyDuplicateError) as refused:
+        profiles.create_profile(dict(person), actor="test", on_duplicate="refuse")
+    assert {other.id for other, _ in refused.value.matches} == {first.id, second.id}
