@@ -39,6 +39,12 @@ class PairOut(Schema):
     decided_at = fields.AwareDateTime(allow_none=True)
 
 
+class PairDetailOut(PairOut):
+    """One pair, and for a merged one the merge (to undo with POST /merges/{id}/undo)."""
+
+    merge_id = fields.Integer(allow_none=True, required=True)
+
+
 class DecisionIn(StrictInput):
     """A reviewer's decision on a pair."""
 

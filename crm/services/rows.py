@@ -159,8 +159,8 @@ def surname_first(samples) -> bool:
     A name opening with a common given name and not closing with one says "given name
     first"; the other way round says "surname first". The file is read surname first
     when that is said at least NAME_ORDER_MIN times and four times as often as the
-    other; anything less keeps the usual order (names written in capitals follow their
-    own rule, see split_full_name).
+    other; anything less keeps the usual order. A name with its surname in capitals
+    follows its own rule (see split_full_name) and says which order the file uses.
     """
     given_first = surname_before = 0
     for sample in samples:
@@ -168,7 +168,12 @@ def surname_first(samples) -> bool:
         if not text or "," in text:
             continue
         parts = strip_titles(text).split(" ")
-        if len(parts) < 2 or _surname_in_capitals(parts):
+        if len(parts) < 2:
+            continue
+        if _surname_in_capitals(parts):
+            # The capitals say where this one's surname stands: evidence for the others.
+            surname_before += _in_capitals(parts[0])
+            given_first += not _in_capitals(parts[0])
             continue
         opens, closes = _given(parts[0]), _given(parts[-1])
         given_first += opens and not closes

@@ -93,6 +93,12 @@ def test_a_merge_decision_gives_the_merge_to_undo(client):
     assert db.session.get(Profile, pair.profile_a_id).merged_into_id == pair.profile_b_id
     again = client.post(f"{API}/{pair.id}/decision", headers=headers, json=body)
     assert again.status_code == 409
+    read = client.get(f"{API}/{pair.id}", headers=headers).get_json()
+    assert (read["merge_id"], read["a"], read["status"]) == (
+        result["merge_id"],
+        pair.profile_a_id,
+        "merged",
+    )
     undo = client.post(f"/api/v1/merges/{result['merge_id']}/undo", headers=headers)
     assert undo.status_code == 200
     # Undone, the pair waits for a decision again.
@@ -107,7 +113,8 @@ def test_a_distinct_decision_is_never_proposed_again(client):
     )
     assert response.status_code == 200
     assert response.get_json()["merge_id"] is None
-    assert client.get(f"{API}/{pair.id}", headers=headers).get_json()["status"] == "distinct"
+    read = client.get(f"{API}/{pair.id}", headers=headers).get_json()
+    assert (read["status"], read["merge_id"]) == ("distinct", None)
     assert duplicates.propose(pair.profile_a_id, pair.profile_b_id, 1.0, []) is None
     assert client.get(API, headers=headers).get_json()["items"] == []
 

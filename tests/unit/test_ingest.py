@@ -615,6 +615,14 @@ def test_a_list_written_surname_first_is_recognised_and_split_so():
     assert rows.split_full_name("Della Valle Anna", surname_first=True) == ("Anna", "Della Valle")
 
 
+def test_surnames_in_capitals_say_which_order_the_rest_of_the_file_uses():
+    mixed = ["ROSSI Mario", "Bianchi Anna", "VERDI Giuseppe", "Esposito Giulia", "NERI Luca"]
+    assert rows.surname_first(mixed)
+    assert not rows.surname_first(
+        ["Mario ROSSI", "Anna Bianchi", "Giuseppe VERDI", "Giulia Esposito", "Luca NERI"]
+    )
+
+
 def test_an_italian_register_of_full_names_imports_with_first_and_last_names_right(app):
     body = "Nominativo;Email\n" + "".join(
         f"{name};p{n}@example.com\n" for n, name in enumerate(ITALIAN_REGISTER)

@@ -3,7 +3,13 @@
 from flask.views import MethodView
 from flask_login import current_user
 
-from crm.schemas.duplicates import DecisionIn, DecisionOut, PairOut, PairPage, QueueArgs
+from crm.schemas.duplicates import (
+    DecisionIn,
+    DecisionOut,
+    PairDetailOut,
+    PairPage,
+    QueueArgs,
+)
 from crm.security import roles
 from crm.services import duplicates
 from crm.views.api.common import Blueprint, error_responses, service_errors
@@ -38,12 +44,15 @@ class Pair(MethodView):
     """One pair, in whatever state."""
 
     @roles(*REVIEWERS)
-    @blp.response(200, PairOut)
+    @blp.response(200, PairDetailOut)
     @error_responses(blp, 401, 403, 404)
     def get(self, pair_id: int):
-        """The pair, open or decided."""
+        """The pair, open or decided, with the merge that decided it (if any)."""
         with service_errors():
-            return duplicates.get_candidate(pair_id)
+            pair = duplicates.get_candidate(pair_id)
+            merge = duplicates.merge_of(pair)
+        shown = ("id", "profile_a_id", "profile_b_id", "score", "reasons", "status", "decided_at")
+        return {**{name: getattr(pair, name) for name in shown}, "merge_id": merge and merge.id}
 
 
 @blp.route("/<int:pair_id>/decision")
