@@ -29,8 +29,10 @@ from crm.models import ImportBatch, ImportRejection, Job, Source, User
 from crm.models.base import utcnow
 from crm.services import audit, ingest, jobs, readers
 from crm.services.errors import NotFoundError, ValidationError
+from crm.services.normalise import format_phone, normalise_phone
 
 UPLOAD_DIR = "uploads"
+PHONE_SAMPLE = 3  # phones of the first rows shown read with the preview's country
 UPLOAD_TTL_SECONDS = 24 * 3600
 PREVIEW_ROWS = 5
 # Rows read to collect the keys of a JSON Lines file (they may differ from line to line).
@@ -75,6 +77,20 @@ class Preview:
     surname_first: bool | None = None
     # The country of its phones without a calling code: the source's (IT for a new one).
     region: str = "IT"
+    # A few phones of the first rows as they will be stored with that country: (as
+    # written, international form or None when it reads as no number there).
+    phones: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def sample_phones(self, limit: int = PHONE_SAMPLE) -> None:
+        """Read the first phones of the rows shown as the import will (see phones)."""
+        columns = [n for n, h in enumerate(self.headers) if self.mapping.get(h) == "phone"]
+        cells = [row[n] for row in self.rows for n in columns if n < len(row) and row[n]]
+        for cell in cells[:limit]:
+            try:
+                stored = normalise_phone(cell, self.region)
+            except ValueError:
+                stored = None
+            self.phones.append((cell, format_phone(stored) if stored else None))
 
     def read_order(self, first: list, rest: Iterator, region: str, known=None) -> None:
         """Tell, as the import will, how the file writes dates and names: from the rows
@@ -235,6 +251,7 @@ def preview_upload(upload: Upload) -> Preview:
     region = (source.default_region if source else None) or "IT"
     shown = _preview_file(upload, region)
     shown.region = region.upper()
+    shown.sample_phones()
     if upload.reading is None:
         upload.reading = [shown.month_first, shown.surname_first]
         _write_meta(upload)

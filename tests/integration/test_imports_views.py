@@ -680,6 +680,9 @@ def test_the_marketer_says_where_phones_without_a_country_code_are_from(client, 
     page = client.get(path).get_data(as_text=True)
     assert _chosen(page, "phone-region") == "IT"  # a new source: Italy unless told
     assert "United States (+1)" in page
+    # What Italy would make of the number is shown before anything is stored.
+    sample = re.search(r'id="phone-sample">(.*?)</div>', page, re.S).group(1)
+    assert "(312) 555-0190 → +39 312 555 0190" in sample
     data = {"csrf_token": reader.token, **reader.selected, "region": "US"}
     _job_id(client.post(path, data=data))
     robert = db.session.scalar(select(Profile).where(Profile.first_name == "Robert"))
@@ -690,7 +693,9 @@ def test_the_marketer_says_where_phones_without_a_country_code_are_from(client, 
     # The new source remembers it: its next upload is read as American too.
     assert db.session.scalar(select(Source.default_region).where(Source.name == "fiera")) == "US"
     path, _reader = _preview(client, content=us_web, filename="again.csv", source="fiera")
-    assert _chosen(client.get(path).get_data(as_text=True), "phone-region") == "US"
+    page = client.get(path).get_data(as_text=True)
+    assert _chosen(page, "phone-region") == "US"
+    assert "(312) 555-0190 → +1 312-555-0190" in page
 
 
 def test_an_unknown_phone_region_is_refused(client, auth, sync_jobs):
