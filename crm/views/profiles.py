@@ -190,12 +190,21 @@ def merge(id: int, other_id: int):
     return page, status
 
 
-@bp.route("/<int:id>/records/<int:record_id>/detach", methods=["POST"])
+@bp.route("/<int:id>/records/<int:record_id>/detach", methods=["GET", "POST"])
 @roles(*EDITORS)
 def detach_record(id: int, record_id: int):
-    """Make one source record of a profile a profile of its own (a wrong join undone)."""
-    get_profile_or_404(id)
-    if not DetachRecordForm().validate_on_submit():
+    """Make one source record of a profile a profile of its own (a wrong join undone),
+    once confirmed on a page that shows the record."""
+    profile = get_profile_or_404(id)
+    record = next((r for r in profile.source_records if r.id == record_id), None)
+    if record is None:
+        abort(404)
+    form = DetachRecordForm()
+    if request.method == "GET":
+        return render_template(
+            "profiles/detach_confirm.html", profile=profile, record=record, form=form
+        )
+    if not form.validate_on_submit():
         abort(400)
     try:
         new = splitting.detach_record(record_id, actor=current_user._get_current_object())

@@ -113,6 +113,8 @@ def test_sales_rep_detaches_a_record_that_joined_the_wrong_person(
     page.goto(f"/profiles/{father_id}")
     expect(page.locator("#field-emails")).to_contain_text(f"{surname.lower()}@example.com")
     page.click(f"#detach-{son_record}")
+    page.wait_for_url(re.compile(r"/detach$"))
+    page.click("#confirm-detach")
     page.wait_for_url(re.compile(r"/profiles/\d+/?$"))
     assert not page.url.rstrip("/").endswith(f"/profiles/{father_id}")
     expect(page.locator(".alert-success")).to_contain_text("will not be proposed as duplicates")

@@ -534,8 +534,11 @@ def test_a_rep_detaches_a_record_that_joined_the_wrong_person(client, auth):
     path = f"/profiles/{father.id}"
     assert f'id="detach-{son_record.id}"' in client.get(path).get_data(as_text=True)
     detach = f"{path}/records/{son_record.id}/detach"
+    confirm = client.get(detach)  # first a page that shows the record
+    assert confirm.status_code == 200 and "l85@example.com" in confirm.get_data(as_text=True)
+    assert client.get(f"{path}/records/999999/detach").status_code == 404
     assert client.post(detach).status_code == 400  # no CSRF token
-    response = client.post(detach, data={"csrf_token": factories.csrf_token(client, path)})
+    response = client.post(detach, data={"csrf_token": factories.csrf_token(client, detach)})
     assert response.status_code == 302
     new_id = int(re.search(r"/profiles/(\d+)$", response.headers["Location"]).group(1))
     assert new_id != father.id
