@@ -67,6 +67,9 @@ def test_a_bad_filter_is_422_with_its_field(client):
     response = client.get(f"{API}?min_score=2", headers=headers)
     assert response.status_code == 422
     assert "min_score" in response.get_json()["errors"]["query"]
+    misspelt = client.get(f"{API}?source=fiar", headers=headers)
+    assert misspelt.status_code == 422
+    assert "source" in misspelt.get_json()["errors"]["query"]
 
 
 @pytest.mark.parametrize("role", ["marketer", "compliance"])

@@ -2,6 +2,7 @@
 
 from flask.views import MethodView
 from flask_login import current_user
+from flask_smorest import abort
 
 from crm.schemas.duplicates import (
     DecisionIn,
@@ -11,7 +12,7 @@ from crm.schemas.duplicates import (
     QueueArgs,
 )
 from crm.security import roles
-from crm.services import duplicates
+from crm.services import duplicates, imports_ui
 from crm.views.api.common import Blueprint, error_responses, service_errors
 
 blp = Blueprint("api_duplicates", __name__, description="The review queue of suspected duplicates")
@@ -28,7 +29,10 @@ class Queue(MethodView):
     @blp.response(200, PairPage)
     @error_responses(blp, 401, 403, 422)
     def get(self, args):
-        """Open pairs, highest score first, cursor-paged; filters as in the web queue."""
+        """Open pairs, highest score first, cursor-paged; filters as in the web queue (an
+        unknown source is 422: a misspelt name would otherwise list nothing)."""
+        if args.get("source") and args["source"] not in imports_ui.source_names():
+            abort(422, message="Unknown source.", errors={"query": {"source": ["Unknown."]}})
         only = duplicates.QueueFilter(
             owner_id=current_user.id if args["mine"] else None,
             source=args.get("source"),
