@@ -1380,22 +1380,22 @@ class _Run:
     ) -> None:
         """Tell from the first rows how the file writes dates and full names, unless the
         person importing it said (dates, names: see DATE_ORDERS, NAME_ORDERS). The batch
-        keeps how the file was read, where it has such values (see ImportBatch.mapping)."""
+        keeps how the file was read: its phone region, and its date and name orders where
+        it has such values (see ImportBatch.mapping)."""
         values = [r.values for r in sample]
         month_first, surname_first = reading_order(values, self.region)
         self.month_first = month_first if dates == "auto" else dates == "month-first"
         self.surname_first = surname_first if names == "auto" else names == "surname-first"
         has_dates, has_names = reading_needed(values)
-        read = {}
+        read = {"region": self.region}  # of phones without a calling code
         if has_dates or dates != "auto":
             read["dates"] = "month-first" if self.month_first else "day-first"
             read["dates_chosen"] = dates != "auto"
         if has_names or names != "auto":
             read["names"] = "surname-first" if self.surname_first else "given-first"
             read["names_chosen"] = names != "auto"
-        if read:
-            batch = db.session.get(ImportBatch, self.batch_id)
-            batch.mapping = {**(batch.mapping or {}), **read}
+        batch = db.session.get(ImportBatch, self.batch_id)
+        batch.mapping = {**(batch.mapping or {}), **read}
 
     def prepare(self, row: readers.Row) -> _Item:
         """Read one row: normalise it, find its consents and what makes it unusable (pure)."""
@@ -1834,7 +1834,6 @@ def import_stream(
         actor=actor,
     )
     run = _Run(source, batch, mapping, region, overrides, actor)
-    batch.mapping = {**(batch.mapping or {}), "region": region}  # phones without a +prefix
     rows = iter(rows)
     head = list(islice(rows, ORDER_SAMPLE_ROWS))
     run.read_order(head, dates=dates, names=names)

@@ -126,8 +126,9 @@ def _same_stamp(table) -> dict:
     return {"updated_at": column} if column is not None and column.onupdate is not None else {}
 
 
-def _move(model, ids: list[int], profile_id: int) -> None:
-    """Point the rows with ids at profile_id (one UPDATE; the caller expires the session)."""
+def move_rows(model, ids: list[int], profile_id: int) -> None:
+    """Point the rows with ids at profile_id (one UPDATE; the caller expires the session),
+    their updated_at unchanged (see _same_stamp)."""
     if ids:
         db.session.execute(
             update(model)
@@ -391,7 +392,7 @@ def merge_profiles(
     # Rows change hands in bulk; the session forgets what it held so it reloads them.
     db.session.flush()
     for key, model in _CHILDREN.items():
-        _move(model, moved[key], survivor_id)
+        move_rows(model, moved[key], survivor_id)
     db.session.execute(
         update(ProfileEmail)
         .where(ProfileEmail.id.in_(moved["primary"]["emails"]))
@@ -779,7 +780,7 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
                 delete(model).where(model.id.in_(added), model.profile_id == survivor.id)
             )
     for key, model in _CHILDREN.items():
-        _move(model, moved.get(key) or [], restored.id)
+        move_rows(model, moved.get(key) or [], restored.id)
     db.session.expire_all()
 
     primary = moved.get("primary") or {}

@@ -7,7 +7,7 @@ becomes a profile of its own, with the identifiers and consents only it brought,
 two profiles are remembered as different people.
 """
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import (
@@ -21,7 +21,7 @@ from crm.models import (
     User,
 )
 from crm.models.base import utcnow
-from crm.services import audit, match_keys, profiles, survivorship
+from crm.services import audit, match_keys, merging, profiles, survivorship
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.survivorship import record_emails, record_phones
 from crm.services.suspects import find_pair, ordered
@@ -77,19 +77,12 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
         consent.profile_id = new.id
     db.session.flush()
     _keep_withdrawals(old.id, before, actor)
-    # Who holds a record is no change to it: its updated_at stays (see merging).
-    db.session.execute(
-        update(SourceRecord)
-        .where(SourceRecord.id == record.id)
-        .values(profile_id=new.id, updated_at=SourceRecord.updated_at),
-        execution_options={"synchronize_session": False},
-    )
+    merging.move_rows(SourceRecord, [record.id], new.id)  # its updated_at stays
     db.session.flush()
     db.session.expire_all()
     old, new = db.session.get(Profile, old.id), db.session.get(Profile, new.id)
-    for profile in (old, new):
-        survivorship.recompute(profile)
-        _primary_first(profile)
+    for profile in (old, new):  # a profile left without a primary email gets one here
+        survivorship.recompute(profile, refresh_keys=False)
     match_keys.refresh_many([old, new])
     _mark_distinct(old.id, new.id, actor)
     audit.record(
@@ -135,13 +128,6 @@ def _merge_that_brought(record_id: int, profile_id: int) -> Merge | None:
         if record_id in ((merge.moved or {}).get("source_records") or []):
             return merge
     return None
-
-
-def _primary_first(profile: Profile) -> None:
-    """Give each kind of identifier one primary row (the first) where none is."""
-    for rows in (profile.emails, profile.phones):
-        if rows and not any(r.is_primary for r in rows):
-            rows[0].is_primary = True
 
 
 def _mark_distinct(a_id: int, b_id: int, actor) -> None:
