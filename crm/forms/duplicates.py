@@ -33,23 +33,27 @@ class QueueFilterForm(FlaskForm):
             SelectChoice(name, name) for name in names
         ]
 
+    def _kept(self, name: str):
+        """A field's value when it validated and says something, else None."""
+        value = self[name].data
+        if name in self.errors or value is None or value == "" or value is False:
+            return None
+        return value
+
     def to_filter(self, user_id: int) -> QueueFilter:
         """The filter asked for; a field that did not validate filters nothing."""
-        errors = self.errors
-        score = self.min_score.data if "min_score" not in errors else None
+        score = self._kept("min_score")
         return QueueFilter(
-            owner_id=user_id if self.mine.data else None,
-            source=(self.source.data or None) if "source" not in errors else None,
+            owner_id=user_id if self._kept("mine") else None,
+            source=self._kept("source"),
             min_score=float(score) if score is not None else None,
         )
 
     def args(self) -> dict[str, str]:
         """The filter as URL query arguments (for links that keep it)."""
-        args = {}
-        if self.mine.data:
-            args["mine"] = "y"
-        if self.source.data and "source" not in self.errors:
-            args["source"] = self.source.data
-        if self.min_score.data is not None and "min_score" not in self.errors:
-            args["min_score"] = str(self.min_score.data)
-        return args
+        values = {
+            "mine": "y" if self._kept("mine") else None,
+            "source": self._kept("source"),
+            "min_score": self._kept("min_score"),
+        }
+        return {name: str(value) for name, value in values.items() if value is not None}
