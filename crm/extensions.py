@@ -6,7 +6,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_smorest import Api
+from flask_smorest import Api as SmorestApi
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -26,6 +26,19 @@ class Base(DeclarativeBase):
     """Declarative base with the naming convention."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Api(SmorestApi):
+    """flask-smorest's Api; an error may also carry machine-readable `details`, passed
+    as abort(..., details=...) and documented by the endpoint's error schema."""
+
+    def handle_http_exception(self, error):
+        """The shared error body (code, status, message, errors), plus details if given."""
+        payload, code, headers = super().handle_http_exception(error)
+        details = (getattr(error, "data", None) or {}).get("details")
+        if details is not None:
+            payload["details"] = details
+        return payload, code, headers
 
 
 db = SQLAlchemy(model_class=Base)

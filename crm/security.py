@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from flask import Flask, abort, current_app, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user
+from werkzeug.http import HTTP_STATUS_CODES
 
 from crm.extensions import login_manager
 from crm.models import ROLES, User
@@ -69,8 +70,9 @@ def is_api_request() -> bool:
 
 
 def _json_error(status: int, message: str):
-    """A JSON error body in the API's shape."""
-    response = jsonify({"code": status, "status": message, "message": message})
+    """A JSON error body in the API's shape: code, status name (as flask-smorest gives
+    it, e.g. "Forbidden") and the message for a person."""
+    response = jsonify({"code": status, "status": HTTP_STATUS_CODES[status], "message": message})
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="crm"'

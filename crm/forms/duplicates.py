@@ -15,6 +15,20 @@ class DecisionForm(FlaskForm):
     survivor = HiddenField(default="a", validators=[InputRequired(), AnyOf(SURVIVORS)])
 
 
+class DecimalCommaField(DecimalField):
+    """A decimal number written with a point or a decimal comma ("0.95", "0,95"): Italian
+    readers write the comma."""
+
+    def process_formdata(self, valuelist):
+        """Read a lone comma as the decimal point, then parse as DecimalField does."""
+        if valuelist and isinstance(valuelist[0], str):
+            text = valuelist[0].strip()
+            if text.count(",") == 1 and "." not in text:
+                text = text.replace(",", ".")
+            valuelist = [text, *valuelist[1:]]
+        super().process_formdata(valuelist)
+
+
 class QueueFilterForm(FlaskForm):
     """Which pairs of the review queue to show (a GET form: the filter is in the URL)."""
 
@@ -23,8 +37,11 @@ class QueueFilterForm(FlaskForm):
 
     mine = BooleanField(_l("Only my leads"))
     source = SelectField(_l("Source"), choices=[], default="")
-    min_score = DecimalField(
-        _l("Score at least"), places=2, validators=[Optional(), NumberRange(min=0, max=1)]
+    min_score = DecimalCommaField(
+        _l("Score at least"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=1)],
+        invalid_value_message=_l("Not a number: write a score such as 0.95 or 0,95."),
     )
 
     def set_sources(self, names: list[str]) -> None:

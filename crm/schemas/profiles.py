@@ -3,7 +3,7 @@
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from crm.models import PURPOSES, STAGES
-from crm.schemas.common import CursorArgs, StrictInput, page_of
+from crm.schemas.common import CursorArgs, ErrorOut, StrictInput, page_of
 
 _LIST_HINT = "Read-only: set '{0}s' instead (the first one is the primary)."
 _STAMPS = "Read-only: set by the server."
@@ -132,6 +132,64 @@ class ProfileOut(Schema):
     updated_at = fields.AwareDateTime(required=True)
 
 
+_REASONS = "The scorer's evidence, in English, as the review queue gives it"
+
+
+class ReviewPairOut(Schema):
+    """A review-queue pair a new profile was put in: read it at GET /duplicates/{id}."""
+
+    id = fields.Integer(required=True, metadata={"description": "The pair's id in the queue"})
+    profile_id = fields.Integer(
+        required=True, metadata={"description": "The profile on the other side of the pair"}
+    )
+    score = fields.Float(required=True)
+
+
+class ProfileCreatedOut(ProfileOut):
+    """A profile just created, and the review pairs it was put in."""
+
+    review_pairs = fields.List(
+        fields.Nested(ReviewPairOut),
+        required=True,
+        metadata={
+            "description": "The people already here the new profile may duplicate, each as "
+            "a pair queued for a reviewer (highest score first); empty when it looks like "
+            "no one here"
+        },
+    )
+
+
+class LookAlikeOut(Schema):
+    """A profile that a refused new one looks like (ids and evidence only)."""
+
+    profile_id = fields.Integer(required=True)
+    score = fields.Float(required=True)
+    reasons = fields.List(fields.String(), required=True, metadata={"description": _REASONS})
+
+
+class LikelyDuplicatesOut(Schema):
+    """The details of a creation refused with on_duplicate=refuse."""
+
+    duplicates = fields.List(
+        fields.Nested(LookAlikeOut),
+        required=True,
+        metadata={"description": "Best first; nothing was saved"},
+    )
+
+
+class ProfileConflictOut(ErrorOut):
+    """A 409 of creating a profile: an email or phone of another profile, or (with
+    on_duplicate=refuse) people already here it looks like, listed in details."""
+
+    details = fields.Nested(
+        LikelyDuplicatesOut,
+        metadata={
+            "description": "Only when on_duplicate=refuse found likely duplicates: who they "
+            "are, by profile id, with score and reasons"
+        },
+    )
+
+
 class ProfileQueryArgs(CursorArgs):
     """Search arguments: free text matched against name, email, phone and company."""
 
@@ -150,8 +208,9 @@ class CreateArgs(Schema):
         validate=validate.OneOf(("review", "refuse")),
         metadata={
             "description": "When the new profile looks like people already here: 'review' "
-            "creates it and puts each pair in the review queue; 'refuse' saves nothing and "
-            "answers 409 with them listed in errors.json.duplicates"
+            "creates it and puts each pair in the review queue (listed in review_pairs of "
+            "the reply); 'refuse' saves nothing and answers 409 with them listed in "
+            "details.duplicates (and as text in errors.json.duplicates)"
         },
     )
 

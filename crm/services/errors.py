@@ -30,6 +30,14 @@ class LikelyDuplicateError(ConflictError):
         super().__init__(message, fields=fields)
         self.matches = matches
 
+    def look_alikes(self) -> list[dict]:
+        """The matches as plain data holding no personal data: each profile's id, and the
+        scorer's score and reasons (as the review queue shows them), best first."""
+        return [
+            {"profile_id": profile.id, "score": decision.score, "reasons": list(decision.reasons)}
+            for profile, decision in self.matches
+        ]
+
 
 class AuthError(ServiceError):
     """Credentials are wrong, expired or revoked."""

@@ -14,6 +14,7 @@ from crm.models import (
     PURPOSES,
     STAGES,
     ConsentRecord,
+    DuplicateCandidate,
     Profile,
     ProfileEmail,
     ProfilePhone,
@@ -410,6 +411,32 @@ def create_profile(
     return profile
 
 
+def review_pairs(profile_id: int) -> list[dict]:
+    """The open review-queue pairs a profile is in, highest score first, as plain data
+    holding no personal data: the pair's id, the profile on the other side, the score."""
+    pair = DuplicateCandidate
+    rows = db.session.execute(
+        select(pair.id, pair.profile_a_id, pair.profile_b_id, pair.score)
+        .where(
+            pair.status == "open",
+            or_(pair.profile_a_id == profile_id, pair.profile_b_id == profile_id),
+        )
+        .order_by(pair.score.desc(), pair.id)
+    )
+    return [
+        {"id": pair_id, "profile_id": b if a == profile_id else a, "score": score}
+        for pair_id, a, b, score in rows
+    ]
+
+
+def created_document(profile: Profile) -> dict:
+    """A profile just created by create_profile, as the API gives it: its document
+    (profile_documents) and the review pairs it was put in (review_pairs)."""
+    (document,) = profile_documents([profile])
+    document["review_pairs"] = review_pairs(profile.id)
+    return document
+
+
 def _likely_duplicates(matches: list) -> LikelyDuplicateError:
     """The refusal of a new profile that looks like these (profile, decision) pairs."""
     found = [
@@ -512,6 +539,19 @@ def current_consents(profile_ids: list[int]) -> dict[int, dict[str, str]]:
     for pid, purpose, status in rows:
         result[pid][purpose] = status
     return result
+
+
+def stage_history(profile_id: int) -> list[tuple[StageChange, User | None]]:
+    """A profile's stage changes, newest first, each with the user who made it (None when
+    an import, a merge or another rule made it, or the user no longer exists), in one
+    query."""
+    rows = db.session.execute(
+        select(StageChange, User)
+        .outerjoin(User, User.id == StageChange.actor_user_id)
+        .where(StageChange.profile_id == profile_id)
+        .order_by(StageChange.id.desc())
+    )
+    return [(change, user) for change, user in rows]
 
 
 def consent_history(profile_id: int, limit: int = 100) -> list[tuple[ConsentRecord, str | None]]:

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, render_template
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -75,6 +76,8 @@ REASON_LEVELS = {
     "same street, other number": _l("same street, other number"),
 }
 MERGE_RULES = {"auto": _l("automatic"), "review": _l("review"), "manual": _l("manual")}
+# Actors without a user (audit.actor_fields), as stage history shows them.
+ACTOR_WORDS = {"system": _l("system"), "import": _l("import")}
 CONSENT_WORDS = {
     "email_marketing": _l("Email marketing"),
     "sms_marketing": _l("SMS marketing"),
@@ -130,6 +133,24 @@ def consent_label(word: str) -> str:
 def merge_rule_label(rule: str) -> str:
     """How a merge was decided (automatic, review, manual), in the reader's language."""
     return str(MERGE_RULES.get(rule, rule))
+
+
+@bp.app_template_global()
+def actor_label(label: str) -> str:
+    """Who or what made a change, from its stored label, when no user is at hand: the
+    import, merge or rule that made it, or a user who no longer exists."""
+    kind, colon, name = (label or "").partition(":")
+    if not colon:
+        return str(ACTOR_WORDS.get(kind, kind)) if kind else "—"
+    if kind == "user":
+        return _("deleted user #%(id)s", id=name)
+    if kind == "import":
+        return _("import from %(source)s", source=name)
+    if kind == "merge":
+        return _("merge #%(id)s", id=name)
+    if kind == "rule":
+        return _("rule %(name)s", name=name)
+    return label
 
 
 @bp.app_template_global("get_locale")

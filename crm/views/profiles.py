@@ -76,6 +76,7 @@ def detail(id: int):
         merges=merging.merge_history(id),
         absorbing_merge=absorbing,
         suspected=duplicates.open_pairs_of(id) if reviewer else [],
+        stage_history=profiles.stage_history(id),
         consents=profiles.current_consents([id])[id],
         consent_history=profiles.consent_history(id),
     )

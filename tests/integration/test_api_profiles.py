@@ -71,6 +71,24 @@ def test_compliance_may_not_create(client, api_headers):
     assert response.is_json
 
 
+def test_refusals_of_role_and_key_have_the_shared_error_shape(client, api_headers):
+    forbidden = client.post(API, headers=api_headers("marketer"), json={"first_name": "Ada"})
+    assert forbidden.status_code == 403
+    assert forbidden.get_json() == {
+        "code": 403,
+        "status": "Forbidden",
+        "message": "Your role may not do this.",
+    }
+    unauthorised = client.get(API)
+    assert unauthorised.status_code == 401
+    body = unauthorised.get_json()
+    assert (body["code"], body["status"]) == (401, "Unauthorized")
+    assert "API key" in body["message"]
+    # The same shape as an error flask-smorest answers itself.
+    missing = client.get(f"{API}/999999", headers=api_headers("marketer")).get_json()
+    assert set(missing) == set(body) and missing["status"] == "Not Found"
+
+
 # --- search and paging ------------------------------------------------------------------
 
 
@@ -352,6 +370,44 @@ def test_post_with_on_duplicate_refuse_is_409_listing_who_it_looks_like(client, 
     bogus = client.post(f"{API}?on_duplicate=merge", headers=sales, json=person)
     assert bogus.status_code == 422
     assert "on_duplicate" in bogus.get_json()["errors"]["query"]
+
+
+def test_post_lists_the_review_pairs_it_queued(client, sales):
+    known = factories.make_profile(first_name="Ada", last_name="Lovelace", company="Analytical")
+    person = {"first_name": "Ada", "last_name": "Lovelace", "company": "Analytical Engines"}
+    response = client.post(API, headers=sales, json=person)
+    assert response.status_code == 201, response.get_json()
+    [pair] = duplicates.open_candidates()[0]
+    assert response.get_json()["review_pairs"] == [
+        {"id": pair.id, "profile_id": known.id, "score": pair.score}
+    ]
+    queued = client.get(f"/api/v1/duplicates/{pair.id}", headers=sales).get_json()
+    assert {queued["a"], queued["b"]} == {known.id, response.get_json()["id"]}
+
+    alone = client.post(API, headers=sales, json={"first_name": "Grace", "last_name": "Hopper"})
+    assert alone.status_code == 201
+    assert alone.get_json()["review_pairs"] == []
+
+
+def test_refused_post_lists_the_look_alikes_by_id_score_and_reasons(client, sales):
+    known = factories.make_profile(
+        first_name="Ada", last_name="Lovelace", company="Analytical", emails=["ada@example.com"]
+    )
+    person = {"first_name": "Ada", "last_name": "Lovelace", "company": "Analytical Engines"}
+    refused = client.post(f"{API}?on_duplicate=refuse", headers=sales, json=person).get_json()
+    assert (refused["code"], refused["status"]) == (409, "Conflict")
+    assert refused["message"].startswith("This person may already be in the CRM")
+    [found] = refused["details"]["duplicates"]
+    assert set(found) == {"profile_id", "score", "reasons"}
+    assert found["profile_id"] == known.id
+    # The same evidence the review queue gives once the pair is queued, and no more.
+    created = client.post(API, headers=sales, json=person).get_json()
+    [pair] = created["review_pairs"]
+    queued = client.get(f"/api/v1/duplicates/{pair['id']}", headers=sales).get_json()
+    assert found["score"] == queued["score"]
+    assert queued["reasons"][1:] == found["reasons"]
+    for personal in ("Ada", "Lovelace", "Analytical", "ada@example.com"):
+        assert personal not in str(refused["details"])
 
 
 def test_post_without_name_email_or_phone_is_422(client, sales):

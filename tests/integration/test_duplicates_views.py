@@ -375,6 +375,35 @@ def test_the_queue_filters_by_owner_source_and_score_and_counts_what_it_shows(cl
     assert "No suspected duplicates match the filter." in _html(client.get("/duplicates/?mine=y"))
 
 
+@pytest.mark.parametrize("typed", ["0.8", "0,8", " 0,80 ", "0,95"])
+def test_the_least_score_takes_a_decimal_point_or_comma(client, auth, typed):
+    auth.login_as("sales")
+    high = _queue(0.95)
+    middle = _queue(0.85)
+    _queue(0.6)
+    html = _html(client.get("/duplicates/", query_string={"min_score": typed}))
+    assert "is-invalid" not in html
+    expected = [high.id] if typed.strip() == "0,95" else [high.id, middle.id]
+    assert [int(n) for n in re.findall(r'id="candidate-(\d+)"', html)] == expected
+    # Links that keep the filter carry it in the one spelling the URL needs.
+    point = typed.strip().replace(",", ".")
+    assert f'href="/duplicates/{high.id}?min_score={point}"' in html
+
+
+@pytest.mark.parametrize("typed", ["abc", "0,8,1", "0.8,1", "nan", "inf", "1,5"])
+def test_a_least_score_that_is_no_score_is_refused_and_filters_nothing(client, auth, typed):
+    auth.login_as("sales")
+    _queue(0.95)
+    _queue(0.6)
+    response = client.get("/duplicates/", query_string={"min_score": typed})
+    assert response.status_code == 200
+    html = _html(response)
+    assert "is-invalid" in html and "invalid-feedback" in html
+    if typed in ("abc", "0,8,1", "0.8,1"):
+        assert "Not a number: write a score such as 0.95 or 0,95." in html
+    assert len(re.findall(r'id="candidate-\d+"', html)) == 2
+
+
 def test_a_decision_goes_on_to_the_next_pair_of_the_filtered_queue(client, auth):
     auth.login_as("sales")
     first = _queue(0.95, a=_from("fair"))

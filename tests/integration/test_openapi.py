@@ -33,6 +33,34 @@ def test_profile_edit_documents_if_match_etag_and_errors(spec):
     assert {"401", "403", "404", "409", "412", "422"} <= set(patch["responses"])
 
 
+def _schema(spec, response: dict) -> dict:
+    """The component schema a documented response refers to."""
+    ref = response["content"]["application/json"]["schema"]["$ref"]
+    return spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+def _items(spec, prop: dict) -> dict:
+    """The component schema of an array property's items."""
+    return spec["components"]["schemas"][prop["items"]["$ref"].rsplit("/", 1)[1]]
+
+
+def test_profile_creation_documents_review_pairs_and_the_look_alikes_of_a_409(spec):
+    responses = spec["paths"]["/api/v1/profiles"]["post"]["responses"]
+    created = _schema(spec, responses["201"])
+    assert "review_pairs" in created["required"]
+    assert set(_items(spec, created["properties"]["review_pairs"])["properties"]) == {
+        "id",
+        "profile_id",
+        "score",
+    }
+    conflict = _schema(spec, responses["409"])
+    assert {"code", "status", "message", "errors"} <= set(conflict["properties"])
+    details_ref = conflict["properties"]["details"]["allOf"][0]["$ref"]
+    details = spec["components"]["schemas"][details_ref.rsplit("/", 1)[1]]
+    look_alike = _items(spec, details["properties"]["duplicates"])
+    assert set(look_alike["properties"]) == {"profile_id", "score", "reasons"}
+
+
 def test_every_reference_resolves(spec):
     """A cheap structural check: every $ref points at a component that exists."""
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.models import Profile, Source, SourceRecord
+from crm.models import Profile, Source, SourceRecord, StageChange
 from crm.services import duplicates, ingest, profiles, users
 from tests import factories
 
@@ -515,6 +515,37 @@ def test_the_profile_page_shows_each_consent_and_how_it_was_given(client, auth):
     assert history.index("Email marketing") < history.index("SMS marketing")
     assert "time unknown: stamped when imported" in history and "newsletter" in history
     assert "&lt;b&gt;203.0.113.9&lt;/b&gt;" in history
+
+
+def test_the_stage_history_names_who_or_what_made_each_change(client, auth):
+    rep = auth.login_as("sales", name="Rita Rossi")
+    nameless = factories.make_user()
+    nameless.name = ""  # the factory names everyone; a user may have no name
+    gone = factories.make_user(name="Gianni Andato")
+    profile = factories.make_profile()
+    for stage, actor in (("mql", rep), ("sql", nameless), ("customer", gone)):
+        profiles.update_profile(profile.id, {"stage": stage}, expected_version=None, actor=actor)
+    gone_id = gone.id
+    db.session.delete(gone)
+    for label in ("import:fair", "merge:7", "rule:lead-scoring", "system"):
+        db.session.add(StageChange(profile_id=profile.id, to_stage="customer", actor_label=label))
+    db.session.commit()
+
+    html = client.get(f"/profiles/{profile.id}").get_data(as_text=True)
+    history = re.search(r'id="stage-history">(.*?)</table>', html, re.S).group(1)
+    rows = re.findall(r"<tr>(.*?)</tr>", history.split("<tbody>")[1], re.S)
+    actors = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[3].strip() for row in rows]
+    assert actors == [
+        "system",
+        "rule lead-scoring",
+        "merge #7",
+        "import from fair",
+        f"deleted user #{gone_id}",
+        nameless.email,
+        "Rita Rossi",
+        "test",
+    ]
+    assert "user:" not in history
 
 
 def test_a_rep_detaches_a_record_that_joined_the_wrong_person(client, auth):

@@ -8,7 +8,12 @@ from flask_smorest import abort
 from webargs.flaskparser import FlaskParser
 
 from crm.schemas.common import ErrorOut
-from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from crm.services.errors import (
+    ConflictError,
+    LikelyDuplicateError,
+    NotFoundError,
+    ValidationError,
+)
 
 
 class _Parser(FlaskParser):
@@ -36,19 +41,28 @@ class Blueprint(SmorestBlueprint):
 
 @contextmanager
 def service_errors() -> Iterator[None]:
-    """Turn the domain errors of a service call into JSON 404, 409 and 422 replies."""
+    """Turn the domain errors of a service call into JSON 404, 409 and 422 replies (a
+    likely duplicate's 409 lists the look-alikes in details.duplicates)."""
     try:
         yield
     except NotFoundError as exc:
         abort(404, message=exc.message or "Not found.")
     except ValidationError as exc:
         abort(422, message=exc.message or "Invalid input.", errors={"json": exc.fields})
+    except LikelyDuplicateError as exc:
+        abort(
+            409,
+            message=exc.message,
+            errors={"json": exc.fields},
+            details={"duplicates": exc.look_alikes()},
+        )
     except ConflictError as exc:
         abort(409, message=exc.message or "Conflict.", errors={"json": exc.fields})
 
 
-def error_responses(blp, *codes: int):
-    """Document the error replies an endpoint may give, in the shared error shape."""
+def error_responses(blp, *codes: int, schemas: dict | None = None):
+    """Document the error replies an endpoint may give, in the shared error shape (or, per
+    code in schemas, a schema extending ErrorOut, e.g. with details)."""
     descriptions = {
         401: "No valid API key (Authorization: Bearer).",
         403: "The key's role may not do this.",
@@ -60,7 +74,11 @@ def error_responses(blp, *codes: int):
 
     def decorate(view):
         for code in reversed(codes):
-            view = blp.alt_response(code, schema=ErrorOut, description=descriptions[code])(view)
+            view = blp.alt_response(
+                code,
+                schema=(schemas or {}).get(code, ErrorOut),
+                description=descriptions[code],
+            )(view)
         return view
 
     return decorate

@@ -9,6 +9,8 @@ from werkzeug.http import parse_etags
 from crm.schemas.profiles import (
     CreateArgs,
     IfMatchArgs,
+    ProfileConflictOut,
+    ProfileCreatedOut,
     ProfileIn,
     ProfileOut,
     ProfilePage,
@@ -84,18 +86,20 @@ class ProfileList(MethodView):
     @roles("admin", "sales")
     @blp.arguments(CreateArgs, location="query")
     @blp.arguments(ProfileIn)
-    @blp.response(201, ProfileOut, headers=ETAG_HEADER)
-    @error_responses(blp, 401, 403, 409, 422)
+    @blp.response(201, ProfileCreatedOut, headers=ETAG_HEADER)
+    @error_responses(blp, 401, 403, 409, 422, schemas={409: ProfileConflictOut})
     def post(self, args, data):
         """Create a profile by hand; it gets a 'manual' source record. It is weighed against
-        the people already here: likely duplicates go to the review queue, or with
-        on_duplicate=refuse nothing is saved and they are listed (409)."""
+        the people already here: likely duplicates go to the review queue (review_pairs of
+        the reply), or with on_duplicate=refuse nothing is saved and they are listed (409,
+        details.duplicates)."""
         with service_errors():
             profile = profiles.create_profile(
                 data, actor=current_user, on_duplicate=args["on_duplicate"]
             )
         location = url_for("api_profiles.ProfileDetail", profile_id=profile.id)
-        return _one(profile, 201, {"Location": location})
+        headers = {"ETag": etag(profile.version), "Location": location}
+        return profiles.created_document(profile), 201, headers
 
 
 @blp.route("/<int:profile_id>")
