@@ -486,7 +486,7 @@ class _Batch:
             item.read_keys = match_keys.readable_keys(item.keys, sizes, self.run.max_block)
             item.count_place(sizes)
         found = match_keys.candidates(k for item in maybe for k in item.read_keys)
-        self.key_owners = {key: sorted(ids) for key, ids in found.items()}
+        self.key_owners = found  # each block's ids ascending
         self._screen(maybe)
 
     def _screen(self, items: list[_Item]) -> None:
@@ -587,7 +587,7 @@ class _Batch:
             unknown = [k for k in item.read_keys if k not in self.key_owners]
             found = match_keys.candidates(unknown)
             for key in unknown:
-                self.key_owners[key] = sorted(found.get(key, ()))
+                self.key_owners[key] = found.get(key, [])
             wanted = {pid for pid, _ in self._ranked(item, include_new=False)}
             self.persons.update(self.run.persons.get_many(wanted - set(self.persons)))
         ranked = [candidate for candidate, _shared in self._ranked(item)]

@@ -7,8 +7,6 @@ a profile merged into another has none. The caller commits.
 
 from collections import Counter
 from collections.abc import Iterable
-from itertools import groupby
-from operator import itemgetter
 
 from sqlalchemy import delete, insert, select
 
@@ -106,15 +104,32 @@ def keys_of_person(person: matching.Person) -> set[str]:
     return {key[:80] for key in matching.blocking_keys(person)}
 
 
-def block_sizes(keys: Iterable[str]) -> dict[str, int]:
-    """{key: how many profiles hold it} for the keys held at all (counted on the index)."""
-    return dict(
-        sqlin.driver_rows(
-            f"SELECT key, count(*) FROM {MatchKey.__tablename__} "
-            "WHERE key IN ({marks}) GROUP BY key",
-            sorted(set(keys)),
-        )
+def block_sizes(keys: Iterable[str], cap: int = BLOCK_CAP) -> dict[str, int]:
+    """{key: how many profiles hold it} for the keys held at all, each counted on the index
+    up to cap + 1 only: a count of cap + 1 says "more than cap".
+
+    Counting a common surname's whole block for every row that has it would make the work
+    per row grow with the database; nobody needs more than whether a block is readable.
+    """
+    counted = sqlin.driver_rows(
+        f"SELECT k.column1, (SELECT count(*) FROM (SELECT 1 FROM {MatchKey.__tablename__} m "
+        f"WHERE m.key = k.column1 LIMIT {int(cap) + 1}) AS b) FROM (VALUES {{rows}}) AS k",
+        sorted(set(keys)),
     )
+    return {key: size for key, size in counted if size}
+
+
+# Which block a record whose every block is too big reads (the first kind it has), since
+# their sizes are not counted beyond the cap: the more fields a key combines, the fewer
+# profiles it is likely to gather. Any other key comes last, by name.
+FALLBACK_ORDER = ("tx:", "fb:", "pc:", "pf:", "nb:", "co:", "ci:", "nl:", "sw:", "n:")
+
+
+def _fallback_rank(key: str) -> tuple[int, str]:
+    """A key's place in FALLBACK_ORDER, then its name (a fixed order)."""
+    kind = key[: key.index(":") + 1] if ":" in key else key
+    rank = FALLBACK_ORDER.index(kind) if kind in FALLBACK_ORDER else len(FALLBACK_ORDER)
+    return rank, key
 
 
 def readable_keys(keys: Iterable[str], sizes: dict[str, int], cap: int) -> set[str]:
@@ -122,9 +137,10 @@ def readable_keys(keys: Iterable[str], sizes: dict[str, int], cap: int) -> set[s
 
     A record's other keys are more specific (birth date, postcode, the whole first name),
     so a huge block such as a common surname with an initial adds only profiles that share
-    little else with it. A record whose every block is huge reads its smallest one. The
-    narrowing keys (company, city) are read only for a record with a block too big to
-    read: a common name among thousands of namesakes.
+    little else with it. A record whose every block is huge reads the first cap + 1
+    profiles of one of them (FALLBACK_ORDER; `candidates` reads no more). The narrowing
+    keys (company, city) are read only for a record with a block too big to read: a common
+    name among thousands of namesakes.
     """
     keys = sorted(keys)
     small = {k for k in keys if sizes.get(k, 0) <= cap}
@@ -132,31 +148,36 @@ def readable_keys(keys: Iterable[str], sizes: dict[str, int], cap: int) -> set[s
         return {k for k in small if not k.startswith(matching.NARROWING_KEYS)} or small
     if small:
         return small
-    return {min(keys, key=lambda k: (sizes.get(k, 0), k))}
+    return {min(keys, key=_fallback_rank)}
 
 
-def candidates(keys: Iterable[str]) -> dict[str, set[int]]:
-    """{key: ids of the profiles holding it} for keys, read in a few IN queries."""
-    # A common name's block holds thousands of profiles, so this reads many rows per
-    # batch, as the driver's plain tuples; in key order (the index's), so each block's
-    # rows arrive together (the order holds within each slice of keys, which are sorted).
-    rows = sqlin.driver_rows(
-        f"SELECT key, profile_id FROM {MatchKey.__tablename__} "
-        "WHERE key IN ({marks}) ORDER BY key",
-        sorted(set(keys)),
+def candidates(keys: Iterable[str], cap: int = BLOCK_CAP) -> dict[str, list[int]]:
+    """{key: ids of the profiles holding it, ascending} for the keys held at all, at most
+    cap + 1 ids a key (the oldest profiles of a bigger block), read in a few queries.
+
+    Each key's block is read on its own, as far as its limit, and the blocks are put
+    together with UNION ALL: a common name's block, read whole, would hold thousands of
+    profiles. The rows are the driver's plain tuples.
+    """
+    term = (
+        f"SELECT * FROM (SELECT key, profile_id FROM {MatchKey.__tablename__} "
+        f"WHERE key = {{mark}} ORDER BY profile_id LIMIT {int(cap) + 1}) AS b"
     )
-    return {key: {pid for _, pid in group} for key, group in groupby(rows, itemgetter(0))}
+    found: dict[str, list[int]] = {}
+    for key, pid in sqlin.driver_rows(term, sorted(set(keys)), union=True):
+        found.setdefault(key, []).append(pid)
+    return found
 
 
 def most_shared(
-    owners: dict[str, set[int]], keys: Iterable[str], pid: int, limit: int
+    owners: dict[str, list[int]], keys: Iterable[str], pid: int, limit: int
 ) -> list[int]:
     """The profiles sharing most of keys with profile pid (itself left out), at most limit,
     from the blocks read (owners, see candidates). Keys and ids are walked in a fixed
     order, so ties break the same way every run."""
     shared: Counter = Counter()
     for key in sorted(keys):
-        shared.update(sorted(owners.get(key, set()) - {pid}))
+        shared.update(other for other in owners.get(key, ()) if other != pid)
     return [other for other, _count in shared.most_common(limit)]
 
 

@@ -126,7 +126,7 @@ def _alone_in_city(person: matching.Person, sizes: dict[str, int]) -> bool:
     place = matching.place_key(person)
     if place is None or sizes.get(place, 0) > match_keys.BLOCK_CAP:
         return False
-    ids = match_keys.candidates([place]).get(place, set())
+    ids = match_keys.candidates([place]).get(place, [])
     queued = db.session.scalar(
         select(func.count())
         .select_from(DuplicateCandidate)

@@ -281,6 +281,14 @@ def test_readable_keys_skip_huge_blocks_unless_every_block_is_huge():
     assert match_keys.readable_keys(set(), sizes, 250) == set()
 
 
+def test_a_row_whose_every_block_is_too_big_reads_its_most_specific_one():
+    # Sizes are counted only up to the cap + 1, so they cannot tell the smallest apart.
+    huge = {"n:RS:g": 101, "nl:rossi:g": 101, "sw:JL:RS": 101, "ci:milano:RS:g": 101}
+    assert match_keys.readable_keys(huge, huge, 100) == {"ci:milano:RS:g"}
+    del huge["ci:milano:RS:g"]
+    assert match_keys.readable_keys(huge, huge, 100) == {"nl:rossi:g"}
+
+
 def test_company_and_city_blocks_are_read_only_beside_a_block_too_big():
     rare = {"n:KY:b": 2, "ci:catania:KY:b": 1, "co:AKM:KY": 1}
     assert match_keys.readable_keys(rare, rare, 100) == {"n:KY:b"}

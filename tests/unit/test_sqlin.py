@@ -24,5 +24,22 @@ def test_blocks_read_across_slices_keep_every_key_and_profile(app):
     wanted = keys + [f"absent:{n}" for n in range(400)]
     found = match_keys.candidates(wanted)
     assert sorted(found) == keys
-    assert all(ids == {a.id, b.id} for ids in found.values())
+    assert all(ids == sorted([a.id, b.id]) for ids in found.values())
     assert match_keys.block_sizes(wanted) == dict.fromkeys(keys, 2)
+
+
+def test_a_block_is_counted_and_read_only_as_far_as_the_cap(app):
+    """A common name's block is neither counted nor read whole, so the work per row does
+    not grow with the database: "more than the cap" is all the importer needs to know."""
+    profiles = [factories.make_profile() for _ in range(7)]
+    db.session.execute(
+        MatchKey.__table__.insert(),
+        [{"profile_id": p.id, "key": "zz:common"} for p in profiles]
+        + [{"profile_id": p.id, "key": "zz:rare"} for p in profiles[:2]],
+    )
+    db.session.flush()
+    keys = ["zz:common", "zz:rare", "absent"]
+    assert match_keys.block_sizes(keys, cap=3) == {"zz:common": 4, "zz:rare": 2}
+    assert match_keys.block_sizes(keys) == {"zz:common": 7, "zz:rare": 2}
+    ids = sorted(p.id for p in profiles)
+    assert match_keys.candidates(keys, cap=3) == {"zz:common": ids[:4], "zz:rare": ids[:2]}
