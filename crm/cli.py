@@ -230,6 +230,8 @@ def import_command(file, source_name, fmt, mapping_file, region, dates, names, b
     except ServiceError as error:
         details = "".join(f"\n  {k}: {'; '.join(map(str, v))}" for k, v in error.fields.items())
         raise click.ClickException(error.message + details) from error
+    for line in ingest.region_notes(summary["batch_id"]):
+        click.echo(line, err=True)
     click.echo(json.dumps(summary))
 
 

@@ -30,6 +30,7 @@ from crm.models.base import utcnow
 from crm.services import audit, ingest, jobs, readers
 from crm.services.errors import NotFoundError, ValidationError
 from crm.services.normalise import format_phone, normalise_phone
+from crm.services.rows import phone_region_hint
 
 UPLOAD_DIR = "uploads"
 PHONE_SAMPLE = 3  # phones of the first rows shown read with the preview's country
@@ -55,8 +56,9 @@ class Upload:
     size: int
     created: float
     job_id: str | None = None
-    # How its dates and full names read, once a preview told ([month_first, surname_first]):
-    # telling reads up to ingest.ORDER_SAMPLE_ROWS rows, too many for every page view.
+    # How its dates and full names read, and the country its phones read as, once a preview
+    # told ([month_first, surname_first, region_hint]): telling reads up to
+    # ingest.ORDER_SAMPLE_ROWS rows, too many for every page view.
     reading: list | None = None
 
 
@@ -75,8 +77,11 @@ class Preview:
     # How the import will read the file's numeric dates and full names (None: it has none).
     month_first: bool | None = None
     surname_first: bool | None = None
-    # The country of its phones without a calling code: the source's (IT for a new one).
+    # The country of its phones without a calling code: the source's (IT for a new one),
+    # unless they read as another country's (region_hint, then preset to it).
     region: str = "IT"
+    region_hint: str | None = None
+    source_region: str = "IT"
     # A few phones of the first rows as they will be stored with that country: (as
     # written, international form or None when it reads as no number there).
     phones: list[tuple[str, str | None]] = field(default_factory=list)
@@ -93,14 +98,18 @@ class Preview:
             self.phones.append((cell, format_phone(stored) if stored else None))
 
     def read_order(self, first: list, rest: Iterator, region: str, known=None) -> None:
-        """Tell, as the import will, how the file writes dates and names: from the rows
+        """Tell, as the import will, how the file writes dates and names, and which
+        country its phones read as if not region (rows.phone_region_hint): from the rows
         shown (first) and the rows after them (rest), ORDER_SAMPLE_ROWS in all; or take
-        known, what an earlier preview of the file told ([month_first, surname_first])."""
+        known, what an earlier preview of the file told ([month_first, surname_first,
+        region_hint])."""
         if known is not None:
-            self.month_first, self.surname_first = known
+            self.month_first, self.surname_first, *hint = known
+            self.region_hint = hint[0] if hint else None
             return
         sample = first + list(islice(rest, max(0, ingest.ORDER_SAMPLE_ROWS - len(first))))
         values = [row.values for row in sample if not row.error]
+        self.region_hint = phone_region_hint(values, region)
         month_first, surname_first = ingest.reading_order(values, region)
         has_dates, has_names = ingest.reading_needed(values)
         if has_dates:
@@ -248,12 +257,13 @@ def preview_upload(upload: Upload) -> Preview:
     Raises ValidationError for a file that is not text (a spreadsheet, a PDF).
     """
     source = db.session.scalar(select(Source).where(Source.name == upload.source_name))
-    region = (source.default_region if source else None) or "IT"
+    region = (source.default_region if source else None) or ingest.default_region()
     shown = _preview_file(upload, region)
-    shown.region = region.upper()
+    shown.source_region = region.upper()
+    shown.region = shown.region_hint or shown.source_region
     shown.sample_phones()
     if upload.reading is None:
-        upload.reading = [shown.month_first, shown.surname_first]
+        upload.reading = [shown.month_first, shown.surname_first, shown.region_hint]
         _write_meta(upload)
     return shown
 

@@ -104,6 +104,7 @@ from crm.services.rows import (
     consents_from_object,
     jsonable,
     normalise_row,
+    phone_region_hint,
     surname_first,
 )
 
@@ -163,6 +164,12 @@ def validate_mapping(data: object) -> dict[str, str]:
     return {str(k): v for k, v in data.items()}
 
 
+def default_region() -> str:
+    """The country of phones without a calling code for a source that names none: the
+    app's CRM_DEFAULT_PHONE_REGION (IT unless set)."""
+    return current_app.config.get("DEFAULT_PHONE_REGION") or "IT"
+
+
 def ensure_source(name: str, region: str | None = None) -> Source:
     """The source called name, created (first party, trust 50) when unknown.
 
@@ -182,7 +189,7 @@ def ensure_source(name: str, region: str | None = None) -> Source:
                     label=name,
                     party="first",
                     trust_rank=50,
-                    default_region=(region or "IT").upper(),
+                    default_region=(region or default_region()).upper(),
                 )
                 db.session.add(source)
         except IntegrityError:
@@ -412,21 +419,29 @@ class _Batch:
         self._prefetch_candidates()
 
     def _identity_key(self, norm: NormalisedRow) -> tuple:
-        """How a row without an external id finds its earlier record: first email, phone, name."""
+        """How a row without an external id is filed for its repeats: first email, phone, name."""
+        return self._identity_keys(norm)[0]
+
+    @staticmethod
+    def _identity_keys(norm: NormalisedRow) -> list[tuple]:
+        """Where a row's earlier record may be filed: under its first email, its first phone
+        or its name. A record is filed under the first it had, so a phone that read as no
+        number then (in another country, say) left it under the name."""
+        keys = []
         if norm.emails:
-            return ("email", norm.emails[0])
+            keys.append(("email", norm.emails[0]))
         if norm.phones:
-            return ("phone", norm.phones[0])
+            keys.append(("phone", norm.phones[0]))
         name = fold(" ".join(norm.fields.get(k, "") for k in ("first_name", "last_name")))
-        return ("name", name[:210])
+        return [*keys, ("name", name[:210])]
 
     def _prefetch_without_id(self) -> None:
         """Records of this source without an external id that rows of the batch may repeat."""
         wanted: dict[str, set[str]] = {"email": set(), "phone": set(), "name": set()}
         for item in self.items:
             if not item.norm.external_id:
-                kind, value = self._identity_key(item.norm)
-                wanted[kind].add(value)
+                for kind, value in self._identity_keys(item.norm):
+                    wanted[kind].add(value)
         base = select(SourceRecord).where(
             SourceRecord.source_id == self.run.source_id, SourceRecord.external_id.is_(None)
         )
@@ -621,9 +636,10 @@ class _Batch:
         norm = item.norm
         if norm.external_id:
             return self.by_external.get(norm.external_id)
-        for record in self.without_id.get(self._identity_key(norm), ()):
-            if record.raw == item.raw:
-                return record
+        for key in self._identity_keys(norm):
+            for record in self.without_id.get(key, ()):
+                if record.raw == item.raw:
+                    return record
         return None
 
     def place(self, item: _Item, source: Source) -> None:
@@ -1376,18 +1392,30 @@ class _Run:
         )
 
     def read_order(
-        self, sample: list[readers.Row], *, dates: str = "auto", names: str = "auto"
+        self,
+        sample: list[readers.Row],
+        *,
+        dates: str = "auto",
+        names: str = "auto",
+        region_detected: bool = False,
+        region_hint: str | None = None,
     ) -> None:
         """Tell from the first rows how the file writes dates and full names, unless the
         person importing it said (dates, names: see DATE_ORDERS, NAME_ORDERS). The batch
-        keeps how the file was read: its phone region, and its date and name orders where
-        it has such values (see ImportBatch.mapping)."""
+        keeps how the file was read: its phone region (region_detected when a new source
+        took it from the file's phones; region_hint, the country they read as when the
+        source's region was kept), and its date and name orders where it has such values
+        (see ImportBatch.mapping)."""
         values = [r.values for r in sample]
         month_first, surname_first = reading_order(values, self.region)
         self.month_first = month_first if dates == "auto" else dates == "month-first"
         self.surname_first = surname_first if names == "auto" else names == "surname-first"
         has_dates, has_names = reading_needed(values)
         read = {"region": self.region}  # of phones without a calling code
+        if region_detected:
+            read["region_detected"] = True
+        elif region_hint and region_hint != self.region:
+            read["region_hint"] = region_hint
         if has_dates or dates != "auto":
             read["dates"] = "month-first" if self.month_first else "day-first"
             read["dates_chosen"] = dates != "auto"
@@ -1824,8 +1852,17 @@ def import_stream(
     check_reading(dates, names)
     overrides = validate_mapping(overrides) if overrides is not None else None
     mapping, rows = open_reader(stream, filename=filename, fmt=fmt, overrides=overrides)
+    rows = iter(rows)
+    head = list(islice(rows, ORDER_SAMPLE_ROWS))
+    hint, detected = None, False
+    if region is None:  # the source's, unless it is new: then as its phones show
+        known = db.session.scalar(select(Source).where(Source.name == (source_name or "").strip()))
+        preset = (known.default_region if known else None) or default_region()
+        hint = phone_region_hint([r.values for r in head if not r.error], preset)
+        if hint and known is None:
+            region, detected = hint, True
     source = ensure_source(source_name, region)
-    region = (region or source.default_region or "IT").upper()
+    region = (region or source.default_region or default_region()).upper()
     batch = _open_batch(
         source,
         filename=filename,
@@ -1834,9 +1871,9 @@ def import_stream(
         actor=actor,
     )
     run = _Run(source, batch, mapping, region, overrides, actor)
-    rows = iter(rows)
-    head = list(islice(rows, ORDER_SAMPLE_ROWS))
-    run.read_order(head, dates=dates, names=names)
+    run.read_order(
+        head, dates=dates, names=names, region_detected=detected, region_hint=hint or None
+    )
     try:
         for chunk in _chunks(chain(head, rows), batch_size):
             run.process(chunk)
@@ -1849,6 +1886,26 @@ def import_stream(
     return _finish(run, "done", actor)
 
 
+def region_notes(batch_id: str) -> list[str]:
+    """What a person importing from the command line should know about the country a
+    batch read its phones by (see _Run.read_order): taken from them, or doubtful."""
+    batch = db.session.get(ImportBatch, batch_id)
+    read = (batch.mapping or {}) if batch else {}
+    region, hint = read.get("region"), read.get("region_hint")
+    notes = []
+    if read.get("region_detected"):
+        notes.append(
+            f"Phones without a calling code read as numbers of {region}: the new source "
+            f"{batch.source.name} reads them so (--region to choose another country)."
+        )
+    if hint:
+        notes.append(
+            f"Most phones without a calling code read as no number in {region} but as "
+            f"numbers of {hint}: if they are, import again with --region {hint}."
+        )
+    return notes
+
+
 def import_records(
     records: list[dict], *, source_name: str, actor=None, region: str | None = None
 ) -> dict:
@@ -1859,7 +1916,7 @@ def import_records(
     "warnings"}]}. Raises ValidationError for an unusable source name or region.
     """
     source = ensure_source(source_name, region)
-    region = (region or source.default_region or "IT").upper()
+    region = (region or source.default_region or default_region()).upper()
     mapping = readers.Mapping(format="jsonl")
     batch = _open_batch(
         source, filename="api", fmt="jsonl", mapping={"columns": {}, "unmapped": []}, actor=actor

@@ -13,6 +13,7 @@ parsed through a bounded cache (the same landline or switchboard recurs across r
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date, datetime
 from email.utils import parseaddr
 from functools import cache, lru_cache
@@ -147,6 +148,68 @@ def phone_region(country: str | None) -> str | None:
     has none (EU, ZZ, AQ: codes a country column may hold)."""
     country = (country or "").upper()
     return country if country in phonenumbers.SUPPORTED_REGIONS else None
+
+
+# Phones a file's region is checked on: enough to see a pattern, few enough to try them in
+# every country (each tried number costs a parse), and the fewest that tell anything.
+REGION_SAMPLE = 20
+REGION_SAMPLE_MIN = 5
+
+
+def likely_region(texts: Iterable[object], region: str) -> str | None:
+    """The country whose numbers a file's phones are, when they are not region's.
+
+    Only phones written without a calling code count (a "+44" or "0044" number reads
+    the same anywhere), the first REGION_SAMPLE of them, at least REGION_SAMPLE_MIN.
+    When most of them read as no number in region and most read as numbers of one other
+    country, clearly more than in any other (by a fifth of them, two at least), that
+    country (the main one of its calling code: US for +1, GB for +44); else None.
+    National forms are ambiguous (a British mobile reads as an Indian one, most numbers
+    starting with 0 as Italian or German ones): a near tie tells nothing.
+    """
+    national = []
+    for value in texts:
+        text = strip_text_marker(clean_text(value) or "")
+        if text and not text.startswith(("+", "00")):
+            national.append(text)
+    national = national[:REGION_SAMPLE]
+    if len(national) < REGION_SAMPLE_MIN or 2 * _valid_count(national, region) >= len(national):
+        return None
+    counts: dict[str, int] = {}
+    for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        main = phonenumbers.region_code_for_country_code(code)
+        if main != region and main in SUPPORTED_PHONE_REGIONS:
+            counts[main] = _valid_count(national, main)
+    ranked = sorted(counts.values(), reverse=True)
+    margin = max(2, len(national) // 5)
+    if len(ranked) < 2 or 2 * ranked[0] <= len(national) or ranked[0] - ranked[1] < margin:
+        return None
+    return max(counts, key=counts.__getitem__)
+
+
+SUPPORTED_PHONE_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
+
+
+def _valid_count(texts: list[str], region: str) -> int:
+    """How many of texts are numbers of region as its people write them: valid there, and
+    written with the digits of its national form (a German reading of "212 736 5000" is
+    valid, but a German would write 02127 365000), a leading prefix aside ("1 212 ...").
+    Not cached: a one-off check."""
+    count = 0
+    for text in texts:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number(number):
+            continue
+        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        count += _digits(text).endswith(_digits(national))
+    return count
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
 
 
 def format_phone(e164: str) -> str:

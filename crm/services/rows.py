@@ -6,7 +6,7 @@ here reads or writes the database; ingest stores what they return.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,6 +15,7 @@ from crm.services.given_names import GIVEN_NAMES
 from crm.services.normalise import (
     clean_text,
     fold,
+    likely_region,
     normalise_country,
     normalise_date,
     normalise_email,
@@ -315,6 +316,20 @@ def _cell_items(row: NormalisedRow, values: dict, name: str) -> list[str]:
         row.warnings.append((name, f"longer than {_LIST_CELL_MAX} characters"))
         return []
     return _items(value)
+
+
+def phone_region_hint(values: Iterable[dict], region: str) -> str | None:
+    """The country the phones of these rows read as, if not region (normalise.likely_region):
+    only rows that name no country of their own count, since theirs are read by it."""
+    texts = []
+    for row in values:
+        try:
+            own = phone_region(normalise_country(row.get("country")))
+        except ValueError:
+            own = None
+        if own is None:
+            texts += _items(row.get("phone"))
+    return likely_region(texts, region)
 
 
 def _phone(value, own_region: str | None, region: str) -> str | None:

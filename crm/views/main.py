@@ -153,6 +153,14 @@ def actor_label(label: str) -> str:
     return label
 
 
+@bp.app_template_global()
+def country_name(code: str | None) -> str:
+    """A country's name in the user's language, from its ISO code ("US" -> "Stati Uniti")."""
+    if not code:
+        return ""
+    return get_locale().territories.get(code.upper(), code.upper())
+
+
 @bp.app_template_global("get_locale")
 def _locale() -> str:
     """The language of this response."""

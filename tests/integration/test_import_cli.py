@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.models import ConsentRecord, ImportRejection, Profile, SourceRecord
+from crm.models import ConsentRecord, ImportRejection, Profile, Source, SourceRecord
 from crm.services import profiles
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
@@ -233,3 +233,50 @@ def test_an_empty_file_is_a_clear_error_and_the_progress_line_counts_reviews(run
     )
     assert result.exit_code == 0, result.output
     assert " to review, " in result.stderr
+
+
+US_ROWS = (
+    "First Name,Last Name,Phone,Country\n"
+    "Ann,Baker,(212) 736-5000,\n"
+    "Bob,Clark,650-253-0000,\n"
+    "Cora,Diaz,415 555 2671,\n"
+    "Dan,Evans,(718) 555-0101,\n"
+    "Eve,Fox,202.456.1111,\n"
+    "Gino,Verdi,333 1234567,Italia\n"
+)
+
+
+def test_a_new_source_reads_phones_in_the_country_they_show(runner, tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_text(US_ROWS, encoding="utf-8")
+    result = runner.invoke(args=["import", str(path), "--source", "us-crm"])
+    assert result.exit_code == 0, result.output
+    assert "read as numbers of US" in result.stderr
+    assert profiles.search_profiles("Baker")[0][0].primary_phone == "+12127365000"
+    # A row that names its country still reads its phone there.
+    assert profiles.search_profiles("Verdi")[0][0].primary_phone == "+393331234567"
+    assert db.session.scalar(select(Source.default_region).where(Source.name == "us-crm")) == "US"
+
+
+def test_a_source_keeps_its_country_and_the_import_says_what_the_phones_read_as(
+    runner, tmp_path, client, auth
+):
+    path = tmp_path / "contacts.csv"
+    path.write_text(US_ROWS, encoding="utf-8")
+    _run(runner, "bom_newlines.csv", "--source", "shop")  # the source exists, reading IT
+    result = runner.invoke(args=["import", str(path), "--source", "shop"])
+    assert result.exit_code == 0, result.output
+    assert "import again with --region US" in result.stderr
+    assert profiles.search_profiles("Baker")[0][0].primary_phone is None
+    auth.login_as("marketer")
+    batch_id = json.loads(result.stdout.strip().splitlines()[-1])["batch_id"]
+    page = client.get(f"/imports/batches/{batch_id}").get_data(as_text=True)
+    assert "as numbers of United States" in page
+    # Imported again as advised, the rows update their records (they have no id, and their
+    # phones were no number before), instead of making a second profile of each.
+    again = runner.invoke(args=["import", str(path), "--source", "shop", "--region", "US"])
+    assert again.exit_code == 0, again.output
+    assert "--region" not in again.stderr
+    summary = json.loads(again.stdout.strip().splitlines()[-1])
+    assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 5, 1)
+    assert profiles.search_profiles("Baker")[0][0].primary_phone == "+12127365000"

@@ -664,9 +664,9 @@ def test_how_a_file_reads_is_told_once_and_kept_with_the_upload(client, auth, ap
     path, _reader = _preview(client, content=US_EXPORT, filename="us.csv")
     upload_id = path.rsplit("/", 1)[1]
     upload = imports_ui.get_upload(upload_id)
-    assert upload.reading == [False, False]
+    assert upload.reading == [False, False, None]
     # Later views take what the first one told instead of reading the rows again.
-    upload.reading = [True, True]
+    upload.reading = [True, True, None]
     imports_ui._write_meta(upload)
     page = client.get(path).get_data(as_text=True)
     assert _chosen(page, "detected-dates") == "month-first"
@@ -696,6 +696,34 @@ def test_the_marketer_says_where_phones_without_a_country_code_are_from(client, 
     page = client.get(path).get_data(as_text=True)
     assert _chosen(page, "phone-region") == "US"
     assert "(312) 555-0190 → +1 312-555-0190" in page
+
+
+US_PHONES = (
+    b"First Name,Last Name,Phone\n"
+    b"Ann,Baker,(212) 736-5000\nBob,Clark,650-253-0000\nCora,Diaz,415 555 2671\n"
+    b"Dan,Evans,(718) 555-0101\nEve,Fox,202.456.1111\n"
+)
+
+
+def test_phones_of_another_country_preset_the_country_and_say_why(client, auth, sync_jobs):
+    auth.login_as("marketer")
+    path, reader = _preview(client, content=US_PHONES, filename="us.csv")
+    page = client.get(path).get_data(as_text=True)
+    assert _chosen(page, "phone-region") == "US"
+    hint = re.search(r'id="phone-region-hint">(.*?)</div>', page, re.S).group(1)
+    assert "no number in Italy but as numbers of United States" in hint
+    assert "(212) 736-5000 → +1 212-736-5000" in page
+    _job_id(client.post(path, data={"csrf_token": reader.token, **reader.selected}))
+    ann = db.session.scalar(select(Profile).where(Profile.first_name == "Ann"))
+    assert ann.primary_phone == "+12127365000"
+    # Italian phones in an Italian source: nothing to say.
+    italian = b"Nome,Cognome,Telefono\n" + b"".join(
+        f"N{n},C{n},333 12345{n:02d}\n".encode() for n in range(6)
+    )
+    path, _reader = _preview(client, content=italian, filename="it.csv", new_source="negozio")
+    page = client.get(path).get_data(as_text=True)
+    assert _chosen(page, "phone-region") == "IT"
+    assert "phone-region-hint" not in page
 
 
 def test_an_unknown_phone_region_is_refused(client, auth, sync_jobs):

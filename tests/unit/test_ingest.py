@@ -734,3 +734,10 @@ def test_the_same_consent_facts_give_the_same_state_in_any_import_order(app, und
     for source, text in order:
         _import(text, source=source)
     assert _email_marketing("g@example.it") == "granted"  # September's opt-in is the last word
+
+
+def test_a_new_source_takes_the_apps_default_phone_country(app):
+    app.config["DEFAULT_PHONE_REGION"] = "US"
+    _import("first_name,last_name,email,phone\nAnn,Baker,ann@example.com,(212) 736-5000\n")
+    assert db.session.scalar(select(Source.default_region).where(Source.name == "web")) == "US"
+    assert _profile_by_email("ann@example.com").primary_phone == "+12127365000"

@@ -11,6 +11,7 @@ from crm.services.normalise import (
     clean_text,
     dates_month_first,
     fold,
+    likely_region,
     normalise_country,
     normalise_date,
     normalise_email,
@@ -147,6 +148,29 @@ def test_too_short_numbers_raise(digits):
 
 def test_empty_phone_is_none():
     assert normalise_phone("  ", "IT") is None
+
+
+US_NATIONAL = ["(212) 736-5000", "650-253-0000", "415 555 2671", "(718) 555-0101", "202.456.1111"]
+IT_NATIONAL = ["333 1234567", "06 1234567", "347 1234567", "339 1112223", "02 7654321"]
+
+
+def test_phones_of_another_country_are_recognised():
+    assert likely_region(US_NATIONAL, "IT") == "US"
+    assert likely_region(US_NATIONAL, "US") is None
+    assert likely_region(IT_NATIONAL, "IT") is None
+    assert likely_region(IT_NATIONAL, "US") == "IT"  # mobiles read as no German number
+
+
+def test_international_forms_and_too_few_phones_tell_nothing():
+    international = ["+1 " + n for n in US_NATIONAL] + ["001" + n for n in US_NATIONAL]
+    assert likely_region(international, "IT") is None
+    assert likely_region(US_NATIONAL[:4] + ["", None], "IT") is None
+
+
+def test_numbers_that_read_alike_in_several_countries_suggest_none():
+    # British national forms are Italian ones too: nothing tells which.
+    british = ["020 8123 4567", "07912 345678", "0161 234 5678", "0113 234 5678", "07811 223344"]
+    assert likely_region(british, "US") is None
 
 
 # --- folding and names ----------------------------------------------------------------
