@@ -1,9 +1,11 @@
 """Schemas of the source-records API: a batch of records in, per-record outcomes out."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
+from phonenumbers import SUPPORTED_REGIONS
 
 from crm.models import LEGAL_BASES, PURPOSES
 from crm.schemas.common import StrictInput
+from crm.services.ingest import DATE_ORDERS, NAME_ORDERS
 
 MAX_RECORDS = 1000
 OUTCOMES = ("created", "merged", "updated", "unchanged", "review", "rejected")
@@ -79,6 +81,36 @@ class RecordsIn(StrictInput):
             ],
         },
     )
+
+    region = fields.String(
+        load_default=None,
+        metadata={
+            "description": "Country of phones written without a calling code (e.g. IT); "
+            "default: the source's. A new source keeps it."
+        },
+    )
+    dates = fields.String(
+        load_default="auto",
+        validate=validate.OneOf(DATE_ORDERS),
+        metadata={
+            "description": "How numeric dates such as 03/04/1980 are written; auto: as the "
+            "records show (day first unless they say otherwise)."
+        },
+    )
+    names = fields.String(
+        load_default="auto",
+        validate=validate.OneOf(NAME_ORDERS),
+        metadata={
+            "description": "How a `full_name` is written (Rossi Mario or Mario Rossi); auto: "
+            "as the records show."
+        },
+    )
+
+    @validates("region")
+    def _check_region(self, region: str | None, **kwargs) -> None:
+        """A two-letter code of a country phone numbers are known for, in any case."""
+        if region is not None and region.upper() not in SUPPORTED_REGIONS:
+            raise ValidationError("Not a country code phone numbers are known for (e.g. IT).")
 
     @validates("records")
     def _check_records(self, records: list, **kwargs) -> None:

@@ -1907,14 +1907,23 @@ def region_notes(batch_id: str) -> list[str]:
 
 
 def import_records(
-    records: list[dict], *, source_name: str, actor=None, region: str | None = None
+    records: list[dict],
+    *,
+    source_name: str,
+    actor=None,
+    region: str | None = None,
+    dates: str = "auto",
+    names: str = "auto",
 ) -> dict:
     """Upsert up to a thousand records given as JSON objects (the records API).
 
-    The records are stored in one transaction; fuzzy merges follow, each its own. Returns
-    {"batch_id", "summary", "results": [{"index", "outcome", "profile_id", "reasons",
-    "warnings"}]}. Raises ValidationError for an unusable source name or region.
+    The records are stored in one transaction; fuzzy merges follow, each its own. Phones,
+    numeric dates and full names read as for a file (region, dates, names: see
+    import_stream). Returns {"batch_id", "summary", "results": [{"index", "outcome",
+    "profile_id", "reasons", "warnings"}]}. Raises ValidationError for an unusable source
+    name, region or reading order.
     """
+    check_reading(dates, names)
     source = ensure_source(source_name, region)
     region = (region or source.default_region or default_region()).upper()
     mapping = readers.Mapping(format="jsonl")
@@ -1923,7 +1932,7 @@ def import_records(
     )
     run = _Run(source, batch, mapping, region, None, actor)
     rows = [readers.row_from_object(n, obj) for n, obj in enumerate(records)]
-    run.read_order(rows)
+    run.read_order(rows, dates=dates, names=names)
     try:
         items = run.process(rows)
     except Exception:

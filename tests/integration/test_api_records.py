@@ -188,3 +188,34 @@ def test_the_summary_counts_earlier_profiles_weighed_again(client, api_headers):
     body = _post(client, headers, [badge], "fair").get_json()
     assert body["results"][0]["outcome"] == "merged"
     assert body["summary"]["rematched"] == 1
+
+
+def test_the_request_says_how_phones_dates_and_names_are_written(client, api_headers):
+    body = {
+        "records": [
+            {
+                "id": "U1",
+                "full_name": "Lovelace Ada",
+                "phone": "(212) 736-5000",
+                "birth_date": "04/03/1980",
+            },
+        ],
+        "region": "us",
+        "dates": "month-first",
+        "names": "surname-first",
+    }
+    response = client.post(API.format("us-shop"), headers=api_headers("marketer"), json=body)
+    assert response.status_code == 200, response.get_json()
+    ada = db.session.get(Profile, response.get_json()["results"][0]["profile_id"])
+    assert (ada.first_name, ada.last_name) == ("Ada", "Lovelace")
+    assert ada.primary_phone == "+12127365000"
+    assert ada.birth_date.isoformat() == "1980-04-03"
+    assert db.session.scalar(select(Source.default_region).where(Source.name == "us-shop")) == "US"
+
+
+def test_an_unknown_country_or_reading_order_is_422_per_field(client, api_headers):
+    body = {"records": RECORDS[:1], "region": "XX", "dates": "year-first", "names": "any"}
+    response = client.post(API.format("webshop"), headers=api_headers("marketer"), json=body)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]["json"]) == {"region", "dates", "names"}
+    assert _count(SourceRecord) == 0

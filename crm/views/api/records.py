@@ -30,6 +30,15 @@ class SourceRecords(MethodView):
         profile holds the record, why, and which values were left out. Posting the same
         records again changes nothing (`unchanged`). The records are stored in one
         transaction; automatic fuzzy merges follow it, each recorded and undoable.
+        `region`, `dates` and `names` say how phones, numeric dates and full names are
+        written, as `crm import --region/--dates/--names` do.
         """
         with service_errors():
-            return ingest.import_records(data["records"], source_name=source, actor=current_user)
+            return ingest.import_records(
+                data["records"],
+                source_name=source,
+                actor=current_user,
+                region=data["region"],
+                dates=data["dates"],
+                names=data["names"],
+            )
