@@ -290,7 +290,7 @@ def _actor_id(actor: User | str | None) -> int | None:
     return actor.id if isinstance(actor, User) else None
 
 
-def _record_stage(profile: Profile, to_stage: str, actor, reason: str) -> None:
+def record_stage(profile: Profile, to_stage: str, actor, reason: str) -> None:
     """Move the profile to a stage and append the change to its history."""
     if to_stage == profile.stage and profile.stage_changes:
         return
@@ -351,7 +351,7 @@ def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> lis
         profile.score = score
         changed.append("score")
     if stage is not None and (stage != profile.stage or not profile.stage_changes):
-        _record_stage(profile, stage, actor, data.get("stage_reason") or "manual edit")
+        record_stage(profile, stage, actor, data.get("stage_reason") or "manual edit")
         changed.append("stage")
     profile.provenance = provenance
     refresh_search_keys(profile)

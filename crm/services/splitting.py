@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import (
+    STAGES,
     ConsentRecord,
     DuplicateCandidate,
     Merge,
@@ -18,6 +19,7 @@ from crm.models import (
     ProfileEmail,
     ProfilePhone,
     SourceRecord,
+    StageChange,
     User,
 )
 from crm.models.base import utcnow
@@ -31,9 +33,10 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     """Make a source record a profile of its own; returns the new profile.
 
     It takes the emails and phones no other record of its old profile carries, and the
-    consents recorded from it; both profiles' values are chosen again from their records;
-    the pair is marked 'distinct', so it is never proposed again. Touchpoints and notes
-    stay where they are (they name no record). Commits.
+    consents recorded from it; both profiles' values are chosen again from their records,
+    and a stage that only the record gave goes with it (_stage_after_detach); the pair is
+    marked 'distinct', so it is never proposed again. Touchpoints and notes stay where
+    they are (they name no record). Commits.
 
     Raises NotFoundError, ValidationError (the profile's only record, or a profile
     merged away), ConflictError (the record came with a merge: undo that merge instead).
@@ -83,6 +86,7 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     old, new = db.session.get(Profile, old.id), db.session.get(Profile, new.id)
     for profile in (old, new):  # a profile left without a primary email gets one here
         survivorship.recompute(profile, refresh_keys=False)
+    _stage_after_detach(old, record, actor)
     match_keys.refresh_many([old, new])
     _mark_distinct(old.id, new.id, actor)
     audit.record(
@@ -94,6 +98,38 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     )
     db.session.commit()
     return new
+
+
+def _stage_after_detach(profile: Profile, record: SourceRecord, actor) -> None:
+    """Move the profile the record left back from the stage only that record gave it.
+
+    An import moves a profile forward to the most advanced stage its records state, and
+    never back by itself. When the detached record said "customer" and no other record
+    of the profile does, the profile was a customer only because of the wrong join: it
+    goes back to what its records still say (lead if none), with the reason in its
+    history. A stage that a person set is left to people.
+    """
+    said = (record.fields or {}).get("stage")
+    if said not in STAGES or profile.stage != said:
+        return
+    stated = [(r.fields or {}).get("stage") for r in profile.source_records]
+    still = max((STAGES.index(s) for s in stated if s in STAGES), default=0)
+    if still >= STAGES.index(said):
+        return
+    last = db.session.scalar(
+        select(StageChange)
+        .where(StageChange.profile_id == profile.id)
+        .order_by(StageChange.id.desc())
+        .limit(1)
+    )
+    if last is None or last.to_stage != said or last.actor_user_id is not None:
+        return
+    profiles.record_stage(
+        profile,
+        STAGES[still],
+        actor,
+        f"the record that said {said} was detached (#{record.id}); no other record says so",
+    )
 
 
 # The evidence rule of a withdrawal a detach leaves on the profile the record left.

@@ -9,6 +9,7 @@ from crm.extensions import db
 from crm.models import AuditLog, ConsentRecord, DuplicateCandidate, Merge, Profile, SourceRecord
 from crm.services import duplicates, ingest, merging, profiles, splitting
 from crm.services.errors import ConflictError, ValidationError
+from tests import factories
 
 HEADER = "id,first_name,last_name,phone,email,accepts_marketing\n"
 
@@ -160,3 +161,37 @@ def test_undoing_a_merge_after_a_detach_shows_nothing_of_the_detached_record(app
     assert (survivor.address, survivor.city) == (None, None)  # A2's, gone with it
     assert db.session.get(Profile, detached.id).city == "Bologna"
     assert db.session.get(Profile, b).merged_into_id is None
+
+
+def _stage_import(text: str, source: str) -> None:
+    stream = io.BytesIO(("id,first_name,last_name,phone,lifecycle stage\n" + text).encode())
+    ingest.import_stream(stream, filename="people.csv", source_name=source)
+
+
+def test_the_stage_only_the_detached_record_gave_goes_back(app):
+    _stage_import("F1,Luca,Moretti,051 654321,\n", source="crm")
+    _stage_import("S1,Luca,Moretti,051 654321,customer\n", source="shop")
+    father_id = _record("F1").profile_id
+    assert db.session.get(Profile, father_id).stage == "customer"  # the son's order
+    new = splitting.detach_record(_record("S1").id, actor="test")
+    father = db.session.get(Profile, father_id)
+    assert (father.stage, db.session.get(Profile, new.id).stage) == ("lead", "customer")
+    last = father.stage_changes[-1]
+    assert (last.from_stage, last.to_stage) == ("customer", "lead")
+    assert "detached" in last.reason
+
+
+def test_a_stage_that_other_records_or_a_person_gave_stays(app):
+    _stage_import("F1,Luca,Moretti,051 654321,sql\n", source="crm")
+    _stage_import("S1,Luca,Moretti,051 654321,customer\n", source="shop")
+    father_id = _record("F1").profile_id
+    splitting.detach_record(_record("S1").id, actor="test")
+    assert db.session.get(Profile, father_id).stage == "sql"  # what F1 says
+    _stage_import("F2,Anna,Neri,02 1234567,\n", source="crm")
+    anna = db.session.get(Profile, _record("F2").profile_id)
+    user = factories.make_user(role="sales")
+    profiles.update_profile(anna.id, {"stage": "customer"}, expected_version=None, actor=user)
+    db.session.commit()  # a person said so before the shop's record joined
+    _stage_import("S2,Anna,Neri,02 1234567,customer\n", source="shop")
+    splitting.detach_record(_record("S2").id, actor="test")
+    assert db.session.get(Profile, anna.id).stage == "customer"
