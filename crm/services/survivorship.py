@@ -385,3 +385,28 @@ def new_profile(records: list, held: HeldLookup) -> NewProfile:
     columns["created_at"] = columns["updated_at"]
     stage_change = {**update.stage_change, "at": columns["updated_at"]}
     return NewProfile(columns, update.emails, update.phones, update.tags, stage_change)
+
+
+def held_elsewhere(profile: Profile) -> dict[str, list[tuple[str, int]]]:
+    """{"emails": [(value, holder id)], "phones": [...]}: what the profile's source records
+    carry that another live profile holds. An email or phone belongs to one profile only
+    (it is how records find their person), so a household's shared landline shows on one
+    profile and is named here on the others, with whose it is."""
+    found: dict[str, list[tuple[str, int]]] = {"emails": [], "phones": []}
+    for kind, model, column, values_of in (
+        ("emails", ProfileEmail, ProfileEmail.email, record_emails),
+        ("phones", ProfilePhone, ProfilePhone.phone, record_phones),
+    ):
+        own = {getattr(row, column.key) for row in getattr(profile, kind)}
+        carried = [v for r in profile.source_records for v in values_of(r) if v not in own]
+        if not carried:
+            continue
+        holders = dict(
+            db.session.execute(
+                select(column, model.profile_id)
+                .join(Profile, Profile.id == model.profile_id)
+                .where(column.in_(set(carried)), Profile.merged_into_id.is_(None))
+            ).all()
+        )
+        found[kind] = [(v, holders[v]) for v in dict.fromkeys(carried) if v in holders]
+    return found

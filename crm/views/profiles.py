@@ -17,7 +17,7 @@ from crm.forms.merges import DetachRecordForm, MergeForm, UndoMergeForm
 from crm.forms.profiles import EditProfileForm, NewProfileForm, ProfileForm, profile_form_data
 from crm.models import Profile
 from crm.security import ALL_ROLES, roles
-from crm.services import duplicates, merging, profiles, splitting
+from crm.services import duplicates, merging, profiles, splitting, survivorship
 from crm.services.errors import (
     ConflictError,
     LikelyDuplicateError,
@@ -77,6 +77,7 @@ def detail(id: int):
         absorbing_merge=absorbing,
         suspected=duplicates.open_pairs_of(id) if reviewer else [],
         stage_history=profiles.stage_history(id),
+        held_elsewhere=survivorship.held_elsewhere(profile),
         consents=profiles.current_consents([id])[id],
         consent_history=profiles.consent_history(id),
     )

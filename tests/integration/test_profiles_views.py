@@ -1,5 +1,6 @@
 """HTTP tests of the profiles web UI: search, detail, create, edit, access control."""
 
+import io
 import re
 from html.parser import HTMLParser
 
@@ -591,3 +592,22 @@ def test_a_sales_reps_new_profile_is_theirs_unless_they_choose_otherwise(client,
     response = client.post("/profiles/new", data=form)
     created = int(re.search(r"/profiles/(\d+)$", response.headers["Location"]).group(1))
     assert fresh(created).owner_id is None
+
+
+def test_a_phone_that_belongs_to_a_relative_is_named_with_its_holder(client, auth):
+    header = "id,first_name,last_name,phone,birth_date\n"
+    for row, source in (
+        ("F1,Luca,Moretti,051 654321,1950-01-01\n", "crm"),
+        ("S1,Luca,Moretti,051 654321,1985-05-05\n", "shop"),
+    ):
+        stream = io.BytesIO((header + row).encode())
+        ingest.import_stream(stream, filename="people.csv", source_name=source)
+    father, son = db.session.scalars(select(Profile).order_by(Profile.birth_date)).all()
+    assert son.phones == []  # a number belongs to one profile: the father's
+    auth.login_as("sales")
+    page = client.get(f"/profiles/{son.id}").get_data(as_text=True)
+    phones = re.search(r'id="field-phones">(.*?)</dd>', page, re.S).group(1)
+    assert "+39 051 654321" in phones
+    assert f'href="/profiles/{father.id}"' in phones
+    page = client.get(f"/profiles/{father.id}").get_data(as_text=True)
+    assert "held-elsewhere" not in page
