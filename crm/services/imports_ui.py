@@ -268,6 +268,21 @@ def preview_upload(upload: Upload) -> Preview:
     return shown
 
 
+def phone_sample(upload: Upload, region: str) -> list[tuple[str, str | None]]:
+    """The first phones of an upload's preview as they would be stored if read as region's
+    (see Preview.phones), for the preview to show when the person picks another country.
+
+    Raises ValidationError for a region phone numbers are not known for.
+    """
+    region = (region or "").upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError("Unknown country.", fields={"region": ["Unknown country."]})
+    shown = _preview_file(upload, region)
+    shown.region = region
+    shown.sample_phones()
+    return shown.phones
+
+
 def _preview_file(upload: Upload, region: str) -> Preview:
     """preview_upload's reading of the file, by its kind."""
     known = upload.reading

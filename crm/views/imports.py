@@ -8,6 +8,7 @@ from flask import (
     jsonify,
     redirect,
     render_template,
+    request,
     stream_with_context,
     url_for,
 )
@@ -160,6 +161,22 @@ def preview(upload_id: str):
             return redirect(url_for("imports.job", job_id=job.id))
     return render_template(
         "imports/preview.html", upload=upload, preview=shown, form=form, format_labels=FORMAT_LABELS
+    )
+
+
+@bp.route("/preview/<upload_id>/phones")
+@roles(*IMPORT_ROLES)
+def phone_sample(upload_id: str):
+    """The preview's first phones read as another country's (?region=US), as JSON for
+    phone-sample.js: [{"written", "stored"}], stored (international form) null where it
+    reads as no number."""
+    upload = get_upload_or_404(upload_id)
+    try:
+        found = imports_ui.phone_sample(upload, request.args.get("region", ""))
+    except ValidationError as error:
+        return jsonify({"message": error.message, "errors": error.fields}), 422
+    return jsonify(
+        {"phones": [{"written": written, "stored": stored} for written, stored in found]}
     )
 
 

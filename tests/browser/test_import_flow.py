@@ -178,3 +178,25 @@ def test_marketer_imports_a_mailchimp_audience_export_as_downloaded(
     expect(page.locator("#count-created")).to_have_text("4")
     expect(page.locator("#count-rejected")).to_have_text("0")
     assert csp_errors == []
+
+
+def test_the_phone_sample_follows_the_country_the_marketer_picks(
+    page, login, make_live_user, csp_errors, tmp_path
+):
+    path = tmp_path / "us.csv"
+    path.write_text("First Name,Last Name,Phone\nRobert,Johnson,(312) 555-0190\n", "utf-8")
+    login(*make_live_user("marketer"))
+    page.get_by_role("link", name="Imports", exact=True).click()
+    page.click("#new-import")
+    page.set_input_files("input[name=file]", str(path))
+    page.select_option("select[name=source]", "")
+    page.fill("input[name=new_source]", f"Web {uuid.uuid4().hex[:8]}")
+    page.click("#upload-form [type=submit]")
+    page.wait_for_url(re.compile(r"/imports/preview/[0-9a-f]{32}$"))
+    sample = page.locator("#phone-sample")
+    expect(sample).to_contain_text("(312) 555-0190 → +39 312 555 0190")  # read as Italian
+    page.select_option("#phone-region", "US")
+    expect(sample).to_contain_text("(312) 555-0190 → +1 312-555-0190")
+    page.select_option("#phone-region", "FR")
+    expect(sample).to_contain_text("(312) 555-0190 → no number")
+    assert csp_errors == []

@@ -681,7 +681,7 @@ def test_the_marketer_says_where_phones_without_a_country_code_are_from(client, 
     assert _chosen(page, "phone-region") == "IT"  # a new source: Italy unless told
     assert "United States (+1)" in page
     # What Italy would make of the number is shown before anything is stored.
-    sample = re.search(r'id="phone-sample">(.*?)</div>', page, re.S).group(1)
+    sample = re.search(r'id="phone-sample"[^>]*>(.*?)</div>', page, re.S).group(1)
     assert "(312) 555-0190 → +39 312 555 0190" in sample
     data = {"csrf_token": reader.token, **reader.selected, "region": "US"}
     _job_id(client.post(path, data=data))
@@ -734,3 +734,19 @@ def test_an_unknown_phone_region_is_refused(client, auth, sync_jobs):
     )
     assert response.status_code == 200
     assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+
+
+def test_the_phone_sample_is_read_again_for_another_country(client, auth, sync_jobs):
+    auth.login_as("marketer")
+    us_web = b"First Name,Last Name,Phone\nRobert,Johnson,(312) 555-0190\n"
+    path, _reader = _preview(client, content=us_web, filename="us_web.csv")
+    answer = client.get(path + "/phones?region=us")
+    assert answer.status_code == 200
+    assert answer.get_json() == {
+        "phones": [{"written": "(312) 555-0190", "stored": "+1 312-555-0190"}]
+    }
+    answer = client.get(path + "/phones?region=FR")
+    assert answer.get_json()["phones"][0]["stored"] is None
+    assert client.get(path + "/phones?region=ZZ").status_code == 422
+    auth.login_as("sales")  # imports are for marketers and admins
+    assert client.get(path + "/phones?region=US").status_code == 403
