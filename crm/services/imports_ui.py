@@ -576,11 +576,24 @@ def _safe_cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def report_csv(batch_id: str, *, actor: User) -> Iterator[str]:
+@dataclass(frozen=True)
+class ReportWords:
+    """How a report speaks to the person downloading it: its own column names and kinds
+    (keys of REPORT_COLUMNS and "rejected", "warning" -> words) and the delimiter their
+    spreadsheet expects (";" where the decimal mark is a comma, as in Italy)."""
+
+    labels: dict[str, str] = field(default_factory=dict)
+    delimiter: str = ","
+
+    def __call__(self, key: str) -> str:
+        return self.labels.get(key, key)
+
+
+def report_csv(batch_id: str, *, actor: User, words: ReportWords | None = None) -> Iterator[str]:
     """The batch's rejected and warning rows as CSV text chunks; the download is audited.
 
-    Columns: row, kind, column, reason, then every raw column of the reported rows.
-    Raises NotFoundError.
+    Columns: row, kind, column, reason (in words, see ReportWords), then every raw column
+    of the reported rows under its own name. Raises NotFoundError.
     """
     batch_id = get_batch(batch_id).id
     count = db.session.scalar(
@@ -597,10 +610,10 @@ def report_csv(batch_id: str, *, actor: User) -> Iterator[str]:
         details={"rows": count},
     )
     db.session.commit()
-    return _report_chunks(batch_id)
+    return _report_chunks(batch_id, words or ReportWords())
 
 
-def _report_chunks(batch_id: str) -> Iterator[str]:
+def _report_chunks(batch_id: str, words: ReportWords) -> Iterator[str]:
     """Two streaming passes: the raw columns first, then one line per reported row.
 
     The rows of a zip archive are ordered by file and say which file they come from.
@@ -619,8 +632,9 @@ def _report_chunks(batch_id: str) -> Iterator[str]:
         keys.update(dict.fromkeys(map(str, raw or {})))
         archive = archive or file is not None
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([*(("file",) if archive else ()), *REPORT_COLUMNS, *keys])
+    writer = csv.writer(buffer, delimiter=words.delimiter)
+    columns = ("file",) if archive else ()
+    writer.writerow([*map(words, (*columns, *REPORT_COLUMNS)), *keys])
     yield "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheets read UTF-8
     rows = select(ImportRejection).where(where).order_by(*order).execution_options(yield_per=1000)
     for item in db.session.scalars(rows):
@@ -631,7 +645,7 @@ def _report_chunks(batch_id: str) -> Iterator[str]:
             [
                 *((_safe_cell(item.file or ""),) if archive else ()),
                 item.row_number,
-                item.kind,
+                words(item.kind),
                 _safe_cell(item.column),
                 _safe_cell(item.reason),
                 *(_safe_cell(raw.get(k)) for k in keys),

@@ -1,5 +1,6 @@
 """Imports: upload a file, check its column mapping, follow the import job, get the report."""
 
+from babel.numbers import get_decimal_symbol
 from flask import (
     Blueprint,
     Response,
@@ -12,6 +13,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -217,12 +219,30 @@ def batch(batch_id: str):
     )
 
 
+def _report_words() -> imports_ui.ReportWords:
+    """The report's column names and kinds in the user's language, and the delimiter of
+    their spreadsheets (";" where numbers are written 0,95)."""
+    labels = {
+        "file": _("file"),
+        "row": _("row"),
+        "kind": _("kind"),
+        "column": _("column"),
+        "reason": _("reason"),
+        "rejected": _("rejected"),
+        "warning": _("warning"),
+    }
+    comma = get_decimal_symbol(get_locale()) == ","
+    return imports_ui.ReportWords(labels, ";" if comma else ",")
+
+
 @bp.route("/batches/<batch_id>/report.csv")
 @roles(*IMPORT_ROLES)
 def report(batch_id: str):
     """Download the rejected and warning rows of a batch as CSV (audited)."""
     try:
-        chunks = imports_ui.report_csv(batch_id, actor=current_user._get_current_object())
+        chunks = imports_ui.report_csv(
+            batch_id, actor=current_user._get_current_object(), words=_report_words()
+        )
     except NotFoundError:
         abort(404)
     return Response(

@@ -750,3 +750,18 @@ def test_the_phone_sample_is_read_again_for_another_country(client, auth, sync_j
     assert client.get(path + "/phones?region=ZZ").status_code == 422
     auth.login_as("sales")  # imports are for marketers and admins
     assert client.get(path + "/phones?region=US").status_code == 403
+
+
+def test_an_italian_marketer_gets_the_report_in_italian_for_an_italian_spreadsheet(
+    client, auth, sync_jobs
+):
+    job_id = _run_import(client, auth)
+    batch_id = db.session.get(Job, job_id).result["batch_id"]
+    token = factories.csrf_token(client, "/account")
+    client.post("/account/language", data={"locale": "it", "csrf_token": token})
+    text = client.get(f"/imports/batches/{batch_id}/report.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:4] == ["riga", "tipo", "colonna", "motivo"]
+    assert rows[0][4] == "Codice cliente"  # the file's own columns keep their names
+    by_row = {row[0]: row for row in rows[1:]}
+    assert by_row["3"][1] == "avviso" and by_row["4"][1] == "rifiutata"
