@@ -173,7 +173,12 @@ def demo_command(people: int):
     type=click.File("rb"),
     help='A JSON object {header: field, or "" to ignore the column}.',
 )
-@click.option("--region", default=None, help="Default phone region of the source (e.g. IT).")
+@click.option(
+    "--region",
+    default=None,
+    help="Country of phones written without a calling code (e.g. US), for this import; a "
+    "new source keeps it. Default: the source's, or for a new source what its phones show.",
+)
 @click.option(
     "--dates",
     type=click.Choice(DATE_ORDERS),

@@ -29,8 +29,8 @@ from crm.models import ImportBatch, ImportRejection, Job, Source, User
 from crm.models.base import utcnow
 from crm.services import audit, ingest, jobs, readers
 from crm.services.errors import NotFoundError, ValidationError
-from crm.services.normalise import format_phone, normalise_phone
-from crm.services.rows import phone_region_hint
+from crm.services.normalise import format_phone, normalise_country, phone_region
+from crm.services.rows import phone_region_hint, read_phone
 
 UPLOAD_DIR = "uploads"
 PHONE_SAMPLE = 3  # phones of the first rows shown read with the preview's country
@@ -87,15 +87,26 @@ class Preview:
     phones: list[tuple[str, str | None]] = field(default_factory=list)
 
     def sample_phones(self, limit: int = PHONE_SAMPLE) -> None:
-        """Read the first phones of the rows shown as the import will (see phones)."""
+        """Read the first phones of the rows shown as the import will (see phones): in
+        the row's own country when it names one, else in region."""
         columns = [n for n, h in enumerate(self.headers) if self.mapping.get(h) == "phone"]
-        cells = [row[n] for row in self.rows for n in columns if n < len(row) and row[n]]
-        for cell in cells[:limit]:
-            try:
-                stored = normalise_phone(cell, self.region)
-            except ValueError:
-                stored = None
-            self.phones.append((cell, format_phone(stored) if stored else None))
+        countries = [n for n, h in enumerate(self.headers) if self.mapping.get(h) == "country"]
+        for row in self.rows:
+            own = None
+            for n in countries:
+                try:
+                    own = own or phone_region(normalise_country(row[n] if n < len(row) else None))
+                except ValueError:
+                    continue
+            for n in columns:
+                cell = row[n] if n < len(row) else ""
+                if not cell or len(self.phones) >= limit:
+                    continue
+                try:
+                    stored = read_phone(cell, own, self.region)
+                except ValueError:
+                    stored = None
+                self.phones.append((cell, format_phone(stored) if stored else None))
 
     def read_order(self, first: list, rest: Iterator, region: str, known=None) -> None:
         """Tell, as the import will, how the file writes dates and names, and which

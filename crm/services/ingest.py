@@ -1895,13 +1895,13 @@ def region_notes(batch_id: str) -> list[str]:
     notes = []
     if read.get("region_detected"):
         notes.append(
-            f"Phones without a calling code read as numbers of {region}: the new source "
-            f"{batch.source.name} reads them so (--region to choose another country)."
+            f"Phones without a calling code are written as numbers of {region}: the new "
+            f"source {batch.source.name} reads them so (--region to choose another country)."
         )
     if hint:
         notes.append(
-            f"Most phones without a calling code read as no number in {region} but as "
-            f"numbers of {hint}: if they are, import again with --region {hint}."
+            f"Most phones without a calling code are written as numbers of {hint}, not of "
+            f"{region}: if they are, import again with --region {hint}."
         )
     return notes
 

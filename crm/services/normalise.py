@@ -160,12 +160,19 @@ def likely_region(texts: Iterable[object], region: str) -> str | None:
     """The country whose numbers a file's phones are, when they are not region's.
 
     Only phones written without a calling code count (a "+44" or "0044" number reads
-    the same anywhere), the first REGION_SAMPLE of them, at least REGION_SAMPLE_MIN.
-    When most of them read as no number in region and most read as numbers of one other
-    country, clearly more than in any other (by a fifth of them, two at least), that
-    country (the main one of its calling code: US for +1, GB for +44); else None.
-    National forms are ambiguous (a British mobile reads as an Indian one, most numbers
-    starting with 0 as Italian or German ones): a near tie tells nothing.
+    the same anywhere), the first REGION_SAMPLE of them, at least REGION_SAMPLE_MIN of them
+    written in groups ("(312) 538-7262", "333 1234567"). Every country is weighed on the
+    grouped ones: it counts those that are valid numbers of it grouped as its people
+    group them (phonenumbers' national form, or coarser), and those among them written
+    with its separators only (_written_as). When most of them are one other country's,
+    clearly ahead of every other country, region included (by a fifth of them, two at
+    least, on either count), that country (the main one of its calling code: US for +1,
+    GB for +44); else None.
+
+    Validity alone cannot tell: Luxembourg's plan takes most American numbers, Italy's
+    most numbers starting with 0, and a British mobile reads as an Indian one. How the
+    digits are grouped tells more, and a number written in one run of digits tells
+    nothing: such a file gets no hint rather than a wrong one.
     """
     national = []
     for value in texts:
@@ -173,43 +180,81 @@ def likely_region(texts: Iterable[object], region: str) -> str | None:
         if text and not text.startswith(("+", "00")):
             national.append(text)
     national = national[:REGION_SAMPLE]
-    if len(national) < REGION_SAMPLE_MIN or 2 * _valid_count(national, region) >= len(national):
+    grouped = [text for text in national if len(_groups(text)) > 1]
+    if len(grouped) < REGION_SAMPLE_MIN:
         return None
-    counts: dict[str, int] = {}
-    for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-        main = phonenumbers.region_code_for_country_code(code)
-        if main != region and main in SUPPORTED_PHONE_REGIONS:
-            counts[main] = _valid_count(national, main)
-    ranked = sorted(counts.values(), reverse=True)
-    margin = max(2, len(national) // 5)
-    if len(ranked) < 2 or 2 * ranked[0] <= len(national) or ranked[0] - ranked[1] < margin:
+    regions = [region] + sorted(
+        {
+            phonenumbers.region_code_for_country_code(c)
+            for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+        }
+        & SUPPORTED_PHONE_REGIONS - {region}
+    )
+    ways = {r: [_written_as(text, r) for text in grouped] for r in regions}
+    counts = {r: sum(w > 0 for w in found) for r, found in ways.items()}
+    styled = {r: sum(w > 1 for w in found) for r, found in ways.items()}
+    best = max(regions, key=lambda r: (counts[r], styled[r]))
+    margin = max(2, len(grouped) // 5)
+    if best == region or 2 * counts[best] <= len(grouped):
         return None
-    return max(counts, key=counts.__getitem__)
+    for other in regions:
+        if other != best and not (
+            counts[best] - counts[other] >= margin or styled[best] - styled[other] >= margin
+        ):
+            return None
+    return best
 
 
 SUPPORTED_PHONE_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
-def _valid_count(texts: list[str], region: str) -> int:
-    """How many of texts are numbers of region as its people write them: valid there, and
-    written with the digits of its national form (a German reading of "212 736 5000" is
-    valid, but a German would write 02127 365000), a leading prefix aside ("1 212 ...").
-    Not cached: a one-off check."""
-    count = 0
-    for text in texts:
-        try:
-            number = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if not phonenumbers.is_valid_number(number):
-            continue
-        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        count += _digits(text).endswith(_digits(national))
-    return count
+def _reads_as(text: str, region: str) -> str | None:
+    """phonenumbers' national form of text as a number of region, if it is a valid one
+    written with the digits of that form, a leading prefix aside ("1 212 ..."): a German
+    reading of "212 736 5000" is valid, but a German would write 02127 365000. Not
+    cached: a one-off check."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    digits = "".join(_groups(national))
+    return national if "".join(_groups(text)).endswith(digits) else None
 
 
-def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
+def _written_as(text: str, region: str) -> int:
+    """How well text reads as a number of region written as its people write it: 0 not
+    at all; 1 a valid number grouped as its national form groups digits, or with some of
+    those groups run together ("333 1234567" for "333 123 4567"), after a leading prefix
+    group ("1-312-..."); 2 the same, with only the separators its national form uses
+    ("(312) 538-7262" and "312-538-7262" are American, "312 538 7262" could be Mexican)."""
+    national = _reads_as(text, region)
+    if national is None:
+        return 0
+    written, expected = _groups(text), _groups(national)
+    extra = len("".join(written)) - len("".join(expected))
+    while extra > 0 and written:
+        extra -= len(written.pop(0))
+    if extra != 0 or not written:
+        return 0
+    sizes = [len(group) for group in expected]
+    for group in written:
+        total = 0
+        while sizes and total < len(group):
+            total += sizes.pop(0)
+        if total != len(group):
+            return 0
+    if sizes:
+        return 0
+    separators = set(re.sub(r"\d", "", text.strip()))
+    return 2 if separators <= set(re.sub(r"\d", "", national)) else 1
+
+
+def _groups(text: str) -> list[str]:
+    """The runs of digits in text."""
+    return re.findall(r"\d+", text)
 
 
 def format_phone(e164: str) -> str:

@@ -297,7 +297,7 @@ def normalise_row(
         _add(row.emails, row.warnings, "email", normalise_email, item)
     own_region = phone_region(country)
     for item in _cell_items(row, values, "phone"):
-        _add(row.phones, row.warnings, "phone", lambda v: _phone(v, own_region, region), item)
+        _add(row.phones, row.warnings, "phone", lambda v: read_phone(v, own_region, region), item)
     for tag in _cell_items(row, values, "tags"):
         text = clean_text(tag.strip().strip('"'))
         if text and text[:80] not in row.tags:
@@ -332,7 +332,7 @@ def phone_region_hint(values: Iterable[dict], region: str) -> str | None:
     return likely_region(texts, region)
 
 
-def _phone(value, own_region: str | None, region: str) -> str | None:
+def read_phone(value, own_region: str | None, region: str) -> str | None:
     """A phone read in the row's own country, else in the source's region.
 
     A row that names its country (a US customer in an Italian shop's file) has its

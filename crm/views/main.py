@@ -144,6 +144,8 @@ def actor_label(label: str) -> str:
         return str(ACTOR_WORDS.get(kind, kind)) if kind else "—"
     if kind == "user":
         return _("deleted user #%(id)s", id=name)
+    if kind == "cli" and name.startswith("import:"):  # crm import (cli:import:<source>)
+        kind, name = "import", name.removeprefix("import:")
     if kind == "import":
         return _("import from %(source)s", source=name)
     if kind == "merge":

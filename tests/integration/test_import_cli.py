@@ -251,7 +251,7 @@ def test_a_new_source_reads_phones_in_the_country_they_show(runner, tmp_path):
     path.write_text(US_ROWS, encoding="utf-8")
     result = runner.invoke(args=["import", str(path), "--source", "us-crm"])
     assert result.exit_code == 0, result.output
-    assert "read as numbers of US" in result.stderr
+    assert "written as numbers of US" in result.stderr
     assert profiles.search_profiles("Baker")[0][0].primary_phone == "+12127365000"
     # A row that names its country still reads its phone there.
     assert profiles.search_profiles("Verdi")[0][0].primary_phone == "+393331234567"
@@ -271,7 +271,7 @@ def test_a_source_keeps_its_country_and_the_import_says_what_the_phones_read_as(
     auth.login_as("marketer")
     batch_id = json.loads(result.stdout.strip().splitlines()[-1])["batch_id"]
     page = client.get(f"/imports/batches/{batch_id}").get_data(as_text=True)
-    assert "as numbers of United States" in page
+    assert "written as numbers of United States" in page
     # Imported again as advised, the rows update their records (they have no id, and their
     # phones were no number before), instead of making a second profile of each.
     again = runner.invoke(args=["import", str(path), "--source", "shop", "--region", "US"])

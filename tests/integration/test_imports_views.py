@@ -711,7 +711,7 @@ def test_phones_of_another_country_preset_the_country_and_say_why(client, auth, 
     page = client.get(path).get_data(as_text=True)
     assert _chosen(page, "phone-region") == "US"
     hint = re.search(r'id="phone-region-hint">(.*?)</div>', page, re.S).group(1)
-    assert "no number in Italy but as numbers of United States" in hint
+    assert "written as numbers of United States, not of Italy" in hint
     assert "(212) 736-5000 → +1 212-736-5000" in page
     _job_id(client.post(path, data={"csrf_token": reader.token, **reader.selected}))
     ann = db.session.scalar(select(Profile).where(Profile.first_name == "Ann"))
@@ -765,3 +765,17 @@ def test_an_italian_marketer_gets_the_report_in_italian_for_an_italian_spreadshe
     assert rows[0][4] == "Codice cliente"  # the file's own columns keep their names
     by_row = {row[0]: row for row in rows[1:]}
     assert by_row["3"][1] == "avviso" and by_row["4"][1] == "rifiutata"
+
+
+def test_the_phone_sample_reads_a_row_in_its_own_country(client, auth, sync_jobs):
+    auth.login_as("marketer")
+    mixed = (
+        b"First Name,Last Name,Phone,Country\n"
+        b"Robert,Johnson,(312) 555-0190,United States\n"
+        b"Gino,Verdi,333 1234567,Italia\n"
+    )
+    path, _reader = _preview(client, content=mixed, filename="mixed.csv")
+    page = client.get(path).get_data(as_text=True)
+    sample = re.search(r'id="phone-sample"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert "(312) 555-0190 → +1 312-555-0190" in sample  # as the import will store it
+    assert "333 1234567 → +39 333 123 4567" in sample

@@ -528,7 +528,7 @@ def test_the_stage_history_names_who_or_what_made_each_change(client, auth):
         profiles.update_profile(profile.id, {"stage": stage}, expected_version=None, actor=actor)
     gone_id = gone.id
     db.session.delete(gone)
-    for label in ("import:fair", "merge:7", "rule:lead-scoring", "system"):
+    for label in ("cli:import:shop", "import:fair", "merge:7", "rule:lead-scoring", "system"):
         db.session.add(StageChange(profile_id=profile.id, to_stage="customer", actor_label=label))
     db.session.commit()
 
@@ -541,6 +541,7 @@ def test_the_stage_history_names_who_or_what_made_each_change(client, auth):
         "rule lead-scoring",
         "merge #7",
         "import from fair",
+        "import from shop",
         f"deleted user #{gone_id}",
         nameless.email,
         "Rita Rossi",

@@ -152,13 +152,16 @@ def test_empty_phone_is_none():
 
 US_NATIONAL = ["(212) 736-5000", "650-253-0000", "415 555 2671", "(718) 555-0101", "202.456.1111"]
 IT_NATIONAL = ["333 1234567", "06 1234567", "347 1234567", "339 1112223", "02 7654321"]
+UK_NATIONAL = ["020 8123 4567", "07912 345678", "0161 234 5678", "0113 234 5678", "07811 223344"]
 
 
 def test_phones_of_another_country_are_recognised():
     assert likely_region(US_NATIONAL, "IT") == "US"
     assert likely_region(US_NATIONAL, "US") is None
     assert likely_region(IT_NATIONAL, "IT") is None
-    assert likely_region(IT_NATIONAL, "US") == "IT"  # mobiles read as no German number
+    assert likely_region(IT_NATIONAL, "US") == "IT"
+    assert likely_region(UK_NATIONAL, "US") == "GB"
+    assert likely_region(UK_NATIONAL, "GB") is None
 
 
 def test_international_forms_and_too_few_phones_tell_nothing():
@@ -167,10 +170,16 @@ def test_international_forms_and_too_few_phones_tell_nothing():
     assert likely_region(US_NATIONAL[:4] + ["", None], "IT") is None
 
 
-def test_numbers_that_read_alike_in_several_countries_suggest_none():
-    # British national forms are Italian ones too: nothing tells which.
-    british = ["020 8123 4567", "07912 345678", "0161 234 5678", "0113 234 5678", "07811 223344"]
-    assert likely_region(british, "US") is None
+def test_how_digits_are_grouped_tells_the_country_where_validity_cannot():
+    # Chicago numbers are valid Luxembourg numbers, and many valid Italian mobiles or
+    # Mexican numbers: only an American groups them "(312) 538-7262" or "312-538-7262".
+    chicago = ["(312) 538-7262", "312-555-0190", "773.555.0123", "(713) 555-0144", "1-312-538-7262"]
+    assert likely_region(chicago, "IT") == "US"
+    # The same digits in one run tell nothing: no hint rather than a wrong one.
+    assert likely_region(["".join(c for c in n if c.isdigit()) for n in chicago], "IT") is None
+    # British mobiles that lost their leading zero read as Luxembourg numbers: no hint.
+    lost_zero = ["7877054614", "7912345678", "7811223344", "7700900123", "7911123456"]
+    assert likely_region(lost_zero, "IT") is None
 
 
 # --- folding and names ----------------------------------------------------------------
