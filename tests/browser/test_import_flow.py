@@ -47,6 +47,17 @@ def _write_csv(folder, tag: str):
     return path
 
 
+def _upload_to_a_new_source(page, path, source: str) -> None:
+    """From the imports page: upload a file to a new source, wait for its preview."""
+    page.get_by_role("link", name="Imports", exact=True).click()
+    page.click("#new-import")
+    page.set_input_files("input[name=file]", str(path))
+    page.select_option("select[name=source]", "")
+    page.fill("input[name=new_source]", source)
+    page.click("#upload-form [type=submit]")
+    page.wait_for_url(re.compile(r"/imports/preview/[0-9a-f]{32}$"))
+
+
 @pytest.fixture
 def import_gate(monkeypatch):
     """Hold every job started during this test, still queued, until the event is set (<= 10 s).
@@ -157,13 +168,7 @@ def test_marketer_imports_a_mailchimp_audience_export_as_downloaded(
     archive = tmp_path / "audience_export.zip"
     archive.write_bytes(factories.zip_of(factories.MAILCHIMP_EXPORT))
     login(*make_live_user("marketer"))
-    page.get_by_role("link", name="Imports", exact=True).click()
-    page.click("#new-import")
-    page.set_input_files("input[name=file]", str(archive))
-    page.select_option("select[name=source]", "")
-    page.fill("input[name=new_source]", f"Mailchimp {uuid.uuid4().hex[:8]}")
-    page.click("#upload-form [type=submit]")
-    page.wait_for_url(re.compile(r"/imports/preview/[0-9a-f]{32}$"))
+    _upload_to_a_new_source(page, archive, f"Mailchimp {uuid.uuid4().hex[:8]}")
 
     # The preview names the archive's files and reads them as one Mailchimp export.
     expect(page.locator("#detected-format")).to_contain_text("(mailchimp)")
@@ -186,13 +191,7 @@ def test_the_phone_sample_follows_the_country_the_marketer_picks(
     path = tmp_path / "us.csv"
     path.write_text("First Name,Last Name,Phone\nRobert,Johnson,(312) 555-0190\n", "utf-8")
     login(*make_live_user("marketer"))
-    page.get_by_role("link", name="Imports", exact=True).click()
-    page.click("#new-import")
-    page.set_input_files("input[name=file]", str(path))
-    page.select_option("select[name=source]", "")
-    page.fill("input[name=new_source]", f"Web {uuid.uuid4().hex[:8]}")
-    page.click("#upload-form [type=submit]")
-    page.wait_for_url(re.compile(r"/imports/preview/[0-9a-f]{32}$"))
+    _upload_to_a_new_source(page, path, f"Web {uuid.uuid4().hex[:8]}")
     sample = page.locator("#phone-sample")
     expect(sample).to_contain_text("(312) 555-0190 → +39 312 555 0190")  # read as Italian
     page.select_option("#phone-region", "US")
