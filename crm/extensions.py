@@ -33,8 +33,11 @@ class Api(SmorestApi):
     as abort(..., details=...) and documented by the endpoint's error schema."""
 
     def handle_http_exception(self, error):
-        """The shared error body (code, status, message, errors), plus details if given."""
+        """The shared error body (code, status, message, errors), plus details if given;
+        an error raised outside our views (404 of an unknown URL, 405) gets werkzeug's
+        description as its message."""
         payload, code, headers = super().handle_http_exception(error)
+        payload.setdefault("message", error.description)  # an unknown URL or method says why
         details = (getattr(error, "data", None) or {}).get("details")
         if details is not None:
             payload["details"] = details

@@ -10,6 +10,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 from wtforms.validators import ValidationError as FormError
 
+from crm.services.normalise import fold
+
 FORMAT_LABELS = {
     "auto": _l("Detect automatically"),
     "csv": _l("CSV"),
@@ -96,7 +98,7 @@ def region_choices() -> list[SelectChoice]:
     """Every region phone numbers can be read for, by its name in the user's language,
     with its calling code ("Italia (+39)")."""
     names = get_locale().territories
-    regions = sorted(phonenumbers.SUPPORTED_REGIONS, key=lambda r: names.get(r, r).casefold())
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS, key=lambda r: fold(names.get(r, r)))
     return [
         SelectChoice(r, f"{names.get(r, r)} (+{phonenumbers.country_code_for_region(r)})")
         for r in regions

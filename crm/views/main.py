@@ -76,6 +76,14 @@ REASON_LEVELS = {
     "same street, other number": _l("same street, other number"),
 }
 MERGE_RULES = {"auto": _l("automatic"), "review": _l("review"), "manual": _l("manual")}
+# Reasons the app itself gives stage changes, as stage history shows them (a person's own
+# reason is shown as they wrote it).
+STAGE_REASONS = {
+    "most advanced stage among source records": _l("most advanced stage among source records"),
+    "most advanced stage of merged profiles": _l("most advanced stage of merged profiles"),
+    "manual edit": _l("manual edit"),
+}
+PARTIES = {"first": _l("first party"), "second": _l("second party"), "third": _l("third party")}
 # Actors without a user (audit.actor_fields), as stage history shows them.
 ACTOR_WORDS = {"system": _l("system"), "import": _l("import")}
 CONSENT_WORDS = {
@@ -133,6 +141,18 @@ def consent_label(word: str) -> str:
 def merge_rule_label(rule: str) -> str:
     """How a merge was decided (automatic, review, manual), in the reader's language."""
     return str(MERGE_RULES.get(rule, rule))
+
+
+@bp.app_template_global()
+def stage_reason(reason: str) -> str:
+    """A stage change's reason in the user's language when the app gave it."""
+    return str(STAGE_REASONS.get(reason, reason))
+
+
+@bp.app_template_global()
+def party_label(party: str) -> str:
+    """A source's party (first, second, third) in the user's language."""
+    return str(PARTIES.get(party, party))
 
 
 @bp.app_template_global()

@@ -40,3 +40,7 @@ def test_not_found_page_and_json(client, auth, api_headers):
     api = client.get("/api/v1/no/such/thing", headers=headers)
     assert api.status_code == 404
     assert api.is_json
+    body = api.get_json()
+    assert (body["code"], body["status"]) == (404, "Not Found") and body["message"]
+    wrong_method = client.delete("/api/v1/duplicates", headers=headers)
+    assert wrong_method.status_code == 405 and wrong_method.get_json()["message"]

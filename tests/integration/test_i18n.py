@@ -13,10 +13,11 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import User
-from crm.services import users
+from crm.models import StageChange, User
+from crm.services import ingest, users
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,3 +177,15 @@ def test_compiled_catalog_is_current():
     with MO.open("rb") as f:
         compiled = _entries(read_mo(f))
     assert compiled == _entries(_read_po()), f"{MO.name} is out of date with {PO.name}: {FIX}"
+
+
+def test_the_apps_own_stage_reasons_and_source_parties_are_translated(client, auth):
+    ingest.import_records(
+        [{"id": "A1", "first_name": "Ada", "stage": "customer"}], source_name="fiera"
+    )
+    profile_id = db.session.scalar(select(StageChange.profile_id))
+    auth.login_as("sales")
+    _choose_language(client, "it")
+    page = _html(client.get(f"/profiles/{profile_id}"))
+    assert "stadio più avanzato tra i record di origine" in page
+    assert "prima parte" in page
