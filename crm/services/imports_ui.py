@@ -61,6 +61,12 @@ class Upload:
     # ingest.ORDER_SAMPLE_ROWS rows, too many for every page view.
     reading: list | None = None
 
+    @property
+    def region_hint(self) -> str | None:
+        """The country a preview found the file's phones written as, if not the source's."""
+        reading = self.reading or []
+        return reading[2] if len(reading) > 2 else None
+
 
 @dataclass
 class Preview:
@@ -508,6 +514,7 @@ def run_import(params: dict, *, progress: jobs.Progress, actor) -> dict:
                 dates=params.get("dates", "auto"),
                 names=params.get("names", "auto"),
                 region=params.get("region"),
+                region_hint=upload.region_hint,
                 actor=actor,
                 progress=on_batch,
             )

@@ -1839,28 +1839,35 @@ def import_stream(
     progress: Callable[[dict], None] | None = None,
     dates: str = "auto",
     names: str = "auto",
+    region_hint: str | None = None,
 ) -> dict:
     """Import a file's rows as source records of source_name; returns the summary.
 
     The summary has rows, created, merged, review, rejected, suppressed, warnings and
     batch_id (plus updated, unchanged and consents). Numeric dates and full names are
     read as the file's first rows show, unless dates or names say (DATE_ORDERS,
-    NAME_ORDERS). Raises ValidationError for a bad format, mapping, reading order,
-    source name or region, or a file with no usable column; any other failure marks the
-    batch failed (batches already stored stay) and is raised again.
+    NAME_ORDERS). Phones without a calling code are read in region, else the source's
+    country, else (for a new source) the country they show; region_hint is what a
+    preview told of them, for the batch to say whether region followed it.
+
+    Raises ValidationError for a bad format, mapping, reading order, source name or
+    region, or a file with no usable column; any other failure marks the batch failed
+    (batches already stored stay) and is raised again.
     """
     check_reading(dates, names)
     overrides = validate_mapping(overrides) if overrides is not None else None
     mapping, rows = open_reader(stream, filename=filename, fmt=fmt, overrides=overrides)
     rows = iter(rows)
     head = list(islice(rows, ORDER_SAMPLE_ROWS))
-    hint, detected = None, False
+    hint, detected = (region_hint or "").upper() or None, False
     if region is None:  # the source's, unless it is new: then as its phones show
         known = db.session.scalar(select(Source).where(Source.name == (source_name or "").strip()))
         preset = (known.default_region if known else None) or default_region()
         hint = phone_region_hint([r.values for r in head if not r.error], preset)
         if hint and known is None:
             region, detected = hint, True
+    elif hint:  # a preview told (region_hint), and the person chose region
+        detected = hint == region.upper()
     source = ensure_source(source_name, region)
     region = (region or source.default_region or default_region()).upper()
     batch = _open_batch(

@@ -716,6 +716,16 @@ def test_phones_of_another_country_preset_the_country_and_say_why(client, auth, 
     _job_id(client.post(path, data={"csrf_token": reader.token, **reader.selected}))
     ann = db.session.scalar(select(Profile).where(Profile.first_name == "Ann"))
     assert ann.primary_phone == "+12127365000"
+    batch = db.session.scalar(select(ImportBatch))
+    page = client.get(f"/imports/batches/{batch.id}").get_data(as_text=True)
+    assert "as the phones of the file show" in page
+    # Set back to Italy, the batch says what the phones looked like.
+    path, reader = _preview(client, content=US_PHONES, filename="us2.csv", new_source="us2")
+    data = {"csrf_token": reader.token, **reader.selected, "region": "IT"}
+    _job_id(client.post(path, data=data))
+    batch = db.session.scalar(select(ImportBatch).where(ImportBatch.filename == "us2.csv"))
+    page = client.get(f"/imports/batches/{batch.id}").get_data(as_text=True)
+    assert 'id="batch-region-hint"' in page and "United States" in page
     # Italian phones in an Italian source: nothing to say.
     italian = b"Nome,Cognome,Telefono\n" + b"".join(
         f"N{n},C{n},333 12345{n:02d}\n".encode() for n in range(6)
