@@ -15,6 +15,7 @@ from crm.models import (
     STAGES,
     ConsentRecord,
     DuplicateCandidate,
+    Merge,
     Profile,
     ProfileEmail,
     ProfilePhone,
@@ -552,6 +553,21 @@ def stage_history(profile_id: int) -> list[tuple[StageChange, User | None]]:
         .order_by(StageChange.id.desc())
     )
     return [(change, user) for change, user in rows]
+
+
+def stage_origins(profile_id: int) -> dict[int, int]:
+    """{stage change id: the profile it was recorded on} for the changes of profile_id's
+    history that came with a merge (not undone): its history shows them beside its own."""
+    merges = db.session.execute(
+        select(Merge.merged_id, Merge.moved).where(
+            Merge.survivor_id == profile_id, Merge.undone_at.is_(None)
+        )
+    )
+    return {
+        change_id: merged_id
+        for merged_id, moved in merges
+        for change_id in (moved or {}).get("stage_changes") or []
+    }
 
 
 def consent_history(profile_id: int, limit: int = 100) -> list[tuple[ConsentRecord, str | None]]:

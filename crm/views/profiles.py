@@ -77,6 +77,7 @@ def detail(id: int):
         absorbing_merge=absorbing,
         suspected=duplicates.open_pairs_of(id) if reviewer else [],
         stage_history=profiles.stage_history(id),
+        stage_origins=profiles.stage_origins(id),
         held_elsewhere=survivorship.held_elsewhere(profile),
         consents=profiles.current_consents([id])[id],
         consent_history=profiles.consent_history(id),

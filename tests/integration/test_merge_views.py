@@ -180,3 +180,15 @@ def test_a_merge_in_the_ui_puts_the_survivors_new_likely_duplicates_in_the_queue
     client.post(f"/profiles/{a}/merge/{b}", data={"csrf_token": _token(page)})
     rows, _cursor = duplicates.open_candidates()
     assert (a, third.id) in [(c.profile_a_id, c.profile_b_id) for c in rows]
+
+
+def test_stage_history_says_which_changes_came_with_a_merge(client, auth, two):
+    a, b = two
+    merge = merging.merge_profiles(a, b, actor="test")
+    auth.login_as("sales")
+    history = re.search(
+        r'id="stage-history">(.*?)</table>', _html(client.get(f"/profiles/{a}")), re.S
+    )
+    assert history.group(1).count(f"on profile #{b}, merged into this one") == 1  # b's creation
+    merging.undo_merge(merge.id, actor="test")
+    assert "merged into this one" not in _html(client.get(f"/profiles/{a}"))
