@@ -397,6 +397,7 @@ def test_refused_post_lists_the_look_alikes_by_id_score_and_reasons(client, sale
     refused = client.post(f"{API}?on_duplicate=refuse", headers=sales, json=person).get_json()
     assert (refused["code"], refused["status"]) == (409, "Conflict")
     assert refused["message"].startswith("This person may already be in the CRM")
+    assert "on_duplicate=review" in refused["message"]  # what an API client can do
     [found] = refused["details"]["duplicates"]
     assert set(found) == {"profile_id", "score", "reasons"}
     assert found["profile_id"] == known.id

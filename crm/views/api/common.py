@@ -52,7 +52,8 @@ def service_errors() -> Iterator[None]:
     except LikelyDuplicateError as exc:
         abort(
             409,
-            message=exc.message,
+            message="This person may already be in the CRM (details.duplicates); nothing was "
+            "saved. Send on_duplicate=review to create it anyway, with the pairs queued.",
             errors={"json": exc.fields},
             details={"duplicates": exc.look_alikes()},
         )
