@@ -37,7 +37,8 @@ RECORD_LINES = 1000
 # than this (a quote never closed in a huge file) still cannot take all the memory.
 FIELD_CHARS = 16 * 1024 * 1024
 
-# Canonical field -> header synonyms (English, Italian, and other tools' exports).
+# Canonical field -> header synonyms (English, Italian, the commonest German, French and
+# Spanish ones, and other tools' exports).
 # Compared after fold(), so case, accents and punctuation do not matter.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "external_id": (
@@ -58,8 +59,32 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "euid",
         "unique email id",
     ),
-    "first_name": ("first name", "firstname", "given name", "fname", "nome", "first"),
-    "last_name": ("last name", "lastname", "surname", "family name", "lname", "cognome", "last"),
+    "first_name": (
+        "first name",
+        "firstname",
+        "given name",
+        "fname",
+        "nome",
+        "first",
+        "vorname",
+        "prenom",
+        "nombre",
+    ),
+    "last_name": (
+        "last name",
+        "lastname",
+        "surname",
+        "family name",
+        "lname",
+        "cognome",
+        "last",
+        "nachname",
+        "familienname",
+        "nom",
+        "nom de famille",
+        "apellido",
+        "apellidos",
+    ),
     "full_name": ("name", "full name", "nome completo", "nominativo", "contact name"),
     "email": (
         "email",
@@ -71,6 +96,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "indirizzo e mail",
         "posta elettronica",
         "email 1",
+        "e mail adresse",
+        "adresse e mail",
+        "correo electronico",
+        "correo",
     ),
     "phone": (
         "phone",
@@ -92,6 +121,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "sms",
         "whatsapp",
         "billing phone",
+        "telefon",
+        "telefonnummer",
+        "mobil",
+        "mobiltelefon",
+        "mobilnummer",
+        "handy",
+        "portable",
+        "numero de telephone",
+        "movil",
+        "celular",
     ),
     "company": (
         "company",
@@ -104,6 +143,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "associated company",
         "account name",
         "business name",
+        "firma",
+        "unternehmen",
+        "firmenname",
+        "societe",
+        "entreprise",
+        "empresa",
     ),
     "job_title": (
         "job title",
@@ -115,6 +160,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "ruolo",
         "qualifica",
         "posizione",
+        "funktion",
+        "beruf",
+        "fonction",
+        "poste",
+        "cargo",
+        "puesto",
     ),
     "address": (
         "address",
@@ -125,6 +176,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "indirizzo",
         "via",
         "billing address 1",
+        "strasse",
+        "anschrift",
+        "adresse",
+        "rue",
+        "direccion",
     ),
     "street_number": (
         "street number",
@@ -135,6 +191,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "numero civico",
         "civico",
         "n civico",
+        "hausnummer",
+        "hausnr",
+        "numero de rue",
     ),
     "address_line_2": (
         "address 2",
@@ -154,6 +213,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "zip postal code",
         "postal zip code",
         "billing postcode",
+        "plz",
+        "postleitzahl",
+        "code postal",
+        "codigo postal",
     ),
     "city": (
         "city",
@@ -165,6 +228,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "comune",
         "localita",
         "billing city",
+        "ort",
+        "stadt",
+        "wohnort",
+        "ville",
+        "ciudad",
+        "localidad",
     ),
     "state": (
         "state",
@@ -176,6 +245,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "provincia",
         "regione",
         "billing state",
+        "bundesland",
+        "kanton",
+        "departement",
     ),
     "country": (
         "country",
@@ -186,6 +258,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "stato",
         "billing country",
         "cc",
+        "land",
+        "pays",
+        "pais",
     ),
     "birth_date": (
         "birth date",
@@ -196,6 +271,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "data di nascita",
         "data nascita",
         "nato il",
+        "geburtsdatum",
+        "geburtstag",
+        "date de naissance",
+        "fecha de nacimiento",
     ),
     "tax_id": (
         "tax id",
@@ -236,7 +315,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "iscritto newsletter",
         "consenso newsletter",
         "consenso email",
-        "iscritto newsletter",
         "iscrizione newsletter",
     ),
     "email_opt_out": (

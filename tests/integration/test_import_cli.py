@@ -280,3 +280,27 @@ def test_a_source_keeps_its_country_and_the_import_says_what_the_phones_read_as(
     summary = json.loads(again.stdout.strip().splitlines()[-1])
     assert (summary["created"], summary["updated"], summary["unchanged"]) == (0, 5, 1)
     assert profiles.search_profiles("Baker")[0][0].primary_phone == "+12127365000"
+
+
+def test_a_german_export_maps_without_a_mapping_file_and_its_phones_read_as_german(
+    runner, tmp_path
+):
+    rows = [
+        "Vorname;Nachname;E-Mail;Telefon;Straße;PLZ;Ort;Land;Geburtsdatum",
+        "Jürgen;Müller;jm@beispiel.de;0172 29675615;Hauptstraße 5;10115;Berlin;;31.12.1980",
+        "Anna;Schmidt;as@beispiel.de;089-80213707;Ringstraße 2;80331;München;;01.02.1975",
+        "Karl;Weber;kw@beispiel.de;0711-8417005;Bahnhofstraße 9;80335;München;;03.04.1960",
+        "Eva;Wagner;ew@beispiel.de;069 5852400;Am Markt 1;20095;Hamburg;;05.06.1990",
+        "Paul;Becker;pb@beispiel.de;0221/6306960;Gartenweg 3;50667;Köln;;07.08.1985",
+        "Lena;Hoffmann;lh@beispiel.de;030 9105266;Domplatz 4;50667;Köln;;09.10.1970",
+    ]
+    path = tmp_path / "kontakte.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
+    result = runner.invoke(args=["import", str(path), "--source", "de-shop"])
+    assert result.exit_code == 0, result.output
+    juergen = profiles.search_profiles("jm@beispiel.de")[0][0]
+    assert (juergen.first_name, juergen.last_name, juergen.city) == ("Jürgen", "Müller", "Berlin")
+    assert (juergen.postcode, juergen.birth_date.isoformat()) == ("10115", "1980-12-31")
+    assert juergen.address.startswith("Hauptstraße 5")
+    assert juergen.primary_phone == "+4917229675615"  # the new source reads German numbers
+    assert db.session.scalar(select(Source.default_region).where(Source.name == "de-shop")) == "DE"
