@@ -29,8 +29,8 @@ from crm.models import ImportBatch, ImportRejection, Job, Source, User
 from crm.models.base import utcnow
 from crm.services import audit, ingest, jobs, readers
 from crm.services.errors import NotFoundError, ValidationError
-from crm.services.normalise import format_phone, normalise_country, phone_region
-from crm.services.rows import phone_region_hint, read_phone
+from crm.services.normalise import format_phone
+from crm.services.rows import own_phone_region, phone_region_hint, read_phone
 
 UPLOAD_DIR = "uploads"
 PHONE_SAMPLE = 3  # phones of the first rows shown read with the preview's country
@@ -98,12 +98,8 @@ class Preview:
         columns = [n for n, h in enumerate(self.headers) if self.mapping.get(h) == "phone"]
         countries = [n for n, h in enumerate(self.headers) if self.mapping.get(h) == "country"]
         for row in self.rows:
-            own = None
-            for n in countries:
-                try:
-                    own = own or phone_region(normalise_country(row[n] if n < len(row) else None))
-                except ValueError:
-                    continue
+            cells = [row[n] for n in countries if n < len(row) and row[n]]
+            own = own_phone_region(cells[0]) if cells else None
             for n in columns:
                 cell = row[n] if n < len(row) else ""
                 if not cell or len(self.phones) >= limit:

@@ -323,13 +323,18 @@ def phone_region_hint(values: Iterable[dict], region: str) -> str | None:
     only rows that name no country of their own count, since theirs are read by it."""
     texts = []
     for row in values:
-        try:
-            own = phone_region(normalise_country(row.get("country")))
-        except ValueError:
-            own = None
-        if own is None:
+        if own_phone_region(row.get("country")) is None:
             texts += _items(row.get("phone"))
     return likely_region(texts, region)
+
+
+def own_phone_region(country: object) -> str | None:
+    """The country a row's national phones are read in, from its country cell (a code or
+    a name): None when it names none, or none phonenumbers knows."""
+    try:
+        return phone_region(normalise_country(country))
+    except ValueError:
+        return None
 
 
 def read_phone(value, own_region: str | None, region: str) -> str | None:
