@@ -185,7 +185,7 @@ def phone_sample(upload_id: str):
 @bp.route("/jobs/<job_id>")
 @roles(*IMPORT_ROLES)
 def job(job_id: str):
-    """Progress (polled by import-progress.js; refreshes itself without JS), then the summary."""
+    """Progress (polled by job-progress.js; refreshes itself without JS), then the summary."""
     found = get_job_or_404(job_id)
     batch_id = (found.result or {}).get("batch_id")
     return render_template(

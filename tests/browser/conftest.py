@@ -89,7 +89,7 @@ def live_app(live_database_url, tmp_path_factory):
     app = create_app(TestConfig(live_database_url))
     app.instance_path = str(tmp_path_factory.mktemp("live-instance"))
     # Imports run as they do in production without Redis: in a background thread of the
-    # server, followed by import-progress.js (whatever CRM_JOBS_MODE/CRM_REDIS_URL say).
+    # server, followed by job-progress.js (whatever CRM_JOBS_MODE/CRM_REDIS_URL say).
     app.config["JOBS_MODE"] = "thread"
     yield app
     with app.app_context():

@@ -2,7 +2,7 @@
 audience export as downloaded (a zip), in a real browser.
 
 The import runs as in production without Redis: in a background thread of the live server
-(JOBS_MODE "thread"), while import-progress.js polls its status and reloads the page when
+(JOBS_MODE "thread"), while job-progress.js polls its status and reloads the page when
 it ends. The job is held at a gate until the browser shows the progress bar, so the
 finished state is always reached through the JavaScript, never by the first page load.
 """
@@ -122,7 +122,7 @@ def test_marketer_imports_a_csv_and_downloads_the_report(
     expect(page.locator("#import-summary")).to_have_count(0)
     expect(page.locator("#job-message")).to_contain_text("Waiting for a worker")
     import_gate.set()
-    # import-progress.js polls the status and reloads the page once the job is done.
+    # job-progress.js polls the status and reloads the page once the job is done.
     expect(page.locator("#import-summary")).to_be_visible()
     assert page.url == job_url
     assert any(url.startswith(job_url) for url in status_requests), status_requests

@@ -180,7 +180,7 @@ def test_import_runs_as_a_job_and_the_page_shows_the_summary(client, auth, app, 
     batch = db.session.get(ImportBatch, summary["batch_id"])
     assert batch.filename == "contatti.csv" and batch.source.name == "fiera"
     page = client.get(f"/imports/jobs/{job_id}").get_data(as_text=True)
-    assert 'http-equiv="refresh"' not in page and "import-progress.js" not in page
+    assert 'http-equiv="refresh"' not in page and "job-progress.js" not in page
     assert re.search(r'id="count-rows">3<', page)
     assert re.search(r'id="count-created">2<', page)
     assert re.search(r'id="count-rejected">1<', page)
@@ -259,13 +259,13 @@ def test_running_job_page_refreshes_and_loads_the_progress_script(client, auth, 
     db.session.commit()
     page = client.get(f"/imports/jobs/{job.id}").get_data(as_text=True)
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
-    assert 'src="/static/js/import-progress.js"' in page
+    assert 'src="/static/js/job-progress.js"' in page
     assert f'data-status-url="/imports/jobs/{job.id}/status"' in page
     assert 'aria-valuenow="25"' in page
     assert "<script>" not in page  # CSP: no inline script
     status = client.get(f"/imports/jobs/{job.id}/status").get_json()
     assert (status["status"], status["percent"]) == ("running", 25)
-    with client.get("/static/js/import-progress.js") as script:
+    with client.get("/static/js/job-progress.js") as script:
         assert script.status_code == 200
 
 

@@ -1,6 +1,6 @@
-// Import progress: poll the job's status and move the Bootstrap progress bar; reload the
-// page when the job ends, so the server renders the summary. Without JavaScript the page
-// refreshes itself (<noscript> meta refresh) instead.
+// Job progress (imports, a source's recompute): poll the job's status and move the
+// Bootstrap progress bar; reload the page when the job ends, so the server renders the
+// summary. Without JavaScript the page refreshes itself (<noscript> meta refresh) instead.
 (function () {
   "use strict";
 
