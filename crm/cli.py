@@ -12,6 +12,12 @@ from crm.models import ROLES
 from crm.services.ingest import DATE_ORDERS, NAME_ORDERS
 
 
+def _click_error(error) -> click.ClickException:
+    """A service error as the CLI prints it: its message, then each field's problems."""
+    details = "".join(f"\n  {k}: {'; '.join(map(str, v))}" for k, v in error.fields.items())
+    return click.ClickException(error.message + details)
+
+
 @click.command("init")
 @with_appcontext
 def init_command():
@@ -233,10 +239,70 @@ def import_command(file, source_name, fmt, mapping_file, region, dates, names, b
             progress=progress,
         )
     except ServiceError as error:
-        details = "".join(f"\n  {k}: {'; '.join(map(str, v))}" for k, v in error.fields.items())
-        raise click.ClickException(error.message + details) from error
+        raise _click_error(error) from error
     for line in ingest.region_notes(summary["batch_id"]):
         click.echo(line, err=True)
+    click.echo(json.dumps(summary))
+
+
+@click.group("sources")
+def sources_group():
+    """The sources of person records: their party, trust rank and phone country."""
+
+
+@sources_group.command("list")
+@with_appcontext
+def sources_list_command():
+    """Print every source, most trusted first, one JSON object per line."""
+    from crm.services import sources
+
+    for s in sources.list_sources():
+        source = s.source
+        line = {
+            "name": source.name,
+            "label": source.label,
+            "party": source.party,
+            "trust_rank": source.trust_rank,
+            "region": source.default_region,
+            "records": s.records,
+            "profiles": s.profiles,
+            "last_import": s.last_import.isoformat() if s.last_import else None,
+        }
+        click.echo(json.dumps(line, ensure_ascii=False))
+
+
+@sources_group.command("set")
+@click.argument("name")
+@click.option("--label", help="What people call it.")
+@click.option("--party", type=click.Choice(["first", "second", "third"]))
+@click.option("--trust-rank", type=click.IntRange(0, 100), help="0-100; higher wins.")
+@click.option("--region", help="Phone country of its files from now on, e.g. IT.")
+@with_appcontext
+def sources_set_command(name, label, party, trust_rank, region):
+    """Change a source's settings; a new trust rank chooses its profiles' values again.
+
+    Prints a JSON summary: what changed, and how many profiles were looked at and changed.
+    """
+    from crm.services import sources
+    from crm.services.errors import ServiceError
+
+    data = {"label": label, "party": party, "trust_rank": trust_rank, "default_region": region}
+    data = {k: v for k, v in data.items() if v is not None}
+    if not data:
+        raise click.UsageError("Name at least one of --label, --party, --trust-rank, --region.")
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"{done} of {total} profiles", err=True)
+
+    actor = f"cli:sources:{name}"[:100]
+    try:
+        source = sources.find_source(name)
+        source, changed = sources.update_source(source.id, data, expected_version=None, actor=actor)
+        summary = {"source": source.name, "changed": changed}
+        if "trust_rank" in changed:
+            summary["recomputed"] = sources.recompute(source.id, progress=progress)
+    except ServiceError as error:
+        raise _click_error(error) from error
     click.echo(json.dumps(summary))
 
 
@@ -297,6 +363,7 @@ def register_commands(app: Flask) -> None:
         duplicates_group,
         demo_command,
         import_command,
+        sources_group,
         serve_command,
         worker_command,
     ):

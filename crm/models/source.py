@@ -24,6 +24,11 @@ class Source(db.Model):
     trust_rank: Mapped[int] = mapped_column(default=50)
     default_region: Mapped[str] = mapped_column(String(2), default="IT")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # An admin's edit names the version it was made on; a stale one is refused.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Source {self.name}>"

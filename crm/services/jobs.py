@@ -42,6 +42,7 @@ FINISHED = ("done", "failed")
 # kind -> "module:function"; resolved when the job runs, so workers need no import order.
 JOB_FUNCTIONS: dict[str, str] = {
     "import": "crm.services.imports_ui:run_import",
+    "sources.recompute": "crm.services.sources:run_recompute",
 }
 # kind -> "module:function" that tidies up after a job whose process died while it ran.
 JOB_CLEANUPS: dict[str, str] = {

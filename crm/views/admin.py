@@ -1,14 +1,15 @@
-"""Administration: staff users, their roles and everyone's API keys (admins only)."""
+"""Administration: staff users, their roles, everyone's API keys and the sources of
+person records (admins only)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from crm.forms.admin import ROLE_LABELS, UserCreateForm, UserEditForm
-from crm.models import User
+from crm.forms.admin import ROLE_LABELS, SourceEditForm, UserCreateForm, UserEditForm
+from crm.models import Job, Source, User
 from crm.security import roles
-from crm.services import users
+from crm.services import jobs, sources, users
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -99,3 +100,90 @@ def user_edit(user_id: int):
 def api_keys():
     """Every API key of every user, with a revoke button for the live ones."""
     return render_template("admin/api_keys.html", keys=users.list_api_keys())
+
+
+def get_source_or_404(source_id: int) -> Source:
+    """Load a source for an admin page; 404 when there is none."""
+    try:
+        return sources.get_source(source_id)
+    except NotFoundError:
+        abort(404)
+
+
+def get_recompute_or_404(job_id: str) -> Job:
+    """A job choosing a source's profile values again; 404 otherwise."""
+    try:
+        return jobs.get_job(job_id, kind="sources.recompute")
+    except NotFoundError:
+        abort(404)
+
+
+def recompute_message(job: Job) -> str:
+    """A recompute job's state in the user's language."""
+    done, total = job.progress or 0, job.total or 0
+    if job.status == "queued":
+        return _("Waiting for a worker…")
+    if job.status == "running":
+        return _("Choosing values again: %(done)s of %(total)s profiles.", done=done, total=total)
+    if job.status == "done":
+        result = job.result or {}
+        return _(
+            "Done: %(changed)s of %(profiles)s profiles changed.",
+            changed=result.get("changed", 0),
+            profiles=result.get("profiles", 0),
+        )
+    return _("Failed: %(error)s", error=job.error or "")
+
+
+@bp.route("/sources")
+@roles("admin")
+def sources_index():
+    """Every source with its party, trust rank, phone country and what it gave."""
+    return render_template("admin/sources.html", summaries=sources.list_sources())
+
+
+@bp.route("/sources/<int:source_id>", methods=["GET", "POST"])
+@roles("admin")
+def source_edit(source_id: int):
+    """Change a source's settings; a new trust rank chooses its profiles' values again."""
+    source = get_source_or_404(source_id)
+    form = SourceEditForm(obj=source)
+    if form.validate_on_submit():
+        data = {name: getattr(form, name).data for name in sources.SETTINGS}
+        actor = current_user._get_current_object()
+        try:
+            source, changed = sources.update_source(
+                source.id, data, expected_version=form.version.data, actor=actor
+            )
+        except (ValidationError, ConflictError) as error:
+            _show_errors(form, error)
+        else:
+            if "trust_rank" not in changed:
+                flash(_("Source saved."), "success")
+                return redirect(url_for("admin.sources_index"))
+            job = sources.start_recompute(source.id, actor=actor)
+            return redirect(url_for("admin.source_job", job_id=job.id))
+    return render_template("admin/source_edit.html", form=form, source=source)
+
+
+@bp.route("/sources/jobs/<job_id>")
+@roles("admin")
+def source_job(job_id: str):
+    """How far the values of a source's profiles are chosen again."""
+    job = get_recompute_or_404(job_id)
+    source = get_source_or_404(job.params["source_id"])
+    return render_template(
+        "admin/source_job.html",
+        job=job,
+        source=source,
+        percent=jobs.percent(job),
+        message=recompute_message(job),
+    )
+
+
+@bp.route("/sources/jobs/<job_id>/status")
+@roles("admin")
+def source_job_status(job_id: str):
+    """The recompute job's state as JSON, for the progress bar."""
+    job = get_recompute_or_404(job_id)
+    return jsonify({**jobs.status_of(job), "message": recompute_message(job)})

@@ -17,6 +17,7 @@ NAV = (
     ("imports.index", _l("Imports"), {"admin", "marketer"}),
     ("duplicates.index", _l("Duplicates"), {"admin", "sales"}),
     ("admin.users_index", _l("Users"), {"admin"}),
+    ("admin.sources_index", _l("Sources"), {"admin"}),
     ("admin.api_keys", _l("API keys"), {"admin"}),
 )
 STAGE_LABELS = {"lead": _l("Lead"), "mql": _l("MQL"), "sql": _l("SQL"), "customer": _l("Customer")}

@@ -128,7 +128,9 @@ def test_secure_flag_is_sent_when_configured(app, client):
 
 
 @pytest.mark.parametrize("role", ["sales", "marketer", "compliance"])
-@pytest.mark.parametrize("path", ["/admin/users", "/admin/users/new", "/admin/api-keys"])
+@pytest.mark.parametrize(
+    "path", ["/admin/users", "/admin/users/new", "/admin/api-keys", "/admin/sources"]
+)
 def test_other_roles_cannot_open_admin_pages(client, auth, role, path):
     auth.login_as(role)
     assert client.get(path).status_code == 403
