@@ -21,6 +21,21 @@ FORMAT_LABELS = {
 }
 
 
+# The same layouts when the file was an Excel workbook (the layout names only the columns).
+WORKBOOK_LABELS = {
+    "csv": _l("Excel workbook (.xlsx)"),
+    "hubspot": _l("HubSpot export (.xlsx)"),
+    "mailchimp": _l("Mailchimp export (.xlsx)"),
+}
+
+
+def format_label(fmt: str, filename: str = "") -> str:
+    """A file's format in the user's language, from its column layout and its name."""
+    if (filename or "").lower().endswith((".xlsx", ".xlsm")) and fmt in WORKBOOK_LABELS:
+        return str(WORKBOOK_LABELS[fmt])
+    return str(FORMAT_LABELS.get(fmt, fmt))
+
+
 def format_choices() -> list[SelectChoice]:
     """The file formats, labelled in the user's language."""
     return [SelectChoice(value, str(label)) for value, label in FORMAT_LABELS.items()]

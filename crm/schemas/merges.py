@@ -52,6 +52,11 @@ class MergeOut(Schema):
     )
     created_at = fields.AwareDateTime(required=True)
     undone_at = fields.AwareDateTime(allow_none=True)
+    undone_by_user_id = fields.Integer(
+        attribute="undone_by_id",
+        allow_none=True,
+        metadata={"description": "The user who undid it, when a user did"},
+    )
 
 
 MergePage = page_of(MergeOut, "MergePage")

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from crm.extensions import db
 from crm.models import (
@@ -847,15 +847,18 @@ def get_merge(merge_id: int) -> Merge:
     return merge
 
 
-def merge_history(profile_id: int) -> list[tuple[Merge, User | None]]:
-    """Merges into profile_id, newest first, each with the user who made it (if a user)."""
+def merge_history(profile_id: int) -> list[tuple[Merge, User | None, User | None]]:
+    """Merges into profile_id, newest first, each with the user who made it and the user
+    who undid it (None where it was a rule, an import, or not undone by a user)."""
+    undoer = aliased(User)
     rows = db.session.execute(
-        select(Merge, User)
+        select(Merge, User, undoer)
         .outerjoin(User, User.id == Merge.actor_user_id)
+        .outerjoin(undoer, undoer.id == Merge.undone_by_id)
         .where(Merge.survivor_id == profile_id)
         .order_by(Merge.id.desc())
     )
-    return [(merge, user) for merge, user in rows]
+    return [(merge, user, undone_by) for merge, user, undone_by in rows]
 
 
 def absorbing_merge(profile_id: int) -> Merge | None:

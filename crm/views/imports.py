@@ -19,10 +19,10 @@ from flask_login import current_user
 
 from crm.forms.imports import (
     DATE_LABELS,
-    FORMAT_LABELS,
     NAME_LABELS,
     UploadForm,
     field_label,
+    format_label,
     mapping_form,
 )
 from crm.models import ImportBatch, Job
@@ -99,7 +99,7 @@ def index():
         "imports/index.html",
         batches=imports_ui.recent_batches(),
         active=imports_ui.active_jobs(),
-        format_labels=FORMAT_LABELS,
+        format_label=format_label,
     )
 
 
@@ -162,7 +162,7 @@ def preview(upload_id: str):
         else:
             return redirect(url_for("imports.job", job_id=job.id))
     return render_template(
-        "imports/preview.html", upload=upload, preview=shown, form=form, format_labels=FORMAT_LABELS
+        "imports/preview.html", upload=upload, preview=shown, form=form, format_label=format_label
     )
 
 
@@ -214,7 +214,7 @@ def batch(batch_id: str):
         "imports/batch.html",
         batch=found,
         job=imports_ui.batch_job(found.id),
-        format_labels=FORMAT_LABELS,
+        format_label=format_label,
         order_labels={**DATE_LABELS, **NAME_LABELS},
     )
 

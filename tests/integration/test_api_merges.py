@@ -52,6 +52,9 @@ def test_merge_and_undo_round_trip(client, sales, two):
     assert response.status_code == 200
     assert response.get_json() == {"survivor_id": a, "restored_id": b}
     assert _stored(b).merged_into_id is None
+    (item,) = client.get(f"{API}/profiles/{a}/merges", headers=sales).get_json()["items"]
+    assert item["undone_at"] is not None
+    assert item["undone_by_user_id"] == int(item["actor"].removeprefix("user:"))
 
 
 def test_merge_history_is_listed_for_any_role(client, api_headers, sales, two):
@@ -67,7 +70,7 @@ def test_merge_history_is_listed_for_any_role(client, api_headers, sales, two):
     assert item["id"] == merge_id
     assert (item["survivor_id"], item["merged_id"], item["rule"]) == (a, b, "manual")
     assert item["actor"].startswith("user:")
-    assert item["undone_at"] is None
+    assert item["undone_at"] is None and item["undone_by_user_id"] is None
     assert client.get(f"{API}/profiles/{b}/merges", headers=sales).get_json()["items"] == []
 
 

@@ -527,10 +527,15 @@ def test_an_xlsx_upload_previews_and_imports(client, auth, sync_jobs):
     auth.login_as("marketer")
     path, reader = _preview(client, content=data.getvalue(), filename="contatti.xlsx")
     assert reader.mapping() == {"Nome": "first_name", "Cognome": "last_name", "E-mail": "email"}
-    assert 'id="detected-encoding">xlsx' in client.get(path).get_data(as_text=True)
+    preview = client.get(path).get_data(as_text=True)
+    assert 'id="detected-encoding">xlsx' in preview
+    assert 'id="detected-format">Excel workbook (.xlsx)' in preview
     job = db.session.get(Job, _job_id(_start(client, path, reader)))
     assert job.status == "done", job.error
     assert job.result["created"] == 1
+    batch_page = client.get(f"/imports/batches/{job.result['batch_id']}").get_data(as_text=True)
+    assert "Excel workbook (.xlsx)" in batch_page and ">CSV<" not in batch_page
+    assert "Excel workbook (.xlsx)" in client.get("/imports/").get_data(as_text=True)
 
 
 def test_a_mailchimp_export_zip_previews_its_files_and_reports_rows_by_file(

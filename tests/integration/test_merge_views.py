@@ -134,7 +134,7 @@ def test_absorbed_profile_shows_where_it_went(client, auth, two):
 def test_undo_button_separates_the_profiles(client, auth, two):
     a, b = two
     merge = merging.merge_profiles(a, b, actor="test")
-    auth.login_as("sales")
+    rep = auth.login_as("sales", name="Rita Rep")
     page = _html(client.get(f"/profiles/{a}"))
 
     response = client.post(f"/profiles/merges/{merge.id}/undo", data={"csrf_token": _token(page)})
@@ -144,7 +144,7 @@ def test_undo_button_separates_the_profiles(client, auth, two):
     assert _stored(b).merged_into_id is None
     page = _html(client.get(f"/profiles/{a}"))
     assert f'id="undo-merge-{merge.id}"' not in page
-    assert "undone" in page
+    assert "undone" in page and f"by {rep.name}" in page
 
     again = client.post(
         f"/profiles/merges/{merge.id}/undo",

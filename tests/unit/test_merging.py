@@ -490,11 +490,12 @@ def test_history_lists_merges_into_a_profile(pair, staff):
     a, b = pair
     merge = merging.merge_profiles(a, b, actor=staff, reasons=["same person"])
 
-    assert merging.merge_history(a) == [(merge, staff)]
+    assert merging.merge_history(a) == [(merge, staff, None)]
     assert merging.merge_history(b) == []
     assert merging.absorbing_merge(b) == merge
     merging.undo_merge(merge.id, actor=staff)
     assert merging.absorbing_merge(b) is None
+    assert merging.merge_history(a) == [(merge, staff, staff)]
     stages = [s.actor_label for s in db.session.scalars(select(StageChange))]
     assert f"merge:{merge.id}" not in stages
 

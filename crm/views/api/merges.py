@@ -45,7 +45,7 @@ class ProfileMerges(MethodView):
         """Every merge into this profile, newest first, undone ones included."""
         with service_errors():
             profiles.get_profile(profile_id)
-        return {"items": [m for m, _ in merging.merge_history(profile_id)], "next": None}
+        return {"items": [m for m, *_ in merging.merge_history(profile_id)], "next": None}
 
 
 @blp.route("/merges/<int:merge_id>/undo")
