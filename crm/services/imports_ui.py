@@ -35,6 +35,9 @@ from crm.services.rows import own_phone_region, phone_region_hint, read_phone
 UPLOAD_DIR = "uploads"
 PHONE_SAMPLE = 3  # phones of the first rows shown read with the preview's country
 UPLOAD_TTL_SECONDS = 24 * 3600
+# The slowest an import is assumed to read its file (the importer reads ~100-200 KB/s of
+# a typical CSV), so that a worker does not stop a big import as if it hung.
+IMPORT_FLOOR_BYTES_PER_SECOND = 10_000
 PREVIEW_ROWS = 5
 # Rows read to collect the keys of a JSON Lines file (they may differ from line to line).
 JSONL_KEY_ROWS = 50
@@ -437,6 +440,12 @@ def check_mapping(headers: list[str], chosen: dict[str, str], fmt: str) -> dict[
     return ingest.validate_mapping({h: chosen.get(h, "") for h in headers})
 
 
+def import_timeout(size: int) -> int:
+    """How long a worker lets the import of a file of size bytes run: an hour at least,
+    and time for IMPORT_FLOOR_BYTES_PER_SECOND (a 1 GB file gets over a day)."""
+    return max(jobs.JOB_TIMEOUT, size // IMPORT_FLOOR_BYTES_PER_SECOND)
+
+
 def start_import(
     upload: Upload,
     *,
@@ -471,7 +480,7 @@ def start_import(
         "names": names,
         "region": region.upper() if region else None,
     }
-    job = jobs.enqueue("import", params, actor=actor)
+    job = jobs.enqueue("import", params, actor=actor, timeout=import_timeout(upload.size))
     upload.job_id = job.id
     if os.path.exists(_paths(upload.id)[1]):
         _write_meta(upload)

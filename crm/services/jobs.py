@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 MODES = ("thread", "sync", "rq")
 DEFAULT_QUEUE = "crm"
-# A 1,000,000-row import takes minutes; an hour leaves room for slow machines.
+# How long an RQ worker lets a job run, unless its kind says (an import: by its size).
 JOB_TIMEOUT = 3600
 FINISHED = ("done", "failed")
 
@@ -87,8 +87,11 @@ def mode(app: Flask | None = None) -> str:
     return chosen
 
 
-def enqueue(kind: str, params: dict, *, actor: User | str | None) -> Job:
-    """Create a job of kind and start it in the configured mode.
+def enqueue(
+    kind: str, params: dict, *, actor: User | str | None, timeout: int | None = None
+) -> Job:
+    """Create a job of kind and start it in the configured mode; an RQ worker stops it
+    after timeout seconds (JOB_TIMEOUT unless given).
 
     Raises ValidationError for an unknown kind. When the queue cannot be reached the job is
     returned already failed, with a message saying so.
@@ -107,11 +110,11 @@ def enqueue(kind: str, params: dict, *, actor: User | str | None) -> Job:
     audit.record("job.enqueue", actor=actor, object_type="job", object_id=job_id, details={})
     # Commit before starting: the runner reads the job in its own session.
     db.session.commit()
-    _dispatch(current_app._get_current_object(), job_id)
+    _dispatch(current_app._get_current_object(), job_id, timeout or JOB_TIMEOUT)
     return job
 
 
-def _dispatch(app: Flask, job_id: str) -> None:
+def _dispatch(app: Flask, job_id: str, timeout: int) -> None:
     """Hand the job to the configured runner."""
     how = mode(app)
     if how == "sync":
@@ -121,7 +124,7 @@ def _dispatch(app: Flask, job_id: str) -> None:
             target=_run_in_app, args=(app, job_id), name=thread_name(job_id), daemon=True
         ).start()
     else:
-        _enqueue_rq(app, job_id)
+        _enqueue_rq(app, job_id, timeout)
 
 
 def thread_name(job_id: str) -> str:
@@ -140,7 +143,7 @@ def queue_name(app: Flask | None = None) -> str:
     return (app or current_app).config.get("JOBS_QUEUE") or DEFAULT_QUEUE
 
 
-def _enqueue_rq(app: Flask, job_id: str) -> None:
+def _enqueue_rq(app: Flask, job_id: str, timeout: int) -> None:
     """Put the job on the RQ queue; a queue that cannot be reached fails the job."""
     import redis
     from rq import Queue
@@ -151,7 +154,7 @@ def _enqueue_rq(app: Flask, job_id: str) -> None:
                 perform,
                 job_id,
                 job_id=job_id,
-                job_timeout=JOB_TIMEOUT,
+                job_timeout=timeout,
                 result_ttl=3600,
                 failure_ttl=7 * 86400,
                 description=f"crm job {job_id}",

@@ -387,13 +387,17 @@ def test_thread_mode_runs_the_import_in_the_background(client, auth, app):
     assert _upload_files(app) == []
 
 
-def test_rq_mode_runs_the_import_on_a_worker(client, auth, app, redis_queue):
+def test_rq_mode_runs_the_import_on_a_worker(client, auth, app, redis_queue, monkeypatch):
     from rq import SimpleWorker
 
+    # A worker gives an import time by the size of its file, not one fixed hour.
+    monkeypatch.setattr(jobs, "JOB_TIMEOUT", 10)
+    monkeypatch.setattr(imports_ui, "IMPORT_FLOOR_BYTES_PER_SECOND", 1)
     job_id = _run_import(client, auth)
     db.session.rollback()
     assert db.session.get(Job, job_id).status == "queued"
     assert redis_queue.count == 1
+    assert redis_queue.jobs[0].timeout == len(ITALIAN_CSV)
     db.session.rollback()
     SimpleWorker([redis_queue], connection=redis_queue.connection).work(burst=True)
     job = db.session.get(Job, job_id)
