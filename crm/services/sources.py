@@ -26,6 +26,8 @@ SETTINGS = ("label", "party", "trust_rank", "default_region")
 TRUST_RANKS = range(0, 101)
 # Profiles chosen again per transaction: short enough not to hold up an import for long.
 RECOMPUTE_CHUNK = 200
+# The slowest profiles are assumed to be chosen again (a few hundred a second is usual).
+RECOMPUTE_FLOOR_PER_SECOND = 20
 # A chunk that an import or a user changed meanwhile is read again, this many times.
 RECOMPUTE_RETRIES = 3
 
@@ -228,8 +230,12 @@ def recompute(source_id: int, *, progress=None) -> dict:
 
 
 def start_recompute(source_id: int, *, actor: User | str | None) -> Job:
-    """Queue the recompute of a source's profiles as a background job."""
-    return jobs.enqueue("sources.recompute", {"source_id": source_id}, actor=actor)
+    """Queue the recompute of a source's profiles as a background job (given time by how
+    many profiles it has to look at, at RECOMPUTE_FLOOR_PER_SECOND)."""
+    ids = profiles_to_recompute(source_id).order_by(None).subquery()
+    count = db.session.scalar(select(func.count()).select_from(ids))
+    timeout = max(jobs.JOB_TIMEOUT, count // RECOMPUTE_FLOOR_PER_SECOND)
+    return jobs.enqueue("sources.recompute", {"source_id": source_id}, actor=actor, timeout=timeout)
 
 
 def run_recompute(params: dict, *, progress: jobs.Progress, actor) -> dict:

@@ -151,3 +151,11 @@ def test_the_recompute_job_reports_progress_and_counts(app, two_sources):
     assert job.result == {"source_id": newsletter.id, "profiles": 1, "changed": 1}
     assert (job.progress, job.total) == (1, 1)
     assert db.session.scalar(select(AuditLog).where(AuditLog.action == "source.recompute"))
+
+
+def test_a_queued_recompute_gets_time_by_its_profiles(app, two_sources, redis_queue, monkeypatch):
+    _, newsletter = two_sources
+    monkeypatch.setattr(sources.jobs, "JOB_TIMEOUT", 0)
+    monkeypatch.setattr(sources, "RECOMPUTE_FLOOR_PER_SECOND", 1)
+    sources.start_recompute(newsletter.id, actor="test")
+    assert [job.timeout for job in redis_queue.jobs] == [1]  # one profile to look at
