@@ -14,7 +14,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import BinaryIO
@@ -602,11 +602,13 @@ def _safe_cell(value) -> str:
 @dataclass(frozen=True)
 class ReportWords:
     """How a report speaks to the person downloading it: its own column names and kinds
-    (keys of REPORT_COLUMNS and "rejected", "warning" -> words) and the delimiter their
-    spreadsheet expects (";" where the decimal mark is a comma, as in Italy)."""
+    (keys of REPORT_COLUMNS and "rejected", "warning" -> words), the importer's reasons
+    in their language (reason: stored reason -> text), and the delimiter their spreadsheet
+    expects (";" where the decimal mark is a comma, as in Italy)."""
 
     labels: dict[str, str] = field(default_factory=dict)
     delimiter: str = ","
+    reason: Callable[[str], str] | None = None
 
     def __call__(self, key: str) -> str:
         return self.labels.get(key, key)
@@ -670,7 +672,7 @@ def _report_chunks(batch_id: str, words: ReportWords) -> Iterator[str]:
                 item.row_number,
                 words(item.kind),
                 _safe_cell(item.column),
-                _safe_cell(item.reason),
+                _safe_cell(words.reason(item.reason) if words.reason else item.reason),
                 *(_safe_cell(raw.get(k)) for k in keys),
             ]
         )

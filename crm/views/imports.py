@@ -29,6 +29,7 @@ from crm.models import ImportBatch, Job
 from crm.security import roles
 from crm.services import imports_ui, jobs
 from crm.services.errors import NotFoundError, ValidationError
+from crm.views.reasons import reason_text
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 IMPORT_ROLES = ("admin", "marketer")
@@ -232,7 +233,7 @@ def _report_words() -> imports_ui.ReportWords:
         "warning": _("warning"),
     }
     comma = get_decimal_symbol(get_locale()) == ","
-    return imports_ui.ReportWords(labels, ";" if comma else ",")
+    return imports_ui.ReportWords(labels, ";" if comma else ",", reason_text)
 
 
 @bp.route("/batches/<batch_id>/report.csv")

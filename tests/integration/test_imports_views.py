@@ -784,6 +784,9 @@ def test_an_italian_marketer_gets_the_report_in_italian_for_an_italian_spreadshe
     assert rows[0][4] == "Codice cliente"  # the file's own columns keep their names
     by_row = {row[0]: row for row in rows[1:]}
     assert by_row["3"][1] == "avviso" and by_row["4"][1] == "rifiutata"
+    # The importer's reasons too; a library's own detail stays as it wrote it.
+    assert by_row["3"][3] == "email non valida (An email address must have an @-sign.)"
+    assert by_row["4"][3] == "nessuna email, telefono, id esterno o nome utilizzabile"
 
 
 def test_the_phone_sample_reads_a_row_in_its_own_country(client, auth, sync_jobs):

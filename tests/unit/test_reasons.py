@@ -1,0 +1,60 @@
+"""The importer's reasons in the reader's language: every reason the importer writes."""
+
+import io
+
+import pytest
+
+from crm.services import normalise, readers, rows
+from crm.views.reasons import reason_text
+
+
+def _error(call, *args, **kwargs) -> str:
+    """The message of the ValueError a normaliser raises."""
+    with pytest.raises(ValueError) as raised:
+        call(*args, **kwargs)
+    return str(raised.value)
+
+
+def _reasons() -> list[str]:
+    """Reasons as the importer's own code writes them, not copied by hand."""
+    found = [
+        _error(normalise.normalise_email, "lucia(at)example.it"),
+        _error(normalise.normalise_phone, "12", "IT"),
+        _error(normalise.normalise_phone, "not a number at all", "IT"),
+        _error(normalise.normalise_date, "31/31/31"),
+        _error(normalise.normalise_tax_id, "x"),
+        _error(rows.normalise_stage, "prospect-ish"),
+    ]
+    row = rows.normalise_row(
+        {"email": "ok@example.it", "first_name": "A" * 300, "country": "Narnia"}, "IT"
+    )
+    found += [reason for _, reason in row.warnings]
+    mapping, read = readers.read_csv(io.BytesIO(b"a,b\n1,2,3\n"))
+    found += [r.error for r in read if r.error]
+    whim = {"purpose": "email_marketing", "status": "granted", "legal_basis": "whim"}
+    _facts, warnings = rows.consents_from_object([{"purpose": "x"}, whim])
+    found += [reason for _, reason in warnings]
+    return found
+
+
+def test_every_reason_the_importer_writes_is_said_in_italian(app):
+    reasons = _reasons()
+    assert len(reasons) >= 10
+    with app.test_request_context(headers={"Accept-Language": "it"}):
+        said = [reason_text(reason) for reason in reasons]
+    untranslated = [r for r, s in zip(reasons, said, strict=True) if r == s]
+    assert untranslated == []
+    assert said[0] == "email non valida (An email address must have an @-sign.)"
+    assert "numero di telefono non valido" in said
+
+
+def test_english_readers_get_the_reason_as_stored_and_unknown_ones_pass_through(app):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert reason_text("invalid phone number") == "invalid phone number"
+        assert reason_text("longer than 200 characters") == "longer than 200 characters"
+        assert reason_text("something new") == "something new"
+    with app.test_request_context(headers={"Accept-Language": "it"}):
+        assert reason_text("something new") == "something new"
+        assert reason_text("phone belongs to another profile (#12); not merged") == (
+            "il telefono appartiene a un altro profilo (#12); non unito"
+        )
