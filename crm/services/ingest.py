@@ -48,7 +48,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import chain, islice
 from types import SimpleNamespace
 from typing import BinaryIO
@@ -128,6 +128,8 @@ TIED = "one record holds identifiers of both"
 # The evidence "time" of a consent statement that gave none (a plain "yes" column):
 # stamped when imported, its real time unknown (see _Run.record_consents).
 UNDATED = "unknown: stamped when imported"
+# How far ahead of the importer's clock a consent's stated time may be (time zones, clocks).
+CONSENT_CLOCK_SKEW = timedelta(days=1)
 # Tries to store a row the database refused (a concurrent import took its email or phone).
 STORE_ATTEMPTS = 5
 # What the database may refuse a batch or a merge with, for a retry row by row: a clash
@@ -1686,6 +1688,14 @@ class _Run:
             evidence = {k: v for k, v in fact.evidence.items() if v is not None}
             evidence.update(source=self.source_name, batch_id=self.batch_id)
             at = fact.recorded_at
+            if at is not None and at > now + CONSENT_CLOCK_SKEW:
+                # A time still to come is a typo (2062 for 2026) or a wrong clock: were it
+                # kept, it would outrank every real statement until then. It is treated
+                # as unknown, and its own date kept in the evidence.
+                evidence["stated_at"] = at.isoformat()
+                reason = f"{fact.purpose}: time {at.date().isoformat()} is in the future"
+                item.warnings.append(("consents", f"{reason}; taken as unknown"))
+                at = None
             if at is None:
                 if latest is not None and latest in same:
                     continue
@@ -1727,8 +1737,9 @@ class _Run:
             )
             # Not stored yet: after every stored id, in the batch's order.
             later = 2**62 + len(inserts)
-            stated = fact.recorded_at if "stated_at" in evidence else None
-            rows.append((fact.status, self.source_id, at, later, fact.recorded_at is None, stated))
+            undated = evidence.get("time") == UNDATED
+            stated = _stated_at(evidence.get("stated_at"))
+            rows.append((fact.status, self.source_id, at, later, undated, stated))
             rows.sort(key=lambda h: (h[2], h[3]), reverse=True)
             item.consents_recorded += 1
         if inserts:

@@ -86,6 +86,20 @@ _PHRASES = [
     (r"unknown legal basis (?P<value>.+)", N_("unknown legal basis %(value)s")),
     (r"unrecognised legal basis", N_("unrecognised legal basis")),
     (r"recorded_at: (?P<detail>.+)", N_("consent time: %(detail)s")),
+    (
+        r"(?P<purpose>\w+): time (?P<date>[\d-]+) is in the future; taken as unknown",
+        N_("%(purpose)s: the time %(date)s is in the future; taken as unknown"),
+    ),
+    (
+        r"(?P<purpose>\w+): an opt-in without a date does not lift the withdrawal of "
+        r"(?P<date>[\d-]+)",
+        N_("%(purpose)s: an opt-in without a date does not lift the withdrawal of %(date)s"),
+    ),
+    (
+        r"(?P<purpose>\w+): an opt-in without a date does not lift the withdrawal on file "
+        r"\(undated\)",
+        N_("%(purpose)s: an opt-in without a date does not lift the undated withdrawal on file"),
+    ),
     (r"unrecognised email opt in value", N_("unrecognised email opt-in value")),
     (r"unrecognised email opt out value", N_("unrecognised email opt-out value")),
 ]

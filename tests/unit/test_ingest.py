@@ -19,6 +19,7 @@ from crm.models import (
     SourceRecord,
     StageChange,
 )
+from crm.models.base import utcnow
 from crm.services import ingest, profiles, rows
 from crm.services.errors import ValidationError
 from crm.services.normalise import strip_titles
@@ -741,3 +742,23 @@ def test_a_new_source_takes_the_apps_default_phone_country(app):
     _import("first_name,last_name,email,phone\nAnn,Baker,ann@example.com,(212) 736-5000\n")
     assert db.session.scalar(select(Source.default_region).where(Source.name == "web")) == "US"
     assert _profile_by_email("ann@example.com").primary_phone == "+12127365000"
+
+
+def test_a_consent_dated_in_the_future_does_not_outrank_a_real_withdrawal(app):
+    # 2062 for 2026: kept as stated, it would beat every statement until then.
+    summary = _import("id,email,email_opt_in\nS1,f@example.it,2062-05-01\n", source="shop")
+    assert _email_marketing("f@example.it") == "granted"  # the opt-in itself still counts
+    warning = db.session.scalar(
+        select(ImportRejection).where(ImportRejection.batch_id == summary["batch_id"])
+    )
+    assert "time 2062-05-01 is in the future" in warning.reason
+    grant = db.session.scalar(select(ConsentRecord).where(ConsentRecord.status == "granted"))
+    assert grant.evidence["stated_at"].startswith("2062-05-01")
+    assert grant.recorded_at.year < 2062
+    # Unsubscribing today, in another source, is the last word.
+    today = utcnow().date().isoformat()
+    _import(f"id,email,email_opt_out\nN1,f@example.it,{today}\n", source="newsletter")
+    assert _email_marketing("f@example.it") == "withdrawn"
+    # The same file again changes nothing.
+    again = _import("id,email,email_opt_in\nS1,f@example.it,2062-05-01\n", source="shop")
+    assert again["consents"] == 0 and _email_marketing("f@example.it") == "withdrawn"

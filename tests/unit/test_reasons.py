@@ -3,8 +3,11 @@
 import io
 
 import pytest
+from sqlalchemy import select
 
-from crm.services import normalise, readers, rows
+from crm.extensions import db
+from crm.models import ImportRejection
+from crm.services import ingest, normalise, readers, rows
 from crm.views.reasons import reason_text
 
 
@@ -37,9 +40,20 @@ def _reasons() -> list[str]:
     return found
 
 
+def _consent_reasons() -> list[str]:
+    """The warnings the importer writes about consents, from real imports."""
+    for source, text in (
+        ("newsletter", "id,email,email_opt_out\nN1,g@example.it,2024-03-03\n"),
+        ("shop", "id,email,accepts_marketing\nS1,g@example.it,yes\n"),
+        ("web", "id,email,email_opt_in\nW1,h@example.it,2062-05-01\n"),
+    ):
+        ingest.import_stream(io.BytesIO(text.encode()), filename="f.csv", source_name=source)
+    return list(db.session.scalars(select(ImportRejection.reason)))
+
+
 def test_every_reason_the_importer_writes_is_said_in_italian(app):
-    reasons = _reasons()
-    assert len(reasons) >= 10
+    reasons = _reasons() + _consent_reasons()
+    assert len(reasons) >= 13
     with app.test_request_context(headers={"Accept-Language": "it"}):
         said = [reason_text(reason) for reason in reasons]
     untranslated = [r for r, s in zip(reasons, said, strict=True) if r == s]
