@@ -751,6 +751,9 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
         raise NotFoundError("No such merge.")
     if merge.undone_at is not None:
         raise ConflictError("This merge was already undone.", fields={"merge": ["Undone."]})
+    # Locked before looking for later merges: a merge into the survivor committed while
+    # this one waited must be seen (it builds on the merge being undone).
+    profiles = _lock_pair(merge.survivor_id, merge.merged_id)
     later = db.session.scalar(
         select(Merge.id)
         .where(
@@ -766,7 +769,6 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
             f"Merge #{later} came later and builds on this one; undo it first.",
             fields={"merge": [f"Undo merge #{later} first."]},
         )
-    profiles = _lock_pair(merge.survivor_id, merge.merged_id)
     survivor, restored = profiles[merge.survivor_id], profiles[merge.merged_id]
     moved = merge.moved or {}
 

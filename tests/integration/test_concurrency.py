@@ -1,12 +1,14 @@
 """Concurrent writers wait for each other instead of failing ("database is locked")."""
 
 import threading
+import time
 
 from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import AuditLog, Profile
-from crm.services import profiles
+from crm.services import merging, profiles
+from crm.services.errors import ConflictError
 from tests import factories
 
 
@@ -61,3 +63,36 @@ def test_sqlite_pragmas_are_set(app):
         cache_kib = app.config["SQLITE_CACHE_MB"] * 1024
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -cache_kib
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 16384
+
+
+def test_an_undo_waiting_for_a_merge_into_its_survivor_is_refused(app):
+    """A merge into the survivor, committed while the undo waits for its lock, builds on
+    the merge being undone: the undo must see it and refuse, not separate the profiles
+    under it (PostgreSQL runs both at once; SQLite serialises them anyway)."""
+    a, b, c = (factories.make_profile(last_name=name).id for name in ("Alfa", "Beta", "Gamma"))
+    first = merging.merge_profiles(a, b, actor="test").id
+    db.session.rollback()
+    outcome: list[object] = []
+
+    def undo() -> None:
+        with app.app_context():
+            try:
+                outcome.append(merging.undo_merge(first, actor="test"))
+            except ConflictError as error:
+                outcome.append(error)
+            finally:
+                db.session.remove()
+
+    # This session holds the survivor's lock, as a merge in progress does.
+    db.session.scalar(select(Profile).where(Profile.id == a).with_for_update(of=Profile))
+    thread = threading.Thread(target=undo)
+    thread.start()
+    time.sleep(0.5)  # the undo is now waiting for the lock
+    merging.merge_profiles(a, c, actor="test")  # commits, releasing the lock
+    thread.join()
+
+    (result,) = outcome
+    assert isinstance(result, ConflictError), result
+    assert "undo it first" in result.message
+    db.session.expire_all()
+    assert db.session.get(Profile, b).merged_into_id == a
