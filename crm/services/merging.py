@@ -4,7 +4,9 @@ A merge moves every row of the absorbed profile (source records, emails, phones,
 records, stage history, touchpoints, notes) to the survivor and records their ids in
 Merge.moved, with the survivor's values before the merge in Merge.survivor_before; the
 absorbed profile's row stays, pointing at the survivor. Undo moves the rows back by id and
-restores the survivor, except for what staff edited by hand since the merge.
+restores the survivor, except for what staff edited by hand since the merge. What reached
+the survivor after the merge through the absorbed person (a record of theirs updated, a
+new record joining by their email or phone) goes back with them (_follow_restored).
 merge_many makes many merges at once (the importer's automatic ones), each recorded
 exactly as merge_profiles records it.
 """
@@ -784,6 +786,7 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
     for key, model in _CHILDREN.items():
         move_rows(model, moved.get(key) or [], restored.id)
     db.session.expire_all()
+    followed, rows_followed = _follow_restored(merge, survivor.id, restored.id)
 
     primary = moved.get("primary") or {}
     _set_primary(ProfileEmail, restored.id, set(primary.get("emails") or []))
@@ -795,7 +798,10 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
     restored.merged_into_id = None
     restored.updated_at = utcnow()
     for profile in (survivor, restored):
-        _rechoose_if_gone(profile)
+        if rows_followed:  # rows changed hands since the snapshot: choose from what each holds
+            survivorship.recompute(profile, refresh_keys=False)
+        else:
+            _rechoose_if_gone(profile)
     # Blocking keys follow the (restored) values of both profiles again.
     match_keys.refresh_many([survivor, restored])
     merge.undone_at = utcnow()
@@ -812,10 +818,90 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
             "survivor_id": survivor.id,
             "restored_id": restored.id,
             "kept_manual": kept,
+            "followed": followed,
         },
     )
     db.session.commit()
     return survivor, restored
+
+
+def _follow_restored(merge: Merge, survivor_id: int, restored_id: int) -> tuple[list[int], bool]:
+    """After an undo's moves, give the restored profile what reached the survivor after the
+    merge through the restored person; returns the ids of the records that moved, and
+    whether anything moved.
+
+    A record that joined the survivor after the merge goes to the restored profile when
+    its emails and phones are the restored profile's and none is the survivor's own (it
+    joined through the absorbed person's identifier). Then every email, phone and consent
+    row that a record of the restored profile brought goes with it, unless a record the
+    survivor keeps states the same email or phone. Without this, a wrong merge's undo left
+    one person's later opt-in, phone or records on the other.
+    """
+    moved_back = set((merge.moved or {}).get("source_records") or [])
+    arrived = db.session.scalars(
+        select(SourceRecord).where(
+            SourceRecord.profile_id == survivor_id,
+            SourceRecord.received_at >= merge.created_at,
+            SourceRecord.id.not_in(moved_back or [0]),
+        )
+    ).all()
+    arrived_ids = {r.id for r in arrived}
+
+    def held(profile_id: int, model, column) -> set[str]:
+        rows = db.session.execute(
+            select(column, model.source_record_id).where(model.profile_id == profile_id)
+        )
+        return {value for value, rid in rows if profile_id != survivor_id or rid not in arrived_ids}
+
+    theirs = held(restored_id, ProfileEmail, ProfileEmail.email) | held(
+        restored_id, ProfilePhone, ProfilePhone.phone
+    )
+    ours = held(survivor_id, ProfileEmail, ProfileEmail.email) | held(
+        survivor_id, ProfilePhone, ProfilePhone.phone
+    )
+    followed = []
+    for record in arrived:
+        values = set(survivorship.record_emails(record)) | set(survivorship.record_phones(record))
+        if values & theirs and not values & ours:
+            followed.append(record.id)
+    move_rows(SourceRecord, followed, restored_id)
+    db.session.flush()
+
+    restored_records = db.session.scalars(
+        select(SourceRecord).where(SourceRecord.profile_id == restored_id)
+    ).all()
+    kept_values = set()
+    for record in db.session.scalars(
+        select(SourceRecord).where(SourceRecord.profile_id == survivor_id)
+    ):
+        kept_values |= set(survivorship.record_emails(record))
+        kept_values |= set(survivorship.record_phones(record))
+    ids = [r.id for r in restored_records]
+    changed = False
+    for model, column in ((ProfileEmail, ProfileEmail.email), (ProfilePhone, ProfilePhone.phone)):
+        rows = db.session.execute(
+            select(model.id, column).where(
+                model.profile_id == survivor_id, model.source_record_id.in_(ids or [0])
+            )
+        ).all()
+        going = [row_id for row_id, value in rows if value not in kept_values]
+        if going:
+            db.session.execute(
+                update(model)
+                .where(model.id.in_(going))
+                .values(profile_id=restored_id, is_primary=False),
+                execution_options={"synchronize_session": False},
+            )
+            changed = True
+    consents = db.session.scalars(
+        select(ConsentRecord.id).where(
+            ConsentRecord.profile_id == survivor_id,
+            ConsentRecord.source_record_id.in_(ids or [0]),
+        )
+    ).all()
+    move_rows(ConsentRecord, list(consents), restored_id)
+    db.session.expire_all()
+    return followed, changed or bool(followed or consents)
 
 
 def _rechoose_if_gone(profile: Profile) -> None:

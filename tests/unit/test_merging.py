@@ -14,6 +14,8 @@ from crm.models import (
     Merge,
     Note,
     Profile,
+    ProfileEmail,
+    ProfilePhone,
     Source,
     SourceRecord,
     StageChange,
@@ -600,3 +602,82 @@ def test_a_merge_keeps_when_the_moved_records_were_last_updated(app, staff, how)
     back = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "N2"))
     assert back.updated_at == LONG_AGO
     assert db.session.get(Profile, absorbed_id).first_name == "Alex"
+
+
+def _records(source: str, *records: dict) -> list[dict]:
+    from crm.services import ingest
+
+    return ingest.import_records(list(records), source_name=source, actor="test")["results"]
+
+
+def _holder_of(model, value: str) -> int:
+    column = model.email if model is ProfileEmail else model.phone
+    return db.session.scalar(select(model.profile_id).where(column == value))
+
+
+def test_a_record_joining_through_the_absorbed_persons_email_leaves_with_them(app):
+    withdrawn = [{"purpose": "email_marketing", "status": "withdrawn",
+                  "recorded_at": "2026-01-01T10:00:00+00:00"}]  # fmt: skip
+    (anna,) = _records("crm", {"external_id": "A1", "first_name": "Anna", "last_name": "Alfa",
+                               "email": "anna@example.it", "consents": withdrawn})  # fmt: skip
+    (bruno,) = _records("crm", {"external_id": "B1", "first_name": "Bruno",
+                                "last_name": "Beta", "email": "bruno@example.it"})  # fmt: skip
+    a, b = anna["profile_id"], bruno["profile_id"]
+    merge = merging.merge_profiles(a, b, actor="test")  # a wrong merge
+    granted = [{"purpose": "email_marketing", "status": "granted",
+                "recorded_at": "2026-11-20T10:00:00+00:00"}]  # fmt: skip
+    subscribes = {"external_id": "N1", "email": "Bruno@example.it", "phone": "+39 347 555 1234"}
+    (joined,) = _records("newsletter", {**subscribes, "consents": granted})
+    assert joined["profile_id"] == a
+
+    merging.undo_merge(merge.id, actor="test")
+
+    db.session.expire_all()
+    newsletter = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "N1"))
+    assert newsletter.profile_id == b
+    assert _holder_of(ProfilePhone, "+393475551234") == b
+    consents = profiles.current_consents([a, b])
+    assert (consents[a]["email_marketing"], consents[b]["email_marketing"]) == (
+        "withdrawn",
+        "granted",
+    )
+    assert db.session.get(Profile, b).primary_phone == "+393475551234"
+    assert db.session.get(Profile, a).phones == []
+
+
+def test_what_the_absorbed_persons_own_record_brought_later_goes_back_with_it(app):
+    (carla,) = _records("crm", {"external_id": "A1", "first_name": "Carla",
+                                "last_name": "Alfa", "email": "carla@example.it"})  # fmt: skip
+    (dino,) = _records("crm", {"external_id": "B1", "first_name": "Dino",
+                               "last_name": "Beta", "email": "dino@example.it"})  # fmt: skip
+    a, b = carla["profile_id"], dino["profile_id"]
+    merge = merging.merge_profiles(a, b, actor="test")
+    sms = [{"purpose": "sms_marketing", "status": "granted",
+            "recorded_at": "2026-11-20T10:00:00+00:00"}]  # fmt: skip
+    (again,) = _records("crm", {"external_id": "B1", "first_name": "Dino", "last_name": "Beta",
+                                "email": "dino@example.it", "phone": "+39 348 1112223",
+                                "consents": sms})  # fmt: skip
+    assert again["outcome"] == "updated"
+
+    merging.undo_merge(merge.id, actor="test")
+
+    db.session.expire_all()
+    assert _holder_of(ProfilePhone, "+393481112223") == b
+    consents = profiles.current_consents([a, b])
+    assert (consents[a]["sms_marketing"], consents[b]["sms_marketing"]) == ("none", "granted")
+
+
+def test_a_record_that_names_both_people_stays_with_the_survivor(app):
+    (anna,) = _records("crm", {"external_id": "A1", "first_name": "Anna", "last_name": "Alfa",
+                               "email": "anna@example.it", "phone": "+39 02 1234567"})  # fmt: skip
+    (bruno,) = _records("crm", {"external_id": "B1", "first_name": "Bruno",
+                                "last_name": "Beta", "email": "bruno@example.it"})  # fmt: skip
+    a, b = anna["profile_id"], bruno["profile_id"]
+    merge = merging.merge_profiles(a, b, actor="test")
+    _records("shop", {"external_id": "S1", "email": "bruno@example.it", "phone": "02 1234567"})
+
+    merging.undo_merge(merge.id, actor="test")
+
+    db.session.expire_all()
+    shop = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "S1"))
+    assert shop.profile_id == a  # the household's landline is Anna's too: nobody can tell
