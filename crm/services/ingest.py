@@ -1296,6 +1296,20 @@ def _profile_states(
             select(StageChange.profile_id).where(StageChange.profile_id.in_(chunk)).distinct()
         ):
             states[pid].has_history = True
+        by_people: dict[int, list] = {}
+        for change in db.session.execute(
+            select(
+                StageChange.profile_id,
+                StageChange.at,
+                StageChange.id,
+                StageChange.from_stage,
+                StageChange.to_stage,
+                StageChange.actor_user_id,
+            ).where(StageChange.profile_id.in_(chunk), StageChange.actor_user_id.is_not(None))
+        ):
+            by_people.setdefault(change.profile_id, []).append(change)
+        for pid, changes in by_people.items():
+            states[pid].held_back_from = survivorship.held_back_from(changes)
         for row in db.session.execute(
             select(
                 records_table.c.id,

@@ -723,6 +723,8 @@ def _restore_survivor(survivor: Profile, merge: Merge) -> list[str]:
             provenance[name] = current[name]
             continue
         setattr(survivor, name, _field_value(name, value))
+    if "tags" in kept:  # tags set by hand since stay, and so do the ones removed by hand
+        provenance["tags"] = current["tags"]
     survivor.provenance = provenance
     later_stage_moves = db.session.scalar(
         select(StageChange.id)

@@ -307,6 +307,12 @@ def record_stage(profile: Profile, to_stage: str, actor, reason: str) -> None:
     profile.stage = to_stage
 
 
+def removed_tags(provenance: dict) -> set[str]:
+    """The tags a person removed from a profile: records do not put them back."""
+    origin = (provenance or {}).get("tags")
+    return set(origin.get("removed") or []) if isinstance(origin, dict) else set()
+
+
 def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> list[str]:
     """Validate and apply data to profile; returns the changed field names.
 
@@ -342,9 +348,13 @@ def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> lis
         changed.append("phones")
     if "tags" in data and data["tags"] is not None:
         tags = _tags(list(data["tags"]))
-        if [t.name for t in tags] != [t.name for t in profile.tags]:
+        names, before = [t.name for t in tags], [t.name for t in profile.tags]
+        if names != before:
             profile.tags = tags
             changed.append("tags")
+            # A tag a person removed stays removed when records that carry it come again.
+            removed = (removed_tags(provenance) | (set(before) - set(names))) - set(names)
+            provenance["tags"] = {**stamp, "removed": sorted(removed)}
     if "owner" in data and (owner.id if owner else None) != profile.owner_id:
         profile.owner = owner
         changed.append("owner")

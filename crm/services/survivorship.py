@@ -25,7 +25,7 @@ from crm.models import (
 from crm.models.base import utcnow
 from crm.services import match_keys
 from crm.services.normalise import clean_text, fold
-from crm.services.profiles import search_columns
+from crm.services.profiles import removed_tags, search_columns
 
 STAGE_REASON = "most advanced stage among source records"
 
@@ -161,7 +161,9 @@ class ProfileState:
 
     columns holds every profile field, provenance and stage; emails and phones are the
     stored (value, primary) pairs in the profile's display order (primary first, then by
-    id); has_history says whether the profile has any stage history yet.
+    id); has_history says whether the profile has any stage history yet; held_back_from
+    the stage a person last moved it back from, if their last move was backwards
+    (held_back_from(), from its history).
     """
 
     columns: dict
@@ -170,6 +172,26 @@ class ProfileState:
     tags: set[str] = field(default_factory=set)
     has_history: bool = False
     version: int | None = None  # the stored row's version, for an optimistic UPDATE
+    held_back_from: str | None = None
+
+
+def held_back_from(changes: list) -> str | None:
+    """The stage a person moved a profile back from, when their latest stage move (of
+    changes: at, id, from_stage, to_stage, actor_user_id) went backwards; else None.
+
+    Records then move the profile forward again only past that stage: a rep who moves a
+    churned customer back to lead is not overruled by the shop record that still says
+    customer, but a record saying customer moves a lead the rep held back at MQL.
+    """
+    by_people = [c for c in changes if c.actor_user_id is not None]
+    if not by_people:
+        return None
+    # A change not yet flushed has no time or id yet: it is the newest.
+    last = max(by_people, key=lambda c: (c.at or utcnow(), c.id or 2**62))
+    if last.from_stage in STAGES and last.to_stage in STAGES:
+        if STAGES.index(last.to_stage) < STAGES.index(last.from_stage):
+            return last.from_stage
+    return None
 
 
 @dataclass
@@ -264,7 +286,7 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
             text = clean_text(tag)
             if text:
                 names.add(text[:80])
-    tags = sorted(names - state.tags)
+    tags = sorted(names - state.tags - removed_tags(old_provenance))
     if tags:
         changed.append("tags")
 
@@ -274,6 +296,9 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
     origin = best or (ranked[0] if ranked else None)
     stage = current.get("stage")
     stage_change = None
+    held = state.held_back_from
+    if held is not None and STAGES.index(target) <= STAGES.index(held):
+        target = stage if stage in STAGES else target  # what a person chose stands
     if not (state.has_history and stage in STAGES and STAGES.index(target) <= STAGES.index(stage)):
         stage_change = {
             "from_stage": stage if state.has_history else None,
@@ -307,6 +332,7 @@ def state_of(profile: Profile) -> ProfileState:
         [(p.phone, bool(p.is_primary)) for p in profile.phones],
         {t.name for t in profile.tags},
         bool(profile.stage_changes),
+        held_back_from=held_back_from(list(profile.stage_changes)),
     )
 
 

@@ -762,3 +762,53 @@ def test_a_consent_dated_in_the_future_does_not_outrank_a_real_withdrawal(app):
     # The same file again changes nothing.
     again = _import("id,email,email_opt_in\nS1,f@example.it,2062-05-01\n", source="shop")
     assert again["consents"] == 0 and _email_marketing("f@example.it") == "withdrawn"
+
+
+def _edit(email: str, data: dict, rep) -> None:
+    profile = _profile_by_email(email)
+    profiles.update_profile(profile.id, data, expected_version=None, actor=rep)
+
+
+def test_a_rep_moving_a_customer_back_is_not_overruled_by_records_that_say_customer(app):
+    rep = factories.make_user("sales")
+    _import("id,email,stage\nS1,elisa@example.it,customer\n", source="shop")
+    _edit("elisa@example.it", {"stage": "lead", "stage_reason": "churned"}, rep)
+    # Another source's record, and the shop's own record again with a new city.
+    _import("id,email,first_name\nW1,elisa@example.it,Elisa\n", source="webinar")
+    _import("id,email,stage,city\nS1,elisa@example.it,customer,Parma\n", source="shop")
+    from crm.services import sources
+
+    sources.recompute(sources.find_source("shop").id)  # the other path that chooses values
+    profile = _profile_by_email("elisa@example.it")
+    assert (profile.stage, profile.city) == ("lead", "Parma")
+    assert [c.to_stage for c in profile.stage_changes] == ["customer", "lead"]
+
+
+def test_a_record_past_the_stage_a_rep_held_a_lead_back_from_moves_it_on(app):
+    rep = factories.make_user("sales")
+    _import("id,email,stage\nC1,marco@example.it,sql\n", source="crm")
+    _edit("marco@example.it", {"stage": "mql"}, rep)  # not ready for sales yet
+    _import("id,email,stage,city\nC1,marco@example.it,sql,Como\n", source="crm")
+    assert _profile_by_email("marco@example.it").stage == "mql"
+    _import("id,email,stage\nS9,marco@example.it,customer\n", source="shop")  # he bought
+    assert _profile_by_email("marco@example.it").stage == "customer"
+
+
+def test_a_tag_removed_by_hand_is_not_put_back_by_records(app):
+    rep = factories.make_user("marketer")
+    _import("id,email,tags\nW1,tina@example.it,webinar;vip\n", source="web")
+    _edit("tina@example.it", {"tags": ["vip", "unsubscribed-list"]}, rep)
+    _import("id,email,tags\nW1,tina@example.it,webinar;vip;fair\n", source="web")
+    _import("id,email,tags\nE1,tina@example.it,webinar\n", source="events")
+    assert [t.name for t in _profile_by_email("tina@example.it").tags] == [
+        "fair",
+        "unsubscribed-list",
+        "vip",
+    ]
+    # Put back by a person, it is theirs again to keep.
+    _edit("tina@example.it", {"tags": ["vip", "webinar"]}, rep)
+    assert "removed" in _profile_by_email("tina@example.it").provenance["tags"]
+    assert _profile_by_email("tina@example.it").provenance["tags"]["removed"] == [
+        "fair",
+        "unsubscribed-list",
+    ]
