@@ -128,6 +128,7 @@ TIED = "one record holds identifiers of both"
 # The evidence "time" of a consent statement that gave none (a plain "yes" column):
 # stamped when imported, its real time unknown (see _Run.record_consents).
 UNDATED = "unknown: stamped when imported"
+NO_PERSON = "no email, phone, name or tax id, and no earlier record with this id"
 # How far ahead of the importer's clock a consent's stated time may be (time zones, clocks).
 CONSENT_CLOCK_SKEW = timedelta(days=1)
 # Tries to store a row the database refused (a concurrent import took its email or phone).
@@ -648,6 +649,14 @@ class _Batch:
         """Decide where the row goes and stage its source record (phase one, no flush)."""
         norm = item.norm
         record = self._earlier_record(item)
+        if record is None and not (
+            norm.emails or norm.phones or norm.has_name or norm.fields.get("tax_id")
+        ):
+            # A source's row id alone names nobody: a profile with no name, email or phone
+            # (a spreadsheet's numbered empty rows) helps no one. An earlier record of the
+            # id may still be updated by such a row (a consent, a city).
+            item.reject = NO_PERSON
+            return
         known = self.record_profile.get(record) if record is not None else None
         if known is not None and record.raw == item.raw and record.fields == item.fields:
             item.outcome, item.target = "unchanged", known

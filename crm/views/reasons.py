@@ -51,6 +51,10 @@ _PHRASES = [
         N_("external id longer than %(limit)s characters"),
     ),
     (
+        r"no email, phone, name or tax id, and no earlier record with this id",
+        N_("no email, phone, name or tax id, and no earlier record with this id"),
+    ),
+    (
         r"no usable email, phone, external id or name",
         N_("no usable email, phone, external id or name"),
     ),

@@ -812,3 +812,21 @@ def test_a_tag_removed_by_hand_is_not_put_back_by_records(app):
         "fair",
         "unsubscribed-list",
     ]
+
+
+def test_a_row_with_only_its_id_creates_no_empty_profile(app):
+    text = "id,first_name,last_name,email,phone,city\nE1,,,,,\nE2,,,,,Roma\nE3,,,not-an-email,12,\n"
+    summary = _import(text, source="sheet")
+    assert (summary["created"], summary["rejected"]) == (0, 3)
+    assert _count(Profile) == 0
+    reasons = set(db.session.scalars(select(ImportRejection.reason).where(
+        ImportRejection.kind == "rejected")))  # fmt: skip
+    assert reasons == {ingest.NO_PERSON}
+
+
+def test_a_row_with_only_its_id_still_updates_its_earlier_record(app):
+    _import("id,email,city\nK1,kay@example.it,Roma\n", source="sheet")
+    summary = _import("id,email,city,email_opt_out\nK1,,Milano,yes\n", source="sheet")
+    assert (summary["updated"], summary["rejected"]) == (1, 0)
+    profile = _profile_by_email("kay@example.it")
+    assert profile.city == "Milano" and _email_marketing("kay@example.it") == "withdrawn"
