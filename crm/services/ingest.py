@@ -54,7 +54,7 @@ from types import SimpleNamespace
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -259,6 +259,8 @@ class _Item:
     profile_id: int | None = None
     reasons: list[str] = field(default_factory=list)
     conflicts: list[tuple[str, str]] = field(default_factory=list)
+    # The profile each conflict names (parallel to conflicts once they are reported).
+    held_apart: list[int | None] = field(default_factory=list)
     consents_recorded: int = 0
     person: matching.Person | None = None
     keys: set[str] = field(default_factory=set)
@@ -286,6 +288,7 @@ class _Item:
         """Forget what a failed attempt to store the row decided."""
         self.outcome, self.profile_id, self.record, self.target = None, None, None, None
         self.reasons, self.conflicts, self.fuzzy, self.held_by = [], [], [], []
+        self.held_apart = []
         self.keys, self.read_keys, self.passed = set(), set(), None
         self.place, self.place_count = None, 0
         self.consents_recorded = 0
@@ -757,6 +760,7 @@ class _Batch:
                 continue
             item.profile_id = _handle_id(item.target)
             ties = self._ties(item) if item.outcome != "unchanged" else []
+            item.held_apart = [_handle_id(owner) for _, owner in item.conflicts]
             item.conflicts = [
                 (
                     self.run.header_of(item.row, kind, self._value_held(item, kind, owner)),
@@ -1527,6 +1531,7 @@ class _Run:
             db.session.commit()
         self._let_go()
         self._weigh_survivors(self._merge(pending))
+        self._drop_settled_conflicts(items)
         self._count(items)
         self.counts["rematched"] += self.rematched
         self.rematched = 0
@@ -1654,6 +1659,43 @@ class _Run:
                 if item is not None:
                     item.outcome = "review"
 
+    def _drop_settled_conflicts(self, items: list[_Item]) -> None:
+        """Take back a row's "belongs to another profile; not merged" warning when this
+        import then merged the two profiles (weighing them again after its merges): the
+        report must not say the opposite of what happened. Commits."""
+        pairs = [
+            (item, n, owner)
+            for item in items
+            if item.profile_id is not None
+            for n, owner in enumerate(item.held_apart)
+            if owner is not None
+        ]
+        if not pairs:
+            return
+        root = _merged_roots({p for item, _, owner in pairs for p in (item.profile_id, owner)})
+        settled: dict[int, set[int]] = {}
+        for item, n, owner in pairs:
+            if root[item.profile_id] == root[owner]:
+                settled.setdefault(id(item), set()).add(n)
+        for item in items:
+            gone = settled.get(id(item))
+            if not gone:
+                continue
+            for n in sorted(gone):
+                column, reason = item.conflicts[n]
+                db.session.execute(
+                    delete(ImportRejection).where(
+                        ImportRejection.batch_id == self.batch_id,
+                        ImportRejection.row_number == item.row.number,
+                        ImportRejection.kind == "warning",
+                        ImportRejection.reason == reason[:500],
+                    )
+                )
+            keep = [n for n in range(len(item.conflicts)) if n not in gone]
+            item.conflicts = [item.conflicts[n] for n in keep]
+            item.held_apart = [item.held_apart[n] for n in keep]
+        db.session.commit()
+
     def _count(self, items: list[_Item]) -> None:
         """Add the rows' outcomes to the run's counts."""
         for item in items:
@@ -1767,6 +1809,30 @@ class _Run:
             item.consents_recorded += 1
         if inserts:
             db.session.execute(insert(ConsentRecord), inserts)
+
+
+def _merged_roots(ids: set[int]) -> dict[int, int]:
+    """Each profile id -> the live profile it was merged into, through any chain of
+    merges (itself when it is live)."""
+    parent: dict[int, int | None] = {}
+    asked = set(ids)
+    while asked:
+        found = dict(
+            db.session.execute(
+                select(Profile.id, Profile.merged_into_id).where(Profile.id.in_(asked))
+            ).all()
+        )
+        parent.update({pid: found.get(pid) for pid in asked})
+        asked = {p for p in found.values() if p is not None and p not in parent}
+
+    def root(pid: int) -> int:
+        seen = set()
+        while parent.get(pid) is not None and pid not in seen:
+            seen.add(pid)
+            pid = parent[pid]
+        return pid
+
+    return {pid: root(pid) for pid in ids}
 
 
 def _stated_at(text) -> datetime | None:

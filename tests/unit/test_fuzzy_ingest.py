@@ -6,7 +6,14 @@ from datetime import date
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.models import DuplicateCandidate, MatchKey, Merge, Profile, SourceRecord
+from crm.models import (
+    DuplicateCandidate,
+    ImportRejection,
+    MatchKey,
+    Merge,
+    Profile,
+    SourceRecord,
+)
 from crm.services import duplicates, ingest, match_keys, matching, merging, profiles
 
 HEADER = "id,first_name,last_name,birth_date,postcode,city,address,email\n"
@@ -585,3 +592,16 @@ def test_screening_views_are_kept_between_batches_and_dropped_with_the_profile(a
     small = ingest._PersonCache(1)
     small.get_many(ids, identifiers=False)
     assert len(small.screens) == 1
+
+
+def test_a_not_merged_warning_is_taken_back_when_the_import_then_merges_the_two(app):
+    _import(LATE + "1,Marco,Bellandi,,,,,marco@example.com,\n", source="shop")
+    _import(LATE + "C1,Marco,Bellandi,1979-05-02,50122,Firenze,,,055 123456\n", source="crm")
+    # Joins the shop profile by email; its phone is the crm profile's. With the birth date
+    # and postcode it brings, the two profiles are then merged by this same import.
+    row = "T1,Marco,Bellandi,02/05/1979,50122,Firenze,,marco@example.com,055 123456\n"
+    summary = _import(LATE + row)
+    assert _live_profiles() == 1
+    reasons = list(db.session.scalars(select(ImportRejection.reason)))
+    assert not any("not merged" in reason for reason in reasons), reasons
+    assert summary["warnings"] == 0
