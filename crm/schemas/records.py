@@ -6,28 +6,37 @@ from phonenumbers import SUPPORTED_REGIONS
 from crm.models import LEGAL_BASES, PURPOSES
 from crm.schemas.common import StrictInput
 from crm.services.ingest import DATE_ORDERS, NAME_ORDERS
+from crm.services.readers import LIST_FIELDS, map_headers
 
 MAX_RECORDS = 1000
 OUTCOMES = ("created", "merged", "updated", "unchanged", "review", "rejected")
-# Keys whose value may be a list (of text); every other key holds one value.
-_LIST_KEYS = frozenset({"email", "emails", "phone", "phones", "tags"})
+# Keys read as lists of emails and phones besides the fields' own names and synonyms.
+_PLURAL_KEYS = {"emails": "email", "phones": "phone"}
 _SCALAR = (str, int, float, bool)
 
 
 def _record_problems(record: dict) -> dict[str, list[str]]:
-    """Shape problems of one record, by key (values are checked by the importer)."""
+    """Shape problems of one record, by key (values are checked by the importer).
+
+    Keys read as profile fields (as the importer maps them: names and synonyms) hold text,
+    a number or null, or a list of those for emails, phones and tags; any other key is only
+    kept in the raw record, so it may hold any JSON value.
+    """
+    fields_of = map_headers(list(record), "jsonl").columns
     problems: dict[str, list[str]] = {}
     for key, value in record.items():
+        target = fields_of.get(key) or _PLURAL_KEYS.get(key)
         if key == "consents":
             problems.update(_consent_problems(value))
-        elif value is None or isinstance(value, _SCALAR):
+        elif target is None or value is None or isinstance(value, _SCALAR):
             continue
-        elif key in _LIST_KEYS and isinstance(value, list):
+        elif target in LIST_FIELDS and isinstance(value, list):
             if not all(isinstance(v, _SCALAR) or v is None for v in value):
                 problems[key] = ["Must be a list of text values."]
+        elif target in LIST_FIELDS:
+            problems[key] = ["Must be text or a list of text."]
         else:
-            allowed = "text or a list of text" if key in _LIST_KEYS else "text, a number or null"
-            problems[key] = [f"Must be {allowed}."]
+            problems[key] = ["Must be text, a number or null."]
     return problems
 
 
@@ -67,7 +76,8 @@ class RecordsIn(StrictInput):
                 "`address_line_2`, `postcode`, `city`, `state`, `country`, `birth_date`, `tax_id`, "
                 "`tags`, `stage`; optional `consents`: [{`purpose`, `status` (granted or "
                 "withdrawn), `legal_basis`, `recorded_at`, `evidence`}]. Other keys are kept "
-                "in the raw record."
+                "in the raw record and may hold any JSON value (what lies past 32 levels of "
+                "nesting or 16 MiB of one key's value is cut). NaN and Infinity read as null."
             ),
             "example": [
                 {

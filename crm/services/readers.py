@@ -8,6 +8,7 @@ import codecs
 import csv
 import io
 import json
+import math
 import re
 import shutil
 import tempfile
@@ -36,6 +37,12 @@ RECORD_LINES = 1000
 # a pasted document in one cell leaves the row's other cells readable, and a cell longer
 # than this (a quote never closed in a huge file) still cannot take all the memory.
 FIELD_CHARS = 16 * 1024 * 1024
+# Levels of nesting a JSON value keeps in a raw payload (an object in a list is two): what
+# lies deeper is cut, so that a file or a request cannot make the raw payload too deep to
+# store or to copy (Python's json and the importer's copies recurse per level).
+RAW_DEPTH = 32
+# What stands for the part of a JSON value cut at RAW_DEPTH or FIELD_CHARS (see json_value).
+CUT = "\u2026"
 
 # Canonical field -> header synonyms (English, Italian, the commonest German, French and
 # Spanish ones, and other tools' exports).
@@ -888,6 +895,135 @@ def read_csv(
     return mapping, rows()
 
 
+class _Copy:
+    """A bounded copy of JSON values: see json_value."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit  # characters of JSON text still to keep, about
+
+    def value(self, value, depth: int):
+        """value, as json_value keeps it; depth counts the containers it is in."""
+        # Sizes as json.dumps writes them (a separator ", " after each value), or more.
+        if isinstance(value, str):
+            kept = value[: max(self.left - 4, 0)]
+            self.left -= len(value) + 4
+            return value if len(kept) == len(value) else kept + CUT
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            self.left -= value.bit_length() // 3 + 4  # its digits, a sign, a separator
+        else:
+            self.left -= 26  # a float, true, false, null or brackets, and a separator
+        if not isinstance(value, dict | list | tuple):
+            return value
+        if depth >= RAW_DEPTH:
+            return CUT
+        if isinstance(value, dict):
+            copy = {}
+            for key, item in value.items():
+                if self.left <= 0:
+                    copy[CUT] = CUT
+                    break
+                self.left -= len(str(key)) + 4  # its quotes and ": "
+                copy[str(key)] = self.value(item, depth + 1)
+            return copy
+        items = []
+        for item in value:
+            if self.left <= 0:
+                items.append(CUT)
+                break
+            items.append(self.value(item, depth + 1))
+        return items
+
+
+def json_value(value, limit: int = FIELD_CHARS):
+    """A JSON value as a raw payload keeps it: NaN, Infinity and -Infinity as null, and
+    what lies past RAW_DEPTH levels of nesting or about `limit` characters of JSON cut
+    (marked CUT).
+
+    Python's json, and so pandas' exports, read and write those three as bare tokens;
+    JSON has no such values, PostgreSQL refuses them in a json column, and str() would
+    make a person called "Nan" of one.
+    """
+    return _Copy(limit).value(value, 0)
+
+
+# Outside a JSON string: a string (group 1 is its closing quote, absent when the bytes read
+# so far end in it), or a token Python's json writes for a non-finite float (group 2).
+# Within a string: its rest, up to its closing quote if the bytes read hold it. A lone
+# backslash at the end of the bytes is left for the next ones (it escapes their first).
+_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(")?|(-?Infinity|NaN)', re.DOTALL)
+_JSON_STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*(")?', re.DOTALL)
+_NON_FINITE_TOKENS = (b"-Infinity", b"Infinity", b"NaN")
+
+
+class _FiniteJSON:
+    """A JSON byte stream in which NaN, Infinity and -Infinity outside strings read as null.
+
+    ijson (like JSON) refuses those tokens, which Python's json and pandas write: without
+    this, one such number would end a JSON array file at its object.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._held = b""  # bytes that may begin a token, or a string's trailing backslash
+        self._in_string = False
+
+    def read(self, size: int = -1) -> bytes:
+        """Bytes of the stream, b"" at its end."""
+        if size == 0:  # ijson asks for none to learn whether the stream gives bytes
+            return b""
+        while True:
+            chunk = self._stream.read(size)
+            data, self._held = self._held + chunk, b""
+            kept = self._nulls(data, end=not chunk)
+            if kept or not chunk:
+                return kept
+
+    def _nulls(self, data: bytes, *, end: bool) -> bytes:
+        """data with the tokens outside strings as null; a tail that the next bytes may
+        complete (a token, an escape) is held back unless the stream ended."""
+        out, at = [], 0
+        while at < len(data):
+            if self._in_string:
+                rest = _JSON_STRING_REST.match(data, at)
+                if rest.group(1) is None:
+                    stop = len(data) if end else rest.end()
+                    out.append(data[at:stop])
+                    self._held = data[stop:]
+                    break
+                out.append(data[at : rest.end()])
+                at, self._in_string = rest.end(), False
+                continue
+            found = _JSON_TOKEN.search(data, at)
+            if found is None:
+                tail = data[at:]
+                hold = 0 if end else _token_start(tail)
+                out.append(tail[: len(tail) - hold])
+                self._held = tail[len(tail) - hold :]
+                break
+            out.append(data[at : found.start()])
+            if found.group(2):
+                out.append(b"null")
+            elif found.group(1):
+                out.append(found.group())
+            else:  # a string the next bytes go on with
+                out.append(b'"')
+                self._in_string = True
+                at = found.start() + 1
+                continue
+            at = found.end()
+        return b"".join(out)
+
+
+def _token_start(tail: bytes) -> int:
+    """How many of the last bytes of tail may begin a non-finite token (0 for none)."""
+    for size in range(min(len(tail), 8), 0, -1):
+        if any(token.startswith(tail[-size:]) for token in _NON_FINITE_TOKENS):
+            return size
+    return 0
+
+
 def _array_rows(data: BinaryIO, overrides: dict[str, str] | None) -> Iterator[Row]:
     """The objects of a JSON array, parsed one at a time (bounded memory, ijson).
 
@@ -896,10 +1032,11 @@ def _array_rows(data: BinaryIO, overrides: dict[str, str] | None) -> Iterator[Ro
     """
     number = 0
     try:
-        for obj in ijson.items(data, "item", use_float=True):
+        for obj in ijson.items(_FiniteJSON(data), "item", use_float=True):
             number += 1
             if not isinstance(obj, dict):
-                raw = {"_item": json.dumps(obj, ensure_ascii=False, default=str)[:1000]}
+                text = json.dumps(json_value(obj, 1000), ensure_ascii=False, default=str)
+                raw = {"_item": text[:1000]}
                 yield Row(number, {}, raw, error="not a JSON object")
                 continue
             yield row_from_object(number, obj, overrides)
@@ -913,8 +1050,11 @@ def row_from_object(number: int, obj: dict, overrides: dict[str, str] | None = N
     """A Row from a JSON object with canonical (or synonym) keys.
 
     Lists stay lists for emails, phones and tags; 'emails' and 'phones' are accepted too.
+    Other keys may hold any JSON value, kept in the raw row. Values are read as json_value
+    keeps them (NaN and Infinity as null; one key's value bounded as a CSV cell is).
     """
-    local = map_headers([str(k) for k in obj], "jsonl", overrides)
+    obj = {str(k): json_value(v) for k, v in obj.items()}
+    local = map_headers(list(obj), "jsonl", overrides)
     values: dict = {}
     for key, target in local.columns.items():
         value = obj[key]
@@ -971,6 +1111,9 @@ def read_jsonl(
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 yield Row(number, {}, {"_line": line[:1000]}, error=f"invalid JSON: {exc.msg}")
+                continue
+            except RecursionError:  # json.loads recurses once per level of nesting
+                yield Row(number, {}, {"_line": line[:1000]}, error="JSON nested too deeply")
                 continue
             if not isinstance(obj, dict):
                 yield Row(number, {}, {"_line": line[:1000]}, error="not a JSON object")

@@ -138,6 +138,7 @@ def test_bad_field_shapes_are_422_per_field(client, api_headers):
     records = [
         {"email": "a@ex.com", "first_name": {"x": 1}},
         {"email": "b@ex.com", "consents": [{"purpose": "spam", "status": "granted"}]},
+        {"email": "c@ex.com", "utm": {"source": "x"}, "x": [[[]]]},  # kept in the raw record
     ]
     response = _post(client, api_headers("admin"), records)
     assert response.status_code == 422
