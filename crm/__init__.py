@@ -10,7 +10,16 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
-from crm.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from crm.extensions import (
+    IdConverter,
+    babel,
+    bootstrap,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+)
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -24,6 +33,8 @@ def create_app(config: object | None = None) -> Flask:
         instance_path=getattr(config, "INSTANCE_PATH", None) or None,
     )
     app.config.from_object(config)
+    # Before any route: a rule takes its converters when it is added.
+    app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     _resolve_defaults(app)
     hops = app.config.get("PROXY_HOPS", 0)

@@ -1,4 +1,4 @@
-"""Flask extensions, created unbound here and bound in create_app."""
+"""Flask extensions, created unbound here and bound in create_app, and the range of ids."""
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
@@ -11,6 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.routing import IntegerConverter
 
 # Stable constraint names so that migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -20,6 +21,27 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Ids are INTEGER columns: PostgreSQL's int4 bounds them (SQLite's integers go further).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """werkzeug's `int` URL converter bounded by MAX_ID, bound app-wide as `int` in
+    create_app: a route's `<int:id>` then answers 404 for an id no row can have, where
+    the database would fail (out of range on PostgreSQL, overflow on SQLite)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def query_id(value: str) -> int:
+    """An id read as `request.args.get(name, type=query_id)`: the default if no id can be it."""
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(f"not an id: {value}")
+    return number
 
 
 class Base(DeclarativeBase):

@@ -1,8 +1,23 @@
 """Schema pieces shared by the API areas: strict input, error shape, cursor pages."""
 
+import re
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from crm.extensions import MAX_ID
+
 UNKNOWN_FIELD = "Unknown field."
+
+
+# What a location holds in `errors`: a list of messages about all of it (a body that is not
+# JSON), or messages by field nested as deep as the input is (records -> index -> field), so
+# its schema stays open below the first level.
+_ERROR_ENTRY = {
+    "oneOf": [
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "object", "additionalProperties": True},
+    ]
+}
 
 
 class ErrorOut(Schema):
@@ -13,10 +28,19 @@ class ErrorOut(Schema):
     message = fields.String(metadata={"description": "What went wrong, for a person"})
     errors = fields.Dict(
         keys=fields.String(),
-        values=fields.Dict(keys=fields.String(), values=fields.List(fields.String())),
+        values=fields.Raw(metadata=_ERROR_ENTRY),
         metadata={
-            "description": "Location ('json', 'query', 'headers') -> field -> messages",
-            "example": {"json": {"stage": ["Must be one of: lead, mql, sql, customer."]}},
+            "description": "Location ('json', 'query', 'headers') -> either a list of "
+            'messages about all of it (`{"json": ["Invalid JSON body."]}`) or field -> '
+            "list of messages; a field holding a list or an object gives its items' "
+            "messages by index or key instead, e.g. records -> index -> field -> messages "
+            "in POST /sources/{source}/records",
+            "example": {
+                "json": {
+                    "dates": ["Must be one of: auto, day-first, month-first."],
+                    "records": {"0": {"first_name": ["Must be text, a number or null."]}},
+                }
+            },
         },
     )
 
@@ -44,6 +68,23 @@ class StrictInput(Schema):
         raise ValidationError(rewritten, data=data, valid_data=error.valid_data)
 
 
+def _check_cursor(value: str) -> None:
+    """A cursor is the id of a page's last item: digits, 1 to MAX_ID (a larger number
+    would fail in the database rather than page)."""
+    if not re.fullmatch(r"[1-9][0-9]{0,9}", value) or int(value) > MAX_ID:
+        raise ValidationError("Not a valid cursor.")
+
+
+def id_field(description: str, **kwargs) -> fields.Integer:
+    """An id sent in a body: a JSON integer that a row can have (1 to MAX_ID)."""
+    return fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": description},
+        **kwargs,
+    )
+
+
 class CursorArgs(Schema):
     """Query arguments of a cursor-paged list."""
 
@@ -53,8 +94,11 @@ class CursorArgs(Schema):
     MAX_LIMIT = 200
 
     cursor = fields.String(
-        validate=validate.Regexp(r"^[1-9][0-9]{0,17}$", error="Not a valid cursor."),
-        metadata={"description": "The `next` value of the previous page"},
+        validate=_check_cursor,
+        metadata={
+            "description": "The `next` value of the previous page",
+            "pattern": r"^[1-9][0-9]{0,9}$",
+        },
     )
     limit = fields.Integer(
         load_default=50,

@@ -3,18 +3,13 @@
 from marshmallow import Schema, fields, validate
 
 from crm.models import MERGE_RULES
-from crm.schemas.common import StrictInput, page_of
+from crm.schemas.common import StrictInput, id_field, page_of
 
 
 class MergeIn(StrictInput):
     """Merge another profile into the one in the path (which survives)."""
 
-    other_id = fields.Integer(
-        required=True,
-        strict=True,
-        validate=validate.Range(min=1),
-        metadata={"description": "Id of the profile to merge into this one (it is absorbed)"},
-    )
+    other_id = id_field("Id of the profile to merge into this one (it is absorbed)", required=True)
     reason = fields.String(
         validate=validate.Length(max=500),
         metadata={"description": "Why they are the same person; kept in the merge history"},

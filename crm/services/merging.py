@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased, selectinload
 
-from crm.extensions import db
+from crm.extensions import MAX_ID, db
 from crm.models import (
     MERGE_RULES,
     PROFILE_FIELDS,
@@ -334,6 +334,19 @@ def _audit_merge(merge: Merge, survivor_id: int, other_id: int, rule: str, score
     )
 
 
+def _self_merge_error() -> ValidationError:
+    """The refusal of a merge of a profile with itself."""
+    return ValidationError(
+        "A profile cannot be merged with itself.", fields={"other_id": ["Same profile."]}
+    )
+
+
+def refuse_self_merge(survivor_id: int, other_id: int) -> None:
+    """Raises ValidationError when both ids are one profile's (a merge page checks first)."""
+    if survivor_id == other_id:
+        raise _self_merge_error()
+
+
 def merge_profiles(
     survivor_id: int,
     other_id: int,
@@ -348,10 +361,7 @@ def merge_profiles(
     Raises NotFoundError (either profile missing), ValidationError (same profile, a profile
     already merged, an unknown rule, or a pair marked distinct unless the rule is manual).
     """
-    if survivor_id == other_id:
-        raise ValidationError(
-            "A profile cannot be merged with itself.", fields={"other_id": ["Same profile."]}
-        )
+    refuse_self_merge(survivor_id, other_id)
     if rule not in MERGE_RULES:
         raise ValidationError(
             "Unknown merge rule.", fields={"rule": [f"Must be one of: {', '.join(MERGE_RULES)}."]}
@@ -476,10 +486,7 @@ def merge_many(
     batch, later, seen = [], [], set()
     for n, (survivor_id, other_id, _score, _reasons) in enumerate(pairs):
         if survivor_id == other_id:
-            results[n] = ValidationError(
-                "A profile cannot be merged with itself.",
-                fields={"other_id": ["Same profile."]},
-            )
+            results[n] = _self_merge_error()
         elif survivor_id in seen or other_id in seen:
             later.append(n)
         else:
@@ -965,7 +972,7 @@ def merge_candidates(profile_id: int, q: str, *, limit: int = 20) -> list[Profil
     """Live profiles that could be merged into profile_id: by id ('12', '#12') or search."""
     text = (q or "").strip()
     found: list[Profile] = []
-    if re.fullmatch(r"#?\d{1,18}", text):
+    if re.fullmatch(r"#?\d{1,18}", text) and int(text.lstrip("#")) <= MAX_ID:
         wanted = db.session.get(Profile, int(text.lstrip("#")))
         if wanted is not None and wanted.merged_into_id is None:
             found.append(wanted)

@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm.extensions import db
+from crm.extensions import MAX_ID, db
 from crm.models import (
     PROFILE_FIELDS,
     PURPOSES,
@@ -277,6 +277,9 @@ def _owner(value: object, errors: dict) -> User | None:
         return None
     query = select(User).where(User.active.is_(True))
     if isinstance(value, int) or str(value).isdigit():
+        if not 0 < int(value) <= MAX_ID:  # no user can have it; the database would fail
+            errors["owner"] = ["No such active user."]
+            return None
         query = query.where(User.id == int(value))
     else:
         query = query.where(User.email == str(value).strip().lower())
@@ -328,6 +331,8 @@ def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> lis
     score = data.get("score")
     if score is not None and (not isinstance(score, int) or isinstance(score, bool)):
         errors["score"] = ["Must be a whole number."]
+    elif score is not None and not -MAX_ID <= score <= MAX_ID:
+        errors["score"] = [f"Must be between {-MAX_ID} and {MAX_ID}."]
     owner = _owner(data.get("owner"), errors) if "owner" in data else None
     if errors:
         raise ValidationError("Some fields are invalid.", fields=errors)

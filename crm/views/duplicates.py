@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from crm.extensions import query_id
 from crm.forms.duplicates import DecisionForm, QueueFilterForm
 from crm.models import DuplicateCandidate
 from crm.security import roles
@@ -43,7 +44,7 @@ def queue_filter() -> tuple[QueueFilterForm, duplicates.QueueFilter]:
 def index():
     """The open pairs (those the filter lets through), highest score first, a page at a
     time, and how many there are."""
-    after = request.args.get("after", type=int)
+    after = request.args.get("after", type=query_id)
     form, only = queue_filter()
     rows, next_cursor = duplicates.open_candidates(
         after=after, limit=current_app.config["PAGE_SIZE"], only=only

@@ -13,6 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from crm.extensions import query_id
 from crm.forms.merges import DetachRecordForm, MergeForm, UndoMergeForm
 from crm.forms.profiles import EditProfileForm, NewProfileForm, ProfileForm, profile_form_data
 from crm.models import Profile
@@ -54,7 +55,7 @@ def get_profile_or_404(id: int) -> Profile:
 def index():
     """Search profiles by name, email, phone or company, a page at a time."""
     q = request.args.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    after = request.args.get("after", type=int)
+    after = request.args.get("after", type=query_id)
     rows, next_cursor = profiles.search_profiles(
         q, after=after, limit=current_app.config["PAGE_SIZE"]
     )
@@ -169,8 +170,11 @@ def merge_search(id: int):
 @bp.route("/<int:id>/merge/<int:other_id>", methods=["GET", "POST"])
 @roles(*EDITORS)
 def merge(id: int, other_id: int):
-    """Show both profiles side by side; the confirmed POST merges other_id into id."""
+    """Show both profiles side by side; the confirmed POST merges other_id into id. A
+    profile and itself are refused at once, back on its page."""
     survivor, other = get_profile_or_404(id), get_profile_or_404(other_id)
+    if id == other_id:
+        return _self_merge_refused(id)
     form = MergeForm()
     error = None
     if form.validate_on_submit():
@@ -191,6 +195,15 @@ def merge(id: int, other_id: int):
         "profiles/_merge_confirm.html", survivor=survivor, other=other, form=form, error=error
     )
     return page, status
+
+
+def _self_merge_refused(id: int):
+    """Back to the profile, flashing the merging service's refusal of a self-merge."""
+    try:
+        merging.refuse_self_merge(id, id)
+    except ValidationError as exc:
+        flash(_("The profiles were not merged: %(reason)s", reason=exc.message), "error")
+    return redirect(url_for("profiles.detail", id=id))
 
 
 @bp.route("/<int:id>/records/<int:record_id>/detach", methods=["GET", "POST"])

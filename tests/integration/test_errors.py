@@ -44,3 +44,9 @@ def test_not_found_page_and_json(client, auth, api_headers):
     assert (body["code"], body["status"]) == (404, "Not Found") and body["message"]
     wrong_method = client.delete("/api/v1/duplicates", headers=headers)
     assert wrong_method.status_code == 405 and wrong_method.get_json()["message"]
+    # An id past the database's integers is a URL that cannot exist, not a server error.
+    past_integers = client.get("/profiles/99999999999999999999")
+    assert past_integers.status_code == 404
+    assert "Not found" in past_integers.get_data(as_text=True)
+    api_past_integers = client.get("/api/v1/profiles/99999999999999999999", headers=headers)
+    assert api_past_integers.status_code == 404 and api_past_integers.get_json()["message"]

@@ -2,6 +2,7 @@
 
 import openapi_spec_validator
 import pytest
+from openapi_schema_validator import OAS30Validator
 
 SPEC = "/api/v1/openapi.json"
 
@@ -83,3 +84,61 @@ def test_every_reference_resolves(spec):
 
 def test_document_validates_against_openapi_3(spec):
     openapi_spec_validator.validate(spec)
+
+
+# Endpoints whose input is a JSON body (the parser answers 400 and 415 for them).
+JSON_BODY_OPERATIONS = [
+    ("/api/v1/profiles", "post"),
+    ("/api/v1/profiles/{profile_id}", "patch"),
+    ("/api/v1/profiles/{profile_id}/merge", "post"),
+    ("/api/v1/duplicates/{pair_id}/decision", "post"),
+    ("/api/v1/sources/{source}/records", "post"),
+]
+
+
+def test_endpoints_taking_a_json_body_document_its_400_and_415(spec):
+    error_out = spec["components"]["schemas"]["ErrorOut"]
+    for path, method in JSON_BODY_OPERATIONS:
+        responses = spec["paths"][path][method]["responses"]
+        assert {"400", "415"} <= set(responses), (path, method)
+        assert _schema(spec, responses["400"]) == error_out
+        assert _schema(spec, responses["415"]) == error_out
+    without_body = [
+        spec["paths"]["/api/v1/profiles"]["get"],
+        spec["paths"]["/api/v1/merges/{merge_id}/undo"]["post"],
+    ]
+    for operation in without_body:
+        assert not {"400", "415"} & set(operation["responses"])
+
+
+def test_path_ids_document_the_databases_range(spec):
+    (param,) = spec["paths"]["/api/v1/profiles/{profile_id}"]["parameters"]
+    assert param["schema"]["maximum"] == 2_147_483_647
+    merge_in = spec["components"]["schemas"]["MergeIn"]["properties"]["other_id"]
+    assert (merge_in["minimum"], merge_in["maximum"]) == (1, 2_147_483_647)
+
+
+def test_error_schema_describes_the_errors_the_api_really_returns(spec, client, api_headers):
+    headers = api_headers("admin")
+    records = "/api/v1/sources/web/records"
+    replies = {
+        "not JSON": client.post(
+            records, headers=headers, data="{", content_type="application/json"
+        ),
+        "not sent as JSON": client.post(
+            records, headers=headers, data='{"records": []}', content_type="text/plain"
+        ),
+        "a record's field": client.post(
+            records, headers=headers, json={"records": [{"first_name": {"a": 1}}]}
+        ),
+        "a query argument": client.get(
+            "/api/v1/profiles", headers=headers, query_string={"limit": 0}
+        ),
+    }
+    assert replies["not JSON"].get_json()["errors"] == {"json": ["Invalid JSON body."]}
+    assert replies["a record's field"].get_json()["errors"]["json"]["records"]["0"]
+    validator = OAS30Validator(spec["components"]["schemas"]["ErrorOut"])
+    for what, reply in replies.items():
+        assert 400 <= reply.status_code < 500, what
+        errors = sorted(validator.iter_errors(reply.get_json()), key=str)
+        assert not errors, (what, reply.get_json(), errors)

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from crm.schemas.common import ErrorOut
 from crm.services.errors import (
@@ -15,9 +15,29 @@ from crm.services.errors import (
     ValidationError,
 )
 
+# Deeper than any body of this API nests; a deeper one would exhaust Python's recursion
+# limit in whatever walks it next (decoder, validation, storing it), a 500.
+MAX_JSON_DEPTH = 64
+INVALID_JSON = "The body is not valid JSON."
+
+
+def _deeper_than(value, limit: int) -> bool:
+    """Whether value nests lists and objects more than limit levels deep (found level by
+    level, without recursion)."""
+    level = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for node in level
+            if isinstance(node, dict | list)
+            for child in (node.values() if isinstance(node, dict) else node)
+        ]
+    return any(isinstance(node, dict | list) for node in level)
+
 
 class _Parser(FlaskParser):
-    """webargs parser whose 422 carries a message besides the per-field errors."""
+    """webargs parser whose errors (422, a body that is not JSON or not sent as JSON)
+    carry a message besides the per-field errors."""
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         """Abort with the shared error shape: code, status, message, errors by location."""
@@ -28,15 +48,70 @@ class _Parser(FlaskParser):
             headers=error_headers,
         )
 
+    def load_json(self, req, schema):
+        """The JSON body; 415 for a body sent as another type (webargs would read it as no
+        body at all, and the client would hear of missing fields instead)."""
+        if not is_json_request(req) and req.get_data(cache=True):
+            abort(
+                415,
+                message="Send the body as JSON, with Content-Type: application/json.",
+                errors={"headers": {"Content-Type": [f"Not JSON: {req.mimetype or 'none'}."]}},
+            )
+        return super().load_json(req, schema)
+
+    def _raw_load_json(self, req):
+        """The decoded body; a nesting too deep for the decoder, or for what follows it,
+        is invalid JSON (400) rather than a RecursionError (500)."""
+        try:
+            data = super()._raw_load_json(req)
+        except RecursionError as exc:
+            self._handle_invalid_json_error(exc, req)
+        if _deeper_than(data, MAX_JSON_DEPTH):
+            abort(
+                400,
+                message=INVALID_JSON,
+                errors={"json": [f"Nested more than {MAX_JSON_DEPTH} levels deep."]},
+            )
+        return data
+
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         """A body that is not JSON: 400 in the shared error shape."""
-        abort(400, message="The body is not valid JSON.", errors={"json": ["Invalid JSON body."]})
+        abort(400, message=INVALID_JSON, errors={"json": ["Invalid JSON body."]})
+
+
+ERROR_DESCRIPTIONS = {
+    400: "The body is not valid JSON (or nests too deep); nothing was done.",
+    401: "No valid API key (Authorization: Bearer).",
+    403: "The key's role may not do this.",
+    404: "No such object.",
+    409: "Clashes with another object (e.g. an email of another profile).",
+    412: "If-Match does not match the current ETag; nothing was saved.",
+    415: "The body was not sent as JSON (Content-Type: application/json).",
+    422: "Invalid input; details per field.",
+}
 
 
 class Blueprint(SmorestBlueprint):
     """A flask-smorest blueprint whose input errors follow the shared error shape."""
 
     ARGUMENTS_PARSER = _Parser()
+
+    def arguments(self, schema, *, location="json", **kwargs):
+        """flask-smorest's arguments; a JSON body also documents the 400 and 415 that
+        the parser gives a body that is not JSON or not sent as JSON."""
+        parse = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return parse
+
+        def decorate(view):
+            view = parse(view)
+            for code in (415, 400):
+                view = self.alt_response(
+                    code, schema=ErrorOut, description=ERROR_DESCRIPTIONS[code]
+                )(view)
+            return view
+
+        return decorate
 
 
 @contextmanager
@@ -64,21 +139,13 @@ def service_errors() -> Iterator[None]:
 def error_responses(blp, *codes: int, schemas: dict | None = None):
     """Document the error replies an endpoint may give, in the shared error shape (or, per
     code in schemas, a schema extending ErrorOut, e.g. with details)."""
-    descriptions = {
-        401: "No valid API key (Authorization: Bearer).",
-        403: "The key's role may not do this.",
-        404: "No such object.",
-        409: "Clashes with another object (e.g. an email of another profile).",
-        412: "If-Match does not match the current ETag; nothing was saved.",
-        422: "Invalid input; details per field.",
-    }
 
     def decorate(view):
         for code in reversed(codes):
             view = blp.alt_response(
                 code,
                 schema=(schemas or {}).get(code, ErrorOut),
-                description=descriptions[code],
+                description=ERROR_DESCRIPTIONS[code],
             )(view)
         return view
 
