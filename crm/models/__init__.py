@@ -14,6 +14,7 @@ from crm.models.merge import (
 from crm.models.profile import (
     PROFILE_FIELDS,
     STAGES,
+    TAG_MAX,
     Profile,
     ProfileEmail,
     ProfilePhone,
@@ -36,6 +37,7 @@ __all__ = [
     "LEGAL_BASES",
     "PARTIES",
     "PROFILE_FIELDS",
+    "TAG_MAX",
     "PURPOSES",
     "REJECTION_KINDS",
     "ROLES",

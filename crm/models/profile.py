@@ -11,6 +11,8 @@ from crm.models.base import UTCDateTime, utcnow
 STAGES = ("lead", "mql", "sql", "customer")
 
 # The profile fields that survivorship chooses from source records (DESIGN.md words).
+TAG_MAX = 80  # characters of a tag's name
+
 PROFILE_FIELDS = (
     "first_name",
     "last_name",
@@ -40,7 +42,7 @@ class Tag(db.Model):
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(TAG_MAX), unique=True)
 
 
 class Profile(db.Model):

@@ -13,6 +13,7 @@ from crm.models import (
     PROFILE_FIELDS,
     PURPOSES,
     STAGES,
+    TAG_MAX,
     ConsentRecord,
     DuplicateCandidate,
     Merge,
@@ -220,7 +221,7 @@ def _tags(names: list[str]) -> list[Tag]:
     for name in cleaned:
         tag = existing.get(name)
         if tag is None:
-            tag = Tag(name=name[:80])
+            tag = Tag(name=name)
             db.session.add(tag)
         result.append(tag)
     return result
@@ -333,6 +334,9 @@ def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> lis
         errors["score"] = ["Must be a whole number."]
     elif score is not None and not -MAX_ID <= score <= MAX_ID:
         errors["score"] = [f"Must be between {-MAX_ID} and {MAX_ID}."]
+    long_tags = [t for t in data.get("tags") or [] if len(clean_text(t) or "") > TAG_MAX]
+    if long_tags:
+        errors["tags"] = [f"A tag has at most {TAG_MAX} characters."]
     owner = _owner(data.get("owner"), errors) if "owner" in data else None
     if errors:
         raise ValidationError("Some fields are invalid.", fields=errors)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from crm.models import LEGAL_BASES, PROFILE_FIELDS, PURPOSES, Profile
+from crm.models import LEGAL_BASES, PROFILE_FIELDS, PURPOSES, TAG_MAX, Profile
 from crm.services.given_names import GIVEN_NAMES
 from crm.services.normalise import (
     clean_text,
@@ -300,8 +300,10 @@ def normalise_row(
         _add(row.phones, row.warnings, "phone", lambda v: read_phone(v, own_region, region), item)
     for tag in _cell_items(row, values, "tags"):
         text = clean_text(tag.strip().strip('"'))
-        if text and text[:80] not in row.tags:
-            row.tags.append(text[:80])
+        if text and len(text) > TAG_MAX:
+            row.warnings.append(("tags", f"a tag longer than {TAG_MAX} characters was cut"))
+        if text and text[:TAG_MAX] not in row.tags:
+            row.tags.append(text[:TAG_MAX])
     try:
         row.stage = normalise_stage(values.get("stage"))
     except ValueError as exc:

@@ -35,6 +35,10 @@ _PHRASES = [
     (r"unknown lifecycle stage (?P<value>.+)", N_("unknown lifecycle stage %(value)s")),
     (r"longer than (?P<limit>\d+) characters", N_("longer than %(limit)s characters")),
     (
+        r"a tag longer than (?P<limit>\d+) characters was cut",
+        N_("a tag longer than %(limit)s characters was cut"),
+    ),
+    (
         r"first name longer than (?P<limit>\d+) characters",
         N_("first name longer than %(limit)s characters"),
     ),

@@ -830,3 +830,15 @@ def test_a_row_with_only_its_id_still_updates_its_earlier_record(app):
     assert (summary["updated"], summary["rejected"]) == (1, 0)
     profile = _profile_by_email("kay@example.it")
     assert profile.city == "Milano" and _email_marketing("kay@example.it") == "withdrawn"
+
+
+def test_a_tag_too_long_is_cut_with_a_warning_on_import_and_refused_by_hand(app):
+    long = "x" * 90
+    summary = _import(f"id,email,tags\nT1,t@example.it,{long};vip\n")
+    assert summary["warnings"] == 1
+    profile = _profile_by_email("t@example.it")
+    assert sorted(t.name for t in profile.tags) == ["vip", "x" * 80]
+    with pytest.raises(ValidationError) as error:
+        profiles.update_profile(profile.id, {"tags": ["vip", long]}, expected_version=None,
+                                actor="test")  # fmt: skip
+    assert "tags" in error.value.fields

@@ -29,7 +29,8 @@ def _reasons() -> list[str]:
         _error(rows.normalise_stage, "prospect-ish"),
     ]
     row = rows.normalise_row(
-        {"email": "ok@example.it", "first_name": "A" * 300, "country": "Narnia"}, "IT"
+        {"email": "ok@example.it", "first_name": "A" * 300, "country": "Narnia", "tags": "t" * 90},
+        "IT",
     )
     found += [reason for _, reason in row.warnings]
     mapping, read = readers.read_csv(io.BytesIO(b"a,b\n1,2,3\n"))
