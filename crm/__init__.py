@@ -1,5 +1,6 @@
 """The CRM application factory."""
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -50,6 +51,7 @@ def create_app(config: object | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     with app.app_context():
         _configure_sqlite(app)
+    _quiet_aborted_pipelines()
 
     from crm import security
     from crm.cli import register_commands
@@ -137,6 +139,28 @@ def _configure_sqlite(app: Flask) -> None:
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class _AbortedPipelineNoise(logging.Filter):
+    """Drops psycopg's warning on leaving a pipeline that an error already aborted.
+
+    The error itself is raised and handled (an import stores a batch that another import
+    raced again, row by row); the warning only made a successful import look failed.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for that one warning; every other record passes."""
+        noise = record.msg == "error ignored terminating %r: %s" and "aborted" in str(
+            (record.args or ("",))[-1]
+        )
+        return not noise
+
+
+def _quiet_aborted_pipelines() -> None:
+    """Install _AbortedPipelineNoise on psycopg's logger, once per process."""
+    logger = logging.getLogger("psycopg")
+    if not any(isinstance(f, _AbortedPipelineNoise) for f in logger.filters):
+        logger.addFilter(_AbortedPipelineNoise())
 
 
 def _select_locale() -> str:

@@ -1,5 +1,6 @@
 """The app factory reads the environment and fills in safe embedded defaults."""
 
+import logging
 import os
 import stat
 
@@ -65,3 +66,15 @@ def test_proxy_hops_make_throttling_see_the_client_address(monkeypatch, tmp_path
         environ_base={"REMOTE_ADDR": "10.0.0.1"},
     )
     assert response.get_data(as_text=True) == "198.51.100.9"
+
+
+def test_psycopg_warning_on_an_already_aborted_pipeline_is_dropped(app, caplog):
+    # An import that raced another stores its batch again; psycopg then warns that the
+    # pipeline the error aborted could not be left cleanly. The error was handled.
+    logger = logging.getLogger("psycopg")
+    with caplog.at_level(logging.WARNING, logger="psycopg"):
+        logger.warning("error ignored terminating %r: %s", "<Pipeline>", "pipeline aborted")
+        logger.warning("something else went wrong: %s", "pipeline aborted")
+    assert [r.getMessage() for r in caplog.records] == [
+        "something else went wrong: pipeline aborted"
+    ]
