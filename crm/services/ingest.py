@@ -1759,7 +1759,7 @@ class _Run:
                 # as unknown, and its own date kept in the evidence.
                 evidence["stated_at"] = at.isoformat()
                 reason = f"{fact.purpose}: time {at.date().isoformat()} is in the future"
-                item.warnings.append(("consents", f"{reason}; taken as unknown"))
+                item.warnings.append((fact.field, f"{reason}; taken as unknown"))
                 at = None
             if at is None:
                 if latest is not None and latest in same:
@@ -1773,7 +1773,7 @@ class _Run:
                     said = latest[5] or (None if latest[4] else latest[2])
                     of = f" of {said.date().isoformat()}" if said else " on file (undated)"
                     reason = f"an opt-in without a date does not lift the withdrawal{of}"
-                    item.warnings.append(("email_opt_in", f"{fact.purpose}: {reason}"))
+                    item.warnings.append((fact.field, f"{fact.purpose}: {reason}"))
                     continue
                 at, evidence["time"] = now, UNDATED
             elif any(h[2] == at for h in same):

@@ -519,6 +519,8 @@ class ConsentFact:
     evidence: dict
     warnings: list[tuple[str, str]] = field(default_factory=list)
     purpose: str = "email_marketing"
+    # The field that stated it, where a warning about it points (a column, or "consents").
+    field: str = "email_opt_in"
 
 
 def consents_from_object(value) -> tuple[list[ConsentFact], list[tuple[str, str]]]:
@@ -553,7 +555,11 @@ def consents_from_object(value) -> tuple[list[ConsentFact], list[tuple[str, str]
             at = None
         evidence = entry.get("evidence")
         evidence = jsonable(evidence) if isinstance(evidence, dict) else {}
-        facts.append(ConsentFact(entry["status"], basis, at, evidence, purpose=entry["purpose"]))
+        facts.append(
+            ConsentFact(
+                entry["status"], basis, at, evidence, purpose=entry["purpose"], field="consents"
+            )
+        )
     return facts, warnings
 
 
@@ -656,9 +662,10 @@ def consent_from_columns(values: dict) -> tuple[ConsentFact | None, list[tuple[s
     if not said:
         return None, warnings
     # An opt-out beside an opt-in wins: the person said no last, or the tools disagree.
-    status, at = said.get("email_opt_out") or said["email_opt_in"]
+    stated_by = "email_opt_out" if "email_opt_out" in said else "email_opt_in"
+    status, at = said[stated_by]
     evidence = {name: clean_text(values.get(name)) for name in said}
-    return ConsentFact(status, "consent", at, evidence), warnings
+    return ConsentFact(status, "consent", at, evidence, field=stated_by), warnings
 
 
 def jsonable(value):

@@ -220,3 +220,19 @@ def test_an_unknown_country_or_reading_order_is_422_per_field(client, api_header
     assert response.status_code == 422
     assert set(response.get_json()["errors"]["json"]) == {"region", "dates", "names"}
     assert _count(SourceRecord) == 0
+
+
+def test_a_consent_warning_names_the_consents_field_the_client_sent(client, api_headers):
+    headers = api_headers("marketer")
+    withdrawn = {"purpose": "email_marketing", "status": "withdrawn",
+                 "recorded_at": "2026-01-01T10:00:00Z"}  # fmt: skip
+    _post(client, headers, [{"external_id": "1", "email": "w@ex.com", "consents": [withdrawn]}],
+          source="newsletter")  # fmt: skip
+    undated = {"purpose": "email_marketing", "status": "granted"}
+    future = {**undated, "purpose": "profiling", "recorded_at": "2062-05-01T10:00:00Z"}
+    body = _post(
+        client, headers, [{"external_id": "2", "email": "w@ex.com", "consents": [undated, future]}]
+    ).get_json()
+    warnings = body["results"][0]["warnings"]
+    assert {w["field"] for w in warnings} == {"consents"}, warnings
+    assert len(warnings) == 2
