@@ -20,7 +20,7 @@ from crm.models import (
     StageChange,
 )
 from crm.models.base import utcnow
-from crm.services import ingest, profiles, rows
+from crm.services import consent_ledger, ingest, profiles, rows
 from crm.services.errors import ValidationError
 from crm.services.normalise import strip_titles
 from tests import factories
@@ -662,7 +662,7 @@ def test_a_dated_unsubscribe_beats_an_undated_opt_in_imported_before_it(app):
     withdrawal = db.session.scalar(select(ConsentRecord).where(ConsentRecord.status == "withdrawn"))
     assert withdrawal.evidence["stated_at"].startswith("2024-03-03")
     grant = db.session.scalar(select(ConsentRecord).where(ConsentRecord.status == "granted"))
-    assert grant.evidence["time"] == ingest.UNDATED
+    assert grant.evidence["time"] == consent_ledger.UNDATED
 
 
 def test_an_undated_opt_in_never_lifts_another_sources_withdrawal(app):
