@@ -849,7 +849,7 @@ class _Batch:
         """
         if not ids:
             return
-        states, records, first_ids = _profile_states(ids)
+        states, records = _profile_states(ids)
         updates = {
             pid: survivorship.survive(state, records.get(pid, []), self._held(pid))
             for pid, state in states.items()
@@ -860,7 +860,8 @@ class _Batch:
         identifiers: dict[str, list[dict]] = {"emails": [], "phones": []}
         changes: list[dict] = []  # stage history
         links: list[dict] = []  # tags
-        primaries: list[tuple[str, int]] = []
+        # (kind, profile id, value, record id): drops, new primaries, new provenance.
+        dropped, primaries, repointed = [], [], []
         keys: dict[int, set[str]] = {}
         persons: dict[int, matching.Person] = {}
         names = {name for u in updates.values() for name in u.tags}
@@ -884,8 +885,10 @@ class _Batch:
                     }
                     for v, rid, primary in getattr(update, kind)
                 ]
-                if kind in update.primary_kept:
-                    primaries.append((kind, first_ids[pid][kind]))
+                if kind in update.primary:
+                    primaries.append((kind, pid, update.primary[kind], None))
+                dropped += [(kind, pid, v, None) for v in update.dropped.get(kind, ())]
+                repointed += [(kind, pid, v, rid) for v, rid in update.repointed.get(kind, ())]
             if update.stage_change is not None:
                 changes.append(
                     {**update.stage_change, "profile_id": pid, "at": now, "actor_user_id": None}
@@ -893,8 +896,10 @@ class _Batch:
             links += [{"profile_id": pid, "tag_id": tag_ids[name].id} for name in update.tags]
             person = matching.person_from_fields(
                 final,
-                [v for v, _ in state.emails] + [e[0] for e in update.emails],
-                [v for v, _ in state.phones] + [p[0] for p in update.phones],
+                [v for v, *_ in state.emails if v not in update.dropped.get("emails", ())]
+                + [e[0] for e in update.emails],
+                [v for v, *_ in state.phones if v not in update.dropped.get("phones", ())]
+                + [p[0] for p in update.phones],
             )
             keys[pid] = match_keys.keys_of_person(person)
             persons[pid] = person
@@ -914,16 +919,13 @@ class _Batch:
             )
             if result.rowcount != len(rows):
                 raise StaleDataError("a profile changed while the import was storing it")
+        _write_identifier_changes(dropped, repointed)
         for kind, model in (("emails", ProfileEmail), ("phones", ProfilePhone)):
             if identifiers[kind]:
                 db.session.execute(
                     model.__table__.insert(), [{**r, "created_at": now} for r in identifiers[kind]]
                 )
-        for kind, identifier_id in primaries:
-            table = (ProfileEmail if kind == "emails" else ProfilePhone).__table__
-            db.session.execute(
-                table.update().where(table.c.id == identifier_id).values(is_primary=True)
-            )
+        _write_identifier_changes(primaries=primaries)
         if changes:
             db.session.execute(StageChange.__table__.insert(), changes)
         if links:
@@ -1272,7 +1274,6 @@ def _profile_states(
     }
     states: dict[int, survivorship.ProfileState] = {}
     records: dict[int, list] = {}
-    first_ids: dict[int, dict[str, int]] = {}
     wanted = [*PROFILE_FIELDS, "provenance", "stage", *_SEARCH_COLUMNS]
     for chunk in sqlin.slices(ids):
         for row in db.session.execute(
@@ -1283,15 +1284,15 @@ def _profile_states(
             columns = dict(zip(wanted, row[2:], strict=True))
             columns["provenance"] = columns["provenance"] or {}
             states[row.id] = survivorship.ProfileState(columns, version=row.version)
-            first_ids[row.id] = {}
         for kind, table, name in (("emails", emails, "email"), ("phones", phones, "phone")):
-            for pid, value, primary, identifier_id in db.session.execute(
-                select(table.c.profile_id, table.c[name], table.c.is_primary, table.c.id)
+            for pid, value, primary, record_id in db.session.execute(
+                select(
+                    table.c.profile_id, table.c[name], table.c.is_primary, table.c.source_record_id
+                )
                 .where(table.c.profile_id.in_(chunk))
                 .order_by(table.c.profile_id, table.c.is_primary.desc(), table.c.id)
             ):
-                getattr(states[pid], kind).append((value, bool(primary)))
-                first_ids[pid].setdefault(kind, identifier_id)
+                getattr(states[pid], kind).append((value, bool(primary), record_id))
         for pid, name in db.session.execute(
             select(profile_tags.c.profile_id, Tag.name)
             .join(Tag, Tag.id == profile_tags.c.tag_id)
@@ -1339,7 +1340,7 @@ def _profile_states(
                     source=sources[row.source_id],
                 )
             )
-    return states, records, first_ids
+    return states, records
 
 
 class _Run:
@@ -1709,6 +1710,25 @@ class _Run:
             batch_id=self.batch_id,
             fresh=fresh,
         )
+
+
+def _write_identifier_changes(
+    dropped: list[tuple] = (), repointed: list[tuple] = (), primaries: list[tuple] = ()
+) -> None:
+    """Apply survivorship's changes to stored emails and phones, each list of (kind,
+    profile id, value, record id): drop them, point them at another record, or make
+    them primary. One statement per kind and change."""
+    for kind, model in (("emails", ProfileEmail), ("phones", ProfilePhone)):
+        table, column = model.__table__, model.__table__.c[kind[:-1]]
+        where = (table.c.profile_id == bindparam("p"), column == bindparam("v"))
+        for changes, statement in (
+            (dropped, table.delete().where(*where)),
+            (repointed, table.update().where(*where).values(source_record_id=bindparam("r"))),
+            (primaries, table.update().where(*where).values(is_primary=True)),
+        ):
+            rows = [{"p": pid, "v": value, "r": rid} for k, pid, value, rid in changes if k == kind]
+            if rows:
+                db.session.execute(statement, rows)
 
 
 def _merged_roots(ids: set[int]) -> dict[int, int]:

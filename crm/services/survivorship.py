@@ -2,7 +2,11 @@
 
 Rules (DESIGN.md): a manual edit wins, then the source with the higher trust rank, then
 the most recently updated record. Every chosen value records where it came from. Emails,
-phones and tags are never chosen between: the profile keeps all of them.
+phones and tags are never chosen between: the profile keeps all that its records state
+(and those typed by hand). An email or phone that its record replaced by another (a
+record updated, a number read again in the right country) goes when no other record
+states it, rather than name a source that no longer gives it; an emptied cell says
+nothing and takes nothing away.
 """
 
 from collections.abc import Callable
@@ -25,7 +29,7 @@ from crm.models import (
 from crm.models.base import utcnow
 from crm.services import match_keys
 from crm.services.normalise import clean_text, fold
-from crm.services.profiles import removed_tags, search_columns
+from crm.services.profiles import MANUAL_SOURCE, removed_tags, search_columns
 
 STAGE_REASON = "most advanced stage among source records"
 
@@ -160,15 +164,15 @@ class ProfileState:
     """A profile as survivorship reads it: plain values, no ORM.
 
     columns holds every profile field, provenance and stage; emails and phones are the
-    stored (value, primary) pairs in the profile's display order (primary first, then by
-    id); has_history says whether the profile has any stage history yet; held_back_from
-    the stage a person last moved it back from, if their last move was backwards
-    (held_back_from(), from its history).
+    stored (value, primary, source record id) rows in the profile's display order
+    (primary first, then by id); has_history says whether the profile has any stage
+    history yet; held_back_from the stage a person last moved it back from, if their
+    last move was backwards (held_back_from(), from its history).
     """
 
     columns: dict
-    emails: list[tuple[str, bool]] = field(default_factory=list)
-    phones: list[tuple[str, bool]] = field(default_factory=list)
+    emails: list[tuple[str, bool, int | None]] = field(default_factory=list)
+    phones: list[tuple[str, bool, int | None]] = field(default_factory=list)
     tags: set[str] = field(default_factory=set)
     has_history: bool = False
     version: int | None = None  # the stored row's version, for an optimistic UPDATE
@@ -200,18 +204,23 @@ class ProfileUpdate:
 
     columns are the profile columns to write (fields, provenance, stage, search columns,
     updated_at; empty when nothing changes); emails and phones the (value, source record
-    id, primary) rows to add; primary_kept the kinds ("emails"/"phones") whose first
-    stored value must become primary; tags the names to link; stage_change the history
-    entry to append (or None); changed what changed, by name, as recompute() reports it.
+    id, primary) rows to add; primary, by kind ("emails"/"phones"), the stored value that
+    must become primary; dropped, by kind, the stored values no record states any more;
+    repointed, by kind, (value, record id) for stored values whose record no longer
+    states them while another record does; tags the names to link; stage_change the
+    history entry to append (or None); changed what changed, by name, as recompute()
+    reports it.
     """
 
     columns: dict
     emails: list[tuple[str, int | None, bool]]
     phones: list[tuple[str, int | None, bool]]
-    primary_kept: list[str]
+    primary: dict[str, str]
     tags: list[str]
     stage_change: dict | None
     changed: list[str]
+    dropped: dict[str, list[str]] = field(default_factory=dict)
+    repointed: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
 # (kind "emails" | "phones", values) -> the values another profile holds
@@ -259,26 +268,45 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
         columns["provenance"] = provenance
 
     by_id = sorted(ranked, key=lambda r: r.id or 0)
+    on_profile = {r.id: r for r in records if r.id is not None}
     found: dict[str, list] = {}
-    primary_kept = []
+    primary: dict[str, str] = {}
+    dropped: dict[str, list[str]] = {}
+    repointed: dict[str, list[tuple[str, int]]] = {}
     for kind, values_of, have in (
         ("emails", record_emails, state.emails),
         ("phones", record_phones, state.phones),
     ):
-        stored = {value for value, _ in have}
-        wanted: dict[str, int | None] = {}
+        stated: dict[str, int | None] = {}  # value -> the oldest record stating it
         for record in by_id:
             for value in values_of(record):
-                if value not in stored:
-                    wanted.setdefault(value, record.id)
+                stated.setdefault(value, record.id)
+        remaining = []
+        for value, is_primary, record_id in have:
+            origin = on_profile.get(record_id) if record_id is not None else None
+            now_says = values_of(origin) if origin is not None else []
+            if origin is None or origin.source.name == MANUAL_SOURCE or value in now_says:
+                remaining.append((value, is_primary))  # typed by hand, or still stated
+            elif not now_says:
+                # An empty cell says nothing (a file that updates only some columns): the
+                # identifier stays, its record unknown.
+                remaining.append((value, is_primary))
+            elif value in stated:
+                repointed.setdefault(kind, []).append((value, stated[value]))
+                remaining.append((value, is_primary))
+            else:
+                # Its record states it no more (read again, e.g. in the right phone
+                # country) and no other record does: shown, it would claim a source.
+                dropped.setdefault(kind, []).append(value)
+        stored = {value for value, *_ in have}
+        wanted = {v: rid for v, rid in stated.items() if v not in stored}
         taken = held(kind, list(wanted)) if wanted else set()
         kept = [(v, rid) for v, rid in wanted.items() if v not in taken]
-        if kept:
+        if kept or kind in dropped:
             changed.append(kind)
-        has_primary = any(primary for _, primary in have)
-        if have and not has_primary:
-            primary_kept.append(kind)
-        found[kind] = [(v, rid, n == 0 and not have) for n, (v, rid) in enumerate(kept)]
+        if remaining and not any(is_primary for _, is_primary in remaining):
+            primary[kind] = remaining[0][0]
+        found[kind] = [(v, rid, n == 0 and not remaining) for n, (v, rid) in enumerate(kept)]
 
     names = set()
     for record in ranked:
@@ -314,7 +342,15 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
         columns.update(search_columns(final["first_name"], final["last_name"], final["company"]))
         columns["updated_at"] = utcnow()
     return ProfileUpdate(
-        columns, found["emails"], found["phones"], primary_kept, tags, stage_change, changed
+        columns,
+        found["emails"],
+        found["phones"],
+        primary,
+        tags,
+        stage_change,
+        changed,
+        dropped,
+        repointed,
     )
 
 
@@ -328,8 +364,8 @@ def state_of(profile: Profile) -> ProfileState:
     columns["stage"] = profile.stage
     return ProfileState(
         columns,
-        [(e.email, bool(e.is_primary)) for e in profile.emails],
-        [(p.phone, bool(p.is_primary)) for p in profile.phones],
+        [(e.email, bool(e.is_primary), e.source_record_id) for e in profile.emails],
+        [(p.phone, bool(p.is_primary), p.source_record_id) for p in profile.phones],
         {t.name for t in profile.tags},
         bool(profile.stage_changes),
         held_back_from=held_back_from(list(profile.stage_changes)),
@@ -368,8 +404,16 @@ def recompute(
     for kind, rows in (("emails", update.emails), ("phones", update.phones)):
         model, column = models[kind]
         collection = getattr(profile, kind)
-        if kind in update.primary_kept:
-            collection[0].is_primary = True
+        gone = set(update.dropped.get(kind, ()))
+        for row in [r for r in collection if getattr(r, column.key) in gone]:
+            collection.remove(row)
+        moved = dict(update.repointed.get(kind, ()))
+        for row in collection:
+            value = getattr(row, column.key)
+            if value in moved:
+                row.source_record_id = moved[value]
+            if update.primary.get(kind) == value:
+                row.is_primary = True
         for value, record_id, primary in rows:
             collection.append(
                 model(**{column.key: value}, source_record_id=record_id, is_primary=primary)

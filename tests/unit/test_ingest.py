@@ -842,3 +842,45 @@ def test_a_tag_too_long_is_cut_with_a_warning_on_import_and_refused_by_hand(app)
         profiles.update_profile(profile.id, {"tags": ["vip", long]}, expected_version=None,
                                 actor="test")  # fmt: skip
     assert "tags" in error.value.fields
+
+
+def _phones_of(email: str) -> list[tuple[str, bool, int | None]]:
+    profile = _profile_by_email(email)
+    db.session.refresh(profile)
+    return [(p.phone, p.is_primary, p.source_record_id) for p in profile.phones]
+
+
+def test_a_number_read_again_in_the_right_country_replaces_the_misread_one(app):
+    text = "id,first_name,email,phone\nK1,Klaus,klaus@example.de,030 98765432\n"
+    _import(text, source="dephones")  # read as Italian: a valid Milan-looking number
+    assert [p for p, *_ in _phones_of("klaus@example.de")] == ["+3903098765432"]
+    summary = _import(text, source="dephones", region="DE")
+    assert summary["updated"] == 1
+    record = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "K1"))
+    assert _phones_of("klaus@example.de") == [("+493098765432", True, record.id)]
+
+
+def test_an_identifier_another_record_still_states_stays_and_names_that_record(app):
+    _import("id,email,phone\nA1,anna@example.it,333 1234567\n", source="shop")
+    _import("id,email,phone\nB1,anna@example.it,333 1234567\n", source="crm")
+    # The shop's record now gives another number; the crm's still gives the first.
+    _import("id,email,phone\nA1,anna@example.it,347 7654321\n", source="shop")
+    crm = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "B1"))
+    shop = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "A1"))
+    assert _phones_of("anna@example.it") == [
+        ("+393331234567", True, crm.id),
+        ("+393477654321", False, shop.id),
+    ]
+
+
+def test_identifiers_typed_by_hand_stay_when_records_change(app):
+    profile = factories.make_profile(emails=["p1@example.it", "p2@example.it"])
+    profiles.update_profile(
+        profile.id, {"phones": ["+39 02 1234567"]}, expected_version=None, actor="test"
+    )
+    _import("id,email,phone\nS1,p1@example.it,333 1234567\n", source="shop")
+    _import("id,email,phone\nS1,p1@example.it,347 7654321\n", source="shop")
+    profile = _profile_by_email("p1@example.it")
+    db.session.refresh(profile)
+    assert [e.email for e in profile.emails] == ["p1@example.it", "p2@example.it"]
+    assert sorted(p.phone for p in profile.phones) == ["+39021234567", "+393477654321"]
