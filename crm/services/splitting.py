@@ -12,6 +12,7 @@ from sqlalchemy import select
 from crm.extensions import db
 from crm.models import (
     STAGES,
+    TAG_MAX,
     ConsentRecord,
     DuplicateCandidate,
     Merge,
@@ -25,6 +26,7 @@ from crm.models import (
 from crm.models.base import utcnow
 from crm.services import audit, match_keys, merging, profiles, survivorship
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from crm.services.normalise import clean_text
 from crm.services.survivorship import record_emails, record_phones
 from crm.services.suspects import find_pair, ordered
 
@@ -86,6 +88,7 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     old, new = db.session.get(Profile, old.id), db.session.get(Profile, new.id)
     for profile in (old, new):  # a profile left without a primary email gets one here
         survivorship.recompute(profile, refresh_keys=False)
+    _tags_after_detach(old, record)
     _stage_after_detach(old, record, actor)
     match_keys.refresh_many([old, new])
     _mark_distinct(old.id, new.id, actor)
@@ -98,6 +101,21 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     )
     db.session.commit()
     return new
+
+
+def _tags_after_detach(profile: Profile, record: SourceRecord) -> None:
+    """Take from the profile the tags that only the detached record carried: they go
+    with it (the new profile's recompute gives them), as its emails and phones do."""
+
+    def tags_of(r: SourceRecord) -> set[str]:
+        return {
+            clean_text(t)[:TAG_MAX] for t in (r.fields or {}).get("tags") or [] if clean_text(t)
+        }
+
+    still = set().union(*(tags_of(r) for r in profile.source_records))
+    only = tags_of(record) - still
+    if only:
+        profile.tags = [t for t in profile.tags if t.name not in only]
 
 
 def _stage_after_detach(profile: Profile, record: SourceRecord, actor) -> None:

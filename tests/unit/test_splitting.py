@@ -195,3 +195,23 @@ def test_a_stage_that_other_records_or_a_person_gave_stays(app):
     _stage_import("S2,Anna,Neri,02 1234567,customer\n", source="shop")
     splitting.detach_record(_record("S2").id, actor="test")
     assert db.session.get(Profile, anna.id).stage == "customer"
+
+
+def test_the_tags_only_the_detached_record_carried_go_with_it(app):
+    header = "id,first_name,last_name,email,tags\n"
+    for source, row in (
+        ("crm", "C1,Alessandro,Palumbo,a.palumbo@example.it,cliente\n"),
+        ("crm_export", "X1,Alessandro,Palumbo,a.palumbo@example.it,ebook;vip;cliente\n"),
+    ):
+        ingest.import_stream(io.BytesIO((header + row).encode()), filename="t.csv",
+                             source_name=source)  # fmt: skip
+    old_id = _record("C1").profile_id
+    new = splitting.detach_record(_record("X1").id, actor="test")
+    db.session.expire_all()
+    old = db.session.get(Profile, old_id)
+    assert [t.name for t in old.tags] == ["cliente"]  # C1 carries it too
+    assert sorted(t.name for t in db.session.get(Profile, new.id).tags) == [
+        "cliente",
+        "ebook",
+        "vip",
+    ]
