@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased, selectinload
 from crm.extensions import db
 from crm.models import DuplicateCandidate, Merge, Profile, Source, SourceRecord, User
 from crm.models.base import utcnow
-from crm.services import audit, merging
+from crm.services import audit, match_keys, matching, merging, suspects
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.suspects import AFTER_EDIT as AFTER_EDIT
 from crm.services.suspects import AFTER_MERGE as AFTER_MERGE
@@ -195,6 +195,40 @@ def merge_of(candidate: DuplicateCandidate) -> Merge | None:
         .order_by(Merge.id.desc())
         .limit(1)
     )
+
+
+@dataclass
+class Verdict:
+    """The scorer's verdict on a pair as its two profiles are now: score, outcome
+    ("merge", "review" or "separate") and reasons, and whether the score moved since the
+    pair was proposed (records, edits and merges change profiles while a pair waits)."""
+
+    score: float
+    outcome: str
+    reasons: list[str]
+    moved: bool
+
+
+def current_verdict(candidate: DuplicateCandidate) -> Verdict:
+    """Weigh the pair's two profiles again, as they are now, the way the importer weighs
+    a row (with its namesakes-in-the-city check). Raises NotFoundError if one is gone."""
+    pair = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Profile)
+            .where(Profile.id.in_((candidate.profile_a_id, candidate.profile_b_id)))
+            .options(selectinload(Profile.emails), selectinload(Profile.phones))
+        )
+    }
+    if len(pair) != 2:
+        raise NotFoundError("A profile of this pair no longer exists.")
+    a = match_keys.person_of(pair[candidate.profile_a_id])
+    b = match_keys.person_of(pair[candidate.profile_b_id])
+    sizes = match_keys.block_sizes(match_keys.keys_of_person(a))
+    alone = suspects.alone_in_city(a, sizes)
+    decision = matching.compare(a, b, thresholds(), alone_in_city=alone)
+    moved = round(decision.score, 2) != round(candidate.score, 2)
+    return Verdict(decision.score, decision.outcome, list(decision.reasons), moved)
 
 
 def get_candidate(candidate_id: int) -> DuplicateCandidate:

@@ -107,7 +107,7 @@ def likely_duplicates(profile: Profile) -> list[tuple[Profile, matching.Decision
         .where(Profile.id.in_(wanted), Profile.merged_into_id.is_(None))
         .options(selectinload(Profile.emails), selectinload(Profile.phones))
     )
-    alone = _alone_in_city(person, sizes)
+    alone = alone_in_city(person, sizes)
     cut = thresholds()
     found = []
     for other in others:
@@ -118,7 +118,7 @@ def likely_duplicates(profile: Profile) -> list[tuple[Profile, matching.Decision
     return found
 
 
-def _alone_in_city(person: matching.Person, sizes: dict[str, int]) -> bool:
+def alone_in_city(person: matching.Person, sizes: dict[str, int]) -> bool:
     """match_keys.alone_in_city, counting the namesakes of the city that already wait in
     the review queue as one person: a third copy typed in by hand is no crowd."""
     if match_keys.alone_in_city(person, sizes):

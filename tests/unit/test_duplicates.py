@@ -434,3 +434,18 @@ def test_a_third_copy_typed_in_by_hand_is_still_caught(app):
     with pytest.raises(LikelyDuplicateError) as refused:
         profiles.create_profile(dict(person), actor="test", on_duplicate="refuse")
     assert {other.id for other, _ in refused.value.matches} == {first.id, second.id}
+
+
+def test_a_waiting_pair_is_weighed_again_as_its_profiles_are_now(app):
+    a = factories.make_profile(first_name="Giulia", last_name="Gallo", city="Catania",
+                               company="Ferramenta Gallo", emails=["g1@example.it"])  # fmt: skip
+    b = factories.make_profile(first_name="Giulia", last_name="Gallo", city="Catania",
+                               company="Ferramenta Gallo", emails=["g2@example.it"])  # fmt: skip
+    first = duplicates.current_verdict(duplicates.propose(a.id, b.id, 0.0, ["test"]))
+    candidate = duplicates.propose(a.id, b.id, first.score, ["city: same"])
+    assert duplicates.current_verdict(candidate).moved is False
+    # A recompute, an edit or a merge changes one of them while the pair waits.
+    profiles.update_profile(a.id, {"city": "Milano"}, expected_version=None, actor="test")
+    now = duplicates.current_verdict(candidate)
+    assert now.moved and now.score < first.score
+    assert "city: same" not in now.reasons
