@@ -83,6 +83,11 @@ class Preview:
     mapping: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # the tables of a zip archive
+    # A header several columns share -> the names they are told apart by (readers.Mapping).
+    repeated: dict[str, list[str]] = field(default_factory=dict)
+    # The sheets of a workbook that are read, and those that are not.
+    sheets: list[str] = field(default_factory=list)
+    other_sheets: list[str] = field(default_factory=list)
     # How the import will read the file's numeric dates and full names (None: it has none).
     month_first: bool | None = None
     surname_first: bool | None = None
@@ -94,6 +99,17 @@ class Preview:
     # A few phones of the first rows as they will be stored with that country: (as
     # written, international form or None when it reads as no number there).
     phones: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def repeats(self) -> list[tuple[str, list[str], list[str]]]:
+        """(header, the columns that share it, those of them the detected mapping leaves
+        out though it maps another) for each header several columns share: the second of
+        two "Name" columns is left out, its field taking one column only, and the preview
+        says so."""
+        found = []
+        for header, columns in self.repeated.items():
+            left = [c for c in columns if not self.mapping.get(c)]
+            found.append((header, columns, left if len(left) < len(columns) else []))
+        return found
 
     def sample_phones(self, limit: int = PHONE_SAMPLE) -> None:
         """Read the first phones of the rows shown as the import will (see phones): in
@@ -323,10 +339,9 @@ def _preview_csv(
 ) -> Preview:
     """Preview of a CSV file (plain, HubSpot or Mailchimp)."""
     text = sample.decode(encoding, errors="replace").lstrip("\ufeff")
-    dialect, skip = readers.csv_layout(text)
-    first = next(islice(csv.reader(io.StringIO(text), dialect), skip, None), [])
-    headers = [h.strip().lstrip("\ufeff") for h in first]
+    dialect, _skip = readers.csv_layout(text)
     mapping, rows = readers.read_csv(stream, fmt=fmt)
+    headers = mapping.headers  # repeated ones told apart, as the rows are read
     preview = Preview(
         format=mapping.format,
         encoding=encoding,
@@ -334,6 +349,7 @@ def _preview_csv(
         headers=headers,
         rows=[],
         mapping=dict(mapping.columns),
+        repeated=mapping.repeated,
     )
     first = list(islice(rows, PREVIEW_ROWS))
     for row in first:
@@ -345,7 +361,7 @@ def _preview_csv(
 
 
 def _preview_workbook(stream: BinaryIO, fmt: str, region: str, known=None) -> Preview:
-    """Preview of the first sheet of an .xlsx workbook."""
+    """Preview of an .xlsx workbook: the sheets it reads, those it does not, first rows."""
     opened = readers.read_xlsx(stream, fmt=fmt)
     return _preview_read(*opened, encoding="xlsx", region=region, known=known)
 
@@ -368,6 +384,9 @@ def _preview_read(
         rows=[],
         mapping=dict(mapping.columns),
         files=mapping.files,
+        repeated=mapping.repeated,
+        sheets=mapping.sheets,
+        other_sheets=mapping.other_sheets,
     )
     first = list(islice(rows, PREVIEW_ROWS))
     for row in first:
@@ -426,7 +445,7 @@ def check_mapping(headers: list[str], chosen: dict[str, str], fmt: str) -> dict[
     seen: dict[tuple[str, str], str] = {}
     for header in headers:
         target = chosen.get(header, "")
-        group = readers.interpret_header(header)[1] if target in readers.ADDRESS_FIELDS else ""
+        group = readers.read_header(header)[1] if target in readers.ADDRESS_FIELDS else ""
         if target and target not in allowed:
             problems[header] = [f"unknown field {target!r}"]
         elif target in readers.LIST_FIELDS or fmt == "jsonl":

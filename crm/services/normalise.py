@@ -19,7 +19,7 @@ from email.utils import parseaddr
 from functools import cache, lru_cache
 
 import phonenumbers
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from email_validator import EmailNotValidError, validate_email
 from stdnum.exceptions import ValidationError as NumberError
 from stdnum.it import codicefiscale
@@ -266,15 +266,33 @@ def format_phone(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+# Languages whose country names are recognised, besides each country's own name: the
+# commonest of the files an Italian business receives (Unicode CLDR through babel).
+COUNTRY_NAME_LOCALES = ("en", "it", "de", "fr", "es", "pt", "nl")
+
+
 @cache
 def _country_names() -> dict[str, str]:
-    """Folded country names in English and Italian (and ISO codes) -> ISO 3166 alpha-2."""
-    names: dict[str, str] = {}
-    for locale in ("en", "it"):
-        for code, name in Locale.parse(locale).territories.items():
-            if len(code) == 2 and code.isalpha():
-                names[fold(name)] = code
-                names[code.lower()] = code
+    """Folded country names (in COUNTRY_NAME_LOCALES and each country's own language: "Polska",
+    "Danmark") and ISO codes -> ISO 3166 alpha-2."""
+    codes = [c for c in Locale.parse("en").territories if len(c) == 2 and c.isalpha()]
+    names = {code.lower(): code for code in codes}
+    for locale in COUNTRY_NAME_LOCALES:
+        territories = Locale.parse(locale).territories
+        for code in codes:
+            if code in territories:
+                names.setdefault(fold(territories[code]), code)
+                # German written without umlauts, as keyboards and old systems do.
+                names.setdefault(fold(territories[code].translate(_UMLAUTS)), code)
+    for code in codes:
+        try:
+            # The language most spoken there ("und_PL" -> pl_PL), for its own name.
+            own = Locale.parse(f"und_{code}").territories.get(code)
+        except (UnknownLocaleError, ValueError):
+            continue
+        if own:
+            names.setdefault(fold(own), code)
     names.update(
         {
             "uk": "GB",
@@ -290,7 +308,8 @@ def _country_names() -> dict[str, str]:
 
 
 def normalise_country(value: object) -> str | None:
-    """An ISO 3166 alpha-2 code from a code or a country name in English or Italian."""
+    """An ISO 3166 alpha-2 code from a code or a country's name in a common European
+    language or its own ("Deutschland", "Österreich", "Suisse"). Raises ValueError."""
     text = clean_text(value)
     if text is None:
         return None
@@ -367,6 +386,11 @@ _DATE_TOKENS = re.compile(r"[^\W\d_]+|\d+")
 _DATE_FILLERS = frozenset("st nd rd th of de del le der den am el".split())
 # A date written with numbers only, day and month in either order (31/12/1980, 12.31.80).
 NUMERIC_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})")
+# A day and a month with no year: Mailchimp's birthdays ("03/15"), "15.03.", and the
+# ISO 8601 / vCard form of Google Contacts ("--03-15").
+_NUMERIC_DAY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})\.?")
+_ISO_DAY = re.compile(r"--(\d{2})-?(\d{2})")
+NO_YEAR = "a birthday without a year is not a birth date"
 # Countries whose dates put the month first.
 MONTH_FIRST_REGIONS = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "VI"})
 
@@ -377,7 +401,9 @@ def normalise_date(value: object, *, month_first: bool = False) -> date | None:
     Numeric dates are read day first ("14/03/1985"), or month first for a US-style file;
     a date only the other order can read ("03/14/1985" in a day-first file) is read that
     way. Months may be written out in English, Italian, German, French or Spanish ("14
-    marzo 1985", "March 14, 1985", "14-Mar-85"). Raises ValueError.
+    marzo 1985", "March 14, 1985", "14-Mar-85"). A day and month with no year ("03/15",
+    as Mailchimp writes birthdays) is no date: it raises ValueError(NO_YEAR), as anything
+    else unreadable raises ValueError.
     """
     if value is None or value == "":
         return None
@@ -391,7 +417,7 @@ def normalise_date(value: object, *, month_first: bool = False) -> date | None:
     text = strip_text_marker(text)
     parsed = _parse_date(text.split("T")[0].split(" ")[0], month_first) or _written_date(text)
     if parsed is None:
-        raise ValueError("unrecognised date")
+        raise ValueError(NO_YEAR if _without_year(text) else "unrecognised date")
     if parsed.year < 1900 or parsed > date.today():
         raise ValueError("date out of range")
     return parsed
@@ -415,6 +441,31 @@ def _parse_date(text: str, month_first: bool = False) -> date | None:
                 parsed = parsed.replace(year=parsed.year - 100)  # born in '45, not 2045
             return parsed
     return None
+
+
+def _without_year(text: str) -> bool:
+    """A day of the year with no year: "03/15" or "15/03", "--03-15", "15 March"."""
+    if found := _ISO_DAY.fullmatch(text):
+        return _day_exists(int(found.group(1)), int(found.group(2)))
+    if found := _NUMERIC_DAY.fullmatch(text):
+        first, second = int(found.group(1)), int(found.group(2))
+        return _day_exists(first, second) or _day_exists(second, first)
+    tokens = _DATE_TOKENS.findall(fold(text))
+    words = [t for t in tokens if not t.isdigit() and t not in _DATE_FILLERS]
+    numbers = [t for t in tokens if t.isdigit()]
+    if len(words) != 1 or len(numbers) != 1 or len(numbers[0]) > 2:
+        return False
+    month = _month_names().get(words[0])
+    return month is not None and _day_exists(month, int(numbers[0]))
+
+
+def _day_exists(month: int, day: int) -> bool:
+    """A month and day some year has (29 February included)."""
+    try:
+        date(2000, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 @cache

@@ -413,6 +413,11 @@ class Mapping:
     groups: dict[str, str] = field(default_factory=dict)  # address header -> its group
     headers: list[str] = field(default_factory=list)  # the file's headers, in order
     files: list[str] = field(default_factory=list)  # the tables of a zip archive, in order
+    # A header the file gives several columns -> their names (see distinct_headers).
+    repeated: dict[str, list[str]] = field(default_factory=dict)
+    # The sheets of a workbook that are read, and those that are not (see read_xlsx).
+    sheets: list[str] = field(default_factory=list)
+    other_sheets: list[str] = field(default_factory=list)
 
     @cached_property
     def several_addresses(self) -> bool:
@@ -644,6 +649,61 @@ def interpret_header(header: str) -> tuple[str, str]:
     return "", ""
 
 
+# The name distinct_headers gives a repeated header's second column and the next ones.
+_REPEATED = re.compile(r"(.*) \((\d+)\)", re.DOTALL)
+
+
+def distinct_headers(headers: list[str]) -> list[str]:
+    """The headers with a repeated one's later columns numbered ("Email", "Email (2)"),
+    never as another column of the file is named.
+
+    Rows are read as dicts by header: two columns of one name would keep the second's
+    values only, in the row, the mapping, the preview and the raw payload alike.
+    """
+    taken = set(headers)
+    last: dict[str, int] = {}
+    names = []
+    for header in headers:
+        if header not in last:
+            last[header] = 1
+            names.append(header)
+            continue
+        number = last[header] + 1
+        while (name := f"{header} ({number})".strip()) in taken:
+            number += 1
+        last[header] = number
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def repeated_headers(headers: list[str], names: list[str]) -> dict[str, list[str]]:
+    """A header several columns have -> the names distinct_headers gave them."""
+    columns: dict[str, list[str]] = {}
+    for header, name in zip(headers, names, strict=True):
+        columns.setdefault(header, []).append(name)
+    return {header: found for header, found in columns.items() if len(found) > 1}
+
+
+def read_header(header: str) -> tuple[str, str]:
+    """(canonical field or "", address group) for a header (interpret_header), a repeated
+    one's later column read as its first: "Address (2)" is a second "Address", not
+    "Address 2" (a line 2), and "Business Name (2)" no person's name."""
+    copy = _REPEATED.fullmatch(header)
+    if copy and (first := interpret_header(copy.group(1)))[0]:
+        return first
+    return interpret_header(header)
+
+
+def _mapped(headers: list[str], fmt: str, overrides: dict[str, str] | None) -> Mapping:
+    """map_headers over a file's header row, its repeated headers told apart."""
+    names = distinct_headers(headers)
+    mapping = map_headers(names, fmt, overrides)
+    mapping.headers = names
+    mapping.repeated = repeated_headers(headers, names)
+    return mapping
+
+
 def map_headers(
     headers: list[str], fmt: str = "csv", overrides: dict[str, str] | None = None
 ) -> Mapping:
@@ -657,7 +717,7 @@ def map_headers(
     taken: set[tuple[str, str]] = set()
     for header in headers:
         key = header_key(header)
-        target, group = interpret_header(header)
+        target, group = read_header(header)
         if overrides and header in overrides:
             target = overrides[header]
         elif key in extra:
@@ -728,15 +788,55 @@ def _cell_text(value) -> str:
     return str(value)
 
 
+@dataclass
+class _Sheet:
+    """One sheet of a workbook as read_xlsx finds it."""
+
+    title: str
+    number: int  # the row number of its header (0: none in its first HEADER_ROWS rows)
+    headers: list[str]  # as the file writes them ([] for none)
+    cells: Iterator  # its rows after the header, as openpyxl gives them
+
+    @property
+    def blank(self) -> bool:
+        """True for a sheet with no cell filled in (Excel's "Sheet2" of a new workbook)."""
+        return not self.headers and not any(
+            _cell_text(v).strip() for values in self.cells for v in values
+        )
+
+
+def _sheet(sheet) -> _Sheet:
+    """A sheet's header and the rows after it.
+
+    The header is the first row with two cells or more (a report's one-cell title line
+    above it is skipped); in a one-column sheet, its first non-empty row.
+    """
+    cells = sheet.iter_rows(values_only=True)
+    seen = [[_cell_text(v).strip() for v in values] for values in islice(cells, HEADER_ROWS)]
+    filled = [i for i, texts in enumerate(seen) if any(texts)]
+    wide = [i for i in filled if sum(1 for t in seen[i] if t) >= 2]
+    at = wide[0] if wide else (filled[0] if filled else None)
+    if at is None:
+        return _Sheet(sheet.title, 0, [], cells)
+    headers = seen[at]
+    while headers and not headers[-1]:
+        headers.pop()
+    return _Sheet(sheet.title, at + 1, headers, chain(seen[at + 1 :], cells))
+
+
 def read_xlsx(
     stream: BinaryIO, *, fmt: str = "auto", overrides: dict[str, str] | None = None
 ) -> tuple[Mapping, Iterator[Row]]:
-    """Open the first sheet of an .xlsx workbook: its mapping and a lazy iterator of rows.
+    """Open an .xlsx workbook: its mapping and a lazy iterator of rows.
 
-    Read a row at a time (openpyxl's read-only mode: bounded memory). The header is the
-    first non-empty row; rows are numbered as the sheet numbers them. Cells become the
-    text a CSV export would hold (dates ISO, whole numbers without ".0"). Raises
-    ValidationError for a workbook that cannot be read.
+    Read a row at a time (openpyxl's read-only mode: bounded memory). The first sheet
+    with a header row is read, then every later sheet whose header names only columns
+    that one has (in any order: the same list split over several sheets); the mapping
+    says which sheets are read (sheets) and which, holding other columns, are not
+    (other_sheets). When several are read, each row names its sheet (Row.file). The
+    header is the first non-empty row; rows are numbered as the sheet numbers them.
+    Cells become the text a CSV export would hold (dates ISO, whole numbers without
+    ".0"). Raises ValidationError for a workbook that cannot be read.
     """
     try:
         with warnings.catch_warnings():  # styles and extensions it skips: not our concern
@@ -744,37 +844,43 @@ def read_xlsx(
             book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ValidationError(f"This workbook cannot be read: {exc}") from None
-    cells = book.worksheets[0].iter_rows(values_only=True)
-    # The header is the first row with two cells or more (a report's one-cell title line
-    # above it is skipped); in a one-column sheet, its first non-empty row.
-    seen = [[_cell_text(v).strip() for v in values] for values in islice(cells, HEADER_ROWS)]
-    filled = [i for i, texts in enumerate(seen) if any(texts)]
-    wide = [i for i in filled if sum(1 for t in seen[i] if t) >= 2]
-    at = wide[0] if wide else (filled[0] if filled else None)
-    if at is None:
+    read: list[_Sheet] = []
+    others: list[str] = []
+    mapping = Mapping()
+    for sheet in map(_sheet, book.worksheets):
+        if sheet.headers and not read:
+            if fmt == "auto":
+                fmt = detect_format(sheet.headers)
+            mapping = _mapped(sheet.headers, fmt, overrides)
+            sheet.headers = mapping.headers
+            read.append(sheet)
+        elif sheet.headers and set(names := distinct_headers(sheet.headers)) <= set(
+            mapping.headers
+        ):
+            sheet.headers = names
+            read.append(sheet)
+        elif not sheet.blank:  # a sheet of something else: the preview names it
+            others.append(sheet.title)
+    mapping.other_sheets = others
+    if not read:
         book.close()
-        return Mapping(), iter(())
-    headers = seen[at]
-    while headers and not headers[-1]:
-        headers.pop()
-    number = at + 1
-    cells = chain(seen[at + 1 :], cells)
-    if fmt == "auto":
-        fmt = detect_format(headers)
-    mapping = map_headers(headers, fmt, overrides)
-    mapping.headers = headers
+        return mapping, iter(())
+    mapping.sheets = [sheet.title for sheet in read]
+    named = len(read) > 1
 
     def rows() -> Iterator[Row]:
-        row_number = number
         try:
-            for values in cells:
-                row_number += 1
-                texts = [v if isinstance(v, str) else _cell_text(v) for v in values]
-                texts = texts[: len(headers)]
-                if not any(t.strip() for t in texts):
-                    continue
-                raw = dict(zip(headers, texts, strict=False))
-                yield Row(row_number, mapping.values(raw), raw)
+            for sheet in read:
+                row_number = sheet.number
+                for values in sheet.cells:
+                    row_number += 1
+                    texts = [v if isinstance(v, str) else _cell_text(v) for v in values]
+                    texts = texts[: len(sheet.headers)]
+                    if not any(t.strip() for t in texts):
+                        continue
+                    raw = dict(zip(sheet.headers, texts, strict=False))
+                    file = sheet.title if named else None
+                    yield Row(row_number, mapping.values(raw), raw, file=file)
         finally:
             book.close()
 
@@ -856,8 +962,8 @@ def read_csv(
         return Mapping(), iter(())
     if fmt == "auto":
         fmt = detect_format(headers)
-    mapping = map_headers(headers, fmt, overrides)
-    mapping.headers = headers
+    mapping = _mapped(headers, fmt, overrides)
+    headers = mapping.headers
 
     def rows() -> Iterator[Row]:
         number = 1 + skip
@@ -1217,6 +1323,9 @@ def _combined(mappings: list[Mapping]) -> Mapping:
             {h: g for h, g in mapping.groups.items() if h not in combined.groups}
         )
         combined.headers.extend(h for h in mapping.headers if h not in combined.headers)
+        for header, names in mapping.repeated.items():
+            have = combined.repeated.setdefault(header, [])
+            have.extend(n for n in names if n not in have)
     combined.unmapped = list(
         dict.fromkeys(h for m in mappings for h in m.unmapped if h not in combined.columns)
     )
@@ -1277,7 +1386,9 @@ def read_archive(
             for member, mapping in zip(members, mappings, strict=True):
                 status = mailchimp_status(member) if mapping.format == "mailchimp" else None
                 for row in _read_member(archive, member, fmt, overrides)[1]:
-                    row.file, row.format = member, mapping.format
+                    # A row of a workbook of several sheets read names its sheet too.
+                    row.file = f"{member}, {row.file}" if row.file else member
+                    row.format = mapping.format
                     if status and not row.error:
                         row.values.setdefault("subscription_status", status)
                     yield row
@@ -1286,4 +1397,9 @@ def read_archive(
 
     combined = _combined(mappings)
     combined.files = members
+    combined.other_sheets = [
+        f"{member}, {sheet}"
+        for member, mapping in zip(members, mappings, strict=True)
+        for sheet in mapping.other_sheets
+    ]
     return combined, rows()

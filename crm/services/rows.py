@@ -289,7 +289,11 @@ def normalise_row(
             row.fields[name] = value
     country = row.fields.get("country")
     if "postcode" in row.fields:
-        row.fields["postcode"] = pad_postcode(row.fields["postcode"], country or region)
+        # Only a row that names no country is taken to be of the source's region: one that
+        # names a country not recognised may write postcodes of any length ("1010", Wien).
+        named = clean_text(values.get("country"))
+        padded_as = country or (None if named else region)
+        row.fields["postcode"] = pad_postcode(row.fields["postcode"], padded_as)
     _join_house_number(row, values.get("street_number"), region)
     if values.get("full_name") and not row.has_name:
         _add_full_name(row, str(values["full_name"]), surname_first)
