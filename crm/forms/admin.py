@@ -1,9 +1,12 @@
 """Forms for administering staff users and sources."""
 
+import json
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -11,10 +14,11 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import HiddenInput, NumberInput
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.widgets import NumberInput
 
 from crm.forms.imports import region_choices
+from crm.forms.profiles import VersionField
 from crm.models import ROLES
 from crm.models.source import PARTIES
 
@@ -80,5 +84,44 @@ class SourceEditForm(FlaskForm):
             "read in: import the file again to read them anew."
         ),
     )
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    # Required: a form without it would save over someone else's change unchecked.
+    version = VersionField(validators=[InputRequired()])
+    # The settings as they were when the form was opened (JSON): when someone else changes
+    # the source meanwhile, they tell which fields this user changed.
+    opened = HiddenField(validators=[Length(max=2000)])
     submit = SubmitField(_l("Save"))
+
+    def remember_opened(self, names: tuple[str, ...]) -> None:
+        """Keep the values of the fields among names as they are now, as the opened ones."""
+        self.opened.data = json.dumps({name: self[name].data for name in names})
+
+    def shown(self, name: str) -> str:
+        """A field's value as the page shows it: a choice by its label."""
+        field = self[name]
+        if isinstance(field, SelectField):
+            chosen = (str(c.label) for c in field.iter_choices() if c.selected)
+            return next(chosen, field.data or "")
+        return "" if field.data is None else str(field.data)
+
+    def unsaved(self, current: "SourceEditForm", names: tuple[str, ...]) -> dict[str, str]:
+        """The fields among names that this user changed since opening the form and that
+        differ from current's, each with the value entered as the page shows it: what a
+        refused save would have changed. Without the opened values, every field that
+        differs from current's counts."""
+        try:
+            opened = json.loads(self.opened.data or "")
+        except ValueError:
+            opened = None
+        if not isinstance(opened, dict):
+            opened = {name: current[name].data for name in names}
+        return {
+            name: self.shown(name)
+            for name in names
+            if _plain(self[name].data) != _plain(opened.get(name))
+            and self.shown(name) != current.shown(name)
+        }
+
+
+def _plain(value: object) -> object:
+    """A value to compare, an empty text and none being the same."""
+    return "" if value is None else value

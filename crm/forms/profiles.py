@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 
 # SelectChoice needs WTForms 3.3; plain tuples are deprecated there.
 from wtforms import (
+    BooleanField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -13,13 +15,24 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from crm.forms.merges import MergeForm
 from crm.models import PROFILE_FIELDS, STAGES, Profile, User
 
 _STAGE_LABELS = {"lead": _l("Lead"), "mql": _l("MQL"), "sql": _l("SQL"), "customer": _l("Customer")}
 STAGE_CHOICES = [SelectChoice(stage, _STAGE_LABELS[stage]) for stage in STAGES]
+
+
+class VersionField(IntegerField, HiddenField):
+    """The version a form was opened at, sent back in a hidden input.
+
+    Being a HiddenField, form.hidden_tag() renders it once and Bootstrap-Flask's render_form
+    leaves it out, so it never shows as a labelled field of its own.
+    """
+
+    widget = HiddenInput()
 
 
 def _text(label, limit: int) -> StringField:
@@ -70,7 +83,7 @@ class ProfileForm(FlaskForm):
     )
     stage = SelectField(_l("Stage"), choices=STAGE_CHOICES, default="lead")
     owner = SelectField(_l("Owner"), choices=[], default="")
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = VersionField(validators=[Optional()])
 
     def set_owner_choices(self, users: list[User]) -> None:
         """Offer users as owners, plus 'nobody'."""
@@ -107,7 +120,19 @@ class NewProfileForm(ProfileForm):
 class EditProfileForm(ProfileForm):
     """Edit a profile: the version read when the form was opened must come back."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = VersionField(validators=[InputRequired()])
+
+
+class DistinctMergeForm(MergeForm):
+    """Merge two profiles that a person marked as different people: the merge overrides
+    that decision, so it needs a box ticked besides the button."""
+
+    override = BooleanField(
+        _l("I have checked: they are the same person after all"),
+        validators=[
+            DataRequired(message=_l("Tick this box to merge profiles marked as different people."))
+        ],
+    )
 
 
 def profile_form_data(profile: Profile) -> dict:

@@ -2,9 +2,11 @@
 person records (admins only)."""
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 
 from crm.forms.admin import ROLE_LABELS, SourceEditForm, UserCreateForm, UserEditForm
 from crm.models import Job, Source, User
@@ -30,16 +32,24 @@ def get_user_or_404(user_id: int) -> User:
 
 
 def _show_errors(form: FlaskForm, error: ValidationError | ConflictError) -> None:
-    """Attach a service error to the form fields it names; flash what no field shows."""
+    """Attach a service error to the visible form fields it names; flash the rest (its
+    message, and what it says of fields the form does not have), so no refusal goes unsaid."""
     shown: list[str] = []
+    unplaced: list[str] = []
     for name, messages in error.fields.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
+        field = form._fields.get(name)
+        if field is None:
+            unplaced.extend(messages)
+        # A hidden field (the version, the CSRF token) has no place for a message, and what
+        # the service says of it is meant for developers.
+        elif not isinstance(field, HiddenField):
             field.errors = [*field.errors, *messages]
             shown.extend(messages)
-    if error.message and error.message not in shown:
-        flash(error.message, "danger")
-    elif not shown:
+    for message in (error.message, *unplaced):
+        if message and message not in shown:
+            flash(message, "danger")
+            shown.append(message)
+    if not shown:
         flash(_("The change was refused."), "danger")
 
 
@@ -124,13 +134,17 @@ def recompute_message(job: Job) -> str:
     if job.status == "queued":
         return _("Waiting for a worker…")
     if job.status == "running":
-        return _("Choosing values again: %(done)s of %(total)s profiles.", done=done, total=total)
+        return _(
+            "Choosing values again: %(done)s of %(total)s profiles.",
+            done=format_number(done),
+            total=format_number(total),
+        )
     if job.status == "done":
         result = job.result or {}
         return _(
             "Done: %(changed)s of %(profiles)s profiles changed.",
-            changed=result.get("changed", 0),
-            profiles=result.get("profiles", 0),
+            changed=format_number(result.get("changed", 0)),
+            profiles=format_number(result.get("profiles", 0)),
         )
     return _("Failed: %(error)s", error=job.error or "")
 
@@ -145,9 +159,13 @@ def sources_index():
 @bp.route("/sources/<int:source_id>", methods=["GET", "POST"])
 @roles("admin")
 def source_edit(source_id: int):
-    """Change a source's settings; a new trust rank chooses its profiles' values again."""
+    """Change a source's settings; a new trust rank chooses its profiles' values again.
+    A save refused because someone else changed the source meanwhile shows its current
+    settings, with what this user had changed (_after_conflict)."""
     source = get_source_or_404(source_id)
-    form = SourceEditForm(obj=source)
+    form, unsaved = SourceEditForm(obj=source), None
+    if not form.is_submitted():
+        form.remember_opened(sources.SETTINGS)
     if form.validate_on_submit():
         data = {name: getattr(form, name).data for name in sources.SETTINGS}
         actor = current_user._get_current_object()
@@ -155,7 +173,9 @@ def source_edit(source_id: int):
             source, changed = sources.update_source(
                 source.id, data, expected_version=form.version.data, actor=actor
             )
-        except (ValidationError, ConflictError) as error:
+        except ConflictError as error:
+            form, source, unsaved = _after_conflict(form, error, source_id)
+        except ValidationError as error:
             _show_errors(form, error)
         else:
             if "trust_rank" not in changed:
@@ -163,7 +183,25 @@ def source_edit(source_id: int):
                 return redirect(url_for("admin.sources_index"))
             job = sources.start_recompute(source.id, actor=actor)
             return redirect(url_for("admin.source_job", job_id=job.id))
-    return render_template("admin/source_edit.html", form=form, source=source)
+    return render_template("admin/source_edit.html", form=form, source=source, unsaved=unsaved)
+
+
+def _after_conflict(
+    form: SourceEditForm, error: ConflictError, source_id: int
+) -> tuple[SourceEditForm, Source, dict[str, str] | None]:
+    """The form, source and unsaved changes to show after a save refused as a conflict.
+
+    When someone else changed the source meanwhile, the form holds its current settings
+    and version, so that saving again works, and unsaved names what this user changed;
+    otherwise (manual entry) the same form shows the refusal.
+    """
+    source = get_source_or_404(source_id)  # as it is now, after the refusal
+    if source.version == form.version.data:
+        _show_errors(form, error)
+        return form, source, None
+    current = SourceEditForm(formdata=None, obj=source)
+    current.remember_opened(sources.SETTINGS)
+    return current, source, form.unsaved(current, sources.SETTINGS)
 
 
 @bp.route("/sources/jobs/<job_id>")

@@ -15,10 +15,16 @@ from flask_login import current_user
 
 from crm.extensions import query_id
 from crm.forms.merges import DetachRecordForm, MergeForm, UndoMergeForm
-from crm.forms.profiles import EditProfileForm, NewProfileForm, ProfileForm, profile_form_data
-from crm.models import Profile
+from crm.forms.profiles import (
+    DistinctMergeForm,
+    EditProfileForm,
+    NewProfileForm,
+    ProfileForm,
+    profile_form_data,
+)
+from crm.models import DuplicateCandidate, Merge, Profile, User
 from crm.security import ALL_ROLES, roles
-from crm.services import duplicates, merging, profiles, splitting, survivorship
+from crm.services import duplicates, merging, profiles, splitting, survivorship, suspects, users
 from crm.services.errors import (
     ConflictError,
     LikelyDuplicateError,
@@ -71,11 +77,15 @@ def detail(id: int):
     profile = get_profile_or_404(id)
     absorbing = merging.absorbing_merge(id) if profile.merged_into_id else None
     reviewer = current_user.has_role(*REVIEWERS) and not profile.merged_into_id
+    merges = merging.merge_history(id)
     return render_template(
         "profiles/detail.html",
         profile=profile,
-        merges=merging.merge_history(id),
+        merges=merges,
         absorbing_merge=absorbing,
+        undo_first=_undo_first(merges, absorbing),
+        absorbing_undo_first=_later_than(absorbing) if absorbing else None,
+        brought_by=_brought_by(merges),
         suspected=duplicates.open_pairs_of(id) if reviewer else [],
         stage_history=profiles.stage_history(id),
         stage_origins=profiles.stage_origins(id),
@@ -83,6 +93,41 @@ def detail(id: int):
         consents=profiles.current_consents([id])[id],
         consent_history=profiles.consent_history(id),
     )
+
+
+def _brought_by(merges: list[tuple[Merge, User | None, User | None]]) -> dict[int, int]:
+    """{source record id: id of the live merge that brought it}, from a profile's merge
+    history: such a record is separated by undoing that merge, not by a detach."""
+    return {
+        record_id: merge.id
+        for merge, _user, _undoer in merges
+        if merge.undone_at is None
+        for record_id in (merge.moved or {}).get("source_records") or []
+    }
+
+
+def _undo_first(
+    merges: list[tuple[Merge, User | None, User | None]], absorbing: Merge | None
+) -> dict[int, int]:
+    """{merge id: the later live merge to undo first} for the live merges of a profile's
+    history that the merging service refuses to undo because a later merge builds on
+    them: all but the newest, and all of them on a profile merged away since."""
+    live = [merge.id for merge, _user, _undoer in merges if merge.undone_at is None]
+    if absorbing is not None:
+        live.append(absorbing.id)
+    newest = max(live, default=None)
+    return {merge_id: newest for merge_id in live if merge_id != newest}
+
+
+def _later_than(merge: Merge) -> int | None:
+    """The newest live merge that came after merge into or out of its survivor: until it
+    is undone, the merging service refuses to undo merge."""
+    survivors = merging.merge_history(merge.survivor_id)
+    later = [m.id for m, _user, _undoer in survivors if m.undone_at is None and m.id > merge.id]
+    onward = merging.absorbing_merge(merge.survivor_id)
+    if onward is not None and onward.id > merge.id:
+        later.append(onward.id)
+    return max(later, default=None)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -113,8 +158,12 @@ def new():
 @bp.route("/<int:id>/edit", methods=["GET", "POST"])
 @roles(*EDITORS)
 def edit(id: int):
-    """Edit a profile, refusing the save if someone else changed it since it was opened."""
+    """Edit a profile, refusing the save if someone else changed it since it was opened.
+    A profile merged into another is edited there: its own page says so."""
     profile = get_profile_or_404(id)
+    if profile.merged_into_id and request.method == "GET":
+        flash(_merged_away(profile), "warning")
+        return redirect(url_for("profiles.detail", id=id))
     form = EditProfileForm(data=profile_form_data(profile))
     form.set_owner_choices(profiles.assignable_owners(profile.owner_id))
     if form.validate_on_submit():
@@ -136,18 +185,33 @@ def edit(id: int):
 
 
 def _refused(form: ProfileForm, profile: Profile | None, error: ValidationError | ConflictError):
-    """Re-render the form after the service refused the save: 409 for a conflict, else 422."""
+    """Re-render the form after the service refused the save: 409 for a conflict, else 422.
+    Messages that no visible field can show go above the form, so no refusal is silent."""
     stale = isinstance(error, ConflictError) and not set(error.fields) - {"version"}
     other: list[str] = []
     if not stale:
         for name, messages in error.fields.items():
             field = form._fields.get(name)
-            if field is None or name in ("version", "csrf_token"):
-                other.extend(f"{name}: {message}" for message in messages)
+            if name in ("version", "csrf_token"):
+                continue  # developer words; a stale or missing version has its own alert
+            if field is None:
+                other.extend(m for m in messages if m not in other)
             else:
                 field.errors = [*field.errors, *messages]
+        if error.message and not form.errors and error.message not in other:
+            other.insert(0, error.message)
+    if profile is not None and profile.merged_into_id:
+        other = [_merged_away(profile)]  # the service's words, in the user's language
     status = 409 if isinstance(error, ConflictError) else 422
     return _render_form(form, profile, status=status, stale=stale, other_errors=other)
+
+
+def _merged_away(profile: Profile) -> str:
+    """Why a profile merged into another is not edited itself."""
+    return _(
+        "This profile was merged into profile #%(id)s: edit that one, or undo the merge first.",
+        id=profile.merged_into_id,
+    )
 
 
 def _render_form(form: ProfileForm, profile: Profile | None, *, status: int, **alerts):
@@ -171,11 +235,13 @@ def merge_search(id: int):
 @roles(*EDITORS)
 def merge(id: int, other_id: int):
     """Show both profiles side by side; the confirmed POST merges other_id into id. A
-    profile and itself are refused at once, back on its page."""
+    profile and itself are refused at once, back on its page. A pair a person marked as
+    different people says so, and its merge needs a box ticked besides the button."""
     survivor, other = get_profile_or_404(id), get_profile_or_404(other_id)
     if id == other_id:
         return _self_merge_refused(id)
-    form = MergeForm()
+    distinct, decider = _distinct_decision(id, other_id)
+    form = DistinctMergeForm() if distinct else MergeForm()
     error = None
     if form.validate_on_submit():
         reasons = [form.reason.data.strip()] if form.reason.data else []
@@ -192,9 +258,27 @@ def merge(id: int, other_id: int):
             return redirect(url_for("profiles.detail", id=id))
     status = 422 if form.errors or error else 200
     page = render_template(
-        "profiles/_merge_confirm.html", survivor=survivor, other=other, form=form, error=error
+        "profiles/_merge_confirm.html",
+        survivor=survivor,
+        other=other,
+        form=form,
+        error=error,
+        distinct=distinct,
+        decider=decider,
     )
     return page, status
+
+
+def _distinct_decision(a_id: int, b_id: int) -> tuple[DuplicateCandidate | None, User | None]:
+    """The pair's 'not the same person' decision, if a person made one, and who it was
+    (None when the user is gone or it was no user)."""
+    pair = suspects.find_pair(a_id, b_id)
+    if pair is None or pair.status != "distinct":
+        return None, None
+    try:
+        return pair, users.get_user(pair.decided_by_id) if pair.decided_by_id else None
+    except NotFoundError:
+        return pair, None
 
 
 def _self_merge_refused(id: int):
@@ -210,7 +294,7 @@ def _self_merge_refused(id: int):
 @roles(*EDITORS)
 def detach_record(id: int, record_id: int):
     """Make one source record of a profile a profile of its own (a wrong join undone),
-    once confirmed on a page that shows the record."""
+    once confirmed on a page that shows the record (or why it cannot be detached)."""
     profile = get_profile_or_404(id)
     record = next((r for r in profile.source_records if r.id == record_id), None)
     if record is None:
@@ -218,7 +302,11 @@ def detach_record(id: int, record_id: int):
     form = DetachRecordForm()
     if request.method == "GET":
         return render_template(
-            "profiles/detach_confirm.html", profile=profile, record=record, form=form
+            "profiles/detach_confirm.html",
+            profile=profile,
+            record=record,
+            form=form,
+            brought_by=_brought_by(merging.merge_history(id)).get(record.id),
         )
     if not form.validate_on_submit():
         abort(400)

@@ -24,6 +24,10 @@ _PHRASES = [
     (r"invalid phone number(: .*)?", N_("invalid phone number")),
     (r"unknown country", N_("unknown country")),
     (r"unrecognised date", N_("unrecognised date")),
+    (
+        r"a birthday without a year is not a birth date",
+        N_("a birthday without a year is not a birth date"),
+    ),
     (r"date out of range", N_("date out of range")),
     (r"unrecognised time", N_("unrecognised time")),
     (r"invalid codice fiscale \(check character\)", N_("invalid codice fiscale (check character)")),
