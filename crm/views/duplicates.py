@@ -63,10 +63,12 @@ def index():
 @bp.route("/<int:id>")
 @roles(*REVIEWERS)
 def detail(id: int):
-    """Both profiles of a pair side by side, differences marked, with the decision buttons."""
+    """Both profiles of a pair side by side, differences marked, with the decision buttons,
+    and the scorer's verdict of now when the profiles changed since the pair was proposed."""
     candidate = get_candidate_or_404(id)
     try:
         rows = duplicates.compare_fields(candidate)
+        verdict = duplicates.current_verdict(candidate) if candidate.status == "open" else None
     except NotFoundError:
         abort(404)
     form, _only = queue_filter()
@@ -74,6 +76,7 @@ def detail(id: int):
         "duplicates/detail.html",
         candidate=candidate,
         rows=rows,
+        verdict=verdict,
         people=duplicates.profiles_of([candidate]),
         queue_args=form.args(),
     )

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import DuplicateCandidate, Profile
-from crm.services import duplicates, ingest, matching, merging, users
+from crm.services import duplicates, ingest, matching, merging, profiles, users
 from crm.views.main import reason_label
 from tests import factories
 
@@ -432,3 +432,18 @@ def test_the_queue_count_speaks_the_readers_language_in_the_plural(client, auth)
     assert 'id="queue-count">1 coppia aperta.' in _html(client.get("/duplicates/"))
     _queue(0.8)
     assert 'id="queue-count">2 coppie aperte.' in _html(client.get("/duplicates/"))
+
+
+def test_a_pair_whose_profiles_changed_shows_the_verdict_of_now(client, auth):
+    a = factories.make_profile(first_name="Giulia", last_name="Gallo", city="Catania",
+                               company="Ferramenta Gallo")  # fmt: skip
+    b = factories.make_profile(first_name="Giulia", last_name="Gallo", city="Catania",
+                               company="Ferramenta Gallo")  # fmt: skip
+    verdict = duplicates.current_verdict(_queue(0.5, a=a, b=b))
+    candidate = _queue(verdict.score, ("city: same",), a=a, b=b)
+    auth.login_as("sales")
+    assert 'id="candidate-verdict"' not in _html(client.get(f"/duplicates/{candidate.id}"))
+    profiles.update_profile(a.id, {"city": "Milano"}, expected_version=None, actor="test")
+    page = _html(client.get(f"/duplicates/{candidate.id}"))
+    assert 'id="candidate-verdict"' in page
+    assert "The profiles changed since this pair was proposed" in page
