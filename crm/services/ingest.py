@@ -1893,6 +1893,13 @@ def import_stream(
     try:
         for chunk in _chunks(chain(head, rows), batch_size):
             run.process(chunk)
+            # The batch shows what is stored so far, even if the process dies before the end.
+            db.session.execute(
+                ImportBatch.__table__.update()
+                .where(ImportBatch.id == run.batch_id)
+                .values(counts=dict(run.counts))
+            )
+            db.session.commit()
             if progress:
                 progress({**run.counts, "batch_id": run.batch_id})
     except Exception:

@@ -13,6 +13,7 @@ from crm.models import Job, Source, User
 from crm.security import roles
 from crm.services import jobs, sources, users
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
+from crm.views.reasons import reason_text
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -146,7 +147,7 @@ def recompute_message(job: Job) -> str:
             changed=format_number(result.get("changed", 0)),
             profiles=format_number(result.get("profiles", 0)),
         )
-    return _("Failed: %(error)s", error=job.error or "")
+    return _("Failed: %(error)s", error=reason_text(job.error or ""))
 
 
 @bp.route("/sources")

@@ -89,7 +89,7 @@ def progress_message(job: Job) -> str:
         return _("Importing: %(rows)s rows read so far.", rows=rows)
     if job.status == "done":
         return _("Import finished: %(rows)s rows.", rows=rows)
-    return _("Import failed: %(error)s", error=job.error or "")
+    return _("Import failed: %(error)s", error=reason_text(job.error or ""))
 
 
 @bp.route("/")

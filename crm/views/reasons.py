@@ -115,6 +115,18 @@ _PHRASES = [
     (r"unrecognised email opt in value", N_("unrecognised email opt-in value")),
     (r"unrecognised email opt out value", N_("unrecognised email opt-out value")),
 ]
+# Why a background job failed, when the app knows (jobs.INTERRUPTED).
+_PHRASES.append(
+    (
+        r"Interrupted: the process running it stopped \(for example, the app was restarted\)\. "
+        r"Start it again; what was already stored is recognised and not stored twice\.",
+        N_(
+            "Interrupted: the process running it stopped (for example, the app was "
+            "restarted). Start it again; what was already stored is recognised and not "
+            "stored twice."
+        ),
+    )
+)
 _COMPILED = [(re.compile(pattern, re.DOTALL), phrase) for pattern, phrase in _PHRASES]
 
 

@@ -884,3 +884,16 @@ def test_identifiers_typed_by_hand_stay_when_records_change(app):
     db.session.refresh(profile)
     assert [e.email for e in profile.emails] == ["p1@example.it", "p2@example.it"]
     assert sorted(p.phone for p in profile.phones) == ["+39021234567", "+393477654321"]
+
+
+def test_the_batch_shows_what_is_stored_so_far_while_the_import_runs(app):
+    text = "id,email\n" + "".join(f"R{n},r{n}@example.it\n" for n in range(5))
+    seen = []
+
+    def progress(counts: dict) -> None:
+        stored = db.session.get(ImportBatch, counts["batch_id"])
+        db.session.refresh(stored)
+        seen.append((stored.status, stored.counts.get("rows")))
+
+    _import(text, batch_size=2, progress=progress)
+    assert seen == [("running", 2), ("running", 4), ("running", 5)]

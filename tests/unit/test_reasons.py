@@ -73,3 +73,11 @@ def test_english_readers_get_the_reason_as_stored_and_unknown_ones_pass_through(
         assert reason_text("phone belongs to another profile (#12); not merged") == (
             "il telefono appartiene a un altro profilo (#12); non unito"
         )
+
+
+def test_a_job_interrupted_by_a_restart_says_so_in_italian(app):
+    from crm.services import jobs
+
+    with app.test_request_context(headers={"Accept-Language": "it"}):
+        said = reason_text(jobs.INTERRUPTED)
+    assert said != jobs.INTERRUPTED and "Interrotto" in said
