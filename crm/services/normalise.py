@@ -19,7 +19,7 @@ from email.utils import parseaddr
 from functools import cache, lru_cache
 
 import phonenumbers
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from stdnum.exceptions import ValidationError as NumberError
 from stdnum.it import codicefiscale
@@ -272,10 +272,24 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": 
 COUNTRY_NAME_LOCALES = ("en", "it", "de", "fr", "es", "pt", "nl")
 
 
+# The names European countries give themselves, where none of COUNTRY_NAME_LOCALES uses
+# it. Loading each country's own locale from babel for them would cost ~35 MB of memory
+# in every import process for a few dozen words.
+_OWN_NAMES = {
+    "PL": "Polska", "DK": "Danmark", "SE": "Sverige", "NO": "Norge", "FI": "Suomi",
+    "IS": "Ísland", "CZ": "Česko", "SK": "Slovensko", "HU": "Magyarország",
+    "RO": "România", "BG": "България", "GR": "Ελλάδα", "CY": "Κύπρος", "HR": "Hrvatska",
+    "SI": "Slovenija", "RS": "Srbija", "BA": "Bosna i Hercegovina", "ME": "Crna Gora",
+    "MK": "Северна Македонија", "AL": "Shqipëria", "EE": "Eesti", "LV": "Latvija",
+    "LT": "Lietuva", "IE": "Éire", "LU": "Lëtzebuerg", "TR": "Türkiye", "UA": "Україна",
+    "RU": "Россия", "MD": "Moldova", "MT": "Malta",
+}  # fmt: skip
+
+
 @cache
 def _country_names() -> dict[str, str]:
-    """Folded country names (in COUNTRY_NAME_LOCALES and each country's own language: "Polska",
-    "Danmark") and ISO codes -> ISO 3166 alpha-2."""
+    """Folded country names (in COUNTRY_NAME_LOCALES, and European countries' own names:
+    "Polska", "Danmark") and ISO codes -> ISO 3166 alpha-2."""
     codes = [c for c in Locale.parse("en").territories if len(c) == 2 and c.isalpha()]
     names = {code.lower(): code for code in codes}
     for locale in COUNTRY_NAME_LOCALES:
@@ -285,20 +299,18 @@ def _country_names() -> dict[str, str]:
                 names.setdefault(fold(territories[code]), code)
                 # German written without umlauts, as keyboards and old systems do.
                 names.setdefault(fold(territories[code].translate(_UMLAUTS)), code)
-    for code in codes:
-        try:
-            # The language most spoken there ("und_PL" -> pl_PL), for its own name.
-            own = Locale.parse(f"und_{code}").territories.get(code)
-        except (UnknownLocaleError, ValueError):
-            continue
-        if own:
-            names.setdefault(fold(own), code)
+    for code, own in _OWN_NAMES.items():
+        names.setdefault(fold(own), code)
     names.update(
         {
             "uk": "GB",
             "usa": "US",
             "u s a": "US",
             "united states of america": "US",
+            "great britain": "GB",
+            "czech republic": "CZ",
+            "holland": "NL",
+            "republic of ireland": "IE",
             "england": "GB",
             "scotland": "GB",
             "wales": "GB",

@@ -1042,6 +1042,15 @@ class _Copy:
         return items
 
 
+def _json_cell(value):
+    """One key's value of a JSON record as json_value keeps it; a short text, a whole
+    number, true, false or null (nearly every value) as it is, without the copy."""
+    kind = type(value)
+    if (kind is str and len(value) < FIELD_CHARS) or kind is int or kind is bool or value is None:
+        return value
+    return json_value(value)
+
+
 def json_value(value, limit: int = FIELD_CHARS):
     """A JSON value as a raw payload keeps it: NaN, Infinity and -Infinity as null, and
     what lies past RAW_DEPTH levels of nesting or about `limit` characters of JSON cut
@@ -1159,7 +1168,7 @@ def row_from_object(number: int, obj: dict, overrides: dict[str, str] | None = N
     Other keys may hold any JSON value, kept in the raw row. Values are read as json_value
     keeps them (NaN and Infinity as null; one key's value bounded as a CSV cell is).
     """
-    obj = {str(k): json_value(v) for k, v in obj.items()}
+    obj = {str(k): _json_cell(v) for k, v in obj.items()}
     local = map_headers(list(obj), "jsonl", overrides)
     values: dict = {}
     for key, target in local.columns.items():
