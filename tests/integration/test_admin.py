@@ -1,6 +1,7 @@
 """Administration pages: staff users, roles, deactivation and everyone's API keys."""
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from crm.extensions import db
@@ -40,7 +41,7 @@ def test_users_page_lists_every_user(client, admin):
     assert 'id="new-user"' in html
     assert other.email in html and "Marta Bianchi" in html and "Marketer" in html
     assert admin.email in html
-    assert other.created_at.strftime("%Y-%m-%d") in html
+    assert format_date(other.created_at, "medium", locale="en") in html
     assert f'href="/admin/users/{other.id}"' in html
 
 

@@ -136,3 +136,16 @@ def test_cli_lists_and_sets_sources(runner, anna):
     assert bad.exit_code == 1 and "default_region" in bad.output
     missing = runner.invoke(args=["sources", "set", "nowhere", "--label", "x"])
     assert missing.exit_code == 1 and "No source is called" in missing.output
+
+
+def test_an_italian_admin_reads_dates_the_italian_way(client, auth, anna):
+    from babel.dates import format_datetime
+
+    from crm.models import ImportBatch
+
+    auth.login_as("admin")
+    token = factories.csrf_token(client, "/account")
+    client.post("/account/language", data={"locale": "it", "csrf_token": token})
+    last = db.session.scalar(select(ImportBatch.started_at).order_by(ImportBatch.started_at.desc()))
+    html = client.get("/admin/sources").get_data(as_text=True)
+    assert format_datetime(last, "short", locale="it", tzinfo="UTC") in html
