@@ -657,6 +657,7 @@ class _Batch:
         if known is not None and record.raw == item.raw and record.fields == item.fields:
             item.outcome, item.target = "unchanged", known
             item.reasons = ["source record: unchanged"]
+            self._note_conflicts(item, known)  # still left out: the report says so again
             return
         owners = self.owners
         target, reasons = known, ["source record: same id"] if known is not None else []
@@ -674,13 +675,7 @@ class _Batch:
                     break
                 if target is not None:
                     break
-        for kind in ("email", "phone"):
-            for value in getattr(norm, kind + "s"):
-                owner = owners[kind].get(value)
-                if owner is None:
-                    continue
-                if (target is not None or item.held_by) and owner is not target and owner != target:
-                    item.conflicts.append((kind, owner))
+        self._note_conflicts(item, target)
         if target is None:
             item.fuzzy = self._fuzzy(item)
         if record is None:
@@ -726,6 +721,17 @@ class _Batch:
             for value in getattr(norm, kind + "s"):
                 owners[kind].setdefault(value, target)
         item.outcome, item.target, item.record, item.reasons = outcome, target, record, reasons
+
+    def _note_conflicts(self, item: _Item, target) -> None:
+        """Remember each email or phone of the row that a profile other than target holds
+        (it is left with its holder, and the report says so)."""
+        if target is None and not item.held_by:
+            return
+        for kind in ("email", "phone"):
+            for value in getattr(item.norm, kind + "s"):
+                owner = self.owners[kind].get(value)
+                if owner is not None and owner is not target and owner != target:
+                    item.conflicts.append((kind, owner))
 
     def finish(self) -> list[_PendingMerge]:
         """Phase two: store records and profiles, recompute, keys, consents, review pairs.

@@ -897,3 +897,16 @@ def test_the_batch_shows_what_is_stored_so_far_while_the_import_runs(app):
 
     _import(text, batch_size=2, progress=progress)
     assert seen == [("running", 2), ("running", 4), ("running", 5)]
+
+
+def test_a_file_imported_again_reports_again_the_number_it_left_with_its_holder(app):
+    _import("id,first_name,phone\nH1,Alessandro,348 7654321\n", source="hubspot")
+    _import("id,first_name,email\nC1,Alessandro,a.conti@example.it\n", source="crm")
+    text = "Cognome;Nome;E-mail;Cellulare\nConti;Alessandro;a.conti@example.it;348 7654321\n"
+    first = _import(text, source="excel")
+    again = _import(text, source="excel")
+    assert (first["warnings"], again["warnings"], again["unchanged"]) == (1, 1, 1)
+    reasons = db.session.scalars(
+        select(ImportRejection.reason).where(ImportRejection.batch_id == again["batch_id"])
+    ).all()
+    assert len(reasons) == 1 and "phone belongs to another profile" in reasons[0]
