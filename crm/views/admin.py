@@ -13,7 +13,7 @@ from crm.models import Job, Source, User
 from crm.security import roles
 from crm.services import jobs, sources, users
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
-from crm.views.reasons import reason_text
+from crm.views.reasons import refusal_text, refusal_texts
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -34,11 +34,13 @@ def get_user_or_404(user_id: int) -> User:
 
 def _show_errors(form: FlaskForm, error: ValidationError | ConflictError) -> None:
     """Attach a service error to the visible form fields it names; flash the rest (its
-    message, and what it says of fields the form does not have), so no refusal goes unsaid."""
+    message, and what it says of fields the form does not have), so no refusal goes unsaid.
+    Every message is said in the user's language."""
     shown: list[str] = []
     unplaced: list[str] = []
     for name, messages in error.fields.items():
         field = form._fields.get(name)
+        messages = refusal_texts(messages)
         if field is None:
             unplaced.extend(messages)
         # A hidden field (the version, the CSRF token) has no place for a message, and what
@@ -46,7 +48,7 @@ def _show_errors(form: FlaskForm, error: ValidationError | ConflictError) -> Non
         elif not isinstance(field, HiddenField):
             field.errors = [*field.errors, *messages]
             shown.extend(messages)
-    for message in (error.message, *unplaced):
+    for message in (refusal_text(error.message), *unplaced):
         if message and message not in shown:
             flash(message, "danger")
             shown.append(message)
@@ -147,7 +149,7 @@ def recompute_message(job: Job) -> str:
             changed=format_number(result.get("changed", 0)),
             profiles=format_number(result.get("profiles", 0)),
         )
-    return _("Failed: %(error)s", error=reason_text(job.error or ""))
+    return _("Failed: %(error)s", error=refusal_text(job.error or ""))
 
 
 @bp.route("/sources")

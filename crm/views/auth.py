@@ -21,6 +21,7 @@ from crm.forms.auth import ApiKeyForm, ConfirmForm, LanguageForm, LoginForm, Pas
 from crm.security import ALL_ROLES, SESSION_TOKEN_KEY, public
 from crm.services import users
 from crm.services.errors import AuthError, NotFoundError, ValidationError
+from crm.views.reasons import refusal_text
 
 bp = Blueprint("auth", __name__)
 
@@ -113,7 +114,7 @@ def change_password():
         try:
             users.change_password(current_user, form.current_password.data, form.new_password.data)
         except (AuthError, ValidationError) as error:
-            flash(error.message, "danger")
+            flash(refusal_text(error.message), "danger")
             return redirect(url_for("auth.account"))
         user = current_user._get_current_object()
         session.clear()

@@ -11,6 +11,7 @@ from crm.security import roles
 from crm.services import duplicates, imports_ui
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.normalise import format_phone
+from crm.views.reasons import refusal_text
 
 bp = Blueprint("duplicates", __name__, url_prefix="/duplicates")
 
@@ -101,7 +102,7 @@ def decide(id: int):
     except NotFoundError:
         abort(404)
     except (ConflictError, ValidationError) as error:
-        flash(error.message, "error")
+        flash(refusal_text(error.message), "error")
         return redirect(url_for("duplicates.detail", id=id, **queue.args()))
     if form.decision.data == "merge":
         flash(_("The two profiles were merged."), "success")

@@ -29,12 +29,14 @@ from crm.models import ImportBatch, Job
 from crm.security import roles
 from crm.services import imports_ui, jobs
 from crm.services.errors import NotFoundError, ValidationError
-from crm.views.reasons import reason_text
+from crm.views.reasons import reason_text, refusal_text, refusal_texts
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 IMPORT_ROLES = ("admin", "marketer")
 # Uploads larger than this are refused with 413 before they reach a view.
 MAX_UPLOAD_BYTES = 1024**3
+# The preview's problems with rows are the readers' words: said in the user's language.
+bp.add_app_template_global(refusal_text)
 
 
 @bp.record_once
@@ -89,7 +91,7 @@ def progress_message(job: Job) -> str:
         return _("Importing: %(rows)s rows read so far.", rows=rows)
     if job.status == "done":
         return _("Import finished: %(rows)s rows.", rows=rows)
-    return _("Import failed: %(error)s", error=reason_text(job.error or ""))
+    return _("Import failed: %(error)s", error=refusal_text(job.error or ""))
 
 
 @bp.route("/")
@@ -120,7 +122,7 @@ def new():
                 actor=current_user._get_current_object(),
             )
         except ValidationError as error:
-            flash(error.message, "danger")
+            flash(refusal_text(error.message), "danger")
         else:
             return redirect(url_for("imports.preview", upload_id=upload.id))
     return render_template("imports/new.html", form=form)
@@ -135,7 +137,7 @@ def preview(upload_id: str):
         shown = imports_ui.preview_upload(upload)
     except ValidationError as error:  # not a text file: say what to do, keep nothing
         imports_ui.delete_upload(upload.id)
-        flash(error.message, "danger")
+        flash(refusal_text(error.message), "danger")
         return redirect(url_for("imports.new"))
     form = mapping_form(
         shown.headers,
@@ -158,8 +160,8 @@ def preview(upload_id: str):
             )
         except ValidationError as error:
             for header, field in form.columns():
-                field.errors = list(error.fields.get(header, []))
-            flash(error.message, "danger")
+                field.errors = refusal_texts(error.fields.get(header, []))
+            flash(refusal_text(error.message), "danger")
         else:
             return redirect(url_for("imports.job", job_id=job.id))
     return render_template(
@@ -177,7 +179,7 @@ def phone_sample(upload_id: str):
     try:
         found = imports_ui.phone_sample(upload, request.args.get("region", ""))
     except ValidationError as error:
-        return jsonify({"message": error.message, "errors": error.fields}), 422
+        return jsonify({"message": refusal_text(error.message), "errors": error.fields}), 422
     return jsonify(
         {"phones": [{"written": written, "stored": stored} for written, stored in found]}
     )

@@ -33,6 +33,7 @@ from crm.services.errors import (
 )
 from crm.services.normalise import format_phone
 from crm.views.duplicates import REVIEWERS
+from crm.views.reasons import refusal_text, refusal_texts
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
@@ -186,7 +187,8 @@ def edit(id: int):
 
 def _refused(form: ProfileForm, profile: Profile | None, error: ValidationError | ConflictError):
     """Re-render the form after the service refused the save: 409 for a conflict, else 422.
-    Messages that no visible field can show go above the form, so no refusal is silent."""
+    Messages that no visible field can show go above the form, so no refusal is silent;
+    all of them in the user's language."""
     stale = isinstance(error, ConflictError) and not set(error.fields) - {"version"}
     other: list[str] = []
     if not stale:
@@ -194,12 +196,14 @@ def _refused(form: ProfileForm, profile: Profile | None, error: ValidationError 
             field = form._fields.get(name)
             if name in ("version", "csrf_token"):
                 continue  # developer words; a stale or missing version has its own alert
+            messages = refusal_texts(messages)
             if field is None:
                 other.extend(m for m in messages if m not in other)
             else:
                 field.errors = [*field.errors, *messages]
-        if error.message and not form.errors and error.message not in other:
-            other.insert(0, error.message)
+        message = refusal_text(error.message)
+        if message and not form.errors and message not in other:
+            other.insert(0, message)
     if profile is not None and profile.merged_into_id:
         other = [_merged_away(profile)]  # the service's words, in the user's language
     status = 409 if isinstance(error, ConflictError) else 422
@@ -252,7 +256,7 @@ def merge(id: int, other_id: int):
         except NotFoundError:
             abort(404)
         except (ValidationError, ConflictError) as exc:
-            error = exc.message
+            error = refusal_text(exc.message)
         else:
             flash(_("Profile #%(other)s was merged into this profile.", other=other_id), "success")
             return redirect(url_for("profiles.detail", id=id))
@@ -286,7 +290,8 @@ def _self_merge_refused(id: int):
     try:
         merging.refuse_self_merge(id, id)
     except ValidationError as exc:
-        flash(_("The profiles were not merged: %(reason)s", reason=exc.message), "error")
+        reason = refusal_text(exc.message)
+        flash(_("The profiles were not merged: %(reason)s", reason=reason), "error")
     return redirect(url_for("profiles.detail", id=id))
 
 
@@ -315,7 +320,8 @@ def detach_record(id: int, record_id: int):
     except NotFoundError:
         abort(404)
     except (ValidationError, ConflictError) as exc:
-        flash(_("The record was not detached: %(reason)s", reason=exc.message), "error")
+        reason = refusal_text(exc.message)
+        flash(_("The record was not detached: %(reason)s", reason=reason), "error")
         return redirect(url_for("profiles.detail", id=id))
     flash(
         _(
@@ -342,7 +348,8 @@ def undo_merge(merge_id: int):
     except NotFoundError:
         abort(404)
     except ConflictError as exc:
-        flash(_("The merge was not undone: %(reason)s", reason=exc.message), "error")
+        reason = refusal_text(exc.message)
+        flash(_("The merge was not undone: %(reason)s", reason=reason), "error")
         return redirect(url_for("profiles.detail", id=survivor_id))
     flash(_("Merge undone: profile #%(id)s is separate again.", id=restored.id), "success")
     return redirect(url_for("profiles.detail", id=survivor_id))

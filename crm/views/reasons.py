@@ -1,11 +1,11 @@
-"""The importer's reasons for rejecting a row or warning about a cell, in the reader's
-language.
+"""The importer's reasons for rejecting a row or warning about a cell, and the services'
+refusals, in the reader's language.
 
-The importer stores its reasons in English (they reach logs, the API and the CLI as
-written). A report a marketer downloads says them in the marketer's language: each known
-reason is matched whole by a pattern, and its variable parts (a number, a value, a
-library's own detail) are put into the translated sentence. A reason no pattern knows is
-shown as it was stored.
+The importer stores its reasons in English, and the services refuse in English (their
+messages reach logs, the API and the CLI as written). A page or a report says them in the
+reader's language: each known message is matched whole by a pattern, and its variable
+parts (a number, an id, a value, a library's own detail) are put into the translated
+sentence. A message no pattern knows is shown as it was written.
 """
 
 import re
@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 
 def N_(message: str) -> str:  # noqa: N802 (the name gettext's tools look for)
-    """Mark a message for translation; gettext translates it when a report is written."""
+    """Mark a message for translation; gettext translates it when a page or a report says it."""
     return message
 
 
@@ -127,16 +127,285 @@ _PHRASES.append(
         ),
     )
 )
-_COMPILED = [(re.compile(pattern, re.DOTALL), phrase) for pattern, phrase in _PHRASES]
+# The services' refusals (ServiceError messages and their per-field messages) that a page
+# can show, and the errors of the background jobs that pages follow.
+_REFUSALS = [
+    # merging
+    (
+        r"A profile cannot be merged with itself\.",
+        N_("A profile cannot be merged with itself."),
+    ),
+    (
+        r"Profile #(?P<id>\d+) was already merged into #(?P<into>\d+)\.",
+        N_("Profile #%(id)s was already merged into #%(into)s."),
+    ),
+    (
+        r"These profiles were marked as different people; only a person may merge them\.",
+        N_("These profiles were marked as different people; only a person may merge them."),
+    ),
+    (r"This merge was already undone\.", N_("This merge was already undone.")),
+    (
+        r"Merge #(?P<id>\d+) came later and builds on this one; undo it first\.",
+        N_("Merge #%(id)s came later and builds on this one; undo it first."),
+    ),
+    # splitting
+    (
+        r"This record's profile was merged into another one\.",
+        N_("This record's profile was merged into another one."),
+    ),
+    (
+        r"This is the profile's only record: there is nothing to detach\.",
+        N_("This is the profile's only record: there is nothing to detach."),
+    ),
+    (
+        r"This record came with merge #(?P<id>\d+); undo that merge instead\.",
+        N_("This record came with merge #%(id)s; undo that merge instead."),
+    ),
+    # duplicates
+    (
+        r"This pair was already decided \(merged\)\.",
+        N_("This pair was already decided (merged)."),
+    ),
+    (
+        r"This pair was already decided \(distinct\)\.",
+        N_("This pair was already decided (distinct)."),
+    ),
+    # users
+    (r"A user with this email exists\.", N_("A user with this email exists.")),
+    (r"Taken\.", N_("Taken.")),
+    (r"Use at least (?P<count>\d+) characters\.", N_("Use at least %(count)s characters.")),
+    (r"Unknown role\.", N_("Unknown role.")),
+    (r"You cannot deactivate yourself\.", N_("You cannot deactivate yourself.")),
+    (r"Keep at least one active admin\.", N_("Keep at least one active admin.")),
+    (r"The current password is wrong\.", N_("The current password is wrong.")),
+    # profiles
+    (r"Some fields are invalid\.", N_("Some fields are invalid.")),
+    (r"Email belongs to another profile\.", N_("Email belongs to another profile.")),
+    (r"Phone belongs to another profile\.", N_("Phone belongs to another profile.")),
+    (
+        r"(?P<value>.+) belongs to profile #(?P<id>\d+)\.",
+        N_("%(value)s belongs to profile #%(id)s."),
+    ),
+    (r"At most (?P<limit>\d+) characters\.", N_("At most %(limit)s characters.")),
+    (r"Must be one of: (?P<values>.+)\.", N_("Must be one of: %(values)s.")),
+    (
+        r"A tag has at most (?P<limit>\d+) characters\.",
+        N_("A tag has at most %(limit)s characters."),
+    ),
+    (r"No such active user\.", N_("No such active user.")),
+    (
+        r"This profile was merged into profile (?P<id>\d+); edit that one "
+        r"\(or undo the merge first\)\.",
+        N_("This profile was merged into profile %(id)s; edit that one (or undo the merge first)."),
+    ),
+    (
+        r"This profile was changed by someone else since you opened it; nothing was saved\. "
+        r"Reload to see the current values\.",
+        N_(
+            "This profile was changed by someone else since you opened it; nothing was "
+            "saved. Reload to see the current values."
+        ),
+    ),
+    (
+        r"This profile was changed by someone else at the same time; nothing was saved\.",
+        N_("This profile was changed by someone else at the same time; nothing was saved."),
+    ),
+    # sources
+    (
+        r"Manual entry is the app's own source: a value typed by hand always wins\.",
+        N_("Manual entry is the app's own source: a value typed by hand always wins."),
+    ),
+    (
+        r"Someone else changed this source meanwhile; check its settings and save again\.",
+        N_("Someone else changed this source meanwhile; check its settings and save again."),
+    ),
+    (r"The source's settings were refused\.", N_("The source's settings were refused.")),
+    (r"One of (?P<values>.+)\.", N_("One of %(values)s.")),
+    (r"A whole number from 0 to 100\.", N_("A whole number from 0 to 100.")),
+    (
+        r"A country code phone numbers can be read for, e\.g\. IT\.",
+        N_("A country code phone numbers can be read for, e.g. IT."),
+    ),
+    (r"Not a setting of a source\.", N_("Not a setting of a source.")),
+    (
+        r"Profiles kept changing while their values were chosen again; run it again when the "
+        r"imports have finished\.",
+        N_(
+            "Profiles kept changing while their values were chosen again; run it again when "
+            "the imports have finished."
+        ),
+    ),
+    # imports: the upload, the mapping, the import job
+    (
+        r"A source name of 1 to 64 characters is required\.",
+        N_("A source name of 1 to 64 characters is required."),
+    ),
+    (
+        r"The region must be a two-letter country code such as IT\.",
+        N_("The region must be a two-letter country code such as IT."),
+    ),
+    (
+        r"Unknown format (?P<format>.+); use one of (?P<formats>.+)\.",
+        N_("Unknown format %(format)s; use one of %(formats)s."),
+    ),
+    (r"Unknown format (?P<format>.+)\.", N_("Unknown format %(format)s.")),
+    (r"The file is empty\.", N_("The file is empty.")),
+    (r"Unknown country\.", N_("Unknown country.")),
+    (r"Unknown region (?P<region>.+)\.", N_("Unknown region %(region)s.")),
+    (r"Unknown reading order\.", N_("Unknown reading order.")),
+    (
+        r"Some columns cannot be mapped like that\.",
+        N_("Some columns cannot be mapped like that."),
+    ),
+    # A field's name as repr() writes it: the CLI's longer message is not this one.
+    (r"unknown field (?P<field>'.*'|\".*\")", N_("unknown field %(field)s")),
+    (
+        r"(?P<field>\w+) is already taken by column (?P<column>.+)",
+        N_("%(field)s is already taken by column %(column)s"),
+    ),
+    (
+        r"No column of the file could be recognised; give a --mapping\.",
+        N_("No column of the file could be recognised; give a --mapping."),
+    ),
+    (
+        r"The uploaded file is no longer available; upload it again\.",
+        N_("The uploaded file is no longer available; upload it again."),
+    ),
+    # readers: files that are no table
+    (
+        r"This file is a zipped file \(unzip it\) or a workbook other than \.xlsx, not CSV, "
+        r"JSON or an \.xlsx workbook: save it as CSV \(UTF-8\) or \.xlsx first\.",
+        N_(
+            "This file is a zipped file (unzip it) or a workbook other than .xlsx, not CSV, "
+            "JSON or an .xlsx workbook: save it as CSV (UTF-8) or .xlsx first."
+        ),
+    ),
+    (
+        r"This file is an old Excel \(\.xls\) or Word file, not CSV, JSON or an \.xlsx "
+        r"workbook: save it as CSV \(UTF-8\) or \.xlsx first\.",
+        N_(
+            "This file is an old Excel (.xls) or Word file, not CSV, JSON or an .xlsx "
+            "workbook: save it as CSV (UTF-8) or .xlsx first."
+        ),
+    ),
+    (
+        r"This file is a PDF document, not CSV, JSON or an \.xlsx workbook: save it as CSV "
+        r"\(UTF-8\) or \.xlsx first\.",
+        N_(
+            "This file is a PDF document, not CSV, JSON or an .xlsx workbook: save it as CSV "
+            "(UTF-8) or .xlsx first."
+        ),
+    ),
+    (
+        r"This file is not text \(CSV or JSON\) nor an \.xlsx workbook\.",
+        N_("This file is not text (CSV or JSON) nor an .xlsx workbook."),
+    ),
+    (
+        r"This workbook cannot be read: (?P<detail>.+)",
+        N_("This workbook cannot be read: %(detail)s"),
+    ),
+    (
+        r"This file looks like a zip archive or a workbook but cannot be read "
+        r"\((?P<detail>.+)\): save it as CSV \(UTF-8\) or \.xlsx, or zip it again\.",
+        N_(
+            "This file looks like a zip archive or a workbook but cannot be read "
+            "(%(detail)s): save it as CSV (UTF-8) or .xlsx, or zip it again."
+        ),
+    ),
+    (
+        r"This zip archive holds no CSV, JSON or \.xlsx file \(a document or a spreadsheet "
+        r"other than \.xlsx is a zip too\): save it as CSV \(UTF-8\) or \.xlsx first\.",
+        N_(
+            "This zip archive holds no CSV, JSON or .xlsx file (a document or a spreadsheet "
+            "other than .xlsx is a zip too): save it as CSV (UTF-8) or .xlsx first."
+        ),
+    ),
+    (
+        r"This zip archive holds (?P<count>\d+) tables; import at most (?P<limit>\d+) at a "
+        r"time\.",
+        N_("This zip archive holds %(count)s tables; import at most %(limit)s at a time."),
+    ),
+    (
+        r"This zip archive is protected by a password: unzip it first\.",
+        N_("This zip archive is protected by a password: unzip it first."),
+    ),
+    (
+        r"(?P<member>.+) cannot be read from the archive: (?P<detail>.+)",
+        N_("%(member)s cannot be read from the archive: %(detail)s"),
+    ),
+    # jobs
+    (
+        r"The job failed unexpectedly \((?P<error>\w+)\); see the server log\.",
+        N_("The job failed unexpectedly (%(error)s); see the server log."),
+    ),
+    (
+        r"The job queue \(Redis\) could not be reached\.",
+        N_("The job queue (Redis) could not be reached."),
+    ),
+]
+# Messages made of a subject and a message about it, tried last so that a whole message
+# matches its own pattern first: a profile's email or phone and what is wrong with it, a
+# file of an archive and why it cannot be imported, a row of a preview and its problem.
+_COMPOSED = [
+    (
+        r"(?P<subject>.+?): (?P<message>invalid (?:email|phone number)\b.*)",
+        N_("%(subject)s: %(message)s"),
+    ),
+    (
+        r"(?P<subject>.+?\.(?i:csv|tsv|json|jsonl|ndjson|xlsx|xlsm)): (?P<message>.+)",
+        N_("%(subject)s: %(message)s"),
+    ),
+    (r"row (?P<row>\d+): (?P<reason>.+)", N_("row %(row)s: %(reason)s")),
+    (r"line (?P<row>\d+): (?P<reason>.+)", N_("line %(row)s: %(reason)s")),
+    (
+        r"(?P<file>.+), row (?P<row>\d+): (?P<reason>.+)",
+        N_("%(file)s, row %(row)s: %(reason)s"),
+    ),
+]
+
+
+def _compiled(phrases: list[tuple[str, str]]) -> list[tuple[re.Pattern, str]]:
+    """Each pattern compiled (its text may span lines), beside its phrase."""
+    return [(re.compile(pattern, re.DOTALL), phrase) for pattern, phrase in phrases]
+
+
+_COMPILED = _compiled(_PHRASES)
+_REFUSALS_COMPILED = _compiled(_REFUSALS)
+_COMPOSED_COMPILED = _compiled(_COMPOSED)
+
+
+def _said(text: str | None, table: list[tuple[re.Pattern, str]], parts_text) -> str | None:
+    """text in the reader's language by the first pattern of table that matches it whole,
+    its parts said by parts_text (a part may be a known message itself); None if none does."""
+    for pattern, phrase in table:
+        found = pattern.fullmatch(text or "")
+        if found:
+            parts = {k: parts_text(v) for k, v in found.groupdict().items()}
+            return _(phrase, **parts)
+    return None
 
 
 def reason_text(reason: str) -> str:
     """An importer's reason in the reader's language; an unknown one as it is."""
-    for pattern, phrase in _COMPILED:
-        found = pattern.fullmatch(reason or "")
-        if found:
-            parts = found.groupdict()
-            # A nested known reason (a consent time that is an unrecognised time) too.
-            parts = {k: reason_text(v) for k, v in parts.items()}
-            return _(phrase, **parts)
-    return reason
+    # A nested known reason (a consent time that is an unrecognised time) too.
+    said = _said(reason, _COMPILED, reason_text)
+    return reason if said is None else said
+
+
+def refusal_text(message: str) -> str:
+    """A service's refusal (an error's message or one of its per-field messages), or a
+    job's error, in the reader's language; an unknown one as it is.
+
+    The importer's reasons are known too: a field's message can be a normaliser's (an
+    invalid email), and a failed import's error a reader's.
+    """
+    for table in (_REFUSALS_COMPILED, _COMPILED, _COMPOSED_COMPILED):
+        said = _said(message, table, refusal_text)
+        if said is not None:
+            return said
+    return message
+
+
+def refusal_texts(messages) -> list[str]:
+    """Several refusals (a field's messages) in the reader's language."""
+    return [refusal_text(message) for message in messages]
