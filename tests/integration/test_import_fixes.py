@@ -6,7 +6,6 @@ import io
 import re
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from crm.extensions import db
@@ -77,15 +76,7 @@ def _start(client, path: str, page: str, changes: dict | None = None) -> Job:
 
 def _workbook(sheets: dict[str, list[list]]) -> bytes:
     """An .xlsx file with these sheets (title -> rows), in order."""
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    data = io.BytesIO()
-    book.save(data)
-    return data.getvalue()
+    return factories.workbook(sheets)
 
 
 def test_columns_sharing_a_header_are_previewed_apart_and_mapped_one_by_one(

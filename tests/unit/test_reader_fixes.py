@@ -4,7 +4,6 @@ sheets, or give birthdays without a year."""
 import io
 
 import pytest
-from openpyxl import Workbook
 
 from crm.services import readers
 from crm.services.normalise import NO_YEAR, normalise_country, normalise_date
@@ -18,17 +17,8 @@ def _read(text: str, **kwargs):
 
 
 def _workbook(sheets: dict[str, list[list]]) -> io.BytesIO:
-    """An .xlsx file with these sheets (title -> rows), in order."""
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    data = io.BytesIO()
-    book.save(data)
-    data.seek(0)
-    return data
+    """An .xlsx file with these sheets (title -> rows), in order, as an open stream."""
+    return io.BytesIO(factories.workbook(sheets))
 
 
 def test_columns_sharing_a_header_each_keep_their_values():
