@@ -85,6 +85,8 @@ class Preview:
     files: list[str] = field(default_factory=list)  # the tables of a zip archive
     # A header several columns share -> the names they are told apart by (readers.Mapping).
     repeated: dict[str, list[str]] = field(default_factory=dict)
+    # A column left out because an earlier one took its field -> that column.
+    rivals: dict[str, str] = field(default_factory=dict)
     # The sheets of a workbook that are read, and those that are not.
     sheets: list[str] = field(default_factory=list)
     other_sheets: list[str] = field(default_factory=list)
@@ -110,6 +112,17 @@ class Preview:
             left = [c for c in columns if not self.mapping.get(c)]
             found.append((header, columns, left if len(left) < len(columns) else []))
         return found
+
+    def rival_columns(self) -> list[tuple[str, str]]:
+        """(column, the column whose field it wanted) for each column left out because an
+        earlier one took its single-value field ("First name" beside "Nome"); repeated
+        headers have their own note (repeats)."""
+        repeated = {c for columns in self.repeated.values() for c in columns}
+        return [
+            (column, taker)
+            for column, taker in self.rivals.items()
+            if not self.mapping.get(column) and column not in repeated
+        ]
 
     def sample_phones(self, limit: int = PHONE_SAMPLE) -> None:
         """Read the first phones of the rows shown as the import will (see phones): in
@@ -350,6 +363,7 @@ def _preview_csv(
         rows=[],
         mapping=dict(mapping.columns),
         repeated=mapping.repeated,
+        rivals=mapping.rivals,
     )
     first = list(islice(rows, PREVIEW_ROWS))
     for row in first:
@@ -385,6 +399,7 @@ def _preview_read(
         mapping=dict(mapping.columns),
         files=mapping.files,
         repeated=mapping.repeated,
+        rivals=mapping.rivals,
         sheets=mapping.sheets,
         other_sheets=mapping.other_sheets,
     )

@@ -418,6 +418,9 @@ class Mapping:
     # The sheets of a workbook that are read, and those that are not (see read_xlsx).
     sheets: list[str] = field(default_factory=list)
     other_sheets: list[str] = field(default_factory=list)
+    # A header left unmapped because an earlier column took its field (a single-value one)
+    # -> that column ("First name" -> "Nome").
+    rivals: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def several_addresses(self) -> bool:
@@ -714,7 +717,7 @@ def map_headers(
     """
     extra = {"hubspot": HUBSPOT_EXTRA, "mailchimp": MAILCHIMP_EXTRA}.get(fmt, {})
     mapping = Mapping(format=fmt)
-    taken: set[tuple[str, str]] = set()
+    taken: dict[tuple[str, str], str] = {}  # claim -> the header that has it
     for header in headers:
         key = header_key(header)
         target, group = read_header(header)
@@ -727,9 +730,11 @@ def map_headers(
             mapping.columns[header] = target
             if target in ADDRESS_FIELDS:
                 mapping.groups[header] = group
-            taken.add(claim)
+            taken.setdefault(claim, header)
         else:
             mapping.unmapped.append(header)
+            if target and claim in taken:
+                mapping.rivals[header] = taken[claim]
     return mapping
 
 

@@ -172,3 +172,15 @@ def test_a_german_file_stores_phones_and_postcodes_of_each_rows_country(app):
     assert (berlin.country, vienna.country, vienna.postcode) == ("DE", "AT", "1010")
     assert [p.phone for p in berlin.phones] == ["+49301234567"]
     assert [p.phone for p in vienna.phones] == ["+436641234567"]
+
+
+def test_a_second_column_for_a_one_column_field_is_named_in_the_preview(client, auth):
+    from tests.integration.test_imports_views import _preview
+
+    auth.login_as("marketer")
+    content = b"Nome,First name,Email\nAnna,Annie,anna@example.it\n"
+    path, reader = _preview(client, content=content, filename="rivali.csv")
+    assert reader.mapping() == {"Nome": "first_name", "First name": "", "Email": "email"}
+    page = client.get(path).get_data(as_text=True)
+    assert "rival-column" in page
+    assert "&#34;First name&#34; is not imported" in page or '"First name" is not imported' in page
