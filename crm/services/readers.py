@@ -880,10 +880,15 @@ def read_xlsx(
                 for values in sheet.cells:
                     row_number += 1
                     texts = [v if isinstance(v, str) else _cell_text(v) for v in values]
-                    texts = texts[: len(sheet.headers)]
-                    if not any(t.strip() for t in texts):
+                    width = len(sheet.headers)
+                    # Cells right of the last header (a note typed beside the table) are
+                    # kept in the raw row, as a CSV row's extra cells are.
+                    extra = {f"_extra_{i}": t for i, t in enumerate(texts[width:]) if t.strip()}
+                    texts = texts[:width]
+                    if not extra and not any(t.strip() for t in texts):
                         continue
                     raw = dict(zip(sheet.headers, texts, strict=False))
+                    raw.update(extra)
                     file = sheet.title if named else None
                     yield Row(row_number, mapping.values(raw), raw, file=file)
         finally:

@@ -181,3 +181,12 @@ def test_a_mailchimp_birthday_column_warns_that_it_has_no_year():
     assert (mapping.format, mapping.columns["Birthday"]) == ("mailchimp", "birth_date")
     warnings = normalise_row(rows[0].values, "IT").warnings
     assert warnings == [("birth_date", NO_YEAR)]
+
+
+def test_cells_right_of_a_sheets_last_header_are_kept_in_the_raw_row():
+    data = _workbook({"Foglio1": [["Nome", "Email"], ["Rita", "rita@example.it", "chiamare lunedì"],
+                                  [None, None, "solo una nota"]]})  # fmt: skip
+    _mapping, rows = readers.read_xlsx(data)
+    first, second = list(rows)
+    assert first.raw["_extra_0"] == "chiamare lunedì" and first.values["email"] == "rita@example.it"
+    assert second.raw == {"Nome": "", "Email": "", "_extra_0": "solo una nota"}
