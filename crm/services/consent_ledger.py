@@ -82,7 +82,8 @@ def record_statements(
         evidence = {k: v for k, v in fact.evidence.items() if v is not None}
         evidence.update(source=source_name, batch_id=batch_id)
         at = fact.recorded_at
-        if at is not None and at > now + CONSENT_CLOCK_SKEW:
+        future = at is not None and at > now + CONSENT_CLOCK_SKEW
+        if future:
             # A time still to come is a typo (2062 for 2026) or a wrong clock: were it
             # kept, it would outrank every real statement until then. It is treated
             # as unknown, and its own date kept in the evidence.
@@ -97,8 +98,10 @@ def record_statements(
                 fact.status == "granted"
                 and latest is not None
                 and latest[0] == "withdrawn"
-                and latest[1] != source_id
+                and (latest[1] != source_id or future)
             ):
+                # A source may restate its own grant without a time, but a time still to
+                # come is a mistake: it lifts no withdrawal, not even the source's own.
                 said = latest[5] or (None if latest[4] else latest[2])
                 of = f" of {said.date().isoformat()}" if said else " on file (undated)"
                 reason = f"an opt-in without a date does not lift the withdrawal{of}"

@@ -1318,6 +1318,7 @@ def _profile_states(
                 StageChange.from_stage,
                 StageChange.to_stage,
                 StageChange.actor_user_id,
+                StageChange.actor_label,
             ).where(StageChange.profile_id.in_(chunk), StageChange.actor_user_id.is_not(None))
         ):
             by_people.setdefault(change.profile_id, []).append(change)

@@ -1179,6 +1179,9 @@ def row_from_object(number: int, obj: dict, overrides: dict[str, str] | None = N
     keeps them (NaN and Infinity as null; one key's value bounded as a CSV cell is).
     """
     obj = {str(k): _json_cell(v) for k, v in obj.items()}
+    for key in ("id", "external_id"):
+        if isinstance(obj.get(key), float) and obj[key].is_integer():
+            obj[key] = int(obj[key])  # pandas writes an integer id as 7.0: the record 7
     local = map_headers(list(obj), "jsonl", overrides)
     values: dict = {}
     for key, target in local.columns.items():

@@ -181,13 +181,20 @@ class ProfileState:
 
 def held_back_from(changes: list) -> str | None:
     """The stage a person moved a profile back from, when their latest stage move (of
-    changes: at, id, from_stage, to_stage, actor_user_id) went backwards; else None.
+    changes: at, id, from_stage, to_stage, actor_user_id, actor_label) went backwards;
+    else None.
 
     Records then move the profile forward again only past that stage: a rep who moves a
     churned customer back to lead is not overruled by the shop record that still says
     customer, but a record saying customer moves a lead the rep held back at MQL.
     """
-    by_people = [c for c in changes if c.actor_user_id is not None]
+    # A merge's move is the merge's rule (the more advanced of two stages), not a person
+    # judging this profile's stage, even when a person made the merge.
+    by_people = [
+        c
+        for c in changes
+        if c.actor_user_id is not None and not (c.actor_label or "").startswith("merge:")
+    ]
     if not by_people:
         return None
     # A change not yet flushed has no time or id yet: it is the newest.
@@ -287,12 +294,12 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
             now_says = values_of(origin) if origin is not None else []
             if origin is None or origin.source.name == MANUAL_SOURCE or value in now_says:
                 remaining.append((value, is_primary))  # typed by hand, or still stated
-            elif not now_says:
-                # An empty cell says nothing (a file that updates only some columns): the
-                # identifier stays, its record unknown.
-                remaining.append((value, is_primary))
             elif value in stated:
                 repointed.setdefault(kind, []).append((value, stated[value]))
+                remaining.append((value, is_primary))
+            elif not now_says:
+                # An empty cell says nothing (a file that updates only some columns): the
+                # identifier stays with the record that gave it.
                 remaining.append((value, is_primary))
             else:
                 # Its record states it no more (read again, e.g. in the right phone

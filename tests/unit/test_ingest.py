@@ -910,3 +910,44 @@ def test_a_file_imported_again_reports_again_the_number_it_left_with_its_holder(
         select(ImportRejection.reason).where(ImportRejection.batch_id == again["batch_id"])
     ).all()
     assert len(reasons) == 1 and "phone belongs to another profile" in reasons[0]
+
+
+def test_a_merge_does_not_lift_a_stage_a_rep_held_back(app):
+    rep = factories.make_user("sales")
+    _import("id,email,stage\nD5,nora@example.it,customer\n", source="shop")
+    _import("id,email,first_name,stage\nE5,ugo@example.it,Ugo,mql\n", source="crm")
+    nora, ugo = _profile_by_email("nora@example.it"), _profile_by_email("ugo@example.it")
+    _edit("nora@example.it", {"stage": "lead"}, rep)
+    from crm.services import merging
+
+    merging.merge_profiles(nora.id, ugo.id, actor=rep)
+    assert _profile_by_email("nora@example.it").stage == "mql"  # the merge's rule, no more
+
+
+def test_an_identifier_an_emptied_record_gave_names_the_record_that_still_states_it(app):
+    _import("id,first_name,email\nS10,Lia,lia1@example.it\n", source="sa")
+    _import("id,first_name,email\nS10,Lia,\n", source="sa")
+    _import("id,first_name,email\nB10,Lia,lia1@example.it\n", source="sb")
+    b10 = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "B10"))
+    profile = _profile_by_email("lia1@example.it")
+    db.session.refresh(profile)
+    assert [(e.email, e.source_record_id) for e in profile.emails] == [("lia1@example.it", b10.id)]
+    _import("id,first_name,email\nB10,Lia,lia2@example.it\n", source="sb")
+    profile = _profile_by_email("lia2@example.it")
+    db.session.refresh(profile)
+    assert [(e.email, e.is_primary) for e in profile.emails] == [("lia2@example.it", True)]
+
+
+def test_a_grant_dated_in_the_future_lifts_not_even_its_own_sources_withdrawal(app):
+    _import("id,email,email_opt_out\nC9,eva@example.it,2024-01-01\n", source="ca")
+    summary = _import("id,email,email_opt_in\nC9,eva@example.it,2062-01-01\n", source="ca")
+    assert _email_marketing("eva@example.it") == "withdrawn"
+    assert summary["warnings"] == 2  # the future time, and the withdrawal it does not lift
+
+
+def test_an_integer_id_written_as_a_float_is_the_same_record(app):
+    _import('{"id": 7.0, "email": "f@example.it"}\n', filename="a.jsonl", source="jl")
+    summary = _import('{"id": 7, "email": "f@example.it", "city": "Roma"}\n',
+                      filename="b.jsonl", source="jl")  # fmt: skip
+    assert summary["updated"] == 1
+    assert db.session.scalars(select(SourceRecord.external_id)).all() == ["7"]
