@@ -868,12 +868,15 @@ def _follow_restored(merge: Merge, survivor_id: int, restored_id: int) -> tuple[
     ours = held(survivor_id, ProfileEmail, ProfileEmail.email) | held(
         survivor_id, ProfilePhone, ProfilePhone.phone
     )
-    followed = []
+    followed, shared = [], []
     for record in arrived:
         values = set(survivorship.record_emails(record)) | set(survivorship.record_phones(record))
         if values & theirs and not values & ours:
             followed.append(record.id)
+        elif values & theirs:
+            shared.append(record.id)
     move_rows(SourceRecord, followed, restored_id)
+    _share_withdrawals(shared, survivor_id, restored_id)
     db.session.flush()
 
     restored_records = db.session.scalars(
@@ -934,6 +937,36 @@ def _reopen_candidate(saved: dict | None) -> None:
     decided_at = saved.get("decided_at")
     candidate.decided_at = datetime.fromisoformat(decided_at) if decided_at else None
     candidate.decided_by_id = saved.get("decided_by_id")
+
+
+# The evidence rule of a withdrawal an undo gives the restored profile (_share_withdrawals).
+SHARED_AT_UNDO = "a withdrawal stated with this person's email or phone while merged"
+
+
+def _share_withdrawals(record_ids: list[int], survivor_id: int, restored_id: int) -> None:
+    """Give the restored profile the withdrawals of records that stay with the survivor
+    but name the restored person too (a record with both people's identifiers): who
+    may have said no is not contacted again because the record stayed with the other."""
+    if not record_ids:
+        return
+    for consent in db.session.scalars(
+        select(ConsentRecord).where(
+            ConsentRecord.profile_id == survivor_id,
+            ConsentRecord.source_record_id.in_(record_ids),
+            ConsentRecord.status == "withdrawn",
+        )
+    ).all():
+        db.session.add(
+            ConsentRecord(
+                profile_id=restored_id,
+                purpose=consent.purpose,
+                status="withdrawn",
+                legal_basis=consent.legal_basis,
+                recorded_at=consent.recorded_at,
+                source_id=consent.source_id,
+                evidence={**(consent.evidence or {}), "rule": SHARED_AT_UNDO},
+            )
+        )
 
 
 def get_merge(merge_id: int) -> Merge:

@@ -681,3 +681,29 @@ def test_a_record_that_names_both_people_stays_with_the_survivor(app):
     db.session.expire_all()
     shop = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "S1"))
     assert shop.profile_id == a  # the household's landline is Anna's too: nobody can tell
+
+
+def test_a_withdrawal_on_a_record_naming_both_people_reaches_the_restored_one(app):
+    sms = {"purpose": "sms_marketing", "recorded_at": "2025-01-01T10:00:00+00:00"}
+    (gino,) = _records("ua", {"external_id": "x2", "first_name": "Gino", "last_name": "Blu",
+                              "email": "gx@example.it", "phone": "+39 333 300 0001"})  # fmt: skip
+    (rita,) = _records("ub", {"external_id": "y2", "first_name": "Rita", "last_name": "Gialli",
+                              "email": "gy@example.it", "phone": "+39 333 300 0002",
+                              "consents": [{**sms, "status": "granted"}]})  # fmt: skip
+    a, b = gino["profile_id"], rita["profile_id"]
+    merge = merging.merge_profiles(a, b, actor="test")
+    withdrawn = {**sms, "status": "withdrawn", "recorded_at": "2025-05-01T10:00:00+00:00"}
+    _records("uc", {"external_id": "z2", "first_name": "Rita", "last_name": "Gialli",
+                    "email": "gy@example.it", "phone": "+39 333 300 0001",
+                    "consents": [withdrawn]})  # fmt: skip
+
+    merging.undo_merge(merge.id, actor="test")
+
+    db.session.expire_all()
+    z2 = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "z2"))
+    assert z2.profile_id == a  # it names both: it stays with the survivor
+    consents = profiles.current_consents([a, b])
+    assert (consents[a]["sms_marketing"], consents[b]["sms_marketing"]) == (
+        "withdrawn",
+        "withdrawn",
+    )
