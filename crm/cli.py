@@ -240,7 +240,9 @@ def import_command(file, source_name, fmt, mapping_file, region, dates, names, b
         )
     except ServiceError as error:
         raise _click_error(error) from error
-    for line in ingest.region_notes(summary["batch_id"]):
+    for line in ingest.region_notes(summary["batch_id"]) + ingest.mapping_notes(
+        summary["batch_id"]
+    ):
         click.echo(line, err=True)
     click.echo(json.dumps(summary))
 

@@ -1890,7 +1890,12 @@ def import_stream(
         source,
         filename=filename,
         fmt=mapping.format,
-        mapping={"columns": mapping.columns, "unmapped": mapping.unmapped},
+        mapping={
+            "columns": mapping.columns,
+            "unmapped": mapping.unmapped,
+            "rivals": mapping.rivals,
+            "other_sheets": mapping.other_sheets,
+        },
         actor=actor,
     )
     run = _Run(source, batch, mapping, region, overrides, actor)
@@ -1932,6 +1937,29 @@ def region_notes(batch_id: str) -> list[str]:
         notes.append(
             f"Most phones without a calling code are written as numbers of {hint}, not of "
             f"{region}: if they are, import again with --region {hint}."
+        )
+    return notes
+
+
+def mapping_notes(batch_id: str) -> list[str]:
+    """What a person importing from the command line should know about the columns and
+    sheets a batch left out (the web preview shows the same before the import)."""
+    batch = db.session.get(ImportBatch, batch_id)
+    read = (batch.mapping or {}) if batch else {}
+    notes = []
+    rivals = read.get("rivals") or {}
+    if rivals:
+        left = ", ".join(f'"{column}" (its field is read from "{taker}")' for column, taker in
+                         rivals.items())  # fmt: skip
+        notes.append(
+            f"Columns not imported: {left}. Name them in a --mapping file to import them "
+            "as other fields."
+        )
+    sheets = read.get("other_sheets") or []
+    if sheets:
+        notes.append(
+            f"Sheets not imported: {', '.join(sheets)} (their columns differ from the first "
+            "sheet's): import each as a file of its own."
         )
     return notes
 

@@ -304,3 +304,25 @@ def test_a_german_export_maps_without_a_mapping_file_and_its_phones_read_as_germ
     assert juergen.address.startswith("Hauptstraße 5")
     assert juergen.primary_phone == "+4917229675615"  # the new source reads German numbers
     assert db.session.scalar(select(Source.default_region).where(Source.name == "de-shop")) == "DE"
+
+
+def test_columns_and_sheets_left_out_are_named_on_stderr(runner, tmp_path):
+    from tests import factories
+
+    csv_file = tmp_path / "dup.csv"
+    csv_file.write_text("Name,Name,Email\nAnna Neri,Neri,a@example.it\n")
+    result = runner.invoke(args=["import", str(csv_file), "--source", "dup"])
+    assert result.exit_code == 0, result.output
+    assert 'Columns not imported: "Name (2)" (its field is read from "Name")' in result.stderr
+    book = tmp_path / "multi.xlsx"
+    book.write_bytes(
+        factories.workbook(
+            {
+                "Milano": [["Email", "Nome"], ["m@example.it", "Mara"]],
+                "Note": [["Testo", "Data"], ["chiamare", "lunedì"]],
+            }  # fmt: skip
+        )
+    )
+    result = runner.invoke(args=["import", str(book), "--source", "xls"])
+    assert result.exit_code == 0, result.output
+    assert "Sheets not imported: Note" in result.stderr
