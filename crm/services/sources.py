@@ -120,6 +120,15 @@ def _cleaned(source: Source, data: dict) -> dict:
     return clean
 
 
+def refuse_manual(source: Source) -> None:
+    """Raises ConflictError for the app's own manual-entry source (its settings are not
+    an admin's to change: a value typed by hand always wins)."""
+    if source.name == MANUAL_SOURCE:
+        raise ConflictError(
+            "Manual entry is the app's own source: a value typed by hand always wins."
+        )
+
+
 def update_source(
     source_id: int, data: dict, *, expected_version: int | None, actor: User | str | None
 ) -> tuple[Source, list[str]]:
@@ -130,10 +139,7 @@ def update_source(
     expected_version, or it is the app's own manual-entry source).
     """
     source = get_source(source_id)
-    if source.name == MANUAL_SOURCE:
-        raise ConflictError(
-            "Manual entry is the app's own source: a value typed by hand always wins."
-        )
+    refuse_manual(source)
     if expected_version is not None and expected_version != source.version:
         raise ConflictError(
             "Someone else changed this source meanwhile; check its settings and save again.",

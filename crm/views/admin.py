@@ -136,6 +136,8 @@ def recompute_message(job: Job) -> str:
     done, total = job.progress or 0, job.total or 0
     if job.status == "queued":
         return _("Waiting for a worker…")
+    if job.status == "running" and job.total is None:
+        return _("Finding the profiles whose values may change…")
     if job.status == "running":
         return _(
             "Choosing values again: %(done)s of %(total)s profiles.",
@@ -166,6 +168,11 @@ def source_edit(source_id: int):
     A save refused because someone else changed the source meanwhile shows its current
     settings, with what this user had changed (_after_conflict)."""
     source = get_source_or_404(source_id)
+    try:
+        sources.refuse_manual(source)
+    except ConflictError as error:
+        flash(refusal_text(error.message), "warning")
+        return redirect(url_for("admin.sources_index"))
     form, unsaved = SourceEditForm(obj=source), None
     if not form.is_submitted():
         form.remember_opened(sources.SETTINGS)

@@ -112,8 +112,13 @@ def test_an_out_of_range_rank_is_shown_on_its_field(client, auth, anna):
 def test_manual_entry_has_no_edit_page(client, auth, app):
     auth.login_as("admin")
     manual = profiles.manual_source()
-    response = client.post(f"/admin/sources/{manual.id}", data=_form(client, manual))
+    response = client.get(f"/admin/sources/{manual.id}", follow_redirects=True)
+    assert response.request.path == "/admin/sources"
     assert "a value typed by hand always wins" in response.get_data(as_text=True)
+    token = factories.csrf_token(client, "/admin/users/new")
+    posted = client.post(f"/admin/sources/{manual.id}", data={"csrf_token": token,
+                                                               "trust_rank": "1"})  # fmt: skip
+    assert posted.status_code == 302 and db.session.get(Source, manual.id).trust_rank == 100
     assert f'id="edit-source-{manual.id}"' not in client.get("/admin/sources").get_data(
         as_text=True
     )
@@ -149,3 +154,14 @@ def test_an_italian_admin_reads_dates_the_italian_way(client, auth, anna):
     last = db.session.scalar(select(ImportBatch.started_at).order_by(ImportBatch.started_at.desc()))
     html = client.get("/admin/sources").get_data(as_text=True)
     assert format_datetime(last, "short", locale="it", tzinfo="UTC") in html
+
+
+def test_a_recompute_that_has_not_counted_its_profiles_says_so(app):
+    from crm.models import Job
+    from crm.views.admin import recompute_message
+
+    with app.test_request_context():
+        starting = recompute_message(Job(status="running", progress=0, total=None))
+        counted = recompute_message(Job(status="running", progress=5, total=40))
+    assert "0 of 0" not in starting and "Finding the profiles" in starting
+    assert counted == "Choosing values again: 5 of 40 profiles."

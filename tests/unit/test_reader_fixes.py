@@ -190,3 +190,10 @@ def test_cells_right_of_a_sheets_last_header_are_kept_in_the_raw_row():
     first, second = list(rows)
     assert first.raw["_extra_0"] == "chiamare lunedì" and first.values["email"] == "rita@example.it"
     assert second.raw == {"Nome": "", "Email": "", "_extra_0": "solo una nota"}
+
+
+def test_the_czech_republics_older_names_are_read():
+    from crm.services.normalise import normalise_country
+
+    names = ("Czech Republic", "República Checa", "Repubblica Ceca", "Tschechische Republik")
+    assert {normalise_country(name) for name in names} == {"CZ"}
