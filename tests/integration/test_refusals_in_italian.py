@@ -100,7 +100,7 @@ def test_detaching_a_profiles_only_record_is_refused_in_italian(client, auth):
     )
 
     assert (
-        "Il record non è stato separato: Questo è l&#39;unico record del profilo: non c&#39;è "
+        "Il record non è stato staccato: Questo è l&#39;unico record del profilo: non c&#39;è "
         "nulla da staccare." in page
     )
     assert "nothing to detach" not in page
