@@ -1171,6 +1171,12 @@ def _array_rows(data: BinaryIO, overrides: dict[str, str] | None) -> Iterator[Ro
         yield Row(number + 1, {}, {}, error=error)
 
 
+# Fields a JSON true or false may fill: yes/no columns, read as their text ("True").
+FLAG_FIELDS = frozenset(
+    {"email_opt_in", "email_opt_out", "unsubscribed", "subscription_status", "marketing_status"}
+)
+
+
 def row_from_object(number: int, obj: dict, overrides: dict[str, str] | None = None) -> Row:
     """A Row from a JSON object with canonical (or synonym) keys.
 
@@ -1198,6 +1204,8 @@ def row_from_object(number: int, obj: dict, overrides: dict[str, str] | None = N
                 have = have if isinstance(have, list) else [have]
                 value = have + (value if isinstance(value, list) else [value])
             values[target] = value
+        elif isinstance(value, bool) and target not in FLAG_FIELDS:
+            values.setdefault(target, value)  # no text: the importer reports it, not "True"
         else:
             values.setdefault(target, str(value))
     for plural, target in (("emails", "email"), ("phones", "phone")):

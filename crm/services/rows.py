@@ -247,6 +247,9 @@ def normalise_stage(value) -> str | None:
     return stage
 
 
+NOT_TEXT = "true or false is not a value of this field"
+
+
 def normalise_row(
     values: dict, region: str, *, month_first: bool = False, surname_first: bool = False
 ) -> NormalisedRow:
@@ -258,9 +261,12 @@ def normalise_row(
     calling code are read in the row's country, else the source's region.
     """
     row = NormalisedRow()
-    external = clean_text(values.get("external_id") or values.get("id"))
+    raw_id = values["external_id"] if "external_id" in values else values.get("id")
+    external = None if isinstance(raw_id, bool) else clean_text(raw_id)
     external = strip_text_marker(external) if external else None
-    if external and len(external) > 200:
+    if isinstance(raw_id, bool):
+        row.reject_reason = NOT_TEXT
+    elif external and len(external) > 200:
         row.reject_reason = "external id longer than 200 characters"
     row.external_id = external
     parts = _address_parts(values)
@@ -269,6 +275,9 @@ def normalise_row(
         if values.get(name) in (None, ""):
             continue
         column = "address" if name in parts else name  # where the report points
+        if isinstance(values[name], bool):  # a JSON true or false where text belongs
+            row.warnings.append((column, NOT_TEXT))
+            continue
         limit = _column_limit(name)
         if len(str(values[name])) > _CELL_MAX:
             row.warnings.append((column, f"longer than {limit or _CELL_MAX} characters"))

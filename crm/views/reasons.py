@@ -23,6 +23,10 @@ _PHRASES = [
     (r"invalid email: (?P<detail>.+)", N_("invalid email (%(detail)s)")),
     (r"invalid phone number(: .*)?", N_("invalid phone number")),
     (r"unknown country", N_("unknown country")),
+    (
+        r"true or false is not a value of this field",
+        N_("true or false is not a value of this field"),
+    ),
     (r"unrecognised date", N_("unrecognised date")),
     (
         r"a birthday without a year is not a birth date",

@@ -951,3 +951,15 @@ def test_an_integer_id_written_as_a_float_is_the_same_record(app):
                       filename="b.jsonl", source="jl")  # fmt: skip
     assert summary["updated"] == 1
     assert db.session.scalars(select(SourceRecord.external_id)).all() == ["7"]
+
+
+def test_json_true_or_false_where_text_belongs_is_reported_not_stored_as_true(app):
+    text = (
+        '{"id": "J1", "first_name": true, "last_name": "Son", "email": "j@example.it", '
+        '"email_opt_in": true}\n{"id": false, "first_name": "Kay", "email": "k@example.it"}\n'
+    )
+    summary = _import(text, filename="b.jsonl", source="jl")
+    assert (summary["created"], summary["rejected"], summary["warnings"]) == (1, 1, 1)
+    profile = _profile_by_email("j@example.it")
+    assert (profile.first_name, profile.last_name) == (None, "Son")
+    assert _email_marketing("j@example.it") == "granted"  # a yes/no field reads true

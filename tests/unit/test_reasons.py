@@ -33,6 +33,7 @@ def _reasons() -> list[str]:
         "IT",
     )
     found += [reason for _, reason in row.warnings]
+    found += [reason for _, reason in rows.normalise_row({"first_name": True}, "IT").warnings]
     mapping, read = readers.read_csv(io.BytesIO(b"a,b\n1,2,3\n"))
     found += [r.error for r in read if r.error]
     whim = {"purpose": "email_marketing", "status": "granted", "legal_basis": "whim"}
