@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 from wtforms.validators import ValidationError as FormError
 
+from crm.services import ingest
 from crm.services.normalise import fold
 
 FORMAT_LABELS = {
@@ -31,6 +32,8 @@ WORKBOOK_LABELS = {
 
 def format_label(fmt: str, filename: str = "") -> str:
     """A file's format in the user's language, from its column layout and its name."""
+    if filename == ingest.API_BATCH:
+        return str(_l("Records sent to the API"))
     if (filename or "").lower().endswith((".xlsx", ".xlsm")) and fmt in WORKBOOK_LABELS:
         return str(WORKBOOK_LABELS[fmt])
     return str(FORMAT_LABELS.get(fmt, fmt))

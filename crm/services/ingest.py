@@ -123,6 +123,8 @@ REVIEW_PER_ROW = 3
 SURVIVOR_ROUNDS = 2
 # The first reason of a pair of profiles that one row ties together (_Batch._ties).
 TIED = "one record holds identifiers of both"
+# The file name of a batch of records sent to the records API.
+API_BATCH = "api"
 NO_PERSON = "no email, phone, name or tax id, and no earlier record with this id"
 # Tries to store a row the database refused (a concurrent import took its email or phone).
 STORE_ATTEMPTS = 5
@@ -1986,7 +1988,11 @@ def import_records(
     region = (region or source.default_region or default_region()).upper()
     mapping = readers.Mapping(format="jsonl")
     batch = _open_batch(
-        source, filename="api", fmt="jsonl", mapping={"columns": {}, "unmapped": []}, actor=actor
+        source,
+        filename=API_BATCH,
+        fmt="jsonl",
+        mapping={"columns": {}, "unmapped": []},
+        actor=actor,
     )
     run = _Run(source, batch, mapping, region, None, actor)
     rows = [readers.row_from_object(n, obj) for n, obj in enumerate(records)]

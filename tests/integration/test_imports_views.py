@@ -801,3 +801,10 @@ def test_the_phone_sample_reads_a_row_in_its_own_country(client, auth, sync_jobs
     sample = re.search(r'id="phone-sample"[^>]*>(.*?)</div>', page, re.S).group(1)
     assert "(312) 555-0190 → +1 312-555-0190" in sample  # as the import will store it
     assert "333 1234567 → +39 333 123 4567" in sample
+
+
+def test_a_batch_of_api_records_is_labelled_as_such(client, auth):
+    ingest.import_records([{"external_id": "1", "email": "api@example.it"}], source_name="web")
+    auth.login_as("marketer")
+    page = client.get("/imports/").get_data(as_text=True)
+    assert "Records sent to the API" in page and "JSON Lines or a JSON array" not in page
