@@ -231,6 +231,15 @@ def current_verdict(candidate: DuplicateCandidate) -> Verdict:
     return Verdict(decision.score, decision.outcome, list(decision.reasons), moved)
 
 
+def distinct_decision(a_id: int, b_id: int) -> tuple[DuplicateCandidate | None, User | None]:
+    """The pair's 'not the same person' decision, if one was made, and the user who made it
+    (None when it was no user, or the user is gone)."""
+    pair = suspects.find_pair(a_id, b_id)
+    if pair is None or pair.status != "distinct":
+        return None, None
+    return pair, db.session.get(User, pair.decided_by_id) if pair.decided_by_id else None
+
+
 def get_candidate(candidate_id: int) -> DuplicateCandidate:
     """Load one candidate. Raises NotFoundError."""
     candidate = db.session.get(DuplicateCandidate, candidate_id)

@@ -765,16 +765,7 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
     # Locked before looking for later merges: a merge into the survivor committed while
     # this one waited must be seen (it builds on the merge being undone).
     profiles = _lock_pair(merge.survivor_id, merge.merged_id)
-    later = db.session.scalar(
-        select(Merge.id)
-        .where(
-            or_(Merge.survivor_id == merge.survivor_id, Merge.merged_id == merge.survivor_id),
-            Merge.id > merge.id,
-            Merge.undone_at.is_(None),
-        )
-        .order_by(Merge.id.desc())
-        .limit(1)
-    )
+    later = later_merge(merge)
     if later is not None:
         raise ConflictError(
             f"Merge #{later} came later and builds on this one; undo it first.",
@@ -967,6 +958,43 @@ def _share_withdrawals(record_ids: list[int], survivor_id: int, restored_id: int
                 evidence={**(consent.evidence or {}), "rule": SHARED_AT_UNDO},
             )
         )
+
+
+def later_merge(merge: Merge) -> int | None:
+    """The newest live merge after merge into or out of its survivor: it builds on merge,
+    which cannot be undone before it is."""
+    return db.session.scalar(
+        select(Merge.id)
+        .where(
+            or_(Merge.survivor_id == merge.survivor_id, Merge.merged_id == merge.survivor_id),
+            Merge.id > merge.id,
+            Merge.undone_at.is_(None),
+        )
+        .order_by(Merge.id.desc())
+        .limit(1)
+    )
+
+
+def undo_blockers(merges: list[Merge], absorbing: Merge | None) -> dict[int, int]:
+    """{merge id: the later merge to undo first} for the live merges into one profile
+    (merges) that undo_merge refuses now: every one but the newest, and every one when
+    the profile was merged away since (absorbing). Read from what the page holds."""
+    live = [m.id for m in merges if m.undone_at is None]
+    if absorbing is not None:
+        live.append(absorbing.id)
+    newest = max(live, default=None)
+    return {merge_id: newest for merge_id in live if merge_id != newest}
+
+
+def records_brought(merges: list[Merge]) -> dict[int, int]:
+    """{source record id: id of the live merge that brought it} among merges into one
+    profile: such a record is separated by undoing that merge, not by a detach."""
+    return {
+        record_id: merge.id
+        for merge in merges
+        if merge.undone_at is None
+        for record_id in (merge.moved or {}).get("source_records") or []
+    }
 
 
 def get_merge(merge_id: int) -> Merge:

@@ -177,11 +177,9 @@ def _merge_that_brought(record_id: int, profile_id: int) -> Merge | None:
     """The live merge into profile_id that moved this record there, if any."""
     merges = db.session.scalars(
         select(Merge).where(Merge.survivor_id == profile_id, Merge.undone_at.is_(None))
-    )
-    for merge in merges:
-        if record_id in ((merge.moved or {}).get("source_records") or []):
-            return merge
-    return None
+    ).all()
+    merge_id = merging.records_brought(merges).get(record_id)
+    return next((m for m in merges if m.id == merge_id), None)
 
 
 def _mark_distinct(a_id: int, b_id: int, actor) -> None:

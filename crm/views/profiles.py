@@ -22,9 +22,9 @@ from crm.forms.profiles import (
     ProfileForm,
     profile_form_data,
 )
-from crm.models import DuplicateCandidate, Merge, Profile, User
+from crm.models import Profile
 from crm.security import ALL_ROLES, roles
-from crm.services import duplicates, merging, profiles, splitting, survivorship, suspects, users
+from crm.services import duplicates, merging, profiles, splitting, survivorship
 from crm.services.errors import (
     ConflictError,
     LikelyDuplicateError,
@@ -84,9 +84,9 @@ def detail(id: int):
         profile=profile,
         merges=merges,
         absorbing_merge=absorbing,
-        undo_first=_undo_first(merges, absorbing),
-        absorbing_undo_first=_later_than(absorbing) if absorbing else None,
-        brought_by=_brought_by(merges),
+        undo_first=merging.undo_blockers([m for m, *_ in merges], absorbing),
+        absorbing_undo_first=merging.later_merge(absorbing) if absorbing else None,
+        brought_by=merging.records_brought([m for m, *_ in merges]),
         suspected=duplicates.open_pairs_of(id) if reviewer else [],
         stage_history=profiles.stage_history(id),
         stage_origins=profiles.stage_origins(id),
@@ -94,41 +94,6 @@ def detail(id: int):
         consents=profiles.current_consents([id])[id],
         consent_history=profiles.consent_history(id),
     )
-
-
-def _brought_by(merges: list[tuple[Merge, User | None, User | None]]) -> dict[int, int]:
-    """{source record id: id of the live merge that brought it}, from a profile's merge
-    history: such a record is separated by undoing that merge, not by a detach."""
-    return {
-        record_id: merge.id
-        for merge, _user, _undoer in merges
-        if merge.undone_at is None
-        for record_id in (merge.moved or {}).get("source_records") or []
-    }
-
-
-def _undo_first(
-    merges: list[tuple[Merge, User | None, User | None]], absorbing: Merge | None
-) -> dict[int, int]:
-    """{merge id: the later live merge to undo first} for the live merges of a profile's
-    history that the merging service refuses to undo because a later merge builds on
-    them: all but the newest, and all of them on a profile merged away since."""
-    live = [merge.id for merge, _user, _undoer in merges if merge.undone_at is None]
-    if absorbing is not None:
-        live.append(absorbing.id)
-    newest = max(live, default=None)
-    return {merge_id: newest for merge_id in live if merge_id != newest}
-
-
-def _later_than(merge: Merge) -> int | None:
-    """The newest live merge that came after merge into or out of its survivor: until it
-    is undone, the merging service refuses to undo merge."""
-    survivors = merging.merge_history(merge.survivor_id)
-    later = [m.id for m, _user, _undoer in survivors if m.undone_at is None and m.id > merge.id]
-    onward = merging.absorbing_merge(merge.survivor_id)
-    if onward is not None and onward.id > merge.id:
-        later.append(onward.id)
-    return max(later, default=None)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -244,7 +209,7 @@ def merge(id: int, other_id: int):
     survivor, other = get_profile_or_404(id), get_profile_or_404(other_id)
     if id == other_id:
         return _self_merge_refused(id)
-    distinct, decider = _distinct_decision(id, other_id)
+    distinct, decider = duplicates.distinct_decision(id, other_id)
     form = DistinctMergeForm() if distinct else MergeForm()
     error = None
     if form.validate_on_submit():
@@ -273,18 +238,6 @@ def merge(id: int, other_id: int):
     return page, status
 
 
-def _distinct_decision(a_id: int, b_id: int) -> tuple[DuplicateCandidate | None, User | None]:
-    """The pair's 'not the same person' decision, if a person made one, and who it was
-    (None when the user is gone or it was no user)."""
-    pair = suspects.find_pair(a_id, b_id)
-    if pair is None or pair.status != "distinct":
-        return None, None
-    try:
-        return pair, users.get_user(pair.decided_by_id) if pair.decided_by_id else None
-    except NotFoundError:
-        return pair, None
-
-
 def _self_merge_refused(id: int):
     """Back to the profile, flashing the merging service's refusal of a self-merge."""
     try:
@@ -311,7 +264,9 @@ def detach_record(id: int, record_id: int):
             profile=profile,
             record=record,
             form=form,
-            brought_by=_brought_by(merging.merge_history(id)).get(record.id),
+            brought_by=merging.records_brought([m for m, *_ in merging.merge_history(id)]).get(
+                record.id
+            ),
         )
     if not form.validate_on_submit():
         abort(400)
