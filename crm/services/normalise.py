@@ -25,6 +25,7 @@ from stdnum.exceptions import ValidationError as NumberError
 from stdnum.it import codicefiscale
 
 _SPACES = re.compile(r"\s+")
+_CACHE_SIZE = 1 << 15  # entries per cache: bounded memory whatever the file's size
 # Letters that Unicode does not decompose into a base letter plus an accent.
 _FOLD_LETTERS = str.maketrans(
     {"ß": "ss", "ø": "o", "đ": "d", "ł": "l", "ı": "i", "æ": "ae", "œ": "oe", "ð": "d", "þ": "th"}
@@ -55,17 +56,29 @@ def strip_text_marker(text: str) -> str:
     return text
 
 
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
 def fold(value: str | None) -> str:
     """Lower-case, strip accents and punctuation runs: 'Nicolò D’Angelo' -> 'nicolo d angelo'."""
     if not value:
         return ""
+    return _fold(value)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _fold(value: str) -> str:
+    # Names, cities and companies repeat across rows, so the result is kept. Plain ASCII
+    # needs no decomposition (it is its own NFKD form and casefold is lower there).
+    if value.isascii():
+        return _SPACES.sub(" ", _NOT_WORD.sub(" ", value.lower())).strip()
     # Case-fold after a first decomposition (compatibility letters such as '𝔄' become 'A'
     # only then) and decompose again: folding can itself produce combining marks
     # ('İ' -> 'i' + dot above), which must be stripped too.
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", value).casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = stripped.translate(_FOLD_LETTERS)
-    lowered = re.sub(r"[^\w]+", " ", stripped)
+    lowered = _NOT_WORD.sub(" ", stripped)
     return _SPACES.sub(" ", lowered).strip()
 
 
@@ -80,7 +93,6 @@ _PLAIN_EMAIL = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 _LOCAL_MAX, _EMAIL_MAX, _LABEL_MAX = 64, 254, 63
-_CACHE_SIZE = 1 << 15  # entries per cache: bounded memory whatever the file's size
 
 
 def _plain_email(text: str) -> str | None:
