@@ -792,7 +792,7 @@ class _Batch:
         proposals += late_proposals
         fresh = {_handle_id(p) for p in self.new_profiles if p.records}
         self.run.record_consents(consents, fresh)
-        _propose_many(proposals)
+        self._count_rematched(late_merges, late_proposals, _propose_many(proposals))
         self.created.update(db.session.new)
         db.session.flush()
         for item in self.items:
@@ -989,8 +989,14 @@ class _Batch:
                     merges.append(_PendingMerge(None, pair[0], pair[1], decision.score, reasons))
                 elif decision.outcome == "review":
                     proposals.append((*pair, decision.score, reasons))
-        self.rematched = len(merges) + len(proposals)
         return merges, proposals
+
+    def _count_rematched(
+        self, merges: list["_PendingMerge"], proposals: list[tuple], queued: set[tuple[int, int]]
+    ) -> None:
+        """Count the pairs that weighing again merges or newly sends to review: a pair
+        already in the queue (only its score raised) is not counted again."""
+        self.rematched = len(merges) + len({(a, b) for a, b, *_ in proposals} & queued)
 
     def _insert_profiles(self, handles: list[_NewProfile], tags: "_TagCache") -> None:
         """Insert the batch's new profiles and what hangs off them, a few statements each."""
@@ -1083,12 +1089,13 @@ class _TagCache:
         return rows
 
 
-def _propose_many(proposals: list[tuple[int, int, float, list[str]]]) -> None:
+def _propose_many(proposals: list[tuple[int, int, float, list[str]]]) -> set[tuple[int, int]]:
     """suspects.propose for many pairs, in a few statements, with the same outcome.
 
     A pair proposed twice keeps its higher score (with that score's reasons); a pair
     already queued is raised if the new score is higher and left alone once decided; a
-    pair with a profile merged away is not proposed.
+    pair with a profile merged away is not proposed. Returns the pairs (lower id first)
+    that were not in the queue before.
     """
     best: dict[tuple[int, int], tuple[float, list[str]]] = {}
     for a_id, b_id, score, reasons in proposals:
@@ -1098,7 +1105,7 @@ def _propose_many(proposals: list[tuple[int, int, float, list[str]]]) -> None:
         if pair not in best or score > best[pair][0]:
             best[pair] = (score, reasons)
     if not best:
-        return
+        return set()
     ids = sorted({pid for pair in best for pid in pair})
     live: set[int] = set()
     existing: dict[tuple[int, int], DuplicateCandidate] = {}
@@ -1135,6 +1142,7 @@ def _propose_many(proposals: list[tuple[int, int, float, list[str]]]) -> None:
             candidate.score, candidate.reasons = score, list(reasons)
     if rows:
         db.session.execute(insert(DuplicateCandidate), rows)
+    return {(row["profile_a_id"], row["profile_b_id"]) for row in rows}
 
 
 def _insert_records(records: list[_NewRecord]) -> None:
@@ -1630,7 +1638,7 @@ class _Run:
                 pid: (views[pid], added) for pid, added in gains.items() if pid in views
             }
             merges, proposals = batch._rematch(set(), suspects.AFTER_MERGE)
-            _propose_many(proposals)
+            batch._count_rematched(merges, proposals, _propose_many(proposals))
             db.session.commit()
             self.counts["rematched"] += batch.rematched
             gains = self._merge(merges)

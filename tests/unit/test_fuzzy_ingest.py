@@ -500,6 +500,18 @@ def test_a_profile_given_a_company_by_its_email_is_weighed_again_with_its_namesa
     assert _count(DuplicateCandidate) == 1
 
 
+def test_a_pair_already_in_the_queue_is_not_counted_again_when_weighed_again(app):
+    _import(LATE + "1,Giulia,Ferraresi,,,,,giulia@example.com,\n", source="shop")
+    _import(LATE + "C1,Giulia,Ferraresi,,,,Acme Srl,g.ferraresi@acme.it,\n", source="crm")
+    summary = _import(LATE + "B1,Giulia,Ferraresi,,,Milano,ACME S.r.l.,giulia@example.com,\n")
+    assert summary["rematched"] == 1 and _count(DuplicateCandidate) == 1
+    # The office profile now learns her city (a block the shop profile is in), and is
+    # weighed again against it: the pair is in the queue already, nothing new to count.
+    summary = _import(LATE + "B2,Giulia,Ferraresi,,,Milano,Acme Srl,g.ferraresi@acme.it,\n")
+    assert summary["rematched"] == 0
+    assert _count(DuplicateCandidate) == 1
+
+
 def test_evidence_added_later_can_merge_two_earlier_profiles_and_undo_restores_both(app):
     _import(LATE + "1,Marco,Bellandi,,,,,marco@example.com,\n", source="shop")
     _import(LATE + "C1,Marco,Bellandi,1979-05-02,50122,Firenze,,,055 123456\n", source="crm")
