@@ -34,6 +34,8 @@ romano rosa rosalba rosanna rosaria rossana ruggero sabrina salvatore samuele sa
 sara serena sergio silvana silvia silvio simona simone sofia sonia stefania stefano
 susanna tania teresa tiziana tiziano tommaso ugo umberto valentina valentino valeria
 valerio vanessa vincenzo viola virginia vito vittoria vittorio viviana walter
+albina cristiano daria doris elio erika fabiano fabiola ilenia loris manuele marika
+mariella marzia marzio mirco mirko nives ottavia rossella sabina tatiana
 """
 
 _INTERNATIONAL = """

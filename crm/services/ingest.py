@@ -42,6 +42,7 @@ stored.
 """
 
 import os
+import random
 import re
 import stat
 import time
@@ -54,7 +55,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, insert, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.extensions import db
@@ -126,8 +127,10 @@ TIED = "one record holds identifiers of both"
 # The file name of a batch of records sent to the records API.
 API_BATCH = "api"
 NO_PERSON = "no email, phone, name or tax id, and no earlier record with this id"
-# Tries to store a row the database refused (a concurrent import took its email or phone).
-STORE_ATTEMPTS = 5
+# Tries to store a row the database refused (a concurrent import took its email or phone,
+# or changed its profile), waiting twice as long each time: ten writers on one profile at
+# once (an API client sending in parallel) all get through.
+STORE_ATTEMPTS = 8
 # What the database may refuse a batch or a merge with, for a retry row by row: a clash
 # with a concurrent writer, a lock, a value it will not take, a profile edited meanwhile.
 # Anything else (a bug) fails the import loudly instead of rejecting rows.
@@ -489,7 +492,9 @@ class _Batch:
                 maybe.append(item)
                 continue
             owned.append(item)
-            if item.person.first_name or item.person.birth_date:  # see _not_the_holder
+            person = item.person
+            if person.first_name or person.last_name or person.birth_date or person.tax_id:
+                # _not_the_holder weighs the row against them
                 holders.update(h for h in found if isinstance(h, int))
         self.persons = self.run.persons.get_many(holders)
         for item in owned:
@@ -551,22 +556,28 @@ class _Batch:
         """True when the row and the holder of its identifier are different people.
 
         A shared email or phone is strong evidence, but a family shares a landline or an
-        address: clearly different birth dates (not a slip of one digit or a day and
-        month swapped) say two people, whatever the names. Without them, both need a
-        first name, and the scorer must call the first names different; a name that
+        address, and colleagues an office's email or switchboard: clearly different birth
+        dates (not a slip of one digit or a day and month swapped) or tax ids say two
+        people, whatever the names, and so do different surnames (Rossi and Bianchi at
+        info@; a woman's new surname after marriage goes to review too). Otherwise both
+        need a first name, and the scorer must call the first names different; a name that
         reads as a slip of the keyboard (at most two edits, or one name inside the other:
         Chiara/Chiera, Francesco/Cesco) still joins, unless only the final vowel differs
-        (Francesco/Francesca, Giulio/Giulia).
+        (Francesco/Francesca, Giulio/Giulia) or both are names people bear (Marco/Marta).
         """
         mine = item.person or matching.person_from_fields(item.norm.fields)
         other = self._person_of(holder)
         if other is None:
             return False
         both_born = mine.birth_date is not None and other.birth_date is not None
-        if not (both_born or (mine.first_name and other.first_name)):
+        both_taxed = bool(mine.tax_id and other.tax_id)
+        both_named = bool(mine.last_name and other.last_name)
+        if not (both_born or both_taxed or both_named or (mine.first_name and other.first_name)):
             return False
         decision = matching.compare(mine, other)
-        if decision.veto == "different birth dates":
+        if decision.veto in ("different birth dates", "different tax ids"):
+            return True
+        if "last name: different" in decision.reasons:
             return True
         if not (mine.first_name and other.first_name):
             return False
@@ -1565,11 +1576,12 @@ class _Run:
                 except RETRYABLE as exc:
                     self.rematched = rematched  # that attempt was rolled back
                     item.reset()
-                    if attempt + 1 == STORE_ATTEMPTS:
+                    # A value the database will not take is refused again: no retry.
+                    if attempt + 1 == STORE_ATTEMPTS or isinstance(exc, DataError):
                         reason = getattr(exc, "orig", exc).__class__.__name__
                         item.reject = f"could not be stored ({reason})"
-                    else:
-                        time.sleep(0.01 * (attempt + 1))
+                        break
+                    time.sleep(random.uniform(0.5, 1.5) * 0.01 * 2**attempt)
         return pending
 
     def _report(self, items: list[_Item]) -> None:

@@ -27,6 +27,7 @@ Reasons are words about the evidence ("last name: exact"), never the values them
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -36,6 +37,7 @@ import jellyfish
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from crm.services.given_names import GIVEN_NAMES
 from crm.services.nicknames import NAME_GROUPS
 from crm.services.normalise import city_key, fold
 
@@ -195,16 +197,32 @@ def _joined(value: str) -> str:
     return fold(value).replace(" ", "")
 
 
+# Generational suffixes written after a surname ("Moretti Jr."): a father and his son.
+_GENERATIONS = {"jr": "jr", "junior": "jr", "sr": "sr", "senior": "sr"} | {
+    g: g for g in ("ii", "iii", "iv")
+}
+
+
 @lru_cache(maxsize=_CACHE)
 def _surname_core(value: str) -> str:
-    """Folded surname without particles and spaces: "D'Angelo" -> 'angelo'."""
-    tokens = [t for t in fold(value).split() if t not in _PARTICLES]
+    """Folded surname without particles, generations and spaces: "D'Angelo" -> 'angelo'."""
+    tokens = [t for t in fold(value).split() if t not in _PARTICLES and t not in _GENERATIONS]
     return "".join(tokens) if tokens else fold(value).replace(" ", "")
 
 
 @lru_cache(maxsize=_CACHE)
 def _surname_tokens(value: str) -> frozenset[str]:
-    return frozenset(t for t in fold(value).split() if t not in _PARTICLES and len(t) > 1)
+    return frozenset(
+        t
+        for t in fold(value).split()
+        if t not in _PARTICLES and t not in _GENERATIONS and len(t) > 1
+    )
+
+
+def _generation(value: str) -> str | None:
+    """'jr', 'sr', 'ii', ... when a surname of several words ends with one."""
+    tokens = fold(value).split()
+    return _GENERATIONS.get(tokens[-1]) if len(tokens) > 1 else None
 
 
 @lru_cache(maxsize=_CACHE)
@@ -329,16 +347,52 @@ def _first_level_sorted(a: str, b: str) -> str:
         return "initial" if x[0] == y[0] else "different"
     if len(x) == len(y) and x[:-1] == y[:-1] and x[-1] in _VOWELS and y[-1] in _VOWELS:
         return "different"  # Giulio / Giulia, Mario / Maria: not a typo
+    tx, ty = set(_fold(a).split()), set(_fold(b).split())
+    partial = bool(tx and ty and (tx < ty or ty < tx))
+    if not partial and distinct_given_names(x, y):
+        return "different"  # Marco / Marta, Luca / Lucia: two names, not one name's slip
     if min(len(x), len(y)) >= 4 and _slip(x, y):
         return "typo"
     if min(len(x), len(y)) >= 5 and _inner_edit(x, y):
         return "typo"
-    tx, ty = set(_fold(a).split()), set(_fold(b).split())
-    if (tx < ty or ty < tx) and tx and ty:
+    if partial:
         return "partial"  # Maria / Maria Grazia
     if JaroWinkler.similarity(x, y) >= 0.9:
         return "similar"
     return "different"
+
+
+# Spellings of one name in different languages or habits: Christian / Cristian,
+# Mohammed / Mohamed, Jacopo / Iacopo, Monika / Monica.
+_SPELLINGS = (("ch", "c"), ("ph", "f"), ("th", "t"), ("k", "c"), ("y", "i"), ("j", "i"), ("h", ""))
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+@lru_cache(maxsize=_CACHE)
+def _spelling(joined: str) -> str:
+    for written, said in _SPELLINGS:
+        joined = joined.replace(written, said)
+    return _DOUBLED.sub(r"\1", joined)
+
+
+def _one_name(x: str, y: str) -> bool:
+    """Spellings of one name (Christian / Cristian), one with the final vowel of another
+    language (Ann / Anna, Daniel / Daniele), or one a part of the other's compound (Anna /
+    Annamaria, Luca / Gianluca)."""
+    short, long = sorted((_spelling(x), _spelling(y)), key=len)
+    if short == long:
+        return True
+    if len(long) == len(short) + 1 and long.startswith(short) and long[-1] in _VOWELS:
+        return True
+    return len(long) - len(short) >= 3 and (long.startswith(short) or long.endswith(short))
+
+
+def distinct_given_names(x: str, y: str) -> bool:
+    """Two given names that people really bear (given_names.GIVEN_NAMES), folded and
+    joined, that are not forms of one name (_one_name): Marco / Marta, Martina / Marina,
+    Luca / Lucia, Fabio / Fabiola are two people, whatever few letters tell them apart. A
+    slip of the keyboard rarely makes another real name; a family often does."""
+    return x != y and x in GIVEN_NAMES and y in GIVEN_NAMES and not _one_name(x, y)
 
 
 def _inner_edit(x: str, y: str) -> bool:
@@ -366,6 +420,8 @@ def first_names_slip(a: str, b: str) -> bool:
     x, y = _joined(a), _joined(b)
     if len(x) == len(y) and x[:-1] == y[:-1] and x[-1:] in _VOWELS and y[-1:] in _VOWELS:
         return False
+    if distinct_given_names(x, y):
+        return False  # Marco / Marta sharing a family's email
     if min(len(x), len(y)) >= 3 and (x in y or y in x):
         return True
     return min(len(x), len(y)) >= 4 and OSA.distance(x, y) <= 2
@@ -380,6 +436,9 @@ def _last_level_sorted(a: str, b: str) -> str:
     xj, yj = _joined(a), _joined(b)
     if not xj or not yj:
         return "missing"
+    generations = (_generation(a), _generation(b))
+    if None not in generations and generations[0] != generations[1]:
+        return "different"  # Moretti Sr. / Moretti Jr.
     xc, yc = _surname_core(a), _surname_core(b)
     if xj == yj or xc == yc:
         return "exact"
@@ -400,10 +459,14 @@ def _last_level_sorted(a: str, b: str) -> str:
 def _birth_level(a: date, b: date) -> str:
     if a == b:
         return "same"
-    if a.day == b.month and a.month == b.day:
+    if a.year == b.year and a.day == b.month and a.month == b.day:
         return "day and month swapped"
     x, y = a.isoformat(), b.isoformat()
     diff = [i for i in range(len(x)) if x[i] != y[i]]
+    if diff[0] < 3:
+        # The century or the decade: a generation apart (a father and son of one name
+        # on one landline) is as likely as a slip there, and joining them leaks data.
+        return "different"
     if len(diff) == 1 or (
         len(diff) == 2
         and diff[1] == diff[0] + 1

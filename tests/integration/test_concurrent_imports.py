@@ -70,3 +70,39 @@ def test_overlapping_imports_at_once_give_one_profile_per_person(app):
     # Each person's record from either source sits on the profile holding their email.
     assert all(owners[email] == profile_id for email, profile_id, _ in records)
     assert db.session.scalar(select(func.count()).select_from(ImportRejection)) == 0
+
+
+def test_api_clients_sending_one_persons_records_at_once_lose_none(app):
+    """Ten writers joining one profile at once: every record is stored, none rejected."""
+    ingest.ensure_source("app")
+    db.session.commit()
+    db.session.rollback()
+    writers = 10
+    barrier = threading.Barrier(writers)
+    errors: list[BaseException] = []
+    outcomes: list[str] = []
+
+    def worker(n: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                found = ingest.import_records(
+                    [{"external_id": f"r{n}", "email": "same@example.com", "city": f"C{n}"}],
+                    source_name="app",
+                )
+                outcomes.extend(r["outcome"] for r in found["results"])
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert "rejected" not in outcomes and len(outcomes) == writers
+    assert db.session.scalar(select(func.count()).select_from(SourceRecord)) == writers
+    assert db.session.scalar(select(func.count()).select_from(Profile)) == 1

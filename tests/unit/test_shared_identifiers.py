@@ -1,0 +1,131 @@
+"""Two people behind one email or phone: families, colleagues, fathers and sons.
+
+A shared identifier joins a row to its holder only when nothing says two people: these
+are the cases an adversarial test found joined or merged silently.
+"""
+
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.models import DuplicateCandidate, Merge, Profile, SourceRecord
+from crm.services import ingest, matching
+
+HEADER = "id,first_name,last_name,birth_date,address,city,phone,email,tax_id\n"
+
+
+def _import(text: str, source: str = "web") -> dict:
+    stream = io.BytesIO((HEADER + text).encode())
+    return ingest.import_stream(stream, filename="people.csv", source_name=source)
+
+
+def _live_profiles() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Profile).where(Profile.merged_into_id.is_(None))
+    )
+
+
+def _profile_of(external_id: str) -> int:
+    return db.session.scalar(
+        select(SourceRecord.profile_id).where(SourceRecord.external_id == external_id)
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Luca", "Lucia"),
+        ("Marco", "Marta"),
+        ("Stefano", "Stefania"),
+        ("Fabio", "Fabiola"),
+        ("Gabriele", "Gabriella"),
+        ("Giuseppe", "Giuseppina"),
+    ],
+)
+def test_a_couple_on_the_family_email_stays_two_people(app, first, second):
+    _import(f"1,{first},Rossi,,,Roma,,famiglia.rossi@example.com,\n")
+    summary = _import(f"2,{second},Rossi,,,Roma,,famiglia.rossi@example.com,\n", "shop")
+    assert summary["merged"] == 0
+    assert _live_profiles() == 2
+    assert _profile_of("1") != _profile_of("2")
+
+
+def test_colleagues_on_the_office_email_or_switchboard_stay_two_people(app):
+    _import("1,Marco,Rossi,,,Milano,02 1234567,info@acme.it,\n")
+    summary = _import("2,Marco,Bianchi,,,Milano,02 1234567,info@acme.it,\n", "shop")
+    assert summary["merged"] == 0
+    assert _profile_of("1") != _profile_of("2")
+    # One name's slip still joins: a shared address is strong evidence.
+    summary = _import("3,Marco,Rosi,,,Milano,,info@acme.it,\n", "crm")
+    assert summary["merged"] == 1 and _profile_of("3") == _profile_of("1")
+
+
+def test_twins_with_names_one_letter_apart_are_not_merged_automatically(app):
+    _import("1,Martina,Galli,1994-06-02,Via Roma 3,Parma,,martina.galli@example.com,\n")
+    summary = _import("2,Marina,Galli,1994-06-02,Via Roma 3,Parma,,marina.g@example.com,\n", "shop")
+    assert summary["merged"] == 0 and db.session.scalar(select(func.count(Merge.id))) == 0
+    assert _profile_of("1") != _profile_of("2")
+
+
+def test_a_father_and_son_a_generation_apart_are_never_one_by_a_date_slip(app):
+    _import("1,Franco,Moretti,1950-03-05,,Bologna,051 234567,,\n")
+    summary = _import("2,Franco,Moretti,1985-05-03,,Bologna,051 234567,,\n", "shop")
+    assert summary["merged"] == 0
+    _import("3,Mario,Verdi,1948-02-11,,Bologna,051 765432,,\n")
+    summary = _import("4,Mario,Verdi,1978-02-11,,Bologna,051 765432,,\n", "shop")
+    assert summary["merged"] == 0
+    assert _live_profiles() == 4
+
+
+def test_junior_and_senior_on_one_landline_are_two_people(app):
+    _import("1,Franco,Moretti Sr.,,,Bologna,051 234567,,\n")
+    summary = _import("2,Franco,Moretti Jr.,,,Bologna,051 234567,,\n", "shop")
+    assert summary["merged"] == 0 and _profile_of("1") != _profile_of("2")
+    # Without the suffix on one side the surname is the same.
+    summary = _import("3,Franco,Moretti,,,Bologna,051 234567,,\n", "crm")
+    assert summary["merged"] == 1
+
+
+def test_different_tax_ids_keep_a_shared_phone_from_joining(app):
+    _import("1,Mario,Rossi,,,Roma,06 1234567,,RSSMRA50C05H501F\n")
+    summary = _import("2,Mario,Rossi,,,Roma,06 1234567,,RSSMRA85E03H501O\n", "shop")
+    assert summary["merged"] == 0
+    assert _profile_of("1") != _profile_of("2")
+    pair = db.session.scalar(select(DuplicateCandidate))
+    assert pair is not None and "veto: different tax ids" in pair.reasons
+
+
+def test_birth_levels_count_the_year():
+    assert matching._birth_level(date(1950, 3, 5), date(1985, 5, 3)) == "different"
+    assert matching._birth_level(date(1985, 3, 5), date(1985, 5, 3)) == "day and month swapped"
+    assert matching._birth_level(date(1948, 2, 11), date(1978, 2, 11)) == "different"
+    assert matching._birth_level(date(1978, 2, 11), date(1979, 2, 11)) == "one digit off"
+    assert matching._birth_level(date(1978, 2, 11), date(1978, 2, 12)) == "one digit off"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        ("Marco", "Marta", "different"),
+        ("Luca", "Lucia", "different"),
+        ("Martina", "Marina", "different"),
+        ("Cristina", "Christina", "typo"),
+        ("Ann", "Anna", "similar"),
+        ("Nando", "Ferdinando", "nickname"),
+        ("Betty", "Elisabetta", "nickname (ambiguous)"),
+        ("Chiara", "Chiera", "different"),  # not a name: a slip, joined on an identifier
+    ],
+)
+def test_two_names_people_bear_are_two_people(a, b, level):
+    assert matching._first_level(a, b) == level
+    if level == "different":  # on a shared email or phone, only a slip still joins
+        assert matching.first_names_slip(a, b) == (b == "Chiera")
+
+
+def test_surname_generations():
+    assert matching._last_level("Moretti Sr.", "Moretti Jr.") == "different"
+    assert matching._last_level("Moretti", "Moretti Jr.") == "exact"
+    assert matching._last_level("Moretti III", "Moretti III") == "exact"
