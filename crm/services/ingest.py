@@ -1493,10 +1493,10 @@ class _Run:
         if fmt == "jsonl":
             item.consents, warnings = consents_from_object(row.raw.get("consents"))
         else:
-            fact = consent_from_row(fmt, row.values)
+            fact = consent_from_row(fmt, row.values, month_first=self.month_first)
             item.consents, warnings = ([fact], fact.warnings) if fact else ([], [])
         if not item.consents and fmt in ("csv", "jsonl"):
-            fact, more = consent_from_columns(row.values)
+            fact, more = consent_from_columns(row.values, month_first=self.month_first)
             item.consents, warnings = ([fact] if fact else []), [*warnings, *more]
         item.warnings = list(norm.warnings) + list(warnings)
         if norm.reject_reason:
@@ -1801,10 +1801,26 @@ def check_reading(dates: str, names: str) -> None:
         raise ValidationError("Unknown reading order.", fields=problems)
 
 
+# The fields whose numeric dates tell a file's order: birth dates and consent times.
+DATED_FIELDS = (
+    "birth_date",
+    "email_opt_in",
+    "email_opt_out",
+    "optin_time",
+    "confirm_time",
+    "unsub_time",
+    "clean_time",
+)
+
+
+def _dates(values: list[dict]) -> Iterator:
+    return (v.get(name) for v in values for name in DATED_FIELDS)
+
+
 def reading_needed(values: list[dict]) -> tuple[bool, bool]:
     """(has numeric dates, has full names): whether rows' values (canonical fields) hold
     dates or names whose order reading_order tells."""
-    dates = (v.get("birth_date") for v in values)
+    dates = _dates(values)
     return (
         any(isinstance(d, str) and NUMERIC_DATE.match(d.strip()) for d in dates),
         any(v.get("full_name") for v in values),
@@ -1814,7 +1830,7 @@ def reading_needed(values: list[dict]) -> tuple[bool, bool]:
 def reading_order(values: list[dict], region: str) -> tuple[bool, bool]:
     """(month first, surname first): how a file writes numeric dates ("03/14/1985") and
     full names ("Rossi Mario"), told from the values of its first rows (ORDER_SAMPLE_ROWS)."""
-    month_first = dates_month_first((v.get("birth_date") for v in values), region)
+    month_first = dates_month_first(_dates(values), region)
     return month_first, surname_first(v.get("full_name") for v in values)
 
 

@@ -143,6 +143,36 @@ def normalise_phone(value: object, region: str | None = "IT") -> str | None:
     return result
 
 
+# The fewest digits a number written with its calling code and no "+" is read from.
+INTERNATIONAL_DIGITS = 12
+
+
+def calling_code_reading(value: object, regions: Iterable[str | None] = ()) -> str | None:
+    """The E.164 form of a number written with its country calling code but no "+" or
+    "00" ("4915112345678", as Brevo's SMS column and spreadsheets that dropped the "+"
+    write them), or None. Callers read a number nationally first.
+
+    Only a run of at least INTERNATIONAL_DIGITS digits is read so, and only when "+"
+    before it makes a valid number: a ten-digit national mobile with one digit too many
+    ("34712345678", an Italian 347 typed with an extra 7) would read as a Spanish number,
+    and is better reported than stored wrong.
+    A calling code never starts with 0, so a number written with its trunk 0 (an Italian
+    landline, a German "0151 ...") never is. Nor is one that a 0 put back makes a valid
+    number of one of regions: spreadsheets drop leading zeros, and the Italian landline
+    "06 498956489" written 6498956489 is no number of New Zealand's (+64).
+    """
+    text = clean_text(value)
+    text = strip_text_marker(text) if text else ""
+    if not (text.isascii() and text.isdigit()) or text.startswith("0"):
+        return None
+    if len(text) < INTERNATIONAL_DIGITS:
+        return None
+    if any(isinstance(_e164("0" + text, region), str) for region in regions if region):
+        return None
+    result = _e164("+" + text, None)
+    return result if isinstance(result, str) else None
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
 def _e164(text: str, region: str | None) -> str | ValueError:
     """phonenumbers' E.164 form of text, or the ValueError to raise (cached: pure)."""
@@ -419,6 +449,8 @@ NUMERIC_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})")
 _NUMERIC_DAY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})\.?")
 _ISO_DAY = re.compile(r"--(\d{2})-?(\d{2})")
 NO_YEAR = "a birthday without a year is not a birth date"
+# Tools' marks of an empty date: Outlook's "0/0/00", MySQL's "0000-00-00", "00.00.0000".
+_EMPTY_DATE = re.compile(r"0{1,4}(?P<sep>[/.\-])0{1,2}(?P=sep)0{1,4}")
 # Countries whose dates put the month first.
 MONTH_FIRST_REGIONS = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "VI"})
 
@@ -443,12 +475,26 @@ def normalise_date(value: object, *, month_first: bool = False) -> date | None:
     if text is None:
         return None
     text = strip_text_marker(text)
-    parsed = _parse_date(text.split("T")[0].split(" ")[0], month_first) or _written_date(text)
+    day = text.split("T")[0].split(" ")[0]
+    if empty_date(day):
+        return None
+    parsed = _parse_date(day, month_first) or _written_date(text)
     if parsed is None:
         raise ValueError(NO_YEAR if _without_year(text) else "unrecognised date")
     if parsed.year < 1900 or parsed > date.today():
         raise ValueError("date out of range")
     return parsed
+
+
+def empty_date(text: str) -> bool:
+    """Whether text is a tool's mark of an empty date ("0/0/00", "0000-00-00")."""
+    return _EMPTY_DATE.fullmatch(text.strip()) is not None
+
+
+def numeric_date(text: str, *, month_first: bool = False) -> date | None:
+    """The date of ISO or numeric text ("2023-04-03", "03/04/2023") in the file's order
+    (see normalise_date), or None; any year, unlike a birth date's."""
+    return _parse_date(text.strip(), month_first)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -604,6 +650,32 @@ _POSTCODE_DIGITS = {
     **dict.fromkeys("SG RO IN CN RU BY".split(), 6),
 }
 _POSTCODE_ZEROS_MAX = 2  # more missing digits than that is another mistake, left alone
+# The shapes of postcodes that are not one run of digits of a fixed length (upper case).
+_ZIP = r"\d{5}(?:-\d{4})?"  # 94043, 94043-1351
+_POSTCODE_SHAPES = {
+    **dict.fromkeys("US PR VI GU AS MP".split(), _ZIP),
+    **dict.fromkeys("GB IM JE GG".split(), r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"),  # SW1A 2AA
+    "CA": r"[A-Z]\d[A-Z] ?\d[A-Z]\d",  # H3Z 2Y7
+    "NL": r"\d{4} ?[A-Z]{2}",  # 1016 GV
+    "PL": r"\d{2}-\d{3}",  # 00-950
+    "PT": r"\d{4}-\d{3}",  # 1000-001
+    **dict.fromkeys("SE CZ SK GR".split(), r"\d{3} ?\d{2}"),  # 114 55
+    "IE": r"[AC-FHKNPRTV-Y]\d[\dW] ?[AC-FHKNPRTV-Y\d]{4}",  # Eircode D02 X285
+    "BR": r"\d{5}-?\d{3}",  # 01310-100
+    "JP": r"\d{3}-?\d{4}",  # 100-0001
+}
+
+
+def postcode_fits(text: str, country: str | None) -> bool:
+    """Whether text is shaped like a postcode of country (an ISO code): its fixed number
+    of digits ("20121" in Italy), or its own shape ("SW1A 2AA"). False for a country
+    whose postcodes are not known here: nothing can be told of them."""
+    code = (country or "").upper()
+    shape = _POSTCODE_SHAPES.get(code)
+    if shape is None and code in _POSTCODE_DIGITS:
+        shape = rf"\d{{{_POSTCODE_DIGITS[code]}}}"
+    text = (clean_text(text) or "").upper()
+    return shape is not None and re.fullmatch(shape, text, re.ASCII) is not None
 
 
 def pad_postcode(postcode: str, country: str | None) -> str:

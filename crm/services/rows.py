@@ -8,12 +8,14 @@ here reads or writes the database; ingest stores what they return.
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from crm.models import LEGAL_BASES, PROFILE_FIELDS, PURPOSES, TAG_MAX, Profile
 from crm.services.given_names import GIVEN_NAMES
 from crm.services.normalise import (
+    calling_code_reading,
     clean_text,
+    empty_date,
     fold,
     likely_region,
     normalise_country,
@@ -23,8 +25,10 @@ from crm.services.normalise import (
     normalise_phone,
     normalise_postcode,
     normalise_tax_id,
+    numeric_date,
     pad_postcode,
     phone_region,
+    postcode_fits,
     strip_text_marker,
     strip_titles,
 )
@@ -65,7 +69,8 @@ _LIST_SPLIT = re.compile(r"[;,]|:::")
 # left out before it is read, and a list cell that long is not split into thousands of items.
 _CELL_MAX = 1000
 _LIST_CELL_MAX = 10_000
-_TIME_FORMATS = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M")
+# The time of day after a numeric date: "10:00", "10:00:30", "2:05 PM".
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?")
 
 
 def _column_limit(name: str) -> int | None:
@@ -258,7 +263,7 @@ def normalise_row(
     month_first: the file writes numeric dates month first (normalise.dates_month_first).
     surname_first: the file writes full names surname first (see surname_first).
     A one-cell address is split into its parts (split_address_cell); phones without a
-    calling code are read in the row's country, else the source's region.
+    calling code are read in the row's country, else the source's region (read_phone).
     """
     row = NormalisedRow()
     raw_id = values["external_id"] if "external_id" in values else values.get("id")
@@ -269,7 +274,7 @@ def normalise_row(
     elif external and len(external) > 200:
         row.reject_reason = "external id longer than 200 characters"
     row.external_id = external
-    parts = _address_parts(values)
+    parts = _address_parts(values, region)
     values = {**values, **parts}
     for name in PROFILE_FIELDS:
         if values.get(name) in (None, ""):
@@ -353,18 +358,29 @@ def own_phone_region(country: object) -> str | None:
 
 
 def read_phone(value, own_region: str | None, region: str) -> str | None:
-    """A phone read in the row's own country, else in the source's region.
+    """A phone read in the row's own country, else in the source's region, else as
+    written with its calling code and no "+" (normalise.calling_code_reading).
 
     A row that names its country (a US customer in an Italian shop's file) has its
     national numbers read there; one that reads only as the source's (an Italian mobile
-    given by a customer living abroad) is kept so. Raises ValueError.
+    given by a customer living abroad) is kept so. Digits that are no number of either
+    but are one with "+" before them ("4915112345678": Brevo's SMS column, a spreadsheet
+    that dropped the "+") are read so; a valid national reading always comes first.
+    Raises ValueError (the national reading's).
     """
     try:
         return normalise_phone(value, own_region or region)
-    except ValueError:
-        if own_region in (None, region):
-            raise
-        return normalise_phone(value, region)
+    except ValueError as exc:
+        error = exc
+    if own_region not in (None, region):
+        try:
+            return normalise_phone(value, region)
+        except ValueError as exc:
+            error = exc
+    international = calling_code_reading(value, (own_region, region))
+    if international is None:
+        raise error
+    return international
 
 
 def _add_full_name(row: NormalisedRow, full: str, surname_first: bool) -> None:
@@ -427,11 +443,26 @@ def _split_end(parts: list[str], test: Callable[[str], bool]) -> tuple[list[str]
     return None
 
 
-def split_address_cell(text: str) -> dict[str, str]:
-    """A one-cell postal address in Mailchimp's form as address fields ("Via Roma 1  Scala B
+def split_address_cell(text: str, *, country: str | None = None) -> dict[str, str]:
+    """A one-cell postal address as address fields; {} when its parts cannot be told apart.
+
+    Two forms are read. Mailchimp's, its parts two spaces apart ("Via Roma 1  Scala B
     Milano  MI  20121  IT"; city, state and zip also one space apart: "Via Solferino 12
-    Milano MI 20121 IT"); {} unless it plainly ends with a postcode and a country."""
+    Milano MI 20121 IT"), when it plainly ends with a postcode and a country. And one line
+    with its parts apart by commas or line breaks, as Pipedrive, HubSpot and address
+    books write it ("Via Emilia 45, 43121 Parma PR, Italia", "1600 Amphitheatre Pkwy,
+    Mountain View, CA 94043, USA"): see _split_lines. country: the ISO code to read that
+    form's postcode by when it names no country (the row's, else the source's region).
+    """
     text = text.strip()
+    if "  " in text and (split := _split_two_spaces(text)):
+        return split
+    lines = [line for part in _ADDRESS_LINES.split(text) if (line := clean_text(part))]
+    return _split_lines(lines, country) if len(lines) > 1 else {}
+
+
+def _split_two_spaces(text: str) -> dict[str, str]:
+    """Mailchimp's form of a one-cell address (see split_address_cell), else {}."""
     placed = [p.strip() for p in text.split("  ")]
     if len(placed) == len(_ADDRESS_CELL) and _postcode_like(placed[4]) and _country_like(placed[5]):
         return {name: part for name, part in zip(_ADDRESS_CELL, placed, strict=True) if part}
@@ -453,15 +484,95 @@ def split_address_cell(text: str) -> dict[str, str]:
     return {**split, "postcode": postcode, "country": country}
 
 
-def _address_parts(values: dict) -> dict[str, str]:
+# The parts of a one-line address: commas, or the lines of an address book's cell.
+_ADDRESS_LINES = re.compile(r"\s*[,\n\r]\s*")
+# Provinces and states written after a city ("43121 Parma PR", "Mountain View, CA 94043").
+_STATES = {
+    "IT": frozenset(
+        "AG AL AN AO AP AQ AR AT AV BA BG BI BL BN BO BR BS BT BZ CA CB CE CH CI CL CN CO CR "
+        "CS CT CZ EN FC FE FG FI FM FR GE GO GR IM IS KR LC LE LI LO LT LU MB MC ME MI MN MO "
+        "MS MT NA NO NU OG OR OT PA PC PD PE PG PI PN PO PR PT PU PV PZ RA RC RE RG RI RM RN "
+        "RO SA SI SO SP SR SS SU SV TA TE TN TO TP TR TS TV UD VA VB VC VE VI VR VS VT VV".split()
+    ),
+    "US": frozenset(
+        "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE "
+        "NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP "
+        "AA AE AP".split()
+    ),
+    "CA": frozenset("AB BC MB NB NL NS NT NU ON PE QC SK YT".split()),
+    "AU": frozenset("ACT NSW NT QLD SA TAS VIC WA".split()),
+}
+# How many words a postcode has at most ("SW1A 2AA", "1016 GV", "114 55").
+_POSTCODE_WORDS = 2
+# Countries that write the postcode after the city ("London SW1A 2AA", "Mountain View, CA
+# 94043"); elsewhere it comes first ("43121 Parma", "10115 Berlin", "1016 GV Amsterdam").
+_POSTCODE_AFTER_CITY = frozenset("GB IM JE GG IE US PR VI GU AS MP CA AU BR".split())
+
+
+def _split_lines(lines: list[str], country: str | None) -> dict[str, str]:
+    """A one-line address's parts (split_address_cell) as fields, or {}.
+
+    The last part may name the country ("Italia", "UK"); the postcode must fit that
+    country's (normalise.postcode_fits: where no pattern is known, nothing is told). The
+    part before it holds the postcode and the city, in the country's order ("43121
+    Parma", "London SW1A 2AA"), and may add a state or province the country has ("Parma
+    PR", "Parma (PR)", "New York NY"). Where the postcode follows the city, the city may
+    be the part before ("Mountain View, CA 94043", "London, SW1A 2AA"). The parts left
+    are the street, as written. A city is never taken from a street: a part with a
+    digit is no city, and there must be a street left.
+    """
+    split: dict[str, str] = {}
+    if _country_like(lines[-1]):
+        split["country"] = lines.pop()
+        country = normalise_country(split["country"])
+    if not country or len(lines) < 2:
+        return {}
+    after = country in _POSTCODE_AFTER_CITY
+    words = lines.pop().split(" ")
+    for size in range(min(_POSTCODE_WORDS, len(words)), 0, -1):
+        code = words[-size:] if after else words[:size]
+        if postcode_fits(" ".join(code), country):
+            postcode, place = " ".join(code), words[:-size] if after else words[size:]
+            break
+    else:
+        return {}
+    state = _state(place[-1], _STATES.get(country, frozenset())) if place else None
+    if state:
+        place = place[:-1]
+    if not place and after and len(lines) > 1:
+        place = [lines.pop()]
+    city = " ".join(place)
+    if not city or any(ch.isdigit() for ch in city) or not lines:
+        return {}
+    split.update(address=", ".join(lines), postcode=postcode, city=city)
+    if state:
+        split["state"] = state
+    return split
+
+
+def _state(text: str, states: frozenset[str]) -> str | None:
+    """A state or province code of the address's country ("PR", "(PR)"), if text is one."""
+    code = text.removeprefix("(").removesuffix(")")
+    return code if code in states else None
+
+
+def _address_parts(values: dict, region: str) -> dict[str, str]:
     """The parts of a one-cell address (split_address_cell) when the row has no city or
-    postcode of its own; {} otherwise."""
+    postcode of its own; {} otherwise. Its postcode is read by the row's country, else
+    (a row that names none) the source's region."""
     address = values.get("address")
-    if not isinstance(address, str) or len(address) > _CELL_MAX or "  " not in address.strip():
+    if not isinstance(address, str) or len(address) > _CELL_MAX:
+        return {}
+    if not ("  " in address.strip() or _ADDRESS_LINES.search(address.strip())):
         return {}
     if clean_text(values.get("city")) or clean_text(values.get("postcode")):
         return {}
-    return split_address_cell(address)
+    named = values.get("country")
+    try:
+        own = normalise_country(named) if isinstance(named, str) else None
+    except ValueError:
+        own = None  # a country not recognised: its postcodes cannot be read
+    return split_address_cell(address, country=own if clean_text(named) else region)
 
 
 # Countries that write the house number after the street name ("Via Roma 12"); elsewhere
@@ -503,23 +614,42 @@ def _add(target: list[str], warnings: list, name: str, normaliser: Callable, val
         target.append(clean)
 
 
-def parse_time(value) -> datetime | None:
-    """A timestamp from an export (ISO or US/EU text); naive means UTC. Raises ValueError."""
+def parse_time(value, *, month_first: bool = False) -> datetime | None:
+    """A timestamp from an export: ISO, or a numeric date in the file's order (see
+    normalise.normalise_date: month_first for a US-style file) with or without a time of
+    day ("03/04/2023 10:00", "3/15/2023 2:05 PM", "03/04/2023": that day's midnight).
+    Naive means UTC. None for empty input and tools' empty dates ("0/0/00").
+    Raises ValueError."""
     text = clean_text(value)
     if text is None:
         return None
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        for fmt in _TIME_FORMATS:
-            try:
-                parsed = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-        else:
-            raise ValueError("unrecognised time") from None
+        day, _, clock = text.partition(" ")
+        if empty_date(day):
+            return None
+        parsed = _numeric_time(day, clock, month_first)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _numeric_time(day: str, clock: str, month_first: bool) -> datetime:
+    """A numeric date and an optional time of day (parse_time). Raises ValueError."""
+    date_read = numeric_date(day, month_first=month_first)
+    found = _CLOCK.fullmatch(clock) if clock else None
+    if date_read is None or (clock and found is None):
+        raise ValueError("unrecognised time")
+    hour = minute = second = 0
+    if found:
+        hour, minute, second = (int(found.group(i) or 0) for i in (1, 2, 3))
+        if found.group(4):  # a 12-hour clock: 12 AM is midnight, 12 PM noon
+            if not 1 <= hour <= 12:
+                raise ValueError("unrecognised time")
+            hour = hour % 12 + (12 if found.group(4) in "Pp" else 0)
+    try:
+        return datetime.combine(date_read, time(hour, minute, second))
+    except ValueError:
+        raise ValueError("unrecognised time") from None
 
 
 @dataclass
@@ -585,13 +715,18 @@ def legal_basis_from_text(text: str | None) -> str | None:
     return None
 
 
-def consent_from_row(fmt: str, values: dict) -> ConsentFact | None:
-    """The email-marketing consent a Mailchimp or HubSpot row states, if any; pure."""
+def consent_from_row(fmt: str, values: dict, *, month_first: bool = False) -> ConsentFact | None:
+    """The email-marketing consent a Mailchimp or HubSpot row states, if any; pure.
+
+    month_first: the file writes numeric dates month first (see parse_time). A member of
+    Mailchimp's subscribed list with no opt-in or confirmation time (one the account's
+    owner imported) states a grant without a time, as a plain "yes" column does.
+    """
     warnings: list[tuple[str, str]] = []
 
     def when(name: str) -> datetime | None:
         try:
-            return parse_time(values.get(name))
+            return parse_time(values.get(name), month_first=month_first)
         except ValueError as exc:
             warnings.append((name, str(exc)))
             return None
@@ -617,6 +752,10 @@ def consent_from_row(fmt: str, values: dict) -> ConsentFact | None:
         ):
             at = when("confirm_time") or when("optin_time")
             return ConsentFact("granted", "consent", at, evidence, warnings)
+        if status_text == "subscribed":
+            # Imported into Mailchimp by its owner: subscribed, but since when is unknown.
+            evidence["status"] = status_text
+            return ConsentFact("granted", "consent", None, evidence, warnings)
         return None
     if fmt == "hubspot":
         basis_text = clean_text(values.get("legal_basis"))
@@ -635,24 +774,31 @@ def consent_from_row(fmt: str, values: dict) -> ConsentFact | None:
 
 # What an opt-in or opt-out column says, folded.
 _SAYS_YES = frozenset(
-    "true yes y 1 si x subscribed granted confirmed accepted iscritto".split()
+    "true yes y 1 si x subscribed granted confirmed accepted iscritto acconsento".split()
     + ["opted in", "opt in"]
 )
+# Pipedrive's marketing status says "No consent" (never asked) and "Archived" (left out of
+# campaigns); Italian privacy forms "Non acconsento". None is a withdrawal.
 _SAYS_NO = frozenset(
     ["false", "no", "n", "0", "never subscribed", "not subscribed", "non iscritto"]
+    + ["no consent", "archived", "non acconsento"]
 )
 _SAYS_WITHDRAWN = frozenset(
     ["unsubscribed", "opted out", "withdrawn", "revoked", "cleaned", "revocato", "disiscritto"]
 )
 
 
-def consent_from_columns(values: dict) -> tuple[ConsentFact | None, list[tuple[str, str]]]:
+def consent_from_columns(
+    values: dict, *, month_first: bool = False
+) -> tuple[ConsentFact | None, list[tuple[str, str]]]:
     """The email-marketing consent of plain opt-in / opt-out columns, if they say one, and
     a warning for each value not understood; pure.
 
     An opt-in that says yes (or gives the date of the opt-in) is a grant; one that says
     unsubscribed, or an opt-out that says yes (or gives its date), a withdrawal. "No" says
-    only that there is no consent, which needs no record (nobody is contacted without).
+    only that there is no consent, which needs no record (nobody is contacted without),
+    and so does a tool's empty date ("0/0/00"). Dates are read in the file's order
+    (month_first, see parse_time).
     """
     warnings: list[tuple[str, str]] = []
     said: dict[str, tuple[str, datetime | None]] = {}
@@ -666,10 +812,12 @@ def consent_from_columns(values: dict) -> tuple[ConsentFact | None, list[tuple[s
         at = None
         if folded not in _SAYS_YES and folded not in _SAYS_WITHDRAWN:
             try:
-                at = parse_time(text)
+                at = parse_time(text, month_first=month_first)
             except ValueError:
                 warnings.append((name, f"unrecognised {name.replace('_', ' ')} value"))
                 continue
+            if at is None:
+                continue  # an empty date: nothing said
         opted_out = name == "email_opt_out" or folded in _SAYS_WITHDRAWN
         said[name] = ("withdrawn" if opted_out else "granted", at)
     if not said:

@@ -963,3 +963,20 @@ def test_json_true_or_false_where_text_belongs_is_reported_not_stored_as_true(ap
     profile = _profile_by_email("j@example.it")
     assert (profile.first_name, profile.last_name) == (None, "Son")
     assert _email_marketing("j@example.it") == "granted"  # a yes/no field reads true
+
+
+@pytest.mark.parametrize(
+    ("rows", "day"),
+    [
+        # An Italian file: "15/03/2023" says day first, so "03/04/2023" is 3 April.
+        ("1,a@example.com,15/03/2023 10:00\n2,b@example.com,03/04/2023 10:00\n", (4, 3)),
+        # An American one: "03/15/2023" says month first, so "03/04/2023" is 4 March.
+        ("1,a@example.com,03/15/2023 10:00\n2,b@example.com,03/04/2023 10:00\n", (3, 4)),
+    ],
+)
+def test_consent_times_are_read_in_the_files_own_date_order(app, rows, day):
+    _import("id,email,email opt in\n" + rows)
+    profile = profiles.search_profiles("b@example.com")[0][0]
+    consent = db.session.scalar(select(ConsentRecord).where(ConsentRecord.profile_id == profile.id))
+    assert consent.status == "granted"
+    assert (consent.recorded_at.month, consent.recorded_at.day) == day

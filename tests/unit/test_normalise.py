@@ -585,3 +585,88 @@ def test_the_phone_cache_tells_regions_apart():
     assert normalise_phone("(312) 555-0190", "US") == "+13125550190"
     assert normalise_phone("347 987 6543", "IT") == "+393479876543"
     assert normalise_phone("347 987 6543", "US") == "+13479876543"
+
+
+# --- numbers written with their calling code but no "+" ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("4915112345678", "+4915112345678"),  # Brevo's SMS column
+        ("'447911123456", "+447911123456"),  # a spreadsheet's text mark kept it
+        ("393331234567", "+393331234567"),
+    ],
+)
+def test_digits_that_start_with_a_calling_code_read_as_international(typed, expected):
+    assert normalise_module.calling_code_reading(typed, ["IT"]) == expected
+
+
+@FAST
+@given(st.from_regex(r"0[0-9]{5,14}", fullmatch=True))
+def test_a_number_with_its_trunk_zero_is_never_read_as_international(digits):
+    # No calling code starts with 0: an Italian landline, a German "0151 ...".
+    assert normalise_module.calling_code_reading(digits, ["IT"]) is None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "49 151 12345678",  # written in groups: a national number, or none
+        "+4915112345678",  # normalise_phone reads these
+        "6498956489",  # 06 498956489, an Italian landline that lost its 0; not +64 (NZ)
+        "999123456789",  # no such calling code
+        "34712345678",  # an Italian mobile with a digit too many, not Spain's +34 712...
+        "33312345678",  # nor France's +33 3 12 ...
+        "",
+    ],
+)
+def test_only_a_run_of_digits_valid_with_a_plus_reads_as_international(typed):
+    assert normalise_module.calling_code_reading(typed, ["IT"]) is None
+
+
+@FAST
+@given(italian_mobiles())
+def test_an_italian_mobile_written_with_39_and_no_plus_is_itself(mobile):
+    e164, national = mobile
+    for region in ("FR", "GB", "US"):
+        assert normalise_module.calling_code_reading("39" + national, [region]) == e164
+
+
+# --- empty dates and postcodes' shapes ----------------------------------------------------
+
+
+@pytest.mark.parametrize("marker", ["0/0/00", "00/00/0000", "0000-00-00", "00.00.0000", "0/0/0000"])
+def test_tools_marks_of_an_empty_date_are_no_date(marker):
+    assert normalise_date(marker) is None
+    assert normalise_date(f"{marker} 00:00:00", month_first=True) is None
+
+
+@pytest.mark.parametrize("value", ["0/1/00", "00/00/1980", "1980-00-00", "0/0"])
+def test_a_date_with_a_zero_part_only_is_still_no_date(value):
+    with pytest.raises(ValueError):
+        normalise_date(value)
+
+
+@pytest.mark.parametrize(
+    ("postcode", "country", "fits"),
+    [
+        ("43121", "IT", True),
+        ("4312", "IT", False),
+        ("10115", "DE", True),
+        ("94043", "US", True),
+        ("94043-1351", "US", True),
+        ("SW1A 2AA", "GB", True),
+        ("sw1a 2aa", "GB", True),
+        ("SW1A", "GB", False),
+        ("1016 GV", "NL", True),
+        ("H3Z 2Y7", "CA", True),
+        ("00-950", "PL", True),
+        ("1010", "AT", True),
+        ("20121", "GB", False),
+        ("20121", None, False),  # no country, no shape to check
+        ("20121", "KY", False),  # a country whose postcodes are not known here
+    ],
+)
+def test_a_postcode_fits_its_countrys_shape(postcode, country, fits):
+    assert normalise_module.postcode_fits(postcode, country) is fits
