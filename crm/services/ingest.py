@@ -94,6 +94,7 @@ from crm.services.normalise import (
     clean_text,
     dates_month_first,
     fold,
+    visible,
 )
 from crm.services.rows import (
     ConsentFact,
@@ -177,7 +178,7 @@ def ensure_source(name: str, region: str | None = None) -> Source:
     Raises ValidationError for an unusable name or region.
     """
     name = (name or "").strip()
-    if not name or len(name) > 64:
+    if not name or len(name) > 64 or not visible(name):
         raise ValidationError("A source name of 1 to 64 characters is required.")
     if region is not None and not re.fullmatch(r"[A-Za-z]{2}", region):
         raise ValidationError("The region must be a two-letter country code such as IT.")

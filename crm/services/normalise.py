@@ -34,12 +34,36 @@ _FOLD_LETTERS = str.maketrans(
 _NAME_PART_START = re.compile(r"(^|[\s\-'’])(\w)")
 
 
+# Characters no person's value holds on purpose, dropped from every cleaned value: control
+# characters (a NUL, which PostgreSQL cannot store), the invisible marks that reorder or
+# hide text (a right-to-left override shows "Anna" reversed), a byte-order mark, and lone
+# UTF-16 surrogates (JSON can write them; no database can store them). The joiners some
+# scripts need (U+200C, U+200D) stay.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e"
+    "\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+# What a database cannot store even in a raw payload kept as received.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def clean_text(value: object) -> str | None:
-    """Trim and collapse whitespace; empty becomes None."""
+    """Trim and collapse whitespace, drop invisible characters; empty becomes None."""
     if value is None:
         return None
-    text = _SPACES.sub(" ", str(value)).strip()
+    text = _SPACES.sub(" ", _INVISIBLE.sub("", str(value))).strip()
     return text or None
+
+
+def visible(text: str) -> bool:
+    """Whether text holds none of the characters clean_text drops as invisible."""
+    return _INVISIBLE.search(text) is None
+
+
+def storable(text: str) -> str:
+    """text with what no database can store (a NUL, a lone surrogate) replaced by U+FFFD:
+    for values kept as received, where dropping would hide that something was there."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 # A spreadsheet's "keep as text" apostrophe before a code ('20121, '+39333..., '0123): only

@@ -30,6 +30,7 @@ from crm.services.normalise import (
     phone_region,
     postcode_fits,
     strip_text_marker,
+    storable,
     strip_titles,
 )
 
@@ -832,9 +833,11 @@ def consent_from_columns(
 def jsonable(value):
     """Raw values as JSON can hold them."""
     if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {storable(str(k)): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
+    if isinstance(value, str):
+        return storable(value)
+    if value is None or isinstance(value, int | float | bool):
         return value
-    return str(value)
+    return storable(str(value))

@@ -980,3 +980,28 @@ def test_consent_times_are_read_in_the_files_own_date_order(app, rows, day):
     consent = db.session.scalar(select(ConsentRecord).where(ConsentRecord.profile_id == profile.id))
     assert consent.status == "granted"
     assert (consent.recorded_at.month, consent.recorded_at.day) == day
+
+
+def test_a_record_with_a_nul_or_a_lone_surrogate_is_stored_without_them(app):
+    found = ingest.import_records(
+        [
+            {
+                "external_id": "n1",
+                "first_name": "A\x00nna\ud800",
+                "email": "anna@example.com",
+                "note": "x\x00y",
+            }
+        ],
+        source_name="app",
+    )
+    assert found["results"][0]["outcome"] == "created"
+    profile = profiles.search_profiles("anna@example.com")[0][0]
+    assert profile.first_name == "Anna"
+    record = db.session.scalar(select(SourceRecord))
+    assert record.raw["first_name"] == "A\ufffdnna\ufffd" and record.raw["note"] == "x\ufffdy"
+
+
+@pytest.mark.parametrize("name", ["\x00", "ctl\x01name", "shop\u202e"])
+def test_a_source_name_with_control_characters_is_refused(app, name):
+    with pytest.raises(ValidationError):
+        ingest.ensure_source(name)

@@ -670,3 +670,26 @@ def test_a_date_with_a_zero_part_only_is_still_no_date(value):
 )
 def test_a_postcode_fits_its_countrys_shape(postcode, country, fits):
     assert normalise_module.postcode_fits(postcode, country) is fits
+
+
+# --- invisible characters -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("\u202eAnna\u200f", "Anna"),  # a right-to-left override would show it reversed
+        ("\u200bBianchi\ufeff", "Bianchi"),
+        ("A\x00nna", "Anna"),  # PostgreSQL cannot store a NUL
+        ("Anna\ud800", "Anna"),  # a lone surrogate, as JSON can write one
+        ("\x01", None),
+        ("Mehr\u200cdad", "Mehr\u200cdad"),  # a joiner some scripts need stays
+    ],
+)
+def test_clean_text_drops_invisible_characters(typed, expected):
+    assert clean_text(typed) == expected
+
+
+def test_values_kept_as_received_mark_what_no_database_stores():
+    assert normalise_module.storable("a\x00b\udc80") == "a\ufffdb\ufffd"
+    assert normalise_module.visible("shop") and not normalise_module.visible("sh\x01op")
