@@ -44,6 +44,11 @@ RAW_DEPTH = 32
 # What stands for the part of a JSON value cut at RAW_DEPTH or FIELD_CHARS (see json_value).
 CUT = "\u2026"
 
+# A full name's headers that say it is written surname first (see Mapping.surname_first).
+SURNAME_FIRST_HEADERS = ("cognome e nome", "cognome nome", "last name first name")
+# The lifecycle stage's own headers (HubSpot's, in English and Italian).
+LIFECYCLE_HEADERS = ("lifecycle stage", "lifecyclestage", "fase del ciclo di vita", "ciclo di vita")
+
 # Canonical field -> header synonyms (English, Italian, the commonest German, French and
 # Spanish ones, and other tools' exports).
 # Compared after fold(), so case, accents and punctuation do not matter.
@@ -92,7 +97,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "apellido",
         "apellidos",
     ),
-    "full_name": ("name", "full name", "nome completo", "nominativo", "contact name"),
+    "full_name": (
+        "name",
+        "full name",
+        "nome completo",
+        "nominativo",
+        "contact name",
+        "nome e cognome",
+        "nome cognome",
+        *SURNAME_FIRST_HEADERS,
+    ),
     "email": (
         "email",
         "e mail",
@@ -107,6 +121,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "adresse e mail",
         "correo electronico",
         "correo",
+        # More addresses of the person's (HubSpot's, Zoho's: see _ANOTHER_WORDS for others).
+        "email addresses",
+        "additional email addresses",
     ),
     "phone": (
         "phone",
@@ -156,6 +173,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "societe",
         "entreprise",
         "empresa",
+        "company account",  # Salesforce reports
     ),
     "job_title": (
         "job title",
@@ -173,6 +191,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "poste",
         "cargo",
         "puesto",
+        "designation",  # Zoho
     ),
     "address": (
         "address",
@@ -251,6 +270,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "county",
         "provincia",
         "regione",
+        "prov",
+        "sigla provincia",
         "billing state",
         "bundesland",
         "kanton",
@@ -259,6 +280,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "country": (
         "country",
         "country region",
+        "paese area geografica",  # Outlook in Italian
         "nation",
         "paese",
         "nazione",
@@ -278,6 +300,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "data di nascita",
         "data nascita",
         "nato il",
+        "compleanno",
+        "data compleanno",
+        "data del compleanno",
         "geburtsdatum",
         "geburtstag",
         "date de naissance",
@@ -323,6 +348,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "consenso newsletter",
         "consenso email",
         "iscrizione newsletter",
+        # Pipedrive's and others' one column for the state of email marketing
+        # ("Subscribed", "Unsubscribed", "No consent").
+        "marketing status",
+        "email marketing status",
+        "stato marketing",
     ),
     "email_opt_out": (
         "email opt out",
@@ -337,8 +367,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "revoca consenso",
     ),
     "tags": ("tags", "tag", "labels", "etichette", "lists"),
-    "stage": ("stage", "lifecycle stage", "lead status", "fase", "stato lead"),
+    # A lead status (Salesforce's "Open - Not Contacted", Zoho's "Contacted") is no stage:
+    # left unmapped, it stays in the raw payload instead of a warning on every row.
+    "stage": ("stage", "fase", *LIFECYCLE_HEADERS),
 }
+# Headers that take their field even where another column naming it stands first.
+PREFERRED_HEADERS = frozenset(LIFECYCLE_HEADERS)
 
 # Headers that identify another tool's export (folded), with their own column meanings.
 HUBSPOT_MARKERS = ("record id", "lifecycle stage", "create date")
@@ -364,6 +398,9 @@ MAILCHIMP_EXTRA = {
     "clean time": "clean_time",
     "status": "subscription_status",
 }
+# Columns of a tool's export that are not what their names say elsewhere: Mailchimp's CC
+# and REGION are where the sign-up's IP address was placed, not where the person lives.
+FORMAT_IGNORED = {"mailchimp": frozenset({"cc", "region"})}
 
 
 class Borrowed(io.RawIOBase):
@@ -421,6 +458,8 @@ class Mapping:
     # A header left unmapped because an earlier column took its field (a single-value one)
     # -> that column ("First name" -> "Nome").
     rivals: dict[str, str] = field(default_factory=dict)
+    # The full-name column's header says the surname comes first ("Cognome e nome").
+    surname_first: bool = False
 
     @cached_property
     def several_addresses(self) -> bool:
@@ -591,21 +630,52 @@ _GROUP_WORDS = frozenset(
     "home business work office mailing billing shipping delivery other default primary main "
     "personal private postal residential res current permanent registered legal "
     "residenza domicilio fatturazione spedizione consegna aziendale personale ufficio casa "
-    "lavoro".split()
+    "lavoro abitazione altro uff ab".split()  # Outlook in Italian: "Via (uff.)", "(ab.)"
 )
+# The record a column belongs to, when it is the row's person ("Attendee Email").
 _ENTITY_WORDS = frozenset(
-    "person contact customer client cliente attendee buyer member subscriber lead recipient "
+    "person contact customer client cliente attendee member subscriber lead recipient "
     "participant partecipante guest".split()
 )
 _QUALIFIERS = frozenset(
     "value values number no nr num code name desc mobile cell cellulare fisso".split()
 )
+# Words before a phone or a house number that say "number of" ("N. cellulare"): not
+# before anything else ("N. tessera", "No Email").
+_NUMBER_WORDS = frozenset("n nr num numero".split())
+# Another email or phone of the person's ("Secondary Email", "Telefono alternativo"); not
+# another name ("Additional Name" is Google's middle name).
+_ANOTHER_WORDS = frozenset(
+    "secondary alternate alternative additional secondaria secondario alternativa "
+    "alternativo".split()
+)
 # Columns about something other than the person's own details.
 _IGNORED_WORDS = frozenset(
-    "label type fax pager telex callback radio tty tdd yomi phonetic assistant manager "
-    "spouse owner formatted".split()
+    "label type fax pager telex callback radio tty tdd yomi phonetic formatted".split()
+)
+# Columns about another person than the row's: a user of the CRM (the owner), someone
+# close to the person, who referred them. Never the person's own email, phone or name.
+_OTHER_PERSON_WORDS = frozenset(
+    "owner assistant manager spouse partner emergency guardian parent referrer referred "
+    "ordered proprietario coniuge genitore tutore".split()
+)
+# Who bought for others (Eventbrite's "Buyer Email" beside each attendee's own): their
+# columns are the row's person only in a file that names nobody else (an orders export).
+_PURCHASER_WORDS = frozenset("buyer purchaser orderer acquirente".split())
+# Words that join a purchaser's to the field ("Email of buyer", "Email dell'acquirente").
+_LINKING_WORDS = frozenset("of by di del dell della dello".split())
+# The fields that say who a row's person is.
+_IDENTITY_FIELDS = frozenset({"first_name", "last_name", "full_name", "email", "phone"})
+# Headers that are a job title beside a salutation column, and a salutation otherwise
+# (Salesforce's and Zoho's "Title" beside "Salutation"; Outlook's "Title" is "Mr.").
+_TITLE_HEADERS = frozenset({"title", "titolo"})
+_SALUTATION_HEADERS = frozenset(
+    {"salutation", "name prefix", "prefix", "anrede", "civilite", "saluto", "appellativo"}
 )
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])")
+# What a header qualified by _NUMBER_WORDS or _ANOTHER_WORDS may be.
+_NUMBERED = frozenset({"phone", "street_number"})
+_MORE = frozenset({"email", "phone"})
 
 
 @lru_cache(maxsize=4096)
@@ -614,7 +684,9 @@ def interpret_header(header: str) -> tuple[str, str]:
 
     A synonym first; otherwise the header is read by taking off, one at a time, the words
     other tools put around a field, until what is left is a synonym. The group is the
-    address the column belongs to ("home", "business", "address 1"; "" for none).
+    address the column belongs to ("home", "business", "address 1"; "" for none). A column
+    about another person than the row's ("Buyer Email", "Contact owner") is read as none
+    (see map_headers for a file of purchasers only).
     """
     lookup = _synonym_lookup()
     key = header_key(header)
@@ -622,17 +694,31 @@ def interpret_header(header: str) -> tuple[str, str]:
         return lookup[key], ""
     key = _LETTER_DIGIT.sub(" ", key)
     tokens = key.split()
-    if not tokens or any(t.rstrip("s") in _IGNORED_WORDS for t in tokens):
+    if not tokens or any(
+        t.rstrip("s") in _IGNORED_WORDS
+        or t.rstrip("s") in _OTHER_PERSON_WORDS
+        or t.rstrip("s") in _PURCHASER_WORDS
+        for t in tokens
+    ):
         return "", ""
     group = ""
+    only: frozenset[str] | None = None  # the fields the words taken off allow
     while tokens:
         joined = " ".join(tokens)
         if joined in lookup:
             field = lookup[joined]
+            if only is not None and field not in only:
+                return "", ""
             return field, group if field in ADDRESS_FIELDS else ""
         head, tail = tokens[0], tokens[-1]
         if len(tokens) > 1 and head in _ENTITY_WORDS:
             tokens = tokens[1:]
+        elif len(tokens) > 1 and head in _NUMBER_WORDS:
+            only = _NUMBERED if only is None else only & _NUMBERED
+            tokens = tokens[2:] if tokens[1] in _LINKING_WORDS and len(tokens) > 2 else tokens[1:]
+        elif len(tokens) > 1 and (head in _ANOTHER_WORDS or tail in _ANOTHER_WORDS):
+            only = _MORE if only is None else only & _MORE
+            tokens = tokens[1:] if head in _ANOTHER_WORDS else tokens[:-1]
         elif len(tokens) > 1 and head in _GROUP_WORDS:
             group, tokens = group or head, tokens[1:]
         elif len(tokens) > 2 and tokens[-2] in ("di", "del", "della") and tail in _GROUP_WORDS:
@@ -707,34 +793,87 @@ def _mapped(headers: list[str], fmt: str, overrides: dict[str, str] | None) -> M
     return mapping
 
 
+def purchaser_header(header: str) -> tuple[str, str]:
+    """(canonical field or "", address group) of a purchaser's column ("Buyer Email" ->
+    email), read as the same header without the purchaser; ("", "") for any other."""
+    tokens = _LETTER_DIGIT.sub(" ", header_key(header)).split()
+    if not any(t.rstrip("s") in _PURCHASER_WORDS for t in tokens):
+        return "", ""
+    rest = [t for t in tokens if t.rstrip("s") not in _PURCHASER_WORDS]
+    while rest and rest[-1] in _LINKING_WORDS:  # "Email of buyer", "Email dell'acquirente"
+        rest.pop()
+    return interpret_header(" ".join(rest)) if rest else ("", "")
+
+
+def _readings(
+    headers: list[str], fmt: str, overrides: dict[str, str] | None
+) -> list[tuple[str, str, str, int]]:
+    """(header, field or "", address group, rank) of each header as map_headers reads it:
+    the rank says which column of a field wins it (the lowest; the first of equals)."""
+    extra = {"hubspot": HUBSPOT_EXTRA, "mailchimp": MAILCHIMP_EXTRA}.get(fmt, {})
+    ignored = FORMAT_IGNORED.get(fmt, frozenset())
+    keys = [header_key(h) for h in headers]
+    readings = []
+    for header, key in zip(headers, keys, strict=True):
+        target, group = read_header(header)
+        rank = 2
+        if overrides and header in overrides:
+            target, rank = overrides[header], 0  # the person importing chose it
+        elif key in extra:
+            target, group = extra[key], ""
+        elif key in ignored:
+            target, group = "", ""
+        elif key in PREFERRED_HEADERS:
+            rank = 1
+        readings.append([header, target, group, rank])
+    if fmt == "jsonl":
+        # Lines differ in their keys, and the preview maps each key alone: a key reads the
+        # same whatever keys stand beside it.
+        return [tuple(r) for r in readings]
+    chosen = {h for h in headers if overrides and h in overrides}
+    fields = {r[1] for r in readings}
+    if "job_title" not in fields and _SALUTATION_HEADERS & set(keys):
+        for reading, key in zip(readings, keys, strict=True):
+            if key in _TITLE_HEADERS and reading[0] not in chosen:
+                reading[1:3] = "job_title", ""
+    if not fields & _IDENTITY_FIELDS:
+        # Nobody but the purchaser is named: each row is the purchaser.
+        for reading in readings:
+            if not reading[1] and reading[0] not in chosen:
+                reading[1:3] = purchaser_header(reading[0])
+    return [tuple(r) for r in readings]
+
+
 def map_headers(
     headers: list[str], fmt: str = "csv", overrides: dict[str, str] | None = None
 ) -> Mapping:
     """Map headers onto canonical fields; overrides (header -> field or "") win.
 
     Emails, phones and tags take every column that names them; an address field takes one
-    column per address group; any other field the first column that names it.
+    column per address group; any other field the column the person importing chose,
+    else its own (PREFERRED_HEADERS: "Lifecycle Stage" before "Stage"), else the first.
+    Columns about another person than the row's stay unmapped (see _OTHER_PERSON_WORDS,
+    _PURCHASER_WORDS).
     """
-    extra = {"hubspot": HUBSPOT_EXTRA, "mailchimp": MAILCHIMP_EXTRA}.get(fmt, {})
     mapping = Mapping(format=fmt)
-    taken: dict[tuple[str, str], str] = {}  # claim -> the header that has it
-    for header in headers:
-        key = header_key(header)
-        target, group = read_header(header)
-        if overrides and header in overrides:
-            target = overrides[header]
-        elif key in extra:
-            target, group = extra[key], ""
+    readings = _readings(headers, fmt, overrides)
+    winners: dict[tuple[str, str], tuple[int, str]] = {}  # claim -> (rank, its header)
+    for header, target, group, rank in readings:
         claim = (target, group if target in ADDRESS_FIELDS else "")
-        if target and (target in LIST_FIELDS or claim not in taken):
+        if target and target not in LIST_FIELDS and rank < winners.get(claim, (3, ""))[0]:
+            winners[claim] = (rank, header)
+    for header, target, group, _rank in readings:
+        claim = (target, group if target in ADDRESS_FIELDS else "")
+        if target and (target in LIST_FIELDS or winners[claim][1] == header):
             mapping.columns[header] = target
             if target in ADDRESS_FIELDS:
                 mapping.groups[header] = group
-            taken.setdefault(claim, header)
+            if target == "full_name":
+                mapping.surname_first = header_key(header) in SURNAME_FIRST_HEADERS
         else:
             mapping.unmapped.append(header)
-            if target and claim in taken:
-                mapping.rivals[header] = taken[claim]
+            if target:
+                mapping.rivals[header] = winners[claim][1]
     return mapping
 
 
@@ -1353,6 +1492,7 @@ def _combined(mappings: list[Mapping]) -> Mapping:
             {h: g for h, g in mapping.groups.items() if h not in combined.groups}
         )
         combined.headers.extend(h for h in mapping.headers if h not in combined.headers)
+        combined.surname_first = combined.surname_first or mapping.surname_first
         for header, names in mapping.repeated.items():
             have = combined.repeated.setdefault(header, [])
             have.extend(n for n in names if n not in have)

@@ -1,0 +1,334 @@
+"""Reading the headers of other tools' exports: columns about another person, lifecycle
+stages and lead statuses, marketing statuses, Italian headers, tool-specific columns."""
+
+import io
+
+import pytest
+
+from crm.services import readers
+from crm.services.rows import consent_from_columns, normalise_row
+
+
+def _read(text: str, **kwargs):
+    mapping, rows = readers.read_csv(io.BytesIO(text.encode()), **kwargs)
+    return mapping, list(rows)
+
+
+# Columns about another person than the row's
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Buyer Email",  # Eventbrite: who paid for the ticket, not who attends
+        "Buyer First Name",
+        "Buyer Last Name",
+        "Buyer Phone",
+        "Purchaser Email",
+        "Purchaser Name",
+        "Ordered By",
+        "Orderer Email",
+        "Contact owner",  # a user of the CRM, not the contact
+        "Contact Owner Email",
+        "Lead Owner",
+        "Record owner",
+        "Owner Phone",
+        "Referrer Email",
+        "Referred By Email",
+        "Assistant Email",
+        "Assistant Phone",
+        "Manager Email",
+        "Emergency Contact Phone",
+        "Emergency Contact Name",
+        "Spouse Email",
+        "Spouse Name",
+        "Guardian Email",
+        "Parent Phone",
+        "Email acquirente",
+        "Acquirente - Email",
+        "Nome acquirente",
+        "Telefono del coniuge",
+        "Proprietario del contatto",
+        "Email referente",  # a company's contact person or a sales rep: never guessed
+    ],
+)
+def test_columns_about_another_person_stay_unmapped(header):
+    assert readers.interpret_header(header) == ("", "")
+    assert readers.map_headers(["Email", "First Name", header]).unmapped == [header]
+
+
+@pytest.mark.parametrize(
+    ("header", "field", "group"),
+    [
+        ("Billing Phone", "phone", ""),
+        ("Shipping Address", "address", "shipping"),
+        ("Work Email", "email", ""),
+        ("Home Phone", "phone", ""),
+        ("Business Street", "address", "business"),
+        ("Customer Email", "email", ""),
+        ("Attendee Email", "email", ""),
+        ("Person - Phone - Mobile", "phone", ""),
+    ],
+)
+def test_the_persons_own_columns_under_a_qualifier_are_still_read(header, field, group):
+    assert readers.interpret_header(header) == (field, group)
+
+
+def test_an_eventbrite_buyers_email_is_not_the_attendees():
+    text = (
+        "Order #,First Name,Last Name,Email,Buyer Last Name,Buyer First Name,Buyer Email,"
+        "Buyer Phone,Company\n"
+        "9001,Sara,Longo,sara@example.it,Galli,Chiara,chiara@example.it,333 1234567,Galli\n"
+        "9001,Matteo,Fontana,,Galli,Chiara,chiara@example.it,333 1234567,Galli\n"
+    )
+    mapping, rows = _read(text)
+    assert mapping.columns == {
+        "First Name": "first_name",
+        "Last Name": "last_name",
+        "Email": "email",
+        "Company": "company",
+    }
+    assert rows[0].values["email"] == "sara@example.it"
+    assert "email" not in rows[1].values and "phone" not in rows[1].values
+    assert rows[1].raw["Buyer Email"] == "chiara@example.it"  # kept in the raw payload
+
+
+def test_a_file_of_buyers_only_reads_the_buyer_as_the_rows_person():
+    # An orders export names no one but the buyer: each row is the buyer, whole.
+    mapping = readers.map_headers(
+        ["Order #", "Buyer First Name", "Buyer Last Name", "Buyer Email", "Total"]
+    )
+    assert mapping.columns == {
+        "Buyer First Name": "first_name",
+        "Buyer Last Name": "last_name",
+        "Buyer Email": "email",
+    }
+    # Another person's columns never are, even so.
+    mapping = readers.map_headers(["Order #", "Buyer Email", "Contact owner", "Spouse Email"])
+    assert mapping.columns == {"Buyer Email": "email"}
+
+
+# Lifecycle stage and lead status
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        ["Record ID", "Email", "Lead Status", "Lifecycle Stage", "Create Date"],
+        ["Record ID", "Email", "Lifecycle Stage", "Lead Status", "Create Date"],
+        ["Email", "Stage", "Lifecycle Stage"],
+        ["Email", "Stato lead", "Fase", "Fase del ciclo di vita"],
+    ],
+)
+def test_the_lifecycle_stage_takes_the_stage_wherever_it_stands(headers):
+    mapping = readers.map_headers(headers, readers.detect_format(headers))
+    lifecycle = next(h for h in headers if "ciclo" in h or h.startswith("Lifecycle"))
+    stage_columns = [h for h, f in mapping.columns.items() if f == "stage"]
+    assert stage_columns == [lifecycle]
+
+
+def test_a_hubspot_export_in_alphabetical_order_reads_its_lifecycle_stage():
+    text = (
+        "Record ID,Create Date,Email,Lead Status,Lifecycle Stage\n"
+        "1,2024-01-01 10:00,giulia@example.it,Open Deal,Customer\n"
+    )
+    mapping, rows = _read(text)
+    assert mapping.format == "hubspot"
+    assert normalise_row(rows[0].values, "IT").stage == "customer"
+    assert normalise_row(rows[0].values, "IT").warnings == []
+
+
+@pytest.mark.parametrize("header", ["Lead Status", "Stato lead", "Stato del lead"])
+def test_a_lead_status_alone_is_no_lifecycle_stage(header):
+    # Salesforce's "Open - Not Contacted", Zoho's "Contacted": no stage of ours, and a
+    # warning on every row; the column stays in the raw payload.
+    mapping = readers.map_headers(["Lead ID", "Email", header])
+    assert mapping.unmapped == [header]
+
+
+def test_a_chosen_column_wins_its_field_over_a_preferred_one():
+    mapping = readers.map_headers(["Stage", "Lifecycle Stage"], overrides={"Stage": "stage"})
+    assert mapping.columns == {"Stage": "stage"}
+    assert mapping.rivals == {"Lifecycle Stage": "Stage"}
+
+
+# Marketing statuses and opt-outs
+
+
+@pytest.mark.parametrize(
+    "header", ["Person - Marketing status", "Marketing status", "Email marketing status"]
+)
+def test_a_marketing_status_is_the_email_marketing_opt_in(header):
+    assert readers.interpret_header(header) == ("email_opt_in", "")
+
+
+def test_a_pipedrive_unsubscribe_reaches_the_consent():
+    text = (
+        "Person - ID,Person - Name,Person - Email - Work,Person - Marketing status\n"
+        "201,Chiara Galli,chiara@example.it,Unsubscribed\n"
+        "202,Sara Longo,sara@example.it,Subscribed\n"
+    )
+    _mapping, rows = _read(text)
+    unsubscribed, subscribed = (consent_from_columns(r.values)[0] for r in rows)
+    assert (unsubscribed.status, subscribed.status) == ("withdrawn", "granted")
+
+
+def test_brevos_sms_opt_out_is_not_the_email_opt_out():
+    mapping = readers.map_headers(["EMAIL", "SMS", "BLACKLISTED", "SMS_BLACKLISTED"])
+    assert mapping.columns["BLACKLISTED"] == "email_opt_out"
+    assert "SMS_BLACKLISTED" in mapping.unmapped
+
+
+# Italian headers
+
+
+@pytest.mark.parametrize(
+    ("header", "field", "group"),
+    [
+        ("Cognome e nome", "full_name", ""),
+        ("Nome e cognome", "full_name", ""),
+        ("N. cellulare", "phone", ""),
+        ("Num. telefono", "phone", ""),
+        ("Nr. telefono", "phone", ""),
+        ("N. civico", "street_number", ""),
+        ("Prov.", "state", ""),
+        ("Prov", "state", ""),
+        ("Compleanno", "birth_date", ""),
+        ("Data compleanno", "birth_date", ""),
+        ("Via (uff.)", "address", "uff"),
+        ("Città (uff.)", "city", "uff"),
+        ("CAP (uff.)", "postcode", "uff"),
+        ("Provincia (uff.)", "state", "uff"),
+        ("Paese/area geografica (uff.)", "country", "uff"),
+        ("Via (ab.)", "address", "ab"),
+        ("Città (ab.)", "city", "ab"),
+        ("Telefono abitazione", "phone", ""),
+        ("Telefono ufficio", "phone", ""),
+        ("Cellulare", "phone", ""),
+    ],
+)
+def test_common_italian_headers_are_read(header, field, group):
+    assert readers.interpret_header(header) == (field, group)
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Partita IVA", "N. tessera", "Num. ordine", "No Email", "Numero", "Nr. soci"],
+)
+def test_italian_headers_of_no_field_of_ours_stay_unmapped(header):
+    assert readers.interpret_header(header) == ("", "")
+
+
+def test_an_italian_outlook_export_reads_its_business_address():
+    text = (
+        "Nome;Cognome;Cellulare;Telefono ufficio;Telefono abitazione;Via (uff.);Città (uff.);"
+        "Provincia (uff.);CAP (uff.);Paese/area geografica (uff.);Compleanno\n"
+        "Ilaria;Lucà;328 1234567;080 5556677;080 1112233;Via Sparano 10;Bari;BA;70121;Italia;"
+        "12/05/1987\n"
+    )
+    _mapping, rows = _read(text)
+    values = rows[0].values
+    assert (values["address"], values["city"], values["state"]) == ("Via Sparano 10", "Bari", "BA")
+    assert (values["postcode"], values["country"]) == ("70121", "Italia")
+    assert values["phone"] == "328 1234567; 080 5556677; 080 1112233"
+    assert values["birth_date"] == "12/05/1987"
+
+
+def test_a_full_name_header_written_surname_first_says_so():
+    mapping = readers.map_headers(["Cognome e nome", "N. cellulare", "Prov."])
+    assert mapping.columns["Cognome e nome"] == "full_name"
+    assert mapping.surname_first
+    assert not readers.map_headers(["Nome e cognome", "Email"]).surname_first
+    assert not readers.map_headers(["Name", "Email"]).surname_first
+
+
+# Company, job title and more emails of CRMs
+
+
+def test_salesforce_company_and_job_title_are_read():
+    headers = ["Lead ID", "Salutation", "First Name", "Last Name", "Title", "Company / Account"]
+    mapping = readers.map_headers(headers)
+    assert mapping.columns["Company / Account"] == "company"
+    assert mapping.columns["Title"] == "job_title"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        ["First Name", "Last Name", "Title", "Email"],  # "Mr", "Dr": a title of the name
+        ["First Name", "Title", "Job Title", "Salutation"],  # Outlook: "Job Title" is it
+        ["Nome", "Titolo", "Posizione"],
+    ],
+)
+def test_a_title_that_may_be_a_salutation_is_no_job_title(headers):
+    mapping = readers.map_headers(headers)
+    assert mapping.columns.get(next(h for h in headers if h.startswith("Tit"))) is None
+
+
+def test_zoho_designation_and_secondary_email_are_read():
+    mapping = readers.map_headers(
+        ["Record Id", "Lead Owner", "Designation", "Email", "Secondary Email", "Secondary Phone"]
+    )
+    assert mapping.columns == {
+        "Record Id": "external_id",
+        "Designation": "job_title",
+        "Email": "email",
+        "Secondary Email": "email",
+        "Secondary Phone": "phone",
+    }
+
+
+def test_hubspots_additional_email_addresses_are_more_emails():
+    text = (
+        "Record ID,Email,Additional email addresses,Lifecycle Stage\n"
+        "2,m@studio.it,marco@gmail.com;marco@pec.it,Lead\n"
+    )
+    mapping, rows = _read(text)
+    assert mapping.columns["Additional email addresses"] == "email"
+    row = normalise_row(rows[0].values, "IT")
+    assert row.emails == ["m@studio.it", "marco@gmail.com", "marco@pec.it"]
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("Alternate Email", "email"),
+        ("Email secondaria", "email"),
+        ("Telefono alternativo", "phone"),
+        ("Additional Name", ""),  # Google's middle name: no other person's full name
+        ("Secondary Name", ""),
+    ],
+)
+def test_another_email_or_phone_of_the_persons_is_read_and_nothing_else(header, field):
+    assert readers.interpret_header(header) == (field, "")
+
+
+# Mailchimp's sign-up geolocation
+
+
+def test_mailchimps_sign_up_location_is_not_the_persons_address():
+    text = (
+        "Email Address,First Name,Address,MEMBER_RATING,OPTIN_TIME,CC,REGION,LATITUDE\n"
+        "f@example.it,Francesca,,2,2020-01-01 10:00:00,DE,BE,52.5\n"
+        'm@example.it,Marco,"Via Roma 1  Milano  MI  20121  IT",2,,US,NY,40.7\n'
+    )
+    mapping, rows = _read(text)
+    assert mapping.format == "mailchimp"
+    assert "CC" in mapping.unmapped and "REGION" in mapping.unmapped
+    berlin, milan = (normalise_row(r.values, "IT").fields for r in rows)
+    assert "country" not in berlin and "state" not in berlin
+    assert (milan["city"], milan["state"], milan["country"]) == ("Milano", "MI", "IT")
+    assert rows[0].raw["CC"] == "DE"
+
+
+def test_cc_and_region_of_other_files_are_still_read():
+    mapping = readers.map_headers(["Email", "Region", "CC"])
+    assert mapping.columns == {"Email": "email", "Region": "state", "CC": "country"}
+
+
+def test_a_json_key_reads_the_same_whatever_keys_stand_beside_it():
+    # The preview of a JSON file maps each key alone: the import must read it so too.
+    for keys in (["buyer_email"], ["buyer_email", "order_id"], ["title", "salutation"]):
+        assert readers.map_headers(keys, "jsonl").columns == {}
+    row = readers.row_from_object(1, {"order_id": 7, "buyer_email": "chiara@example.it"})
+    assert row.values == {}
