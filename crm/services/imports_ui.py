@@ -93,6 +93,8 @@ class Preview:
     # How the import will read the file's numeric dates and full names (None: it has none).
     month_first: bool | None = None
     surname_first: bool | None = None
+    # The full-name column's header says the surname comes first ("Cognome e nome").
+    header_surname_first: bool = False
     # The country of its phones without a calling code: the source's (IT for a new one),
     # unless they read as another country's (region_hint, then preset to it).
     region: str = "IT"
@@ -156,6 +158,7 @@ class Preview:
         values = [row.values for row in sample if not row.error]
         self.region_hint = phone_region_hint(values, region)
         month_first, surname_first = ingest.reading_order(values, region)
+        surname_first = surname_first or self.header_surname_first
         has_dates, has_names = ingest.reading_needed(values)
         if has_dates:
             self.month_first = month_first
@@ -362,6 +365,7 @@ def _preview_csv(
         headers=headers,
         rows=[],
         mapping=dict(mapping.columns),
+        header_surname_first=mapping.surname_first,
         repeated=mapping.repeated,
         rivals=mapping.rivals,
     )
@@ -397,6 +401,7 @@ def _preview_read(
         headers=mapping.headers,
         rows=[],
         mapping=dict(mapping.columns),
+        header_surname_first=mapping.surname_first,
         files=mapping.files,
         repeated=mapping.repeated,
         rivals=mapping.rivals,

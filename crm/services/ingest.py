@@ -1380,6 +1380,8 @@ class _Run:
         self.source_name = source.name
         self.batch_id = batch.id
         self.format = mapping.format
+        # The full-name column's header says the surname comes first ("Cognome e nome").
+        self.header_surname_first = mapping.surname_first
         self.region = region
         self.month_first = False  # numeric dates of this file: day first unless it shows
         self.surname_first = False  # full names of this file: "Rossi Mario" (it shows)
@@ -1460,6 +1462,7 @@ class _Run:
         (see ImportBatch.mapping)."""
         values = [r.values for r in sample]
         month_first, surname_first = reading_order(values, self.region)
+        surname_first = surname_first or self.header_surname_first
         self.month_first = month_first if dates == "auto" else dates == "month-first"
         self.surname_first = surname_first if names == "auto" else names == "surname-first"
         has_dates, has_names = reading_needed(values)

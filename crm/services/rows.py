@@ -29,11 +29,13 @@ from crm.services.normalise import (
     pad_postcode,
     phone_region,
     postcode_fits,
-    strip_text_marker,
     storable,
+    strip_text_marker,
     strip_titles,
 )
 
+# How Google Contacts names its own groups in a contact's labels ("* myContacts").
+GOOGLE_SYSTEM_GROUP = "* "
 # Lifecycle stage names of other tools (folded, spaces removed) -> ours.
 STAGE_ALIASES = {
     "subscriber": "lead",
@@ -319,6 +321,8 @@ def normalise_row(
         _add(row.phones, row.warnings, "phone", lambda v: read_phone(v, own_region, region), item)
     for tag in _cell_items(row, values, "tags"):
         text = clean_text(tag.strip().strip('"'))
+        if text and text.startswith(GOOGLE_SYSTEM_GROUP):
+            continue  # "* myContacts", "* starred": Google's groups, not the person's tags
         if text and len(text) > TAG_MAX:
             row.warnings.append(("tags", f"a tag longer than {TAG_MAX} characters was cut"))
         if text and text[:TAG_MAX] not in row.tags:
@@ -782,7 +786,7 @@ _SAYS_YES = frozenset(
 # campaigns); Italian privacy forms "Non acconsento". None is a withdrawal.
 _SAYS_NO = frozenset(
     ["false", "no", "n", "0", "never subscribed", "not subscribed", "non iscritto"]
-    + ["no consent", "archived", "non acconsento"]
+    + ["no consent", "archived", "non acconsento", "nessun consenso", "archiviato"]
 )
 _SAYS_WITHDRAWN = frozenset(
     ["unsubscribed", "opted out", "withdrawn", "revoked", "cleaned", "revocato", "disiscritto"]

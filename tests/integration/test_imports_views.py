@@ -604,6 +604,11 @@ def test_the_preview_says_how_dates_and_full_names_will_be_read(client, auth):
     page = client.get(path).get_data(as_text=True)
     assert _chosen(page, "detected-names") == "surname-first"
     assert _chosen(page, "detected-dates") == "day-first"
+    # Two rows tell nothing by their names; a header that says so does.
+    short = "Cognome e nome;Email\nRossi Mario;m@example.com\nBianchi Giulia;g@example.com\n"
+    path, _reader = _preview(client, content=short.encode(), filename="soci.csv")
+    page = client.get(path).get_data(as_text=True)
+    assert _chosen(page, "detected-names") == "surname-first"
     # A file with neither says nothing about them.
     path, _reader = _preview(client)
     page = client.get(path).get_data(as_text=True)

@@ -1005,3 +1005,24 @@ def test_a_record_with_a_nul_or_a_lone_surrogate_is_stored_without_them(app):
 def test_a_source_name_with_control_characters_is_refused(app, name):
     with pytest.raises(ValidationError):
         ingest.ensure_source(name)
+
+
+def test_a_header_that_says_surname_first_reads_a_short_file_so(app):
+    _import("Cognome e nome;E-mail\nRossi Mario;mario@example.com\nBianchi Anna;a@example.com\n")
+    profile = profiles.search_profiles("mario@example.com")[0][0]
+    assert (profile.first_name, profile.last_name) == ("Mario", "Rossi")
+
+
+def test_google_contacts_own_groups_are_not_tags(app):
+    _import(
+        "Name,E-mail 1 - Value,Labels\nAnna Bianchi,anna@example.com,* myContacts ::: Clienti\n"
+    )
+    profile = profiles.search_profiles("anna@example.com")[0][0]
+    assert [t.name for t in profile.tags] == ["Clienti"]
+
+
+@pytest.mark.parametrize("said", ["Nessun consenso", "Archiviato", "No consent"])
+def test_a_marketing_status_that_says_no_grants_nothing(app, said):
+    summary = _import(f"Email,Marketing status\nanna@example.com,{said}\n")
+    assert summary["warnings"] == 0
+    assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 0
