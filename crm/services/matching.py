@@ -559,6 +559,11 @@ W_SWAPPED = -0.5
 # till record with nothing else can still reach review. A common name in a big city gets
 # nothing, its namesakes being many.
 W_NAME_ALONE_IN_CITY = 1.5
+# A woman's surname after marriage: the same first name and the same birth date take back
+# most of what a different surname costs, so with an address or postcode in common the
+# pair reaches review (never an automatic merge: the surnames are not sure).
+W_SURNAME_CHANGED = 3.0
+_FIRST_KEPT = frozenset({"exact", "nickname"})
 
 
 def _names(a: Person, b: Person) -> tuple[str, str, float, bool]:
@@ -715,6 +720,9 @@ def compare(
     if a.country and b.country and a.country.upper() != b.country.upper():
         total += W_COUNTRY_DIFFERENT
         reasons.append("country: different")
+    if born_same and l_level == "different" and f_level in _FIRST_KEPT and not swapped:
+        total += W_SURNAME_CHANGED
+        reasons.append("last name: changed, same first name and birth date")
 
     logit = max(-30.0, min(30.0, total + PRIOR))
     score = round(1.0 / (1.0 + math.exp(-logit)), 4)
@@ -826,6 +834,8 @@ def may_match(
         bound += W_COMPANY_SAME
     if a.country and b.country and a.country.upper() != b.country.upper():
         bound += W_COUNTRY_DIFFERENT
+    if a.birth_date and b.birth_date and a.birth_date == b.birth_date:
+        bound += W_SURNAME_CHANGED  # at most (compare: a surname changed by marriage)
     if bound + _NAMES_MAX < need:
         return False
     first = _first_level(a.first_name, b.first_name) if a.first_name and b.first_name else ""

@@ -27,6 +27,9 @@ STAGE_LABELS = {"lead": _l("Lead"), "mql": _l("MQL"), "sql": _l("SQL"), "custome
 REASON_PHRASES = {
     "names: swapped": _l("first and last name swapped"),
     "name: no namesake in the city": _l("no namesake in the city"),
+    "last name: changed, same first name and birth date": _l(
+        "surname perhaps changed: same first name and birth date"
+    ),
     "no automatic merge: needs two strong signals beyond the name": _l(
         "no automatic merge: needs two strong signals beyond the name"
     ),

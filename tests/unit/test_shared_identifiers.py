@@ -129,3 +129,14 @@ def test_surname_generations():
     assert matching._last_level("Moretti Sr.", "Moretti Jr.") == "different"
     assert matching._last_level("Moretti", "Moretti Jr.") == "exact"
     assert matching._last_level("Moretti III", "Moretti III") == "exact"
+
+
+def test_a_surname_changed_by_marriage_reaches_review_with_the_same_birth_date_and_home(app):
+    _import("1,Anna,Rossi,1980-05-03,Via Roma 12,Milano,,anna.rossi@example.com,\n")
+    summary = _import("2,Anna,Bianchi,1980-05-03,Via Roma 12,Milano,,anna.b@example.com,\n", "crm")
+    assert (summary["merged"], summary["review"]) == (0, 1)
+    pair = db.session.scalar(select(DuplicateCandidate))
+    assert "last name: changed, same first name and birth date" in pair.reasons
+    # Another town: namesakes born the same day, nothing to review.
+    summary = _import("3,Anna,Verdi,1980-05-03,,Torino,,anna.verdi@example.com,\n", "shop")
+    assert summary["review"] == 0
