@@ -568,23 +568,7 @@ class _Batch:
         """
         mine = item.person or matching.person_from_fields(item.norm.fields)
         other = self._person_of(holder)
-        if other is None:
-            return False
-        both_born = mine.birth_date is not None and other.birth_date is not None
-        both_taxed = bool(mine.tax_id and other.tax_id)
-        both_named = bool(mine.last_name and other.last_name)
-        if not (both_born or both_taxed or both_named or (mine.first_name and other.first_name)):
-            return False
-        decision = matching.compare(mine, other)
-        if decision.veto in ("different birth dates", "different tax ids"):
-            return True
-        if "last name: different" in decision.reasons:
-            return True
-        if not (mine.first_name and other.first_name):
-            return False
-        if "first name: different" not in decision.reasons:
-            return False
-        return not matching.first_names_slip(mine.first_name, other.first_name)
+        return other is not None and _two_people(mine, other)
 
     # -- storing -------------------------------------------------------------------------
 
@@ -821,17 +805,19 @@ class _Batch:
         """Review proposals for the profiles a row ties together: it joined one, and an
         email or phone of it belongs to another that it looks like (not a relative
         sharing a landline: see _not_the_holder). Never a merge: two profiles that each
-        hold an identifier are for a person to join."""
+        hold an identifier are for a person to join; nor two profiles whose own names
+        or birth dates say two people."""
         if item.target is None or item.person is None:
             return []
+        joined = self._person_of(item.target)
         proposals, seen = [], set()
         for kind, owner in item.conflicts:
             if owner in seen or owner in item.held_by or self._not_the_holder(item, owner):
                 continue
             seen.add(owner)
             other = self._person_of(owner)
-            if other is None:
-                continue
+            if other is None or (joined is not None and _two_people(joined, other)):
+                continue  # a nameless row with a wife's email and the home landline
             decision = matching.compare(item.person, other, self.run.thresholds)
             reasons = [TIED, f"{kind}: same", *decision.reasons]
             target, owner_id = _handle_id(item.target), _handle_id(owner)
@@ -1099,6 +1085,26 @@ class _TagCache:
                 db.session.add(self.rows[name])
             rows.append(self.rows[name])
         return rows
+
+
+def _two_people(mine: matching.Person, other: matching.Person) -> bool:
+    """Whether two people's views clearly say two people though they share an email or a
+    phone (see _Batch._not_the_holder)."""
+    both_born = mine.birth_date is not None and other.birth_date is not None
+    both_taxed = bool(mine.tax_id and other.tax_id)
+    both_named = bool(mine.last_name and other.last_name)
+    if not (both_born or both_taxed or both_named or (mine.first_name and other.first_name)):
+        return False
+    decision = matching.compare(mine, other)
+    if decision.veto in ("different birth dates", "different tax ids"):
+        return True
+    if "last name: different" in decision.reasons:
+        return True
+    if not (mine.first_name and other.first_name):
+        return False
+    if "first name: different" not in decision.reasons:
+        return False
+    return not matching.first_names_slip(mine.first_name, other.first_name)
 
 
 def _propose_many(proposals: list[tuple[int, int, float, list[str]]]) -> set[tuple[int, int]]:

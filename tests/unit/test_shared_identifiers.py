@@ -140,3 +140,15 @@ def test_a_surname_changed_by_marriage_reaches_review_with_the_same_birth_date_a
     # Another town: namesakes born the same day, nothing to review.
     summary = _import("3,Anna,Verdi,1980-05-03,,Torino,,anna.verdi@example.com,\n", "shop")
     assert summary["review"] == 0
+
+
+def test_a_nameless_row_with_one_persons_email_and_the_home_landline_ties_nobody(app):
+    _import("1,Paolo,Ferraresi,,,Milano,,paolo@example.com,\n")
+    _import("2,Laura,Ferraresi,,,Milano,02 7654321,,\n", "shop")
+    summary = _import(
+        "3,Paolo,Ferraresi,,,Milano,02 7654321,paolo@example.com,\n"
+        "4,,,,,,02 7654321,paolo@example.com,\n",
+        "crm",
+    )
+    assert summary["merged"] == 2 and _profile_of("4") == _profile_of("1")
+    assert db.session.scalar(select(func.count()).select_from(DuplicateCandidate)) == 0
