@@ -1098,7 +1098,8 @@ def _two_people(mine: matching.Person, other: matching.Person) -> bool:
     decision = matching.compare(mine, other)
     if decision.veto in ("different birth dates", "different tax ids"):
         return True
-    if "last name: different" in decision.reasons:
+    swapped = "names: swapped" in decision.reasons  # "Rossi Mario" read given name first
+    if both_named and not swapped and matching.surnames_apart(mine.last_name, other.last_name):
         return True
     if not (mine.first_name and other.first_name):
         return False

@@ -219,6 +219,23 @@ def _surname_tokens(value: str) -> frozenset[str]:
     )
 
 
+def surnames_apart(a: str, b: str) -> bool:
+    """Surnames that no slip makes of each other: at least three edits apart, particles
+    and spacing aside (Rossi / Bianchi; not Gatto / Gctto, De Angelis / D'Angelis), or
+    two generations of one (Moretti Sr. / Moretti Jr.)."""
+    if _last_level(a, b) != "different":
+        return False
+    generations = (_generation(a), _generation(b))
+    if None not in generations and generations[0] != generations[1]:
+        return True
+    cores = OSA.distance(_surname_core(a), _surname_core(b))
+    return min(cores, OSA.distance(_joined(a), _joined(b))) >= SURNAME_EDITS_APART
+
+
+# Edits between two surnames that say two families rather than a typing slip.
+SURNAME_EDITS_APART = 3
+
+
 def _generation(value: str) -> str | None:
     """'jr', 'sr', 'ii', ... when a surname of several words ends with one."""
     tokens = fold(value).split()
@@ -364,7 +381,10 @@ def _first_level_sorted(a: str, b: str) -> str:
 
 # Spellings of one name in different languages or habits: Christian / Cristian,
 # Mohammed / Mohamed, Jacopo / Iacopo, Monika / Monica.
-_SPELLINGS = (("ch", "c"), ("ph", "f"), ("th", "t"), ("k", "c"), ("y", "i"), ("j", "i"), ("h", ""))
+_SPELLINGS = (
+    ("ch", "c"), ("ph", "f"), ("th", "t"), ("ct", "tt"), ("k", "c"), ("y", "i"), ("j", "i"),
+    ("h", ""),
+)  # fmt: skip
 _DOUBLED = re.compile(r"(.)\1+")
 
 

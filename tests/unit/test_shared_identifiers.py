@@ -152,3 +152,24 @@ def test_a_nameless_row_with_one_persons_email_and_the_home_landline_ties_nobody
     )
     assert summary["merged"] == 2 and _profile_of("4") == _profile_of("1")
     assert db.session.scalar(select(func.count()).select_from(DuplicateCandidate)) == 0
+
+
+def test_a_slip_in_a_surname_or_names_written_the_other_way_still_join(app):
+    _import("1,Giovanni,Gatto,,,Napoli,,gatto.giovanni@example.com,\n")
+    _import("2,Michela,De Angelis,,,Roma,,m.deangelis@example.com,\n")
+    _import("3,Mario,Rossi,,,Roma,,mario.rossi@example.com,\n")
+    summary = _import(
+        "4,Giovanni,Gctto,,,Napoli,,gatto.giovanni@example.com,\n"
+        "5,Michela,D'Angelis,,,Roma,,m.deangelis@example.com,\n"
+        "6,Rossi,Mario,,,Roma,,mario.rossi@example.com,\n",
+        "shop",
+    )
+    assert summary["merged"] == 3
+    assert [_profile_of(n) for n in "456"] == [_profile_of(n) for n in "123"]
+
+
+def test_surnames_apart():
+    assert matching.surnames_apart("Rossi", "Bianchi")
+    assert matching.surnames_apart("Moretti Sr.", "Moretti Jr.")
+    assert not matching.surnames_apart("Gatto", "Gctto")
+    assert not matching.surnames_apart("D'Angelis", "DeAngelis")
