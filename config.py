@@ -47,6 +47,9 @@ class Config:
         # Behind a reverse proxy: trust this many X-Forwarded-For/-Proto hops (0 = none),
         # so throttling sees the client's address and not the proxy's.
         self.PROXY_HOPS = int(env.get("CRM_PROXY_HOPS", "0"))
+        # Largest JSON body the API reads (413 beyond): 1000 records of a few KiB each fit
+        # many times over, and a body is decoded in memory. Web uploads have their own limit.
+        self.API_MAX_CONTENT_LENGTH = int(env.get("CRM_API_MAX_BODY_MB", "16")) * 1024 * 1024
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True

@@ -136,7 +136,9 @@ def set_security_headers(response):
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if current_user and getattr(current_user, "is_authenticated", False):
+    # An API reply is for one key's holder; it is decided without current_user, which
+    # may need the database after an error has spoilt the session's transaction.
+    if is_api_request() or current_user and getattr(current_user, "is_authenticated", False):
         headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -30,7 +30,7 @@ class ErrorOut(Schema):
         keys=fields.String(),
         values=fields.Raw(metadata=_ERROR_ENTRY),
         metadata={
-            "description": "Location ('json', 'query', 'headers') -> either a list of "
+            "description": "Location ('json', 'query', 'headers', 'path') -> either a list of "
             'messages about all of it (`{"json": ["Invalid JSON body."]}`) or field -> '
             "list of messages; a field holding a list or an object gives its items' "
             "messages by index or key instead, e.g. records -> index -> field -> messages "
@@ -68,10 +68,30 @@ class StrictInput(Schema):
         raise ValidationError(rewritten, data=data, valid_data=error.valid_data)
 
 
+def up_to(limit: int) -> str:
+    """A regular expression (unanchored) of the numbers 1 to limit written in decimal,
+    without leading zeros: what a pattern in the OpenAPI document can say of a range."""
+    digits = str(limit)
+    shorter = [rf"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    same_length = []
+    for n, digit in enumerate(digits):
+        rest = len(digits) - n - 1
+        low = "1" if n == 0 else "0"
+        if digit > low:  # the digits before as in limit, this one lower, any after
+            top = chr(ord(digit) - 1)
+            span = low if top == low else f"[{low}-{top}]"
+            same_length.append(digits[:n] + span + (f"[0-9]{{{rest}}}" if rest else ""))
+    same_length.append(digits)
+    return "|".join(shorter + same_length)
+
+
+# The decimal ids 1 to MAX_ID: a larger number would fail in the database rather than page.
+CURSOR_PATTERN = f"^(?:{up_to(MAX_ID)})$"
+
+
 def _check_cursor(value: str) -> None:
-    """A cursor is the id of a page's last item: digits, 1 to MAX_ID (a larger number
-    would fail in the database rather than page)."""
-    if not re.fullmatch(r"[1-9][0-9]{0,9}", value) or int(value) > MAX_ID:
+    """A cursor is the id of a page's last item: digits, 1 to MAX_ID."""
+    if not re.fullmatch(CURSOR_PATTERN, value):
         raise ValidationError("Not a valid cursor.")
 
 
@@ -97,7 +117,7 @@ class CursorArgs(Schema):
         validate=_check_cursor,
         metadata={
             "description": "The `next` value of the previous page",
-            "pattern": r"^[1-9][0-9]{0,9}$",
+            "pattern": CURSOR_PATTERN,
         },
     )
     limit = fields.Integer(

@@ -4,9 +4,14 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from crm.models import PURPOSES, STAGES
 from crm.schemas.common import CursorArgs, ErrorOut, StrictInput, page_of
+from crm.services.profiles import NEEDS_IDENTITY
 
 _LIST_HINT = "Read-only: set '{0}s' instead (the first one is the primary)."
 _STAMPS = "Read-only: set by the server."
+# Far more than a person has; a longer list is a client's mistake (or an attack).
+MAX_EMAILS = 50
+MAX_PHONES = 50
+MAX_TAGS = 200
 
 
 def _text(description: str = "") -> fields.String:
@@ -26,7 +31,8 @@ class _ProfileFields(StrictInput):
         "updated_at": _STAMPS,
         "provenance": _STAMPS,
         "source_records": "Read-only: source records come from imports and the sources API.",
-        "consents": "Read-only: record consent through POST /profiles/{id}/consents.",
+        "consents": "Read-only: consents come from sources: send them as a record's "
+        "'consents' (POST /sources/{source}/records) or import a file.",
         "email": _LIST_HINT.format("email"),
         "phone": _LIST_HINT.format("phone"),
     }
@@ -41,18 +47,30 @@ class _ProfileFields(StrictInput):
     city = _text()
     state = _text()
     country = _text("ISO 3166-1 alpha-2 code or an English or Italian country name")
-    birth_date = fields.Date(allow_none=True, metadata={"description": "ISO 8601 date"})
+    birth_date = fields.Date(
+        allow_none=True,
+        metadata={"description": "ISO 8601 date, from 1900-01-01 to today (as the importer takes)"},
+    )
     tax_id = _text("A personal tax or national id (codice fiscale, social security number)")
     emails = fields.List(
-        fields.String(), metadata={"description": "Replaces all addresses; the first is primary"}
+        fields.String(),
+        validate=validate.Length(max=MAX_EMAILS),
+        metadata={
+            "description": f"Replaces all addresses; the first is primary (at most {MAX_EMAILS})"
+        },
     )
     phones = fields.List(
         fields.String(),
-        metadata={"description": "Replaces all numbers; the first is primary (E.164 or local)"},
+        validate=validate.Length(max=MAX_PHONES),
+        metadata={
+            "description": "Replaces all numbers; the first is primary (E.164 or local; at "
+            f"most {MAX_PHONES})"
+        },
     )
     tags = fields.List(
         fields.String(validate=validate.Length(min=1, max=80)),
-        metadata={"description": "Replaces all tags"},
+        validate=validate.Length(max=MAX_TAGS),
+        metadata={"description": f"Replaces all tags (at most {MAX_TAGS})"},
     )
     stage = fields.String(validate=validate.OneOf(STAGES))
     stage_reason = fields.String(
@@ -66,14 +84,16 @@ class _ProfileFields(StrictInput):
 
 
 class ProfileIn(_ProfileFields):
-    """A profile typed in by hand (POST); it needs a name, an email or a phone."""
+    """A profile typed in by hand (POST); it needs a name, an email or a phone (the
+    profiles service checks that on the cleaned values; this refuses a body without any
+    early)."""
 
     @validates_schema
     def _needs_identity(self, data: dict, **kwargs) -> None:
-        """Refuse an empty person: nothing to find them by."""
+        """Refuse a body naming no one: nothing to find them by."""
         keys = ("first_name", "last_name", "emails", "phones")
         if not any(data.get(key) for key in keys):
-            raise ValidationError("Give at least a name, an email or a phone.")
+            raise ValidationError(NEEDS_IDENTITY)
 
 
 class ProfilePatch(_ProfileFields):

@@ -1,5 +1,7 @@
 """Schemas of the source-records API: a batch of records in, per-record outcomes out."""
 
+import unicodedata
+
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from phonenumbers import SUPPORTED_REGIONS
 
@@ -13,6 +15,30 @@ OUTCOMES = ("created", "merged", "updated", "unchanged", "review", "rejected")
 # Keys read as lists of emails and phones besides the fields' own names and synonyms.
 _PLURAL_KEYS = {"emails": "email", "phones": "phone"}
 _SCALAR = (str, int, float, bool)
+# Unicode categories a source name may not hold: control and (invisible) format characters,
+# surrogates, private use, line and paragraph separators.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+UNPRINTABLE_NAME = "A source name must not hold control or invisible formatting characters."
+
+
+def source_name_problems(name: str) -> list[str]:
+    """Why a source name in a path cannot name a source (empty ones and lengths the
+    importer checks; characters that would hide in lists and logs here)."""
+    if any(unicodedata.category(ch) in _UNPRINTABLE for ch in name):
+        return [UNPRINTABLE_NAME]
+    return []
+
+
+def _tag_problem(value) -> str | None:
+    """Why value is no tags: tags are text or null (true or 3 as a tag is a client's
+    mistake, not a label)."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        if all(isinstance(v, str) or v is None for v in value):
+            return None
+        return "Must be a list of text values."
+    return None if isinstance(value, str) else "Must be text or a list of text."
 
 
 def _record_problems(record: dict) -> dict[str, list[str]]:
@@ -28,6 +54,8 @@ def _record_problems(record: dict) -> dict[str, list[str]]:
         target = fields_of.get(key) or _PLURAL_KEYS.get(key)
         if key == "consents":
             problems.update(_consent_problems(value))
+        elif target == "tags" and (problem := _tag_problem(value)):
+            problems[key] = [problem]
         elif target is None or value is None or isinstance(value, _SCALAR):
             continue
         elif target in LIST_FIELDS and isinstance(value, list):
@@ -68,16 +96,21 @@ class RecordsIn(StrictInput):
     records = fields.List(
         fields.Dict(keys=fields.String()),
         required=True,
-        validate=validate.Length(max=MAX_RECORDS),
+        validate=[
+            validate.Length(min=1, error="Send at least one record."),
+            validate.Length(max=MAX_RECORDS),
+        ],
         metadata={
             "description": (
                 "Person records: `external_id` (or `id`), `first_name`, `last_name`, `email` "
                 "or `emails`, `phone` or `phones`, `company`, `job_title`, `address`, "
                 "`address_line_2`, `postcode`, `city`, `state`, `country`, `birth_date`, `tax_id`, "
-                "`tags`, `stage`; optional `consents`: [{`purpose`, `status` (granted or "
-                "withdrawn), `legal_basis`, `recorded_at`, `evidence`}]. Other keys are kept "
-                "in the raw record and may hold any JSON value (what lies past 32 levels of "
-                "nesting or 16 MiB of one key's value is cut). NaN and Infinity read as null."
+                "`tags` (text), `stage`; optional `consents`: [{`purpose`, `status` (granted "
+                "or withdrawn), `legal_basis`, `recorded_at`, `evidence`}]. Other keys are "
+                "kept in the raw record and may hold any JSON value (what lies past 32 levels "
+                "of nesting or 16 MiB of one key's value is cut). NaN and Infinity read as "
+                "null. No text, key or value, may hold NUL characters or lone UTF-16 "
+                "surrogates (422, by index and key). 1 to 1000 records."
             ),
             "example": [
                 {
@@ -95,8 +128,11 @@ class RecordsIn(StrictInput):
     region = fields.String(
         load_default=None,
         metadata={
-            "description": "Country of phones written without a calling code (e.g. IT); "
-            "default: the source's. A new source keeps it."
+            "description": "Country of phones written without a calling code: a two-letter "
+            "ISO 3166-1 code, in any case, of a country phone numbers are known for (e.g. IT; "
+            "not 001 or other non-geographic codes); default: the source's. A new source "
+            "keeps it.",
+            "pattern": "^[A-Za-z]{2}$",
         },
     )
     dates = fields.String(

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -44,15 +44,29 @@ from crm.services.normalise import (
     normalise_phone,
     normalise_postcode,
     normalise_tax_id,
+    storable,
 )
 
 MANUAL_SOURCE = "manual"
+NEEDS_IDENTITY = "Give at least a name, an email or a phone."
+# The fields a person is found by: a profile keeps at least one of them.
+IDENTITY_FIELDS = ("first_name", "last_name", "emails", "phones")
+
+
+def _birth_date(value: object) -> date | None:
+    """A birth date in the importer's range; normalise_date checks the range of text only,
+    so a date object (as the API's schema gives) is checked as its ISO text."""
+    if isinstance(value, date):
+        value = value.isoformat()
+    return normalise_date(value)
+
+
 _FIELD_NORMALISERS = {
     "first_name": normalise_name,
     "last_name": normalise_name,
     "postcode": normalise_postcode,
     "country": normalise_country,
-    "birth_date": normalise_date,
+    "birth_date": _birth_date,
     "tax_id": normalise_tax_id,
 }
 _FIELD_LIMITS = {
@@ -103,6 +117,8 @@ def search_query(q: str | None):
     text = (q or "").strip()
     if not text:
         return query
+    if storable(text) != text:  # a NUL or a lone surrogate
+        return query.where(false())  # no value holds it, and the database may refuse it
     conditions = []
     email_text = text.lower()
     conditions.append(
@@ -320,6 +336,10 @@ def removed_tags(provenance: dict) -> set[str]:
 def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> list[str]:
     """Validate and apply data to profile; returns the changed field names.
 
+    A new profile, or an edit of a name, the emails or the phones, must leave the profile
+    a name, an email or a phone once cleaned (NEEDS_IDENTITY); an edit of other fields of
+    an old profile without any is still saved.
+
     Raises ValidationError with every field's problem at once, or ConflictError.
     """
     values, errors = _clean_fields(data)
@@ -338,6 +358,11 @@ def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> lis
     if long_tags:
         errors["tags"] = [f"A tag has at most {TAG_MAX} characters."]
     owner = _owner(data.get("owner"), errors) if "owner" in data else None
+    if not profile.id or any(name in data for name in IDENTITY_FIELDS):
+        if not _has_identity(profile, values, emails, phones):
+            if not errors:
+                raise ValidationError(NEEDS_IDENTITY, fields={"_schema": [NEEDS_IDENTITY]})
+            errors["_schema"] = [NEEDS_IDENTITY]
     if errors:
         raise ValidationError("Some fields are invalid.", fields=errors)
 
@@ -376,6 +401,19 @@ def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> lis
     profile.provenance = provenance
     refresh_search_keys(profile)
     return changed
+
+
+def _has_identity(
+    profile: Profile, values: dict, emails: list[str] | None, phones: list[str] | None
+) -> bool:
+    """Whether the profile keeps a name, an email or a phone once the cleaned values of an
+    edit (None: unchanged) are applied."""
+    return bool(
+        values.get("first_name", profile.first_name)
+        or values.get("last_name", profile.last_name)
+        or (emails if emails is not None else profile.emails)
+        or (phones if phones is not None else profile.phones)
+    )
 
 
 # What create_profile does with a new profile that looks like people already here.

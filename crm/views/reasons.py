@@ -184,6 +184,10 @@ _REFUSALS = [
     (r"The current password is wrong\.", N_("The current password is wrong.")),
     # profiles
     (r"Some fields are invalid\.", N_("Some fields are invalid.")),
+    (
+        r"Give at least a name, an email or a phone\.",
+        N_("Give at least a name, an email or a phone."),
+    ),
     (r"Email belongs to another profile\.", N_("Email belongs to another profile.")),
     (r"Phone belongs to another profile\.", N_("Phone belongs to another profile.")),
     (

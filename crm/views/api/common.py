@@ -1,11 +1,14 @@
 """Helpers shared by the API resources: service errors as HTTP, documented error replies."""
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from flask import current_app, request
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from crm.schemas.common import ErrorOut
 from crm.services.errors import (
@@ -19,6 +22,12 @@ from crm.services.errors import (
 # limit in whatever walks it next (decoder, validation, storing it), a 500.
 MAX_JSON_DEPTH = 64
 INVALID_JSON = "The body is not valid JSON."
+# JSON may escape what is not text: a lone UTF-16 surrogate ("\\ud800") cannot be encoded
+# to store or log it, and PostgreSQL cannot store a NUL (0x00) in a text or a JSON value.
+UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+NUL_TEXT = "Must not contain NUL characters (\\u0000)."
+SURROGATE_TEXT = "Must not contain lone UTF-16 surrogates (\\ud800 to \\udfff)."
+KEY_TEXT = "A key holds a NUL character or a lone UTF-16 surrogate."
 
 
 def _deeper_than(value, limit: int) -> bool:
@@ -33,6 +42,54 @@ def _deeper_than(value, limit: int) -> bool:
             for child in (node.values() if isinstance(node, dict) else node)
         ]
     return any(isinstance(node, dict | list) for node in level)
+
+
+def _text_problems(text: str) -> list[str]:
+    """Why text cannot be stored: it holds a NUL, a lone surrogate, or both."""
+    found = set(UNSTORABLE_TEXT.findall(text))
+    return [NUL_TEXT] * ("\x00" in found) + [SURROGATE_TEXT] * bool(found - {"\x00"})
+
+
+def unstorable_text(value) -> dict:
+    """Where value holds text that cannot be stored, as errors nested like the input
+    (records -> index -> key -> messages); empty when all of it can. A key that cannot be
+    stored is reported at its object, under the key with the bad characters replaced."""
+    problems: dict = {}
+    pending = [((), value)]
+    while pending:  # without recursion, as _deeper_than
+        path, node = pending.pop()
+        if isinstance(node, str):
+            for message in _text_problems(node):
+                _put(problems, path, message)
+        elif isinstance(node, list):
+            pending.extend(((*path, n), item) for n, item in enumerate(node))
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                if UNSTORABLE_TEXT.search(key):
+                    _put(problems, (*path, UNSTORABLE_TEXT.sub("\ufffd", key)), KEY_TEXT)
+                else:
+                    pending.append(((*path, key), item))
+    return problems
+
+
+def _put(problems: dict, path: tuple, message: str) -> None:
+    """Add message at path of the nested problems (the body itself: under "_schema").
+
+    Keys alike once replaced can make a path meet messages already there (they get this
+    one too) or an object of problems (it gets it under "_schema").
+    """
+    *parents, last = path or ("_schema",)
+    node = problems
+    for part in parents:
+        node = node.setdefault(part, {})
+        if isinstance(node, list):
+            break
+    else:
+        node = node.setdefault(last, [])
+    if isinstance(node, dict):
+        node = node.setdefault("_schema", [])
+    if isinstance(node, list) and message not in node:
+        node.append(message)
 
 
 class _Parser(FlaskParser):
@@ -50,7 +107,16 @@ class _Parser(FlaskParser):
 
     def load_json(self, req, schema):
         """The JSON body; 415 for a body sent as another type (webargs would read it as no
-        body at all, and the client would hear of missing fields instead)."""
+        body at all, and the client would hear of missing fields instead), 413 for one
+        larger than the API takes."""
+        try:
+            req.get_data(cache=True)
+        except RequestEntityTooLarge:
+            abort(
+                413,
+                message=f"The body is larger than the API takes ({req.max_content_length} "
+                "bytes); nothing was done.",
+            )
         if not is_json_request(req) and req.get_data(cache=True):
             abort(
                 415,
@@ -61,7 +127,9 @@ class _Parser(FlaskParser):
 
     def _raw_load_json(self, req):
         """The decoded body; a nesting too deep for the decoder, or for what follows it,
-        is invalid JSON (400) rather than a RecursionError (500)."""
+        is invalid JSON (400) rather than a RecursionError (500), and text that cannot be
+        stored (a NUL, a lone surrogate) is refused where it is (422), before it fails in
+        the database or an encoder (500)."""
         try:
             data = super()._raw_load_json(req)
         except RecursionError as exc:
@@ -72,6 +140,9 @@ class _Parser(FlaskParser):
                 message=INVALID_JSON,
                 errors={"json": [f"Nested more than {MAX_JSON_DEPTH} levels deep."]},
             )
+        problems = unstorable_text(data)
+        if problems:
+            abort(422, message="Some fields are invalid.", errors={"json": problems})
         return data
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
@@ -84,11 +155,20 @@ ERROR_DESCRIPTIONS = {
     401: "No valid API key (Authorization: Bearer).",
     403: "The key's role may not do this.",
     404: "No such object.",
-    409: "Clashes with another object (e.g. an email of another profile).",
+    409: "Clashes with another object (e.g. an email of another profile) or with the "
+    "state of one (a profile already merged, a pair already decided).",
     412: "If-Match does not match the current ETag; nothing was saved.",
+    413: "The body is larger than the server takes (16 MiB unless configured); nothing was done.",
     415: "The body was not sent as JSON (Content-Type: application/json).",
-    422: "Invalid input; details per field.",
+    422: "Invalid input; details per field (text holding NUL characters or lone UTF-16 "
+    "surrogates is refused where it is).",
 }
+
+
+def _limit_body() -> None:
+    """before_request: bound the API's bodies (413 beyond), more tightly than the app's
+    MAX_CONTENT_LENGTH, which allows for web uploads of big files."""
+    request.max_content_length = current_app.config.get("API_MAX_CONTENT_LENGTH")
 
 
 class Blueprint(SmorestBlueprint):
@@ -96,22 +176,42 @@ class Blueprint(SmorestBlueprint):
 
     ARGUMENTS_PARSER = _Parser()
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.before_request(_limit_body)
+
     def arguments(self, schema, *, location="json", **kwargs):
-        """flask-smorest's arguments; a JSON body also documents the 400 and 415 that
-        the parser gives a body that is not JSON or not sent as JSON."""
+        """flask-smorest's arguments; a JSON body also documents the 400, 413 and 415
+        the API gives a body that is not JSON, too large, or not sent as JSON."""
         parse = super().arguments(schema, location=location, **kwargs)
         if location != "json":
             return parse
 
         def decorate(view):
             view = parse(view)
-            for code in (415, 400):
+            for code in (415, 413, 400):
                 view = self.alt_response(
                     code, schema=ErrorOut, description=ERROR_DESCRIPTIONS[code]
                 )(view)
             return view
 
         return decorate
+
+
+# Field messages of ValidationErrors that are state conflicts (409, as a decided pair or
+# the undo order are): merging.merge_profiles says "Already merged." so, where a
+# ConflictError would be its right error.
+_STATE_CONFLICTS = frozenset({"Already merged."})
+
+
+def _state_conflict(error: ValidationError) -> bool:
+    """Whether every message of error is about a state the objects are in, not the input."""
+    messages = [
+        message
+        for problems in error.fields.values()
+        for message in (problems if isinstance(problems, list) else [problems])
+    ]
+    return bool(messages) and set(messages) <= _STATE_CONFLICTS
 
 
 @contextmanager
@@ -123,7 +223,8 @@ def service_errors() -> Iterator[None]:
     except NotFoundError as exc:
         abort(404, message=exc.message or "Not found.")
     except ValidationError as exc:
-        abort(422, message=exc.message or "Invalid input.", errors={"json": exc.fields})
+        status = 409 if _state_conflict(exc) else 422
+        abort(status, message=exc.message or "Invalid input.", errors={"json": exc.fields})
     except LikelyDuplicateError as exc:
         abort(
             409,

@@ -115,7 +115,7 @@ class ProfileDetail(MethodView):
 
     @roles("admin", "sales")
     @blp.arguments(IfMatchArgs, location="headers")
-    @blp.arguments(ProfilePatch)
+    @blp.arguments(ProfilePatch, required=False)  # no body: nothing changes, as with {}
     @blp.response(200, ProfileOut, headers=ETAG_HEADER)
     @error_responses(blp, 401, 403, 404, 409, 412, 422)
     def patch(self, headers: dict, data: dict, profile_id: int):
