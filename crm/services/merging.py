@@ -358,8 +358,9 @@ def merge_profiles(
 ) -> Merge:
     """Merge profile other_id into survivor_id; the absorbed row stays, pointing at it.
 
-    Raises NotFoundError (either profile missing), ValidationError (same profile, a profile
-    already merged, an unknown rule, or a pair marked distinct unless the rule is manual).
+    Raises NotFoundError (either profile missing), ConflictError (a profile already
+    merged), ValidationError (same profile, an unknown rule, or a pair marked distinct
+    unless the rule is manual).
     """
     refuse_self_merge(survivor_id, other_id)
     if rule not in MERGE_RULES:
@@ -370,7 +371,7 @@ def merge_profiles(
     survivor, other = profiles[survivor_id], profiles[other_id]
     for profile in (survivor, other):
         if profile.merged_into_id is not None:
-            raise ValidationError(
+            raise ConflictError(
                 f"Profile #{profile.id} was already merged into #{profile.merged_into_id}.",
                 fields={"other_id" if profile is other else "id": ["Already merged."]},
             )
@@ -543,7 +544,7 @@ def _merge_batch(
             continue
         for profile in (found[survivor_id], found[other_id]):
             if profile.merged_into_id is not None:
-                results[n] = ValidationError(
+                results[n] = ConflictError(
                     f"Profile #{profile.id} was already merged into #{profile.merged_into_id}.",
                     fields={"other_id" if profile.id == other_id else "id": ["Already merged."]},
                 )

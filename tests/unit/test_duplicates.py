@@ -205,7 +205,7 @@ def test_merging_a_pair_whose_profile_was_merged_away_leaves_it_open(app):
     candidate = _queued()
     elsewhere = factories.make_profile()
     merging.merge_profiles(elsewhere.id, candidate.profile_b_id, actor="test")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConflictError):
         duplicates.decide(candidate.id, "merge", actor="test")
     db.session.expire_all()
     assert db.session.get(DuplicateCandidate, candidate.id).status == "open"

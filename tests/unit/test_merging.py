@@ -472,9 +472,9 @@ def test_already_merged_profile_cannot_merge_again(pair, staff):
     c = factories.make_profile().id
     merging.merge_profiles(a, b, actor=staff)
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConflictError):  # a state, not the input: 409 in the API
         merging.merge_profiles(c, b, actor=staff)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConflictError):
         merging.merge_profiles(b, c, actor=staff)
 
 

@@ -198,22 +198,6 @@ class Blueprint(SmorestBlueprint):
         return decorate
 
 
-# Field messages of ValidationErrors that are state conflicts (409, as a decided pair or
-# the undo order are): merging.merge_profiles says "Already merged." so, where a
-# ConflictError would be its right error.
-_STATE_CONFLICTS = frozenset({"Already merged."})
-
-
-def _state_conflict(error: ValidationError) -> bool:
-    """Whether every message of error is about a state the objects are in, not the input."""
-    messages = [
-        message
-        for problems in error.fields.values()
-        for message in (problems if isinstance(problems, list) else [problems])
-    ]
-    return bool(messages) and set(messages) <= _STATE_CONFLICTS
-
-
 @contextmanager
 def service_errors() -> Iterator[None]:
     """Turn the domain errors of a service call into JSON 404, 409 and 422 replies (a
@@ -223,8 +207,7 @@ def service_errors() -> Iterator[None]:
     except NotFoundError as exc:
         abort(404, message=exc.message or "Not found.")
     except ValidationError as exc:
-        status = 409 if _state_conflict(exc) else 422
-        abort(status, message=exc.message or "Invalid input.", errors={"json": exc.fields})
+        abort(422, message=exc.message or "Invalid input.", errors={"json": exc.fields})
     except LikelyDuplicateError as exc:
         abort(
             409,
