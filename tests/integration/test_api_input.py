@@ -397,3 +397,18 @@ def test_a_birth_date_out_of_the_importers_range_is_422(client, sales, value):
         f"{API}/profiles/{profile.id}", headers=sales, json={"birth_date": "1985-03-14"}
     )
     assert ok.status_code == 200 and ok.get_json()["birth_date"] == "1985-03-14"
+
+
+def test_the_document_says_which_roles_may_call_each_operation(app, spec):
+    operations = [
+        (path, method, operation)
+        for path, ops in spec["paths"].items()
+        for method, operation in ops.items()
+        if isinstance(operation, dict) and "responses" in operation
+    ]
+    assert operations and all("x-roles" in op for _path, _method, op in operations)
+    create = spec["paths"][f"{API}/profiles"]["post"]
+    assert create["x-roles"] == ["admin", "sales"]
+    assert create["description"].endswith("Roles: admin, sales.")
+    search = spec["paths"][f"{API}/profiles"]["get"]
+    assert search["x-roles"] == ["admin", "compliance", "marketer", "sales"]
