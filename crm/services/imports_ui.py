@@ -316,9 +316,13 @@ def preview_upload(upload: Upload) -> Preview:
     return shown
 
 
-def phone_sample(upload: Upload, region: str) -> list[tuple[str, str | None]]:
+def phone_sample(
+    upload: Upload, region: str, mapped: dict[str, list[str]] | None = None
+) -> list[tuple[str, str | None]]:
     """The first phones of an upload's preview as they would be stored if read as region's
-    (see Preview.phones), for the preview to show when the person picks another country.
+    (see Preview.phones), for the preview to show when the person picks another country
+    or maps columns by hand: mapped, the headers the person's mapping gives the phone and
+    country fields ({"phone": [...], "country": [...]}), else the detected mapping's.
 
     Raises ValidationError for a region phone numbers are not known for.
     """
@@ -327,6 +331,10 @@ def phone_sample(upload: Upload, region: str) -> list[tuple[str, str | None]]:
         raise ValidationError("Unknown country.", fields={"region": ["Unknown country."]})
     shown = _preview_file(upload, region)
     shown.region = region
+    if mapped is not None:
+        kept = {h: f for h, f in shown.mapping.items() if f not in ("phone", "country")}
+        chosen = {h: f for f in ("phone", "country") for h in mapped.get(f, [])}
+        shown.mapping = {**kept, **{h: f for h, f in chosen.items() if h in shown.headers}}
     shown.sample_phones()
     return shown.phones
 

@@ -172,12 +172,16 @@ def preview(upload_id: str):
 @bp.route("/preview/<upload_id>/phones")
 @roles(*IMPORT_ROLES)
 def phone_sample(upload_id: str):
-    """The preview's first phones read as another country's (?region=US), as JSON for
-    phone-sample.js: [{"written", "stored"}], stored (international form) null where it
-    reads as no number."""
+    """The preview's first phones read as another country's (?region=US), from the
+    columns the person maps to phone and country (?mapped=1&phone=H&country=H) if given,
+    as JSON for phone-sample.js: [{"written", "stored"}], stored (international form)
+    null where it reads as no number."""
     upload = get_upload_or_404(upload_id)
+    mapped = None
+    if request.args.get("mapped"):  # the columns as the person maps them now
+        mapped = {f: request.args.getlist(f) for f in ("phone", "country")}
     try:
-        found = imports_ui.phone_sample(upload, request.args.get("region", ""))
+        found = imports_ui.phone_sample(upload, request.args.get("region", ""), mapped)
     except ValidationError as error:
         return jsonify({"message": refusal_text(error.message), "errors": error.fields}), 422
     return jsonify(

@@ -199,3 +199,21 @@ def test_the_phone_sample_follows_the_country_the_marketer_picks(
     page.select_option("#phone-region", "FR")
     expect(sample).to_contain_text("(312) 555-0190 → no number")
     assert csp_errors == []
+
+
+def test_the_phone_sample_follows_a_column_mapped_by_hand(
+    page, login, make_live_user, csp_errors, tmp_path
+):
+    path = tmp_path / "recapiti.csv"
+    path.write_text("First Name,Last Name,Recapito\nRobert,Johnson,(312) 555-0190\n", "utf-8")
+    login(*make_live_user("marketer"))
+    _upload_to_a_new_source(page, path, f"Web {uuid.uuid4().hex[:8]}")
+    sample = page.locator("#phone-sample")
+    expect(sample).to_be_hidden()  # no column reads as a phone
+    page.get_by_label("Recapito", exact=True).select_option("phone")
+    expect(sample).to_contain_text("(312) 555-0190 → +39 312 555 0190")
+    page.select_option("#phone-region", "US")
+    expect(sample).to_contain_text("(312) 555-0190 → +1 312-555-0190")
+    page.get_by_label("Recapito", exact=True).select_option("")
+    expect(sample).to_be_hidden()
+    assert csp_errors == []

@@ -776,6 +776,21 @@ def test_the_phone_sample_is_read_again_for_another_country(client, auth, sync_j
     assert client.get(path + "/phones?region=US").status_code == 403
 
 
+def test_the_phone_sample_follows_the_columns_mapped_by_hand(client, auth, sync_jobs):
+    auth.login_as("marketer")
+    unnamed = b"First Name,Last Name,Recapito,Nazione\nRobert,Johnson,(312) 555-0190,US\n"
+    path, _reader = _preview(client, content=unnamed, filename="recapiti.csv")
+    page = client.get(path).get_data(as_text=True)
+    assert re.search(r'id="phone-sample"[^>]*hidden', page)  # no phone column detected
+    assert 'data-header="Recapito"' in page
+    answer = client.get(path + "/phones?region=IT&mapped=1&phone=Recapito&country=Nazione")
+    assert answer.get_json() == {
+        "phones": [{"written": "(312) 555-0190", "stored": "+1 312-555-0190"}]
+    }
+    # Unmapped again: no phone to show.
+    assert client.get(path + "/phones?region=IT&mapped=1").get_json() == {"phones": []}
+
+
 def test_an_italian_marketer_gets_the_report_in_italian_for_an_italian_spreadsheet(
     client, auth, sync_jobs
 ):
