@@ -559,8 +559,9 @@ class _Batch:
         A shared email or phone is strong evidence, but a family shares a landline or an
         address, and colleagues an office's email or switchboard: clearly different birth
         dates (not a slip of one digit or a day and month swapped) or tax ids say two
-        people, whatever the names, and so do different surnames (Rossi and Bianchi at
-        info@; a woman's new surname after marriage goes to review too). Otherwise both
+        people, whatever the names, and so do surnames no slip makes of each other
+        (matching.surnames_apart: Rossi and Bianchi at info@; a woman's new surname after
+        marriage goes to review too). Otherwise both
         need a first name, and the scorer must call the first names different; a name that
         reads as a slip of the keyboard (at most two edits, or one name inside the other:
         Chiara/Chiera, Francesco/Cesco) still joins, unless only the final vowel differs
