@@ -1088,6 +1088,22 @@ class _TagCache:
         return rows
 
 
+def _waves(items: list[_Item]) -> list[list[_Item]]:
+    """Rows in the order they are stored: the n-th row naming an external id in wave n
+    (rows without one in the first), each wave in file order."""
+    waves: list[list[_Item]] = [[]]
+    named: Counter = Counter()
+    for item in items:
+        external_id = item.norm.external_id if item.norm is not None else None
+        wave = named[external_id] if external_id else 0
+        if external_id:
+            named[external_id] += 1
+        while len(waves) <= wave:
+            waves.append([])
+        waves[wave].append(item)
+    return [wave for wave in waves if wave]
+
+
 def _two_people(mine: matching.Person, other: matching.Person) -> bool:
     """Whether two people's views clearly say two people though they share an email or a
     phone (see _Batch._not_the_holder)."""
@@ -1520,15 +1536,22 @@ class _Run:
         return item
 
     def _store(self, items: list[_Item]) -> list[_PendingMerge]:
-        """Store rows in the current transaction (raises a RETRYABLE error if refused)."""
-        batch = _Batch(self, items)
-        batch.prefetch()
+        """Store rows in the current transaction (raises a RETRYABLE error if refused).
+
+        A record id the rows name again is stored after the rows before it, as if it came
+        in the next batch (_waves): a later row of one record updates it as a later file
+        would, so records still move a stage only forward.
+        """
+        pending: list[_PendingMerge] = []
         source = db.session.get(Source, self.source_id)
-        for item in items:
-            batch.place(item, source)
-        pending = batch.finish()
-        self.created |= batch.created
-        self.rematched += batch.rematched
+        for wave in _waves(items):
+            batch = _Batch(self, wave)
+            batch.prefetch()
+            for item in wave:
+                batch.place(item, source)
+            pending += batch.finish()
+            self.created |= batch.created
+            self.rematched += batch.rematched
         return pending
 
     def _let_go(self) -> None:

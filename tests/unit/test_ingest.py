@@ -1026,3 +1026,17 @@ def test_a_marketing_status_that_says_no_grants_nothing(app, said):
     summary = _import(f"Email,Marketing status\nanna@example.com,{said}\n")
     assert summary["warnings"] == 0
     assert db.session.scalar(select(func.count()).select_from(ConsentRecord)) == 0
+
+
+def test_a_record_named_twice_in_one_batch_moves_its_stage_only_forward(app):
+    found = ingest.import_records(
+        [
+            {"external_id": "s10", "email": "s10@example.com", "stage": "customer"},
+            {"external_id": "s10", "email": "s10@example.com", "stage": "lead"},
+        ],
+        source_name="app",
+    )
+    assert [r["outcome"] for r in found["results"]] == ["created", "updated"]
+    profile = profiles.search_profiles("s10@example.com")[0][0]
+    assert profile.stage == "customer"  # as when the two come in two batches
+    assert db.session.scalar(select(func.count()).select_from(SourceRecord)) == 1
