@@ -69,3 +69,7 @@ def _known() -> frozenset[str]:
 
 
 GIVEN_NAMES = _known()
+# The two lists apart: two names of one list are two names; an Italian name and a name of
+# another language may be one name translated (Giulia / Julia, Paolo / Paul).
+ITALIAN_NAMES = frozenset(_ITALIAN.split())
+INTERNATIONAL_NAMES = frozenset(_INTERNATIONAL.split())

@@ -37,7 +37,7 @@ import jellyfish
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from crm.services.given_names import GIVEN_NAMES
+from crm.services.given_names import GIVEN_NAMES, INTERNATIONAL_NAMES, ITALIAN_NAMES
 from crm.services.nicknames import NAME_GROUPS
 from crm.services.normalise import city_key, fold
 
@@ -223,8 +223,8 @@ def surnames_apart(a: str, b: str) -> bool:
     """Surnames that no slip makes of each other: at least three edits apart, particles
     and spacing aside (Rossi / Bianchi; not Gatto / Gctto, De Angelis / D'Angelis), or
     two generations of one (Moretti Sr. / Moretti Jr.)."""
-    if _last_level(a, b) != "different":
-        return False
+    if _last_level(a, b) != "different" or min(len(_joined(a)), len(_joined(b))) < 2:
+        return False  # an initial ("V.") tells nothing
     generations = (_generation(a), _generation(b))
     if None not in generations and generations[0] != generations[1]:
         return True
@@ -395,24 +395,47 @@ def _spelling(joined: str) -> str:
     return _DOUBLED.sub(r"\1", joined)
 
 
+# What an Italian compound name adds to a name (Gianluca, Pierluigi, Annamaria): a name,
+# or one of these short forms.
+_COMPOUND_PARTS = frozenset({"gian", "pier", "gianpier", "mari"})
+
+
 def _one_name(x: str, y: str) -> bool:
-    """Spellings of one name (Christian / Cristian), one with the final vowel of another
-    language (Ann / Anna, Daniel / Daniele), or one a part of the other's compound (Anna /
-    Annamaria, Luca / Gianluca)."""
+    """Spellings of one name (Christian / Cristian), one with the Italian ending of
+    another language's (Daniel / Daniele, Michel / Michele), or one a part of the other's
+    compound (Anna / Annamaria, Luca / Gianluca; not Anna / Susanna)."""
     short, long = sorted((_spelling(x), _spelling(y)), key=len)
     if short == long:
         return True
-    if len(long) == len(short) + 1 and long.startswith(short) and long[-1] in _VOWELS:
+    if len(long) == len(short) + 1 and long.startswith(short) and long[-1] in "eio":
         return True
-    return len(long) - len(short) >= 3 and (long.startswith(short) or long.endswith(short))
+    rest = long[len(short) :] if long.startswith(short) else ""
+    if not rest and long.endswith(short):
+        rest = long[: len(long) - len(short)]
+    return len(rest) >= 3 and (rest in _COMPOUND_PARTS or rest in GIVEN_NAMES)
+
+
+def _feminine(short: str, long: str) -> bool:
+    """long is the feminine of short: Ivan / Ivana, Robert / Roberta, Luis / Luisa."""
+    return long == short + "a" and short[-1:] not in _VOWELS
 
 
 def distinct_given_names(x: str, y: str) -> bool:
     """Two given names that people really bear (given_names.GIVEN_NAMES), folded and
-    joined, that are not forms of one name (_one_name): Marco / Marta, Martina / Marina,
-    Luca / Lucia, Fabio / Fabiola are two people, whatever few letters tell them apart. A
-    slip of the keyboard rarely makes another real name; a family often does."""
-    return x != y and x in GIVEN_NAMES and y in GIVEN_NAMES and not _one_name(x, y)
+    joined, that are not forms of one name: Marco / Marta, Martina / Marina, Luca /
+    Lucia, Fabio / Fabiola, Daniel / Daniela are two people, whatever few letters tell
+    them apart. A slip of the keyboard rarely makes another real name; a family often
+    does. An Italian name and a name of another language's list may be one name
+    translated (Giulia / Julia, Paolo / Paul): only a feminine form tells them apart."""
+    if x == y or x not in GIVEN_NAMES or y not in GIVEN_NAMES:
+        return False
+    short, long = sorted((x, y), key=len)
+    if _feminine(short, long):
+        return True
+    one_list = (x in ITALIAN_NAMES and y in ITALIAN_NAMES) or (
+        x in INTERNATIONAL_NAMES and y in INTERNATIONAL_NAMES
+    )
+    return one_list and not _one_name(x, y)
 
 
 def _inner_edit(x: str, y: str) -> bool:
@@ -476,6 +499,10 @@ def _last_level_sorted(a: str, b: str) -> str:
     return "different"
 
 
+# Years between a parent's birth and a child's, at least.
+GENERATION_YEARS = 15
+
+
 def _birth_level(a: date, b: date) -> str:
     if a == b:
         return "same"
@@ -483,9 +510,10 @@ def _birth_level(a: date, b: date) -> str:
         return "day and month swapped"
     x, y = a.isoformat(), b.isoformat()
     diff = [i for i in range(len(x)) if x[i] != y[i]]
-    if diff[0] < 3:
-        # The century or the decade: a generation apart (a father and son of one name
-        # on one landline) is as likely as a slip there, and joining them leaks data.
+    if diff[0] < 3 and abs(a.year - b.year) >= GENERATION_YEARS:
+        # The century or the decade, a generation apart (a father and son of one name on
+        # one landline): as likely as a slip there, and joining them leaks data. Nearer
+        # years (1978 / 1987, 1985 / 1995) are no parent and child: a slip.
         return "different"
     if len(diff) == 1 or (
         len(diff) == 2
@@ -579,9 +607,10 @@ W_SWAPPED = -0.5
 # till record with nothing else can still reach review. A common name in a big city gets
 # nothing, its namesakes being many.
 W_NAME_ALONE_IN_CITY = 1.5
-# A woman's surname after marriage: the same first name and the same birth date take back
-# most of what a different surname costs, so with an address or postcode in common the
-# pair reaches review (never an automatic merge: the surnames are not sure).
+# A woman's surname after marriage: the same first name and the same birth date (or a
+# shared email or phone) take back most of what a different surname costs, so with an
+# address in common (or the identifier) the pair reaches review (never an automatic
+# merge: the surnames are not sure).
 W_SURNAME_CHANGED = 3.0
 _FIRST_KEPT = frozenset({"exact", "nickname"})
 
@@ -740,9 +769,13 @@ def compare(
     if a.country and b.country and a.country.upper() != b.country.upper():
         total += W_COUNTRY_DIFFERENT
         reasons.append("country: different")
-    if born_same and l_level == "different" and f_level in _FIRST_KEPT and not swapped:
-        total += W_SURNAME_CHANGED
-        reasons.append("last name: changed, same first name and birth date")
+    if l_level == "different" and f_level in _FIRST_KEPT and not swapped:
+        if born_same:
+            total += W_SURNAME_CHANGED
+            reasons.append("last name: changed, same first name and birth date")
+        elif shared_id:
+            total += W_SURNAME_CHANGED
+            reasons.append("last name: changed, same first name and email or phone")
 
     logit = max(-30.0, min(30.0, total + PRIOR))
     score = round(1.0 / (1.0 + math.exp(-logit)), 4)
@@ -854,7 +887,7 @@ def may_match(
         bound += W_COMPANY_SAME
     if a.country and b.country and a.country.upper() != b.country.upper():
         bound += W_COUNTRY_DIFFERENT
-    if a.birth_date and b.birth_date and a.birth_date == b.birth_date:
+    if shared or (a.birth_date and b.birth_date and a.birth_date == b.birth_date):
         bound += W_SURNAME_CHANGED  # at most (compare: a surname changed by marriage)
     if bound + _NAMES_MAX < need:
         return False

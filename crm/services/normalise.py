@@ -40,9 +40,9 @@ _NAME_PART_START = re.compile(r"(^|[\s\-'’])(\w)")
 # UTF-16 surrogates (JSON can write them; no database can store them). The joiners some
 # scripts need (U+200C, U+200D) stay.
 _INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e"
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b\u200e\u200f\u202a-\u202e"
     "\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
-)
+)  # not the controls that are whitespace (a vertical tab, a form feed): spaces
 # What a database cannot store even in a raw payload kept as received.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -760,10 +760,19 @@ def strip_titles(text: str) -> str:
     return " ".join(parts)
 
 
+# What tools write where a name is missing (Salesforce's required last name is
+# "[not provided]"), folded: no name at all.
+_NO_NAME = frozenset(
+    "not provided|unknown|n a|n d|none|null|no name|sconosciuto|sconosciuta|"
+    "non fornito|non disponibile|non indicato|unbekannt|inconnu|desconocido".split("|")
+)
+
+
 def normalise_name(value: object) -> str | None:
-    """A person's name as written, trimmed; all-caps or all-lower input gets title case."""
+    """A person's name as written, trimmed; all-caps or all-lower input gets title case.
+    A placeholder ("[not provided]", "Unknown", "N/A", "-") is no name."""
     text = clean_text(value)
-    if text is None:
+    if text is None or not any(ch.isalnum() for ch in text) or fold(text) in _NO_NAME:
         return None
     text = strip_titles(text)
     if text.isupper() or text.islower():

@@ -30,6 +30,9 @@ REASON_PHRASES = {
     "last name: changed, same first name and birth date": _l(
         "surname perhaps changed: same first name and birth date"
     ),
+    "last name: changed, same first name and email or phone": _l(
+        "surname perhaps changed: same first name and email or phone"
+    ),
     "no automatic merge: needs two strong signals beyond the name": _l(
         "no automatic merge: needs two strong signals beyond the name"
     ),

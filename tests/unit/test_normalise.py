@@ -684,6 +684,8 @@ def test_a_postcode_fits_its_countrys_shape(postcode, country, fits):
         ("Anna\ud800", "Anna"),  # a lone surrogate, as JSON can write one
         ("\x01", None),
         ("Mehr\u200cdad", "Mehr\u200cdad"),  # a joiner some scripts need stays
+        ("Via Roma 12\x0b20121 Milano", "Via Roma 12 20121 Milano"),  # a cell's line break
+        ("Gian\x0cPaolo\x85", "Gian Paolo"),
     ],
 )
 def test_clean_text_drops_invisible_characters(typed, expected):

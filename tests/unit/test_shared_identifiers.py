@@ -104,6 +104,9 @@ def test_birth_levels_count_the_year():
     assert matching._birth_level(date(1948, 2, 11), date(1978, 2, 11)) == "different"
     assert matching._birth_level(date(1978, 2, 11), date(1979, 2, 11)) == "one digit off"
     assert matching._birth_level(date(1978, 2, 11), date(1978, 2, 12)) == "one digit off"
+    # Nearer than a generation: a slip in the decade, not a father and son.
+    assert matching._birth_level(date(1978, 2, 11), date(1987, 2, 11)) == "one digit off"
+    assert matching._birth_level(date(1985, 2, 11), date(1995, 2, 11)) == "one digit off"
 
 
 @pytest.mark.parametrize(
@@ -113,7 +116,8 @@ def test_birth_levels_count_the_year():
         ("Luca", "Lucia", "different"),
         ("Martina", "Marina", "different"),
         ("Cristina", "Christina", "typo"),
-        ("Ann", "Anna", "similar"),
+        ("Ann", "Anna", "nickname"),
+        ("Daniel", "Daniela", "different"),
         ("Nando", "Ferdinando", "nickname"),
         ("Betty", "Elisabetta", "nickname (ambiguous)"),
         ("Chiara", "Chiera", "different"),  # not a name: a slip, joined on an identifier
@@ -173,3 +177,39 @@ def test_surnames_apart():
     assert matching.surnames_apart("Moretti Sr.", "Moretti Jr.")
     assert not matching.surnames_apart("Gatto", "Gctto")
     assert not matching.surnames_apart("D'Angelis", "DeAngelis")
+
+
+def test_a_married_name_on_the_same_email_goes_to_review_not_to_a_silent_duplicate(app):
+    _import("1,Maria,Rossi,,,Milano,,maria.r@example.com,\n")
+    summary = _import("2,Maria,Bianchi,,,Milano,,maria.r@example.com,\n", "crm")
+    assert (summary["merged"], summary["review"]) == (0, 1)
+    pair = db.session.scalar(select(DuplicateCandidate))
+    assert {pair.profile_a_id, pair.profile_b_id} == {_profile_of("1"), _profile_of("2")}
+    assert "last name: changed, same first name and email or phone" in pair.reasons
+
+
+@pytest.mark.parametrize("surname", ["[not provided]", "Unknown", "N/A", "-", "V."])
+def test_a_placeholder_or_an_initial_for_a_surname_still_joins(app, surname):
+    _import("1,Valeria,Verdi,,,Torino,,valeria@example.com,\n")
+    summary = _import(f"2,Valeria,{surname},,,Torino,,valeria@example.com,\n", "crm")
+    assert summary["merged"] == 1 and _profile_of("2") == _profile_of("1")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("Giulia", "Julia"), ("Paolo", "Paul"), ("Michele", "Michael"), ("Antonio", "Antoine")],
+)
+def test_one_name_in_two_languages_still_joins_on_a_shared_email(app, first, second):
+    _import(f"1,{first},Conti,,,Roma,,conti@example.com,\n")
+    summary = _import(f"2,{second},Conti,,,Roma,,conti@example.com,\n", "crm")
+    assert summary["merged"] == 1 and _profile_of("2") == _profile_of("1")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("Ivan", "Ivana"), ("Daniel", "Daniela"), ("Robert", "Roberta"), ("Anna", "Susanna")],
+)
+def test_a_feminine_form_or_another_name_ending_alike_is_another_person(app, first, second):
+    _import(f"1,{first},Rizzi,,,Roma,,rizzi@example.com,\n")
+    summary = _import(f"2,{second},Rizzi,,,Roma,,rizzi@example.com,\n", "crm")
+    assert summary["merged"] == 0 and _profile_of("2") != _profile_of("1")
