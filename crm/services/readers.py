@@ -46,6 +46,8 @@ CUT = "\u2026"
 
 # A full name's headers that say it is written surname first (see Mapping.surname_first).
 SURNAME_FIRST_HEADERS = ("cognome e nome", "cognome nome", "last name first name")
+# A lead's status in other CRMs (Salesforce, Zoho, HubSpot's "Lead Status").
+LEAD_STATUS_HEADERS = ("lead status", "stato lead", "stato del lead")
 # The lifecycle stage's own headers (HubSpot's, in English and Italian).
 LIFECYCLE_HEADERS = ("lifecycle stage", "lifecyclestage", "fase del ciclo di vita", "ciclo di vita")
 
@@ -367,12 +369,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "revoca consenso",
     ),
     "tags": ("tags", "tag", "labels", "etichette", "lists"),
-    # A lead status (Salesforce's "Open - Not Contacted", Zoho's "Contacted") is no stage:
-    # left unmapped, it stays in the raw payload instead of a warning on every row.
-    "stage": ("stage", "fase", *LIFECYCLE_HEADERS),
+    # A lead status is the stage only where the file has no stage of its own (FALLBACK_
+    # HEADERS): some tools keep "Customer" there; Salesforce's "Open - Not Contacted"
+    # gives a warning the preview shows, and the column can be left out there.
+    "stage": ("stage", "fase", *LIFECYCLE_HEADERS, *LEAD_STATUS_HEADERS),
 }
 # Headers that take their field even where another column naming it stands first.
 PREFERRED_HEADERS = frozenset(LIFECYCLE_HEADERS)
+# Headers that take their field only where no other column names it.
+FALLBACK_HEADERS = frozenset(LEAD_STATUS_HEADERS)
 
 # Headers that identify another tool's export (folded), with their own column meanings.
 HUBSPOT_MARKERS = ("record id", "lifecycle stage", "create date")
@@ -793,13 +798,15 @@ def _mapped(headers: list[str], fmt: str, overrides: dict[str, str] | None) -> M
     return mapping
 
 
-def purchaser_header(header: str) -> tuple[str, str]:
-    """(canonical field or "", address group) of a purchaser's column ("Buyer Email" ->
-    email), read as the same header without the purchaser; ("", "") for any other."""
+def purchaser_header(header: str, words: frozenset[str] = _PURCHASER_WORDS) -> tuple[str, str]:
+    """(canonical field or "", address group) of a column about another person than the
+    row's ("Buyer Email", or with words=_OTHER_PERSON_WORDS "Owner Phone" -> email,
+    phone), read as the same header without the word that names them; ("", "") for any
+    other."""
     tokens = _LETTER_DIGIT.sub(" ", header_key(header)).split()
-    if not any(t.rstrip("s") in _PURCHASER_WORDS for t in tokens):
+    if not any(t.rstrip("s") in words for t in tokens):
         return "", ""
-    rest = [t for t in tokens if t.rstrip("s") not in _PURCHASER_WORDS]
+    rest = [t for t in tokens if t.rstrip("s") not in words]
     while rest and rest[-1] in _LINKING_WORDS:  # "Email of buyer", "Email dell'acquirente"
         rest.pop()
     return interpret_header(" ".join(rest)) if rest else ("", "")
@@ -825,6 +832,8 @@ def _readings(
             target, group = "", ""
         elif key in PREFERRED_HEADERS:
             rank = 1
+        elif key in FALLBACK_HEADERS:
+            rank = 3
         readings.append([header, target, group, rank])
     if fmt == "jsonl":
         # Lines differ in their keys, and the preview maps each key alone: a key reads the
@@ -836,11 +845,15 @@ def _readings(
         for reading, key in zip(readings, keys, strict=True):
             if key in _TITLE_HEADERS and reading[0] not in chosen:
                 reading[1:3] = "job_title", ""
-    if not fields & _IDENTITY_FIELDS:
-        # Nobody but the purchaser is named: each row is the purchaser.
+    for words in (_PURCHASER_WORDS, _OTHER_PERSON_WORDS):
+        if fields & _IDENTITY_FIELDS:
+            break
+        # Nobody but a purchaser (else an owner, a parent) is named: each row is that
+        # person (an orders export, a register of shop owners or of pupils' parents).
         for reading in readings:
             if not reading[1] and reading[0] not in chosen:
-                reading[1:3] = purchaser_header(reading[0])
+                reading[1:3] = purchaser_header(reading[0], words)
+        fields = {r[1] for r in readings}
     return [tuple(r) for r in readings]
 
 
@@ -860,7 +873,7 @@ def map_headers(
     winners: dict[tuple[str, str], tuple[int, str]] = {}  # claim -> (rank, its header)
     for header, target, group, rank in readings:
         claim = (target, group if target in ADDRESS_FIELDS else "")
-        if target and target not in LIST_FIELDS and rank < winners.get(claim, (3, ""))[0]:
+        if target and target not in LIST_FIELDS and rank < winners.get(claim, (4, ""))[0]:
             winners[claim] = (rank, header)
     for header, target, group, _rank in readings:
         claim = (target, group if target in ADDRESS_FIELDS else "")

@@ -73,7 +73,8 @@ _LIST_SPLIT = re.compile(r"[;,]|:::")
 _CELL_MAX = 1000
 _LIST_CELL_MAX = 10_000
 # The time of day after a numeric date: "10:00", "10:00:30", "2:05 PM".
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?")
+# A time of day: "10:00", "2:05 PM", and the Italian "10.00" / "10.00.30".
+_CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?")
 
 
 def _column_limit(name: str) -> int | None:
@@ -527,7 +528,14 @@ def _split_lines(lines: list[str], country: str | None) -> dict[str, str]:
     digit is no city, and there must be a street left.
     """
     split: dict[str, str] = {}
-    if _country_like(lines[-1]):
+    trailing = None
+    if len(lines) > 2 and country and _postcode_in(lines[-2], country):
+        # "Via Roma 2, 03100 Frosinone, FR": the province of the address's own country,
+        # not France; a country code that is no province there still names the country.
+        trailing = _state(lines[-1], _STATES.get(country, frozenset()))
+    if trailing:
+        lines.pop()
+    elif _country_like(lines[-1]):
         split["country"] = lines.pop()
         country = normalise_country(split["country"])
     if not country or len(lines) < 2:
@@ -541,9 +549,14 @@ def _split_lines(lines: list[str], country: str | None) -> dict[str, str]:
             break
     else:
         return {}
+    place = [word for word in place if any(ch.isalnum() for ch in word)]  # "20121 - Milano"
+    if len(place) > 1 and "country" not in split and len(place[-1]) > 3:
+        if _country_like(place[-1]):  # "20121 Milano MI Italia"; a code there is a state
+            split["country"] = place.pop()
     state = _state(place[-1], _STATES.get(country, frozenset())) if place else None
     if state:
         place = place[:-1]
+    state = state or trailing
     if not place and after and len(lines) > 1:
         place = [lines.pop()]
     city = " ".join(place)
@@ -553,6 +566,16 @@ def _split_lines(lines: list[str], country: str | None) -> dict[str, str]:
     if state:
         split["state"] = state
     return split
+
+
+def _postcode_in(part: str, country: str) -> bool:
+    """Whether a part of a one-line address holds a postcode of country ("03100 Frosinone")."""
+    words = part.split(" ")
+    return any(
+        postcode_fits(" ".join(words[start : start + size]), country)
+        for size in range(1, _POSTCODE_WORDS + 1)
+        for start in range(len(words) - size + 1)
+    )
 
 
 def _state(text: str, states: frozenset[str]) -> str | None:

@@ -139,11 +139,12 @@ def test_a_hubspot_export_in_alphabetical_order_reads_its_lifecycle_stage():
 
 
 @pytest.mark.parametrize("header", ["Lead Status", "Stato lead", "Stato del lead"])
-def test_a_lead_status_alone_is_no_lifecycle_stage(header):
-    # Salesforce's "Open - Not Contacted", Zoho's "Contacted": no stage of ours, and a
-    # warning on every row; the column stays in the raw payload.
-    mapping = readers.map_headers(["Lead ID", "Email", header])
-    assert mapping.unmapped == [header]
+def test_a_lead_status_is_the_stage_only_where_the_file_has_no_other(header):
+    # Some files keep "Cliente" there; Salesforce's "Open - Not Contacted" gets a warning
+    # the preview shows, where the marketer can leave the column out.
+    assert readers.map_headers(["Lead ID", "Email", header]).columns[header] == "stage"
+    mapping = readers.map_headers(["Lead ID", header, "Stage"])
+    assert mapping.columns["Stage"] == "stage" and mapping.rivals == {header: "Stage"}
 
 
 def test_a_chosen_column_wins_its_field_over_a_preferred_one():
@@ -332,3 +333,15 @@ def test_a_json_key_reads_the_same_whatever_keys_stand_beside_it():
         assert readers.map_headers(keys, "jsonl").columns == {}
     row = readers.row_from_object(1, {"order_id": 7, "buyer_email": "chiara@example.it"})
     assert row.values == {}
+
+
+@pytest.mark.parametrize(
+    ("headers", "email"),
+    [
+        (["Shop", "Owner Name", "Owner Email", "Owner Phone"], "Owner Email"),
+        (["Alunno", "Classe", "Parent Email"], "Parent Email"),
+    ],
+)
+def test_a_file_that_names_only_owners_or_parents_is_a_file_of_them(headers, email):
+    mapping = readers.map_headers(headers)
+    assert mapping.columns[email] == "email"

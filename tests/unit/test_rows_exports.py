@@ -343,3 +343,35 @@ def test_an_empty_date_marker_is_no_date_and_no_warning(marker):
     assert "birth_date" not in row.fields and row.warnings == []
     row = normalise_row({"email": "m@example.it", "birth_date": marker}, "US", month_first=True)
     assert "birth_date" not in row.fields and row.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        # A province after a comma is the province, not a country (FR is Frosinone).
+        (
+            "Via Roma 2, 03100 Frosinone, FR",
+            {"address": "Via Roma 2", "postcode": "03100", "city": "Frosinone", "state": "FR"},
+        ),
+        (
+            "Via Emilia 45, 20121 Milano MI Italia",
+            {
+                "address": "Via Emilia 45",
+                "postcode": "20121",
+                "city": "Milano",
+                "state": "MI",
+                "country": "Italia",
+            },
+        ),
+        (
+            "Via Emilia 45, 20121 - Milano (MI)",
+            {"address": "Via Emilia 45", "postcode": "20121", "city": "Milano", "state": "MI"},
+        ),
+    ],
+)
+def test_one_line_italian_addresses_keep_their_province(cell, expected):
+    assert split_address_cell(cell, country="IT") == expected
+
+
+def test_an_italian_time_of_day_is_read():
+    assert parse_time("03/04/2023 10.00") == datetime(2023, 4, 3, 10, 0, tzinfo=UTC)
