@@ -567,13 +567,9 @@ class _Batch:
         Chiara/Chiera, Francesco/Cesco) still joins, unless only the final vowel differs
         (Francesco/Francesca, Giulio/Giulia) or both are names people bear (Marco/Marta).
         """
-        return self._apart(item, holder) is not None
-
-    def _apart(self, item: _Item, holder) -> str | None:
-        """_two_people of the row and the holder of its identifier, if known."""
         mine = item.person or matching.person_from_fields(item.norm.fields)
         other = self._person_of(holder)
-        return None if other is None else _two_people(mine, other)
+        return other is not None and _two_people(mine, other)
 
     # -- storing -------------------------------------------------------------------------
 
@@ -817,16 +813,12 @@ class _Batch:
         joined = self._person_of(item.target)
         proposals, seen = [], set()
         for kind, owner in item.conflicts:
-            if owner in seen or owner in item.held_by:
+            # A holder the row was kept apart from is weighed by the fuzzy step instead.
+            if owner in seen or owner in item.held_by or self._not_the_holder(item, owner):
                 continue
-            apart = self._apart(item, owner)
-            if apart is not None and apart != "surnames":
-                continue  # a relative on the home landline: two people
-            # Kept apart by the surname alone (the same first name: a married name, a
-            # colleague on the office's address), or tied by the row: a person looks.
             seen.add(owner)
             other = self._person_of(owner)
-            if other is None or (joined is not None and not apart and _two_people(joined, other)):
+            if other is None or (joined is not None and _two_people(joined, other)):
                 continue  # a nameless row with a wife's email and the home landline
             decision = matching.compare(item.person, other, self.run.thresholds)
             reasons = [TIED, f"{kind}: same", *decision.reasons]
@@ -1113,30 +1105,27 @@ def _waves(items: list[_Item]) -> list[list[_Item]]:
     return [wave for wave in waves if wave]
 
 
-def _two_people(mine: matching.Person, other: matching.Person) -> str | None:
-    """What clearly says two people in two people's views though they share an email or a
-    phone (see _Batch._not_the_holder): "dates" (different birth dates or tax ids),
-    "first names", "surnames" (the first names agree: perhaps a surname changed by
-    marriage), or None."""
+def _two_people(mine: matching.Person, other: matching.Person) -> bool:
+    """Whether two people's views clearly say two people though they share an email or a
+    phone (see _Batch._not_the_holder). Kept apart, the holder is still weighed by the
+    fuzzy step: a surname changed by marriage reaches review there."""
     both_born = mine.birth_date is not None and other.birth_date is not None
     both_taxed = bool(mine.tax_id and other.tax_id)
     both_named = bool(mine.last_name and other.last_name)
     if not (both_born or both_taxed or both_named or (mine.first_name and other.first_name)):
-        return None
+        return False
     decision = matching.compare(mine, other)
     if decision.veto in ("different birth dates", "different tax ids"):
-        return "dates"
-    first_clash = (
-        bool(mine.first_name and other.first_name)
+        return True
+    if (
+        mine.first_name
+        and other.first_name
         and "first name: different" in decision.reasons
         and not matching.first_names_slip(mine.first_name, other.first_name)
-    )
-    if first_clash:
-        return "first names"
+    ):
+        return True
     swapped = "names: swapped" in decision.reasons  # "Rossi Mario" read given name first
-    if both_named and not swapped and matching.surnames_apart(mine.last_name, other.last_name):
-        return "surnames"
-    return None
+    return both_named and not swapped and matching.surnames_apart(mine.last_name, other.last_name)
 
 
 def _propose_many(proposals: list[tuple[int, int, float, list[str]]]) -> set[tuple[int, int]]:

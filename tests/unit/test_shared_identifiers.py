@@ -213,3 +213,4 @@ def test_a_feminine_form_or_another_name_ending_alike_is_another_person(app, fir
     _import(f"1,{first},Rizzi,,,Roma,,rizzi@example.com,\n")
     summary = _import(f"2,{second},Rizzi,,,Roma,,rizzi@example.com,\n", "crm")
     assert summary["merged"] == 0 and _profile_of("2") != _profile_of("1")
+
