@@ -36,6 +36,7 @@ susanna tania teresa tiziana tiziano tommaso ugo umberto valentina valentino val
 valerio vanessa vincenzo viola virginia vito vittoria vittorio viviana walter
 albina cristiano daria doris elio erika fabiano fabiola ilenia loris manuele marika
 mariella marzia marzio mirco mirko nives ottavia rossella sabina tatiana
+carlotta andreina simonetta pasqualina giacomina salvatrice ivonne ivo adamo ada cornelia
 """
 
 _INTERNATIONAL = """
@@ -52,6 +53,7 @@ mohammed monica natalia nicolas nikola olga oliver olivia patrick paul peter phi
 pierre rachel rebecca richard robert rosa ruth ryan sandra sarah sebastian sergei sophie
 stefan stephen steven susan thomas tim timothy tom victor victoria vladimir wei william
 yuki zoe
+nicole paula joan petra josephine
 """
 
 
@@ -69,6 +71,9 @@ def _known() -> frozenset[str]:
 
 
 GIVEN_NAMES = _known()
+# Every name the lists know, those that are also surnames included: for telling two
+# people's first names apart (Rosa / Rosaria), not a file's name order.
+FIRST_NAMES = GIVEN_NAMES | _SURNAMES_TOO
 # The two lists apart: two names of one list are two names; an Italian name and a name of
 # another language may be one name translated (Giulia / Julia, Paolo / Paul).
 ITALIAN_NAMES = frozenset(_ITALIAN.split())

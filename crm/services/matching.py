@@ -37,7 +37,7 @@ import jellyfish
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from crm.services.given_names import GIVEN_NAMES, INTERNATIONAL_NAMES, ITALIAN_NAMES
+from crm.services.given_names import FIRST_NAMES, INTERNATIONAL_NAMES, ITALIAN_NAMES
 from crm.services.nicknames import NAME_GROUPS
 from crm.services.normalise import city_key, fold
 
@@ -365,7 +365,8 @@ def _first_level_sorted(a: str, b: str) -> str:
     if len(x) == len(y) and x[:-1] == y[:-1] and x[-1] in _VOWELS and y[-1] in _VOWELS:
         return "different"  # Giulio / Giulia, Mario / Maria: not a typo
     tx, ty = set(_fold(a).split()), set(_fold(b).split())
-    partial = bool(tx and ty and (tx < ty or ty < tx))
+    # Maria / Maria Grazia; Gianluca / Luca written as one word
+    partial = bool(tx and ty and (tx < ty or ty < tx)) or _compound(*sorted((x, y), key=len))
     if not partial and distinct_given_names(x, y):
         return "different"  # Marco / Marta, Luca / Lucia: two names, not one name's slip
     if min(len(x), len(y)) >= 4 and _slip(x, y):
@@ -409,29 +410,46 @@ def _one_name(x: str, y: str) -> bool:
         return True
     if len(long) == len(short) + 1 and long.startswith(short) and long[-1] in "eio":
         return True
+    return _compound(short, long)
+
+
+def _compound(short: str, long: str) -> bool:
+    """long is a compound name of short's written as one word (Gianluca / Luca, Annamaria
+    / Anna): what it adds is a name or a compounding part."""
     rest = long[len(short) :] if long.startswith(short) else ""
     if not rest and long.endswith(short):
         rest = long[: len(long) - len(short)]
-    return len(rest) >= 3 and (rest in _COMPOUND_PARTS or rest in GIVEN_NAMES)
+    return len(rest) >= 3 and (rest in _COMPOUND_PARTS or rest in FIRST_NAMES)
+
+
+# Endings that make a feminine or a diminutive of a name: Carlo / Carlotta, Andrea /
+# Andreina, Simone / Simonetta, Joseph / Josephine.
+_FEMININE_ENDINGS = ("ina", "etta", "ella", "otta", "ine", "ette", "elle")
 
 
 def _feminine(short: str, long: str) -> bool:
-    """long is the feminine of short: Ivan / Ivana, Robert / Roberta, Luis / Luisa."""
-    return long == short + "a" and short[-1:] not in _VOWELS
+    """long is the feminine (or a feminine diminutive) of short: Ivan / Ivana, Luigi /
+    Luigia, Robert / Roberta, Carlo / Carlotta, Simone / Simonetta, Joseph / Josephine."""
+    if long == short + "a" and not short.endswith("a"):
+        return True
+    stem = short[:-1] if short[-1:] in _VOWELS else short
+    return len(stem) >= 3 and any(long == stem + ending for ending in _FEMININE_ENDINGS)
 
 
 def distinct_given_names(x: str, y: str) -> bool:
-    """Two given names that people really bear (given_names.GIVEN_NAMES), folded and
+    """Two given names that people really bear (given_names.FIRST_NAMES), folded and
     joined, that are not forms of one name: Marco / Marta, Martina / Marina, Luca /
     Lucia, Fabio / Fabiola, Daniel / Daniela are two people, whatever few letters tell
     them apart. A slip of the keyboard rarely makes another real name; a family often
     does. An Italian name and a name of another language's list may be one name
     translated (Giulia / Julia, Paolo / Paul): only a feminine form tells them apart."""
-    if x == y or x not in GIVEN_NAMES or y not in GIVEN_NAMES:
+    if x == y:
         return False
     short, long = sorted((x, y), key=len)
     if _feminine(short, long):
-        return True
+        return True  # whether or not the lists know the feminine form
+    if x not in FIRST_NAMES or y not in FIRST_NAMES:
+        return False
     one_list = (x in ITALIAN_NAMES and y in ITALIAN_NAMES) or (
         x in INTERNATIONAL_NAMES and y in INTERNATIONAL_NAMES
     )
@@ -908,7 +926,8 @@ def may_match(
 
 # The version of blocking_keys: change it with the keys, and `crm init` rebuilds the stored
 # keys of every profile (match_keys.ensure_current), so old profiles meet new rows.
-KEYS_VERSION = 2  # 2: company (co:) and city (ci:) keys, cities by their local name
+KEYS_VERSION = 3  # 2: company (co:) and city (ci:) keys, cities by their local name;
+# 3: names translated (nicknames.TRANSLATIONS) share their blocking representative
 # Keys that only narrow a name down (company, city): worth reading beside a name block too
 # big to read; otherwise the name blocks already hold the same profiles.
 NARROWING_KEYS = ("co:", "ci:")

@@ -8,7 +8,7 @@ with spaces removed.
 """
 
 # (spelling variants, diminutives)
-NAME_GROUPS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+_GROUPS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     # Italian
     (("giuseppe",), ("beppe", "peppe", "pino", "peppino", "geppino", "bepi", "beppino")),
     (("giuseppina",), ("pina", "peppina", "giusy", "giusi")),
@@ -138,3 +138,53 @@ NAME_GROUPS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("francoise",), ("fanfan",)),
     (("dominique",), ("domi",)),
 )  # fmt: skip
+
+# One name in several languages: each line's names become spelling variants of one group
+# (the groups above that hold any of them are merged, diminutives and all), so Giovanni,
+# John and Juan are one person's name wherever a record was typed.
+TRANSLATIONS: tuple[tuple[str, ...], ...] = (
+    ("giovanni", "john", "juan", "johannes", "jan"),
+    ("giuseppe", "joseph", "jose", "josef"),
+    ("pietro", "peter", "pierre", "pedro"),
+    ("giacomo", "james", "jacques", "jaime"),
+    ("stefano", "stephen", "steven", "stefan", "etienne", "esteban"),
+    ("elena", "helen", "helene"),
+    ("maria", "mary", "marie"),
+    ("luigi", "louis", "luis", "ludwig"),
+    ("carlo", "charles", "carlos", "karl"),
+    ("roberto", "robert"),
+    ("francesco", "francis", "francois", "francisco", "franz"),
+    ("enrico", "henry", "henri", "enrique", "heinrich"),
+    ("guglielmo", "william", "guillaume", "guillermo", "wilhelm"),
+    ("matteo", "matthew", "matthias", "mathieu"),
+    ("paolo", "paul", "pablo"),
+    ("filippo", "philip", "philippe", "felipe"),
+    ("edoardo", "edward", "edouard", "eduardo"),
+    ("federico", "frederick", "friedrich"),
+    ("lorenzo", "lawrence", "laurent"),
+    ("vincenzo", "vincent"),
+    ("teresa", "theresa", "therese"),
+    ("elisabetta", "elizabeth", "elisabeth"),
+    ("margherita", "margaret", "marguerite"),
+    ("giulia", "julia", "julie"),
+    ("sofia", "sophie", "sophia"),
+    ("luca", "luke", "lucas"),
+    ("michele", "michael", "michel", "miguel"),
+)
+
+
+def _merged(
+    groups: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...],
+    translations: tuple[tuple[str, ...], ...],
+) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """groups with each translation's names made variants of one group (see TRANSLATIONS)."""
+    merged = [(list(variants), list(diminutives)) for variants, diminutives in groups]
+    for names in translations:
+        taken = [g for g in merged if set(g[0]) & set(names)]
+        variants = list(dict.fromkeys([*names, *(v for g in taken for v in g[0])]))
+        diminutives = list(dict.fromkeys(d for g in taken for d in g[1]))
+        merged = [g for g in merged if g not in taken] + [(variants, diminutives)]
+    return tuple((tuple(v), tuple(d)) for v, d in merged)
+
+
+NAME_GROUPS = _merged(_GROUPS, TRANSLATIONS)

@@ -763,17 +763,24 @@ def strip_titles(text: str) -> str:
 # What tools write where a name is missing (Salesforce's required last name is
 # "[not provided]"), folded: no name at all.
 _NO_NAME = frozenset(
-    "not provided|unknown|n a|n d|none|null|no name|sconosciuto|sconosciuta|"
-    "non fornito|non disponibile|non indicato|unbekannt|inconnu|desconocido".split("|")
+    "not provided|unknown|n a|n d|nd|n n|nn|none|null|no name|tbd|tba|xx|xxx|"
+    "sconosciuto|sconosciuta|non fornito|non disponibile|non indicato|cliente|customer|"
+    "unbekannt|inconnu|desconocido".split("|")
 )
+# Titles that are also names ("Miss" aside, "Dame", "Sir" are surnames too): kept alone.
+_TITLE_NAMES = frozenset({"sir", "dame", "miss"})
 
 
 def normalise_name(value: object) -> str | None:
     """A person's name as written, trimmed; all-caps or all-lower input gets title case.
-    A placeholder ("[not provided]", "Unknown", "N/A", "-") is no name."""
+    A placeholder ("[not provided]", "Unknown", "N/A", "-", "TBD") or a title alone
+    ("Sig.") is no name."""
     text = clean_text(value)
     if text is None or not any(ch.isalnum() for ch in text) or fold(text) in _NO_NAME:
         return None
+    title = fold(text.rstrip(".")).replace(" ", "")
+    if title in _TITLES and title not in _TITLE_NAMES:
+        return None  # "Sig.", "Dott.ssa" alone: a salutation, no name
     text = strip_titles(text)
     if text.isupper() or text.islower():
         # "d'angelo" -> "D'Angelo", "ROSSI-BIANCHI" -> "Rossi-Bianchi"

@@ -845,15 +845,23 @@ def _readings(
         for reading, key in zip(readings, keys, strict=True):
             if key in _TITLE_HEADERS and reading[0] not in chosen:
                 reading[1:3] = "job_title", ""
-    for words in (_PURCHASER_WORDS, _OTHER_PERSON_WORDS):
-        if fields & _IDENTITY_FIELDS:
-            break
-        # Nobody but a purchaser (else an owner, a parent) is named: each row is that
-        # person (an orders export, a register of shop owners or of pupils' parents).
-        for reading in readings:
-            if not reading[1] and reading[0] not in chosen:
-                reading[1:3] = purchaser_header(reading[0], words)
-        fields = {r[1] for r in readings}
+    if fields & _IDENTITY_FIELDS:
+        return [tuple(r) for r in readings]
+    # Nobody but a purchaser (else one other person: an owner, a parent) is named: each
+    # row is that person (an orders export, a register of shop owners or of pupils'
+    # parents). Of several others (an owner and a manager), the one most columns name.
+    free = [r for r in readings if not r[1] and r[0] not in chosen]
+    choices = [_PURCHASER_WORDS, *(frozenset({w}) for w in sorted(_OTHER_PERSON_WORDS))]
+    best, best_count = None, 0
+    for words in choices:
+        found = [purchaser_header(r[0], words) for r in free]
+        count = sum(1 for field, _group in found if field in _IDENTITY_FIELDS)
+        if count > best_count:
+            best, best_count = found, count
+        if words is _PURCHASER_WORDS and count:
+            break  # a purchaser before anyone else
+    for reading, read in zip(free, best or [], strict=False):
+        reading[1:3] = read
     return [tuple(r) for r in readings]
 
 

@@ -528,16 +528,14 @@ def _split_lines(lines: list[str], country: str | None) -> dict[str, str]:
     digit is no city, and there must be a street left.
     """
     split: dict[str, str] = {}
-    trailing = None
-    if len(lines) > 2 and country and _postcode_in(lines[-2], country):
-        # "Via Roma 2, 03100 Frosinone, FR": the province of the address's own country,
-        # not France; a country code that is no province there still names the country.
-        trailing = _state(lines[-1], _STATES.get(country, frozenset()))
+    trailing = _province_part(lines, country)
     if trailing:
         lines.pop()
     elif _country_like(lines[-1]):
         split["country"] = lines.pop()
         country = normalise_country(split["country"])
+        if trailing := _province_part(lines, country):  # "00100 Roma, RM, Italia"
+            lines.pop()
     if not country or len(lines) < 2:
         return {}
     after = country in _POSTCODE_AFTER_CITY
@@ -566,6 +564,35 @@ def _split_lines(lines: list[str], country: str | None) -> dict[str, str]:
     if state:
         split["state"] = state
     return split
+
+
+# How an Italian street starts: a province code after an address that starts so is the
+# province ("Via Roma 2, 03100 Frosinone, FR"), not the country code it may also be
+# ("Rue de Rivoli 5, 75008 Paris, FR" is France).
+_LOCAL_STREET = {
+    "IT": re.compile(
+        r"(via|viale|v\.le|piazza|piazzale|p\.za|p\.zza|corso|c\.so|largo|vicolo|vico|"
+        r"strada|contrada|c\.da|localit[aà]|loc\.|frazione|fraz\.|borgo|lungomare|"
+        r"salita|traversa|calle|campo|fondamenta)\b",
+        re.IGNORECASE,
+    )
+}
+
+
+def _province_part(lines: list[str], country: str | None) -> str | None:
+    """The last part of a one-line address when it is a province of country after the
+    postcode and city ("..., 03100 Frosinone, FR"); one that is also a country code
+    only after a street written as that country's streets are."""
+    if len(lines) < 3 or not country or not _postcode_in(lines[-2], country):
+        return None
+    province = _state(lines[-1], _STATES.get(country, frozenset()))
+    if province is None:
+        return None
+    if _country_like(province):
+        local = _LOCAL_STREET.get(country)
+        if local is None or not local.match(lines[0]):
+            return None
+    return province
 
 
 def _postcode_in(part: str, country: str) -> bool:

@@ -413,7 +413,7 @@ def test_titles_before_names_are_dropped():
     assert normalise_name("DOTT. MARIO") == "Mario"
     assert normalise_name("Sig.ra Maria Grazia") == "Maria Grazia"
     assert normalise_name("Herr Müller") == "Müller"
-    assert normalise_name("Dr.") == "Dr."  # a title alone stays as written
+    assert normalise_name("Dr.") is None  # a title alone is a salutation, no name
     assert normalise_name("M. Dupont") == "M. Dupont"  # an initial is not a title
     assert split_full_name("Prof.ssa Maria De Luca") == ("Maria", "De Luca")
 

@@ -345,3 +345,14 @@ def test_a_json_key_reads_the_same_whatever_keys_stand_beside_it():
 def test_a_file_that_names_only_owners_or_parents_is_a_file_of_them(headers, email):
     mapping = readers.map_headers(headers)
     assert mapping.columns[email] == "email"
+
+
+def test_of_several_other_people_the_one_most_columns_name_is_the_rows():
+    mapping = readers.map_headers(
+        ["Shop", "Owner Name", "Owner Email", "Owner Phone", "Manager Email"]
+    )
+    assert mapping.columns == {
+        "Owner Name": "full_name",
+        "Owner Email": "email",
+        "Owner Phone": "phone",
+    }

@@ -375,3 +375,26 @@ def test_one_line_italian_addresses_keep_their_province(cell, expected):
 
 def test_an_italian_time_of_day_is_read():
     assert parse_time("03/04/2023 10.00") == datetime(2023, 4, 3, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (
+            "Rue de Rivoli 5, 75008 Paris, FR",
+            {"address": "Rue de Rivoli 5", "postcode": "75008", "city": "Paris", "country": "FR"},
+        ),
+        (
+            "Via Roma 1, 00100 Roma, RM, Italia",
+            {
+                "address": "Via Roma 1",
+                "postcode": "00100",
+                "city": "Roma",
+                "state": "RM",
+                "country": "Italia",
+            },
+        ),
+    ],
+)
+def test_a_country_code_after_a_foreign_street_is_the_country(cell, expected):
+    assert split_address_cell(cell, country="IT") == expected

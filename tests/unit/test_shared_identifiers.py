@@ -119,7 +119,7 @@ def test_birth_levels_count_the_year():
         ("Ann", "Anna", "nickname"),
         ("Daniel", "Daniela", "different"),
         ("Nando", "Ferdinando", "nickname"),
-        ("Betty", "Elisabetta", "nickname (ambiguous)"),
+        ("Betty", "Elisabetta", "nickname"),
         ("Chiara", "Chiera", "different"),  # not a name: a slip, joined on an identifier
     ],
 )
@@ -214,3 +214,43 @@ def test_a_feminine_form_or_another_name_ending_alike_is_another_person(app, fir
     summary = _import(f"2,{second},Rizzi,,,Roma,,rizzi@example.com,\n", "crm")
     assert summary["merged"] == 0 and _profile_of("2") != _profile_of("1")
 
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Carlo", "Carlotta"),
+        ("Andrea", "Andreina"),
+        ("Simone", "Simonetta"),
+        ("Luigi", "Luigia"),
+        ("Joseph", "Josephine"),
+        ("Paul", "Paula"),
+        ("Rosa", "Rosaria"),
+    ],
+)
+def test_a_feminine_form_of_a_name_is_another_person_on_a_shared_email(app, first, second):
+    _import(f"1,{first},Bianchi,,,Roma,,bianchi@example.com,\n")
+    summary = _import(f"2,{second},Bianchi,,,Roma,,bianchi@example.com,\n", "crm")
+    assert summary["merged"] == 0 and _profile_of("2") != _profile_of("1")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("Giovanni", "John"), ("Giuseppe", "Joseph"), ("Pietro", "Peter"), ("Maria", "Mary")],
+)
+def test_one_name_translated_joins_on_a_shared_phone(app, first, second):
+    _import(f"1,{first},Conti,,,Roma,333 1112223,,\n")
+    summary = _import(f"2,{second},Conti,,,Roma,333 1112223,,\n", "crm")
+    assert summary["merged"] == 1 and _profile_of("2") == _profile_of("1")
+
+
+def test_a_compound_name_written_as_one_word_is_partly_the_same_name():
+    assert matching._first_level("Gianluca", "Luca") == "partial"
+    assert matching._first_level("Annamaria", "Anna") == "partial"
+    assert matching._first_level("Susanna", "Anna") == "different"
+
+
+@pytest.mark.parametrize("first", ["Sig.", "Signora", "Dott.ssa", "Cliente"])
+def test_a_title_or_a_word_for_customer_is_no_first_name(app, first):
+    _import("1,Valeria,Verdi,,,Torino,,valeria@example.com,\n")
+    summary = _import(f"2,{first},Verdi,,,Torino,,valeria@example.com,\n", "crm")
+    assert summary["merged"] == 1 and _profile_of("2") == _profile_of("1")
