@@ -44,7 +44,7 @@ _INVISIBLE = re.compile(
     "\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
 )  # not the controls that are whitespace (a vertical tab, a form feed): spaces
 # What a database cannot store even in a raw payload kept as received.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def clean_text(value: object) -> str | None:
@@ -63,7 +63,7 @@ def visible(text: str) -> bool:
 def storable(text: str) -> str:
     """text with what no database can store (a NUL, a lone surrogate) replaced by U+FFFD:
     for values kept as received, where dropping would hide that something was there."""
-    return _UNSTORABLE.sub("\ufffd", text)
+    return UNSTORABLE.sub("\ufffd", text)
 
 
 # A spreadsheet's "keep as text" apostrophe before a code ('20121, '+39333..., '0123): only

@@ -1,6 +1,5 @@
 """Helpers shared by the API resources: service errors as HTTP, documented error replies."""
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,6 +16,7 @@ from crm.services.errors import (
     NotFoundError,
     ValidationError,
 )
+from crm.services.normalise import UNSTORABLE
 
 # Deeper than any body of this API nests; a deeper one would exhaust Python's recursion
 # limit in whatever walks it next (decoder, validation, storing it), a 500.
@@ -24,7 +24,7 @@ MAX_JSON_DEPTH = 64
 INVALID_JSON = "The body is not valid JSON."
 # JSON may escape what is not text: a lone UTF-16 surrogate ("\\ud800") cannot be encoded
 # to store or log it, and PostgreSQL cannot store a NUL (0x00) in a text or a JSON value.
-UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_TEXT = UNSTORABLE
 NUL_TEXT = "Must not contain NUL characters (\\u0000)."
 SURROGATE_TEXT = "Must not contain lone UTF-16 surrogates (\\ud800 to \\udfff)."
 KEY_TEXT = "A key holds a NUL character or a lone UTF-16 surrogate."
