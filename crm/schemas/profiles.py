@@ -84,14 +84,14 @@ class _ProfileFields(StrictInput):
 
 
 class ProfileIn(_ProfileFields):
-    """A profile typed in by hand (POST); it needs a name, an email or a phone (the
-    profiles service checks that on the cleaned values; this refuses a body without any
-    early)."""
+    """A profile typed in by hand (POST); it needs a name, an email, a phone or a tax id
+    (the profiles service checks that on the cleaned values; this refuses a body without
+    any early)."""
 
     @validates_schema
     def _needs_identity(self, data: dict, **kwargs) -> None:
         """Refuse a body naming no one: nothing to find them by."""
-        keys = ("first_name", "last_name", "emails", "phones")
+        keys = ("first_name", "last_name", "emails", "phones", "tax_id")
         if not any(data.get(key) for key in keys):
             raise ValidationError(NEEDS_IDENTITY)
 

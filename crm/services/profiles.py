@@ -48,9 +48,9 @@ from crm.services.normalise import (
 )
 
 MANUAL_SOURCE = "manual"
-NEEDS_IDENTITY = "Give at least a name, an email or a phone."
+NEEDS_IDENTITY = "Give at least a name, an email, a phone or a tax id."
 # The fields a person is found by: a profile keeps at least one of them.
-IDENTITY_FIELDS = ("first_name", "last_name", "emails", "phones")
+IDENTITY_FIELDS = ("first_name", "last_name", "emails", "phones", "tax_id")
 
 
 def _birth_date(value: object) -> date | None:
@@ -336,9 +336,9 @@ def removed_tags(provenance: dict) -> set[str]:
 def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> list[str]:
     """Validate and apply data to profile; returns the changed field names.
 
-    A new profile, or an edit of a name, the emails or the phones, must leave the profile
-    a name, an email or a phone once cleaned (NEEDS_IDENTITY); an edit of other fields of
-    an old profile without any is still saved.
+    A new profile, or an edit of a name, the emails, the phones or the tax id, must leave
+    the profile a name, an email, a phone or a tax id once cleaned (NEEDS_IDENTITY); an
+    edit of other fields of an old profile without any is still saved.
 
     Raises ValidationError with every field's problem at once, or ConflictError.
     """
@@ -406,11 +406,12 @@ def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> lis
 def _has_identity(
     profile: Profile, values: dict, emails: list[str] | None, phones: list[str] | None
 ) -> bool:
-    """Whether the profile keeps a name, an email or a phone once the cleaned values of an
-    edit (None: unchanged) are applied."""
+    """Whether the profile keeps a name, an email, a phone or a tax id (what an import
+    takes a person by) once the cleaned values of an edit (None: unchanged) are applied."""
     return bool(
         values.get("first_name", profile.first_name)
         or values.get("last_name", profile.last_name)
+        or values.get("tax_id", profile.tax_id)
         or (emails if emails is not None else profile.emails)
         or (phones if phones is not None else profile.phones)
     )

@@ -185,8 +185,8 @@ _REFUSALS = [
     # profiles
     (r"Some fields are invalid\.", N_("Some fields are invalid.")),
     (
-        r"Give at least a name, an email or a phone\.",
-        N_("Give at least a name, an email or a phone."),
+        r"Give at least a name, an email, a phone or a tax id\.",
+        N_("Give at least a name, an email, a phone or a tax id."),
     ),
     (r"Email belongs to another profile\.", N_("Email belongs to another profile.")),
     (r"Phone belongs to another profile\.", N_("Phone belongs to another profile.")),

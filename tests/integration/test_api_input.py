@@ -21,7 +21,7 @@ from tests import factories
 
 API = "/api/v1"
 RECORDS = API + "/sources/{}/records"
-NEEDS_IDENTITY = "Give at least a name, an email or a phone."
+NEEDS_IDENTITY = "Give at least a name, an email, a phone or a tax id."
 
 
 @pytest.fixture
@@ -412,3 +412,9 @@ def test_the_document_says_which_roles_may_call_each_operation(app, spec):
     assert create["description"].endswith("Roles: admin, sales.")
     search = spec["paths"][f"{API}/profiles"]["get"]
     assert search["x-roles"] == ["admin", "compliance", "marketer", "sales"]
+
+
+def test_a_profile_with_only_a_tax_id_is_created_as_an_import_would_take_it(client, sales):
+    response = client.post(f"{API}/profiles", headers=sales, json={"tax_id": "RSSMRA85E03H501O"})
+    assert response.status_code == 201
+    assert response.get_json()["tax_id"] == "RSSMRA85E03H501O"
