@@ -10,9 +10,9 @@ from crm.models.base import UTCDateTime, utcnow
 
 STAGES = ("lead", "mql", "sql", "customer")
 
-# The profile fields that survivorship chooses from source records (DESIGN.md words).
 TAG_MAX = 80  # characters of a tag's name
 
+# The profile fields that survivorship chooses from source records (DESIGN.md words).
 PROFILE_FIELDS = (
     "first_name",
     "last_name",
