@@ -1,7 +1,5 @@
 """Schemas of the source-records API: a batch of records in, per-record outcomes out."""
 
-import unicodedata
-
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from phonenumbers import SUPPORTED_REGIONS
 
@@ -15,18 +13,6 @@ OUTCOMES = ("created", "merged", "updated", "unchanged", "review", "rejected")
 # Keys read as lists of emails and phones besides the fields' own names and synonyms.
 _PLURAL_KEYS = {"emails": "email", "phones": "phone"}
 _SCALAR = (str, int, float, bool)
-# Unicode categories a source name may not hold: control and (invisible) format characters,
-# surrogates, private use, line and paragraph separators.
-_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
-UNPRINTABLE_NAME = "A source name must not hold control or invisible formatting characters."
-
-
-def source_name_problems(name: str) -> list[str]:
-    """Why a source name in a path cannot name a source (empty ones and lengths the
-    importer checks; characters that would hide in lists and logs here)."""
-    if any(unicodedata.category(ch) in _UNPRINTABLE for ch in name):
-        return [UNPRINTABLE_NAME]
-    return []
 
 
 def _tag_problem(value) -> str | None:

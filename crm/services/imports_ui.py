@@ -207,11 +207,10 @@ def save_upload(
 
     Raises ValidationError for a bad source name or format, or an empty file.
     """
-    source_name = (source_name or "").strip()
-    if not source_name or len(source_name) > 64:
-        raise ValidationError(
-            "A source name of 1 to 64 characters is required.", fields={"source": []}
-        )
+    problem = ingest.source_name_problem(source_name)
+    if problem:
+        raise ValidationError(problem, fields={"source": []})
+    source_name = source_name.strip()
     if fmt not in ingest.FORMATS:
         raise ValidationError(f"Unknown format {fmt!r}.", fields={"format": []})
     sweep_uploads()

@@ -46,6 +46,7 @@ import random
 import re
 import stat
 import time
+import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -94,7 +95,6 @@ from crm.services.normalise import (
     clean_text,
     dates_month_first,
     fold,
-    visible,
 )
 from crm.services.rows import (
     ConsentFact,
@@ -172,14 +172,31 @@ def default_region() -> str:
     return current_app.config.get("DEFAULT_PHONE_REGION") or "IT"
 
 
+# Unicode categories a source name may not hold: control and (invisible) format characters,
+# surrogates, private use, line and paragraph separators (they hide in lists and logs).
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+UNPRINTABLE_NAME = "A source name must not hold control or invisible formatting characters."
+
+
+def source_name_problem(name: str | None) -> str | None:
+    """Why name cannot name a source (stripped of spaces at its ends), or None."""
+    name = (name or "").strip()
+    if not name or len(name) > 64:
+        return "A source name of 1 to 64 characters is required."
+    if any(unicodedata.category(ch) in _UNPRINTABLE for ch in name):
+        return UNPRINTABLE_NAME
+    return None
+
+
 def ensure_source(name: str, region: str | None = None) -> Source:
     """The source called name, created (first party, trust 50) when unknown.
 
-    Raises ValidationError for an unusable name or region.
+    Raises ValidationError for an unusable name (source_name_problem) or region.
     """
-    name = (name or "").strip()
-    if not name or len(name) > 64 or not visible(name):
-        raise ValidationError("A source name of 1 to 64 characters is required.")
+    problem = source_name_problem(name)
+    if problem:
+        raise ValidationError(problem, fields={"source": [problem]})
+    name = name.strip()
     if region is not None and not re.fullmatch(r"[A-Za-z]{2}", region):
         raise ValidationError("The region must be a two-letter country code such as IT.")
     source = db.session.scalar(select(Source).where(Source.name == name))

@@ -55,11 +55,6 @@ def clean_text(value: object) -> str | None:
     return text or None
 
 
-def visible(text: str) -> bool:
-    """Whether text holds none of the characters clean_text drops as invisible."""
-    return _INVISIBLE.search(text) is None
-
-
 def storable(text: str) -> str:
     """text with what no database can store (a NUL, a lone surrogate) replaced by U+FFFD:
     for values kept as received, where dropping would hide that something was there."""

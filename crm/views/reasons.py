@@ -249,6 +249,10 @@ _REFUSALS = [
         N_("A source name of 1 to 64 characters is required."),
     ),
     (
+        r"A source name must not hold control or invisible formatting characters\.",
+        N_("A source name must not hold control or invisible formatting characters."),
+    ),
+    (
         r"The region must be a two-letter country code such as IT\.",
         N_("The region must be a two-letter country code such as IT."),
     ),

@@ -12,9 +12,8 @@ from crm.extensions import MAX_ID, db
 from crm.models import ImportBatch, Profile, Source, Tag
 from crm.schemas.common import CURSOR_PATTERN
 from crm.schemas.profiles import MAX_EMAILS, MAX_PHONES, MAX_TAGS
-from crm.schemas.records import UNPRINTABLE_NAME
 from crm.security import ALL_ROLES
-from crm.services import duplicates, merging, profiles
+from crm.services import duplicates, ingest, merging, profiles
 from crm.services.errors import ValidationError
 from crm.views.api.common import KEY_TEXT, NUL_TEXT, SURROGATE_TEXT
 from tests import factories
@@ -222,7 +221,7 @@ def test_a_source_name_with_control_characters_is_422(client, sales, name):
 
     response = client.post(RECORDS.format(name), headers=sales, json={"records": [record]})
 
-    assert _refused(response)["path"] == {"source": [UNPRINTABLE_NAME]}
+    assert _refused(response)["path"] == {"source": [ingest.UNPRINTABLE_NAME]}
     assert (_count(Source), _count(Profile)) == (0, 0)
 
 

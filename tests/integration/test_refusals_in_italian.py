@@ -456,6 +456,7 @@ def _imports() -> list[str]:
     gone = {"upload_id": "0" * 32, "source_name": "f"}
     found += _said(imports_ui.run_import, gone, progress=lambda *a, **k: None, actor="t")
     found += _said(ingest.ensure_source, "fiera", region="ITA")
+    found += _said(ingest.ensure_source, "fiera\u202e")
     found += _said(
         ingest.open_reader,
         io.BytesIO(b"foo,bar\n1,2\n"),

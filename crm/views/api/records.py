@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import abort
 
-from crm.schemas.records import RecordsIn, RecordsOut, source_name_problems
+from crm.schemas.records import RecordsIn, RecordsOut
 from crm.security import roles
 from crm.services import ingest
 from crm.views.api.common import Blueprint, error_responses, service_errors
@@ -33,11 +33,11 @@ class SourceRecords(MethodView):
         transaction; automatic fuzzy merges follow it, each recorded and undoable.
         `region`, `dates` and `names` say how phones, numeric dates and full names are
         written, as `crm import --region/--dates/--names` do. A source name holding
-        control or invisible formatting characters is 422.
+        control or invisible formatting characters, or longer than 64, is 422.
         """
-        problems = source_name_problems(source)
-        if problems:
-            abort(422, message="Some fields are invalid.", errors={"path": {"source": problems}})
+        problem = ingest.source_name_problem(source)
+        if problem:
+            abort(422, message="Some fields are invalid.", errors={"path": {"source": [problem]}})
         with service_errors():
             return ingest.import_records(
                 data["records"],
