@@ -798,7 +798,7 @@ def _mapped(headers: list[str], fmt: str, overrides: dict[str, str] | None) -> M
     return mapping
 
 
-def purchaser_header(header: str, words: frozenset[str] = _PURCHASER_WORDS) -> tuple[str, str]:
+def _other_persons_header(header: str, words: frozenset[str]) -> tuple[str, str]:
     """(canonical field or "", address group) of a column about another person than the
     row's ("Buyer Email", or with words=_OTHER_PERSON_WORDS "Owner Phone" -> email,
     phone), read as the same header without the word that names them; ("", "") for any
@@ -854,7 +854,7 @@ def _readings(
     choices = [_PURCHASER_WORDS, *(frozenset({w}) for w in sorted(_OTHER_PERSON_WORDS))]
     best, best_count = None, 0
     for words in choices:
-        found = [purchaser_header(r[0], words) for r in free]
+        found = [_other_persons_header(r[0], words) for r in free]
         count = sum(1 for field, _group in found if field in _IDENTITY_FIELDS)
         if count > best_count:
             best, best_count = found, count
