@@ -370,8 +370,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "tags": ("tags", "tag", "labels", "etichette", "lists"),
     # A lead status is the stage only where the file has no stage of its own (FALLBACK_
-    # HEADERS): some tools keep "Customer" there; Salesforce's "Open - Not Contacted"
-    # gives a warning the preview shows, and the column can be left out there.
+    # HEADERS): some tools keep "Customer" there; "Open - Not Contacted" says a lead
+    # (rows.STAGE_ALIASES).
     "stage": ("stage", "fase", *LIFECYCLE_HEADERS, *LEAD_STATUS_HEADERS),
 }
 # Headers that take their field even where another column naming it stands first.

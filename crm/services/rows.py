@@ -36,20 +36,44 @@ from crm.services.normalise import (
 
 # How Google Contacts names its own groups in a contact's labels ("* myContacts").
 GOOGLE_SYSTEM_GROUP = "* "
-# Lifecycle stage names of other tools (folded, spaces removed) -> ours.
+# Lifecycle stage names of other tools (folded, letters only) -> ours; None: no stage.
 STAGE_ALIASES = {
     "subscriber": "lead",
+    "iscritto": "lead",
     "lead": "lead",
     "marketingqualifiedlead": "mql",
+    "leadqualificatoperilmarketing": "mql",
     "mql": "mql",
     "salesqualifiedlead": "sql",
+    "leadqualificatoperlevendite": "sql",
     "sql": "sql",
     "opportunity": "sql",
     "opportunita": "sql",
     "customer": "customer",
     "evangelist": "customer",
     "cliente": "customer",
+    "other": None,
+    "altro": None,
 }
+# A lead's status in other CRMs (HubSpot, Salesforce, Zoho, in English and Italian): the
+# person is a lead, whatever the status; a few statuses say more (pre-qualified, an open
+# deal, converted).
+_LEAD_STATUSES = (
+    "new open inprogress attemptedtocontact connected badtiming unqualified "
+    "opennotcontacted workingcontacted closednotconverted contacted notcontacted "
+    "contactinfuture junklead lostlead notqualified nuovo aperto incorso "
+    "tentativodicontatto connesso momentosbagliato nonqualificato apertononcontattato "
+    "inlavorazionecontattato chiusononconvertito"
+)
+STAGE_ALIASES.update(dict.fromkeys(_LEAD_STATUSES.split(), "lead"))
+STAGE_ALIASES.update(
+    prequalified="mql",
+    qualified="sql",
+    opendeal="sql",
+    affareaperto="sql",
+    closedconverted="sql",
+    chiusoconvertito="sql",
+)
 # HubSpot's legal-basis texts (folded, first match wins) -> GDPR Art. 6 basis.
 LEGAL_BASIS_TEXTS = (
     ("freely given consent", "consent"),
@@ -250,10 +274,10 @@ def normalise_stage(value) -> str | None:
     text = clean_text(value)
     if text is None:
         return None
-    stage = STAGE_ALIASES.get(fold(text).replace(" ", ""))
-    if stage is None:
+    key = re.sub(r"[^a-z]", "", fold(text))
+    if key not in STAGE_ALIASES:
         raise ValueError(f"unknown lifecycle stage {text!r}")
-    return stage
+    return STAGE_ALIASES[key]
 
 
 NOT_TEXT = "true or false is not a value of this field"

@@ -88,8 +88,33 @@ def test_hubspot_lifecycle_stages_map_onto_ours():
     }
     for text, stage in expected.items():
         assert rows.normalise_stage(text) == stage
+    # HubSpot's "Other" (a partner, a supplier) is no stage of a funnel, and no error.
+    assert rows.normalise_stage("Other") is None
     with pytest.raises(ValueError):
-        rows.normalise_stage("other")
+        rows.normalise_stage("prospect-ish")
+
+
+@pytest.mark.parametrize(
+    ("text", "stage"),
+    [
+        ("Open - Not Contacted", "lead"),  # Salesforce
+        ("Working - Contacted", "lead"),
+        ("Closed - Not Converted", "lead"),
+        ("Closed - Converted", "sql"),
+        ("Attempted to Contact", "lead"),  # HubSpot, Zoho
+        ("Bad timing", "lead"),
+        ("Open Deal", "sql"),
+        ("Pre-Qualified", "mql"),  # Zoho
+        ("Junk Lead", "lead"),
+        ("Tentativo di contatto", "lead"),  # HubSpot in Italian
+        ("Lead qualificato per il marketing", "mql"),
+        ("Lead qualificato per le vendite", "sql"),
+        ("Opportunità", "sql"),
+        ("Chiuso - Convertito", "sql"),  # Salesforce in Italian
+    ],
+)
+def test_lead_statuses_of_other_crms_are_stages_not_warnings(text, stage):
+    assert rows.normalise_stage(text) == stage
 
 
 def test_normalise_row_drops_bad_values_with_a_reason_and_keeps_the_rest():

@@ -140,8 +140,7 @@ def test_a_hubspot_export_in_alphabetical_order_reads_its_lifecycle_stage():
 
 @pytest.mark.parametrize("header", ["Lead Status", "Stato lead", "Stato del lead"])
 def test_a_lead_status_is_the_stage_only_where_the_file_has_no_other(header):
-    # Some files keep "Cliente" there; Salesforce's "Open - Not Contacted" gets a warning
-    # the preview shows, where the marketer can leave the column out.
+    # Some files keep "Cliente" there; a lead status ("Open - Not Contacted") says a lead.
     assert readers.map_headers(["Lead ID", "Email", header]).columns[header] == "stage"
     mapping = readers.map_headers(["Lead ID", header, "Stage"])
     assert mapping.columns["Stage"] == "stage" and mapping.rivals == {header: "Stage"}
