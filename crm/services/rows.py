@@ -126,6 +126,10 @@ class NormalisedRow:
     phones: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     stage: str | None = None
+    # The file says the row's email bounced (Mailchimp's "cleaned"), and since when if it
+    # says: a fact about the address, not the person's consent.
+    bounced: bool = False
+    bounced_at: str | None = None
     # (canonical field, reason) for each value left out of the normalised record
     warnings: list[tuple[str, str]] = field(default_factory=list)
     reject_reason: str | None = None
@@ -143,6 +147,10 @@ class NormalisedRow:
                 data[key] = list(getattr(self, key))
         if self.stage:
             data["stage"] = self.stage
+        if self.bounced and self.emails:
+            data["bounced"] = True
+            if self.bounced_at:
+                data["bounced_at"] = self.bounced_at
         return data
 
 
@@ -356,7 +364,31 @@ def normalise_row(
         row.stage = normalise_stage(values.get("stage"))
     except ValueError as exc:
         row.warnings.append(("stage", str(exc)))
+    _read_bounce(row, values, month_first)
     return row
+
+
+# What a status or opt-in column says of an address that bounced (Mailchimp's "cleaned",
+# other tools' "bounced"), folded: the address is undeliverable; the person said nothing.
+_SAYS_BOUNCED = frozenset(["cleaned", "bounced", "hard bounce", "hard bounced", "hardbounce"])
+
+
+def _read_bounce(row: NormalisedRow, values: dict, month_first: bool) -> None:
+    """Mark the row's emails as bounced where its status columns say so."""
+    said = [
+        fold(str(values.get(name)).replace("_", " "))
+        for name in ("subscription_status", "marketing_status", "email_opt_in", "email_opt_out")
+        if isinstance(values.get(name), str)
+    ]
+    clean_time = clean_text(values.get("clean_time"))
+    if not (clean_time or _SAYS_BOUNCED.intersection(said)):
+        return
+    row.bounced = True
+    try:
+        at = parse_time(clean_time, month_first=month_first)
+    except ValueError:
+        at = None  # consent_from_row reports the bad time
+    row.bounced_at = at.isoformat() if at else None
 
 
 def _cell_items(row: NormalisedRow, values: dict, name: str) -> list[str]:
@@ -818,14 +850,16 @@ def consent_from_row(fmt: str, values: dict, *, month_first: bool = False) -> Co
         }
         unsub_time = clean_text(values.get("unsub_time"))
         clean_time = clean_text(values.get("clean_time"))
-        if status_text in ("unsubscribed", "cleaned") or unsub_time or clean_time:
-            evidence.update(
-                status=status_text or ("cleaned" if clean_time else "unsubscribed"),
-                unsub_time=unsub_time,
-                clean_time=clean_time,
-            )
-            at = when("unsub_time") or when("clean_time") or when("last_changed")
+        if status_text == "unsubscribed" or unsub_time:
+            evidence.update(status=status_text or "unsubscribed", unsub_time=unsub_time)
+            at = when("unsub_time") or when("last_changed")
             return ConsentFact("withdrawn", "consent", at, evidence, warnings)
+        if status_text == "cleaned" or clean_time:
+            # The address bounced while subscribed (normalise_row marks it): the person
+            # withdrew nothing, and the opt-in stands as the subscribed list would say.
+            evidence.update(status="cleaned", clean_time=clean_time)
+            status_text = "subscribed"
+            when("clean_time")  # a bad time is reported
         if status_text in ("subscribed", "") and (
             evidence["optin_time"] or evidence["confirm_time"]
         ):
@@ -863,7 +897,7 @@ _SAYS_NO = frozenset(
     + ["no consent", "archived", "non acconsento", "nessun consenso", "archiviato"]
 )
 _SAYS_WITHDRAWN = frozenset(
-    ["unsubscribed", "opted out", "withdrawn", "revoked", "cleaned", "revocato", "disiscritto"]
+    ["unsubscribed", "opted out", "withdrawn", "revoked", "revocato", "disiscritto"]
 )
 
 
@@ -886,8 +920,8 @@ def consent_from_columns(
         if text is None:
             continue
         folded = fold(text.replace("_", " "))
-        if folded in _SAYS_NO:
-            continue
+        if folded in _SAYS_NO or folded in _SAYS_BOUNCED:
+            continue  # no consent; a bounce is the address's (normalise_row)
         at = None
         if folded not in _SAYS_YES and folded not in _SAYS_WITHDRAWN:
             try:

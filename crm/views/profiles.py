@@ -91,6 +91,7 @@ def detail(id: int):
         stage_history=profiles.stage_history(id),
         stage_origins=profiles.stage_origins(id),
         held_elsewhere=survivorship.held_elsewhere(profile),
+        bounced=survivorship.bounced_emails(profile),
         consents=profiles.current_consents([id])[id],
         consent_history=profiles.consent_history(id),
     )

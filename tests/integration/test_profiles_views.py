@@ -612,3 +612,22 @@ def test_a_phone_that_belongs_to_a_relative_is_named_with_its_holder(client, aut
     assert f'href="/profiles/{father.id}"' in phones
     page = client.get(f"/profiles/{father.id}").get_data(as_text=True)
     assert "held-elsewhere" not in page
+
+
+def test_an_address_a_newsletter_tool_cleaned_shows_as_bounced_until_given_again(client, auth):
+    header = "Email Address,First Name,Last Name,OPTIN_TIME,CLEAN_TIME,MEMBER_RATING\n"
+    cleaned = "dario@example.it,Dario,Gallo,2022-01-05 10:00:00,2024-02-01 08:00:00,1\n"
+    ingest.import_stream(
+        io.BytesIO((header + cleaned).encode()), filename="c.csv", source_name="mc"
+    )
+    dario = db.session.scalar(select(Profile))
+    auth.login_as("sales")
+    page = client.get(f"/profiles/{dario.id}").get_data(as_text=True)
+    emails = re.search(r'id="field-emails">(.*?)</dd>', page, re.S).group(1)
+    assert "bounced" in emails and "2024-02-01" in emails and "mc says" in emails
+    # A later form fill with the address (it works again) clears the mark.
+    form = "id,email,first_name,last_name\nW1,dario@example.it,Dario,Gallo\n"
+    ingest.import_stream(io.BytesIO(form.encode()), filename="w.csv", source_name="web")
+    page = client.get(f"/profiles/{dario.id}").get_data(as_text=True)
+    emails = re.search(r'id="field-emails">(.*?)</dd>', page, re.S).group(1)
+    assert "bounced" not in emails

@@ -20,7 +20,7 @@ from crm.models import (
     StageChange,
 )
 from crm.models.base import utcnow
-from crm.services import consent_ledger, ingest, profiles, rows
+from crm.services import consent_ledger, ingest, profiles, rows, survivorship
 from crm.services.errors import ValidationError
 from crm.services.normalise import strip_titles
 from tests import factories
@@ -577,9 +577,15 @@ def test_a_mailchimp_audience_export_zip_imports_every_file_once(app):
     assert states == {
         "anna.verdi": ("granted", "2024-01-05T10:05:00"),
         "carla.bianchi": ("withdrawn", "2024-03-01T09:00:00"),
-        "dario.gallo": ("withdrawn", "2024-02-01T08:00:00"),  # cleaned: at its clean time
+        # Cleaned: the address bounced; the person's opt-in stands, nothing was withdrawn.
+        "dario.gallo": ("granted", "2022-01-05T10:00:00"),
     }
+    dario = _profile_by_email("dario.gallo")
+    assert survivorship.bounced_emails(dario).keys() == {"dario.gallo@example.it"}
+    assert dario.source_records[0].fields["bounced_at"] == "2024-02-01T08:00:00+00:00"
     anna = _profile_by_email("anna.verdi")
+    assert survivorship.bounced_emails(anna) == {}
+    assert "bounced" not in anna.source_records[0].fields
     assert (anna.address, anna.city, anna.postcode, anna.country) == (
         "Via Roma 1",
         "Milano",

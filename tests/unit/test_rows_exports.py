@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import ConsentRecord
-from crm.services import consent_ledger, ingest, profiles
+from crm.services import consent_ledger, ingest, profiles, rows
 from crm.services.rows import (
     consent_from_columns,
     consent_from_row,
@@ -398,3 +398,24 @@ def test_an_italian_time_of_day_is_read():
 )
 def test_a_country_code_after_a_foreign_street_is_the_country(cell, expected):
     assert split_address_cell(cell, country="IT") == expected
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"email": "a@example.it", "email_opt_in": "Cleaned"},
+        {"email": "a@example.it", "subscription_status": "bounced"},
+        {"email": "a@example.it", "marketing_status": "Hard bounce"},
+        {"email": "a@example.it", "clean_time": "2024-02-01 08:00"},
+    ],
+)
+def test_a_bounced_address_is_marked_and_is_no_withdrawal_of_consent(values):
+    row = rows.normalise_row(values, "IT")
+    assert row.bounced and row.record_fields()["bounced"] is True
+    fact, warnings = rows.consent_from_columns(values)
+    assert (fact, warnings) == (None, [])
+
+
+def test_a_row_without_an_email_keeps_no_bounce_mark():
+    row = rows.normalise_row({"phone": "333 1234567", "email_opt_in": "cleaned"}, "IT")
+    assert "bounced" not in row.record_fields()
