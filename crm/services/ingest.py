@@ -586,7 +586,40 @@ class _Batch:
         """
         mine = item.person or matching.person_from_fields(item.norm.fields)
         other = self._person_of(holder)
-        return other is not None and _two_people(mine, other)
+        if other is None or not _two_people(mine, other):
+            return False
+        # A merged profile shows one of its people's names (survivorship), but holds every
+        # record: the row is the holder's person when it agrees with the record that gave
+        # the shared identifier (Giulia Rossi's unsubscribe after her merge with her
+        # married name's record).
+        return all(_two_people(mine, giver) for giver in self._givers(item, holder))
+
+    def _givers(self, item: _Item, holder) -> list[matching.Person]:
+        """The scorer's views of the holder's records that gave it the row's emails and
+        phones (none for a profile of this batch, or identifiers typed by hand)."""
+        if not isinstance(holder, int):
+            return []
+        records = set()
+        for model, column, values in (
+            (ProfileEmail, ProfileEmail.email, item.norm.emails),
+            (ProfilePhone, ProfilePhone.phone, item.norm.phones),
+        ):
+            if values:
+                records.update(
+                    db.session.scalars(
+                        select(model.source_record_id).where(
+                            model.profile_id == holder,
+                            column.in_(values),
+                            model.source_record_id.is_not(None),
+                        )
+                    )
+                )
+        if not records:
+            return []
+        fields = db.session.scalars(
+            select(SourceRecord.fields).where(SourceRecord.id.in_(sorted(records)))
+        )
+        return [matching.person_from_fields(f or {}) for f in fields]
 
     # -- storing -------------------------------------------------------------------------
 

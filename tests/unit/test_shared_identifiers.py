@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import DuplicateCandidate, Merge, Profile, SourceRecord
-from crm.services import ingest, matching
+from crm.services import ingest, matching, merging
 
 HEADER = "id,first_name,last_name,birth_date,address,city,phone,email,tax_id\n"
 
@@ -254,3 +254,22 @@ def test_a_title_or_a_word_for_customer_is_no_first_name(app, first):
     _import("1,Valeria,Verdi,,,Torino,,valeria@example.com,\n")
     summary = _import(f"2,{first},Verdi,,,Torino,,valeria@example.com,\n", "crm")
     assert summary["merged"] == 1 and _profile_of("2") == _profile_of("1")
+
+
+def test_after_a_merge_a_row_like_the_record_that_gave_the_email_joins_its_holder(app):
+    # Giulia Rossi and her married name's record, merged by hand: the profile shows the
+    # newer record's name, Bianchi.
+    _import("1,Giulia,Rossi,,,Parma,,giulia.rossi@example.com,\n")
+    _import("2,Giulia,Bianchi,,,Parma,,gbianchi@example.com,\n", "shop")
+    rossi, bianchi = _profile_of("1"), _profile_of("2")
+    if rossi != bianchi:
+        merging.merge_profiles(bianchi, rossi, actor=None)
+    holder = db.session.get(Profile, _profile_of("1"))
+    assert holder.last_name == "Bianchi"
+    # Her unsubscribe comes with her old name and her old address: it is hers.
+    summary = _import("9,Giulia,Rossi,,,,,giulia.rossi@example.com,\n", "newsletter")
+    assert (summary["created"], summary["review"]) == (0, 0)
+    assert _profile_of("9") == holder.id
+    # Someone else on that address is still somebody else.
+    summary = _import("10,Marco,Rossi,,,,,giulia.rossi@example.com,\n", "newsletter")
+    assert _profile_of("10") != holder.id
