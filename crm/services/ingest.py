@@ -95,6 +95,7 @@ from crm.services.normalise import (
     clean_text,
     dates_month_first,
     fold,
+    normalise_country,
 )
 from crm.services.rows import (
     ConsentFact,
@@ -1551,6 +1552,8 @@ class _Run:
         if has_dates or dates != "auto":
             read["dates"] = "month-first" if self.month_first else "day-first"
             read["dates_chosen"] = dates != "auto"
+            if dates == "auto" and dates_ambiguous(values):
+                read["dates_by"] = dates_country(values, self.region)
         if has_names or names != "auto":
             read["names"] = "surname-first" if self.surname_first else "given-first"
             read["names_chosen"] = names != "auto"
@@ -1917,9 +1920,37 @@ def reading_needed(values: list[dict]) -> tuple[bool, bool]:
 
 def reading_order(values: list[dict], region: str) -> tuple[bool, bool]:
     """(month first, surname first): how a file writes numeric dates ("03/14/1985") and
-    full names ("Rossi Mario"), told from the values of its first rows (ORDER_SAMPLE_ROWS)."""
-    month_first = dates_month_first(_dates(values), region)
+    full names ("Rossi Mario"), told from the values of its first rows (ORDER_SAMPLE_ROWS).
+    Dates that do not tell (no number over 12) are read as the rows' own country writes
+    them, where most rows name one (an American list in an Italian CRM), else the
+    source's region."""
+    month_first = dates_month_first(_dates(values), dates_country(values, region))
     return month_first, surname_first(v.get("full_name") for v in values)
+
+
+def dates_country(values: list[dict], region: str) -> str:
+    """The country whose way of writing dates a file's ambiguous dates follow: the one
+    most of its rows name, else region."""
+    named: Counter = Counter()
+    for value in values:
+        try:
+            country = normalise_country(value.get("country"))
+        except ValueError:
+            country = None
+        if country:
+            named[country] += 1
+    if named:
+        country, count = named.most_common(1)[0]
+        if 2 * count > len(values):
+            return country
+    return region
+
+
+def dates_ambiguous(values: list[dict]) -> bool:
+    """True when a file's numeric dates do not show their order themselves (none has a
+    number over 12 where the other order could not have it): a country decided it."""
+    dates = _dates(values)
+    return dates_month_first(dates, "US") != dates_month_first(dates, "IT")
 
 
 def _refresh_statistics() -> None:
@@ -2063,6 +2094,15 @@ def region_notes(batch_id: str) -> list[str]:
         notes.append(
             f"Most phones without a calling code are written as numbers of {hint}, not of "
             f"{region}: if they are, import again with --region {hint}."
+        )
+    if by := read.get("dates_by"):
+        month_first = read.get("dates") == "month-first"
+        notes.append(
+            f"No date of the first rows shows whether the day or the month comes first: "
+            f"they were read {'month' if month_first else 'day'} first, as in {by} "
+            f"(03/04/1980 is {'4 March' if month_first else '3 April'} 1980). If the file "
+            f"writes them the other way, import again with --dates "
+            f"{'day-first' if month_first else 'month-first'}."
         )
     return notes
 

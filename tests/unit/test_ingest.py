@@ -1072,3 +1072,25 @@ def test_a_record_named_twice_in_one_batch_moves_its_stage_only_forward(app):
     profile = profiles.search_profiles("s10@example.com")[0][0]
     assert profile.stage == "customer"  # as when the two come in two batches
     assert db.session.scalar(select(func.count()).select_from(SourceRecord)) == 1
+
+
+def test_ambiguous_dates_of_an_american_list_are_read_as_its_rows_country_writes_them(app):
+    text = (
+        "id,email,first_name,country,birth_date\n"
+        "1,ann@example.com,Ann,USA,03/04/1980\n"
+        "2,bob@example.com,Bob,United States,06/05/1975\n"
+        "3,cy@example.com,Cy,US,01/02/1990\n"
+    )
+    summary = _import(text, source="us_event")
+    assert str(_profile_by_email("ann@example.com").birth_date) == "1980-03-04"
+    notes = " ".join(ingest.region_notes(summary["batch_id"]))
+    assert "month first, as in US" in notes and "--dates day-first" in notes
+    # An Italian list of the same dates is read day first, and says so.
+    text = "id,email,nome,paese,data di nascita\n9,cia@example.it,Cia,Italia,03/04/1985\n"
+    summary = _import(text, source="it_event")
+    assert str(_profile_by_email("cia@example.it").birth_date) == "1985-04-03"
+    assert "--dates month-first" in " ".join(ingest.region_notes(summary["batch_id"]))
+    # Dates that show their order need no note.
+    text = "id,email,nome,data di nascita\n10,dan@example.it,Dan,25/04/1985\n"
+    summary = _import(text, source="it_event")
+    assert ingest.region_notes(summary["batch_id"]) == []
