@@ -19,7 +19,7 @@ cd "$ROOT"
 [ -x "$PYBABEL" ] || { echo "error: $PYBABEL not found; run scripts/setup.sh first." >&2; exit 1; }
 
 extract() {
-    "$PYBABEL" extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+    "$PYBABEL" extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output \
         -o "$POT" crm
 }
 

@@ -1,7 +1,7 @@
 """The start page and helpers every template uses."""
 
 from flask import Blueprint, render_template
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -82,6 +82,15 @@ REASON_LEVELS = {
     "same street": _l("same street"),
     "same street, other number": _l("same street, other number"),
 }
+# The levels that agree with their subject in languages with grammatical gender (Italian:
+# "città: diversa", "data di nascita: identica"): the subjects that take them, and the
+# levels in the "feminine" context.
+FEMININE_SUBJECTS = frozenset({"birth date", "email", "city", "company"})
+FEMININE_LEVELS = {
+    "exact": lazy_pgettext("feminine", "exact"),
+    "different": lazy_pgettext("feminine", "different"),
+    "unchanged": lazy_pgettext("feminine", "unchanged"),
+}
 MERGE_RULES = {"auto": _l("automatic"), "review": _l("review"), "manual": _l("manual")}
 # Reasons the app itself gives stage changes, as stage history shows them (a person's own
 # reason is shown as they wrote it).
@@ -134,7 +143,8 @@ def reason_label(reason: str) -> str:
         return str(phrase)
     subject, colon, level = reason.partition(": ")
     if colon and subject in REASON_SUBJECTS and level in REASON_LEVELS:
-        return f"{REASON_SUBJECTS[subject]}: {REASON_LEVELS[level]}"
+        levels = FEMININE_LEVELS if subject in FEMININE_SUBJECTS else REASON_LEVELS
+        return f"{REASON_SUBJECTS[subject]}: {levels.get(level, REASON_LEVELS[level])}"
     return reason
 
 

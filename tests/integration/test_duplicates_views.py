@@ -304,6 +304,10 @@ def test_every_match_reason_has_words_in_each_language(app):
         for reason in _every_reason():
             assert reason_label(reason) != reason, reason
         assert reason_label("last name: typo") == "cognome: refuso"
+        # The level agrees with its subject: "città" and "data" are feminine.
+        assert reason_label("city: different") == "città: diversa"
+        assert reason_label("last name: different") == "cognome: diverso"
+        assert reason_label("birth date: exact").endswith("identica")
         # A reviewer's own words, or a reason this version does not know, stay as written.
         assert reason_label("met her at the fair: same badge") == "met her at the fair: same badge"
 

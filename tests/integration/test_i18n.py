@@ -24,8 +24,14 @@ ROOT = Path(__file__).resolve().parents[2]
 CRM = ROOT / "crm"
 PO = CRM / "translations" / "it" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
-# The same keywords as `pybabel extract -k _l -k lazy_gettext` in scripts/translations.sh.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+# The same keywords as `pybabel extract -k _l -k lazy_gettext -k lazy_pgettext:1c,2` in
+# scripts/translations.sh.
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "_l": None,
+    "lazy_gettext": None,
+    "lazy_pgettext": ((1, "c"), 2),
+}
 FIX = (
     "run `bash scripts/translations.sh update`, translate every entry in "
     f"{PO.relative_to(ROOT)}, then `bash scripts/translations.sh compile`"
