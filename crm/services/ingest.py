@@ -1160,7 +1160,7 @@ def _two_people(mine: matching.Person, other: matching.Person) -> bool:
     """Whether two people's views clearly say two people though they share an email or a
     phone (see _Batch._not_the_holder). Kept apart, the holder is still weighed by the
     fuzzy step: a surname changed by marriage reaches review there."""
-    both_born = mine.birth_date is not None and other.birth_date is not None
+    both_born = matching.births_comparable(mine, other)  # a date, or a codice fiscale's
     both_taxed = bool(mine.tax_id and other.tax_id)
     both_named = bool(mine.last_name and other.last_name)
     if not (both_born or both_taxed or both_named or (mine.first_name and other.first_name)):

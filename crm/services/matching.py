@@ -9,8 +9,9 @@ The model is Fellegi–Sunter-like: each field adds a log-odds weight (agreement
 disagreement negative, missing zero), the sum plus a prior becomes a probability through
 the logistic function. On top of the score, rules that protect people:
 
-- a veto (clearly different birth dates; same email domain with different first names)
-  keeps the pair apart, or at most sends it to review when they share an email or phone;
+- a veto (clearly different birth dates, the one a codice fiscale encodes included; the
+  same email domain, not a webmail's, with different first names) keeps the pair apart,
+  or at most sends it to review when they share an email or phone;
 - an automatic merge needs both names to agree well (exact, nickname, slip of the keyboard)
   and at least two independent strong signals beyond the name: same birth date, same
   place (address, or postcode when the addresses do not disagree or the birth dates
@@ -39,7 +40,13 @@ from rapidfuzz.distance import OSA, JaroWinkler
 
 from crm.services.given_names import FIRST_NAMES, INTERNATIONAL_NAMES, ITALIAN_NAMES
 from crm.services.nicknames import NAME_GROUPS
-from crm.services.normalise import city_key, fold
+from crm.services.normalise import (
+    city_key,
+    codice_fiscale,
+    fold,
+    given_name_code,
+    surname_code,
+)
 
 _CACHE = 1 << 16
 
@@ -243,6 +250,21 @@ def _generation(value: str) -> str | None:
 
 
 @lru_cache(maxsize=_CACHE)
+def _surname_joined(value: str) -> str:
+    """The surname for blocking: folded and joined, without a generation ("Rossi Jr." ->
+    'rossi'), so that father and son share their blocks and their city's count."""
+    tokens = fold(value).split()
+    if len(tokens) > 1 and tokens[-1] in _GENERATIONS:
+        tokens = tokens[:-1]
+    return "".join(tokens)
+
+
+def _one_generation(a: str, b: str) -> bool:
+    """One surname carries a generation and the other none: "Rossi Jr." / "Rossi"."""
+    return (_generation(a) is None) != (_generation(b) is None)
+
+
+@lru_cache(maxsize=_CACHE)
 def _phonetic(joined: str) -> str:
     """Metaphone of a folded name, or the name itself when metaphone has nothing to say."""
     code = jellyfish.metaphone(joined) if joined.isascii() else ""
@@ -262,11 +284,95 @@ def _first_rep(value: str) -> str:
     return _NAME_REPS.get(joined, joined)
 
 
+# Abbreviations of Italian street words, folded ("V.le" folds to "v le"): one or two
+# words -> the word written out. A lone "v" or "p" is a street word only at the start.
+_STREET_WORDS = {
+    ("v", "le"): "viale", ("vle",): "viale", ("c", "so"): "corso", ("cso",): "corso",
+    ("p", "za"): "piazza", ("p", "zza"): "piazza", ("pza",): "piazza", ("pzza",): "piazza",
+    ("p", "le"): "piazzale", ("ple",): "piazzale", ("p", "tta"): "piazzetta",
+    ("l", "go"): "largo", ("lgo",): "largo", ("v", "lo"): "vicolo", ("vlo",): "vicolo",
+    ("str",): "strada", ("loc",): "localita", ("fraz",): "frazione", ("b", "go"): "borgo",
+    ("c", "da"): "contrada", ("cda",): "contrada", ("l", "re"): "lungomare",
+}  # fmt: skip
+_STREET_STARTS = {"v": "via", "p": "piazza"}
+# What follows the house number without being one: an apartment ("int. 4"), a staircase,
+# a floor, a building. The word and the number or letter after it are left out.
+_STREET_UNITS = frozenset(
+    "int interno sc scala piano pal palazzina edificio apt apartment app appartamento "
+    "flat unit suite".split()
+)
+# A date that names a street ("XX Settembre", "Venti Settembre", "20 Settembre", "IV
+# Novembre", "Primo Maggio"): its day, however written, is one street word.
+_MONTHS = frozenset(
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
+    "dicembre".split()
+)
+_DAY_WORDS = {
+    word: day
+    for day, word in enumerate(
+        "primo due tre quattro cinque sei sette otto nove dieci undici dodici tredici "
+        "quattordici quindici sedici diciassette diciotto diciannove venti ventuno ventidue "
+        "ventitre ventiquattro venticinque ventisei ventisette ventotto ventinove trenta "
+        "trentuno".split(),
+        start=1,
+    )
+} | {"uno": 1, "1o": 1}
+_ROMAN = re.compile(r"(x{0,3})(ix|iv|v?i{0,3})")
+_ROMAN_VALUES = {"": 0, "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7,
+                 "viii": 8, "ix": 9}  # fmt: skip
+
+
+def _day_of(token: str) -> int | None:
+    """The day a street's date writes: '20', 'xx', 'venti' -> 20."""
+    if token.isdigit():
+        return int(token)
+    if token in _DAY_WORDS:
+        return _DAY_WORDS[token]
+    roman = _ROMAN.fullmatch(token)
+    if token and roman:
+        return 10 * len(roman[1]) + _ROMAN_VALUES[roman[2]]
+    return None
+
+
 @lru_cache(maxsize=_CACHE)
 def _street(value: str) -> tuple[str, frozenset[str]]:
-    """(street words, house numbers) of an address: 'Via Roma, 12/A' -> ('via roma', {'12'})."""
+    """(street words, house numbers) of an address: 'Via Roma, 12/A' -> ('via roma', {'12'}).
+
+    Abbreviations are written out ('V.le' -> 'viale'), a date naming the street counts as
+    one word ('XX Settembre' == 'Venti Settembre'), and an apartment, staircase or floor
+    after the number ('int. 4', 'scala B') is left out.
+    """
+    tokens = fold(value).split()
+    expanded: list[str] = []
+    i = 0
+    while i < len(tokens):
+        pair = tuple(tokens[i : i + 2])
+        if len(pair) == 2 and pair in _STREET_WORDS:
+            expanded.append(_STREET_WORDS[pair])
+            i += 2
+            continue
+        token = tokens[i]
+        if (token,) in _STREET_WORDS:
+            token = _STREET_WORDS[(token,)]
+        elif i == 0 and token in _STREET_STARTS and len(tokens) > 1:
+            token = _STREET_STARTS[token]
+        expanded.append(token)
+        i += 1
     words, numbers = [], set()
-    for token in fold(value).split():
+    skip = False
+    for i, token in enumerate(expanded):
+        if skip:
+            skip = False
+            continue
+        if token in _STREET_UNITS and numbers:
+            # After the house number, "int. 4" or "scala B" is the unit's ("Via della Scala
+            # 5" is a street's name).
+            skip = True
+            continue
+        following = expanded[i + 1] if i + 1 < len(expanded) else ""
+        if following in _MONTHS and (day := _day_of(token)) and 1 <= day <= 31:
+            words.append(f"d{day}")
+            continue
         digits = "".join(ch for ch in token if ch.isdigit())
         if digits:
             numbers.add(digits.lstrip("0") or "0")
@@ -373,8 +479,8 @@ def _first_level_sorted(a: str, b: str) -> str:
         return "typo"
     if min(len(x), len(y)) >= 5 and _inner_edit(x, y):
         return "typo"
-    if partial:
-        return "partial"  # Maria / Maria Grazia
+    if partial or _clipped(x, y):
+        return "partial"  # Maria / Maria Grazia; Enza / Vincenza
     if JaroWinkler.similarity(x, y) >= 0.9:
         return "similar"
     return "different"
@@ -425,6 +531,22 @@ def _compound(short: str, long: str) -> bool:
 # Endings that make a feminine or a diminutive of a name: Carlo / Carlotta, Andrea /
 # Andreina, Simone / Simonetta, Joseph / Josephine.
 _FEMININE_ENDINGS = ("ina", "etta", "ella", "otta", "ine", "ette", "elle")
+
+
+def _clipped(x: str, y: str) -> bool:
+    """One name is the other's start or end, the way Italian diminutives are cut (Leo /
+    Leonardo, Enza / Vincenza, Imma / Immacolata, Dino / Bernardino): at least three
+    letters, and at least two cut off. Two names that people bear as names apart were
+    told apart before (distinct_given_names: Anna / Susanna, Carlo / Carlotta), and an
+    ending of the other gender is another person's (Maria / Mariano)."""
+    short, long = sorted((x, y), key=len)
+    if {short[-1:], long[-1:]} == {"a", "o"}:
+        return False
+    return (
+        len(short) >= 3
+        and len(long) >= len(short) + 2
+        and (long.startswith(short) or long.endswith(short))
+    )
 
 
 def _feminine(short: str, long: str) -> bool:
@@ -599,6 +721,122 @@ def _domain(email: str) -> str:
     return email.rpartition("@")[2]
 
 
+# Mailboxes anyone can open: two people at one of these share a provider, not an employer.
+# Providers with a domain per country are named by their first label ("hotmail.it").
+_PUBLIC_MAIL = frozenset(
+    "gmail.com googlemail.com icloud.com me.com mac.com aol.com mail.com gmx.com gmx.net "
+    "protonmail.com proton.me pm.me zoho.com yandex.com yandex.ru mail.ru qq.com 163.com "
+    "libero.it virgilio.it alice.it tiscali.it tin.it fastwebnet.it email.it inwind.it "
+    "iol.it katamail.com poste.it teletu.it tim.it vodafone.it "
+    "web.de t-online.de orange.fr free.fr laposte.net wanadoo.fr sfr.fr "
+    "pec.it legalmail.it arubapec.it postecert.it pec.libero.it pec.aruba.it "
+    "cert.legalmail.it pecveneto.it mypec.eu".split()
+)
+_PUBLIC_MAIL_FAMILIES = frozenset("hotmail outlook live msn yahoo ymail gmx".split())
+
+
+def public_mail_domain(domain: str) -> bool:
+    """A webmail or certified-mail (PEC) provider's domain, not an organisation's."""
+    if domain in _PUBLIC_MAIL:
+        return True
+    labels = domain.split(".")
+    return 2 <= len(labels) <= 3 and labels[0] in _PUBLIC_MAIL_FAMILIES
+
+
+@lru_cache(maxsize=_CACHE)
+def mailbox(email: str) -> str:
+    """The inbox an address reaches: Gmail ignores dots and a +tag in the local part, and
+    googlemail.com is gmail.com ('Sara.Greco+shop@googlemail.com' -> 'saragreco@gmail.com')."""
+    local, _, domain = email.lower().rpartition("@")
+    if domain in ("gmail.com", "googlemail.com") and local:
+        return local.partition("+")[0].replace(".", "") + "@gmail.com"
+    return email.lower()
+
+
+def _mailboxes(emails: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(mailbox(e) for e in emails)
+
+
+# ---------------------------------------------------------------------------------------
+# Birth dates in an Italian codice fiscale (normalise.codice_fiscale): two digits of the
+# year, so compared with a birth date without guessing the century.
+
+
+def _short_date(p: Person) -> tuple[int, int, int] | None:
+    """(year % 100, month, day) of a person's birth date, else of their codice fiscale."""
+    if p.birth_date:
+        return p.birth_date.year % 100, p.birth_date.month, p.birth_date.day
+    code = codice_fiscale(p.tax_id) if p.tax_id else None
+    return (code.year, code.month, code.day) if code else None
+
+
+def _short_birth_level(x: tuple[int, int, int], y: tuple[int, int, int]) -> str:
+    """_birth_level for dates of two-digit years: a generation apart is GENERATION_YEARS
+    or more either way round the century (1999 / 2001 are two years apart)."""
+    if x == y:
+        return "same"
+    if x[0] == y[0] and x[1] == y[2] and x[2] == y[1]:
+        return "day and month swapped"
+    sx, sy = (f"{year:02d}{month:02d}{day:02d}" for year, month, day in (x, y))
+    diff = [i for i in range(6) if sx[i] != sy[i]]
+    gap = abs(x[0] - y[0])
+    if diff[0] < 2 and min(gap, 100 - gap) >= GENERATION_YEARS:
+        return "different"
+    if len(diff) == 1 or (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and sx[diff[0]] == sy[diff[1]]
+        and sx[diff[1]] == sy[diff[0]]
+    ):
+        return "one digit off"
+    return "different"
+
+
+def _birth(a: Person, b: Person) -> tuple[str, bool] | None:
+    """(level, read from a tax id) of two people's birth dates, None when there is nothing
+    to compare. A codice fiscale stands in for a missing birth date; two tax ids are
+    compared as ids (the same one settles the pair, different ones veto it)."""
+    if a.birth_date and b.birth_date:
+        return _birth_level(a.birth_date, b.birth_date), False
+    if (a.tax_id and b.tax_id) or not (a.tax_id or b.tax_id):
+        return None
+    x, y = _short_date(a), _short_date(b)
+    if x is None or y is None:
+        return None
+    return _short_birth_level(x, y), True
+
+
+def births_comparable(a: Person, b: Person) -> bool:
+    """Whether compare() weighs the two people's birth dates: both have one, or one has a
+    birth date or a codice fiscale and the other a codice fiscale (two tax ids aside)."""
+    return _birth(a, b) is not None
+
+
+@lru_cache(maxsize=_CACHE)
+def _name_codes(first: str, last: str) -> tuple[str, str]:
+    return surname_code(last), given_name_code(first)
+
+
+def _tax_id_names_other(a: Person, b: Person) -> bool:
+    """One's codice fiscale spells the other's surname and given name and states their
+    birth date, though its holder now bears another surname: a married woman's tax id
+    keeps her surname at birth (Laura Colombo's says BNC LRA 85C52: Laura Bianchi, born
+    12 March 1985)."""
+    for x, y in ((a, b), (b, a)):
+        code = codice_fiscale(y.tax_id) if y.tax_id and not x.tax_id else None
+        if not (code and x.first_name and x.last_name and x.birth_date):
+            continue
+        born = (x.birth_date.year % 100, x.birth_date.month, x.birth_date.day)
+        if (code.surname, code.given) == _name_codes(x.first_name, x.last_name) and born == (
+            code.year,
+            code.month,
+            code.day,
+        ):
+            if not y.last_name or surname_code(y.last_name) != code.surname:
+                return True
+    return False
+
+
 # ---------------------------------------------------------------------------------------
 # Weights beyond the names (log-odds).
 
@@ -618,6 +856,11 @@ W_POSTCODE_SAME, W_POSTCODE_SAME_WITH_ADDRESS, W_POSTCODE_DIFFERENT = 2.0, 1.0, 
 W_CITY_SAME, W_CITY_SAME_WITH_PLACE, W_CITY_DIFFERENT = 1.0, 0.2, -0.3
 W_COMPANY_SAME, W_COMPANY_DIFFERENT = 1.5, -0.3
 W_COUNTRY_DIFFERENT = -2.0
+# A codice fiscale that spells the other record's surname, given name and birth date beside
+# another surname (see _tax_id_names_other): nearly as telling as a second birth date in
+# common, enough with the same first name and date for review, never a merge (the surnames
+# are not sure).
+W_TAX_ID_NAMES_OTHER = 5.0
 W_SWAPPED = -0.5
 # Names that agree well (as written, not swapped) and the same city, where no other profile
 # of the database has a similar name (the city's block of the surname's sound and the
@@ -664,6 +907,17 @@ def _names(a: Person, b: Person) -> tuple[str, str, float, bool]:
     return f_level, l_level, weight, False
 
 
+# Reasons beyond "subject: level" (see compare).
+LAST_ONE_GENERATION = "last name: same, Jr. or Sr. on one side only"
+LAST_IN_TAX_ID = "last name: changed, the other's is in the tax id"
+BIRTH_FROM_TAX_ID = "birth date: read from the tax id"
+NO_MERGE_STRONG = "no automatic merge: needs two strong signals beyond the name"
+NO_MERGE_AMBIGUOUS = "no automatic merge: the first name is a diminutive of several names"
+NO_MERGE_FIRST = "no automatic merge: the first names do not agree well enough"
+NO_MERGE_SURNAMES = "no automatic merge: the surnames differ (perhaps a new surname)"
+NO_MERGE_LAST = "no automatic merge: the surnames do not agree well enough"
+
+
 def compare(
     a: Person, b: Person, thresholds: Thresholds = Thresholds(), *, alone_in_city: bool = False
 ) -> Decision:
@@ -675,14 +929,18 @@ def compare(
     f_level, l_level, total, swapped = _names(a, b)
     reasons = ["names: swapped"] if swapped else []
     reasons.append(f"first name: {f_level}")
-    reasons.append(f"last name: {l_level}")
+    # "Rossi Jr." / "Rossi": the son, or his father who writes no suffix.
+    generation = (
+        l_level == "exact" and not swapped and _one_generation(a.last_name or "", b.last_name or "")
+    )
+    reasons.append(LAST_ONE_GENERATION if generation else f"last name: {l_level}")
     strong = 0
     born_same = False
     veto = None
     shared_id = False
 
-    if a.birth_date and b.birth_date:
-        level = _birth_level(a.birth_date, b.birth_date)
+    if birth := _birth(a, b):
+        level, coded = birth
         total += W_BIRTH[level]
         if level == "same":
             strong += 1
@@ -692,16 +950,26 @@ def compare(
             veto = "different birth dates"
         else:
             reasons.append(f"birth date: {level}")
+        if coded:
+            reasons.append(BIRTH_FROM_TAX_ID)
 
     if a.emails and b.emails:
+        boxes_a, boxes_b = _mailboxes(a.emails), _mailboxes(b.emails)
         if set(a.emails) & set(b.emails):
             total += W_EMAIL_SAME
             strong += 2
             shared_id = True
             reasons.append("email: same")
-        elif f_level == "different" and {_domain(e) for e in a.emails} & {
-            _domain(e) for e in b.emails
-        }:
+        elif boxes_a & boxes_b:
+            # Gmail's dots and +tags reach one inbox, but an address written another way
+            # is also how one person's address is mistyped as a namesake's: the weight
+            # of the same email, never a strong signal for an automatic merge.
+            total += W_EMAIL_SAME
+            reasons.append("email: same inbox")
+        elif f_level == "different" and any(
+            not public_mail_domain(d)
+            for d in {_domain(e) for e in boxes_a} & {_domain(e) for e in boxes_b}
+        ):
             veto = veto or "same email domain, different first names"
 
     if a.phones and b.phones:
@@ -777,6 +1045,7 @@ def compare(
         and f_level in _FIRST_SURE
         and l_level in _LAST_SURE
         and not swapped
+        and not generation
         and address in ("unknown", "same", "same street")
         and not company_different
     ):
@@ -794,6 +1063,9 @@ def compare(
         elif shared_id:
             total += W_SURNAME_CHANGED
             reasons.append("last name: changed, same first name and email or phone")
+        if _tax_id_names_other(a, b):
+            total += W_TAX_ID_NAMES_OTHER
+            reasons.append(LAST_IN_TAX_ID)
 
     logit = max(-30.0, min(30.0, total + PRIOR))
     score = round(1.0 / (1.0 + math.exp(-logit)), 4)
@@ -815,11 +1087,20 @@ def compare(
             # A diminutive of several names is pinned down by a shared email address.
             f_level == "nickname (ambiguous)" and "email: same" in reasons
         )
-        if first_sure and l_level in _LAST_SURE and strong >= 2:
+        last_sure = l_level in _LAST_SURE and not generation
+        if first_sure and last_sure and strong >= 2:
             outcome = "merge"
         else:
             outcome = "review"
-            reasons.append("no automatic merge: needs two strong signals beyond the name")
+            # Each condition the merge lacks, in words: a reviewer reads why.
+            if not first_sure:
+                reasons.append(
+                    NO_MERGE_AMBIGUOUS if f_level == "nickname (ambiguous)" else NO_MERGE_FIRST
+                )
+            if not last_sure:
+                reasons.append(NO_MERGE_SURNAMES if l_level == "different" else NO_MERGE_LAST)
+            if strong < 2:
+                reasons.append(NO_MERGE_STRONG)
     elif score >= thresholds.review:
         outcome = "review"
     else:
@@ -864,12 +1145,12 @@ def may_match(
         return True
     need = math.log(review / (1.0 - review)) - PRIOR
     bound = 0.0
-    veto = shared = False
-    if a.birth_date and b.birth_date:
-        level = _birth_level(a.birth_date, b.birth_date)
-        bound += W_BIRTH[level]
-        veto = level == "different"
-    if a.emails and b.emails and not set(a.emails).isdisjoint(b.emails):
+    veto = shared = born_same = False
+    if birth := _birth(a, b):
+        bound += W_BIRTH[birth[0]]
+        veto = birth[0] == "different"
+        born_same = birth[0] == "same"
+    if a.emails and b.emails and not _mailboxes(a.emails).isdisjoint(_mailboxes(b.emails)):
         bound += W_EMAIL_SAME
         shared = True
     if a.phones and b.phones:
@@ -905,8 +1186,10 @@ def may_match(
         bound += W_COMPANY_SAME
     if a.country and b.country and a.country.upper() != b.country.upper():
         bound += W_COUNTRY_DIFFERENT
-    if shared or (a.birth_date and b.birth_date and a.birth_date == b.birth_date):
+    if shared or born_same:
         bound += W_SURNAME_CHANGED  # at most (compare: a surname changed by marriage)
+    if born_same and (a.tax_id or b.tax_id):
+        bound += W_TAX_ID_NAMES_OTHER  # at most (compare: _tax_id_names_other)
     if bound + _NAMES_MAX < need:
         return False
     first = _first_level(a.first_name, b.first_name) if a.first_name and b.first_name else ""
@@ -926,8 +1209,10 @@ def may_match(
 
 # The version of blocking_keys: change it with the keys, and `crm init` rebuilds the stored
 # keys of every profile (match_keys.ensure_current), so old profiles meet new rows.
-KEYS_VERSION = 3  # 2: company (co:) and city (ci:) keys, cities by their local name;
-# 3: names translated (nicknames.TRANSLATIONS) share their blocking representative
+KEYS_VERSION = 4  # 2: company (co:) and city (ci:) keys, cities by their local name;
+# 3: names translated (nicknames.TRANSLATIONS) share their blocking representative;
+# 4: first name + birth date without the century (fb:, from a codice fiscale too), surnames
+# without Jr./Sr., cities without a province in brackets, linking words or saints' titles
 # Keys that only narrow a name down (company, city): worth reading beside a name block too
 # big to read; otherwise the name blocks already hold the same profiles.
 NARROWING_KEYS = ("co:", "ci:")
@@ -941,7 +1226,7 @@ def blocking_keys(p: Person) -> set[str]:
     shares it.
     """
     keys: set[str] = set()
-    last = _joined(p.last_name) if p.last_name else ""
+    last = _surname_joined(p.last_name) if p.last_name else ""
     first = _first_rep(p.first_name) if p.first_name else ""
     last_code = _phonetic(last) if last else ""
     first_code = _phonetic(first) if first else ""
@@ -954,11 +1239,12 @@ def blocking_keys(p: Person) -> set[str]:
         # Swapped first/last: the same key whichever field holds which name.
         other = _phonetic(_first_rep(p.last_name))
         keys.add("sw:" + ":".join(sorted((first_code, other))))
-    if p.birth_date:
-        if last:
-            keys.add(f"nb:{last_code}:{p.birth_date.year}")
-        if first:
-            keys.add(f"fb:{first_code}:{p.birth_date.isoformat()}")
+    if p.birth_date and last:
+        keys.add(f"nb:{last_code}:{p.birth_date.year}")
+    if first and (born := _short_date(p)):
+        # Without the century, so that a codice fiscale's date meets a birth date.
+        year, month, day = born
+        keys.add(f"fb:{first_code}:{year:02d}{month:02d}{day:02d}")
     if postcode:
         if last:
             keys.add(f"pc:{postcode}:{last_code}")
@@ -980,7 +1266,7 @@ def place_key(p: Person) -> str | None:
         return None
     city = city_key(p.city).replace(" ", "")
     first = _first_rep(p.first_name)
-    last = _joined(p.last_name)
+    last = _surname_joined(p.last_name)
     if not (city and first and last):
         return None
     return f"ci:{city[:24]}:{_phonetic(last)}:{first[0]}"

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from email.utils import parseaddr
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 import phonenumbers
 from babel import Locale
@@ -448,11 +449,33 @@ def _city_aliases() -> dict[str, str]:
     return {fold(other): fold(names[0]) for names in _CITY_NAMES for other in names[1:]}
 
 
+# A province written after the city in brackets: "Milano (MI)", "Sesto S. Giovanni (Mi)".
+_CITY_PROVINCE = re.compile(r"\s*\([^()]*\)\s*$")
+# Words of Italian place names that people write, abbreviate or leave out: "Reggio di
+# Calabria" / "Reggio Calabria", "Reggio nell'Emilia" / "Reggio Emilia"; "Sesto S.
+# Giovanni" / "Sesto San Giovanni", "S. Margherita" / "Santa Margherita".
+_CITY_LINKS = frozenset(
+    "di de del della dello dei degli delle d nel nell nella sul sull sulla".split()
+)
+_CITY_SAINTS = frozenset("s san santa santo sant st sta sto".split())
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
 def city_key(value: str) -> str:
-    """A city for comparing: folded, by its local name ("Rome", "ROMA" -> "roma")."""
-    folded = fold(value)
-    return _city_aliases().get(folded, folded)
+    """A city for comparing: folded, by its local name ("Rome", "ROMA" -> "roma"), without
+    a province in brackets ("Milano (MI)"), linking words after its first ("Reggio di
+    Calabria" -> "reggio calabria") and with a saint's title as "s" ("Sesto San Giovanni",
+    "Sesto S. Giovanni" -> "sesto s giovanni")."""
+    folded = fold(_CITY_PROVINCE.sub("", value) or value)
+    aliases = _city_aliases()
+    if folded in aliases:
+        return aliases[folded]
+    words = folded.split()
+    if len(words) < 2:
+        return folded
+    kept = [words[0]] + [w for w in words[1:] if w not in _CITY_LINKS]
+    key = " ".join("s" if w in _CITY_SAINTS else w for w in kept)
+    return aliases.get(key, key)
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y", "%Y%m%d")
@@ -649,6 +672,72 @@ def normalise_tax_id(value: object) -> str | None:
     if not any(ch.isdigit() for ch in compact) or len(set(compact)) == 1:
         raise ValueError("not a tax or national id (a placeholder)")
     return compact
+
+
+class CodiceFiscale(NamedTuple):
+    """What an Italian codice fiscale says about its holder: the codes of the surname and
+    given name, and the birth date without its century (the code keeps two digits)."""
+
+    surname: str
+    given: str
+    year: int  # 0-99
+    month: int
+    day: int
+    female: bool
+
+
+# Omocodia: when two people would get one code, digits are replaced by letters, L for 0 to
+# V for 9, from the right, in these places (the year, the day, the birthplace's number).
+_OMOCODIA = str.maketrans("LMNPQRSTUV", "0123456789")
+_OMOCODIA_PLACES = (6, 7, 9, 10, 12, 13, 14)
+_CODICE_FISCALE_MONTHS = "ABCDEHLMPRST"
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def codice_fiscale(value: str | None) -> CodiceFiscale | None:
+    """The codice fiscale's codes and birth date, or None for any other id (or a code whose
+    check character or date does not hold)."""
+    if not value or len(value) != 16:
+        return None
+    text = value.upper()
+    if not _CODICE_FISCALE_SHAPE.fullmatch(text):
+        return None
+    if codicefiscale.calc_check_digit(text[:15]) != text[15]:
+        return None
+    chars = list(text)
+    for place in _OMOCODIA_PLACES:
+        chars[place] = chars[place].translate(_OMOCODIA)
+    year, day = "".join(chars[6:8]), "".join(chars[9:11])
+    month = _CODICE_FISCALE_MONTHS.find(text[8]) + 1
+    if not (year.isdigit() and day.isdigit() and month):
+        return None
+    female = int(day) > 40
+    day_of_month = int(day) - 40 if female else int(day)
+    if not _day_exists(month, day_of_month):
+        return None
+    return CodiceFiscale(text[:3], text[3:6], int(year), month, day_of_month, female)
+
+
+def _letters_of(name: str) -> tuple[str, str]:
+    """(consonants, vowels) of a name as the codice fiscale reads it: letters only."""
+    letters = [ch for ch in fold(name).upper() if "A" <= ch <= "Z"]
+    consonants = "".join(ch for ch in letters if ch not in "AEIOU")
+    return consonants, "".join(ch for ch in letters if ch in "AEIOU")
+
+
+def surname_code(surname: str) -> str:
+    """A surname's three letters in a codice fiscale: 'Bianchi' -> 'BNC', 'Fo' -> 'FOX'."""
+    consonants, vowels = _letters_of(surname)
+    return (consonants + vowels + "XXX")[:3]
+
+
+def given_name_code(given: str) -> str:
+    """A given name's three letters in a codice fiscale: 'Laura' -> 'LRA'; of four
+    consonants or more, the first, third and fourth ('Francesco' -> 'FNC')."""
+    consonants, vowels = _letters_of(given)
+    if len(consonants) >= 4:
+        return consonants[0] + consonants[2] + consonants[3]
+    return (consonants + vowels + "XXX")[:3]
 
 
 def normalise_postcode(value: object) -> str | None:
