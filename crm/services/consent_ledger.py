@@ -113,11 +113,13 @@ def record_statements(
         elif latest is not None and latest[0] != fact.status and latest[2] > at:
             # The latest record sorts after this one only because it was stamped when
             # imported: undated (a withdrawal still outranks an undated grant) or
-            # stated earlier than this one. This statement is then the newer.
+            # stated earlier than this one. This statement is then the newer, and ranks
+            # after it even when that one was stamped ahead of now (a merge's statement
+            # ranks after a grant stated up to CONSENT_CLOCK_SKEW ahead).
             said = latest[5]  # the time it stated, when it was re-stamped
             if (latest[4] and fact.status == "withdrawn") or (said is not None and said < at):
                 evidence["stated_at"] = at.isoformat()
-                at = now
+                at = max(now, latest[2])
         inserts.append(
             {
                 "profile_id": item.profile_id,

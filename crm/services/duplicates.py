@@ -232,10 +232,11 @@ def current_verdict(candidate: DuplicateCandidate) -> Verdict:
 
 
 def distinct_decision(a_id: int, b_id: int) -> tuple[DuplicateCandidate | None, User | None]:
-    """The pair's 'not the same person' decision, if one was made, and the user who made it
-    (None when it was no user, or the user is gone)."""
-    pair = suspects.find_pair(a_id, b_id)
-    if pair is None or pair.status != "distinct":
+    """The 'not the same person' decision that keeps the two apart, if one was made (the
+    pair's own, or one about profiles merged into them: suspects.keeping_apart), and the
+    user who made it (None when it was no user, or the user is gone)."""
+    pair = suspects.keeping_apart(a_id, b_id)
+    if pair is None:
         return None, None
     return pair, db.session.get(User, pair.decided_by_id) if pair.decided_by_id else None
 

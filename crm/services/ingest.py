@@ -1194,6 +1194,8 @@ def _propose_many(proposals: list[tuple[int, int, float, list[str]]]) -> set[tup
         pair = (a_id, b_id) if a_id < b_id else (b_id, a_id)
         if pair not in best or score > best[pair][0]:
             best[pair] = (score, reasons)
+    for pair in suspects.kept_apart(list(best)):  # a person said two people
+        del best[pair]
     if not best:
         return set()
     ids = sorted({pid for pair in best for pid in pair})
@@ -1710,11 +1712,13 @@ class _Run:
         refused = False
         for merge, result in zip(pending, results, strict=True):
             if not isinstance(result, Merge):
-                # The candidate changed meanwhile (merged away, or marked distinct): a
-                # person decides instead.
-                suspects.propose(merge.survivor_id, merge.new_id, merge.score, merge.reasons)
+                # The candidate changed meanwhile (merged away): a person decides instead;
+                # a pair a person kept apart stays apart, the row a profile of its own.
+                queued = suspects.propose(
+                    merge.survivor_id, merge.new_id, merge.score, merge.reasons
+                )
                 if merge.item is not None:
-                    merge.item.outcome = "review"
+                    merge.item.outcome = "review" if queued is not None else "created"
                 refused = True
             elif merge.item is not None:
                 merge.item.profile_id = merge.survivor_id
@@ -1768,10 +1772,12 @@ class _Run:
                 # The candidate changed meanwhile (merged away, or marked distinct): a
                 # person decides instead.
                 db.session.rollback()
-                suspects.propose(merge.survivor_id, merge.new_id, merge.score, merge.reasons)
+                queued = suspects.propose(
+                    merge.survivor_id, merge.new_id, merge.score, merge.reasons
+                )
                 db.session.commit()
                 if item is not None:
-                    item.outcome = "review"
+                    item.outcome = "review" if queued is not None else "created"
 
     def _drop_settled_conflicts(self, items: list[_Item]) -> None:
         """Take back a row's "belongs to another profile; not merged" warning when this

@@ -38,7 +38,7 @@ from crm.models import (
     User,
 )
 from crm.models.base import utcnow
-from crm.services import audit, match_keys, sqlin, survivorship
+from crm.services import audit, match_keys, sqlin, survivorship, suspects
 from crm.services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from crm.services.profiles import refresh_search_keys, search_profiles
 
@@ -171,7 +171,13 @@ def _snapshot(profile: Profile) -> dict:
 
 
 def _merge_consents(merge: Merge, survivor_id: int, a: dict, b: dict, actor) -> list[str]:
-    """Append the most restrictive state for each purpose the two profiles disagree on."""
+    """Append the most restrictive state for each purpose the two profiles disagree on.
+
+    The appended record is the profiles' latest statement: a profile's state is its latest
+    record by time, and a side's grant may carry a time ahead of now (the importer takes
+    up to CONSENT_CLOCK_SKEW), so it is stamped now or at the latest time either side
+    stated for the purpose, whichever is later (and, with an equal time, sorts after by id).
+    """
     target = consent_state_after_merge(
         {k: r.status for k, r in a.items()}, {k: r.status for k, r in b.items()}
     )
@@ -180,20 +186,47 @@ def _merge_consents(merge: Merge, survivor_id: int, a: dict, b: dict, actor) -> 
         if purpose not in a or purpose not in b or a[purpose].status == b[purpose].status:
             continue
         deciding = a[purpose] if a[purpose].status == status else b[purpose]
+        now = utcnow()
+        at = max(now, a[purpose].recorded_at, b[purpose].recorded_at)
+        evidence = {"merge_id": merge.id, "rule": CONSENT_RULE}
+        if at > now:  # its real time, as the ledger keeps a re-stamped statement's
+            evidence["stated_at"] = now.isoformat()
         db.session.add(
             ConsentRecord(
                 profile_id=survivor_id,
                 purpose=purpose,
                 status=status,
                 legal_basis=deciding.legal_basis,
-                recorded_at=utcnow(),
-                evidence={"merge_id": merge.id, "rule": CONSENT_RULE},
+                recorded_at=at,
+                evidence=evidence,
                 merge_id=merge.id,
                 actor_user_id=_actor_id(actor),
             )
         )
         changed.append(purpose)
     return changed
+
+
+def _take_manual(survivor: Profile, other: Profile) -> None:
+    """Give the survivor the values typed by hand on the absorbed profile, for each field
+    the survivor has no value typed by hand for (manual edit > trust rank > most recent).
+
+    A value a person cleared on the absorbed profile takes nothing away. The provenance
+    keeps the edit's own time, before the merge: an undo gives the survivor its own
+    values back (the absorbed profile's row was never changed, so it keeps them).
+    """
+    mine, theirs = dict(survivor.provenance or {}), other.provenance or {}
+    for name in PROFILE_FIELDS:
+        origin = theirs.get(name)
+        if not isinstance(origin, dict) or "manual" not in origin:
+            continue
+        if "manual" in (mine.get(name) or {}) or getattr(other, name) in (None, ""):
+            continue
+        setattr(survivor, name, getattr(other, name))
+        mine[name] = dict(origin)
+    if mine != (survivor.provenance or {}):
+        survivor.provenance = mine
+        refresh_search_keys(survivor)
 
 
 def _plan_moves(moved: dict, survivor: Profile, other: Profile, candidate) -> list:
@@ -261,6 +294,8 @@ def _carry_pairs(merged: list[tuple[int, int, dict]]) -> None:
     if not wanted:
         return
     db.session.flush()
+    for key in suspects.kept_apart(list(wanted)):  # a decision about a merged profile holds
+        del wanted[key]
     others = sorted({pid for key in wanted for pid in key})
     live: set[int] = set()
     taken: set[tuple[int, int]] = set()
@@ -334,6 +369,15 @@ def _audit_merge(merge: Merge, survivor_id: int, other_id: int, rule: str, score
     )
 
 
+def _distinct_error() -> ValidationError:
+    """The refusal of a rule's merge of two profiles a person kept apart (suspects.kept_apart:
+    they, or profiles merged into them, were marked as different people)."""
+    return ValidationError(
+        "These profiles were marked as different people; only a person may merge them.",
+        fields={"rule": ["Pair marked distinct."]},
+    )
+
+
 def _self_merge_error() -> ValidationError:
     """The refusal of a merge of a profile with itself."""
     return ValidationError(
@@ -376,11 +420,8 @@ def merge_profiles(
                 fields={"other_id" if profile is other else "id": ["Already merged."]},
             )
     candidate = _candidate(survivor_id, other_id)
-    if candidate is not None and candidate.status == "distinct" and rule != "manual":
-        raise ValidationError(
-            "These profiles were marked as different people; only a person may merge them.",
-            fields={"rule": ["Pair marked distinct."]},
-        )
+    if rule != "manual" and suspects.kept_apart([(survivor_id, other_id)]):
+        raise _distinct_error()
 
     now = utcnow()
     merge = Merge(
@@ -426,6 +467,7 @@ def merge_profiles(
     other.merged_into_id = survivor_id
     _merge_consents(merge, survivor_id, survivor_consents, other_consents, actor)
     _take_stage(survivor, other_stage, merge, actor)
+    _take_manual(survivor, other)
     survivorship.recompute(survivor)
     survivor.updated_at = utcnow()
     if candidate is not None and candidate.status != "merged":
@@ -536,7 +578,7 @@ def _merge_batch(
             select(DuplicateCandidate).where(DuplicateCandidate.profile_a_id.in_(chunk))
         ):
             candidates[(candidate.profile_a_id, candidate.profile_b_id)] = candidate
-    valid = []
+    checked = []
     for n in batch:
         survivor_id, other_id = pairs[n][:2]
         if survivor_id not in found or other_id not in found:
@@ -550,13 +592,18 @@ def _merge_batch(
                 )
                 break
         else:
-            candidate = candidates.get(tuple(sorted((survivor_id, other_id))))
-            if candidate is not None and candidate.status == "distinct" and rule != "manual":
-                results[n] = ValidationError(
-                    "These profiles were marked as different people; only a person may merge them.",
-                    fields={"rule": ["Pair marked distinct."]},
-                )
-                continue
+            checked.append((n, candidates.get(tuple(sorted((survivor_id, other_id))))))
+    # A person's 'distinct' decision keeps the two apart, also through earlier merges.
+    apart = (
+        set()
+        if rule == "manual"
+        else suspects.kept_apart([tuple(pairs[n][:2]) for n, _ in checked])
+    )
+    valid = []
+    for n, candidate in checked:
+        if tuple(pairs[n][:2]) in apart:
+            results[n] = _distinct_error()
+        else:
             valid.append((n, candidate))
     if not valid:
         db.session.commit()
@@ -658,6 +705,7 @@ def _merge_batch(
             merge, survivor_id, latest.get(survivor_id, {}), latest.get(other_id, {}), actor
         )
         _take_stage(survivor, other_stage, merge, actor)
+        _take_manual(survivor, reloaded[other_id])
         survivorship.recompute(survivor, refresh_keys=False)
         survivor.updated_at = utcnow()
         if candidate is not None and candidate.status != "merged":
@@ -721,7 +769,8 @@ def _set_primary(model, profile_id: int, primary_ids: set[int]) -> None:
 
 def _restore_survivor(survivor: Profile, merge: Merge) -> list[str]:
     """Take back what the merge did to the survivor's values, not what was done since:
-    fields edited by hand, its owner, score and tags set after the merge stay."""
+    fields edited by hand, its owner, score and tags set after the merge stay (the stage
+    is _restore_stage's; the caller then chooses again from the records each holds)."""
     before = merge.survivor_before or {}
     kept = _manual_since(survivor, merge.created_at)
     provenance = dict(before.get("provenance") or {})
@@ -734,14 +783,6 @@ def _restore_survivor(survivor: Profile, merge: Merge) -> list[str]:
     if "tags" in kept:  # tags set by hand since stay, and so do the ones removed by hand
         provenance["tags"] = current["tags"]
     survivor.provenance = provenance
-    later_stage_moves = db.session.scalar(
-        select(StageChange.id)
-        .where(StageChange.profile_id == survivor.id, StageChange.at > merge.created_at)
-        .limit(1)
-    )
-    # A stage set after the merge (and kept in the history) stays, like a manual edit.
-    if later_stage_moves is None and before.get("stage") in STAGES:
-        survivor.stage = before["stage"]
     # A merge changes neither owner nor score: what they are now was set since, and stays.
     # Of the tags, the merge added the absorbed profile's own (moved["tags"]); they go,
     # and tags added or removed since stay as they are.
@@ -752,8 +793,69 @@ def _restore_survivor(survivor: Profile, merge: Merge) -> list[str]:
     return sorted(kept)
 
 
+# Why an undo moved the survivor's stage (its history shows it with the merge's label).
+UNDONE_STAGE = "merge undone: the record that stated this stage went back to the other profile"
+
+
+def _stage_moves_since(survivor_id: int, merge: Merge) -> list[StageChange]:
+    """The survivor's stage changes after the merge, but for the merge's own."""
+    added = (merge.moved or {}).get("stage_changes_added") or []
+    return list(
+        db.session.scalars(
+            select(StageChange)
+            .where(
+                StageChange.profile_id == survivor_id,
+                StageChange.at > merge.created_at,
+                StageChange.id.not_in(added or [0]),
+            )
+            .order_by(StageChange.id)
+        )
+    )
+
+
+def _restore_stage(survivor: Profile, merge: Merge, since: list[StageChange], actor) -> None:
+    """The survivor's stage after an undo, its records already sorted out.
+
+    Nothing moved it since the merge: back to its stage before (the merge's own move is
+    gone). A person moved it since: that stays, like a manual edit. Only records moved
+    it: back to what the records it keeps state (never behind its stage before the merge,
+    nor past a stage a person held it back from), the move recorded in its history: a
+    stage stated by the restored person's record goes with them.
+    """
+    before = (merge.survivor_before or {}).get("stage")
+    if before not in STAGES:
+        return
+    if not since:
+        survivor.stage = before
+        return
+    if any(c.actor_user_id is not None and not c.actor_label.startswith("merge:") for c in since):
+        return
+    stated = [(r.fields or {}).get("stage") for r in survivor.source_records]
+    said = max((STAGES.index(s) for s in stated if s in STAGES), default=0)
+    held = survivorship.held_back_from(list(survivor.stage_changes))
+    target = before
+    if said > STAGES.index(before) and (held is None or said > STAGES.index(held)):
+        target = STAGES[said]
+    if target != survivor.stage:
+        survivor.stage_changes.append(
+            StageChange(
+                from_stage=survivor.stage,
+                to_stage=target,
+                actor_user_id=_actor_id(actor),
+                actor_label=f"merge:{merge.id}",
+                reason=UNDONE_STAGE,
+            )
+        )
+        survivor.stage = target
+
+
 def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
     """Undo a merge: both profiles as they were, keeping manual edits made since.
+
+    Both profiles' values are then chosen again from the records each holds (a record
+    updated while merged counts), and the two are marked as different people
+    (_keep_apart): an undo is a person's decision, so the pair is never proposed or
+    merged automatically again (a person may merge it by hand).
 
     Returns (survivor, restored). Raises NotFoundError, ConflictError (already undone, a
     later merge into the survivor not undone yet, or the survivor merged away since).
@@ -776,10 +878,13 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
     moved = merge.moved or {}
 
     db.session.flush()
+    since = _stage_moves_since(survivor.id, merge)
     db.session.execute(delete(ConsentRecord).where(ConsentRecord.merge_id == merge.id))
     for key in ("stage_changes", "emails", "phones"):
         added = moved.get(f"{key}_added") or []
         model = _CHILDREN[key]
+        if key == "stage_changes" and since:
+            continue  # later moves build on the merge's: the history keeps it, in order
         if added:
             db.session.execute(
                 delete(model).where(model.id.in_(added), model.profile_id == survivor.id)
@@ -787,7 +892,7 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
     for key, model in _CHILDREN.items():
         move_rows(model, moved.get(key) or [], restored.id)
     db.session.expire_all()
-    followed, rows_followed = _follow_restored(merge, survivor.id, restored.id)
+    followed, _changed = _follow_restored(merge, survivor.id, restored.id)
 
     primary = moved.get("primary") or {}
     _set_primary(ProfileEmail, restored.id, set(primary.get("emails") or []))
@@ -796,18 +901,20 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
     _set_primary(ProfileEmail, survivor.id, set(before_primary.get("emails") or []))
     _set_primary(ProfilePhone, survivor.id, set(before_primary.get("phones") or []))
     kept = _restore_survivor(survivor, merge)
+    _restore_stage(survivor, merge, since, actor)
     restored.merged_into_id = None
     restored.updated_at = utcnow()
-    for profile in (survivor, restored):
-        if rows_followed:  # rows changed hands since the snapshot: choose from what each holds
-            survivorship.recompute(profile, refresh_keys=False)
-        else:
-            _rechoose_if_gone(profile)
+    db.session.flush()
+    # Each profile's values from the records it holds now, manual edits kept: a record
+    # updated while merged must not be shown with its old values. The restored profile
+    # first: it takes back the emails and phones its records state that nobody holds.
+    for profile in (restored, survivor):
+        survivorship.recompute(profile, refresh_keys=False)
     # Blocking keys follow the (restored) values of both profiles again.
     match_keys.refresh_many([survivor, restored])
     merge.undone_at = utcnow()
     merge.undone_by_id = _actor_id(actor)
-    _reopen_candidate(moved.get("candidate"))
+    passed = _keep_apart(merge, survivor.id, restored.id, actor)
     _drop_carried(moved.get("carried"))
     audit.record(
         "profile.merge_undo",
@@ -820,6 +927,7 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
             "restored_id": restored.id,
             "kept_manual": kept,
             "followed": followed,
+            "kept_apart_from": passed,
         },
     )
     db.session.commit()
@@ -908,27 +1016,57 @@ def _follow_restored(merge: Merge, survivor_id: int, restored_id: int) -> tuple[
     return followed, changed or bool(followed or consents)
 
 
-def _rechoose_if_gone(profile: Profile) -> None:
-    """Choose a profile's values again from its records when a restored value names a
-    record it no longer holds (detached since the merge: services/splitting)."""
+# The first reasons of the pairs an undo marks distinct: the merge's own pair, and the
+# restored profile's pair with a profile the merged one was marked distinct from.
+UNDONE = "a merge of the two was undone"
+DECIDED_WHILE_MERGED = "decided about a merged profile this one was part of"
+
+
+def _keep_apart(merge: Merge, survivor_id: int, restored_id: int, actor) -> list[int]:
+    """Mark the undone merge's two profiles as different people, and pass on to the
+    restored one the 'distinct' decisions taken about the merged profile while it was
+    part of it; returns the ids of the profiles those decisions were about.
+
+    An undo is a person saying the two are not one person; a decision that the merged
+    profile is not C was about both people, so the restored one is not asked again.
+    A decision already taken on a pair stands.
+    """
+    decided = db.session.scalars(
+        select(DuplicateCandidate).where(
+            DuplicateCandidate.status == "distinct",
+            or_(
+                DuplicateCandidate.profile_a_id == survivor_id,
+                DuplicateCandidate.profile_b_id == survivor_id,
+            ),
+            DuplicateCandidate.decided_at > merge.created_at,
+        )
+    ).all()
+    passed = []
+    for pair in decided:
+        other = pair.profile_b_id if pair.profile_a_id == survivor_id else pair.profile_a_id
+        if other != restored_id:
+            _mark_distinct(
+                restored_id, other, pair.decided_by_id, pair.decided_at, DECIDED_WHILE_MERGED
+            )
+            passed.append(other)
+    _mark_distinct(survivor_id, restored_id, _actor_id(actor), utcnow(), UNDONE)
+    return sorted(passed)
+
+
+def _mark_distinct(a_id: int, b_id: int, by: int | None, at: datetime, reason: str) -> None:
+    """Record that a person said these two profiles are different people, unless that
+    pair already says so (its first decision stands)."""
+    low, high = suspects.ordered(a_id, b_id)
+    pair = suspects.find_pair(low, high)
+    if pair is None:
+        pair = DuplicateCandidate(profile_a_id=low, profile_b_id=high, score=0.0, reasons=[reason])
+        db.session.add(pair)
+    elif pair.status == "distinct":
+        return
+    pair.status = "distinct"
+    pair.decided_at = at
+    pair.decided_by_id = by
     db.session.flush()
-    held = {r.id for r in profile.source_records}
-    named = {p.get("source_record_id") for p in (profile.provenance or {}).values() if p} - {None}
-    if named - held:
-        survivorship.recompute(profile, refresh_keys=False)
-
-
-def _reopen_candidate(saved: dict | None) -> None:
-    """Give the pair's review-queue entry back the status it had before the merge."""
-    if not saved:
-        return
-    candidate = db.session.get(DuplicateCandidate, saved["id"])
-    if candidate is None:
-        return
-    candidate.status = saved.get("status") if saved.get("status") == "distinct" else "open"
-    decided_at = saved.get("decided_at")
-    candidate.decided_at = datetime.fromisoformat(decided_at) if decided_at else None
-    candidate.decided_by_id = saved.get("decided_by_id")
 
 
 # The evidence rule of a withdrawal an undo gives the restored profile (_share_withdrawals).

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
 from crm.models import DuplicateCandidate, Profile
-from crm.services import match_keys, matching
+from crm.services import match_keys, matching, sqlin
 
 # The first reason of a pair found after a person's merge or edit (see weigh_again), or
 # when a person creates a profile (profiles.create_profile).
@@ -38,18 +38,93 @@ def find_pair(a_id: int, b_id: int) -> DuplicateCandidate | None:
     )
 
 
+def families(ids: set[int] | list[int]) -> dict[int, set[int]]:
+    """{id: the profile and every profile merged into it, transitively} for each id.
+
+    One query per level of merges (a merge of a merge is one level more), each in slices.
+    """
+    family = {pid: {pid} for pid in ids}
+    owners: dict[int, set[int]] = {pid: {pid} for pid in ids}  # member -> whose family
+    frontier = set(ids)
+    while frontier:
+        found: list[tuple[int, int]] = []
+        for chunk in sqlin.slices(sorted(frontier)):
+            found += db.session.execute(
+                select(Profile.id, Profile.merged_into_id).where(Profile.merged_into_id.in_(chunk))
+            ).all()
+        frontier = set()
+        for member, into in found:
+            for root in owners[into]:
+                if member not in family[root]:
+                    family[root].add(member)
+                    owners.setdefault(member, set()).add(root)
+                    frontier.add(member)
+    return family
+
+
+def _apart(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], DuplicateCandidate]:
+    """{pair: a 'distinct' decision between the two sides' families} for pairs kept apart."""
+    wanted = {(a, b) for a, b in pairs if a != b}
+    if not wanted:
+        return {}
+    family = families({pid for pair in wanted for pid in pair})
+    roots: dict[int, set[int]] = {}
+    for root, members in family.items():
+        for member in members:
+            roots.setdefault(member, set()).add(root)
+    members = sorted(roots)
+    found: dict[tuple[int, int], DuplicateCandidate] = {}
+    for chunk in sqlin.slices(members):
+        for decision in db.session.scalars(
+            select(DuplicateCandidate)
+            .where(
+                DuplicateCandidate.status == "distinct",
+                DuplicateCandidate.profile_a_id.in_(chunk),
+            )
+            .order_by(DuplicateCandidate.id)
+        ):
+            for x in roots[decision.profile_a_id]:
+                for y in roots.get(decision.profile_b_id, ()):
+                    for pair in ((x, y), (y, x)):
+                        if pair in wanted:
+                            found.setdefault(pair, decision)
+    return found
+
+
+def kept_apart(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The pairs (as given) that a person's 'not the same person' decision keeps apart.
+
+    A decision follows the profiles' merges: two profiles are kept apart when any profile
+    of one's merge family (itself and every profile merged into it, transitively) was
+    marked distinct from any profile of the other's. Such a pair is never proposed or
+    merged automatically; a person may still merge it by hand. A few queries for all
+    the pairs (one per level of merges, then one for the decisions), in slices.
+    """
+    return set(_apart(list(pairs)))
+
+
+def keeping_apart(a_id: int, b_id: int) -> DuplicateCandidate | None:
+    """The 'distinct' decision that keeps these two profiles apart (see kept_apart), if
+    any: their own pair's, or one between profiles merged into them."""
+    own = find_pair(a_id, b_id)
+    if own is not None and own.status == "distinct":
+        return own
+    return _apart([(a_id, b_id)]).get((a_id, b_id))
+
+
 def is_distinct(a_id: int, b_id: int) -> bool:
-    """True when a person decided that these two profiles are different people."""
-    candidate = find_pair(a_id, b_id)
-    return candidate is not None and candidate.status == "distinct"
+    """True when a person decided that these two profiles, or profiles merged into them,
+    are different people (kept_apart)."""
+    return bool(kept_apart([(a_id, b_id)]))
 
 
 def propose(a_id: int, b_id: int, score: float, reasons: list[str]) -> DuplicateCandidate | None:
     """Put a suspected pair in the queue, or raise its score if it is already there.
 
     Returns None and changes nothing when the pair was already decided ('distinct' or
-    'merged'), or when either profile is missing or merged into another. Does not commit:
-    the caller (e.g. an import batch) owns the transaction.
+    'merged'), when a decision keeps the two apart (kept_apart: one side's merged profile
+    was marked distinct from the other's), or when either profile is missing or merged
+    into another. Does not commit: the caller (e.g. an import batch) owns the transaction.
     """
     if a_id == b_id:
         return None
@@ -57,7 +132,7 @@ def propose(a_id: int, b_id: int, score: float, reasons: list[str]) -> Duplicate
     live = db.session.scalars(
         select(Profile.id).where(Profile.id.in_((low, high)), Profile.merged_into_id.is_(None))
     ).all()
-    if len(live) != 2:
+    if len(live) != 2 or kept_apart([(low, high)]):
         return None
     candidate = find_pair(low, high)
     if candidate is None:

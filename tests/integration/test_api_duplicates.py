@@ -104,8 +104,8 @@ def test_a_merge_decision_gives_the_merge_to_undo(client):
     )
     undo = client.post(f"/api/v1/merges/{result['merge_id']}/undo", headers=headers)
     assert undo.status_code == 200
-    # Undone, the pair waits for a decision again.
-    assert client.get(f"{API}/{pair.id}", headers=headers).get_json()["status"] == "open"
+    # Undone: the reviewer who undid it said two people.
+    assert client.get(f"{API}/{pair.id}", headers=headers).get_json()["status"] == "distinct"
 
 
 def test_a_distinct_decision_is_never_proposed_again(client):

@@ -189,7 +189,7 @@ def test_decide_merge_can_keep_right(app):
     assert db.session.get(Profile, b).merged_into_id is None
 
 
-def test_undoing_a_reviewed_merge_puts_the_pair_back_in_the_queue(app):
+def test_undoing_a_reviewed_merge_marks_the_pair_as_two_people(app):
     reviewer = factories.make_user("sales")
     candidate = _queued()
     duplicates.decide(candidate.id, "merge", actor=reviewer)
@@ -197,8 +197,8 @@ def test_undoing_a_reviewed_merge_puts_the_pair_back_in_the_queue(app):
     merging.undo_merge(merge.id, actor=reviewer)
     db.session.expire_all()
     stored = db.session.get(DuplicateCandidate, candidate.id)
-    assert (stored.status, stored.decided_at, stored.decided_by_id) == ("open", None, None)
-    assert [c.id for c in duplicates.open_candidates()[0]] == [candidate.id]
+    assert (stored.status, stored.decided_by_id) == ("distinct", reviewer.id)
+    assert duplicates.open_candidates()[0] == []
 
 
 def test_merging_a_pair_whose_profile_was_merged_away_leaves_it_open(app):

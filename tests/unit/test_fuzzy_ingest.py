@@ -617,3 +617,46 @@ def test_a_not_merged_warning_is_taken_back_when_the_import_then_merges_the_two(
     reasons = list(db.session.scalars(select(ImportRejection.reason)))
     assert not any("not merged" in reason for reason in reasons), reasons
     assert summary["warnings"] == 0
+
+
+def _records(source: str, *records: dict) -> list[dict]:
+    return ingest.import_records(list(records), source_name=source, actor="test")["results"]
+
+
+def test_an_undone_automatic_merge_is_not_made_again_by_a_later_record(app):
+    paolo = {"first_name": "Paolo", "last_name": "Ferri", "birth_date": "1975-03-04",
+             "address": "Via Garibaldi 12", "postcode": "40121", "city": "Bologna"}  # fmt: skip
+    (x,) = _records("web", {**paolo, "external_id": "X", "email": "px@example.it",
+                            "company": "Ducati"})  # fmt: skip
+    (y,) = _records("shop", {**paolo, "external_id": "Y", "email": "py@example.it"})
+    assert y["outcome"] == "merged"
+    merge = db.session.scalar(select(Merge))
+    merging.undo_merge(merge.id, actor="test")  # a person: two people
+    # Y's record comes again with X's company: the rules weigh them, and keep them apart.
+    (again,) = _records("shop", {**paolo, "external_id": "Y", "email": "py@example.it",
+                                 "company": "Ducati"})  # fmt: skip
+    assert again["outcome"] != "review"
+    assert _count(Merge, Merge.undone_at.is_(None)) == 0
+    assert _count(DuplicateCandidate, DuplicateCandidate.status == "open") == 0
+    assert x["profile_id"] != again["profile_id"]
+
+
+def test_a_decision_about_one_profile_holds_after_it_is_merged_into_another(app):
+    marco = {"first_name": "Marco", "last_name": "Neri", "birth_date": "1980-05-06",
+             "city": "Genova"}  # fmt: skip
+    (x,) = _records("web", {**marco, "external_id": "X", "email": "mx@example.it"})
+    (y,) = _records("shop", {**marco, "external_id": "Y", "email": "my@example.it"})
+    pair = duplicates.open_candidates()[0][0]
+    duplicates.decide(pair.id, "distinct", actor="test")
+    (z,) = _records("crm", {"first_name": "Marco", "last_name": "Neri", "external_id": "Z",
+                            "email": "mz@example.it", "company": "Ansaldo"})  # fmt: skip
+    merging.merge_profiles(z["profile_id"], x["profile_id"], actor="test")
+    # Y gains what Z has: the rules would merge them, but X (now Z) is not Y.
+    (again,) = _records("shop", {**marco, "external_id": "Y", "email": "my@example.it",
+                                 "company": "Ansaldo", "address": "Via Roma 1"})  # fmt: skip
+    assert db.session.get(Profile, again["profile_id"]).merged_into_id is None
+    assert again["profile_id"] != z["profile_id"]
+    open_pairs = duplicates.open_candidates()[0]
+    assert {(c.profile_a_id, c.profile_b_id) for c in open_pairs}.isdisjoint(
+        {tuple(sorted((again["profile_id"], z["profile_id"])))}
+    )

@@ -353,7 +353,8 @@ def test_undo_restores_both_profiles_exactly(pair, staff):
         db.session.scalars(select(ConsentRecord).where(ConsentRecord.merge_id.is_not(None))).all()
         == []
     )
-    assert db.session.scalar(select(DuplicateCandidate)).status == "open"
+    # An undo is a person saying they are two people: the pair is never proposed again.
+    assert db.session.scalar(select(DuplicateCandidate)).status == "distinct"
     rows, _ = profiles.search_profiles("Rossi")
     assert {p.id for p in rows} == {a, b}
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "profile.merge_undo"))
@@ -535,9 +536,9 @@ def test_a_survivor_takes_over_the_open_pairs_of_the_profile_merged_into_it(app,
     assert carried.score == 0.85
     assert carried.reasons == [merging.CARRIED, "first name: exact", "city: same"]
     carried_id = carried.id
-    # Undo: A's pair goes, B's comes back.
+    # Undo: A's pair goes, B's comes back (A and B are two people now).
     merging.undo_merge(merge.id, actor="test")
-    assert _open_pairs() == {(b, c), (a, b)}
+    assert _open_pairs() == {(b, c)}
     assert db.session.scalar(select(DuplicateCandidate).filter_by(id=carried_id)) is None
 
 
@@ -548,7 +549,7 @@ def test_a_decision_on_a_carried_pair_outlives_the_undo_and_is_not_overridden(ap
     # A and C were already told apart: B's pair with C does not reopen the question.
     assert _open_pairs() == set()
     merging.undo_merge(merge.id, actor="test")
-    assert _open_pairs() == {(b, c), (a, b)}
+    assert _open_pairs() == {(b, c)}
     assert duplicates.is_distinct(a, c)
 
 
