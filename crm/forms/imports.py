@@ -64,6 +64,11 @@ FIELD_LABELS = {
     "tax_id": _l("Tax or national id (codice fiscale, SSN)"),
     "email_opt_in": _l("Email marketing opt-in (yes, no, unsubscribed or its date)"),
     "email_opt_out": _l("Email marketing opt-out (yes or its date)"),
+    "email_consent_time": _l("Time of the email marketing consent"),
+    "sms_opt_in": _l("SMS marketing opt-in (yes, no, unsubscribed or its date)"),
+    "sms_opt_out": _l("SMS marketing opt-out (yes or its date)"),
+    "sms_consent_time": _l("Time of the SMS marketing consent"),
+    "subscription_status": _l("Subscription status (subscribed, unsubscribed, bounced)"),
     "tags": _l("Tags"),
     "stage": _l("Lifecycle stage"),
 }

@@ -30,7 +30,12 @@ from crm.models.base import utcnow
 from crm.services import audit, ingest, jobs, readers
 from crm.services.errors import NotFoundError, ValidationError
 from crm.services.normalise import format_phone
-from crm.services.rows import own_phone_region, phone_region_hint, read_phone
+from crm.services.rows import (
+    name_order_counts,
+    own_phone_region,
+    phone_region_hint,
+    read_phone,
+)
 
 UPLOAD_DIR = "uploads"
 PHONE_SAMPLE = 3  # phones of the first rows shown read with the preview's country
@@ -42,6 +47,21 @@ PREVIEW_ROWS = 5
 # Rows read to collect the keys of a JSON Lines file (they may differ from line to line).
 JSONL_KEY_ROWS = 50
 REPORT_COLUMNS = ("row", "kind", "column", "reason")
+# The fields that name a person: a file with none of them mapped has every row rejected.
+IDENTITY_FIELDS = frozenset({"email", "phone", "first_name", "last_name", "full_name"})
+# The preview's warnings about the mapping (crm/views/reasons.py says them in Italian).
+NO_IDENTITY = (
+    "No column is read as an email, a phone or a name, so every row would be rejected: "
+    "choose below the columns that hold them."
+)
+FULL_NAME_BY_VALUES = (
+    '"{column}" is read as the full name: most of its values are two words or more and '
+    "no column holds the surname."
+)
+NAMES_UNSURE = (
+    "Too few full names to tell whether they are written surname first (Rossi Mario): "
+    "they are read given name first. Choose the order below if that is wrong."
+)
 _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 # Cells a spreadsheet would run as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -60,7 +80,8 @@ class Upload:
     created: float
     job_id: str | None = None
     # How its dates and full names read, and the country its phones read as, once a preview
-    # told ([month_first, surname_first, region_hint]): telling reads up to
+    # told ([month_first, surname_first, region_hint], and True when the names were too
+    # few to tell their order: Preview.names_unsure): telling reads up to
     # ingest.ORDER_SAMPLE_ROWS rows, too many for every page view.
     reading: list | None = None
 
@@ -103,6 +124,18 @@ class Preview:
     # A few phones of the first rows as they will be stored with that country: (as
     # written, international form or None when it reads as no number there).
     phones: list[tuple[str, str | None]] = field(default_factory=list)
+    # The first rows' full names lean to surname first (two or more, more than the other
+    # way), too few to tell (rows.surname_first).
+    names_unsure: bool = False
+
+    def note_mapping(self, settled: dict[str, str]) -> None:
+        """Add the preview's warnings about the detected mapping: a column read by its
+        values (settled: header -> field), and no column naming the person."""
+        for header, target in settled.items():
+            if target == "full_name":
+                self.problems.append(FULL_NAME_BY_VALUES.format(column=header))
+        if self.headers and not IDENTITY_FIELDS & set(self.mapping.values()):
+            self.problems.append(NO_IDENTITY)
 
     def repeats(self) -> list[tuple[str, list[str], list[str]]]:
         """(header, the columns that share it, those of them the detected mapping leaves
@@ -151,8 +184,9 @@ class Preview:
         known, what an earlier preview of the file told ([month_first, surname_first,
         region_hint])."""
         if known is not None:
-            self.month_first, self.surname_first, *hint = known
-            self.region_hint = hint[0] if hint else None
+            self.month_first, self.surname_first, *more = known
+            self.region_hint = more[0] if more else None
+            self.names_unsure = bool(more[1]) if len(more) > 1 else False
             return
         sample = first + list(islice(rest, max(0, ingest.ORDER_SAMPLE_ROWS - len(first))))
         values = [row.values for row in sample if not row.error]
@@ -164,6 +198,8 @@ class Preview:
             self.month_first = month_first
         if has_names:
             self.surname_first = surname_first
+            given, surname = name_order_counts(v.get("full_name") for v in values)
+            self.names_unsure = not surname_first and surname > max(given, 1)
 
 
 def upload_dir() -> str:
@@ -311,7 +347,11 @@ def preview_upload(upload: Upload) -> Preview:
     shown.sample_phones()
     if upload.reading is None:
         upload.reading = [shown.month_first, shown.surname_first, shown.region_hint]
+        if shown.names_unsure:
+            upload.reading.append(True)
         _write_meta(upload)
+    if shown.names_unsure:
+        shown.problems.append(NAMES_UNSURE)
     return shown
 
 
@@ -376,6 +416,7 @@ def _preview_csv(
         repeated=mapping.repeated,
         rivals=mapping.rivals,
     )
+    preview.note_mapping(mapping.settled)
     first = list(islice(rows, PREVIEW_ROWS))
     for row in first:
         preview.rows.append([_cell(row.raw.get(h)) for h in headers])
@@ -415,6 +456,7 @@ def _preview_read(
         sheets=mapping.sheets,
         other_sheets=mapping.other_sheets,
     )
+    preview.note_mapping(mapping.settled)
     first = list(islice(rows, PREVIEW_ROWS))
     for row in first:
         preview.rows.append([_cell(row.raw.get(h)) for h in mapping.headers])
@@ -445,6 +487,7 @@ def _preview_jsonl(stream: BinaryIO, encoding: str, region: str, known=None) -> 
             if (target := readers.map_headers([key], "jsonl").columns.get(key))
         },
     )
+    preview.note_mapping({})
     for row in first[:PREVIEW_ROWS]:
         preview.rows.append([_cell(row.raw.get(h)) for h in headers])
         if row.error:
@@ -475,7 +518,7 @@ def check_mapping(headers: list[str], chosen: dict[str, str], fmt: str) -> dict[
         group = readers.read_header(header)[1] if target in readers.ADDRESS_FIELDS else ""
         if target and target not in allowed:
             problems[header] = [f"unknown field {target!r}"]
-        elif target in readers.LIST_FIELDS or fmt == "jsonl":
+        elif target in readers.LIST_FIELDS | readers.CONSENT_FIELDS or fmt == "jsonl":
             continue
         elif target and (target, group) in seen:
             problems[header] = [f"{target} is already taken by column {seen[target, group]!r}"]

@@ -100,8 +100,8 @@ from crm.services.normalise import (
 from crm.services.rows import (
     ConsentFact,
     NormalisedRow,
-    consent_from_columns,
     consent_from_row,
+    consents_from_columns,
     consents_from_object,
     jsonable,
     normalise_row,
@@ -1582,8 +1582,8 @@ class _Run:
             fact = consent_from_row(fmt, row.values, month_first=self.month_first)
             item.consents, warnings = ([fact], fact.warnings) if fact else ([], [])
         if not item.consents and fmt in ("csv", "jsonl"):
-            fact, more = consent_from_columns(row.values, month_first=self.month_first)
-            item.consents, warnings = ([fact] if fact else []), [*warnings, *more]
+            facts, more = consents_from_columns(row.values, month_first=self.month_first)
+            item.consents, warnings = facts, [*warnings, *more]
         item.warnings = list(norm.warnings) + list(warnings)
         if norm.reject_reason:
             item.reject = norm.reject_reason
@@ -1903,6 +1903,10 @@ DATED_FIELDS = (
     "birth_date",
     "email_opt_in",
     "email_opt_out",
+    "email_consent_time",
+    "sms_opt_in",
+    "sms_opt_out",
+    "sms_consent_time",
     "optin_time",
     "confirm_time",
     "unsub_time",

@@ -25,7 +25,8 @@ import ijson
 import openpyxl
 
 from crm.services.errors import ValidationError
-from crm.services.normalise import fold
+from crm.services.given_names import GIVEN_NAMES
+from crm.services.normalise import fold, normalise_country, strip_titles
 
 SAMPLE_BYTES = 64 * 1024
 HEADER_ROWS = 10  # rows of a workbook searched for its header
@@ -72,6 +73,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "leid",
         "euid",
         "unique email id",
+        # Italian UIs put the id first ("ID record", "ID lead": see _id_of_entity), and
+        # some tools name it after themselves.
+        "id record",
+        "klaviyo id",
     ),
     "first_name": (
         "first name",
@@ -83,6 +88,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "vorname",
         "prenom",
         "nombre",
+        "nome di battesimo",  # Pipedrive in Italian, beside its "Nome" (the full name)
+        "nome proprio",
+        "come ti chiami",  # a form's question ("What's your name?")
     ),
     "last_name": (
         "last name",
@@ -143,6 +151,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "numero cellulare",
         "cell phone",
         "landline",
+        "fisso",  # "Numero fisso", Brevo's NUMERO_FISSO
+        "numero fisso",
         "contact number",
         "sms",
         "whatsapp",
@@ -176,6 +186,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "entreprise",
         "empresa",
         "company account",  # Salesforce reports
+        "societa account",  # Salesforce in Italian
+        "nome azienda",  # HubSpot, LinkedIn in Italian
+        "nome societa",
+        "nome dell azienda",
+        "organizzazione",  # Pipedrive in Italian
     ),
     "job_title": (
         "job title",
@@ -268,6 +283,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "region",
         "state region",
         "state province",
+        "stato regione",  # HubSpot in Italian ("Stato/Regione")
+        "stato provincia",  # LinkedIn in Italian
         "province",
         "county",
         "provincia",
@@ -283,6 +300,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "country",
         "country region",
         "paese area geografica",  # Outlook in Italian
+        "paese regione",  # HubSpot, WooCommerce in Italian ("Paese/regione")
         "nation",
         "paese",
         "nazione",
@@ -365,8 +383,55 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "donotemail",
         "has opted out of email",
         "blacklisted",
+        "email blacklisted",  # Brevo
         "disiscritto",
         "revoca consenso",
+        "rinuncia email",  # Salesforce in Italian ("Rinuncia e-mail")
+        "rinuncia e mail",
+        # HubSpot in Italian, read so also where its export is not recognised.
+        "annullata l iscrizione a tutte le e mail",
+        "annullata l iscrizione a tutte le email",
+    ),
+    # When the file says the email-marketing consent (or its withdrawal) was given.
+    "email_consent_time": (
+        "email marketing consent timestamp",  # Klaviyo
+        "email consent timestamp",
+        "consent timestamp",
+        "consent date",
+        "marketing consent date",
+        "email opt in date",
+        "opt in date",
+        "data consenso",
+        "data del consenso",
+        "data consenso marketing",
+        "data consenso newsletter",
+        "data iscrizione newsletter",
+    ),
+    # A subscription state (Mailchimp's, ActiveCampaign's "Status"): read only for the
+    # words of one (see _settle and rows.consent_from_columns).
+    "subscription_status": (
+        "subscription status",
+        "email subscription status",
+        "stato iscrizione",
+        "stato dell iscrizione",
+    ),
+    # Consent to marketing by SMS (Shopify, Klaviyo, Brevo).
+    "sms_opt_in": (
+        "accepts sms marketing",
+        "sms marketing consent",
+        "sms consent",
+        "sms opt in",
+        "sms optin",
+        "sms marketing opt in",
+        "consenso sms",
+        "accetta sms marketing",
+    ),
+    "sms_opt_out": ("sms blacklisted", "sms opt out", "sms unsubscribed", "revoca consenso sms"),
+    "sms_consent_time": (
+        "sms marketing consent timestamp",
+        "sms consent timestamp",
+        "sms consent date",
+        "data consenso sms",
     ),
     "tags": ("tags", "tag", "labels", "etichette", "lists"),
     # A lead status is the stage only where the file has no stage of its own (FALLBACK_
@@ -380,7 +445,14 @@ PREFERRED_HEADERS = frozenset(LIFECYCLE_HEADERS)
 FALLBACK_HEADERS = frozenset(LEAD_STATUS_HEADERS)
 
 # Headers that identify another tool's export (folded), with their own column meanings.
-HUBSPOT_MARKERS = ("record id", "lifecycle stage", "create date")
+HUBSPOT_MARKERS = (
+    "record id",
+    "lifecycle stage",
+    "create date",
+    "id record",
+    "fase del ciclo di vita",
+    "data di creazione",
+)
 MAILCHIMP_MARKERS = ("email address", "optin time", "member rating")
 
 # Tool-specific columns -> our meaning.
@@ -392,6 +464,13 @@ HUBSPOT_EXTRA = {
     "opted out of all email": "unsubscribed",
     "email subscription status": "subscription_status",
     "create date": "created_at",
+    # HubSpot in Italian.
+    "stato di marketing del contatto": "marketing_status",
+    "base giuridica per il trattamento dei dati del contatto": "legal_basis",
+    "annullata l iscrizione a tutte le e mail": "unsubscribed",
+    "annullata l iscrizione a tutte le email": "unsubscribed",
+    "stato dell iscrizione e mail": "subscription_status",
+    "data di creazione": "created_at",
 }
 MAILCHIMP_EXTRA = {
     "optin time": "optin_time",
@@ -465,6 +544,9 @@ class Mapping:
     rivals: dict[str, str] = field(default_factory=dict)
     # The full-name column's header says the surname comes first ("Cognome e nome").
     surname_first: bool = False
+    # A column whose first rows' values gave it another field than its header did -> that
+    # field (see _settle): a "Nome" of whole names is the full name.
+    settled: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def several_addresses(self) -> bool:
@@ -480,7 +562,11 @@ class Mapping:
             cell = raw.get(header)
             if not isinstance(cell, str) or not (cell := cell.strip()):
                 continue
-            if target in LIST_FIELDS:
+            if target == "phone" and SCIENTIFIC_NUMBER.fullmatch(cell):
+                # A spreadsheet saved the number as "3,47123E+09": its digits are gone.
+                values.setdefault(LOST_PHONES, []).append((header, cell))
+                continue
+            if target in LIST_FIELDS or target in CONSENT_FIELDS:
                 values[target] = f"{values[target]}; {cell}" if target in values else cell
             elif several and target in ADDRESS_FIELDS:
                 addresses = addresses or {}
@@ -621,6 +707,15 @@ def detect_format(headers: list[str]) -> str:
 
 # Fields that take every column mapped onto them (in file order; the first is primary).
 LIST_FIELDS = frozenset({"email", "phone", "tags"})
+# Consent statements that take every column naming them, "; " apart, read together
+# (rows.consent_from_columns): Brevo's OPT_IN beside its DOUBLE_OPT-IN, Klaviyo's
+# "Accepts Marketing" beside its "Email Marketing Consent".
+CONSENT_FIELDS = frozenset({"email_opt_in", "email_opt_out", "sms_opt_in", "sms_opt_out"})
+# A number a spreadsheet wrote in scientific notation ("3,47123E+09", "3.47E+09"): the
+# digits past the ones shown are lost. Mapping.values puts a phone cell written so under
+# LOST_PHONES as (header, cell) for rows.normalise_row to report.
+SCIENTIFIC_NUMBER = re.compile(r"\d+(?:[.,]\d+)?[eE]\+?\d{1,2}")
+LOST_PHONES = "lost_phones"
 # Fields of one postal address: a file with several addresses (home, business, ...) gives
 # each row the first one it has, whole, never a street from one and a city from another.
 ADDRESS_FIELDS = frozenset(
@@ -635,12 +730,18 @@ _GROUP_WORDS = frozenset(
     "home business work office mailing billing shipping delivery other default primary main "
     "personal private postal residential res current permanent registered legal "
     "residenza domicilio fatturazione spedizione consegna aziendale personale ufficio casa "
-    "lavoro abitazione altro uff ab".split()  # Outlook in Italian: "Via (uff.)", "(ab.)"
+    "lavoro abitazione altro uff ab postale".split()  # Outlook in Italian: "Via (uff.)", "(ab.)"
 )
 # The record a column belongs to, when it is the row's person ("Attendee Email").
 _ENTITY_WORDS = frozenset(
     "person contact customer client cliente attendee member subscriber lead recipient "
-    "participant partecipante guest".split()
+    "participant partecipante guest persona contatto iscritto ospite".split()
+)
+# Words of a form's question around the field it asks for ("Qual è la tua email?", "E il
+# tuo cognome?", "What's your name?", CF7's "your-email"): taken off its start.
+_QUESTION_WORDS = frozenset(
+    "your you my and what s is qual quale e ed il lo la l i gli le tuo tua tuoi tue "
+    "vostro vostra please enter inserisci indica scrivi".split()
 )
 _QUALIFIERS = frozenset(
     "value values number no nr num code name desc mobile cell cellulare fisso".split()
@@ -676,7 +777,10 @@ _IDENTITY_FIELDS = frozenset({"first_name", "last_name", "full_name", "email", "
 _TITLE_HEADERS = frozenset({"title", "titolo"})
 _SALUTATION_HEADERS = frozenset(
     {"salutation", "name prefix", "prefix", "anrede", "civilite", "saluto", "appellativo"}
+    | {"formula di saluto"}  # Salesforce in Italian
 )
+# Italian headers that name the given name alone: a bare "Nome" beside one is the full name.
+_GIVEN_NAME_HEADERS = ("nome di battesimo", "nome proprio")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])")
 # What a header qualified by _NUMBER_WORDS or _ANOTHER_WORDS may be.
 _NUMBERED = frozenset({"phone", "street_number"})
@@ -718,6 +822,8 @@ def interpret_header(header: str) -> tuple[str, str]:
         head, tail = tokens[0], tokens[-1]
         if len(tokens) > 1 and head in _ENTITY_WORDS:
             tokens = tokens[1:]
+        elif len(tokens) == 2 and head == "id" and tail in _ENTITY_WORDS:
+            tokens = ["id"]  # "ID lead", "ID contatto": the record's id
         elif len(tokens) > 1 and head in _NUMBER_WORDS:
             only = _NUMBERED if only is None else only & _NUMBERED
             tokens = tokens[2:] if tokens[1] in _LINKING_WORDS and len(tokens) > 2 else tokens[1:]
@@ -734,13 +840,55 @@ def interpret_header(header: str) -> tuple[str, str]:
             group, tokens = group or f"address {tokens[1]}", tokens[2:]
         elif len(tokens) > 1 and head in ("address", "indirizzo"):
             tokens = tokens[1:]
+        elif len(tokens) > 1 and head in _QUESTION_WORDS and tokens[:2] != ["e", "mail"]:
+            tokens = tokens[1:]
         elif len(tokens) > 1 and tail in _QUALIFIERS and tokens[:-1] != ["id"]:
             tokens = tokens[:-1]
         elif any(t.isdigit() for t in tokens) and not all(t.isdigit() for t in tokens):
             tokens = [t for t in tokens if not t.isdigit()]
         else:
             break
-    return "", ""
+    return _consent_question(key.split()), ""
+
+
+# A header phrased as a form's consent question ("Acconsento a ricevere comunicazioni
+# commerciali via email", CF7's "acceptance-marketing"): a consent word and a word naming
+# marketing (a consent to "trattamento dei dati" alone is for the service, not marketing).
+_CONSENT_WORDS = frozenset(
+    "acconsento consento consenso consent consents accetto accetta accept accepts acceptance "
+    "agree autorizzo authorise authorize desidero voglio want wish iscrivimi subscribe "
+    "ricevere receive".split()
+)
+_MARKETING_WORDS = frozenset(
+    "marketing commerciali commerciale newsletter promozionali promozionale promozioni "
+    "promotional promotions offerte offers".split()
+)
+# Eventbrite's "Keep me updated on more events and news from this organizer".
+_KEEP_UPDATED = ("keep me updated", "tienimi aggiornato", "tieni aggiornato", "tenetemi aggiornato")
+# A consent for another purpose than marketing by email: by phone, to third parties, for
+# profiling (left unmapped: the raw payload keeps it).
+_OTHER_PURPOSE_WORDS = frozenset(
+    "terzi terze third partner partners profilazione profiling telefono telefonico "
+    "telefoniche telephone phone chiamate calls whatsapp posta postal".split()
+)
+_NEGATION_WORDS = frozenset("non not don never".split())
+
+
+def _consent_question(tokens: list[str]) -> str:
+    """email_opt_in (or _opt_out, _consent_time; sms_... for SMS) for a header phrased as
+    a consent to marketing; "" for any other."""
+    words = set(tokens)
+    text = " ".join(tokens)
+    asked = words & _CONSENT_WORDS and words & _MARKETING_WORDS
+    if not (asked or any(phrase in text for phrase in _KEEP_UPDATED)):
+        return ""
+    sms = "sms" in words
+    if words & _OTHER_PURPOSE_WORDS or (sms and ("email" in words or "mail" in words)):
+        return ""
+    kind = "sms" if sms else "email"
+    if tokens[0] in ("data", "date", "ora") or words & {"timestamp", "date", "time"}:
+        return f"{kind}_consent_time"
+    return f"{kind}_opt_out" if words & _NEGATION_WORDS else f"{kind}_opt_in"
 
 
 # The name distinct_headers gives a repeated header's second column and the next ones.
@@ -845,6 +993,15 @@ def _readings(
         for reading, key in zip(readings, keys, strict=True):
             if key in _TITLE_HEADERS and reading[0] not in chosen:
                 reading[1:3] = "job_title", ""
+    firsts = [r for r in readings if r[1] == "first_name" and r[0] not in chosen]
+    if len(firsts) > 1 and "full_name" not in fields:
+        # Pipedrive in Italian: "Persona - Nome" is the full name beside "Persona - Nome di
+        # battesimo" (as its English "Name" beside "First name").
+        bare = [r for r in firsts if header_key(r[0]).split()[-1] == "nome"]
+        given = [r for r in firsts if header_key(r[0]).endswith(_GIVEN_NAME_HEADERS)]
+        if bare and given:
+            for reading in bare[:1]:
+                reading[1] = "full_name"
     if fields & _IDENTITY_FIELDS:
         return [tuple(r) for r in readings]
     # Nobody but a purchaser (else one other person: an owner, a parent) is named: each
@@ -870,7 +1027,8 @@ def map_headers(
 ) -> Mapping:
     """Map headers onto canonical fields; overrides (header -> field or "") win.
 
-    Emails, phones and tags take every column that names them; an address field takes one
+    Emails, phones, tags and consents (CONSENT_FIELDS) take every column that names them;
+    an address field takes one
     column per address group; any other field the column the person importing chose,
     else its own (PREFERRED_HEADERS: "Lifecycle Stage" before "Stage"), else the first.
     Columns about another person than the row's stay unmapped (see _OTHER_PERSON_WORDS,
@@ -881,11 +1039,12 @@ def map_headers(
     winners: dict[tuple[str, str], tuple[int, str]] = {}  # claim -> (rank, its header)
     for header, target, group, rank in readings:
         claim = (target, group if target in ADDRESS_FIELDS else "")
-        if target and target not in LIST_FIELDS and rank < winners.get(claim, (4, ""))[0]:
+        several = target in LIST_FIELDS or target in CONSENT_FIELDS
+        if target and not several and rank < winners.get(claim, (4, ""))[0]:
             winners[claim] = (rank, header)
     for header, target, group, _rank in readings:
         claim = (target, group if target in ADDRESS_FIELDS else "")
-        if target and (target in LIST_FIELDS or winners[claim][1] == header):
+        if target and (target in LIST_FIELDS | CONSENT_FIELDS or winners[claim][1] == header):
             mapping.columns[header] = target
             if target in ADDRESS_FIELDS:
                 mapping.groups[header] = group
@@ -896,6 +1055,149 @@ def map_headers(
             if target:
                 mapping.rivals[header] = winners[claim][1]
     return mapping
+
+
+# Rows read when a file is opened whose values tell what some columns hold (see _settle).
+VALUE_SAMPLE_ROWS = 20
+# Headers whose column is read by its values: a bare status (a subscription state, or an
+# order's), a "Stato" (a country, or a status), a "Title" with no salutation column (a job
+# title, or "Mr"), an "Account" (ActiveCampaign's company, or a login).
+_STATUS_HEADERS = frozenset({"status", "stato"})
+_ACCOUNT_HEADERS = frozenset({"account"})
+# The words of a subscription state (folded): one of the first set must appear, and
+# nothing else, for a status column to be read as one.
+_SUBSCRIPTION_WORDS = frozenset(
+    "subscribed unsubscribed bounced cleaned iscritto disiscritto".split()
+    + ["opted in", "opted out", "non iscritto", "hard bounce"]
+)
+_STATE_WORDS = _SUBSCRIPTION_WORDS | {"active", "unconfirmed", "pending", "attivo", "in attesa"}
+
+
+class _Settled:
+    """Rows of a file whose first rows were read to settle its mapping (see _settle)."""
+
+    def __init__(self, first: list[Row], rest: Iterator[Row]) -> None:
+        self._first, self._rest = iter(first), rest
+
+    def __iter__(self) -> "_Settled":
+        return self
+
+    def __next__(self) -> Row:
+        return next(self._first, None) or next(self._rest)
+
+    def close(self) -> None:
+        """Close the rows not read (a workbook's file goes with them)."""
+        if hasattr(self._rest, "close"):
+            self._rest.close()
+
+
+def _settled(mapping: Mapping, rows: Iterator[Row], overrides) -> _Settled:
+    """The rows of a file after its first VALUE_SAMPLE_ROWS settled the mapping of the
+    columns whose header alone does not say what they hold (_settle); those rows are
+    mapped again."""
+    first = list(islice(rows, VALUE_SAMPLE_ROWS))
+    sample = [row for row in first if not row.error]
+    if _settle(mapping, sample, overrides or {}):
+        for row in sample:
+            row.values = mapping.values(row.raw)
+    return _Settled(first, rows)
+
+
+def _column_values(rows: list[Row], header: str) -> list[str]:
+    """The non-empty cells of a column in rows."""
+    cells = (row.raw.get(header) for row in rows)
+    return [cell.strip() for cell in cells if isinstance(cell, str) and cell.strip()]
+
+
+def _remap(mapping: Mapping, header: str, target: str) -> None:
+    """Give a column another field ("" for none), keeping the file's column order."""
+    columns = {h: t for h, t in mapping.columns.items() if h != header}
+    if target:
+        columns[header] = target
+    mapping.columns = {h: columns[h] for h in mapping.headers if h in columns}
+    mapping.unmapped = [h for h in mapping.headers if h not in mapping.columns]
+    mapping.rivals.pop(header, None)
+    mapping.settled[header] = target
+    if mapping.groups.pop(header, None) is not None:
+        mapping.__dict__.pop("several_addresses", None)  # cached: worked out again
+
+
+def _settle(mapping: Mapping, rows: list[Row], overrides: dict[str, str]) -> bool:
+    """Map the columns whose values say what they hold; True if any changed. Columns the
+    person importing mapped are left as chosen.
+
+    A bare "Status" or "Stato" whose cells are words of a subscription state
+    (ActiveCampaign's Unsubscribed, Bounced) is one; a "Stato" whose cells are no
+    countries is not the country. A "Title" beside no job title whose cells are no
+    salutations ("Sig.", "Mr") is the job title. An "Account" beside no company whose
+    cells read as organisations' names is the company (ActiveCampaign's). A first-name
+    column with no last-name or full-name column whose cells are mostly two words or more
+    (not all given names: "Maria Grazia") holds full names (WooCommerce's "Nome").
+    """
+    changed = False
+    fields = set(mapping.columns.values())
+    for header in mapping.headers:
+        if header in overrides:
+            continue
+        key, target = header_key(header), mapping.columns.get(header, "")
+        cells = _column_values(rows, header)
+        new = target
+        if key in _STATUS_HEADERS and cells:
+            folded = {fold(c) for c in cells}
+            if folded & _SUBSCRIPTION_WORDS and folded <= _STATE_WORDS:
+                new = "subscription_status"
+            elif target == "country" and not _mostly(cells, _is_country):
+                new = ""
+        elif key in _TITLE_HEADERS and not target and "job_title" not in fields and cells:
+            if not any(_is_salutation(c) for c in cells):
+                new = "job_title"
+        elif key in _ACCOUNT_HEADERS and not target and "company" not in fields and cells:
+            if all(_is_organisation(c) for c in cells):
+                new = "company"
+        if new != target and (new == "" or new not in fields or new in CONSENT_FIELDS):
+            _remap(mapping, header, new)
+            fields = set(mapping.columns.values())
+            changed = True
+    firsts = [h for h, t in mapping.columns.items() if t == "first_name" and h not in overrides]
+    if len(firsts) == 1 and not fields & {"last_name", "full_name"}:
+        cells = _column_values(rows, firsts[0])
+        if cells and _mostly(cells, _is_full_name):
+            _remap(mapping, firsts[0], "full_name")
+            changed = True
+    return changed
+
+
+def _mostly(cells: list[str], test) -> bool:
+    """True when more than half of the cells pass test."""
+    return 2 * sum(1 for c in cells if test(c)) > len(cells)
+
+
+def _is_country(cell: str) -> bool:
+    """A country's code or name."""
+    try:
+        return normalise_country(cell) is not None
+    except ValueError:
+        return False
+
+
+def _is_salutation(cell: str) -> bool:
+    """A title before a name ("Sig.ra", "Dott.", "Mr"), not a job title."""
+    return strip_titles(f"{cell} X") == "X"
+
+
+_LOGIN = re.compile(r"[a-z0-9._\-]+")
+
+
+def _is_organisation(cell: str) -> bool:
+    """A cell that reads as an organisation's name ("Valli Moda", "ACME"), not an
+    address, a number or a login ("mrossi", "m.rossi_1")."""
+    return "@" not in cell and not _LOGIN.fullmatch(cell) and any(c.isalpha() for c in cell)
+
+
+def _is_full_name(cell: str) -> bool:
+    """Two words or more, not all of them given names ("Giuseppe Russo", not "Maria Grazia")."""
+    words = strip_titles(" ".join(cell.split())).split(" ")
+    return len(words) > 1 and not all(fold(w).replace(" ", "") in GIVEN_NAMES for w in words)
 
 
 # Files people pick by mistake, recognised by their first bytes.
@@ -1054,7 +1356,7 @@ def read_xlsx(
         finally:
             book.close()
 
-    return mapping, rows()
+    return mapping, _settled(mapping, rows(), overrides)
 
 
 def open_text(stream: BinaryIO) -> io.TextIOWrapper:
@@ -1168,7 +1470,7 @@ def read_csv(
                 continue
             yield Row(number, mapping.values(raw), raw)
 
-    return mapping, rows()
+    return mapping, _settled(mapping, rows(), overrides)
 
 
 class _Copy:
@@ -1333,7 +1635,7 @@ def _array_rows(data: BinaryIO, overrides: dict[str, str] | None) -> Iterator[Ro
 
 # Fields a JSON true or false may fill: yes/no columns, read as their text ("True").
 FLAG_FIELDS = frozenset(
-    {"email_opt_in", "email_opt_out", "unsubscribed", "subscription_status", "marketing_status"}
+    {"unsubscribed", "subscription_status", "marketing_status", *CONSENT_FIELDS}
 )
 
 
@@ -1514,6 +1816,7 @@ def _combined(mappings: list[Mapping]) -> Mapping:
         )
         combined.headers.extend(h for h in mapping.headers if h not in combined.headers)
         combined.surname_first = combined.surname_first or mapping.surname_first
+        combined.settled.update(mapping.settled)
         for header, names in mapping.repeated.items():
             have = combined.repeated.setdefault(header, [])
             have.extend(n for n in names if n not in have)

@@ -33,6 +33,7 @@ from crm.services.normalise import (
     strip_text_marker,
     strip_titles,
 )
+from crm.services.readers import LOST_PHONES
 
 # How Google Contacts names its own groups in a contact's labels ("* myContacts").
 GOOGLE_SYSTEM_GROUP = "* "
@@ -63,7 +64,8 @@ _LEAD_STATUSES = (
     "opennotcontacted workingcontacted closednotconverted contacted notcontacted "
     "contactinfuture junklead lostlead notqualified nuovo aperto incorso "
     "tentativodicontatto connesso momentosbagliato nonqualificato apertononcontattato "
-    "inlavorazionecontattato chiusononconvertito"
+    "inlavorazionecontattato chiusononconvertito "
+    "created"  # Meta's (Facebook Lead Ads) lead_status of every new lead
 )
 STAGE_ALIASES.update(dict.fromkeys(_LEAD_STATUSES.split(), "lead"))
 STAGE_ALIASES.update(
@@ -82,6 +84,13 @@ LEGAL_BASIS_TEXTS = (
     ("legal obligation", "legal_obligation"),
     ("consent", "consent"),
     ("contract", "contract"),
+    # HubSpot in Italian.
+    ("consenso liberamente fornito", "consent"),
+    ("interesse legittimo", "legitimate_interests"),
+    ("esecuzione di un contratto", "contract"),
+    ("obbligo legale", "legal_obligation"),
+    ("consenso", "consent"),
+    ("contratto", "contract"),
 )
 _TRUE = {"true", "yes", "y", "1", "si", "x"}
 _NAME_PARTICLES = frozenset(
@@ -204,6 +213,13 @@ def surname_first(samples) -> bool:
     other; anything less keeps the usual order. A name with its surname in capitals
     follows its own rule (see split_full_name) and says which order the file uses.
     """
+    given_first, surname_before = name_order_counts(samples)
+    return surname_before >= max(NAME_ORDER_MIN, 4 * given_first)
+
+
+def name_order_counts(samples) -> tuple[int, int]:
+    """(names that say "given name first", names that say "surname first") in a sample
+    of full names (see surname_first)."""
     given_first = surname_before = 0
     for sample in samples:
         text = clean_text(sample) if isinstance(sample, str) else None
@@ -220,7 +236,7 @@ def surname_first(samples) -> bool:
         opens, closes = _given(parts[0]), _given(parts[-1])
         given_first += opens and not closes
         surname_before += closes and not opens
-    return surname_before >= max(NAME_ORDER_MIN, 4 * given_first)
+    return given_first, surname_before
 
 
 def split_full_name(full: str, *, surname_first: bool = False) -> tuple[str | None, str | None]:
@@ -360,12 +376,19 @@ def normalise_row(
             row.warnings.append(("tags", f"a tag longer than {TAG_MAX} characters was cut"))
         if text and text[:TAG_MAX] not in row.tags:
             row.tags.append(text[:TAG_MAX])
+    for header, cell in values.get(LOST_PHONES) or ():
+        shown = f"{float(cell.replace(',', '.')):.2E}"
+        row.warnings.append((header, f"the spreadsheet turned the number into {shown}; {LOST}"))
     try:
         row.stage = normalise_stage(values.get("stage"))
     except ValueError as exc:
         row.warnings.append(("stage", str(exc)))
     _read_bounce(row, values, month_first)
     return row
+
+
+# Said of a phone a spreadsheet wrote in scientific notation (readers.SCIENTIFIC_NUMBER).
+LOST = "the digits are lost"
 
 
 # What a status or opt-in column says of an address that bounced (Mailchimp's "cleaned",
@@ -376,9 +399,10 @@ _SAYS_BOUNCED = frozenset(["cleaned", "bounced", "hard bounce", "hard bounced", 
 def _read_bounce(row: NormalisedRow, values: dict, month_first: bool) -> None:
     """Mark the row's emails as bounced where its status columns say so."""
     said = [
-        fold(str(values.get(name)).replace("_", " "))
+        fold(part.replace("_", " "))
         for name in ("subscription_status", "marketing_status", "email_opt_in", "email_opt_out")
         if isinstance(values.get(name), str)
+        for part in values[name].split(";")  # several columns (readers.CONSENT_FIELDS)
     ]
     clean_time = clean_text(values.get("clean_time"))
     if not (clean_time or _SAYS_BOUNCED.intersection(said)):
@@ -901,6 +925,26 @@ _SAYS_WITHDRAWN = frozenset(
 )
 
 
+# A form's answer in words ("Sì, acconsento", "No, non acconsento", "Yes, I agree"):
+# only these words, and a yes or a no among them.
+_ANSWER_WORDS = frozenset("si yes no non not i do don t acconsento accetto agree consent".split())
+
+
+def _answer(folded: str) -> str:
+    """ "yes" or "no" for a form's answer in words (_ANSWER_WORDS), else folded as it is."""
+    words = set(folded.split())
+    if len(words) < 2 or not words <= _ANSWER_WORDS:
+        return folded
+    if words & {"no", "non", "not", "don"}:
+        return "no"
+    return "yes" if words & {"si", "yes"} else folded
+
+
+# What a subscription state says (a status column: ActiveCampaign's, Klaviyo's), folded;
+# other states ("Active", "Unconfirmed", an order's "Completed") say nothing of consent.
+_STATUS_GRANTS = frozenset(["subscribed", "iscritto", "opted in"])
+
+
 def consent_from_columns(
     values: dict, *, month_first: bool = False
 ) -> tuple[ConsentFact | None, list[tuple[str, str]]]:
@@ -910,36 +954,105 @@ def consent_from_columns(
     An opt-in that says yes (or gives the date of the opt-in) is a grant; one that says
     unsubscribed, or an opt-out that says yes (or gives its date), a withdrawal. "No" says
     only that there is no consent, which needs no record (nobody is contacted without),
-    and so does a tool's empty date ("0/0/00"). Dates are read in the file's order
-    (month_first, see parse_time).
+    and so does a tool's empty date ("0/0/00"). A subscription status says a grant or a
+    withdrawal only in those words ("Subscribed", "Unsubscribed"). Several opt-in columns
+    (readers.CONSENT_FIELDS, "; " apart) are read together: one yes is a grant though
+    another says no (Brevo's OPT_IN beside its DOUBLE_OPT-IN). A withdrawal wins over a
+    grant. A statement with no date of its own takes the time of the consent column
+    beside it ("Email Marketing Consent Timestamp", "Data consenso"), unless an opt-out
+    column stated it. Dates are read in the file's order (month_first, see parse_time).
     """
+    return _columns_consent(values, "email", month_first)
+
+
+def consents_from_columns(
+    values: dict, *, month_first: bool = False
+) -> tuple[list[ConsentFact], list[tuple[str, str]]]:
+    """The consents of plain columns: email marketing (consent_from_columns) and SMS
+    marketing (sms_opt_in, sms_opt_out, sms_consent_time, read the same way), and a
+    warning for each value not understood; pure."""
+    facts, warnings = [], []
+    for kind in ("email", "sms"):
+        fact, more = _columns_consent(values, kind, month_first)
+        facts += [fact] if fact else []
+        warnings += more
+    return facts, warnings
+
+
+def _columns_consent(
+    values: dict, kind: str, month_first: bool
+) -> tuple[ConsentFact | None, list[tuple[str, str]]]:
+    """The consent of kind ("email", "sms") its columns state (see consent_from_columns)."""
     warnings: list[tuple[str, str]] = []
     said: dict[str, tuple[str, datetime | None]] = {}
-    for name in ("email_opt_in", "email_opt_out"):
+    names = [f"{kind}_opt_out", f"{kind}_opt_in"]
+    if kind == "email":
+        names.append("subscription_status")
+    for name in names:
         text = clean_text(values.get(name))
         if text is None:
             continue
-        folded = fold(text.replace("_", " "))
-        if folded in _SAYS_NO or folded in _SAYS_BOUNCED:
-            continue  # no consent; a bounce is the address's (normalise_row)
-        at = None
-        if folded not in _SAYS_YES and folded not in _SAYS_WITHDRAWN:
-            try:
-                at = parse_time(text, month_first=month_first)
-            except ValueError:
-                warnings.append((name, f"unrecognised {name.replace('_', ' ')} value"))
-                continue
-            if at is None:
-                continue  # an empty date: nothing said
-        opted_out = name == "email_opt_out" or folded in _SAYS_WITHDRAWN
-        said[name] = ("withdrawn" if opted_out else "granted", at)
+        for part in text.split(";") if name != "subscription_status" else [text]:
+            statement = _column_statement(name, part, month_first, warnings)
+            if statement and (name not in said or _outweighs(statement, said[name])):
+                said[name] = statement
     if not said:
         return None, warnings
-    # An opt-out beside an opt-in wins: the person said no last, or the tools disagree.
-    stated_by = "email_opt_out" if "email_opt_out" in said else "email_opt_in"
+    stated_by = next(
+        (n for n in names if said.get(n, ("",))[0] == "withdrawn"),
+        next(n for n in names if n in said),
+    )
     status, at = said[stated_by]
     evidence = {name: clean_text(values.get(name)) for name in said}
-    return ConsentFact(status, "consent", at, evidence, field=stated_by), warnings
+    when = f"{kind}_consent_time"
+    if at is None and stated_by != f"{kind}_opt_out" and (stamp := clean_text(values.get(when))):
+        try:
+            at = parse_time(stamp, month_first=month_first)
+        except ValueError:
+            warnings.append((when, f"unrecognised {when.replace('_', ' ')} value"))
+        evidence[when] = stamp
+    purpose = f"{kind}_marketing"
+    return (
+        ConsentFact(status, "consent", at, evidence, purpose=purpose, field=stated_by),
+        warnings,
+    )
+
+
+def _column_statement(
+    name: str, text: str, month_first: bool, warnings: list
+) -> tuple[str, datetime | None] | None:
+    """(status, time or None) one consent column's value states; None when it states
+    nothing (no, a bounce, an empty date, a status of no subscription)."""
+    text = clean_text(text)
+    if text is None:
+        return None
+    folded = fold(text.replace("_", " "))
+    if name == "subscription_status":
+        if folded in _SAYS_WITHDRAWN:
+            return "withdrawn", None
+        return ("granted", None) if folded in _STATUS_GRANTS else None
+    folded = _answer(folded)
+    if folded in _SAYS_NO or folded in _SAYS_BOUNCED:
+        return None  # no consent; a bounce is the address's (normalise_row)
+    at = None
+    if folded not in _SAYS_YES and folded not in _SAYS_WITHDRAWN:
+        try:
+            at = parse_time(text, month_first=month_first)
+        except ValueError:
+            warnings.append((name, f"unrecognised {name.replace('_', ' ')} value"))
+            return None
+        if at is None:
+            return None  # an empty date: nothing said
+    opted_out = name.endswith("_opt_out") or folded in _SAYS_WITHDRAWN
+    return ("withdrawn" if opted_out else "granted"), at
+
+
+def _outweighs(new: tuple[str, datetime | None], old: tuple[str, datetime | None]) -> bool:
+    """Whether one column's statement wins over another's of the same field: a withdrawal
+    over a grant, a dated statement over a dateless one of the same status."""
+    if new[0] != old[0]:
+        return new[0] == "withdrawn"
+    return old[1] is None and new[1] is not None
 
 
 def jsonable(value):

@@ -26,7 +26,7 @@ STAGE_LABELS = {"lead": _l("Lead"), "mql": _l("MQL"), "sql": _l("SQL"), "custome
 # merges and review pairs and exported as they are; shown in the reader's language.
 REASON_PHRASES = {
     "names: swapped": _l("first and last name swapped"),
-    "name: no namesake in the city": _l("no namesake in the city"),
+    "name: no namesake in the city": _l("no other namesake in the city"),
     "last name: changed, same first name and birth date": _l(
         "surname perhaps changed: same first name and birth date"
     ),
@@ -36,12 +36,35 @@ REASON_PHRASES = {
     "no automatic merge: needs two strong signals beyond the name": _l(
         "no automatic merge: needs two strong signals beyond the name"
     ),
+    "no automatic merge: the first name is a diminutive of several names": _l(
+        "no automatic merge: the first name is a diminutive of several names"
+    ),
+    "no automatic merge: the first names do not agree well enough": _l(
+        "no automatic merge: the first names do not agree well enough"
+    ),
+    "no automatic merge: the surnames differ (perhaps a new surname)": _l(
+        "no automatic merge: the surnames differ (perhaps a new surname)"
+    ),
+    "no automatic merge: the surnames do not agree well enough": _l(
+        "no automatic merge: the surnames do not agree well enough"
+    ),
+    "last name: same, Jr. or Sr. on one side only": _l(
+        "surname the same, Jr. or Sr. on one side only"
+    ),
+    "last name: changed, the other's is in the tax id": _l(
+        "surname perhaps changed: the other's is in the tax id"
+    ),
+    "birth date: read from the tax id": _l("birth date read from the tax id"),
     "evidence added by an import": _l("evidence added by an import"),
     "carried over from a merged profile": _l("carried over from a merged profile"),
     "found after a merge": _l("found after a merge"),
     "found after an edit by hand": _l("found after an edit by hand"),
     "found when created by hand": _l("found when created by hand"),
     "one record holds identifiers of both": _l("one record holds identifiers of both"),
+    "a merge of the two was undone": _l("a merge of the two was undone"),
+    "decided about a merged profile this one was part of": _l(
+        "decided about a merged profile this one was part of"
+    ),
     "veto: different birth dates": _l("veto: different birth dates"),
     "veto: same email domain, different first names": _l(
         "veto: same email domain, different first names"
@@ -66,6 +89,7 @@ REASON_LEVELS = {
     "exact": _l("exact"),
     "same": _l("same"),
     "same id": _l("same id"),
+    "same inbox": _l("same inbox"),
     "unchanged": _l("unchanged"),
     "typo": _l("typo"),
     "different": _l("different"),
@@ -98,6 +122,9 @@ STAGE_REASONS = {
     "most advanced stage among source records": _l("most advanced stage among source records"),
     "most advanced stage of merged profiles": _l("most advanced stage of merged profiles"),
     "manual edit": _l("manual edit"),
+    "merge undone: the record that stated this stage went back to the other profile": _l(
+        "merge undone: the record that stated this stage went back to the other profile"
+    ),
 }
 PARTIES = {"first": _l("first party"), "second": _l("second party"), "third": _l("third party")}
 # Actors without a user (audit.actor_fields), as stage history shows them.

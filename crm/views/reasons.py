@@ -118,6 +118,39 @@ _PHRASES = [
     ),
     (r"unrecognised email opt in value", N_("unrecognised email opt-in value")),
     (r"unrecognised email opt out value", N_("unrecognised email opt-out value")),
+    (r"unrecognised email consent time value", N_("unrecognised email consent time")),
+    (r"unrecognised sms opt in value", N_("unrecognised SMS opt-in value")),
+    (r"unrecognised sms opt out value", N_("unrecognised SMS opt-out value")),
+    (r"unrecognised sms consent time value", N_("unrecognised SMS consent time")),
+    (
+        r"the spreadsheet turned the number into (?P<value>.+); the digits are lost",
+        N_("the spreadsheet turned the number into %(value)s; the digits are lost"),
+    ),
+    # The import preview's warnings about its mapping (imports_ui).
+    (
+        r"No column is read as an email, a phone or a name, so every row would be rejected: "
+        r"choose below the columns that hold them\.",
+        N_(
+            "No column is read as an email, a phone or a name, so every row would be "
+            "rejected: choose below the columns that hold them."
+        ),
+    ),
+    (
+        r'"(?P<column>.+)" is read as the full name: most of its values are two words or more '
+        r"and no column holds the surname\.",
+        N_(
+            '"%(column)s" is read as the full name: most of its values are two words or '
+            "more and no column holds the surname."
+        ),
+    ),
+    (
+        r"Too few full names to tell whether they are written surname first \(Rossi Mario\): "
+        r"they are read given name first\. Choose the order below if that is wrong\.",
+        N_(
+            "Too few full names to tell whether they are written surname first (Rossi "
+            "Mario): they are read given name first. Choose the order below if that is wrong."
+        ),
+    ),
 ]
 # Why a background job failed, when the app knows (jobs.INTERRUPTED).
 _PHRASES.append(

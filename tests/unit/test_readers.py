@@ -297,7 +297,7 @@ def test_italian_tax_code_and_house_number_headers():
         ("Accepts Email Marketing", "email_opt_in", ""),
         ("DOUBLE_OPT-IN", "email_opt_in", ""),
         ("Email Opt Out", "email_opt_out", ""),
-        ("SMS Consent", "", ""),  # another purpose: left to a mapping
+        ("SMS Consent", "sms_opt_in", ""),  # the SMS marketing consent
         # Italian
         ("Indirizzo di residenza", "address", "residenza"),
         ("CAP di residenza", "postcode", "residenza"),

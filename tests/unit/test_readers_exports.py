@@ -176,7 +176,7 @@ def test_a_pipedrive_unsubscribe_reaches_the_consent():
 def test_brevos_sms_opt_out_is_not_the_email_opt_out():
     mapping = readers.map_headers(["EMAIL", "SMS", "BLACKLISTED", "SMS_BLACKLISTED"])
     assert mapping.columns["BLACKLISTED"] == "email_opt_out"
-    assert "SMS_BLACKLISTED" in mapping.unmapped
+    assert mapping.columns["SMS_BLACKLISTED"] == "sms_opt_out"
 
 
 # Italian headers
