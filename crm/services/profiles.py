@@ -600,6 +600,31 @@ def current_consents(profile_ids: list[int]) -> dict[int, dict[str, str]]:
     return result
 
 
+def living_profiles(profiles: list[Profile]) -> dict[int, int]:
+    """{profile id: the live profile it is merged into, or itself} for each profile."""
+    found = {p.id: p.merged_into_id or p.id for p in profiles}
+    hops = {p.id: p.merged_into_id for p in profiles if p.merged_into_id}
+    while hops:
+        above = dict(
+            db.session.execute(
+                select(Profile.id, Profile.merged_into_id).where(
+                    Profile.id.in_(set(hops.values())), Profile.merged_into_id.is_not(None)
+                )
+            ).all()
+        )
+        hops = {pid: above[into] for pid, into in hops.items() if into in above}
+        found.update(hops)
+    return found
+
+
+def consents_of(profiles: list[Profile]) -> dict[int, dict[str, str]]:
+    """current_consents of each profile; a profile merged into another reads the state of
+    the live profile its consents moved to (the person's, not "not asked")."""
+    living = living_profiles(profiles)
+    consents = current_consents(sorted(set(living.values())))
+    return {pid: consents[root] for pid, root in living.items()}
+
+
 def stage_history(profile_id: int) -> list[tuple[StageChange, User | None]]:
     """A profile's stage changes, newest first, each with the user who made it (None when
     an import, a merge or another rule made it, or the user no longer exists), in one
@@ -695,7 +720,8 @@ def export_profiles(batch_size: int = 500) -> Iterator[dict]:
 def profile_documents(rows: list[Profile]) -> list[dict]:
     """The profiles as plain data for the API: fields, identifiers, consents, sources.
 
-    Loads the source records and current consents of all rows in two queries.
+    Loads the source records and current consents of all rows in a few queries; a profile
+    merged into another shows the consents of the live profile it is part of.
     """
     ids = [p.id for p in rows]
     if ids:
@@ -704,7 +730,7 @@ def profile_documents(rows: list[Profile]) -> list[dict]:
             .where(Profile.id.in_(ids))
             .options(selectinload(Profile.source_records).joinedload(SourceRecord.source))
         ).all()
-    consents = current_consents(ids)
+    consents = consents_of(rows)
     return [_document(profile, consents[profile.id]) for profile in rows]
 
 

@@ -92,7 +92,7 @@ def detail(id: int):
         stage_origins=profiles.stage_origins(id),
         held_elsewhere=survivorship.held_elsewhere(profile),
         bounced=survivorship.bounced_emails(profile),
-        consents=profiles.current_consents([id])[id],
+        consents=profiles.consents_of([profile])[id],
         consent_history=profiles.consent_history(id),
     )
 

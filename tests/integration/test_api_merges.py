@@ -3,7 +3,8 @@
 import pytest
 
 from crm.extensions import db
-from crm.models import Merge, Profile
+from crm.models import ConsentRecord, Merge, Profile
+from crm.models.base import utcnow
 from crm.services import duplicates, merging
 from tests import factories
 
@@ -199,3 +200,28 @@ def test_a_merge_by_api_puts_the_survivors_new_likely_duplicates_in_the_queue(cl
     assert _merge(client, sales, half.id, {"other_id": other.id}).status_code == 201
     rows, _cursor = duplicates.open_candidates()
     assert [(c.profile_a_id, c.profile_b_id) for c in rows] == [(half.id, third.id)]
+
+
+def test_a_profile_merged_away_reads_the_consents_of_the_person_it_is_part_of(
+    client, sales, two, app
+):
+    a, b = two
+    for pid, status in ((a, "granted"), (b, "withdrawn")):
+        db.session.add(
+            ConsentRecord(
+                profile_id=pid,
+                purpose="email_marketing",
+                status=status,
+                legal_basis="consent",
+                recorded_at=utcnow(),
+            )
+        )
+    db.session.commit()
+    merging.merge_profiles(a, b, actor="test")
+    c = factories.make_profile(first_name="Marco", last_name="Bianchi", city="Roma").id
+    merging.merge_profiles(c, a, actor="test")  # a merge of a merge: b is in a, a in c
+    for pid in (b, a, c):
+        read = client.get(f"{API}/profiles/{pid}", headers=sales).get_json()
+        # Not "not asked": the person withdrew, and the merged profile says so.
+        assert read["consents"]["email_marketing"] == "withdrawn", pid
+    assert client.get(f"{API}/profiles/{b}", headers=sales).get_json()["merged_into"] == a
