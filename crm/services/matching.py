@@ -41,6 +41,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from crm.services.given_names import FIRST_NAMES, INTERNATIONAL_NAMES, ITALIAN_NAMES
 from crm.services.nicknames import NAME_GROUPS
 from crm.services.normalise import (
+    MAIL_PROVIDERS,
     city_key,
     codice_fiscale,
     fold,
@@ -723,12 +724,7 @@ def _domain(email: str) -> str:
 
 # Mailboxes anyone can open: two people at one of these share a provider, not an employer.
 # Providers with a domain per country are named by their first label ("hotmail.it").
-_PUBLIC_MAIL = frozenset(
-    "gmail.com googlemail.com icloud.com me.com mac.com aol.com mail.com gmx.com gmx.net "
-    "protonmail.com proton.me pm.me zoho.com yandex.com yandex.ru mail.ru qq.com 163.com "
-    "libero.it virgilio.it alice.it tiscali.it tin.it fastwebnet.it email.it inwind.it "
-    "iol.it katamail.com poste.it teletu.it tim.it vodafone.it "
-    "web.de t-online.de orange.fr free.fr laposte.net wanadoo.fr sfr.fr "
+_PUBLIC_MAIL = MAIL_PROVIDERS | frozenset(
     "pec.it legalmail.it arubapec.it postecert.it pec.libero.it pec.aruba.it "
     "cert.legalmail.it pecveneto.it mypec.eu".split()
 )

@@ -22,6 +22,7 @@ from typing import NamedTuple
 import phonenumbers
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
+from rapidfuzz.distance import OSA
 from stdnum.exceptions import ValidationError as NumberError
 from stdnum.it import codicefiscale
 
@@ -138,6 +139,40 @@ def normalise_email(value: object) -> str | None:
     if plain is not None:
         return plain
     return _validated_email(text)
+
+
+# Webmail providers' domains: two people at one share a provider, not an employer
+# (matching), and an address one letter away from one is most likely mistyped.
+MAIL_PROVIDERS = frozenset(
+    "gmail.com googlemail.com icloud.com me.com mac.com aol.com mail.com gmx.com gmx.net "
+    "protonmail.com proton.me pm.me zoho.com yandex.com yandex.ru mail.ru qq.com 163.com "
+    "libero.it virgilio.it alice.it tiscali.it tin.it fastwebnet.it email.it inwind.it "
+    "iol.it katamail.com poste.it teletu.it tim.it vodafone.it "
+    "web.de t-online.de orange.fr free.fr laposte.net wanadoo.fr sfr.fr "
+    "hotmail.com hotmail.it outlook.com outlook.it live.com live.it msn.com yahoo.com "
+    "yahoo.it ymail.com".split()
+)
+# Providers whose mistyped domains are common enough to say so (longer than "me.com").
+_TYPO_TARGETS = tuple(sorted(d for d in MAIL_PROVIDERS if len(d) >= 8))
+
+
+@lru_cache(maxsize=4096)
+def mistyped_domain(email: str) -> str | None:
+    """The webmail domain an address's domain is one slip away from ('gmial.com',
+    'libero.ti', 'hotmail.con'), or None: a known provider's own domain, or nothing near."""
+    domain = email.rpartition("@")[2].lower()
+    if not domain or domain in MAIL_PROVIDERS:
+        return None
+    for known in _TYPO_TARGETS:
+        # The same first letter: "gmail.it" is no slip of "email.it" (a first letter is
+        # rarely mistyped, and both are written on purpose).
+        if (
+            known[0] == domain[0]
+            and abs(len(known) - len(domain)) <= 1
+            and OSA.distance(domain, known) == 1
+        ):
+            return known
+    return None
 
 
 def _validated_email(text: str) -> str:

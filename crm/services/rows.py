@@ -18,6 +18,7 @@ from crm.services.normalise import (
     empty_date,
     fold,
     likely_region,
+    mistyped_domain,
     normalise_country,
     normalise_date,
     normalise_email,
@@ -365,6 +366,11 @@ def normalise_row(
         _add_full_name(row, str(values["full_name"]), surname_first)
     for item in _cell_items(row, values, "email"):
         _add(row.emails, row.warnings, "email", normalise_email, item)
+    for email in row.emails:
+        if known := mistyped_domain(email):
+            row.warnings.append(
+                ("email", f"kept as written, but its domain looks like a typo of {known}")
+            )
     own_region = phone_region(country)
     for item in _cell_items(row, values, "phone"):
         _add(row.phones, row.warnings, "phone", lambda v: read_phone(v, own_region, region), item)

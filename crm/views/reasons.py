@@ -119,6 +119,10 @@ _PHRASES = [
     (r"unrecognised email opt in value", N_("unrecognised email opt-in value")),
     (r"unrecognised email opt out value", N_("unrecognised email opt-out value")),
     (r"unrecognised email consent time value", N_("unrecognised email consent time")),
+    (
+        r"kept as written, but its domain looks like a typo of (?P<domain>.+)",
+        N_("kept as written, but its domain looks like a typo of %(domain)s"),
+    ),
     (r"unrecognised sms opt in value", N_("unrecognised SMS opt-in value")),
     (r"unrecognised sms opt out value", N_("unrecognised SMS opt-out value")),
     (r"unrecognised sms consent time value", N_("unrecognised SMS consent time")),

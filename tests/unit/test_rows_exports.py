@@ -419,3 +419,24 @@ def test_a_bounced_address_is_marked_and_is_no_withdrawal_of_consent(values):
 def test_a_row_without_an_email_keeps_no_bounce_mark():
     row = rows.normalise_row({"phone": "333 1234567", "email_opt_in": "cleaned"}, "IT")
     assert "bounced" not in row.record_fields()
+
+
+@pytest.mark.parametrize(
+    ("email", "known"),
+    [
+        ("anna@gmial.com", "gmail.com"),
+        ("anna@libero.ti", "libero.it"),
+        ("a@hotmial.it", "hotmail.it"),
+    ],
+)
+def test_an_email_at_a_mistyped_webmail_domain_is_kept_and_reported(email, known):
+    row = rows.normalise_row({"email": email}, "IT")
+    assert row.emails == [email]
+    assert row.warnings == [
+        ("email", f"kept as written, but its domain looks like a typo of {known}")
+    ]
+
+
+@pytest.mark.parametrize("email", ["anna@gmail.com", "anna@mail.com", "anna@acme.it", "a@gmail.it"])
+def test_real_domains_are_no_typos(email):
+    assert rows.normalise_row({"email": email}, "IT").warnings == []
