@@ -1,7 +1,9 @@
 """Survivorship: choosing a profile's displayed values from its source records.
 
 Rules (DESIGN.md): a manual edit wins, then the source with the higher trust rank, then
-the most recently updated record. Every chosen value records where it came from. Emails,
+the most recently updated record; among records of one rank, a newer one that writes the
+same value worse (a nickname, part of the surname, an abbreviated street, the names
+swapped) does not replace it. Every chosen value records where it came from. Emails,
 phones and tags are never chosen between: the profile keeps all that its records state
 (and those typed by hand). An email or phone that its record replaced by another (a
 record updated, a number read again in the right country) goes when no other record
@@ -12,6 +14,7 @@ nothing and takes nothing away.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 from sqlalchemy import select
 
@@ -27,8 +30,10 @@ from crm.models import (
     Tag,
 )
 from crm.models.base import utcnow
-from crm.services import match_keys
-from crm.services.normalise import clean_text, fold
+from crm.services import match_keys, matching
+from crm.services.given_names import GIVEN_NAMES
+from crm.services.nicknames import NAME_GROUPS
+from crm.services.normalise import city_key, clean_text, fold
 from crm.services.profiles import MANUAL_SOURCE, removed_tags, search_columns
 
 STAGE_REASON = "most advanced stage among source records"
@@ -105,6 +110,7 @@ SPELLED = frozenset(
 
 # The fields of one postal address: taken together from one record (see _address_source).
 ADDRESS = ("address", "address_line_2", "postcode", "city", "state")
+NAMES = ("first_name", "last_name")
 _PLACED_BY = ("address", "postcode", "city")
 
 
@@ -135,13 +141,14 @@ def _address_source(name: str, offered: list, anchor):
     return None
 
 
-def _spelling_rank(text: str) -> tuple[int, int, int]:
+def _spelling_rank(text: str) -> tuple[int, int, int, int]:
     """How much a spelling says: accented letters, then apostrophes and hyphens, then
-    mixed case ('Nicolò D'Amico' over 'NICOLO DAMICO' over 'nicolo damico')."""
+    mixed case, then the spaces between words ('Nicolò D'Amico' over 'NICOLO DAMICO' over
+    'nicolo damico'; 'Maria Grazia' over 'Mariagrazia')."""
     accents = sum(1 for ch in text if ord(ch) > 127 and ch.isalpha())
     marks = sum(1 for ch in text if ch in "'’-")
     mixed = int(text != text.upper() and text != text.lower())
-    return accents, marks, mixed
+    return accents, marks, mixed, len(text.split())
 
 
 def _best_spelled(best, name: str, offered: list):
@@ -157,6 +164,140 @@ def _best_spelled(best, name: str, offered: list):
         if "".join(fold(value).split()) == wanted and _spelling_rank(value) > rank:
             choice, rank = record, _spelling_rank(value)
     return choice
+
+
+# -- the same value written more fully, among records of one trust rank -------------------
+# A newer record of the same rank chooses a new value (a surname after marriage, a street
+# after a move), but not a shorter writing of the value the profile has: a fair's "Pino"
+# for "Giuseppe", "Rossi" for "Di Giovanni Rossi", "V. Cavour, 12" for "Via Cavour 12",
+# or its first and last name columns swapped.
+
+
+def _full_forms() -> dict[str, frozenset[str]]:
+    """Folded diminutive -> the folded full names it is a diminutive of ('pino' ->
+    {'giuseppe'}; 'ale' -> {'alessandro', 'alessandra', ...})."""
+    forms: dict[str, set[str]] = {}
+    for variants, diminutives in NAME_GROUPS:
+        for diminutive in diminutives:
+            forms.setdefault(diminutive, set()).update(variants)
+    return {name: frozenset(full) for name, full in forms.items()}
+
+
+_FULL_FORMS = _full_forms()
+
+
+def _joined(value: str) -> str:
+    """Folded, spaces removed: 'Maria Grazia' and 'MARIAGRAZIA' -> 'mariagrazia'."""
+    return "".join(fold(value).split())
+
+
+def _fuller_name(name: str, short: str, long: str) -> bool:
+    """long writes the same name as short more fully: a first name for its diminutive
+    ('Giuseppe' for 'Pino'), a surname that holds every word of the other ('Di Giovanni
+    Rossi' for 'Rossi'; particles and Jr./Sr. aside)."""
+    if name == "first_name":
+        return _joined(long) in _FULL_FORMS.get(_joined(short), ())
+    words = matching._surname_tokens(short)
+    return bool(words) and words < matching._surname_tokens(long)
+
+
+def _street_tail(street: str) -> list[str]:
+    """The folded words from the house number on ('Via Roma 12 int. 4' -> ['12', 'int',
+    '4']): what matching._street reads loosely (an apartment, a staircase) must agree."""
+    words = fold(street).split()
+    first = next((i for i, w in enumerate(words) if any(ch.isdigit() for ch in w)), len(words))
+    return words[first:]
+
+
+def _fuller_street(short: str, long: str) -> bool:
+    """long writes the same street and house number as short, with its abbreviations
+    written out ('Via Cavour 12' for 'V. Cavour, 12', 'Corso Italia 44' for 'C.so Italia
+    44')."""
+    return (
+        matching._street(short) == matching._street(long)
+        and _street_tail(short) == _street_tail(long)
+        and len(_joined(long)) > len(_joined(short))
+    )
+
+
+def _same_place(a: dict, b: dict) -> bool:
+    """Two records' addresses do not disagree on the postcode or the city."""
+    if a.get("postcode") and b.get("postcode") and a["postcode"] != b["postcode"]:
+        return False
+    cities = (a.get("city"), b.get("city"))
+    return not all(cities) or city_key(cities[0]) == city_key(cities[1])
+
+
+def _fuller_written(best, name: str, offered: list, fuller: Callable[..., bool]):
+    """best, or the most recent record of best's trust rank whose value for name writes
+    best's more fully (fuller(short, long)), and so on while one does."""
+    if not isinstance(best.fields[name], str):
+        return best
+    rank = best.source.trust_rank
+    seen = {id(best)}
+    progress = True
+    while progress:
+        progress = False
+        value = best.fields[name]
+        for record, values in offered:
+            other = values.get(name)
+            if id(record) in seen or record.source.trust_rank != rank:
+                continue
+            if isinstance(other, str) and other and fuller(value, other):
+                best, progress = record, True
+                seen.add(id(record))
+                break
+    return best
+
+
+def _fuller_address(anchor, offered: list):
+    """The record to take the whole address from: the anchor, or the most recent record
+    of its rank that writes the anchor's street and number more fully, in the same place.
+    Its postcode, city and the rest come with it, so the address stays one record's."""
+    if not isinstance((anchor.fields or {}).get("address"), str) or not anchor.fields["address"]:
+        return anchor
+    return _fuller_written(
+        anchor,
+        "address",
+        [(r, v) for r, v in offered if _same_place(anchor.fields, v)],
+        _fuller_street,
+    )
+
+
+def _given(name: str) -> bool:
+    """A first name the lists know (every word of it, or the words joined)."""
+    words = fold(name).split()
+    return bool(words) and (_joined(name) in GIVEN_NAMES or all(w in GIVEN_NAMES for w in words))
+
+
+def _unswapped(offered: list, typed: dict):
+    """The record to take both names from when the best record for them wrote them
+    swapped ('Rinaldi' 'Fabio'): an older record of its rank with the same two names the
+    other way round, whose first name the given-name lists know and whose last name they
+    do not; None when there is no such record (or the lists cannot tell the order), or
+    when a name typed by hand (typed: field -> value) follows the swapped record's order.
+    """
+    named = {}
+    for name in NAMES:
+        named[name] = next((r for r, v in offered if v.get(name) not in (None, "")), None)
+    best = named["first_name"]
+    if best is None or best is not named["last_name"]:
+        return None
+    first, last = best.fields["first_name"], best.fields["last_name"]
+    if not isinstance(first, str) or not isinstance(last, str) or _given(first):
+        return None
+    if any(_joined(str(value or "")) == _joined(best.fields[n]) for n, value in typed.items()):
+        return None  # a person chose this order
+    for record, values in offered:
+        if record is best or record.source.trust_rank != best.source.trust_rank:
+            continue
+        other_first, other_last = values.get("first_name"), values.get("last_name")
+        if not isinstance(other_first, str) or not isinstance(other_last, str):
+            continue
+        swapped = _joined(other_first) == _joined(last) and _joined(other_last) == _joined(first)
+        if swapped and _given(other_first) and not _given(other_last):
+            return record
+    return None
 
 
 @dataclass
@@ -247,17 +388,27 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
     provenance = dict(old_provenance)
     offered = [(r, r.fields or {}) for r in ranked]
     anchor = _address_anchor(offered)
+    unswapped = None
+    if len(offered) > 1:
+        if anchor is not None:
+            anchor = _fuller_address(anchor, offered)
+        typed = {n: current.get(n) for n in NAMES if "manual" in (provenance.get(n) or {})}
+        unswapped = _unswapped(offered, typed)
     for name in PROFILE_FIELDS:
         if "manual" in (provenance.get(name) or {}):
             continue
         best = None
         if anchor is not None and name in ADDRESS:
             best = _address_source(name, offered, anchor)
+        elif unswapped is not None and name in NAMES:
+            best = unswapped
         else:
             for record, values in offered:
                 if values.get(name) not in (None, ""):
                     best = record
                     break
+        if best is not None and name in NAMES and len(offered) > 1:
+            best = _fuller_written(best, name, offered, partial(_fuller_name, name))
         if best is not None and name in SPELLED and len(offered) > 1:
             best = _best_spelled(best, name, offered)
         if best is not None:

@@ -137,8 +137,9 @@ def _cf_of(last: str, first: str, born: date, female: bool) -> str:
     st.dates(date(1901, 1, 1), date(2020, 12, 31)),
 )
 def test_a_codice_fiscale_weighs_like_the_birth_date_it_encodes(born, other):
-    # Within fifty years a two-digit year is no less than the full one.
-    if abs(born.year - other.year) > 50:
+    # Within a century a two-digit year is no less than the full one; across one (1990 /
+    # 2000) the codice fiscale cannot tell its digits from a slip, and says less.
+    if born.year // 100 != other.year // 100:
         return
     coded = Person("Mario", "Rossi", tax_id=_cf_of("Rossi", "Mario", other, False))
     dated = Person("Mario", "Rossi", other)
