@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased, selectinload
 from crm.extensions import db
 from crm.models import DuplicateCandidate, Merge, Profile, Source, SourceRecord, User
 from crm.models.base import utcnow
-from crm.services import audit, match_keys, matching, merging, suspects
+from crm.services import audit, match_keys, matching, merging, survivorship, suspects
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.suspects import AFTER_EDIT as AFTER_EDIT
 from crm.services.suspects import AFTER_MERGE as AFTER_MERGE
@@ -259,8 +259,14 @@ def _values(profile: Profile) -> dict[str, object]:
         if value is not None and not isinstance(value, str):
             value = value.isoformat()
         values[name] = (value or "").strip() or None
-    values["emails"] = [e.email for e in profile.emails]
-    values["phones"] = [p.phone for p in profile.phones]
+    # With those its records state that another profile holds (a shared landline): the
+    # scorer weighed them, and "phone: same" must show on both sides.
+    for kind, held, stated in (
+        ("emails", [e.email for e in profile.emails], survivorship.record_emails),
+        ("phones", [p.phone for p in profile.phones], survivorship.record_phones),
+    ):
+        carried = [v for r in profile.source_records for v in stated(r)]
+        values[kind] = list(dict.fromkeys(held + carried))
     values["tags"] = [t.name for t in profile.tags]
     values["sources"] = sorted({r.source.name for r in profile.source_records})
     return values

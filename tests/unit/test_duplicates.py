@@ -1,11 +1,13 @@
 """The review queue service: proposing pairs, paging, comparing, deciding, exporting."""
 
+import io
+
 import pytest
 from sqlalchemy import delete, func, select
 
 from crm.extensions import db
 from crm.models import AuditLog, DuplicateCandidate, MatchKey, Merge, Profile, SourceRecord
-from crm.services import duplicates, merging, profiles, suspects
+from crm.services import duplicates, ingest, merging, profiles, suspects
 from crm.services.errors import (
     ConflictError,
     LikelyDuplicateError,
@@ -449,3 +451,19 @@ def test_a_waiting_pair_is_weighed_again_as_its_profiles_are_now(app):
     now = duplicates.current_verdict(candidate)
     assert now.moved and now.score < first.score
     assert "city: same" not in now.reasons
+
+
+def test_compare_fields_shows_a_phone_the_records_state_though_another_profile_holds_it(app):
+    header = "id,first_name,last_name,birth_date,city,phone\n"
+    for row, source in (
+        ("1,Laura,Bianchi,1985-03-12,Milano,02 1234567\n", "crm"),
+        ("2,Laura,Colombo,1985-03-12,Milano,02 1234567\n", "shop"),
+    ):
+        ingest.import_stream(
+            io.BytesIO((header + row).encode()), filename="p.csv", source_name=source
+        )
+    candidate = db.session.scalar(select(DuplicateCandidate))
+    assert candidate is not None and "phone: same" in candidate.reasons
+    rows = {row["field"]: row for row in duplicates.compare_fields(candidate)}
+    assert rows["phones"]["status"] == "same"
+    assert rows["phones"]["a"] == rows["phones"]["b"] == ["+39021234567"]
