@@ -145,7 +145,7 @@ FORMATS = ("auto", "csv", "hubspot", "mailchimp", "jsonl")
 ORDER_SAMPLE_ROWS = 5000
 # What a --mapping file may map a header onto ("" means: ignore the column).
 MAPPING_TARGETS = frozenset(readers.SYNONYMS) | frozenset(
-    [*readers.HUBSPOT_EXTRA.values(), *readers.MAILCHIMP_EXTRA.values()]
+    [*readers.HUBSPOT_EXTRA.values(), *readers.MAILCHIMP_EXTRA.values(), *readers.ORDER_FIELDS]
 )
 SUMMARY_KEYS = ("rows", "created", "merged", "review", "rejected", "suppressed", "warnings")
 EXTRA_KEYS = ("updated", "unchanged", "consents", "rematched")

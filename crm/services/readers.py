@@ -865,6 +865,10 @@ _MARKETING_WORDS = frozenset(
 )
 # Eventbrite's "Keep me updated on more events and news from this organizer".
 _KEEP_UPDATED = ("keep me updated", "tienimi aggiornato", "tieni aggiornato", "tenetemi aggiornato")
+# An order's columns beside its attendees' own: the buyer's email, and the buyer's answer
+# to a question asked once per order (Eventbrite's "Keep me updated"), which is an
+# attendee's consent only where the attendee is the buyer (rows.consents_from_columns).
+ORDER_FIELDS = ("buyer_email", "buyer_opt_in")
 # A consent for another purpose than marketing by email: by phone, to third parties, for
 # profiling (left unmapped: the raw payload keeps it).
 _OTHER_PURPOSE_WORDS = frozenset(
@@ -960,6 +964,30 @@ def _other_persons_header(header: str, words: frozenset[str]) -> tuple[str, str]
     return interpret_header(" ".join(rest)) if rest else ("", "")
 
 
+def _order_consent(readings: list[list], chosen: set[str]) -> None:
+    """In a file of attendees with their order's buyer ("Buyer Email"), read a "Keep me
+    updated" opt-in as the buyer's (buyer_opt_in), with the buyer's email (buyer_email):
+    Eventbrite asks it once per order and repeats the answer on every attendee's row."""
+    keep = [
+        r
+        for r in readings
+        if r[1] == "email_opt_in"
+        and r[0] not in chosen
+        and any(phrase in _LETTER_DIGIT.sub(" ", header_key(r[0])) for phrase in _KEEP_UPDATED)
+    ]
+    buyer = [
+        r
+        for r in readings
+        if not r[1]
+        and r[0] not in chosen
+        and _other_persons_header(r[0], _PURCHASER_WORDS)[0] == "email"
+    ]
+    if keep and buyer:
+        for reading in keep:
+            reading[1:3] = "buyer_opt_in", ""
+        buyer[0][1:3] = "buyer_email", ""
+
+
 def _readings(
     headers: list[str], fmt: str, overrides: dict[str, str] | None
 ) -> list[tuple[str, str, str, int]]:
@@ -1003,6 +1031,7 @@ def _readings(
             for reading in bare[:1]:
                 reading[1] = "full_name"
     if fields & _IDENTITY_FIELDS:
+        _order_consent(readings, chosen)
         return [tuple(r) for r in readings]
     # Nobody but a purchaser (else one other person: an owner, a parent) is named: each
     # row is that person (an orders export, a register of shop owners or of pupils'

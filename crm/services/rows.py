@@ -976,13 +976,38 @@ def consents_from_columns(
 ) -> tuple[list[ConsentFact], list[tuple[str, str]]]:
     """The consents of plain columns: email marketing (consent_from_columns) and SMS
     marketing (sms_opt_in, sms_opt_out, sms_consent_time, read the same way), and a
-    warning for each value not understood; pure."""
+    warning for each value not understood; pure. An order's buyer_opt_in (readers.
+    ORDER_FIELDS) is the row's email_opt_in only where the row's person is the buyer (the
+    same email): another attendee of the order said nothing.
+    """
     facts, warnings = [], []
+    if values.get("buyer_opt_in") not in (None, "") and _is_buyer(values):
+        opt_in = values.get("email_opt_in")
+        values = {**values, "email_opt_in": "; ".join(
+            str(v) for v in (opt_in, values["buyer_opt_in"]) if v not in (None, "")
+        )}  # fmt: skip
     for kind in ("email", "sms"):
         fact, more = _columns_consent(values, kind, month_first)
         facts += [fact] if fact else []
         warnings += more
     return facts, warnings
+
+
+def _is_buyer(values: dict) -> bool:
+    """The row's person placed the order: one of their emails is the buyer's."""
+    try:
+        buyer = normalise_email(values.get("buyer_email"))
+    except ValueError:
+        return False
+    if not buyer:
+        return False
+    for item in _items(values.get("email")):
+        try:
+            if normalise_email(item) == buyer:
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def _columns_consent(

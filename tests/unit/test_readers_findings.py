@@ -5,8 +5,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from crm.services import readers
+from crm.extensions import db
+from crm.models import ConsentRecord, ProfileEmail
+from crm.services import ingest, readers
 from crm.services.rows import consent_from_row, consents_from_columns, normalise_row
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "imports"
@@ -318,3 +321,21 @@ def test_meta_lead_status_created_is_a_lead_without_a_warning():
     _mapping, [row] = _read("email,lead_status\na@example.it,CREATED\n")
     norm = normalise_row(row.values, "IT")
     assert (norm.stage, norm.warnings) == ("lead", [])
+
+
+def test_eventbrites_keep_me_updated_is_the_buyers_and_counts_for_the_buyer_only(app):
+    text = (
+        "Order #,First Name,Last Name,Email,Buyer First Name,Buyer Last Name,Buyer Email,"
+        "Keep me updated on more events and news from this event organizer.\n"
+        "1,Lorenzo,Fabbri,lorenzo@example.it,Lorenzo,Fabbri,lorenzo@example.it,Yes\n"
+        "1,Giada,Fabbri,giada@example.it,Lorenzo,Fabbri,lorenzo@example.it,Yes\n"
+    )
+    mapping = readers.map_headers(text.splitlines()[0].split(","))
+    assert mapping.columns["Buyer Email"] == "buyer_email"
+    assert mapping.columns[text.splitlines()[0].split(",")[-1]] == "buyer_opt_in"
+    ingest.import_stream(io.BytesIO(text.encode()), filename="attendees.csv", source_name="eb")
+    consents = {c.profile_id: c.status for c in db.session.scalars(select(ConsentRecord))}
+    lorenzo = db.session.scalar(
+        select(ProfileEmail.profile_id).where(ProfileEmail.email == "lorenzo@example.it")
+    )
+    assert consents == {lorenzo: "granted"}  # Giada's ticket was bought for her: no consent
