@@ -1959,7 +1959,7 @@ def dates_country(values: list[dict], region: str) -> str:
 def dates_ambiguous(values: list[dict]) -> bool:
     """True when a file's numeric dates do not show their order themselves (none has a
     number over 12 where the other order could not have it): a country decided it."""
-    dates = _dates(values)
+    dates = list(_dates(values))
     return dates_month_first(dates, "US") != dates_month_first(dates, "IT")
 
 
