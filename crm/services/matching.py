@@ -367,7 +367,10 @@ def _street(value: str) -> tuple[str, frozenset[str]]:
             continue
         if token in _STREET_UNITS and numbers:
             # After the house number, "int. 4" or "scala B" is the unit's ("Via della Scala
-            # 5" is a street's name).
+            # 5" is a street's name): kept apart from the numbers ("#4"), for an address
+            # that names another unit of the building to be another home.
+            if i + 1 < len(expanded):
+                numbers.add(f"#{expanded[i + 1]}")
             skip = True
             continue
         following = expanded[i + 1] if i + 1 < len(expanded) else ""
@@ -677,8 +680,13 @@ def _address_level_sorted(a: str, b: str) -> str:
         return "unknown"
     if fuzz.token_set_ratio(sa, sb) < 90:
         return "different"
+    units_a, units_b = {n for n in na if n[0] == "#"}, {n for n in nb if n[0] == "#"}
+    na, nb = na - units_a, nb - units_b
     if na and nb:
-        return "same" if na == nb else "same street, other number"
+        # A unit on one side only says nothing more; two different units, two homes.
+        if na != nb or (units_a and units_b and units_a != units_b):
+            return "same street, other number"
+        return "same"
     return "same street"
 
 

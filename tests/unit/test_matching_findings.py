@@ -229,6 +229,11 @@ def test_streets_still_differ_where_they_do():
     assert matching._address_level("Via XX Settembre 1", "Via XXV Aprile 1") == "different"
     # A street named after a floor or a staircase keeps its name and number.
     assert matching._street("Via della Scala 5") == ("via della scala", frozenset({"5"}))
+    # Two flats of one building are two homes (a father and a son, neighbours).
+    assert matching._address_level("Via Roma 1 int. 4", "Via Roma 1 int. 5") == (
+        "same street, other number"
+    )
+    assert matching._address_level("Via Roma 1 int. 4", "Via Roma 1") == "same"
 
 
 # --- 4. Cities -------------------------------------------------------------------------------
