@@ -876,6 +876,13 @@ _OTHER_PURPOSE_WORDS = frozenset(
     "telefoniche telephone phone chiamate calls whatsapp posta postal".split()
 )
 _NEGATION_WORDS = frozenset("non not don never".split())
+# Words that make a consent question its withdrawal ("Revoca consenso marketing",
+# "Consenso marketing revocato", "I withdraw my consent to marketing").
+_WITHDRAWAL_WORDS = frozenset(
+    "revoca revocato revocata revoke revoked revocation withdraw withdrawn withdrawal "
+    "ritiro ritirato unsubscribe unsubscribed disiscrizione disiscritto cancellazione "
+    "rinuncia".split()
+)
 
 
 def _consent_question(tokens: list[str]) -> str:
@@ -890,9 +897,12 @@ def _consent_question(tokens: list[str]) -> str:
     if words & _OTHER_PURPOSE_WORDS or (sms and ("email" in words or "mail" in words)):
         return ""
     kind = "sms" if sms else "email"
+    withdrawn = words & _NEGATION_WORDS or words & _WITHDRAWAL_WORDS
+    if withdrawn:
+        return f"{kind}_opt_out"  # its date, if it is one, is the withdrawal's
     if tokens[0] in ("data", "date", "ora") or words & {"timestamp", "date", "time"}:
         return f"{kind}_consent_time"
-    return f"{kind}_opt_out" if words & _NEGATION_WORDS else f"{kind}_opt_in"
+    return f"{kind}_opt_in"
 
 
 # The name distinct_headers gives a repeated header's second column and the next ones.

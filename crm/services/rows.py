@@ -194,6 +194,20 @@ def _given(word: str) -> bool:
     return fold(word).replace(" ", "") in GIVEN_NAMES
 
 
+def _compound_given(parts: list[str]) -> bool:
+    """Two words that make one Italian given name: "Gian Luca", "Pier Paolo"; "Maria" or
+    "Anna" with a woman's name ("Maria Grazia", "Anna Rita"); a given name and "Maria"
+    ("Anna Maria", "Gian Maria")."""
+    first, second = (fold(p) for p in parts)
+    if not _given(parts[1]) and second != "maria":
+        return False
+    if first in _GIVEN_PREFIXES:
+        return True
+    if second == "maria":
+        return _given(parts[0]) or first in _GIVEN_PREFIXES
+    return first in ("maria", "anna") and second.endswith("a")
+
+
 def _given_at(parts: list[str], at: int) -> bool:
     """A given name, or the first word of a two-word one ("Gian" in "Gian Luca")."""
     if _given(parts[at]):
@@ -260,6 +274,8 @@ def split_full_name(full: str, *, surname_first: bool = False) -> tuple[str | No
         return parts[0], None
     if marked := _surname_in_capitals(parts):
         return marked
+    if len(parts) == 2 and _compound_given(parts):
+        return text, None  # "Maria Grazia", "Gian Luca": one given name, no surname
     if surname_first and not (_given(parts[0]) and not _given(parts[-1])):
         cut = _surname_end(parts)
         return " ".join(parts[cut:]), " ".join(parts[:cut])

@@ -339,3 +339,21 @@ def test_eventbrites_keep_me_updated_is_the_buyers_and_counts_for_the_buyer_only
         select(ProfileEmail.profile_id).where(ProfileEmail.email == "lorenzo@example.it")
     )
     assert consents == {lorenzo: "granted"}  # Giada's ticket was bought for her: no consent
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Revoca consenso marketing",
+        "Consenso marketing revocato",
+        "Revoca del consenso alla newsletter",
+        "I withdraw my consent to marketing",
+        "Data revoca consenso marketing",
+    ],
+)
+def test_a_consent_question_that_withdraws_is_an_opt_out(header):
+    # "Sì" under such a header is a withdrawal: read as an opt-in it granted what the
+    # person revoked.
+    assert readers.map_headers(["Email", header]).columns[header] == "email_opt_out"
+    fact = consents_from_columns({"email": "a@example.it", "email_opt_out": "Sì"})[0][0]
+    assert fact.status == "withdrawn"

@@ -220,3 +220,21 @@ def test_given_first_names_keep_compound_surnames_whole():
     assert split_full_name("Gian Luca Dalla Costa") == ("Gian Luca", "Dalla Costa")
     assert split_full_name("Anna Van der Berg") == ("Anna", "Van der Berg")
     assert split_full_name("Maria Grazia De Luca") == ("Maria Grazia", "De Luca")
+
+
+@pytest.mark.parametrize(
+    ("full", "expected"),
+    [
+        ("Maria Grazia", ("Maria Grazia", None)),
+        ("Anna Maria", ("Anna Maria", None)),
+        ("Gian Luca", ("Gian Luca", None)),
+        ("Pier Paolo", ("Pier Paolo", None)),
+        ("Anna Rita", ("Anna Rita", None)),
+        ("Maria Rossi", ("Maria", "Rossi")),
+        ("Anna Martino", ("Anna", "Martino")),
+        ("Maria Grazia De Luca", ("Maria Grazia", "De Luca")),
+    ],
+)
+def test_a_two_word_given_name_alone_is_no_first_name_and_surname(full, expected):
+    # A "Nome" column read as whole names (no surname column) holds them too.
+    assert split_full_name(full) == expected
