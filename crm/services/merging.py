@@ -340,16 +340,21 @@ def _drop_carried(ids: list[int] | None) -> None:
 def _take_stage(survivor: Profile, other_stage: str, merge: Merge, actor) -> None:
     """Move the survivor to the absorbed profile's stage when that one was further on."""
     if STAGES.index(other_stage) > STAGES.index(survivor.stage):
-        survivor.stage_changes.append(
-            StageChange(
-                from_stage=survivor.stage,
-                to_stage=other_stage,
-                actor_user_id=_actor_id(actor),
-                actor_label=f"merge:{merge.id}",
-                reason="most advanced stage of merged profiles",
-            )
+        _move_stage(survivor, other_stage, merge, actor, "most advanced stage of merged profiles")
+
+
+def _move_stage(survivor: Profile, target: str, merge: Merge, actor, reason: str) -> None:
+    """Move the survivor to target, recorded in its history as the merge's doing."""
+    survivor.stage_changes.append(
+        StageChange(
+            from_stage=survivor.stage,
+            to_stage=target,
+            actor_user_id=_actor_id(actor),
+            actor_label=f"merge:{merge.id}",
+            reason=reason,
         )
-        survivor.stage = other_stage
+    )
+    survivor.stage = target
 
 
 def _audit_merge(merge: Merge, survivor_id: int, other_id: int, rule: str, score, actor) -> None:
@@ -837,16 +842,7 @@ def _restore_stage(survivor: Profile, merge: Merge, since: list[StageChange], ac
     if said > STAGES.index(before) and (held is None or said > STAGES.index(held)):
         target = STAGES[said]
     if target != survivor.stage:
-        survivor.stage_changes.append(
-            StageChange(
-                from_stage=survivor.stage,
-                to_stage=target,
-                actor_user_id=_actor_id(actor),
-                actor_label=f"merge:{merge.id}",
-                reason=UNDONE_STAGE,
-            )
-        )
-        survivor.stage = target
+        _move_stage(survivor, target, merge, actor, UNDONE_STAGE)
 
 
 def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
