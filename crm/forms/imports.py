@@ -70,6 +70,8 @@ FIELD_LABELS = {
     "sms_consent_time": _l("Time of the SMS marketing consent"),
     "subscription_status": _l("Subscription status (subscribed, unsubscribed, bounced)"),
     "buyer_email": _l("Email of the order's buyer"),
+    "buyer_first_name": _l("First name of the order's buyer"),
+    "buyer_last_name": _l("Last name of the order's buyer"),
     "buyer_opt_in": _l("The buyer's email marketing opt-in (the attendee's only if the buyer)"),
     "tags": _l("Tags"),
     "stage": _l("Lifecycle stage"),

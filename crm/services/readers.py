@@ -848,7 +848,7 @@ def interpret_header(header: str) -> tuple[str, str]:
             tokens = [t for t in tokens if not t.isdigit()]
         else:
             break
-    return _consent_question(key.split()), ""
+    return _consent_question(_LETTER_DIGIT.sub(" ", header_key(_first_clause(header))).split()), ""
 
 
 # A header phrased as a form's consent question ("Acconsento a ricevere comunicazioni
@@ -868,7 +868,9 @@ _KEEP_UPDATED = ("keep me updated", "tienimi aggiornato", "tieni aggiornato", "t
 # An order's columns beside its attendees' own: the buyer's email, and the buyer's answer
 # to a question asked once per order (Eventbrite's "Keep me updated"), which is an
 # attendee's consent only where the attendee is the buyer (rows.consents_from_columns).
-ORDER_FIELDS = ("buyer_email", "buyer_opt_in")
+ORDER_FIELDS = ("buyer_email", "buyer_first_name", "buyer_last_name", "buyer_opt_in")
+_BUYER_FIELDS = {"email": "buyer_email", "first_name": "buyer_first_name",
+                 "last_name": "buyer_last_name"}  # fmt: skip
 # A consent for another purpose than marketing by email: by phone, to third parties, for
 # profiling (left unmapped: the raw payload keeps it).
 _OTHER_PURPOSE_WORDS = frozenset(
@@ -885,6 +887,17 @@ _WITHDRAWAL_WORDS = frozenset(
 )
 
 
+# Where a consent question's own clause ends: what follows is an aside ("(non
+# obbligatorio)", "You can unsubscribe at any time"), not the question.
+_CLAUSE_END = re.compile(r"[(\[]|[.!?;:](?:\s|$)")
+
+
+def _first_clause(header: str) -> str:
+    """The header up to its first aside or sentence end ('I agree to marketing emails. You
+    can unsubscribe at any time' -> 'I agree to marketing emails')."""
+    return _CLAUSE_END.split(header, maxsplit=1)[0] or header
+
+
 def _consent_question(tokens: list[str]) -> str:
     """email_opt_in (or _opt_out, _consent_time; sms_... for SMS) for a header phrased as
     a consent to marketing; "" for any other."""
@@ -894,6 +907,8 @@ def _consent_question(tokens: list[str]) -> str:
     if not (asked or any(phrase in text for phrase in _KEEP_UPDATED)):
         return ""
     sms = "sms" in words
+    if "posta elettronica" in text:  # e-mail, in Italian: not the post
+        words = (words - {"posta", "elettronica"}) | {"email"}
     if words & _OTHER_PURPOSE_WORDS or (sms and ("email" in words or "mail" in words)):
         return ""
     kind = "sms" if sms else "email"
@@ -975,9 +990,10 @@ def _other_persons_header(header: str, words: frozenset[str]) -> tuple[str, str]
 
 
 def _order_consent(readings: list[list], chosen: set[str]) -> None:
-    """In a file of attendees with their order's buyer ("Buyer Email"), read a "Keep me
-    updated" opt-in as the buyer's (buyer_opt_in), with the buyer's email (buyer_email):
-    Eventbrite asks it once per order and repeats the answer on every attendee's row."""
+    """In a file of attendees with their order's buyer ("Buyer Email", "Buyer First
+    Name"), read a "Keep me updated" opt-in as the buyer's (buyer_opt_in), with the
+    buyer's email and names (ORDER_FIELDS): Eventbrite asks it once per order and repeats
+    the answer on every attendee's row."""
     keep = [
         r
         for r in readings
@@ -985,17 +1001,18 @@ def _order_consent(readings: list[list], chosen: set[str]) -> None:
         and r[0] not in chosen
         and any(phrase in _LETTER_DIGIT.sub(" ", header_key(r[0])) for phrase in _KEEP_UPDATED)
     ]
-    buyer = [
-        r
-        for r in readings
-        if not r[1]
-        and r[0] not in chosen
-        and _other_persons_header(r[0], _PURCHASER_WORDS)[0] == "email"
-    ]
+    buyer: dict[str, list] = {}
+    for reading in readings:
+        if not reading[1] and reading[0] not in chosen:
+            field = _other_persons_header(reading[0], _PURCHASER_WORDS)[0]
+            if field in _BUYER_FIELDS:
+                buyer.setdefault(_BUYER_FIELDS[field], reading)
     if keep and buyer:
+        # Without the buyer's columns, no row could tell whether its person is the buyer.
         for reading in keep:
             reading[1:3] = "buyer_opt_in", ""
-        buyer[0][1:3] = "buyer_email", ""
+        for field, reading in buyer.items():
+            reading[1:3] = field, ""
 
 
 def _readings(

@@ -901,11 +901,14 @@ def consent_from_row(fmt: str, values: dict, *, month_first: bool = False) -> Co
             at = when("unsub_time") or when("last_changed")
             return ConsentFact("withdrawn", "consent", at, evidence, warnings)
         if status_text == "cleaned" or clean_time:
-            # The address bounced while subscribed (normalise_row marks it): the person
-            # withdrew nothing, and the opt-in stands as the subscribed list would say.
+            # The address bounced (normalise_row marks it): the person withdrew nothing,
+            # and an opt-in the row dates stands; without one the row says no consent.
             evidence.update(status="cleaned", clean_time=clean_time)
-            status_text = "subscribed"
             when("clean_time")  # a bad time is reported
+            if not (evidence["optin_time"] or evidence["confirm_time"]):
+                return None
+            at = when("confirm_time") or when("optin_time")
+            return ConsentFact("granted", "consent", at, evidence, warnings)
         if status_text in ("subscribed", "") and (
             evidence["optin_time"] or evidence["confirm_time"]
         ):
@@ -1010,20 +1013,25 @@ def consents_from_columns(
 
 
 def _is_buyer(values: dict) -> bool:
-    """The row's person placed the order: one of their emails is the buyer's."""
+    """The row's person placed the order: one of their emails is the buyer's, or, where
+    the file gives the buyer no email, their first and last names are the buyer's."""
     try:
         buyer = normalise_email(values.get("buyer_email"))
     except ValueError:
+        buyer = None
+    if buyer:
+        for item in _items(values.get("email")):
+            try:
+                if normalise_email(item) == buyer:
+                    return True
+            except ValueError:
+                continue
         return False
-    if not buyer:
-        return False
-    for item in _items(values.get("email")):
-        try:
-            if normalise_email(item) == buyer:
-                return True
-        except ValueError:
-            continue
-    return False
+    names = [(values.get(f"buyer_{n}"), values.get(n)) for n in ("first_name", "last_name")]
+    return all(
+        isinstance(b, str) and isinstance(r, str) and b.strip() and fold(b) == fold(r)
+        for b, r in names
+    )
 
 
 def _columns_consent(

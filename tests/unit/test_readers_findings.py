@@ -357,3 +357,41 @@ def test_a_consent_question_that_withdraws_is_an_opt_out(header):
     assert readers.map_headers(["Email", header]).columns[header] == "email_opt_out"
     fact = consents_from_columns({"email": "a@example.it", "email_opt_out": "Sì"})[0][0]
     assert fact.status == "withdrawn"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Acconsento al trattamento dei dati per finalità di marketing (non obbligatorio)",
+        "I agree to receive marketing emails. You can unsubscribe at any time",
+    ],
+)
+def test_an_aside_after_a_consent_question_does_not_turn_it_into_an_opt_out(header):
+    assert readers.map_headers(["Email", header]).columns[header] == "email_opt_in"
+
+
+def test_posta_elettronica_is_email_not_the_post():
+    header = "Non desidero ricevere comunicazioni commerciali via posta elettronica"
+    assert readers.map_headers(["Email", header]).columns[header] == "email_opt_out"
+
+
+def test_keep_me_updated_without_a_buyer_email_counts_for_the_attendee_named_as_buyer(app):
+    text = (
+        "Order #,First Name,Last Name,Email,Buyer First Name,Buyer Last Name,"
+        "Keep me updated on more events and news from this event organizer.\n"
+        "1,Lorenzo,Fabbri,lorenzo@example.it,Lorenzo,Fabbri,Yes\n"
+        "1,Giada,Fabbri,giada@example.it,Lorenzo,Fabbri,Yes\n"
+    )
+    ingest.import_stream(io.BytesIO(text.encode()), filename="attendees.csv", source_name="eb")
+    granted = db.session.scalars(select(ConsentRecord.profile_id)).all()
+    lorenzo = db.session.scalar(
+        select(ProfileEmail.profile_id).where(ProfileEmail.email == "lorenzo@example.it")
+    )
+    assert granted == [lorenzo]
+
+
+def test_a_cleaned_member_without_an_opt_in_time_states_no_consent():
+    values = {"email": "a@example.it", "subscription_status": "cleaned", "clean_time": "2024-02-01"}
+    assert consent_from_row("mailchimp", values) is None
+    dated = consent_from_row("mailchimp", {**values, "optin_time": "2022-01-05 10:00:00"})
+    assert dated.status == "granted" and dated.evidence["status"] == "cleaned"
