@@ -1175,6 +1175,13 @@ def _two_people(mine: matching.Person, other: matching.Person) -> bool:
         and not matching.first_names_slip(mine.first_name, other.first_name)
     ):
         return True
+    if (
+        mine.first_name
+        and other.first_name
+        and "first name: partial" in decision.reasons
+        and matching.clipped_names(mine.first_name, other.first_name)
+    ):
+        return True  # Giulia / Lia on the family email
     swapped = "names: swapped" in decision.reasons  # "Rossi Mario" read given name first
     return both_named and not swapped and matching.surnames_apart(mine.last_name, other.last_name)
 

@@ -323,6 +323,11 @@ _ROMAN_VALUES = {"": 0, "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vi
                  "viii": 8, "ix": 9}  # fmt: skip
 
 
+def _street_days(words: str) -> set[str]:
+    """The days of the dates a street's name holds (_street writes them "d20")."""
+    return {w for w in words.split() if w[:1] == "d" and w[1:].isdigit()}
+
+
 def _day_of(token: str) -> int | None:
     """The day a street's date writes: '20', 'xx', 'venti' -> 20."""
     if token.isdigit():
@@ -598,6 +603,19 @@ def _inner_edit(x: str, y: str) -> bool:
     return True
 
 
+def clipped_names(a: str, b: str) -> bool:
+    """One name cut from the other, not a compound of it nor a known nickname: Giulia /
+    Lia, Marina / Rina, Regina / Gina (sisters on one family email), not Maria / Maria
+    Grazia nor Leonardo / Leo. The scorer calls them "partial" (a diminutive may be one
+    person: review), but a shared email or phone does not make them one person."""
+    x, y = _joined(a), _joined(b)
+    if x == y or not _clipped(x, y):
+        return False
+    short, long = sorted((x, y), key=len)
+    nickname = _NAME_GROUPS.get(x, frozenset()) & _NAME_GROUPS.get(y, frozenset())
+    return not _compound(short, long) and not nickname
+
+
 def first_names_slip(a: str, b: str) -> bool:
     """Two first names one slip apart (not Giulio/Giulia: a final vowel tells people apart).
 
@@ -607,8 +625,8 @@ def first_names_slip(a: str, b: str) -> bool:
     x, y = _joined(a), _joined(b)
     if len(x) == len(y) and x[:-1] == y[:-1] and x[-1:] in _VOWELS and y[-1:] in _VOWELS:
         return False
-    if distinct_given_names(x, y):
-        return False  # Marco / Marta sharing a family's email
+    if distinct_given_names(x, y) or clipped_names(x, y):
+        return False  # Marco / Marta, Giulia / Lia sharing a family's email
     if min(len(x), len(y)) >= 3 and (x in y or y in x):
         return True
     return min(len(x), len(y)) >= 4 and OSA.distance(x, y) <= 2
@@ -678,8 +696,8 @@ def _address_level_sorted(a: str, b: str) -> str:
     (sa, na), (sb, nb) = _street(a), _street(b)
     if not sa or not sb:
         return "unknown"
-    if fuzz.token_set_ratio(sa, sb) < 90:
-        return "different"
+    if fuzz.token_set_ratio(sa, sb) < 90 or _street_days(sa) != _street_days(sb):
+        return "different"  # "Via XX Settembre" and "Via XXI Settembre" are two streets
     units_a, units_b = {n for n in na if n[0] == "#"}, {n for n in nb if n[0] == "#"}
     na, nb = na - units_a, nb - units_b
     if na and nb:
@@ -807,7 +825,25 @@ def _birth(a: Person, b: Person) -> tuple[str, bool] | None:
     x, y = _short_date(a), _short_date(b)
     if x is None or y is None:
         return None
+    coded = a if a.tax_id and not a.birth_date else b
+    if not _code_fits(codice_fiscale(coded.tax_id), a, b):
+        return None  # a mother's code typed on her daughter's record says nothing of her
     return _short_birth_level(x, y), True
+
+
+def _code_fits(code, a: Person, b: Person) -> bool:
+    """A codice fiscale may be the person the records describe: its given-name code is one
+    of their first names' (the other may be a nickname), its surname code one of their
+    surnames' (a married woman's code keeps her surname at birth)."""
+    if code is None:
+        return False
+    for names, of_code, coded in (
+        ([p.first_name for p in (a, b) if p.first_name], given_name_code, code.given),
+        ([p.last_name for p in (a, b) if p.last_name], surname_code, code.surname),
+    ):
+        if names and all(of_code(name) != coded for name in names):
+            return False
+    return True
 
 
 def births_comparable(a: Person, b: Person) -> bool:

@@ -19,7 +19,7 @@ _GROUPS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("alessandra", "alexandra"), ("sandra", "ale", "alex", "sandrina", "sandy", "lexi")),
     (("alessia",), ("ale",)),
     (("alessio",), ("ale",)),
-    (("francesco",), ("franco", "checco", "cecco", "fra", "franci", "ciccio", "francy")),
+    (("francesco",), ("franco", "checco", "cecco", "cesco", "fra", "franci", "ciccio", "francy")),
     (("francesca",), ("fra", "franci", "francy", "cesca", "franca")),
     (("federico",), ("fede", "chicco", "fred", "freddy")),
     (("federica",), ("fede",)),

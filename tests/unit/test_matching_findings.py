@@ -227,6 +227,9 @@ def test_streets_still_differ_where_they_do():
     assert matching._address_level("Via Roma 1", "Via Milano 1") == "different"
     assert matching._address_level("Via Po 3", "Via Po 5") == "same street, other number"
     assert matching._address_level("Via XX Settembre 1", "Via XXV Aprile 1") == "different"
+    assert matching._address_level("Via XX Settembre 1", "Via XXI Settembre 1") == "different"
+    assert matching._address_level("Via 2 Giugno 10", "Via 20 Giugno 10") == "different"
+    assert matching._address_level("Via IV Novembre 3", "Via XIV Novembre 3") == "different"
     # A street named after a floor or a staircase keeps its name and number.
     assert matching._street("Via della Scala 5") == ("via della scala", frozenset({"5"}))
     # Two flats of one building are two homes (a father and a son, neighbours).
@@ -368,3 +371,17 @@ def test_the_new_evidence_keeps_compare_symmetric_and_may_match_a_true_bound(a, 
     assert (ab.score, ab.outcome, ab.veto) == (ba.score, ba.outcome, ba.veto)
     if ab.outcome != "separate":
         assert may_match(a, b, cut, alone_in_city=alone)
+
+
+def test_a_codice_fiscale_of_someone_else_says_nothing_of_the_birth_date():
+    # A mother's code typed on her daughter's record: its name codes are not Anna's.
+    mother_cf = _cf_of("Rossi", "Maria", date(1960, 5, 4), True)
+    daughter = Person("Anna", "Rossi", date(1990, 7, 8), emails=("anna@example.it",))
+    typed = Person("Anna", "Rossi", tax_id=mother_cf, emails=("anna@example.it",))
+    decision = compare(daughter, typed)
+    assert decision.veto is None
+    assert not any(r.startswith("birth date") for r in decision.reasons)
+    # A nickname on one record and the legal name's code still compare.
+    son = Person("Pino", "Esposito", tax_id=SON_CF, phones=("+390815551234",))
+    father = Person("Giuseppe", "Esposito", date(1950, 10, 10), phones=("+390815551234",))
+    assert compare(father, son).veto == "different birth dates"

@@ -273,3 +273,19 @@ def test_after_a_merge_a_row_like_the_record_that_gave_the_email_joins_its_holde
     # Someone else on that address is still somebody else.
     summary = _import("10,Marco,Rossi,,,,,giulia.rossi@example.com,\n", "newsletter")
     assert _profile_of("10") != holder.id
+
+
+@pytest.mark.parametrize(("first", "second"), [("Giulia", "Lia"), ("Regina", "Gina")])
+def test_sisters_whose_names_are_cut_from_one_another_stay_two_on_the_family_email(
+    app, first, second
+):
+    _import(f"1,{first},Rossi,,,Roma,,famiglia.rossi@example.com,\n")
+    summary = _import(f"2,{second},Rossi,,,Roma,,famiglia.rossi@example.com,\n", "shop")
+    assert summary["merged"] == 0
+    assert _profile_of("1") != _profile_of("2")
+
+
+def test_a_known_diminutive_on_the_same_email_still_joins(app):
+    _import("1,Francesco,Rossi,,,Roma,,f.rossi@example.com,\n")
+    _import("2,Cesco,Rossi,,,Roma,,f.rossi@example.com,\n", "shop")
+    assert _profile_of("1") == _profile_of("2")
