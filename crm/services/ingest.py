@@ -548,11 +548,21 @@ class _Batch:
         passed: set[int] = set()
         for item, pids in ranked:
             alone = item.place is not None and item.place_count <= 1
+            # A Gmail inbox in common is an email the screening view does not hold.
+            inbox = {
+                pid
+                for key in item.read_keys
+                if key.startswith(matching.INBOX_KEY)
+                for pid in self.key_owners.get(key, ())
+            }
             item.passed = {
                 pid
                 for pid in pids
                 if pid in views
-                and matching.may_match(item.person, views[pid], thresholds, alone_in_city=alone)
+                and (
+                    pid in inbox
+                    or matching.may_match(item.person, views[pid], thresholds, alone_in_city=alone)
+                )
             }
             passed |= item.passed
         self.persons.update(self.run.persons.get_many(passed - set(self.persons)))

@@ -1249,10 +1249,13 @@ def may_match(
 
 # The version of blocking_keys: change it with the keys, and `crm init` rebuilds the stored
 # keys of every profile (match_keys.ensure_current), so old profiles meet new rows.
-KEYS_VERSION = 4  # 2: company (co:) and city (ci:) keys, cities by their local name;
+KEYS_VERSION = 5  # 2: company (co:) and city (ci:) keys, cities by their local name;
 # 3: names translated (nicknames.TRANSLATIONS) share their blocking representative;
 # 4: first name + birth date without the century (fb:, from a codice fiscale too), surnames
-# without Jr./Sr., cities without a province in brackets, linking words or saints' titles
+# without Jr./Sr., cities without a province in brackets, linking words or saints' titles;
+# 5: a Gmail inbox (mb:)
+# The blocking key of a Gmail inbox (see mailbox).
+INBOX_KEY = "mb:"
 # Keys that only narrow a name down (company, city): worth reading beside a name block too
 # big to read; otherwise the name blocks already hold the same profiles.
 NARROWING_KEYS = ("co:", "ci:")
@@ -1296,6 +1299,9 @@ def blocking_keys(p: Person) -> set[str]:
         keys.add(f"co:{_phonetic(_joined(company[0]))}:{last_code}")
     if city_key := place_key(p):
         keys.add(city_key)
+    # Gmail addresses that reach one inbox (dots, a +tag, googlemail.com): the two records
+    # meet, whatever their names, and are weighed ("email: same inbox").
+    keys.update(f"{INBOX_KEY}{box}" for box in _mailboxes(p.emails) if box.endswith("@gmail.com"))
     return keys
 
 
