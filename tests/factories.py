@@ -91,3 +91,11 @@ def workbook(sheets: dict[str, list[list]]) -> bytes:
     data = io.BytesIO()
     book.save(data)
     return data.getvalue()
+
+
+def import_records(source: str, *records: dict) -> list[dict]:
+    """Import records (API-shaped dicts) from source through the importer; returns its
+    per-record results (outcome, profile_id, reasons)."""
+    from crm.services import ingest
+
+    return ingest.import_records(list(records), source_name=source, actor="test")["results"]

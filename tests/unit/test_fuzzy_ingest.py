@@ -15,6 +15,7 @@ from crm.models import (
     SourceRecord,
 )
 from crm.services import duplicates, ingest, match_keys, matching, merging, profiles
+from tests.factories import import_records as _records
 
 HEADER = "id,first_name,last_name,birth_date,postcode,city,address,email\n"
 GIULIA = "1,Giulia,Ferraresi,1985-03-14,20121,Milano,Via Dante 12,giulia@example.com\n"
@@ -617,10 +618,6 @@ def test_a_not_merged_warning_is_taken_back_when_the_import_then_merges_the_two(
     reasons = list(db.session.scalars(select(ImportRejection.reason)))
     assert not any("not merged" in reason for reason in reasons), reasons
     assert summary["warnings"] == 0
-
-
-def _records(source: str, *records: dict) -> list[dict]:
-    return ingest.import_records(list(records), source_name=source, actor="test")["results"]
 
 
 def test_an_undone_automatic_merge_is_not_made_again_by_a_later_record(app):

@@ -11,17 +11,11 @@ from crm.models import ConsentRecord, DuplicateCandidate, Merge, Profile, StageC
 from crm.services import duplicates, merging, profiles, suspects
 from crm.services.errors import ValidationError
 from tests import factories
+from tests.factories import import_records as _records
 from tests.unit import test_merging as base
 
 # The merge tests' fixtures and helpers (two profiles of one person, a full snapshot).
 pair, staff, snapshot, _consent = base.pair, base.staff, base.snapshot, base._consent
-
-
-def _records(source: str, *records: dict) -> list[dict]:
-    """Import records through the importer; returns its per-row results."""
-    from crm.services import ingest
-
-    return ingest.import_records(list(records), source_name=source, actor="test")["results"]
 
 
 def _stored(profile_id: int) -> Profile:

@@ -24,6 +24,7 @@ from crm.models import (
 from crm.services import duplicates, merging, profiles, survivorship
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from tests import factories
+from tests.factories import import_records as _records
 
 LONG_AGO = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
 
@@ -603,12 +604,6 @@ def test_a_merge_keeps_when_the_moved_records_were_last_updated(app, staff, how)
     back = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "N2"))
     assert back.updated_at == LONG_AGO
     assert db.session.get(Profile, absorbed_id).first_name == "Alex"
-
-
-def _records(source: str, *records: dict) -> list[dict]:
-    from crm.services import ingest
-
-    return ingest.import_records(list(records), source_name=source, actor="test")["results"]
 
 
 def _holder_of(model, value: str) -> int:
