@@ -413,6 +413,8 @@ class _Batch:
         # city, a birth date): {id: (the scorer's view now, the keys added)}.
         self.gained: dict[int, tuple[matching.Person, set[str]]] = {}
         self.rematched = 0  # pairs of them merged or proposed (see _rematch)
+        # (holder, row's emails, row's phones) -> views of the records that gave them (_givers)
+        self.givers: dict[tuple, list[matching.Person]] = {}
         # Everything this attempt added to the session (let go of once committed).
         self.created: set = set()
 
@@ -610,10 +612,17 @@ class _Batch:
         phones (none for a profile of this batch, or identifiers typed by hand)."""
         if not isinstance(holder, int):
             return []
+        key = (holder, tuple(item.norm.emails), tuple(item.norm.phones))
+        if key not in self.givers:  # asked again as the row is placed and tied
+            self.givers[key] = self._read_givers(holder, item.norm)
+        return self.givers[key]
+
+    @staticmethod
+    def _read_givers(holder: int, norm: NormalisedRow) -> list[matching.Person]:
         records = set()
         for model, column, values in (
-            (ProfileEmail, ProfileEmail.email, item.norm.emails),
-            (ProfilePhone, ProfilePhone.phone, item.norm.phones),
+            (ProfileEmail, ProfileEmail.email, norm.emails),
+            (ProfilePhone, ProfilePhone.phone, norm.phones),
         ):
             if values:
                 records.update(
