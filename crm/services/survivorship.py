@@ -615,17 +615,29 @@ def new_profile(records: list, held: HeldLookup) -> NewProfile:
     return NewProfile(columns, update.emails, update.phones, update.tags, stage_change)
 
 
-def bounced_emails(profile: Profile) -> dict[str, SourceRecord]:
-    """{email: the record that says it bounced} for each of the profile's emails whose
-    latest record (by its own time) says so: a later record that gives the address again
-    without saying so (a new subscription) clears it."""
+@dataclass(frozen=True)
+class Bounce:
+    """Which source says mail to an address bounced, and since when (a date, ISO)."""
+
+    source: str
+    since: str
+
+
+def bounced_emails(profile: Profile) -> dict[str, Bounce]:
+    """{email: its Bounce} for each of the profile's emails whose latest record (by its
+    own time) says it bounced: a later record that gives the address again without saying
+    so (a new subscription) clears it. Since when: the file's time, else the record's."""
     latest: dict[str, tuple[tuple, SourceRecord]] = {}
     for record in profile.source_records:
         when = (record.updated_at or record.received_at or utcnow(), record.id or 0)
         for email in record_emails(record):
             if email not in latest or when >= latest[email][0]:
                 latest[email] = (when, record)
-    return {e: r for e, (_, r) in latest.items() if (r.fields or {}).get("bounced")}
+    return {
+        email: Bounce(record.source.name, (fields.get("bounced_at") or when[0].isoformat())[:10])
+        for email, (when, record) in latest.items()
+        if (fields := record.fields or {}).get("bounced")
+    }
 
 
 def held_elsewhere(profile: Profile) -> dict[str, list[tuple[str, int]]]:
