@@ -14,6 +14,13 @@ class MergeIn(StrictInput):
         validate=validate.Length(max=500),
         metadata={"description": "Why they are the same person; kept in the merge history"},
     )
+    confirm_distinct = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "The two (or profiles merged into them) were marked as different "
+            "people and you overrule that decision; without it such a merge is refused (409)"
+        },
+    )
 
 
 class MergeResultOut(Schema):

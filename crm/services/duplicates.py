@@ -52,11 +52,18 @@ def merge_and_weigh_again(
     rule: str = "manual",
     score: float | None = None,
     reasons: list[str] | None = None,
+    overrule_distinct: bool = False,
 ) -> Merge:
     """A person's merge (merging.merge_profiles), then the survivor weighed again against
     its blocks (weigh_again). Raises what merge_profiles raises."""
     merge = merging.merge_profiles(
-        survivor_id, other_id, actor=actor, rule=rule, score=score, reasons=reasons
+        survivor_id,
+        other_id,
+        actor=actor,
+        rule=rule,
+        score=score,
+        reasons=reasons,
+        overrule_distinct=overrule_distinct,
     )
     weigh_again(survivor_id)
     return merge

@@ -383,6 +383,16 @@ def _distinct_error() -> ValidationError:
     )
 
 
+def _unconfirmed_distinct_error() -> ConflictError:
+    """The refusal of a person's merge of two profiles a person kept apart, until the
+    merge says it overrules that decision (a box ticked, `confirm_distinct` in the API)."""
+    return ConflictError(
+        "These profiles were marked as different people; confirm that they are one person "
+        "to merge them.",
+        fields={"confirm_distinct": ["Pair marked distinct: confirm to merge it anyway."]},
+    )
+
+
 def _self_merge_error() -> ValidationError:
     """The refusal of a merge of a profile with itself."""
     return ValidationError(
@@ -404,12 +414,16 @@ def merge_profiles(
     rule: str = "manual",
     score: float | None = None,
     reasons: list[str] | None = None,
+    overrule_distinct: bool = False,
 ) -> Merge:
     """Merge profile other_id into survivor_id; the absorbed row stays, pointing at it.
 
+    A pair marked as different people (suspects.kept_apart) is merged only by a person
+    who says they overrule that decision (manual rule, overrule_distinct).
+
     Raises NotFoundError (either profile missing), ConflictError (a profile already
-    merged), ValidationError (same profile, an unknown rule, or a pair marked distinct
-    unless the rule is manual).
+    merged; a pair marked distinct, manual rule, not overruled), ValidationError (same
+    profile, an unknown rule, or a pair marked distinct for any other rule).
     """
     refuse_self_merge(survivor_id, other_id)
     if rule not in MERGE_RULES:
@@ -425,8 +439,10 @@ def merge_profiles(
                 fields={"other_id" if profile is other else "id": ["Already merged."]},
             )
     candidate = _candidate(survivor_id, other_id)
-    if rule != "manual" and suspects.kept_apart([(survivor_id, other_id)]):
-        raise _distinct_error()
+    if not (rule == "manual" and overrule_distinct) and suspects.kept_apart(
+        [(survivor_id, other_id)]
+    ):
+        raise _unconfirmed_distinct_error() if rule == "manual" else _distinct_error()
 
     now = utcnow()
     merge = Merge(

@@ -216,8 +216,12 @@ def merge(id: int, other_id: int):
     if form.validate_on_submit():
         reasons = [form.reason.data.strip()] if form.reason.data else []
         try:
-            duplicates.merge_and_weigh_again(
-                id, other_id, actor=current_user._get_current_object(), reasons=reasons
+            duplicates.merge_and_weigh_again(  # the distinct form's box was ticked
+                id,
+                other_id,
+                actor=current_user._get_current_object(),
+                reasons=reasons,
+                overrule_distinct=distinct is not None,
             )
         except NotFoundError:
             abort(404)

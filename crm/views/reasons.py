@@ -184,6 +184,18 @@ _REFUSALS = [
         r"These profiles were marked as different people; only a person may merge them\.",
         N_("These profiles were marked as different people; only a person may merge them."),
     ),
+    (
+        r"These profiles were marked as different people; confirm that they are one person "
+        r"to merge them\.",
+        N_(
+            "These profiles were marked as different people; confirm that they are one "
+            "person to merge them."
+        ),
+    ),
+    (
+        r"Pair marked distinct: confirm to merge it anyway\.",
+        N_("Pair marked distinct: confirm to merge it anyway."),
+    ),
     (r"This merge was already undone\.", N_("This merge was already undone.")),
     (
         r"Merge #(?P<id>\d+) came later and builds on this one; undo it first\.",

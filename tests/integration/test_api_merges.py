@@ -5,7 +5,7 @@ import pytest
 from crm.extensions import db
 from crm.models import ConsentRecord, Merge, Profile
 from crm.models.base import utcnow
-from crm.services import duplicates, merging
+from crm.services import duplicates, merging, suspects
 from tests import factories
 
 API = "/api/v1"
@@ -225,3 +225,22 @@ def test_a_profile_merged_away_reads_the_consents_of_the_person_it_is_part_of(
         # Not "not asked": the person withdrew, and the merged profile says so.
         assert read["consents"]["email_marketing"] == "withdrawn", pid
     assert client.get(f"{API}/profiles/{b}", headers=sales).get_json()["merged_into"] == a
+
+
+def test_merge_of_a_pair_marked_distinct_needs_confirmation(client, sales, two):
+    a, b = two
+    pair = suspects.propose(a, b, 0.7, ["name: same"])
+    duplicates.decide(pair.id, "distinct", actor="test")
+
+    response = _merge(client, sales, a, {"other_id": b})
+
+    assert response.status_code == 409
+    body = response.get_json()
+    assert "marked as different people" in body["message"]
+    assert "confirm_distinct" in body["errors"]["json"]
+    assert _stored(b).merged_into_id is None
+
+    response = _merge(client, sales, a, {"other_id": b, "confirm_distinct": True})
+
+    assert response.status_code == 201, response.get_json()
+    assert _stored(b).merged_into_id == a

@@ -357,6 +357,10 @@ def _review_pairs() -> list[str]:
                     rule="review",
                 ).message
             )
+            unconfirmed = _refusal(
+                merging.merge_profiles, pair.profile_a_id, pair.profile_b_id, actor="test"
+            )
+            found += [unconfirmed.message, *unconfirmed.fields["confirm_distinct"]]
     return found
 
 

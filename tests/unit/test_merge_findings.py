@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 from crm.extensions import db
 from crm.models import ConsentRecord, DuplicateCandidate, Merge, Profile, StageChange
 from crm.services import duplicates, merging, profiles, suspects
-from crm.services.errors import ValidationError
+from crm.services.errors import ConflictError, ValidationError
 from tests import factories
 from tests.factories import import_records as _records
 from tests.unit import test_merging as base
@@ -64,8 +64,10 @@ def test_an_undone_pair_is_never_merged_or_proposed_automatically_again(pair, st
     assert isinstance(refused, ValidationError)
     assert suspects.propose(a, b, 0.99, ["name: exact"]) is None
     assert _stored(b).merged_into_id is None
-    # A person may still join them by hand.
-    merging.merge_profiles(a, b, actor=staff, rule="manual")
+    # A person may still join them by hand, saying they overrule the decision.
+    with pytest.raises(ConflictError):
+        merging.merge_profiles(a, b, actor=staff, rule="manual")
+    merging.merge_profiles(a, b, actor=staff, rule="manual", overrule_distinct=True)
     assert _stored(b).merged_into_id == a
 
 
@@ -114,8 +116,10 @@ def test_a_distinct_decision_follows_merges_of_merges(app):
 
     assert suspects.kept_apart([(q, y)]) == {(q, y)}
     assert suspects.keeping_apart(q, y) == suspects.find_pair(x, y)
-    # A person may merge them by hand.
-    merging.merge_profiles(q, y, actor="test", rule="manual")
+    # A person may merge them by hand, saying they overrule the decision.
+    with pytest.raises(ConflictError):
+        merging.merge_profiles(q, y, actor="test", rule="manual")
+    merging.merge_profiles(q, y, actor="test", rule="manual", overrule_distinct=True)
     assert _stored(y).merged_into_id == q
 
 

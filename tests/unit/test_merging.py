@@ -459,7 +459,12 @@ def test_distinct_pair_is_not_merged_automatically(pair, staff):
             merging.merge_profiles(a, b, actor="rule:auto", rule=rule, score=0.99)
     assert db.session.get(Profile, b).merged_into_id is None
 
-    merge = merging.merge_profiles(a, b, actor=staff, rule="manual")
+    with pytest.raises(ConflictError) as refused:  # a person must say they overrule it
+        merging.merge_profiles(a, b, actor=staff, rule="manual")
+    assert "confirm_distinct" in refused.value.fields
+    assert db.session.get(Profile, b).merged_into_id is None
+
+    merge = merging.merge_profiles(a, b, actor=staff, rule="manual", overrule_distinct=True)
     merging.undo_merge(merge.id, actor=staff)
     assert db.session.scalar(select(DuplicateCandidate)).status == "distinct"
 

@@ -21,11 +21,17 @@ class ProfileMerge(MethodView):
     @blp.response(201, MergeResultOut)
     @error_responses(blp, 401, 403, 404, 409, 422)
     def post(self, data: dict, profile_id: int):
-        """Merge `other_id` into this profile, which survives; the merge can be undone."""
+        """Merge `other_id` into this profile, which survives; the merge can be undone. A pair
+        marked as different people is merged only with `confirm_distinct`."""
         reasons = [data["reason"].strip()] if data.get("reason", "").strip() else []
         with service_errors():
             merge = duplicates.merge_and_weigh_again(
-                profile_id, data["other_id"], actor=current_user, rule="manual", reasons=reasons
+                profile_id,
+                data["other_id"],
+                actor=current_user,
+                rule="manual",
+                reasons=reasons,
+                overrule_distinct=data["confirm_distinct"],
             )
         return {
             "merge_id": merge.id,
