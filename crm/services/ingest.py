@@ -49,7 +49,7 @@ import time
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from types import SimpleNamespace
 from typing import BinaryIO
@@ -828,6 +828,8 @@ class _Batch:
                 continue
             item.profile_id = _handle_id(item.target)
             ties = self._ties(item) if item.outcome != "unchanged" else []
+            if item.outcome != "unchanged":
+                consents += _withdrawals_for_holders(item)
             item.held_apart = [_handle_id(owner) for _, owner in item.conflicts]
             item.conflicts = [
                 (
@@ -1862,6 +1864,58 @@ class _Run:
             batch_id=self.batch_id,
             fresh=fresh,
         )
+
+
+# The purposes whose withdrawal is about an address (where messages go), by its kind.
+ADDRESS_PURPOSES = {
+    "email_marketing": "email",
+    "sms_marketing": "phone",
+    "phone_marketing": "phone",
+}
+
+
+@dataclass
+class _OnBehalf:
+    """A row's statement appended to another profile's consent history (see
+    _withdrawals_for_holders): the row's record and warnings, another profile."""
+
+    item: _Item
+    profile_id: int
+
+    @property
+    def record(self):
+        return self.item.record
+
+    @property
+    def warnings(self) -> list:
+        return self.item.warnings
+
+    @property
+    def consents_recorded(self) -> int:
+        return self.item.consents_recorded
+
+    @consents_recorded.setter
+    def consents_recorded(self, count: int) -> None:
+        self.item.consents_recorded = count
+
+
+def _withdrawals_for_holders(item: _Item) -> list[tuple[_OnBehalf, ConsentFact]]:
+    """A row's withdrawal of marketing to an address another profile holds, restated for
+    that profile: Elsa unsubscribing with the family email Dario's profile holds is not
+    Dario, but no more newsletters may go to that inbox. Grants stay the row's own (one
+    person's yes is nobody else's), and so do purposes about a person, not an address.
+
+    Call before item.conflicts are turned into report lines: they are (kind, holder)."""
+    held = {(kind, _handle_id(owner)) for kind, owner in item.conflicts}
+    entries = []
+    for fact in item.consents:
+        kind = ADDRESS_PURPOSES.get(fact.purpose)
+        if fact.status != "withdrawn" or kind is None:
+            continue
+        for holder in sorted({pid for k, pid in held if k == kind and pid != item.profile_id}):
+            evidence = {**fact.evidence, "held_address": kind, "stated_by_profile": item.profile_id}
+            entries.append((_OnBehalf(item, holder), replace(fact, evidence=evidence)))
+    return entries
 
 
 def _write_identifier_changes(

@@ -518,6 +518,41 @@ def test_the_profile_page_shows_each_consent_and_how_it_was_given(client, auth):
     assert "&lt;b&gt;203.0.113.9&lt;/b&gt;" in history
 
 
+def test_a_withdrawal_sent_with_this_profiles_email_by_another_person_says_so(client, auth):
+    auth.login_as("marketer")
+    factories.import_records(
+        "shop",
+        {
+            "id": "1",
+            "first_name": "Dario",
+            "last_name": "Conti",
+            "email": "casa.conti@example.it",
+            "email_opt_in": "yes",
+        },
+    )
+    factories.import_records(
+        "newsletter",
+        {
+            "id": "7",
+            "first_name": "Elsa",
+            "last_name": "Conti",
+            "email": "casa.conti@example.it",
+            "email_opt_in": "unsubscribed",
+        },
+    )
+    dario = profiles.search_profiles("Dario")[0][0]
+    elsa = profiles.search_profiles("Elsa")[0][0]
+    assert dario.id != elsa.id
+
+    html = client.get(f"/profiles/{dario.id}").get_data(as_text=True)
+
+    assert re.search(r'id="consent-email_marketing">Email marketing: withdrawn<', html)
+    stated = re.search(r'class="provenance stated-by">(.*?)</div>', html, re.S).group(1)
+    assert "sent with an email address this profile holds, by the record of" in stated
+    assert f'href="/profiles/{elsa.id}"' in stated
+    assert "stated_by_profile" not in html and "held_address" not in html
+
+
 def test_the_stage_history_names_who_or_what_made_each_change(client, auth):
     rep = auth.login_as("sales", name="Rita Rossi")
     nameless = factories.make_user()
