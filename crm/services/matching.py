@@ -219,7 +219,9 @@ def _surname_core(value: str) -> str:
 
 
 @lru_cache(maxsize=_CACHE)
-def _surname_tokens(value: str) -> frozenset[str]:
+def surname_tokens(value: str) -> frozenset[str]:
+    """The words of a surname that tell it apart: no particles (de, van), generations (Jr.)
+    or initials."""
     return frozenset(
         t
         for t in fold(value).split()
@@ -324,7 +326,7 @@ _ROMAN_VALUES = {"": 0, "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vi
 
 
 def _street_days(words: str) -> set[str]:
-    """The days of the dates a street's name holds (_street writes them "d20")."""
+    """The days of the dates a street's name holds (street_words writes them "d20")."""
     return {w for w in words.split() if w[:1] == "d" and w[1:].isdigit()}
 
 
@@ -341,7 +343,7 @@ def _day_of(token: str) -> int | None:
 
 
 @lru_cache(maxsize=_CACHE)
-def _street(value: str) -> tuple[str, frozenset[str]]:
+def street_words(value: str) -> tuple[str, frozenset[str]]:
     """(street words, house numbers) of an address: 'Via Roma, 12/A' -> ('via roma', {'12'}).
 
     Abbreviations are written out ('V.le' -> 'viale'), a date naming the street counts as
@@ -652,7 +654,7 @@ def _last_level_sorted(a: str, b: str) -> str:
         return "typo"
     if shortest >= 6 and OSA.distance(xc, yc) == 1:
         return "typo"
-    tx, ty = _surname_tokens(a), _surname_tokens(b)
+    tx, ty = surname_tokens(a), surname_tokens(b)
     if tx and ty and (tx < ty or ty < tx):
         return "compound"  # Rossi / Rossi Bianchi
     jw = JaroWinkler.similarity(xc, yc)
@@ -693,7 +695,7 @@ def _address_level(a: str, b: str) -> str:
 
 @lru_cache(maxsize=_CACHE)
 def _address_level_sorted(a: str, b: str) -> str:
-    (sa, na), (sb, nb) = _street(a), _street(b)
+    (sa, na), (sb, nb) = street_words(a), street_words(b)
     if not sa or not sb:
         return "unknown"
     if fuzz.token_set_ratio(sa, sb) < 90 or _street_days(sa) != _street_days(sb):

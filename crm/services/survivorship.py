@@ -197,13 +197,13 @@ def _fuller_name(name: str, short: str, long: str) -> bool:
     Rossi' for 'Rossi'; particles and Jr./Sr. aside)."""
     if name == "first_name":
         return _joined(long) in _FULL_FORMS.get(_joined(short), ())
-    words = matching._surname_tokens(short)
-    return bool(words) and words < matching._surname_tokens(long)
+    words = matching.surname_tokens(short)
+    return bool(words) and words < matching.surname_tokens(long)
 
 
 def _street_tail(street: str) -> list[str]:
     """The folded words from the house number on ('Via Roma 12 int. 4' -> ['12', 'int',
-    '4']): what matching._street reads loosely (an apartment, a staircase) must agree."""
+    '4']): what matching.street_words reads loosely (an apartment, a staircase) must agree."""
     words = fold(street).split()
     first = next((i for i, w in enumerate(words) if any(ch.isdigit() for ch in w)), len(words))
     return words[first:]
@@ -214,7 +214,7 @@ def _fuller_street(short: str, long: str) -> bool:
     written out ('Via Cavour 12' for 'V. Cavour, 12', 'Corso Italia 44' for 'C.so Italia
     44')."""
     return (
-        matching._street(short) == matching._street(long)
+        matching.street_words(short) == matching.street_words(long)
         and _street_tail(short) == _street_tail(long)
         and len(_joined(long)) > len(_joined(short))
     )

@@ -231,7 +231,7 @@ def test_streets_still_differ_where_they_do():
     assert matching._address_level("Via 2 Giugno 10", "Via 20 Giugno 10") == "different"
     assert matching._address_level("Via IV Novembre 3", "Via XIV Novembre 3") == "different"
     # A street named after a floor or a staircase keeps its name and number.
-    assert matching._street("Via della Scala 5") == ("via della scala", frozenset({"5"}))
+    assert matching.street_words("Via della Scala 5") == ("via della scala", frozenset({"5"}))
     # Two flats of one building are two homes (a father and a son, neighbours).
     assert matching._address_level("Via Roma 1 int. 4", "Via Roma 1 int. 5") == (
         "same street, other number"
