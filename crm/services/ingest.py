@@ -1987,6 +1987,7 @@ DATED_FIELDS = (
     "sms_opt_in",
     "sms_opt_out",
     "sms_consent_time",
+    "submitted_at",
     "optin_time",
     "confirm_time",
     "unsub_time",

@@ -407,6 +407,26 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "data consenso newsletter",
         "data iscrizione newsletter",
     ),
+    # When a form was sent (Google Forms' "Timestamp", Typeform's "Submitted At"): the
+    # time of the consents its answers state, where they give none of their own.
+    "submitted_at": (
+        "timestamp",
+        "informazioni cronologiche",  # Google Forms in Italian
+        "marca temporale",
+        "horodateur",  # ... in French
+        "zeitstempel",  # ... in German
+        "marca temporal",  # ... in Spanish
+        "submitted at",  # Typeform
+        "submitted on",
+        "submission date",  # Jotform
+        "submission time",
+        "date submitted",
+        "completion time",  # Microsoft Forms
+        "ora di completamento",
+        "data invio",
+        "data di invio",
+        "data compilazione",
+    ),
     # A subscription state (Mailchimp's, ActiveCampaign's "Status"): read only for the
     # words of one (see _settle and rows.consent_from_columns).
     "subscription_status": (
@@ -886,6 +906,8 @@ _WITHDRAWAL_WORDS = frozenset(
     "rinuncia".split()
 )
 
+# Words of a column about a consent, not stating one ("Newsletter unsubscribe reason").
+_ABOUT_WORDS = frozenset("reason reasons motivo motivazione campaign campagna link url".split())
 
 # Where a consent question's own clause ends: what follows is an aside ("(non
 # obbligatorio)", "You can unsubscribe at any time"), not the question.
@@ -903,8 +925,8 @@ def _consent_question(tokens: list[str]) -> str:
     a consent to marketing; "" for any other."""
     words = set(tokens)
     text = " ".join(tokens)
-    asked = words & _CONSENT_WORDS and words & _MARKETING_WORDS
-    if not (asked or any(phrase in text for phrase in _KEEP_UPDATED)):
+    asked = words & (_CONSENT_WORDS | _WITHDRAWAL_WORDS) and words & _MARKETING_WORDS
+    if not (asked or any(phrase in text for phrase in _KEEP_UPDATED)) or words & _ABOUT_WORDS:
         return ""
     sms = "sms" in words
     if "posta elettronica" in text:  # e-mail, in Italian: not the post

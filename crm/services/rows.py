@@ -8,7 +8,7 @@ here reads or writes the database; ingest stores what they return.
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta, timezone
 
 from crm.models import LEGAL_BASES, PROFILE_FIELDS, PURPOSES, TAG_MAX, Profile
 from crm.services.given_names import GIVEN_NAMES
@@ -108,7 +108,18 @@ _CELL_MAX = 1000
 _LIST_CELL_MAX = 10_000
 # The time of day after a numeric date: "10:00", "10:00:30", "2:05 PM".
 # A time of day: "10:00", "2:05 PM", and the Italian "10.00" / "10.00.30".
-_CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?")
+_CLOCK = re.compile(
+    r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?"
+    # a zone after it, as form tools write one: "GMT+1", "UTC-05:00", "+0100", "CET"
+    r"(?:\s*(?:(?:GMT|UTC)?([+-])(\d{1,2})(?::?(\d{2}))?|([A-Za-z]{3,4})))?"
+)
+# The zones written as letters in form tools' timestamps (Google Forms' "10:22:11 AM CET"),
+# hours from UTC; another name is read as UTC (its hours at most off).
+_ZONES = {
+    "UTC": 0, "GMT": 0, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "MET": 1,
+    "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5,
+    "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AEST": 10, "AEDT": 11,
+}  # fmt: skip
 
 
 def _column_limit(name: str) -> int | None:
@@ -804,9 +815,22 @@ def _numeric_time(day: str, clock: str, month_first: bool) -> datetime:
                 raise ValueError("unrecognised time")
             hour = hour % 12 + (12 if found.group(4) in "Pp" else 0)
     try:
-        return datetime.combine(date_read, time(hour, minute, second))
+        return datetime.combine(date_read, time(hour, minute, second), _zone(found))
     except ValueError:
         raise ValueError("unrecognised time") from None
+
+
+def _zone(clock: re.Match | None) -> timezone | None:
+    """The time zone written after a time of day (_CLOCK), or None (UTC is assumed)."""
+    if clock is None:
+        return None
+    sign, hours, minutes, name = clock.group(5, 6, 7, 8)
+    if sign:
+        offset = timedelta(hours=int(hours), minutes=int(minutes or 0))
+        return timezone(-offset if sign == "-" else offset)
+    if name and name.upper() in _ZONES:
+        return timezone(timedelta(hours=_ZONES[name.upper()]))
+    return None
 
 
 @dataclass
@@ -1061,16 +1085,26 @@ def _columns_consent(
     evidence = {name: clean_text(values.get(name)) for name in said}
     when = f"{kind}_consent_time"
     if at is None and stated_by != f"{kind}_opt_out" and (stamp := clean_text(values.get(when))):
-        try:
-            at = parse_time(stamp, month_first=month_first)
-        except ValueError:
-            warnings.append((when, f"unrecognised {when.replace('_', ' ')} value"))
+        at = _stamp(when, stamp, month_first, warnings)
         evidence[when] = stamp
+    if at is None and (stamp := clean_text(values.get("submitted_at"))):
+        # A form's answers were all given when it was sent, an opt-out's too.
+        at = _stamp("submitted_at", stamp, month_first, warnings)
+        evidence["submitted_at"] = stamp
     purpose = f"{kind}_marketing"
     return (
         ConsentFact(status, "consent", at, evidence, purpose=purpose, field=stated_by),
         warnings,
     )
+
+
+def _stamp(name: str, text: str, month_first: bool, warnings: list) -> datetime | None:
+    """The time a column states (parse_time), or None with a warning if it is none."""
+    try:
+        return parse_time(text, month_first=month_first)
+    except ValueError:
+        warnings.append((name, f"unrecognised {name.replace('_', ' ')} value"))
+        return None
 
 
 def _column_statement(

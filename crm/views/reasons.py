@@ -126,6 +126,7 @@ _PHRASES = [
     (r"unrecognised sms opt in value", N_("unrecognised SMS opt-in value")),
     (r"unrecognised sms opt out value", N_("unrecognised SMS opt-out value")),
     (r"unrecognised sms consent time value", N_("unrecognised SMS consent time")),
+    (r"unrecognised submitted at value", N_("unrecognised time the form was sent")),
     (
         r"the spreadsheet turned the number into (?P<value>.+); the digits are lost",
         N_("the spreadsheet turned the number into %(value)s; the digits are lost"),
