@@ -1132,7 +1132,29 @@ def map_headers(
             mapping.unmapped.append(header)
             if target:
                 mapping.rivals[header] = winners[claim][1]
+    _lead_form_time(mapping, headers, overrides or {})
     return mapping
+
+
+# Facebook's and Instagram's lead forms: a "created_time" beside the form's id or name is
+# when the lead sent the form (elsewhere a "Created Time" is when a record was made).
+_LEAD_FORM_HEADERS = frozenset({"form id", "form name"})
+
+
+def _lead_form_time(mapping: Mapping, headers: list[str], overrides: dict[str, str]) -> None:
+    """Map a lead form export's "created_time" to submitted_at (see _LEAD_FORM_HEADERS)."""
+    keys = {header_key(h): h for h in headers}
+    created = keys.get("created time")
+    if (
+        created is None
+        or created in overrides
+        or "submitted_at" in mapping.columns.values()
+        or not _LEAD_FORM_HEADERS & set(keys)
+    ):
+        return
+    mapping.columns[created] = "submitted_at"
+    if created in mapping.unmapped:
+        mapping.unmapped.remove(created)
 
 
 # Rows read when a file is opened whose values tell what some columns hold (see _settle).

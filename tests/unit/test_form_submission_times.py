@@ -126,3 +126,18 @@ def test_an_american_forms_times_are_read_month_first(app):
 def test_zones_are_hours_from_utc():
     assert parse_time("01/01/2024 12:00 CEST").utcoffset() == timedelta(hours=2)
     assert parse_time("01/01/2024 12:00 +05:30").tzinfo == timezone(timedelta(hours=5, minutes=30))
+
+
+def test_a_lead_forms_created_time_is_when_it_was_sent():
+    mapping, fact = _fact(
+        "id,created_time,ad_id,form_id,form_name,vuoi_ricevere_la_nostra_newsletter?,email\n"
+        "l:1,2024-03-05T10:22:11+01:00,23,991,Lead IT,sì,a@x.it\n"
+    )
+    assert mapping.columns["created_time"] == "submitted_at"
+    assert "created_time" not in mapping.unmapped
+    assert fact.recorded_at == datetime(2024, 3, 5, 9, 22, 11, tzinfo=UTC)
+
+
+def test_a_crms_created_time_is_no_submission():
+    mapping, _rows = _read("Record Id,Created Time,Email,Email Opt Out\n1,2024-03-05,a@x.it,1\n")
+    assert "Created Time" not in mapping.columns
