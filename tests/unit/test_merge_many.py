@@ -92,8 +92,11 @@ def test_merge_many_leaves_what_merge_profiles_leaves(pair, staff):
         merging.undo_merge(merge.id, actor=staff)
 
     one_by_one = [
-        # Undone, the pairs are two people to the rules: only a person merges them again.
-        merging.merge_profiles(s, o, actor=staff, rule="manual", score=0.9, reasons=[r])
+        # Undone, the pairs are two people to the rules: only a person merges them again,
+        # overruling that decision.
+        merging.merge_profiles(
+            s, o, actor=staff, rule="manual", score=0.9, reasons=[r], overrule_distinct=True
+        )
         for s, o, r in ((a, b, "x"), (c, d, "y"))
     ]
 
