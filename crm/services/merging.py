@@ -1017,13 +1017,19 @@ def _follow_restored(merge: Merge, survivor_id: int, restored_id: int) -> tuple[
                 execution_options={"synchronize_session": False},
             )
             changed = True
-    consents = db.session.scalars(
-        select(ConsentRecord.id).where(
-            ConsentRecord.profile_id == survivor_id,
-            ConsentRecord.source_record_id.in_(ids or [0]),
+    consents = [
+        consent_id
+        for consent_id, evidence in db.session.execute(
+            select(ConsentRecord.id, ConsentRecord.evidence).where(
+                ConsentRecord.profile_id == survivor_id,
+                ConsentRecord.source_record_id.in_(ids or [0]),
+            )
         )
-    ).all()
-    move_rows(ConsentRecord, list(consents), restored_id)
+        # A withdrawal restated for the holder of the address it was sent with stays there
+        # (ingest._withdrawals_for_holders): the record is the other person's, the inbox not.
+        if not (isinstance(evidence, dict) and evidence.get("stated_by_profile"))
+    ]
+    move_rows(ConsentRecord, consents, restored_id)
     db.session.expire_all()
     return followed, changed or bool(followed or consents)
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import ConsentRecord, SourceRecord
-from crm.services import ingest, profiles
+from crm.services import ingest, merging, profiles
+from tests import factories
 
 HEADER = "id,first_name,last_name,email,phone,email_opt_in,sms_opt_in\n"
 
@@ -79,3 +80,43 @@ def test_sending_the_withdrawal_again_records_nothing_more(app):
 
     assert summary["unchanged"] == 1
     assert db.session.scalar(select(db.func.count()).select_from(ConsentRecord)) == before
+
+
+def test_an_sms_withdrawal_of_a_record_bridging_two_profiles_reaches_the_phones_holder(app):
+    sms = {"purpose": "sms_marketing", "recorded_at": "2026-03-01T00:00:00Z"}
+    factories.import_records("newsletter", {"id": "n", "first_name": "Livio", "last_name":
+                             "Sereni", "email": "livio@example.com",
+                             "consents": [{**sms, "status": "granted"}]})  # fmt: skip
+    factories.import_records("shop", {"id": "s", "first_name": "Livio", "last_name": "Sereni",
+                             "phone": "+39 339 4440999",
+                             "consents": [{**sms, "status": "granted"}]})  # fmt: skip
+    withdrawn = {**sms, "status": "withdrawn", "recorded_at": "2026-06-01T00:00:00Z"}
+    [result] = factories.import_records("fair", {"id": "f", "first_name": "Livio", "last_name":
+                                        "Sereni", "email": "livio@example.com",
+                                        "phone": "+39 339 4440999",
+                                        "consents": [withdrawn]})  # fmt: skip
+
+    p, q = _profile_of("newsletter", "n"), _profile_of("shop", "s")
+    assert result["profile_id"] == p and p != q
+    assert _states(p)["sms_marketing"] == _states(q)["sms_marketing"] == "withdrawn"
+
+
+def test_the_phones_holder_keeps_the_withdrawal_when_a_merge_of_the_two_is_undone(app):
+    sms = {"purpose": "sms_marketing", "recorded_at": "2026-03-01T00:00:00Z"}
+    factories.import_records("newsletter", {"id": "n", "first_name": "Livia", "last_name":
+                             "Orsi", "email": "livia@example.com",
+                             "consents": [{**sms, "status": "granted"}]})  # fmt: skip
+    factories.import_records("shop", {"id": "s", "first_name": "Livia", "last_name": "Orsi",
+                             "phone": "+39 339 4440777",
+                             "consents": [{**sms, "status": "granted"}]})  # fmt: skip
+    withdrawn = {**sms, "status": "withdrawn", "recorded_at": "2026-06-01T00:00:00Z"}
+    factories.import_records("fair", {"id": "f", "first_name": "Livia", "last_name": "Orsi",
+                             "email": "livia@example.com", "phone": "+39 339 4440777",
+                             "consents": [withdrawn]})  # fmt: skip
+    p, q = _profile_of("newsletter", "n"), _profile_of("shop", "s")
+
+    merge = merging.merge_profiles(q, p, actor="test")
+    assert _states(q)["sms_marketing"] == "withdrawn"
+    merging.undo_merge(merge.id, actor="test")
+
+    assert _states(p)["sms_marketing"] == _states(q)["sms_marketing"] == "withdrawn"
