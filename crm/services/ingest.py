@@ -85,11 +85,12 @@ from crm.services import (
     matching,
     merging,
     readers,
+    splitting,
     sqlin,
     survivorship,
     suspects,
 )
-from crm.services.errors import ServiceError, ValidationError
+from crm.services.errors import ConflictError, ServiceError, ValidationError
 from crm.services.normalise import (
     NUMERIC_DATE,
     clean_text,
@@ -1177,6 +1178,37 @@ def _waves(items: list[_Item]) -> list[list[_Item]]:
     return [wave for wave in waves if wave]
 
 
+# What a row is told when its record id now names another person (_part_other_people).
+RECORD_ID = "external_id"
+ANOTHER_PERSON_PARTED = (
+    "this record now describes another person: it left its profile for one of its own"
+)
+ANOTHER_PERSON_FOLLOWED = (
+    "this record now describes another person; its profile, which has no other record, follows it"
+)
+ANOTHER_PERSON_MERGED = (
+    "this record now describes another person, but it came with a merge: undo the merge "
+    "or send the new person under a new record id"
+)
+
+
+def _another_person(before: dict, after: dict) -> bool:
+    """Whether a record's new values name another person than its earlier ones: a first
+    name that is not a slip of the other, or birth dates or tax ids that differ. A new
+    surname alone (a marriage), a name filled in or a moved address are the same person."""
+    old = matching.person_from_fields(before)
+    new = matching.person_from_fields(after)
+    decision = matching.compare(old, new)
+    if decision.veto in ("different birth dates", "different tax ids"):
+        return True
+    return bool(
+        old.first_name
+        and new.first_name
+        and "first name: different" in decision.reasons
+        and not matching.first_names_slip(old.first_name, new.first_name)
+    )
+
+
 def _two_people(mine: matching.Person, other: matching.Person) -> bool:
     """Whether two people's views clearly say two people though they share an email or a
     phone (see _Batch._not_the_holder). Kept apart, the holder is still weighed by the
@@ -1660,6 +1692,8 @@ class _Run:
         """
         items = [self.prepare(row) for row in rows]
         live = [i for i in items if i.reject is None]
+        self._part_other_people(live)
+        live = [i for i in live if i.reject is None]
         try:
             pending = self._store(live)
             self._report(items)
@@ -1682,6 +1716,44 @@ class _Run:
         if self.batches in ANALYZE_AFTER:
             _refresh_statistics()
         return items
+
+    def _part_other_people(self, items: list[_Item]) -> None:
+        """Rows that give a record id of this source again with another person's values (a
+        ticket passed on, an account handed over) do not rename the profile it joined.
+
+        Such a record leaves its profile first (splitting.detach_record: the profile keeps
+        its other records, its values and consents, and the two are never proposed again);
+        the row then updates the record on a profile of its own. A profile that has only
+        this record follows it, with a warning. A record that came with a merge cannot
+        leave that way: the row is refused (undo the merge, or send it under a new id).
+        """
+        ids = {i.norm.external_id: i for i in items if i.norm.external_id}
+        if not ids:
+            return
+        earlier = []
+        for chunk in sqlin.slices(sorted(ids)):
+            earlier += db.session.execute(
+                select(SourceRecord.id, SourceRecord.external_id, SourceRecord.fields).where(
+                    SourceRecord.source_id == self.source_id,
+                    SourceRecord.external_id.in_(chunk),
+                    SourceRecord.profile_id.is_not(None),
+                )
+            ).all()
+        for record_id, external_id, fields in earlier:
+            item = ids[external_id]
+            if not _another_person(fields or {}, item.fields):
+                continue
+            try:
+                splitting.detach_record(
+                    record_id, actor=self.actor or f"import:{self.source_name}"[:100]
+                )
+            except ValidationError:  # the profile's only record: the profile follows it
+                item.warnings.append((RECORD_ID, ANOTHER_PERSON_FOLLOWED))
+            except ConflictError:
+                db.session.rollback()
+                item.reject = ANOTHER_PERSON_MERGED
+            else:
+                item.warnings.append((RECORD_ID, ANOTHER_PERSON_PARTED))
 
     def _store_each(self, items: list[_Item]) -> list[_PendingMerge]:
         """Store rows one at a time, each in a savepoint, retrying a refused row."""

@@ -67,6 +67,26 @@ _PHRASES = [
         N_("no email, phone, name or tax id, and no earlier record with this id"),
     ),
     (
+        r"this record now describes another person: it left its profile for one of its own",
+        N_("this record now describes another person: it left its profile for one of its own"),
+    ),
+    (
+        r"this record now describes another person; its profile, which has no other record, "
+        r"follows it",
+        N_(
+            "this record now describes another person; its profile, which has no other "
+            "record, follows it"
+        ),
+    ),
+    (
+        r"this record now describes another person, but it came with a merge: undo the merge "
+        r"or send the new person under a new record id",
+        N_(
+            "this record now describes another person, but it came with a merge: undo the "
+            "merge or send the new person under a new record id"
+        ),
+    ),
+    (
         r"no usable email, phone, external id or name",
         N_("no usable email, phone, external id or name"),
     ),
