@@ -1523,6 +1523,10 @@ class _Run:
         # The full-name column's header says the surname comes first ("Cognome e nome").
         self.header_surname_first = mapping.surname_first
         self.region = region
+        # Records of the API are read each on its own (their numeric dates by what they
+        # show, else by their own country or the source's region), not by whichever
+        # other records share the call.
+        self.dates_per_record = False
         self.month_first = False  # numeric dates of this file: day first unless it shows
         self.surname_first = False  # full names of this file: "Rossi Mario" (it shows)
         self.overrides = overrides
@@ -1628,10 +1632,13 @@ class _Run:
         if row.error:
             item.reject = row.error
             return item
+        month_first = self.month_first
+        if self.dates_per_record:
+            month_first = reading_order([row.values], self.region)[0]
         norm = normalise_row(
             row.values,
             self.region,
-            month_first=self.month_first,
+            month_first=month_first,
             surname_first=self.surname_first,
         )
         item.norm = norm
@@ -1639,10 +1646,10 @@ class _Run:
         if fmt == "jsonl":
             item.consents, warnings = consents_from_object(row.raw.get("consents"))
         else:
-            fact = consent_from_row(fmt, row.values, month_first=self.month_first)
+            fact = consent_from_row(fmt, row.values, month_first=month_first)
             item.consents, warnings = ([fact], fact.warnings) if fact else ([], [])
         if not item.consents and fmt in ("csv", "jsonl"):
-            facts, more = consents_from_columns(row.values, month_first=self.month_first)
+            facts, more = consents_from_columns(row.values, month_first=month_first)
             item.consents, warnings = facts, [*warnings, *more]
         item.warnings = list(norm.warnings) + list(warnings)
         if norm.reject_reason:
@@ -2324,6 +2331,7 @@ def import_records(
     run = _Run(source, batch, mapping, region, None, actor)
     rows = [readers.row_from_object(n, obj) for n, obj in enumerate(records)]
     run.read_order(rows, dates=dates, names=names)
+    run.dates_per_record = dates == "auto"
     try:
         items = run.process(rows)
     except Exception:
