@@ -1178,6 +1178,15 @@ def _waves(items: list[_Item]) -> list[list[_Item]]:
     return [wave for wave in waves if wave]
 
 
+def _holds(cell: str, name: str, value: str) -> bool:
+    """Whether a cell gave a read email or phone (a phone by its last eight digits, as
+    written with any spaces or prefix)."""
+    if name == "phone":
+        digits = re.sub(r"\D", "", value)[-8:]
+        return bool(digits) and digits in re.sub(r"\D", "", cell)
+    return value in cell.lower()
+
+
 # What a row is told when its record id now names another person (_part_other_people).
 RECORD_ID = "external_id"
 ANOTHER_PERSON_PARTED = (
@@ -1554,14 +1563,27 @@ class _Run:
         if (row.format or self.format) == "jsonl":
             columns = readers.map_headers(list(row.raw), "jsonl", self.overrides).columns
         if value:
-            digits = re.sub(r"\D", "", value)[-8:] if name == "phone" else None
             for header, target in columns.items():
                 cell = str(row.raw.get(header) or "")
-                if target != name or not cell:
-                    continue
-                if (digits and digits in re.sub(r"\D", "", cell)) or value in cell.lower():
+                if target == name and cell and _holds(cell, name, value):
                     return header
         return self.column(row, name)
+
+    def unread_column(self, row: readers.Row, name: str, read: list[str]) -> str | None:
+        """Of the columns that give an email or phone field (Phone and Mobile), the first
+        whose value is none of those read (the one a warning about a bad value is about);
+        None when one column gives the field."""
+        columns = self.columns
+        if (row.format or self.format) == "jsonl":
+            columns = readers.map_headers(list(row.raw), "jsonl", self.overrides).columns
+        headers = [h for h, target in columns.items() if target == name]
+        if len(headers) < 2:
+            return None
+        for header in headers:
+            cell = str(row.raw.get(header) or "").strip()
+            if cell and not any(_holds(cell, name, value) for value in read):
+                return header
+        return None
 
     def column(self, row: readers.Row, name: str) -> str:
         """The file's header for a canonical field (what a person will look for)."""
@@ -1788,7 +1810,10 @@ class _Run:
         """Add the batch report's warnings and rejections for these rows."""
         for item in items:
             for name, reason in item.warnings:
-                self.note(item.row, "warning", reason, self.column(item.row, name))
+                column = None
+                if name in ("email", "phone") and item.norm is not None:
+                    column = self.unread_column(item.row, name, getattr(item.norm, name + "s"))
+                self.note(item.row, "warning", reason, column or self.column(item.row, name))
             if item.reject:
                 self.note(item.row, "rejected", item.reject)
             for column, reason in item.conflicts:  # named by header_of already
