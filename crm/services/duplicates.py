@@ -208,12 +208,15 @@ def merge_of(candidate: DuplicateCandidate) -> Merge | None:
 class Verdict:
     """The scorer's verdict on a pair as its two profiles are now: score, outcome
     ("merge", "review" or "separate") and reasons, and whether the score moved since the
-    pair was proposed (records, edits and merges change profiles while a pair waits)."""
+    pair was proposed (records, edits and merges change profiles while a pair waits). A
+    tied pair (suspects.TIED: one record holds identifiers of both) was proposed on
+    evidence the profiles' values do not show, so its score now is no sign of change."""
 
     score: float
     outcome: str
     reasons: list[str]
     moved: bool
+    tied: bool = False
 
 
 def current_verdict(candidate: DuplicateCandidate) -> Verdict:
@@ -234,8 +237,9 @@ def current_verdict(candidate: DuplicateCandidate) -> Verdict:
     sizes = match_keys.block_sizes(match_keys.keys_of_person(a))
     alone = suspects.alone_in_city(a, sizes)
     decision = matching.compare(a, b, thresholds(), alone_in_city=alone)
-    moved = round(decision.score, 2) != round(candidate.score, 2)
-    return Verdict(decision.score, decision.outcome, list(decision.reasons), moved)
+    tied = (candidate.reasons or [None])[0] == suspects.TIED
+    moved = not tied and round(decision.score, 2) != round(candidate.score, 2)
+    return Verdict(decision.score, decision.outcome, list(decision.reasons), moved, tied)
 
 
 def distinct_decision(a_id: int, b_id: int) -> tuple[DuplicateCandidate | None, User | None]:

@@ -126,7 +126,7 @@ REVIEW_PER_ROW = 3
 # that weighing makes has a survivor of its own): see _Run._weigh_survivors.
 SURVIVOR_ROUNDS = 2
 # The first reason of a pair of profiles that one row ties together (_Batch._ties).
-TIED = "one record holds identifiers of both"
+TIED = suspects.TIED
 # The file name of a batch of records sent to the records API.
 API_BATCH = "api"
 NO_PERSON = "no email, phone, name or tax id, and no earlier record with this id"

@@ -19,6 +19,9 @@ from crm.services import match_keys, matching, sqlin
 AFTER_MERGE = "found after a merge"
 AFTER_EDIT = "found after an edit by hand"
 AT_CREATION = "found when created by hand"
+# The first reason of a pair an import tied: one record holds identifiers of both (its
+# email is one profile's, its phone the other's), evidence no weighing of the two sees.
+TIED = "one record holds identifiers of both"
 # Profiles of a profile's blocks weighed against it at most (those sharing most keys).
 WEIGH_AGAIN_CANDIDATES = 50
 

@@ -460,3 +460,23 @@ def test_a_pair_whose_profiles_changed_shows_the_verdict_of_now(client, auth):
     page = _html(client.get(f"/duplicates/{candidate.id}"))
     assert 'id="candidate-verdict"' in page
     assert "The profiles changed since this pair was proposed" in page
+
+
+def test_a_tied_pair_is_not_said_to_have_changed_since_it_was_proposed(client, auth):
+    factories.import_records("newsletter", {"id": "n", "first_name": "Livio",
+                             "last_name": "Sereni", "email": "livio@example.com",
+                             "city": "Roma"})  # fmt: skip
+    factories.import_records("shop", {"id": "s", "first_name": "Livio", "last_name": "Sereni",
+                             "phone": "+39 339 4440999", "city": "Milano"})  # fmt: skip
+    factories.import_records("fair", {"id": "f", "first_name": "Livio", "last_name": "Sereni",
+                             "email": "livio@example.com",
+                             "phone": "+39 339 4440999"})  # fmt: skip
+    pair = duplicates.open_candidates()[0][0]
+    assert pair.reasons[0] == "one record holds identifiers of both"
+    auth.login_as("sales")
+
+    page = _html(client.get(f"/duplicates/{pair.id}"))
+
+    assert "The profiles changed since this pair was proposed" not in page
+    assert "The scorer would no longer propose them" not in page
+    assert "One record holds identifiers of both profiles" in page
