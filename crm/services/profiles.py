@@ -371,9 +371,12 @@ def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> lis
     provenance = dict(profile.provenance or {})
     for name, value in values.items():
         if getattr(profile, name) != value:
+            typed = "manual" in (provenance.get(name) or {})
             setattr(profile, name, value)
             provenance[name] = stamp
             changed.append(name)
+            if value is None and typed and profile.id:
+                _back_to_sources(profile, name, provenance)
     if emails is not None and emails != [e.email for e in profile.emails]:
         _set_identifiers(profile, ProfileEmail, emails, record_id, "emails")
         changed.append("emails")
@@ -401,6 +404,22 @@ def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> lis
     profile.provenance = provenance
     refresh_search_keys(profile)
     return changed
+
+
+def _back_to_sources(profile: Profile, name: str, provenance: dict) -> None:
+    """A value typed by hand and then cleared gives the field back to the sources: it
+    shows what the profile's records state, by the survivorship rules (the record of a
+    profile created by hand holds what was typed then, which the person just took back)."""
+    from crm.services import survivorship  # it reads this module's names
+
+    records = [r for r in profile.source_records if r.source.name != MANUAL_SOURCE]
+    provenance.pop(name, None)
+    state = survivorship.state_of(profile)
+    state.columns["provenance"] = {k: v for k, v in provenance.items() if k == name}
+    update = survivorship.survive(state, records, lambda _kind, _values: set())
+    if update.columns.get(name) is not None:
+        setattr(profile, name, update.columns[name])
+        provenance[name] = update.columns["provenance"][name]
 
 
 def _has_identity(
