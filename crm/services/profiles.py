@@ -141,7 +141,7 @@ def search_query(q: str | None):
     if folded:
         conditions += [
             _prefix(Profile.search_name, folded),
-            _prefix(Profile.search_last, folded),
+            _prefix(Profile.search_last, folded.replace(" ", "")),
             _prefix(Profile.search_company, folded),
         ]
     return query.where(or_(*conditions))
@@ -247,7 +247,8 @@ def search_columns(first: str | None, last: str | None, company: str | None) -> 
     """The folded search columns of a profile with these names and company."""
     return {
         "search_name": fold(" ".join(p for p in (first, last) if p))[:210],
-        "search_last": fold(last)[:100],
+        # Without spaces: "damico" and "d amico" both find D'Amico, "obrien" O'Brien.
+        "search_last": fold(last).replace(" ", "")[:100],
         "search_company": fold(company)[:200],
     }
 
