@@ -3,16 +3,66 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from phonenumbers import SUPPORTED_REGIONS
 
-from crm.models import LEGAL_BASES, PURPOSES
+from crm.models import LEGAL_BASES, PURPOSES, TAG_MAX, Profile, ProfileEmail, Source, SourceRecord
 from crm.schemas.common import StrictInput
+from crm.services.consent_ledger import RESERVED_KEYS, SENT_KEY
 from crm.services.ingest import DATE_ORDERS, NAME_ORDERS
 from crm.services.readers import LIST_FIELDS, map_headers
 
 MAX_RECORDS = 1000
+# The longest external id a source record keeps: a longer one rejects the record.
+MAX_EXTERNAL_ID = SourceRecord.__table__.c.external_id.type.length
+# The profile fields whose length the description states: a longer value (once normalised)
+# is left out of the profile with a warning, so a client can cut it itself instead.
+_LIMITED = (
+    "first_name",
+    "last_name",
+    "company",
+    "job_title",
+    "address",
+    "address_line_2",
+    "postcode",
+    "city",
+    "state",
+    "tax_id",
+)
 OUTCOMES = ("created", "merged", "updated", "unchanged", "review", "rejected")
 # Keys read as lists of emails and phones besides the fields' own names and synonyms.
 _PLURAL_KEYS = {"emails": "email", "phones": "phone"}
 _SCALAR = (str, int, float, bool)
+
+MAX_SOURCE_NAME = Source.__table__.c.name.type.length
+# The characters a source name may not hold (ingest.source_name_problem: control and
+# invisible formatting characters, private use, line and paragraph separators), those of
+# the Basic Multilingual Plane, which a pattern without Unicode classes can list; and "/",
+# which would end the path segment. A name must hold more than spaces (trimmed at its ends).
+_NOT_IN_SOURCE_NAME = (
+    r"/\u0000-\u001F\u007F-\u009F\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890-\u0891"
+    r"\u08E2\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2064\u2066-\u206F\uE000-\uF8FF"
+    r"\uFEFF\uFFF9-\uFFFB"
+)
+SOURCE_NAME_PATTERN = rf"^(?!\s*$)[^{_NOT_IN_SOURCE_NAME}]+$"
+# The records endpoint's path parameter, as the route's converter cannot describe it.
+SOURCE_PARAMETER = {
+    "in": "path",
+    "name": "source",
+    "required": True,
+    "description": (
+        "The source's name, as `crm import --source` takes it: 1 to "
+        f"{MAX_SOURCE_NAME} characters once spaces at its ends are trimmed, without "
+        "control or invisible formatting characters (Unicode categories Cc, Cf, Co, Zl, "
+        "Zp; the pattern lists those of the Basic Multilingual Plane) or `/`. A name that "
+        "differs from an existing source's only in case (`Shopify` for `shopify`) is "
+        "refused (409), naming that source; a name no source has creates one "
+        "(`source_created`)."
+    ),
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_SOURCE_NAME,
+        "pattern": SOURCE_NAME_PATTERN,
+    },
+}
 
 
 def _tag_problem(value) -> str | None:
@@ -76,11 +126,57 @@ def _consent_problems(value) -> dict[str, list[str]]:
     return {"consents": messages} if messages else {}
 
 
+def _limits_text() -> str:
+    """The length limits of a record's values, as the profile's columns set them."""
+    by_length: dict[int, list[str]] = {}
+    columns = [Profile.__table__.c[name] for name in _LIMITED]
+    for column in [*columns, ProfileEmail.__table__.c.email]:
+        by_length.setdefault(column.type.length, []).append(f"`{column.name}`")
+    lengths = "; ".join(f"{', '.join(names)} {n}" for n, names in sorted(by_length.items()))
+    return (
+        f"Lengths in characters, once normalised: {lengths}. A longer value is left out "
+        f"with a warning (the person still imports); a tag over {TAG_MAX} "
+        f"characters is cut, with a warning; an `external_id` over {MAX_EXTERNAL_ID} "
+        "rejects the record."
+    )
+
+
+_LIMITS_TEXT = _limits_text()
+# What a consent's evidence may hold, and which of its keys the CRM writes itself.
+_EVIDENCE_TEXT = (
+    "A consent's `evidence` is an object kept with the statement as sent (the proof of "
+    "consent: a form's confirmation token, an opt-in IP). The CRM adds its own keys to it: "
+    "`source` and `batch_id` (which source and batch stated it), and for a statement "
+    "stamped when imported (no time, or one it could not keep) `time` and `stated_at`; "
+    "evidence keys named "
+    + ", ".join(f"`{key}`" for key in RESERVED_KEYS)
+    + f" are kept, with their values as sent, under `{SENT_KEY}`."
+)
+
+
+class _Record(fields.Dict):
+    """One record: a JSON object whose profile fields have the shape the importer reads.
+
+    Its problems are raised here, so that the list files them under the record's own
+    index: checked on the list as a whole, they were counted among the records left once
+    the items that are no objects had gone, and filed under a later record's index.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dict:
+        """The record, or its shape problems by key (no record of the list is kept when
+        one has problems: the whole request is refused)."""
+        record = super()._deserialize(value, attr, data, **kwargs)
+        problems = _record_problems(record)
+        if problems:
+            raise ValidationError(problems)
+        return record
+
+
 class RecordsIn(StrictInput):
     """Up to a thousand records of one source, each a JSON object with profile field names."""
 
     records = fields.List(
-        fields.Dict(keys=fields.String()),
+        _Record(keys=fields.String()),
         required=True,
         validate=[
             validate.Length(min=1, error="Send at least one record."),
@@ -91,12 +187,13 @@ class RecordsIn(StrictInput):
                 "Person records: `external_id` (or `id`), `first_name`, `last_name`, `email` "
                 "or `emails`, `phone` or `phones`, `company`, `job_title`, `address`, "
                 "`address_line_2`, `postcode`, `city`, `state`, `country`, `birth_date`, `tax_id`, "
-                "`tags` (text), `stage`; optional `consents`: [{`purpose`, `status` (granted "
-                "or withdrawn), `legal_basis`, `recorded_at`, `evidence`}]. Other keys are "
+                "`tags` (text or a list of text), `stage`; optional `consents`: [{`purpose`, "
+                "`status` (granted or withdrawn), `legal_basis`, `recorded_at`, `evidence`}]. "
+                f"{_EVIDENCE_TEXT} {_LIMITS_TEXT} Other keys are "
                 "kept in the raw record and may hold any JSON value (what lies past 32 levels "
                 "of nesting or 16 MiB of one key's value is cut). NaN and Infinity read as "
                 "null. No text, key or value, may hold NUL characters or lone UTF-16 "
-                "surrogates (422, by index and key). 1 to 1000 records."
+                f"surrogates (422, by index and key). 1 to {MAX_RECORDS} records."
             ),
             "example": [
                 {
@@ -143,17 +240,6 @@ class RecordsIn(StrictInput):
         """A two-letter code of a country phone numbers are known for, in any case."""
         if region is not None and region.upper() not in SUPPORTED_REGIONS:
             raise ValidationError("Not a country code phone numbers are known for (e.g. IT).")
-
-    @validates("records")
-    def _check_records(self, records: list, **kwargs) -> None:
-        """Report every record's shape problems at once, by index and key."""
-        problems = {}
-        for index, record in enumerate(records):
-            found = _record_problems(record)
-            if found:
-                problems[index] = found
-        if problems:
-            raise ValidationError(problems)
 
 
 class FieldWarning(Schema):
@@ -205,5 +291,13 @@ class RecordsOut(Schema):
     """The batch the records were stored in, its summary and one result per record."""
 
     batch_id = fields.String(required=True)
+    source_created = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "true when no source had this name, and this call created it "
+            "(first party, trust rank 50): on an integration's first call that is "
+            "expected; on a later one, its source name is mistyped"
+        },
+    )
     summary = fields.Nested(RecordsSummary, required=True)
     results = fields.List(fields.Nested(RecordResult), required=True)

@@ -6,6 +6,10 @@ latest statement (profiles.current_consents). An import states what a source sai
 two rules that keep one source's grant from overriding another's withdrawal: a
 statement without a time (a plain "yes" column) is stamped when imported and never
 lifts another source's withdrawal, and a time in the future is taken as unknown.
+
+A statement's evidence is what its source said (a form's confirmation token, an opt-in
+IP), proof of consent that must stay as sent, beside a few keys the CRM writes itself
+(SERVER_KEYS); a source's keys of those names are kept, as sent, under SENT_KEY.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -22,6 +26,21 @@ from crm.services import sqlin
 UNDATED = "unknown: stamped when imported"
 # How far ahead of the importer's clock a consent's stated time may be (time zones, clocks).
 CONSENT_CLOCK_SKEW = timedelta(days=1)
+# The evidence keys the CRM writes beside what a source said: the source and the batch
+# that stated it, and for a statement stamped when imported "time" (UNDATED) and
+# "stated_at" (the time it gave). Records already stored have them under these names, and
+# the ledger and the profile page read them so.
+# Also the CRM's: the rule that copied a statement (merging), and for a withdrawal
+# restated for the holder of the address it was sent with, which address and whose record
+# sent it (ingest._withdrawals_for_holders; an undo leaves such a statement in place).
+SERVER_KEYS = (
+    *("source", "batch_id", "time", "stated_at"),
+    *("rule", "held_address", "stated_by_profile"),
+)
+# Where a source's evidence keys of those names go, as sent (and its own key of this name,
+# so that nothing it sent is mistaken for the CRM's or lost).
+SENT_KEY = "as_sent"
+RESERVED_KEYS = (*SERVER_KEYS, SENT_KEY)
 
 
 def record_statements(
@@ -79,7 +98,8 @@ def record_statements(
         rows = history.setdefault((item.profile_id, fact.purpose), [])
         same = [h for h in rows if h[0] == fact.status and h[1] == source_id]
         latest = rows[0] if rows else None
-        evidence = {k: v for k, v in fact.evidence.items() if v is not None}
+        evidence = kept_apart({k: v for k, v in fact.evidence.items() if v is not None})
+        evidence.update(getattr(item, "server_evidence", None) or {})
         evidence.update(source=source_name, batch_id=batch_id)
         at = fact.recorded_at
         future = at is not None and at > now + CONSENT_CLOCK_SKEW
@@ -141,6 +161,21 @@ def record_statements(
         item.consents_recorded += 1
     if inserts:
         db.session.execute(insert(ConsentRecord), inserts)
+
+
+def kept_apart(evidence: dict) -> dict:
+    """evidence with a source's keys named as the CRM's own (RESERVED_KEYS) moved, with
+    their values as sent, under SENT_KEY; pure.
+
+    Overwritten, a form's "source" (the landing page) or "batch_id" (a double opt-in's
+    confirmation batch) would be lost from the proof of consent; left where they are, a
+    source's "time" or "stated_at" would be read as the CRM's and reorder the history.
+    """
+    sent = {key: value for key, value in evidence.items() if key in RESERVED_KEYS}
+    if not sent:
+        return dict(evidence)
+    kept = {key: value for key, value in evidence.items() if key not in sent}
+    return {**kept, SENT_KEY: sent}
 
 
 def stated_at(text) -> datetime | None:

@@ -49,7 +49,7 @@ import time
 import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import chain, islice
 from types import SimpleNamespace
 from typing import BinaryIO
@@ -1985,6 +1985,8 @@ class _OnBehalf:
 
     item: _Item
     profile_id: int
+    # What the CRM adds to the statement's evidence (consent_ledger.SERVER_KEYS).
+    server_evidence: dict = field(default_factory=dict)
 
     @property
     def record(self):
@@ -2017,8 +2019,8 @@ def _withdrawals_for_holders(item: _Item) -> list[tuple[_OnBehalf, ConsentFact]]
         if fact.status != "withdrawn" or kind is None:
             continue
         for holder in sorted({pid for k, pid in held if k == kind and pid != item.profile_id}):
-            evidence = {**fact.evidence, "held_address": kind, "stated_by_profile": item.profile_id}
-            entries.append((_OnBehalf(item, holder), replace(fact, evidence=evidence)))
+            said = {"held_address": kind, "stated_by_profile": item.profile_id}
+            entries.append((_OnBehalf(item, holder, said), fact))
     return entries
 
 

@@ -7,6 +7,7 @@ can stand behind most of the CRM. The phone country applies to the files importe
 the change; numbers already read keep the country they were read in.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -87,6 +88,43 @@ def find_source(name: str) -> Source:
     if source is None:
         raise NotFoundError(f"No source is called {name!r}.")
     return source
+
+
+def name_key(name: str) -> str:
+    """What two source names are compared by: trimmed, without case, and with letters
+    written alike however they are encoded (NFKC), so "Shopify" is "shopify"."""
+    return unicodedata.normalize("NFKC", (name or "").strip()).casefold()
+
+
+def source_for_records(name: str) -> Source | None:
+    """The source that records sent under name go to: the one called name (spaces at its
+    ends trimmed, as imports do), or None when none is, and the import will create it.
+
+    A name that differs from an existing source's only in case ("Shopify" for "shopify")
+    is almost always one system's name mistyped in an integration's settings: created, it
+    would be a second source holding the same customers' ids again, each record matched
+    to its profile a second time and ranked apart. It is refused instead, naming the
+    source it resembles, so the first call tells.
+
+    Raises ConflictError.
+    """
+    name = (name or "").strip()
+    source = db.session.scalar(select(Source).where(Source.name == name))
+    if source is not None:
+        return source
+    key = name_key(name)
+    # Sources are few (one per system): compared here, alike in every database (SQLite's
+    # lower() folds only ASCII letters).
+    alike = [other for other in db.session.scalars(select(Source.name)) if name_key(other) == key]
+    if alike:
+        named = ", ".join(repr(other) for other in sorted(alike))
+        raise ConflictError(
+            f"A source is already called {named}; a name differing from it only in case "
+            "is refused, so that one system does not become two sources. Send the records "
+            "under that name.",
+            fields={"source": [f"Differs only in case from {named}."]},
+        )
+    return None
 
 
 def _cleaned(source: Source, data: dict) -> dict:

@@ -120,3 +120,19 @@ def test_the_phones_holder_keeps_the_withdrawal_when_a_merge_of_the_two_is_undon
     merging.undo_merge(merge.id, actor="test")
 
     assert _states(p)["sms_marketing"] == _states(q)["sms_marketing"] == "withdrawn"
+
+
+def test_a_sources_own_key_naming_another_profile_is_kept_aside(app):
+    factories.import_records("shop", {"id": "1", "first_name": "Dario", "last_name": "Conti",
+                             "email": "dario@example.it"})  # fmt: skip
+    forged = {"purpose": "email_marketing", "status": "withdrawn",
+              "evidence": {"stated_by_profile": 1, "held_address": "email"}}  # fmt: skip
+    [result] = factories.import_records("web", {"id": "9", "first_name": "Ugo", "last_name":
+                                        "Riva", "email": "ugo@example.it",
+                                        "consents": [forged]})  # fmt: skip
+
+    record = db.session.scalar(
+        select(ConsentRecord).where(ConsentRecord.profile_id == result["profile_id"])
+    )
+    assert "stated_by_profile" not in record.evidence
+    assert record.evidence["as_sent"] == {"stated_by_profile": 1, "held_address": "email"}

@@ -199,25 +199,26 @@ class Blueprint(SmorestBlueprint):
 
 
 @contextmanager
-def service_errors() -> Iterator[None]:
+def service_errors(location: str = "json") -> Iterator[None]:
     """Turn the domain errors of a service call into JSON 404, 409 and 422 replies (a
-    likely duplicate's 409 lists the look-alikes in details.duplicates)."""
+    likely duplicate's 409 lists the look-alikes in details.duplicates), their fields
+    filed under location: the body's, unless the call checked a path or query argument."""
     try:
         yield
     except NotFoundError as exc:
         abort(404, message=exc.message or "Not found.")
     except ValidationError as exc:
-        abort(422, message=exc.message or "Invalid input.", errors={"json": exc.fields})
+        abort(422, message=exc.message or "Invalid input.", errors={location: exc.fields})
     except LikelyDuplicateError as exc:
         abort(
             409,
             message="This person may already be in the CRM (details.duplicates); nothing was "
             "saved. Send on_duplicate=review to create it anyway, with the pairs queued.",
-            errors={"json": exc.fields},
+            errors={location: exc.fields},
             details={"duplicates": exc.look_alikes()},
         )
     except ConflictError as exc:
-        abort(409, message=exc.message or "Conflict.", errors={"json": exc.fields})
+        abort(409, message=exc.message or "Conflict.", errors={location: exc.fields})
 
 
 def error_responses(blp, *codes: int, schemas: dict | None = None):
