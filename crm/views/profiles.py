@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from crm.extensions import query_id
 from crm.forms.merges import DetachRecordForm, MergeForm, UndoMergeForm
+from crm.forms.notes import NoteForm
 from crm.forms.profiles import (
     DistinctMergeForm,
     EditProfileForm,
@@ -24,7 +25,7 @@ from crm.forms.profiles import (
 )
 from crm.models import Profile
 from crm.security import ALL_ROLES, roles
-from crm.services import duplicates, merging, profiles, splitting, survivorship
+from crm.services import duplicates, merging, notes, profiles, splitting, survivorship
 from crm.services.errors import (
     ConflictError,
     LikelyDuplicateError,
@@ -74,12 +75,20 @@ def index():
 @bp.route("/<int:id>")
 @ALL_ROLES
 def detail(id: int):
-    """Everything about one person: fields with provenance, stage history, source records."""
-    profile = get_profile_or_404(id)
+    """Everything about one person: fields with provenance, stage history, notes, timeline,
+    source records."""
+    return _render_detail(get_profile_or_404(id), NoteForm())
+
+
+def _render_detail(profile: Profile, note_form: NoteForm, status: int = 200):
+    """The profile page, with the note form as given (empty, or refused with its errors)."""
+    id = profile.id
     absorbing = merging.absorbing_merge(id) if profile.merged_into_id else None
     reviewer = current_user.has_role(*REVIEWERS) and not profile.merged_into_id
     merges = merging.merge_history(id)
-    return render_template(
+    notes_after = request.args.get("notes_after", type=query_id)
+    timeline_after = request.args.get("timeline_after", type=query_id)
+    page = render_template(
         "profiles/detail.html",
         profile=profile,
         merges=merges,
@@ -94,7 +103,57 @@ def detail(id: int):
         bounced=survivorship.bounced_emails(profile),
         consents=profiles.consents_of([profile])[id],
         consent_history=profiles.consent_history(id),
+        attribution=notes.attribution(profile),
+        note_form=note_form,
+        notes_after=notes_after,
+        notes_page=_first_page_if_stale(notes.notes_of, id, notes_after),
+        timeline_after=timeline_after,
+        timeline_page=_first_page_if_stale(notes.touchpoints_of, id, timeline_after),
     )
+    return page, status
+
+
+def _first_page_if_stale(list_of, profile_id: int, after: int | None) -> tuple[list, int | None]:
+    """A page of a profile's notes or touchpoints; the first one when the cursor is none of
+    the profile's (a link kept from before a merge was undone)."""
+    try:
+        return list_of(profile_id, after=after)
+    except ValidationError:
+        return list_of(profile_id)
+
+
+@bp.route("/<int:id>/notes", methods=["POST"])
+@roles(*EDITORS)
+def add_note(id: int):
+    """Write a note on a profile; a refused one shows the page again with what was typed."""
+    profile = get_profile_or_404(id)
+    if profile.merged_into_id:  # merged into another since the page was opened
+        return _note_merged_away(profile)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            notes.add_note(id, form.body.data, actor=current_user._get_current_object())
+        except NotFoundError:
+            abort(404)
+        except ConflictError:  # merged between the check above and the service's lock
+            return _note_merged_away(profile)
+        except ValidationError as error:
+            form.body.errors = refusal_texts(error.fields.get("body") or [error.message])
+        else:
+            flash(_("Note added."), "success")
+            return redirect(url_for("profiles.detail", id=id, _anchor="notes"))
+    return _render_detail(profile, form, status=422)
+
+
+def _note_merged_away(profile: Profile):
+    """Back to the page of a profile merged into another, flashing why it takes no note."""
+    message = _(
+        "This profile was merged into profile #%(id)s: write the note there, or undo the "
+        "merge first.",
+        id=profile.merged_into_id,
+    )
+    flash(message, "error")
+    return redirect(url_for("profiles.detail", id=profile.id, _anchor="notes"))
 
 
 @bp.route("/new", methods=["GET", "POST"])

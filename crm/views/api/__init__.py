@@ -31,9 +31,9 @@ class RolesPlugin(BasePlugin):
 
 def register_api(app: Flask, api, csrf) -> None:
     """Bind the API to app and register its blueprints; the API uses keys, not cookies."""
-    from crm.views.api import duplicates, merges, profiles, records
+    from crm.views.api import duplicates, merges, notes, profiles, records
 
     api.init_app(app, spec_kwargs={"extra_plugins": [RolesPlugin(app)]})
-    for module in (profiles, merges, records, duplicates):
+    for module in (profiles, notes, merges, records, duplicates):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
