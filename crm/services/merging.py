@@ -6,7 +6,8 @@ Merge.moved, with the survivor's values before the merge in Merge.survivor_befor
 absorbed profile's row stays, pointing at the survivor. Undo moves the rows back by id and
 restores the survivor, except for what staff edited by hand since the merge. What reached
 the survivor after the merge through the absorbed person (a record of theirs updated, a
-new record joining by their email or phone) goes back with them (_follow_restored).
+new record joining by their email or phone) goes back with them (_follow_restored), and
+so do the tags it brought (_drop_tags_that_left).
 merge_many makes many merges at once (the importer's automatic ones), each recorded
 exactly as merge_profiles records it.
 """
@@ -14,6 +15,7 @@ exactly as merge_profiles records it.
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,6 +26,7 @@ from crm.models import (
     MERGE_RULES,
     PROFILE_FIELDS,
     STAGES,
+    TAG_MAX,
     ConsentRecord,
     DuplicateCandidate,
     MatchKey,
@@ -40,6 +43,7 @@ from crm.models import (
 from crm.models.base import utcnow
 from crm.services import audit, match_keys, sqlin, survivorship, suspects
 from crm.services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
+from crm.services.normalise import clean_text
 from crm.services.profiles import refresh_search_keys, search_profiles
 
 # Child tables whose rows follow their profile through a merge, by key in Merge.moved.
@@ -229,6 +233,26 @@ def _take_manual(survivor: Profile, other: Profile) -> None:
         refresh_search_keys(survivor)
 
 
+def _take_owner_and_score(survivor: Profile, other: Profile, moved: dict) -> None:
+    """Give the survivor the absorbed profile's owner and score where it has none (no
+    owner, a score of 0), and note in `moved` what it was given so an undo takes back
+    exactly that.
+
+    Only a person sets an owner or a score, so they are values typed by hand on the
+    profile merged away, which fill what the survivor lacks: without them the lead left
+    its rep's "my leads" and lost its score.
+    """
+    filled = {}
+    if survivor.owner_id is None and other.owner_id is not None:
+        survivor.owner = other.owner
+        filled["owner_id"] = other.owner_id
+    if not survivor.score and other.score:
+        survivor.score = other.score
+        filled["score"] = other.score
+    if filled:
+        moved["filled"] = filled
+
+
 def _plan_moves(moved: dict, survivor: Profile, other: Profile, candidate) -> list:
     """Add to `moved` what undo needs beyond row ids (primary flags, tags, the queue pair);
     return the survivor's tags after the merge."""
@@ -337,10 +361,79 @@ def _drop_carried(ids: list[int] | None) -> None:
         )
 
 
-def _take_stage(survivor: Profile, other_stage: str, merge: Merge, actor) -> None:
-    """Move the survivor to the absorbed profile's stage when that one was further on."""
-    if STAGES.index(other_stage) > STAGES.index(survivor.stage):
-        _move_stage(survivor, other_stage, merge, actor, "most advanced stage of merged profiles")
+class StagePlan(NamedTuple):
+    """What a merge needs to know of the stages before rows change hands: the absorbed
+    profile's stage if it may move the survivor on (else None), and the stages a person
+    moved either profile back from (survivorship.held_back_from of its own history)."""
+
+    offered: str | None
+    holds: tuple[str, ...]
+
+
+def moved_by_a_person(change: StageChange) -> bool:
+    """Whether a person moved the stage (a merge's move is its rule's, even by a person)."""
+    return change.actor_user_id is not None and not (change.actor_label or "").startswith("merge:")
+
+
+def _when(change: StageChange) -> tuple:
+    """A stage change's place in time, as survivorship.held_back_from orders them."""
+    return (change.at or utcnow(), change.id or 2**62)
+
+
+def _plan_stage(survivor: Profile, other: Profile) -> StagePlan:
+    """The absorbed profile's stage counts only as records would (README: after a person
+    moves a stage back, records move it on only past the stage it was moved back from).
+
+    The absorbed profile's stage is what its records said, so it may move a survivor a
+    person moved back only past that stage: a rep's "churned, back to lead" is not undone
+    by a duplicate whose shop record still says customer. It counts all the same when a
+    person set it, later than the survivor's move back: a newer judgement of where the
+    person stands than the one it would overrule.
+    """
+    own = list(survivor.stage_changes)
+    held = survivorship.held_back_from(own)
+    theirs = survivorship.held_back_from(list(other.stage_changes))
+    holds = tuple(h for h in (held, theirs) if h is not None)
+    if held is None or STAGES.index(other.stage) > STAGES.index(held):
+        return StagePlan(other.stage, holds)
+    moved_back = max((_when(c) for c in own if moved_by_a_person(c)), default=None)
+    last = max(other.stage_changes, key=_when, default=None)
+    if (
+        last is not None
+        and moved_by_a_person(last)
+        and last.to_stage == other.stage
+        and moved_back is not None
+        and _when(last) > moved_back
+    ):
+        return StagePlan(other.stage, holds)
+    return StagePlan(None, holds)
+
+
+def _take_stage(survivor: Profile, plan: StagePlan, merge: Merge, actor) -> None:
+    """Move the survivor to the absorbed profile's stage when it counts (_plan_stage) and
+    was further on."""
+    offered = plan.offered
+    if offered is not None and STAGES.index(offered) > STAGES.index(survivor.stage):
+        _move_stage(survivor, offered, merge, actor, "most advanced stage of merged profiles")
+
+
+def _recompute_merged(survivor: Profile, plan: StagePlan, *, refresh_keys: bool = True) -> None:
+    """survivorship.recompute of a merged profile, keeping the stage the merge decided
+    when the records would move it to a stage a person moved either profile back from.
+
+    Each profile's stage already answers for its own records, and _take_stage weighed the
+    absorbed one; survivorship reads the joined history as one, where the other profile's
+    latest edit can hide a move back (held_back_from reads only the latest person's move),
+    and the records a rep overruled would bring the churned customer back after all.
+    """
+    stage, known = survivor.stage, len(survivor.stage_changes)
+    survivorship.recompute(survivor, refresh_keys=refresh_keys)
+    if survivor.stage == stage:
+        return
+    if any(STAGES.index(survivor.stage) <= STAGES.index(held) for held in plan.holds):
+        for change in survivor.stage_changes[known:]:
+            survivor.stage_changes.remove(change)
+        survivor.stage = stage
 
 
 def _move_stage(survivor: Profile, target: str, merge: Merge, actor, reason: str) -> None:
@@ -462,7 +555,7 @@ def merge_profiles(
     before = {key: _ids(model, survivor_id) for key, model in _CHILDREN.items()}
     moved = {key: _ids(model, other_id) for key, model in _CHILDREN.items()}
     survivor_tags = _plan_moves(moved, survivor, other, candidate)
-    other_stage = other.stage
+    stage_plan = _plan_stage(survivor, other)
 
     # Rows change hands in bulk; the session forgets what it held so it reloads them.
     db.session.flush()
@@ -487,9 +580,10 @@ def merge_profiles(
     survivor.tags = sorted(survivor_tags, key=lambda t: t.name)
     other.merged_into_id = survivor_id
     _merge_consents(merge, survivor_id, survivor_consents, other_consents, actor)
-    _take_stage(survivor, other_stage, merge, actor)
+    _take_stage(survivor, stage_plan, merge, actor)
     _take_manual(survivor, other)
-    survivorship.recompute(survivor)
+    _take_owner_and_score(survivor, other, moved)
+    _recompute_merged(survivor, stage_plan)
     survivor.updated_at = utcnow()
     if candidate is not None and candidate.status != "merged":
         candidate.status = "merged"
@@ -588,6 +682,7 @@ def _merge_batch(
                     selectinload(Profile.tags),
                     selectinload(Profile.emails),
                     selectinload(Profile.phones),
+                    selectinload(Profile.stage_changes),
                 )
                 .execution_options(populate_existing=True)
             )
@@ -670,7 +765,7 @@ def _merge_batch(
         survivor, other = found[survivor_id], found[other_id]
         moved = {key: owned[key].get(other_id, []) for key in _CHILDREN}
         tags = _plan_moves(moved, survivor, other, candidate)
-        plans.append((n, candidate, merge, moved, tags, other.stage))
+        plans.append((n, candidate, merge, moved, tags, _plan_stage(survivor, other)))
 
     # Rows change hands in bulk, one executemany per table; the session forgets them.
     db.session.flush()
@@ -717,7 +812,7 @@ def _merge_batch(
             )
         )
     survivors = {pairs[n][0]: reloaded[pairs[n][0]] for n, *_ in plans}
-    for n, candidate, merge, _moved, tags, other_stage in plans:
+    for n, candidate, merge, moved, tags, stage_plan in plans:
         survivor_id, other_id = pairs[n][:2]
         survivor = survivors[survivor_id]
         survivor.tags = sorted(tags, key=lambda t: t.name)
@@ -725,9 +820,10 @@ def _merge_batch(
         _merge_consents(
             merge, survivor_id, latest.get(survivor_id, {}), latest.get(other_id, {}), actor
         )
-        _take_stage(survivor, other_stage, merge, actor)
+        _take_stage(survivor, stage_plan, merge, actor)
         _take_manual(survivor, reloaded[other_id])
-        survivorship.recompute(survivor, refresh_keys=False)
+        _take_owner_and_score(survivor, reloaded[other_id], moved)
+        _recompute_merged(survivor, stage_plan, refresh_keys=False)
         survivor.updated_at = utcnow()
         if candidate is not None and candidate.status != "merged":
             candidate.status = "merged"
@@ -804,7 +900,7 @@ def _restore_survivor(survivor: Profile, merge: Merge) -> list[str]:
     if "tags" in kept:  # tags set by hand since stay, and so do the ones removed by hand
         provenance["tags"] = current["tags"]
     survivor.provenance = provenance
-    # A merge changes neither owner nor score: what they are now was set since, and stays.
+    _give_back_owner_and_score(survivor, merge)
     # Of the tags, the merge added the absorbed profile's own (moved["tags"]); they go,
     # and tags added or removed since stay as they are.
     brought = set((merge.moved or {}).get("tags") or [])
@@ -812,6 +908,63 @@ def _restore_survivor(survivor: Profile, merge: Merge) -> list[str]:
     refresh_search_keys(survivor)
     survivor.updated_at = utcnow()
     return sorted(kept)
+
+
+def _give_back_owner_and_score(survivor: Profile, merge: Merge) -> None:
+    """Undo what _take_owner_and_score gave the survivor: an owner or score that is still
+    the one the merge gave goes back to the survivor's own; one a person changed since
+    stays (a person who set again the very value the merge gave cannot be told apart)."""
+    filled = (merge.moved or {}).get("filled") or {}
+    before = merge.survivor_before or {}
+    if "owner_id" in filled and survivor.owner_id == filled["owner_id"]:
+        owner_id = before.get("owner_id")
+        survivor.owner = db.session.get(User, owner_id) if owner_id is not None else None
+    if "score" in filled and survivor.score == filled["score"]:
+        survivor.score = before.get("score") or 0
+
+
+def record_tags(record: SourceRecord) -> set[str]:
+    """The tag names a source record states, cleaned as survivorship stores them."""
+    names = (clean_text(tag) for tag in (record.fields or {}).get("tags") or [])
+    return {name[:TAG_MAX] for name in names if name}
+
+
+def _edited_at(profile: Profile, name: str) -> datetime | None:
+    """When a person last edited this field of the profile by hand, if they did."""
+    origin = (profile.provenance or {}).get(name)
+    if not isinstance(origin, dict) or "manual" not in origin or not origin.get("at"):
+        return None
+    try:
+        return datetime.fromisoformat(origin["at"])
+    except (TypeError, ValueError):
+        return None
+
+
+def _drop_tags_that_left(survivor: Profile, restored: Profile, merge: Merge) -> None:
+    """Take from the survivor the tags that came with records now back on the restored
+    profile (what _follow_restored sent back, or one of theirs updated while merged): the
+    restored profile's recompute gives them to their person, and left behind they would
+    say something of the wrong one.
+
+    A tag stays when the survivor had it before the merge, a record it keeps states it,
+    or a person set it by hand after the merge: their edit of the tags came after the
+    records stating it were last updated, so the list they saved held it. (An edit before
+    a record brought the tag again cannot say whether it held the tag: it goes.)
+    """
+    before = set((merge.survivor_before or {}).get("tags") or [])
+    kept = set().union(*(record_tags(r) for r in survivor.source_records))
+    edited = _edited_at(survivor, "tags")
+    if edited is not None and edited <= merge.created_at:
+        edited = None
+    going, by_hand = set(), set()
+    for record in restored.source_records:
+        names = record_tags(record) - before - kept
+        going |= names
+        if edited is not None and record.updated_at <= edited:
+            by_hand |= names
+    going -= by_hand
+    if going:
+        survivor.tags = [t for t in survivor.tags if t.name not in going]
 
 
 # Why an undo moved the survivor's stage (its history shows it with the merge's label).
@@ -913,6 +1066,7 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
     _set_primary(ProfileEmail, survivor.id, set(before_primary.get("emails") or []))
     _set_primary(ProfilePhone, survivor.id, set(before_primary.get("phones") or []))
     kept = _restore_survivor(survivor, merge)
+    _drop_tags_that_left(survivor, restored, merge)
     _restore_stage(survivor, merge, since, actor)
     restored.merged_into_id = None
     restored.updated_at = utcnow()

@@ -4,15 +4,19 @@ An imported record that shares an email or a phone with a profile joins it direc
 deterministic match, no Merge to undo). When that join was wrong (two relatives sharing
 a landline, an email typed into the wrong record), a person detaches the record: it
 becomes a profile of its own, with the identifiers and consents only it brought, and the
-two profiles are remembered as different people.
+two profiles are remembered as different people. A detach has no undo: the audit trail
+keeps it, and both profiles' pages show it (detach_history).
 """
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
 
 from crm.extensions import db
 from crm.models import (
     STAGES,
-    TAG_MAX,
+    AuditLog,
     ConsentRecord,
     DuplicateCandidate,
     Merge,
@@ -26,9 +30,11 @@ from crm.models import (
 from crm.models.base import utcnow
 from crm.services import audit, match_keys, merging, profiles, survivorship
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
-from crm.services.normalise import clean_text
 from crm.services.survivorship import record_emails, record_phones
 from crm.services.suspects import find_pair, ordered
+
+# The audit trail's action of a detach; detach_history reads the detaches back from it.
+DETACH_ACTION = "profile.detach"
 
 
 def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
@@ -93,7 +99,7 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     match_keys.refresh_many([old, new])
     _mark_distinct(old.id, new.id, actor)
     audit.record(
-        "profile.detach",
+        DETACH_ACTION,
         actor=actor,
         object_type="profile",
         object_id=new.id,
@@ -106,14 +112,8 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
 def _tags_after_detach(profile: Profile, record: SourceRecord) -> None:
     """Take from the profile the tags that only the detached record carried: they go
     with it (the new profile's recompute gives them), as its emails and phones do."""
-
-    def tags_of(r: SourceRecord) -> set[str]:
-        return {
-            clean_text(t)[:TAG_MAX] for t in (r.fields or {}).get("tags") or [] if clean_text(t)
-        }
-
-    still = set().union(*(tags_of(r) for r in profile.source_records))
-    only = tags_of(record) - still
+    still = set().union(*(merging.record_tags(r) for r in profile.source_records))
+    only = merging.record_tags(record) - still
     if only:
         profile.tags = [t for t in profile.tags if t.name not in only]
 
@@ -124,30 +124,40 @@ def _stage_after_detach(profile: Profile, record: SourceRecord, actor) -> None:
     An import moves a profile forward to the most advanced stage its records state, and
     never back by itself. When the detached record said "customer" and no other record
     of the profile does, the profile was a customer only because of the wrong join: it
-    goes back to what its records still say (lead if none), with the reason in its
-    history. A stage that a person set is left to people.
+    goes back to the more advanced of what its records still say (lead if none) and the
+    latest stage a person set by hand (a rep's SQL stands, as it does when a merge is
+    undone), with the reason in its history. A stage that a person set last is left to
+    people.
     """
     said = (record.fields or {}).get("stage")
     if said not in STAGES or profile.stage != said:
         return
     stated = [(r.fields or {}).get("stage") for r in profile.source_records]
     still = max((STAGES.index(s) for s in stated if s in STAGES), default=0)
-    if still >= STAGES.index(said):
-        return
-    last = db.session.scalar(
-        select(StageChange)
-        .where(StageChange.profile_id == profile.id)
-        .order_by(StageChange.id.desc())
-        .limit(1)
+    changes = list(
+        db.session.scalars(
+            select(StageChange).where(StageChange.profile_id == profile.id).order_by(StageChange.id)
+        )
     )
-    if last is None or last.to_stage != said or last.actor_user_id is not None:
+    if not changes or changes[-1].to_stage != said or changes[-1].actor_user_id is not None:
+        return
+    target = max(still, _set_by_hand(changes))
+    if target >= STAGES.index(said):
         return
     profiles.record_stage(
         profile,
-        STAGES[still],
+        STAGES[target],
         actor,
         f"the record that said {said} was detached (#{record.id}); no other record says so",
     )
+
+
+def _set_by_hand(changes: list[StageChange]) -> int:
+    """The place in STAGES of the latest stage a person set (0, lead, when none did)."""
+    by_people = [c for c in changes if merging.moved_by_a_person(c)]
+    if not by_people or by_people[-1].to_stage not in STAGES:
+        return 0
+    return STAGES.index(by_people[-1].to_stage)
 
 
 # The evidence rule of a withdrawal a detach leaves on the profile the record left.
@@ -171,6 +181,49 @@ def _keep_withdrawals(profile_id: int, before: dict[str, str], actor) -> None:
                     actor_user_id=actor.id if isinstance(actor, User) else None,
                 )
             )
+
+
+@dataclass(frozen=True)
+class Detach:
+    """One detach as a profile's page shows it: when, who (a user, else the label of what
+    did it), the record and the two profiles, by id (the audit entry holds no more)."""
+
+    at: datetime
+    by: User | None
+    actor_label: str
+    record_id: int
+    from_id: int
+    to_id: int
+
+
+def detach_history(profile_id: int) -> list[Detach]:
+    """The detaches of records from profile_id or into it (the profile a record became),
+    newest first, from the audit trail: a detach has no undo, so both profiles' pages say
+    what happened to the record, who did it and when."""
+    rows = db.session.execute(
+        select(AuditLog, User)
+        .outerjoin(User, User.id == AuditLog.actor_user_id)
+        .where(
+            AuditLog.action == DETACH_ACTION,
+            AuditLog.object_type == "profile",
+            or_(
+                AuditLog.object_id == str(profile_id),
+                AuditLog.details["from"].as_integer() == profile_id,
+            ),
+        )
+        .order_by(AuditLog.id.desc())
+    )
+    return [
+        Detach(
+            at=entry.at,
+            by=user,
+            actor_label=entry.actor_label,
+            record_id=entry.details["source_record"],
+            from_id=entry.details["from"],
+            to_id=int(entry.object_id),
+        )
+        for entry, user in rows
+    ]
 
 
 def _merge_that_brought(record_id: int, profile_id: int) -> Merge | None:

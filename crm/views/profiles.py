@@ -92,6 +92,7 @@ def _render_detail(profile: Profile, note_form: NoteForm, status: int = 200):
         "profiles/detail.html",
         profile=profile,
         merges=merges,
+        detaches=splitting.detach_history(id),
         absorbing_merge=absorbing,
         undo_first=merging.undo_blockers([m for m, *_ in merges], absorbing),
         absorbing_undo_first=merging.later_merge(absorbing) if absorbing else None,
