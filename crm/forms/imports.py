@@ -76,6 +76,8 @@ FIELD_LABELS = {
     "buyer_opt_in": _l("The buyer's email marketing opt-in (the attendee's only if the buyer)"),
     "tags": _l("Tags"),
     "stage": _l("Lifecycle stage"),
+    "lead_status": _l("Lead status (the stage where the lifecycle stage is empty)"),
+    "name_suffix": _l("Name suffix (Jr., Sr., III: joined to the last name)"),
 }
 
 

@@ -48,9 +48,27 @@ CUT = "\u2026"
 # A full name's headers that say it is written surname first (see Mapping.surname_first).
 SURNAME_FIRST_HEADERS = ("cognome e nome", "cognome nome", "last name first name")
 # A lead's status in other CRMs (Salesforce, Zoho, HubSpot's "Lead Status").
-LEAD_STATUS_HEADERS = ("lead status", "stato lead", "stato del lead")
-# The lifecycle stage's own headers (HubSpot's, in English and Italian).
-LIFECYCLE_HEADERS = ("lifecycle stage", "lifecyclestage", "fase del ciclo di vita", "ciclo di vita")
+LEAD_STATUS_HEADERS = (
+    "lead status",
+    "stato lead",
+    "stato del lead",
+    "statut du lead",  # HubSpot in French ("Lead-Status" in German reads as the English)
+    "statut de lead",
+    "estado del lead",  # ... in Spanish
+    "estado de lead",
+)
+# The lifecycle stage's own headers (HubSpot's, in English, Italian, German, French,
+# Spanish and Portuguese).
+LIFECYCLE_HEADERS = (
+    "lifecycle stage",
+    "lifecyclestage",
+    "fase del ciclo di vita",
+    "ciclo di vita",
+    "lebenszyklusphase",
+    "phase du cycle de vie",
+    "fase del ciclo de vida",
+    "fase do ciclo de vida",
+)
 
 # Canonical field -> header synonyms (English, Italian, the commonest German, French and
 # Spanish ones, and other tools' exports).
@@ -77,6 +95,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         # some tools name it after themselves.
         "id record",
         "klaviyo id",
+        # HubSpot's record id in German, French and Spanish.
+        "datensatz id",
+        "id de la fiche d informations",
+        "id de registro",
+        "id del registro",
+        "kontakt id",
+        "kunden id",
+        "kundennummer",
+        "id du contact",
+        "id de contacto",
+        "numero client",
+        "numero de cliente",
     ),
     "first_name": (
         "first name",
@@ -107,6 +137,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "apellido",
         "apellidos",
     ),
+    # A generational suffix (Outlook's "Suffix": Jr., Sr., III): joined to the last name,
+    # where matching tells a father from his son (rows.normalise_row).
+    "name_suffix": (
+        "suffix",
+        "name suffix",
+        "suffixe",
+        "namenszusatz",
+        "sufijo",
+        "suffisso",
+    ),
     "full_name": (
         "name",
         "full name",
@@ -131,6 +171,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "adresse e mail",
         "correo electronico",
         "correo",
+        "adresse de messagerie",  # Outlook in French
+        "adresse electronique",
+        "courriel",
+        "direccion de correo electronico",  # Outlook in Spanish
         # More addresses of the person's (HubSpot's, Zoho's: see _ANOTHER_WORDS for others).
         "email addresses",
         "additional email addresses",
@@ -162,11 +206,30 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "mobil",
         "mobiltelefon",
         "mobilnummer",
+        "mobiltelefonnummer",  # HubSpot in German
+        "mobilfunknummer",
+        "handynummer",
+        "festnetz",
+        "festnetznummer",
         "handy",
         "portable",
         "numero de telephone",
+        "numero de telephone mobile",  # HubSpot in French
+        "numero de telephone portable",
+        "telephone mobile",
+        "telephone portable",
+        "tel portable",
+        "numero de portable",
+        "numero de mobile",
+        "telephone fixe",
         "movil",
         "celular",
+        "telefono movil",
+        "telefono celular",
+        "telefono fijo",
+        "numero de telefono",
+        "numero de telefono movil",  # HubSpot in Spanish
+        "numero de movil",
     ),
     "company": (
         "company",
@@ -182,9 +245,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "firma",
         "unternehmen",
         "firmenname",
+        "unternehmensname",
         "societe",
         "entreprise",
+        "nom de l entreprise",  # HubSpot in French
+        "nom de la societe",
+        "nom entreprise",
         "empresa",
+        "nombre de la empresa",  # HubSpot in Spanish
+        "nombre de empresa",
+        "compania",
+        "organizacion",
         "company account",  # Salesforce reports
         "societa account",  # Salesforce in Italian
         "nome azienda",  # HubSpot, LinkedIn in Italian
@@ -208,6 +279,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "poste",
         "cargo",
         "puesto",
+        "berufsbezeichnung",  # HubSpot in German
+        "intitule du poste",  # ... in French
+        "titre du poste",
+        "titulo del puesto",
         "designation",  # Zoho
     ),
     "address": (
@@ -224,6 +299,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "adresse",
         "rue",
         "direccion",
+        "calle",
+        "direccion postal",
+        "adresse postale",
     ),
     "street_number": (
         "street number",
@@ -245,6 +323,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "extended address",
         "billing address 2",
         "indirizzo 2",
+        # A street's second line, also of an address group ("Business Street 2",
+        # "Straße geschäftlich 2", "Rue (bureau) 2": see interpret_header).
+        "street 2",
+        "strasse 2",
+        "rue 2",
+        "calle 2",
+        "adresszusatz",
+        "complement d adresse",
     ),
     "postcode": (
         "postcode",
@@ -275,8 +361,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "stadt",
         "wohnort",
         "ville",
+        "localite",
+        "commune",
         "ciudad",
         "localidad",
+        "municipio",
     ),
     "state": (
         "state",
@@ -295,6 +384,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "bundesland",
         "kanton",
         "departement",
+        # German, French and Spanish tools' (Outlook's, HubSpot's) "State/Region".
+        "bundesland kanton",
+        "bundesland region",
+        "dep region",
+        "departement region",
+        "departement ou region",
+        "etat region",
+        "etat province",
+        "estado provincia",
+        "estado o provincia",
+        "estado region",
     ),
     "country": (
         "country",
@@ -310,6 +410,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "land",
         "pays",
         "pais",
+        # HubSpot's and Outlook's "Country/Region" in German, French and Spanish.
+        "land region",
+        "land oder region",
+        "pays region",
+        "pays ou region",
+        "pais region",
+        "pais o region",
     ),
     "birth_date": (
         "birth date",
@@ -327,6 +434,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "geburtstag",
         "date de naissance",
         "fecha de nacimiento",
+        "fecha nacimiento",
+        "anniversaire",  # Outlook in French
+        "date d anniversaire",
+        "cumpleanos",  # ... in Spanish
+        "fecha de cumpleanos",
     ),
     "tax_id": (
         "tax id",
@@ -454,10 +566,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "data consenso sms",
     ),
     "tags": ("tags", "tag", "labels", "etichette", "lists"),
-    # A lead status is the stage only where the file has no stage of its own (FALLBACK_
-    # HEADERS): some tools keep "Customer" there; "Open - Not Contacted" says a lead
-    # (rows.STAGE_ALIASES).
-    "stage": ("stage", "fase", *LIFECYCLE_HEADERS, *LEAD_STATUS_HEADERS),
+    "stage": ("stage", "fase", *LIFECYCLE_HEADERS),
+    # A lead's status ("Open - Not Contacted" says a lead, rows.STAGE_ALIASES; some tools
+    # keep "Customer" there): the stage where nothing else gives one (see _lead_status).
+    "lead_status": LEAD_STATUS_HEADERS,
 }
 # Headers that take their field even where another column naming it stands first.
 PREFERRED_HEADERS = frozenset(LIFECYCLE_HEADERS)
@@ -544,6 +656,18 @@ class Borrowed(io.RawIOBase):
         return self._stream.tell()
 
 
+class RowValues(dict):
+    """A row's values by canonical field, with what reached no field beside them:
+    left_out holds (column or key, reason) pairs for rows.normalise_row to report.
+
+    A dict, so that the values compare as the fields alone.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.left_out: list[tuple[str, str]] = []
+
+
 @dataclass
 class Mapping:
     """Which source column feeds which canonical field, and what was left unmapped."""
@@ -573,10 +697,20 @@ class Mapping:
         """True when the columns hold more than one address (home, business, ...)."""
         return len(set(self.groups.values())) > 1
 
-    def values(self, raw: dict) -> dict[str, str]:
+    @cached_property
+    def plain_completes(self) -> bool:
+        """True when the address columns of no group ("City", "Zip", "Country") name no
+        street of their own beside a group's street ("Mailing Street", Shopify's "Default
+        Address Address1"): they are no second address but the rest of the row's one."""
+        plain = [h for h, g in self.groups.items() if not g]
+        return len(plain) < len(self.groups) and all(
+            self.columns.get(h) != "address" for h in plain
+        )
+
+    def values(self, raw: dict) -> RowValues:
         """A row's values by canonical field (see map_headers for several columns)."""
-        values: dict[str, str] = {}
-        addresses: dict[str, dict[str, str]] | None = None
+        values = RowValues()
+        addresses: dict[str, dict[str, tuple[str, str]]] | None = None
         several = self.several_addresses
         for header, target in self.columns.items():
             cell = raw.get(header)
@@ -590,14 +724,30 @@ class Mapping:
                 values[target] = f"{values[target]}; {cell}" if target in values else cell
             elif several and target in ADDRESS_FIELDS:
                 addresses = addresses or {}
-                addresses.setdefault(self.groups[header], {}).setdefault(target, cell)
+                addresses.setdefault(self.groups[header], {}).setdefault(target, (header, cell))
             else:
                 values.setdefault(target, cell)
         if addresses:
-            values.update(_first_address(addresses))
+            values.update(self._one_address(addresses, values))
         # A one-cell address (Mailchimp's) is split as the row is normalised, whatever the
         # tool: see rows.split_address_cell.
         return values
+
+    def _one_address(
+        self, groups: dict[str, dict[str, tuple[str, str]]], values: RowValues
+    ) -> dict[str, str]:
+        """The row's one address of its groups' (field -> (header, cell)): the first
+        whole (_first_address), completed by the columns of no group where those are the
+        rest of it (plain_completes). A plain column that says otherwise than the
+        address taken is left out, and values.left_out says so."""
+        plain = groups.pop("", {}) if self.plain_completes else {}
+        chosen = dict(_first_address(groups)) if groups else {}
+        for target, (header, cell) in plain.items():
+            if target not in chosen:
+                chosen[target] = (header, cell)
+            elif fold(chosen[target][1]) != fold(cell):
+                values.left_out.append((header, OTHER_ADDRESS))
+        return {target: cell for target, (_header, cell) in chosen.items()}
 
 
 @dataclass
@@ -612,7 +762,7 @@ class Row:
     format: str | None = None  # that file's format, when it is not the whole import's
 
 
-def _first_address(groups: dict[str, dict[str, str]]) -> dict[str, str]:
+def _first_address(groups: dict[str, dict]) -> dict:
     """The first address (in file order) with a street, city or postcode, else the first."""
     for parts in groups.values():
         if parts.keys() & {"address", "city", "postcode"}:
@@ -736,6 +886,9 @@ CONSENT_FIELDS = frozenset({"email_opt_in", "email_opt_out", "sms_opt_in", "sms_
 # LOST_PHONES as (header, cell) for rows.normalise_row to report.
 SCIENTIFIC_NUMBER = re.compile(r"\d+(?:[.,]\d+)?[eE]\+?\d{1,2}")
 LOST_PHONES = "lost_phones"
+# Why a value reached no field (RowValues.left_out): nothing is left out without a word.
+OTHER_ADDRESS = "differs from the address the row takes; kept in the raw record only"
+UNKNOWN_KEY = "not a known field; kept in the raw record only"
 # Fields of one postal address: a file with several addresses (home, business, ...) gives
 # each row the first one it has, whole, never a street from one and a city from another.
 ADDRESS_FIELDS = frozenset(
@@ -750,8 +903,25 @@ _GROUP_WORDS = frozenset(
     "home business work office mailing billing shipping delivery other default primary main "
     "personal private postal residential res current permanent registered legal "
     "residenza domicilio fatturazione spedizione consegna aziendale personale ufficio casa "
-    "lavoro abitazione altro uff ab postale".split()  # Outlook in Italian: "Via (uff.)", "(ab.)"
+    "lavoro abitazione altro uff ab postale principale "  # Outlook: "Via (uff.)", "(ab.)"
+    # Outlook in German ("Ort geschäftlich", "Weitere Straße"), French ("Ville (bureau)",
+    # "Téléphone professionnel"), Spanish ("Calle del trabajo", "Teléfono particular").
+    "geschaftlich privat weitere weiterer weiteres bureau domicile autre professionnel "
+    "professionnelle prive privee personnel personnelle principal trabajo oficina particular "
+    "residencia otra otro".split()
 )
+# One group's words in their other genders and numbers ("Rue professionnelle", "Code postal
+# professionnel"; "Weitere Straße", "Weiterer Ort"): one address.
+_SAME_GROUP = {
+    "professionnelle": "professionnel",
+    "privee": "prive",
+    "personnelle": "personnel",
+    "weiterer": "weitere",
+    "weiteres": "weitere",
+    "otra": "otro",
+}
+# Words between a field and its group ("Calle del trabajo", "Ciudad de residencia").
+_GROUP_LINKS = frozenset("di del della de du des".split())
 # The record a column belongs to, when it is the row's person ("Attendee Email").
 _ENTITY_WORDS = frozenset(
     "person contact customer client cliente attendee member subscriber lead recipient "
@@ -764,7 +934,8 @@ _QUESTION_WORDS = frozenset(
     "vostro vostra please enter inserisci indica scrivi".split()
 )
 _QUALIFIERS = frozenset(
-    "value values number no nr num code name desc mobile cell cellulare fisso".split()
+    "value values number no nr num code name desc mobile cell cellulare fisso mobil movil "
+    "portable".split()
 )
 # Words before a phone or a house number that say "number of" ("N. cellulare"): not
 # before anything else ("N. tessera", "No Email").
@@ -783,7 +954,7 @@ _IGNORED_WORDS = frozenset(
 # close to the person, who referred them. Never the person's own email, phone or name.
 _OTHER_PERSON_WORDS = frozenset(
     "owner assistant manager spouse partner emergency guardian parent referrer referred "
-    "ordered proprietario coniuge genitore tutore".split()
+    "ordered proprietario coniuge genitore tutore assistent".split()
 )
 # Who bought for others (Eventbrite's "Buyer Email" beside each attendee's own): their
 # columns are the row's person only in a file that names nobody else (an orders export).
@@ -838,7 +1009,7 @@ def interpret_header(header: str) -> tuple[str, str]:
             field = lookup[joined]
             if only is not None and field not in only:
                 return "", ""
-            return field, group if field in ADDRESS_FIELDS else ""
+            return field, _SAME_GROUP.get(group, group) if field in ADDRESS_FIELDS else ""
         head, tail = tokens[0], tokens[-1]
         if len(tokens) > 1 and head in _ENTITY_WORDS:
             tokens = tokens[1:]
@@ -852,8 +1023,12 @@ def interpret_header(header: str) -> tuple[str, str]:
             tokens = tokens[1:] if head in _ANOTHER_WORDS else tokens[:-1]
         elif len(tokens) > 1 and head in _GROUP_WORDS:
             group, tokens = group or head, tokens[1:]
-        elif len(tokens) > 2 and tokens[-2] in ("di", "del", "della") and tail in _GROUP_WORDS:
+        elif len(tokens) > 2 and tokens[-2] in _GROUP_LINKS and tail in _GROUP_WORDS:
             group, tokens = group or tail, tokens[:-2]
+        elif len(tokens) > 2 and tokens[-2] in _GROUP_WORDS and tail.isdigit():
+            # Outlook in German and French numbers a group's lines after the group:
+            # "Straße geschäftlich 2", "Rue (bureau) 2" (a street's second line).
+            group, tokens = group or tokens[-2], [*tokens[:-2], tail]
         elif len(tokens) > 1 and tail in _GROUP_WORDS:
             group, tokens = group or tail, tokens[:-1]
         elif len(tokens) > 2 and head in ("address", "indirizzo") and tokens[1].isdigit():
@@ -1037,6 +1212,21 @@ def _order_consent(readings: list[list], chosen: set[str]) -> None:
             reading[1:3] = field, ""
 
 
+def _lead_status(readings: list[list], chosen: set[str]) -> None:
+    """Read a lead status column as the stage where no lifecycle stage stands beside it.
+
+    Beside a lifecycle stage (HubSpot's two properties) it stays the lead status, the
+    stage of the rows whose lifecycle cell is empty (rows.normalise_row); beside a file's
+    own "Stage" it is that column's rival and left out; alone, it is the stage.
+    """
+    lifecycle = any(r[1] == "stage" and header_key(r[0]) in PREFERRED_HEADERS for r in readings)
+    if lifecycle:
+        return
+    for reading in readings:
+        if reading[1] == "lead_status" and reading[0] not in chosen:
+            reading[1] = "stage"
+
+
 def _readings(
     headers: list[str], fmt: str, overrides: dict[str, str] | None
 ) -> list[tuple[str, str, str, int]]:
@@ -1065,6 +1255,7 @@ def _readings(
         # same whatever keys stand beside it.
         return [tuple(r) for r in readings]
     chosen = {h for h in headers if overrides and h in overrides}
+    _lead_status(readings, chosen)
     fields = {r[1] for r in readings}
     if "job_title" not in fields and _SALUTATION_HEADERS & set(keys):
         for reading, key in zip(readings, keys, strict=True):
@@ -1219,7 +1410,8 @@ def _remap(mapping: Mapping, header: str, target: str) -> None:
     mapping.rivals.pop(header, None)
     mapping.settled[header] = target
     if mapping.groups.pop(header, None) is not None:
-        mapping.__dict__.pop("several_addresses", None)  # cached: worked out again
+        for cached in ("several_addresses", "plain_completes"):  # worked out again
+            mapping.__dict__.pop(cached, None)
 
 
 def _settle(mapping: Mapping, rows: list[Row], overrides: dict[str, str]) -> bool:
@@ -1739,19 +1931,26 @@ FLAG_FIELDS = frozenset(
 )
 
 
+# Keys of a JSON record read besides the fields' own names and synonyms.
+JSON_KEYS = frozenset({"emails", "phones", "consents"})
+
+
 def row_from_object(number: int, obj: dict, overrides: dict[str, str] | None = None) -> Row:
     """A Row from a JSON object with canonical (or synonym) keys.
 
     Lists stay lists for emails, phones and tags; 'emails' and 'phones' are accepted too.
-    Other keys may hold any JSON value, kept in the raw row. Values are read as json_value
-    keeps them (NaN and Infinity as null; one key's value bounded as a CSV cell is).
+    Other keys may hold any JSON value, kept in the raw row, and each that holds one is
+    reported (RowValues.left_out, UNKNOWN_KEY): a client's typo ("emial") would otherwise
+    lose its value without a word, where a file's unmapped columns are named once for the
+    whole file. Values are read as json_value keeps them (NaN and Infinity as null; one
+    key's value bounded as a CSV cell is).
     """
     obj = {str(k): _json_cell(v) for k, v in obj.items()}
     for key in ("id", "external_id"):
         if isinstance(obj.get(key), float) and obj[key].is_integer():
             obj[key] = int(obj[key])  # pandas writes an integer id as 7.0: the record 7
     local = map_headers(list(obj), "jsonl", overrides)
-    values: dict = {}
+    values = RowValues()
     for key, target in local.columns.items():
         value = obj[key]
         if value in (None, "", []):
@@ -1776,6 +1975,14 @@ def row_from_object(number: int, obj: dict, overrides: dict[str, str] | None = N
             have = values.get(target) or []
             have = have if isinstance(have, list) else [have]
             values[target] = have + [str(v) for v in extra if v not in (None, "")]
+    values.left_out = [
+        (key, UNKNOWN_KEY)
+        for key in local.unmapped
+        if key not in local.rivals
+        and key not in JSON_KEYS
+        and key not in (overrides or {})  # a key the person importing left out
+        and obj[key] not in (None, "", [], {})
+    ]
     return Row(number, values, obj)
 
 

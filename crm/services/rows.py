@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, timezone
 
 from crm.models import LEGAL_BASES, PROFILE_FIELDS, PURPOSES, TAG_MAX, Profile
+from crm.schemas.profiles import MAX_EMAILS, MAX_PHONES, MAX_TAGS
 from crm.services.given_names import GIVEN_NAMES
 from crm.services.normalise import (
     calling_code_reading,
@@ -56,6 +57,37 @@ STAGE_ALIASES = {
     "cliente": "customer",
     "other": None,
     "altro": None,
+    "prospect": "lead",
+    # HubSpot's stages in German, French and Spanish, and other tools' words for them.
+    "abonnent": "lead",
+    "interessent": "lead",
+    "marketingqualifizierterlead": "mql",
+    "vertriebsqualifizierterlead": "sql",
+    "verkaufsqualifizierterlead": "sql",
+    "verkaufschance": "sql",
+    "kunde": "customer",
+    "sonstiges": None,
+    "andere": None,
+    "abonne": "lead",
+    "leadqualifiemarketing": "mql",
+    "leadqualifiepourlemarketing": "mql",
+    "leadqualifiepourlavente": "sql",
+    "leadqualifieventes": "sql",
+    "opportunite": "sql",
+    "client": "customer",
+    "ambassadeur": "customer",
+    "evangeliste": "customer",
+    "autre": None,
+    "suscriptor": "lead",
+    "prospecto": "lead",
+    "leadcalificadoparamarketing": "mql",
+    "leadcualificadoparamarketing": "mql",
+    "leadcalificadoparaventas": "sql",
+    "leadcualificadoparaventas": "sql",
+    "oportunidad": "sql",
+    "evangelizador": "customer",
+    "promotor": "customer",
+    "otro": None,
 }
 # A lead's status in other CRMs (HubSpot, Salesforce, Zoho, in English and Italian): the
 # person is a lead, whatever the status; a few statuses say more (pre-qualified, an open
@@ -66,7 +98,12 @@ _LEAD_STATUSES = (
     "contactinfuture junklead lostlead notqualified nuovo aperto incorso "
     "tentativodicontatto connesso momentosbagliato nonqualificato apertononcontattato "
     "inlavorazionecontattato chiusononconvertito "
-    "created"  # Meta's (Facebook Lead Ads) lead_status of every new lead
+    "created "  # Meta's (Facebook Lead Ads) lead_status of every new lead
+    # HubSpot's lead statuses in German, French and Spanish.
+    "neu offen inbearbeitung nichtqualifiziert kontaktversuch verbunden schlechtestiming "
+    "nouveau ouvert encours nonqualifie tentativedecontact connecte mauvaistiming "
+    "mauvaismoment nuevo abierto encurso nocalificado intentodecontacto conectado "
+    "malmomento"
 )
 STAGE_ALIASES.update(dict.fromkeys(_LEAD_STATUSES.split(), "lead"))
 STAGE_ALIASES.update(
@@ -74,6 +111,9 @@ STAGE_ALIASES.update(
     qualified="sql",
     opendeal="sql",
     affareaperto="sql",
+    offenerdeal="sql",
+    transactionouverte="sql",
+    negocioabierto="sql",
     closedconverted="sql",
     chiusoconvertito="sql",
 )
@@ -96,7 +136,7 @@ LEGAL_BASIS_TEXTS = (
 _TRUE = {"true", "yes", "y", "1", "si", "x"}
 _NAME_PARTICLES = frozenset(
     "de di da del della dello delle dell dei degli dal dalla dallo dalle dall la lo le "
-    "van von der den ter ten du des dos das do".split()
+    "van von der den ter ten du des dos das do los las el al bin ibn ben bint".split()
 )
 # Given names that open a compound one written as two words ("Gian Luca", "Pier Paolo").
 _GIVEN_PREFIXES = frozenset({"gian", "pier"})
@@ -125,16 +165,6 @@ _ZONES = {
 def _column_limit(name: str) -> int | None:
     """The length limit of a profile column, so an over-long value warns instead of failing."""
     return getattr(Profile.__table__.c[name].type, "length", None)
-
-
-_FIELD_NORMALISERS: dict[str, Callable] = {
-    "first_name": normalise_name,
-    "last_name": normalise_name,
-    "postcode": normalise_postcode,
-    "country": normalise_country,
-    "birth_date": lambda v: d.isoformat() if (d := normalise_date(v)) else None,
-    "tax_id": normalise_tax_id,
-}
 
 
 @dataclass
@@ -265,35 +295,254 @@ def name_order_counts(samples) -> tuple[int, int]:
     return given_first, surname_before
 
 
-def split_full_name(full: str, *, surname_first: bool = False) -> tuple[str | None, str | None]:
+def split_full_name(
+    full: str, *, surname_first: bool = False, country: str | None = None
+) -> tuple[str | None, str | None]:
     """Split 'Maria Grazia De Luca' into ('Maria Grazia', 'De Luca'); 'Rossi, Anna' and
     'ROSSI Anna' (the surname in capitals, first or last) too.
 
     surname_first: the file writes names surname first ("De Luca Maria Grazia"): the
     given names are the common given names at the end (at least the last word), unless
     this name plainly opens with a given name and does not close with one.
+    country: the row's (an ISO code), for the countries' own ways (see _family_first,
+    _iberian_cut). A generational suffix stays with the surname ("John Smith Jr.",
+    "Robert Johnson III": see take_suffix).
     """
     text = clean_text(full)
     if not text:
         return None, None
-    text = strip_titles(text)
+    text, suffix = take_suffix(strip_titles(text))
+    first, last = _split_name(text, surname_first, country)
+    if suffix:
+        last = f"{last} {suffix}" if last else suffix
+    return first, last
+
+
+def _split_name(text: str, surname_first: bool, country: str | None) -> tuple[str, str | None]:
+    """(first, last) of a full name without titles or suffix (see split_full_name)."""
     if "," in text:
         last, _, first = text.partition(",")
         return clean_text(first), clean_text(last)
+    if written := _east_asian_script(text, country):
+        return written
     parts = text.split(" ")
     if len(parts) == 1:
         return parts[0], None
     if marked := _surname_in_capitals(parts):
         return marked
-    if len(parts) == 2 and _compound_given(parts):
+    order = _family_first(parts, country)
+    if order is not None:
+        surname_first = order
+    elif len(parts) == 2 and _compound_given(parts):
         return text, None  # "Maria Grazia", "Gian Luca": one given name, no surname
-    if surname_first and not (_given(parts[0]) and not _given(parts[-1])):
-        cut = _surname_end(parts)
+    if surname_first and (order or not (_given(parts[0]) and not _given(parts[-1]))):
+        cut = 1 if order else _surname_end(parts)
         return " ".join(parts[cut:]), " ".join(parts[:cut])
-    cut = len(parts) - 1
-    while cut > 1 and _particle(parts[cut - 1]):
-        cut -= 1
+    cut = _iberian_cut(parts, country)
+    if cut is None:
+        cut = len(parts) - 1
+        while cut > 1 and _particle(parts[cut - 1]):
+            cut -= 1
     return " ".join(parts[:cut]), " ".join(parts[cut:])
+
+
+# Generational suffixes after a surname ("Smith Jr.", "Johnson III"; Brazil's "Silva
+# Filho"), folded: they stay with the surname, where matching tells a father from his son.
+_GENERATIONS = frozenset("jr sr junior senior ii iii iv filho".split())
+_ROMAN = frozenset({"ii", "iii", "iv"})
+
+
+def is_generation(word: str) -> bool:
+    """A generational suffix, in any case, with or without its dot ("Jr.", "iii")."""
+    return fold(word) in _GENERATIONS
+
+
+def suffix_written(word: str) -> str:
+    """A generational suffix as it is best written: a numeral in capitals ("III"), a word
+    with a capital and its dot as written ("Jr.", "Junior")."""
+    bare = word.rstrip(".")
+    if fold(bare) in _ROMAN:
+        return bare.upper()
+    return bare[:1].upper() + bare[1:].lower() + word[len(bare) :]
+
+
+def take_suffix(text: str) -> tuple[str, str | None]:
+    """(the name without it, its generational suffix or None): "John Smith, Jr." ->
+    ("John Smith", "Jr."). Only after two words or more: "John Jr." keeps its word."""
+    head, _, tail = text.rpartition(" ")
+    head = head.rstrip(" ,")
+    if not head or not is_generation(tail) or len(head.replace(",", " ").split()) < 2:
+        return text, None
+    return head, suffix_written(tail)
+
+
+def normalise_surname(value: object) -> str | None:
+    """A last name as normalise.normalise_name writes it, its generational suffix as
+    suffix_written does ("JOHNSON III" -> "Johnson III", not "Johnson Iii")."""
+    text = normalise_name(value)
+    if not text:
+        return None
+    head, _, tail = text.rpartition(" ")
+    if head and is_generation(tail):
+        return f"{normalise_name(head) or head} {suffix_written(tail)}"
+    return text
+
+
+# Countries whose people bear two surnames, the father's then the mother's (Spain and
+# Hispanic America), and those who keep as many as their family gives, the main one last
+# (Portugal, Brazil and Portuguese-speaking Africa).
+_TWO_SURNAMES = frozenset("ES MX AR CO CL PE VE EC GT CU BO DO HN PY SV NI CR PA UY PR GQ".split())
+_SEVERAL_SURNAMES = frozenset("PT BR AO MZ CV GW ST TL".split())
+# Words that join two surnames ("Pérez y Gómez", "Silva e Sousa").
+_SURNAME_JOINS = frozenset({"y", "e", "i"})
+# Spanish and Portuguese given names the common lists lack (folded): where such a name
+# stands before a surname, the given names end there ("José Luis García").
+_IBERIAN_GIVEN = frozenset(
+    """
+    agustin agustina alvaro andres angel aparecida beatriz bruno caio camila catarina cesar
+    conceicao consuelo encarnacion esther fernanda florencia francisca gabriela gerardo
+    gonzalo gustavo hector helena henrique ignacio inacio ines inmaculada jesus joana joaquin
+    josefa julian larissa leticia lourdes luiz manoel marcelo marcos mariana mateo mateus
+    matheus matias mercedes montserrat nuria oscar paulo pilar rafael rafaela raimundo
+    ramon raquel raul ricardo rocio rodrigo ruben santiago sebastiao thiago tiago tomas
+    vinicius vitoria xavier ximena guadalupe dolores concepcion
+    """.split()
+)
+
+
+def _iberian_cut(parts: list[str], country: str | None) -> int | None:
+    """Where the surnames start in a Spanish or Portuguese name written given name first
+    (two words or more), or None for another country's.
+
+    From the end, a surname with the particles before it ("de los Ríos") and the next
+    ones while they are no given names: two at most where people bear two ("María García
+    López"), all of them where they bear more ("João da Silva Gonçalves"). The first
+    word is always a given name.
+    """
+    most = 2 if country in _TWO_SURNAMES else len(parts) if country in _SEVERAL_SURNAMES else 0
+    if not most:
+        return None
+    cut, taken, joined = len(parts), 0, False
+    while cut > 1 and (taken < most or joined):
+        start = cut - 1
+        while start > 1 and _particle(parts[start - 1]):
+            start -= 1
+        if (
+            taken
+            and not joined
+            and (_given(parts[cut - 1]) or fold(parts[cut - 1]) in _IBERIAN_GIVEN)
+        ):
+            break
+        cut, taken = start, taken + 1
+        joined = cut > 2 and fold(parts[cut - 1]) in _SURNAME_JOINS
+        if joined:
+            cut -= 1  # "Pérez y Gómez": the word before the join is a surname too
+    return cut
+
+
+# The commonest family names of the countries that write them first (folded, Latin
+# script), less those that are as common there as given names ("Wei", "Min", "Jun",
+# "Balázs"): a name opening with one and not closing with one is written family name
+# first ("Wang Xiaoming", "Tanaka Hiroshi", "Nguyen Van An", "Nagy Anna").
+_CHINESE_FAMILY_NAMES = """
+wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo zheng
+liang xie song tang han feng deng cao peng zeng xiao tian dong pan yuan cai jiang du ye
+cheng su ding ren shen yao lu fu zhong qian qin dai xue tan
+chan wong cheung lau leung lam ng tsang chow yeung lai kwok tse fung mak yip
+lee lim tan teo ong goh koh chua tay ang sim toh yeo chong foo
+"""
+_FAMILY_NAMES = {
+    **dict.fromkeys("CN TW HK MO SG".split(), frozenset(_CHINESE_FAMILY_NAMES.split())),
+    "JP": frozenset(
+        """
+        sato suzuki takahashi tanaka watanabe ito yamamoto nakamura kobayashi kato yoshida
+        yamada sasaki yamaguchi matsumoto inoue kimura hayashi shimizu yamazaki mori abe
+        ikeda hashimoto yamashita ishikawa nakajima maeda fujita ogawa goto okada hasegawa
+        murakami kondo ishii saito sakamoto endo aoki fujii nishimura fukuda ota miura
+        fujiwara okamoto matsuda nakagawa nakano harada ono tamura takeuchi kaneko wada
+        nakayama ishida ueda morita hara shibata sakai kudo yokoyama miyazaki miyamoto
+        uchida takagi ando taniguchi ohno maruyama imai takada fujimoto takeda murata ueno
+        sugiyama masuda sugawara hirano otsuka chiba kubo matsui iwasaki sakurai kinoshita
+        noguchi matsuo nomura kikuchi sano onishi sugimoto arai
+        """.split()
+    ),
+    **dict.fromkeys(
+        ("KR", "KP"),
+        frozenset(
+            "kim lee park choi jung jeong chung kang cho yoon jang lim han oh shin kwon "
+            "hwang ahn song hong jeon moon baek heo nam noh bae kwak cha joo".split()
+        ),
+    ),
+    "VN": frozenset(
+        "nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly".split()
+    ),
+    "HU": frozenset(
+        """
+        nagy kovacs toth szabo horvath varga kiss molnar nemeth farkas balogh papp takacs
+        juhasz lakatos meszaros olah racz fekete szilagyi torok feher gal kis szucs kocsis
+        pinter fodor szalai sipos magyar lukacs gulyas biro kiraly katona
+        """.split()
+    ),
+}
+
+
+def _family_first(parts: list[str], country: str | None) -> bool | None:
+    """Whether a name in Latin script of a country that writes the family name first
+    (_FAMILY_NAMES) is written so: True when a known family name opens it and none
+    closes it, False the other way round, None when that does not tell.
+
+    Only what the name itself shows is read: many exports write such names given name
+    first ("Wei Wang", "Hiroshi Tanaka"), as other countries do, and the same list may
+    hold both orders.
+    """
+    known = _FAMILY_NAMES.get(country or "")
+    if not known:
+        return None
+    opens, closes = fold(parts[0]) in known, fold(parts[-1]) in known
+    return opens if opens != closes else None
+
+
+# Chinese, Japanese and Korean writing (Han characters, kana, Hangul).
+_EAST_ASIAN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HANGUL = re.compile(r"[\uac00-\ud7af]+")
+# Family names of two characters (the others have one): Chinese and Korean.
+_LONG_FAMILY_NAMES = frozenset(
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 令狐 司徒 夏侯 轩辕 宇文 长孙 端木 "
+    "歐陽 司馬 諸葛 東方 長孫 軒轅 "
+    "남궁 황보 제갈 선우 독고 사공 서문".split()
+)
+_CHINESE_COUNTRIES = frozenset("CN TW HK MO SG".split())
+# The dots between the names of a foreign name written in kana ("ジョン・スミス").
+_FOREIGN_DOTS = frozenset("\u30fb\uff65")
+
+
+def _east_asian_script(text: str, country: str | None) -> tuple[str, str] | None:
+    """(given, family) of a name written in Chinese, Japanese or Korean characters, which
+    always put the family name first ("王 伟", "田中 宏", "김 민준"); None for any other.
+
+    Without a space, a Korean name's family name is its first syllable (two for the few
+    long ones), and so is a Chinese name's first character: a name in Han characters
+    alone is read so under a Chinese-speaking country, or of three characters at most
+    under another but Japan (whose names in kanji have family names of any length:
+    those, and names with kana, stay whole). A name in kana with a middle dot ("ジョン・
+    スミス") is a foreign one, written given name first, and is none of these.
+    """
+    bare = text.replace(" ", "")
+    if not bare or not all(_EAST_ASIAN.match(ch) for ch in bare) or _FOREIGN_DOTS & set(bare):
+        return None
+    words = text.split()
+    if len(words) > 1:
+        return " ".join(words[1:]), words[0]
+    chinese = (
+        _HAN.fullmatch(text)
+        and country != "JP"
+        and (country in _CHINESE_COUNTRIES or len(text) <= 3)
+    )
+    if not (chinese or _HANGUL.fullmatch(text)) or len(text) < 2:
+        return None
+    size = 2 if text[:2] in _LONG_FAMILY_NAMES and len(text) > 2 else 1
+    return text[size:], text[:size]
 
 
 def _surname_end(parts: list[str]) -> int:
@@ -334,6 +583,15 @@ def normalise_stage(value) -> str | None:
 
 NOT_TEXT = "true or false is not a value of this field"
 
+_FIELD_NORMALISERS: dict[str, Callable] = {
+    "first_name": normalise_name,
+    "last_name": normalise_surname,
+    "postcode": normalise_postcode,
+    "country": normalise_country,
+    "birth_date": lambda v: d.isoformat() if (d := normalise_date(v)) else None,
+    "tax_id": normalise_tax_id,
+}
+
 
 def normalise_row(
     values: dict, region: str, *, month_first: bool = False, surname_first: bool = False
@@ -344,8 +602,12 @@ def normalise_row(
     surname_first: the file writes full names surname first (see surname_first).
     A one-cell address is split into its parts (split_address_cell); phones without a
     calling code are read in the row's country, else the source's region (read_phone).
+    What the reader could not place (readers.RowValues.left_out) is reported, and so are
+    emails, phones and tags past the profile's limits (keep_within_limits). A row that
+    gives a first name and nothing else is rejected (FIRST_NAME_ONLY).
     """
     row = NormalisedRow()
+    row.warnings += getattr(values, "left_out", ())
     raw_id = values["external_id"] if "external_id" in values else values.get("id")
     external = None if isinstance(raw_id, bool) else clean_text(raw_id)
     external = strip_text_marker(external) if external else None
@@ -390,7 +652,8 @@ def normalise_row(
         row.fields["postcode"] = pad_postcode(row.fields["postcode"], padded_as)
     _join_house_number(row, values.get("street_number"), region)
     if values.get("full_name") and not row.has_name:
-        _add_full_name(row, str(values["full_name"]), surname_first)
+        _add_full_name(row, str(values["full_name"]), surname_first, country)
+    _join_name_suffix(row, values.get("name_suffix"))
     for item in _cell_items(row, values, "email"):
         _add(row.emails, row.warnings, "email", normalise_email, item)
     for email in row.emails:
@@ -412,12 +675,69 @@ def normalise_row(
     for header, cell in values.get(LOST_PHONES) or ():
         shown = f"{float(cell.replace(',', '.')):.2E}"
         row.warnings.append((header, f"the spreadsheet turned the number into {shown}; {LOST}"))
-    try:
-        row.stage = normalise_stage(values.get("stage"))
-    except ValueError as exc:
-        row.warnings.append(("stage", str(exc)))
+    keep_within_limits(row)
+    _read_stage(row, values)
     _read_bounce(row, values, month_first)
+    if row.reject_reason is None and _first_name_only(row):
+        row.reject_reason = FIRST_NAME_ONLY
     return row
+
+
+# The most emails, phones and tags a profile holds: the profile API's own limits, so that
+# every profile an import makes can be edited through the API.
+LIST_LIMITS = (
+    ("emails", "email", MAX_EMAILS),
+    ("phones", "phone", MAX_PHONES),
+    ("tags", "tags", MAX_TAGS),
+)
+
+
+def keep_within_limits(row: NormalisedRow) -> None:
+    """Keep a row's first emails, phones and tags up to LIST_LIMITS, warning of the rest."""
+    for attribute, name, limit in LIST_LIMITS:
+        values = getattr(row, attribute)
+        if len(values) > limit:
+            del values[limit:]
+            row.warnings.append(
+                (name, f"more than {limit} {attribute}: the first {limit} are kept")
+            )
+
+
+def _read_stage(row: NormalisedRow, values: dict) -> None:
+    """The row's stage: its stage column's, else where that cell is empty its lead
+    status's (readers._lead_status: HubSpot leaves the lifecycle stage of many contacts
+    empty and keeps their lead status)."""
+    name = (
+        "stage"
+        if clean_text(values.get("stage")) or not values.get("lead_status")
+        else "lead_status"
+    )
+    try:
+        row.stage = normalise_stage(values.get(name))
+    except ValueError as exc:
+        row.warnings.append((name, str(exc)))
+
+
+FIRST_NAME_ONLY = (
+    "only a first name: no last name, email, phone, address, company, tax id or record id "
+    "tells who this is"
+)
+
+
+def _first_name_only(row: NormalisedRow) -> bool:
+    """A row that gives a first name and nothing that tells who it is ("Max"): it would
+    make a profile nobody could tell from any other Max, nor find again.
+
+    A row with a value left out (a mistyped email, "max@") is not one: the importer's
+    rule is that a bad value is reported at its cell and the person still imports, for
+    someone to complete.
+    """
+    identity = ("last_name", "company", "address", "tax_id")
+    return (
+        "first_name" in row.fields
+        and not any(row.fields.get(name) for name in identity)
+        and not (row.external_id or row.emails or row.phones or row.warnings)
+    )
 
 
 # Said of a phone a spreadsheet wrote in scientific notation (readers.SCIENTIFIC_NUMBER).
@@ -502,20 +822,57 @@ def read_phone(value, own_region: str | None, region: str) -> str | None:
     return international
 
 
-def _add_full_name(row: NormalisedRow, full: str, surname_first: bool) -> None:
-    """First and last name from a full-name cell, each within its column's length."""
+def _add_full_name(
+    row: NormalisedRow, full: str, surname_first: bool, country: str | None = None
+) -> None:
+    """First and last name from a full-name cell, each within its column's length; the
+    row's country says how its people write them (split_full_name)."""
     if len(full) > _CELL_MAX:
         row.warnings.append(("full_name", f"longer than {_CELL_MAX} characters"))
         return
-    first, last = split_full_name(full, surname_first=surname_first)
+    first, last = split_full_name(full, surname_first=surname_first, country=country)
     for key, part in (("first_name", first), ("last_name", last)):
-        value = normalise_name(part) if part else None
+        value = _FIELD_NORMALISERS[key](part) if part else None
         limit = _column_limit(key)
         if value and limit and len(value) > limit:
             what = key.replace("_", " ")
             row.warnings.append(("full_name", f"{what} longer than {limit} characters"))
         elif value:
             row.fields[key] = value
+
+
+# Why a name suffix column's value (readers.SYNONYMS["name_suffix"]) is not joined to the
+# last name.
+SUFFIX_NOT_GENERATION = "not Jr., Sr. or II to IV; kept in the raw record only"
+SUFFIX_WITHOUT_SURNAME = "no last name to join it to; kept in the raw record only"
+SUFFIX_OTHER = "the last name ends with another suffix; kept in the raw record only"
+
+
+def _join_name_suffix(row: NormalisedRow, suffix: object) -> None:
+    """Join a generational suffix column (Outlook's "Suffix": Jr., III) to the last name,
+    where matching reads it (a father and his son of one name are two people). A title
+    there (PhD, MD) is no part of a name and stays in the raw record."""
+    if isinstance(suffix, bool):  # a JSON true or false
+        row.warnings.append(("name_suffix", NOT_TEXT))
+        return
+    text = clean_text(suffix)
+    if text is None:
+        return
+    last = row.fields.get("last_name")
+    if not is_generation(text):
+        row.warnings.append(("name_suffix", SUFFIX_NOT_GENERATION))
+    elif not last:
+        row.warnings.append(("name_suffix", SUFFIX_WITHOUT_SURNAME))
+    elif is_generation(have := last.rpartition(" ")[2]) and " " in last:
+        if fold(have) != fold(text):
+            row.warnings.append(("name_suffix", SUFFIX_OTHER))
+    else:
+        joined = f"{last} {suffix_written(text)}"
+        limit = _column_limit("last_name")
+        if limit and len(joined) > limit:
+            row.warnings.append(("name_suffix", f"last name longer than {limit} characters"))
+        else:
+            row.fields["last_name"] = joined
 
 
 # Mailchimp writes a postal address in one cell, its parts two spaces apart: "street

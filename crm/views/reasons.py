@@ -41,6 +41,46 @@ _PHRASES = [
     ),
     (r"not a tax or national id \(a placeholder\)", N_("not a tax or national id (a placeholder)")),
     (r"unknown lifecycle stage (?P<value>.+)", N_("unknown lifecycle stage %(value)s")),
+    (
+        r"differs from the address the row takes; kept in the raw record only",
+        N_("differs from the address the row takes; kept in the raw record only"),
+    ),
+    (
+        r"not a known field; kept in the raw record only",
+        N_("not a known field; kept in the raw record only"),
+    ),
+    (
+        r"only a first name: no last name, email, phone, address, company, tax id or record "
+        r"id tells who this is",
+        N_(
+            "only a first name: no last name, email, phone, address, company, tax id or "
+            "record id tells who this is"
+        ),
+    ),
+    (
+        r"not Jr\., Sr\. or II to IV; kept in the raw record only",
+        N_("not Jr., Sr. or II to IV; kept in the raw record only"),
+    ),
+    (
+        r"no last name to join it to; kept in the raw record only",
+        N_("no last name to join it to; kept in the raw record only"),
+    ),
+    (
+        r"the last name ends with another suffix; kept in the raw record only",
+        N_("the last name ends with another suffix; kept in the raw record only"),
+    ),
+    (
+        r"more than (?P<limit>\d+) emails: the first (?P=limit) are kept",
+        N_("more than %(limit)s emails: the first %(limit)s are kept"),
+    ),
+    (
+        r"more than (?P<limit>\d+) phones: the first (?P=limit) are kept",
+        N_("more than %(limit)s phones: the first %(limit)s are kept"),
+    ),
+    (
+        r"more than (?P<limit>\d+) tags: the first (?P=limit) are kept",
+        N_("more than %(limit)s tags: the first %(limit)s are kept"),
+    ),
     (r"longer than (?P<limit>\d+) characters", N_("longer than %(limit)s characters")),
     (
         r"a tag longer than (?P<limit>\d+) characters was cut",
