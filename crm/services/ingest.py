@@ -1201,21 +1201,34 @@ ANOTHER_PERSON_MERGED = (
 )
 
 
-def _another_person(before: dict, after: dict) -> bool:
-    """Whether a record's new values name another person than its earlier ones: a first
-    name that is not a slip of the other, or birth dates or tax ids that differ. A new
-    surname alone (a marriage), a name filled in or a moved address are the same person."""
+def _another_person(
+    before: dict, after: dict, reached: tuple[str | None, str | None], norm: NormalisedRow
+) -> bool:
+    """Whether a record's new values name another person than its earlier ones: birth
+    dates or tax ids that differ, or a first name that is no slip of the other beside a
+    surname no slip makes of the other or a new email or phone (reached: the earlier
+    record's first email and phone). A new surname alone (a marriage), a first name
+    corrected on the same inbox, a name filled in or a move are the same person."""
     old = matching.person_from_fields(before)
     new = matching.person_from_fields(after)
     decision = matching.compare(old, new)
     if decision.veto in ("different birth dates", "different tax ids"):
         return True
-    return bool(
+    if not (
         old.first_name
         and new.first_name
         and "first name: different" in decision.reasons
         and not matching.first_names_slip(old.first_name, new.first_name)
+    ):
+        return False
+    email, phone = reached
+    moved = (email and norm.emails and email not in norm.emails) or (
+        phone and norm.phones and phone not in norm.phones
     )
+    apart = bool(old.last_name and new.last_name) and matching.surnames_apart(
+        old.last_name, new.last_name
+    )
+    return bool(moved or apart)
 
 
 def _two_people(mine: matching.Person, other: matching.Person) -> bool:
@@ -1762,15 +1775,21 @@ class _Run:
         earlier = []
         for chunk in sqlin.slices(sorted(ids)):
             earlier += db.session.execute(
-                select(SourceRecord.id, SourceRecord.external_id, SourceRecord.fields).where(
+                select(
+                    SourceRecord.id,
+                    SourceRecord.external_id,
+                    SourceRecord.fields,
+                    SourceRecord.email,
+                    SourceRecord.phone,
+                ).where(
                     SourceRecord.source_id == self.source_id,
                     SourceRecord.external_id.in_(chunk),
                     SourceRecord.profile_id.is_not(None),
                 )
             ).all()
-        for record_id, external_id, fields in earlier:
+        for record_id, external_id, fields, email, phone in earlier:
             item = ids[external_id]
-            if not _another_person(fields or {}, item.fields):
+            if not _another_person(fields or {}, item.fields, (email, phone), item.norm):
                 continue
             try:
                 splitting.detach_record(
@@ -2356,7 +2375,7 @@ def import_records(
         actor=actor,
     )
     run = _Run(source, batch, mapping, region, None, actor)
-    rows = [readers.row_from_object(n, obj) for n, obj in enumerate(records)]
+    rows = [readers.row_from_object(n, obj, sent=True) for n, obj in enumerate(records)]
     run.read_order(rows, dates=dates, names=names)
     run.dates_per_record = dates == "auto"
     try:

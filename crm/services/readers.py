@@ -1935,15 +1935,18 @@ FLAG_FIELDS = frozenset(
 JSON_KEYS = frozenset({"emails", "phones", "consents"})
 
 
-def row_from_object(number: int, obj: dict, overrides: dict[str, str] | None = None) -> Row:
+def row_from_object(
+    number: int, obj: dict, overrides: dict[str, str] | None = None, *, sent: bool = False
+) -> Row:
     """A Row from a JSON object with canonical (or synonym) keys.
 
     Lists stay lists for emails, phones and tags; 'emails' and 'phones' are accepted too.
-    Other keys may hold any JSON value, kept in the raw row, and each that holds one is
-    reported (RowValues.left_out, UNKNOWN_KEY): a client's typo ("emial") would otherwise
-    lose its value without a word, where a file's unmapped columns are named once for the
-    whole file. Values are read as json_value keeps them (NaN and Infinity as null; one
-    key's value bounded as a CSV cell is).
+    Other keys may hold any JSON value, kept in the raw row. Of a record sent through the
+    API (sent), each such key that holds a value is reported (RowValues.left_out,
+    UNKNOWN_KEY): a client's typo ("emial") would otherwise lose its value without a word;
+    a file's keys are named once for the whole file, in its preview and batch page.
+    Values are read as json_value keeps them (NaN and Infinity as null; one key's value
+    bounded as a CSV cell is).
     """
     obj = {str(k): _json_cell(v) for k, v in obj.items()}
     for key in ("id", "external_id"):
@@ -1977,7 +1980,7 @@ def row_from_object(number: int, obj: dict, overrides: dict[str, str] | None = N
             values[target] = have + [str(v) for v in extra if v not in (None, "")]
     values.left_out = [
         (key, UNKNOWN_KEY)
-        for key in local.unmapped
+        for key in (local.unmapped if sent else [])
         if key not in local.rivals
         and key not in JSON_KEYS
         and key not in (overrides or {})  # a key the person importing left out

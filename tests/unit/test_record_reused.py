@@ -81,3 +81,13 @@ def test_a_record_that_came_with_a_merge_is_refused_not_renamed(app):
     assert result["outcome"] == "rejected"
     assert "came with a merge" in result["reasons"][0]
     assert _profile(a["profile_id"]).first_name == "Laura"
+
+
+def test_a_first_name_corrected_on_the_same_email_is_the_same_person(app):
+    [shop] = import_records("shop", {"id": "r5", **LAURA, "phone": "+39 333 1112224"})
+    import_records("events", {"id": "EV5", **LAURA})
+
+    [result] = import_records("events", {"id": "EV5", **LAURA, "first_name": "Loredana"})
+
+    assert result["profile_id"] == shop["profile_id"]
+    assert result["warnings"] == []
