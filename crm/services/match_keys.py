@@ -191,9 +191,14 @@ def alone_in_city(person: matching.Person, sizes: dict[str, int]) -> bool:
 def rebuild_all(batch_size: int = 1000) -> int:
     """Recompute the keys of every live profile, a batch per transaction; returns changes.
 
-    For databases filled before keys existed, and after bulk loads such as the demo.
+    For databases filled before keys existed, and after bulk loads such as the demo. The
+    search columns are rewritten too where they differ: they are folded as the keys are
+    (normalise.fold), so a new version of the keys may be a new folding (names in other
+    scripts written in Latin), and a search must find old profiles as it finds new ones.
     """
     from sqlalchemy.orm import selectinload
+
+    from crm.services.profiles import search_columns  # profiles imports this module
 
     changed, last_id = 0, 0
     while True:
@@ -209,6 +214,11 @@ def rebuild_all(batch_size: int = 1000) -> int:
         if not batch:
             return changed
         last_id = batch[-1].id
+        for profile in batch:
+            found = search_columns(profile.first_name, profile.last_name, profile.company)
+            for name, value in found.items():
+                if getattr(profile, name) != value:
+                    setattr(profile, name, value)
         changed += refresh_many(batch)
         # The session's identity map holds clean objects weakly: dropping the batch frees it.
         db.session.commit()

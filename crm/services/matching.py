@@ -149,9 +149,13 @@ _PARTICLES = frozenset(
     "d de di da del della dello dei degli delle dal dalla van von der den ter la le lo l "
     "du des dos das do mc".split()
 )
+# Legal forms of companies, folded (a dotted one, "S.p.A.", is read as "spa"): Italian,
+# German, English and American, French, Spanish and Portuguese, Benelux, Nordic, European.
 _LEGAL_FORMS = frozenset(
     "srl srls spa snc sas sapa scarl scrl coop gmbh ag kg ltd limited llc inc corp co plc "
-    "sa sl sarl sas bv nv".split()
+    "sa sl sarl sas bv nv "
+    "mbh ohg ug kgaa gbr ev pty lp llp pllc incorporated corporation eurl sasu sca slu sau "
+    "lda ltda bvba sprl vof oy oyj ab asa as aps se".split()
 )
 _VOWELS = frozenset("aeiou")
 
@@ -262,6 +266,17 @@ def _surname_joined(value: str) -> str:
     return "".join(tokens)
 
 
+def _generations_apart(a: str, b: str) -> bool:
+    """One surname with two generations: "Rossi Sr." / "Rossi Jr.", "Rossi II" / "Rossi"
+    aside (see _one_generation)."""
+    generations = (_generation(a), _generation(b))
+    return (
+        None not in generations
+        and generations[0] != generations[1]
+        and _surname_core(a) == _surname_core(b)
+    )
+
+
 def _one_generation(a: str, b: str) -> bool:
     """One surname carries a generation and the other none: "Rossi Jr." / "Rossi"."""
     return (_generation(a) is None) != (_generation(b) is None)
@@ -287,8 +302,10 @@ def _first_rep(value: str) -> str:
     return _NAME_REPS.get(joined, joined)
 
 
-# Abbreviations of Italian street words, folded ("V.le" folds to "v le"): one or two
-# words -> the word written out. A lone "v" or "p" is a street word only at the start.
+# Abbreviations of street words, folded ("V.le" folds to "v le"): one or two words -> the
+# word written out. Italian first; then other languages' where one abbreviation reads
+# alike: Str. is a German Straße, a Dutch straat or an Italian strada, pl. a Platz, a
+# place, a plaza or a plac, av. an avenue or an avenida; each such family is one word.
 _STREET_WORDS = {
     ("v", "le"): "viale", ("vle",): "viale", ("c", "so"): "corso", ("cso",): "corso",
     ("p", "za"): "piazza", ("p", "zza"): "piazza", ("pza",): "piazza", ("pzza",): "piazza",
@@ -296,8 +313,42 @@ _STREET_WORDS = {
     ("l", "go"): "largo", ("lgo",): "largo", ("v", "lo"): "vicolo", ("vlo",): "vicolo",
     ("str",): "strada", ("loc",): "localita", ("fraz",): "frazione", ("b", "go"): "borgo",
     ("c", "da"): "contrada", ("cda",): "contrada", ("l", "re"): "lungomare",
+    # A street: German, Dutch.
+    ("strasse",): "strada", ("straat",): "strada",
+    # A square: German, French and English, Spanish, Polish, Dutch, Portuguese.
+    ("pl",): "piazza", ("platz",): "piazza", ("place",): "piazza", ("plaza",): "piazza",
+    ("plac",): "piazza", ("plein",): "piazza", ("praca",): "piazza", ("pca",): "piazza",
+    # An avenue: English, French, Spanish, Portuguese.
+    ("av",): "avenue", ("ave",): "avenue", ("avenida",): "avenue", ("avda",): "avenue",
+    ("avd",): "avenue",
+    # English.
+    ("rd",): "road", ("blvd",): "boulevard", ("ln",): "lane", ("ct",): "court",
+    ("sq",): "square", ("hwy",): "highway", ("pkwy",): "parkway", ("cres",): "crescent",
+    ("terr",): "terrace", ("cir",): "circle",
+    # French, Spanish, Portuguese.
+    ("bd",): "boulevard", ("bld",): "boulevard", ("bvd",): "boulevard",
+    ("rte",): "route", ("imp",): "impasse", ("fbg",): "faubourg", ("rua",): "rue",
+    ("pso",): "paseo", ("ctra",): "carretera", ("trav",): "travessa", ("tv",): "travessa",
 }  # fmt: skip
-_STREET_STARTS = {"v": "via", "p": "piazza"}
+# Single letters and short words that are a street word only as the address's first word
+# (a house number before it aside): "V. Roma", "P. Duomo", "r. de Rivoli", "Pº de
+# Gracia", "ul. Marszałkowska", "al. Jerozolimskie", "ch. des Vignes". (A "C." is a
+# Spanish calle or an Italian corso: left as written, see _written_apart.)
+_STREET_STARTS = {
+    "v": "via", "p": "piazza", "r": "rue", "po": "paseo", "ul": "ulica", "al": "aleja",
+    "ch": "chemin",
+}  # fmt: skip
+# English street types that follow the street's name: "Elm St", "Ocean Dr". Elsewhere "St"
+# is a saint ("St Johns Road", "Rue St Jacques"), as "Saint" written out.
+_STREET_ENDS = {"st": "street", "dr": "drive"}
+_SAINTS = {"st": "saint"}
+# German and Dutch street words written as the end of one word ("Hauptstraße",
+# "Hauptstr.", "Kalverstraat", "Marienplatz", "Marienpl."): cut off, written out.
+_STREET_SUFFIXES = (
+    ("strasse", "strada"), ("straat", "strada"), ("str", "strada"), ("platz", "piazza"),
+    ("plein", "piazza"), ("pl", "piazza"),
+)  # fmt: skip
+_SUFFIX_STEM = 3  # letters at least before such an ending: "Pl." alone is no compound
 # What follows the house number without being one: an apartment ("int. 4"), a staircase,
 # a floor, a building. The word and the number or letter after it are left out.
 _STREET_UNITS = frozenset(
@@ -343,14 +394,12 @@ def _day_of(token: str) -> int | None:
 
 
 @lru_cache(maxsize=_CACHE)
-def street_words(value: str) -> tuple[str, frozenset[str]]:
-    """(street words, house numbers) of an address: 'Via Roma, 12/A' -> ('via roma', {'12'}).
-
-    Abbreviations are written out ('V.le' -> 'viale'), a date naming the street counts as
-    one word ('XX Settembre' == 'Venti Settembre'), and an apartment, staircase or floor
-    after the number ('int. 4', 'scala B') is left out.
-    """
-    tokens = fold(value).split()
+def street_tokens(value: str) -> tuple[str, ...]:
+    """The folded words of an address with its street words written out: 'V.le Monza 3'
+    -> ('viale', 'monza', '3'), '45 Elm St' -> ('45', 'elm', 'street'), 'Hauptstr. 12'
+    -> ('haupt', 'strada', '12'); one family of street words in several languages is
+    one word (Straße, straat and strada; Platz, place and plaza; see _STREET_WORDS)."""
+    tokens = [part for token in fold(value).split() for part in _compound_parts(token)]
     expanded: list[str] = []
     i = 0
     while i < len(tokens):
@@ -359,13 +408,57 @@ def street_words(value: str) -> tuple[str, frozenset[str]]:
             expanded.append(_STREET_WORDS[pair])
             i += 2
             continue
-        token = tokens[i]
-        if (token,) in _STREET_WORDS:
-            token = _STREET_WORDS[(token,)]
-        elif i == 0 and token in _STREET_STARTS and len(tokens) > 1:
-            token = _STREET_STARTS[token]
-        expanded.append(token)
+        expanded.append(_STREET_WORDS.get((tokens[i],), tokens[i]))
         i += 1
+    named = [i for i, token in enumerate(expanded) if not any(ch.isdigit() for ch in token)]
+    if named and len(expanded) > 1:
+        first = named[0]
+        expanded[first] = _STREET_STARTS.get(expanded[first], expanded[first])
+        for i in named[1:]:
+            # "St" ends a street's name as its type ("Elm St", "Elm St Apt 4"); before
+            # more of the name it is a saint ("Rue St Jacques").
+            ends = _STREET_ENDS if _last_named(expanded, i) else _SAINTS
+            expanded[i] = ends.get(expanded[i], expanded[i])
+    if named and expanded[named[0]] in _SAINTS:
+        expanded[named[0]] = _SAINTS[expanded[named[0]]]
+    return tuple(expanded)
+
+
+def _compound_parts(token: str) -> tuple[str, ...]:
+    """A word ending in a street word cut in two: 'hauptstrasse' and 'hauptstr' ->
+    ('haupt', 'str...'), the ending as _STREET_WORDS writes it out; else the word."""
+    for ending, word in _STREET_SUFFIXES:
+        stem = token[: -len(ending)]
+        if token.endswith(ending) and len(stem) >= _SUFFIX_STEM and stem.isalpha():
+            return stem, word
+    return (token,)
+
+
+def _last_named(tokens: list[str], at: int) -> bool:
+    """Whether tokens[at] is the last word of the street's name: only numbers, and an
+    apartment's or a floor's word with its number, follow it."""
+    rest = tokens[at + 1 :]
+    i = 0
+    while i < len(rest):
+        if rest[i] in _STREET_UNITS:
+            i += 2
+        elif any(ch.isdigit() for ch in rest[i]):
+            i += 1
+        else:
+            return False
+    return True
+
+
+@lru_cache(maxsize=_CACHE)
+def street_words(value: str) -> tuple[str, frozenset[str]]:
+    """(street words, house numbers) of an address: 'Via Roma, 12/A' -> ('via roma', {'12'}).
+
+    Abbreviations are written out ('V.le' -> 'viale', 'Hauptstr.' -> 'haupt strada', see
+    street_tokens), a date naming the street counts as one word ('XX Settembre' ==
+    'Venti Settembre'), and an apartment, staircase or floor after the number ('int. 4',
+    'scala B') is left out.
+    """
+    expanded = street_tokens(value)
     words, numbers = [], set()
     skip = False
     for i, token in enumerate(expanded):
@@ -409,6 +502,33 @@ def _company(value: str) -> str:
     ("Privato", "Freelance", "n/a")."""
     name = " ".join(t for t in fold(value).split() if t not in _LEGAL_FORMS)
     return "" if name in _NO_COMPANY else name
+
+
+@lru_cache(maxsize=_CACHE)
+def company_core(value: str) -> str:
+    """The words that name a company, folded, without its legal form, dotted or not
+    ("Müller Logistik GmbH" and "Müller Logistik" -> 'muller logistik', "Rossi S.r.l."
+    -> 'rossi'): two writings of one company share them, as survivorship compares them.
+    (The scorer's _company keeps a dotted form's letters: their weight in its fuzzy
+    ratio is part of how its threshold was set.)"""
+    return " ".join(t for t in _initials_joined(fold(value).split()) if t not in _LEGAL_FORMS)
+
+
+def _initials_joined(words: list[str]) -> list[str]:
+    """Runs of single letters as one word: a dotted abbreviation ("S.p.A.", "A/S") folds
+    to letters apart ('s p a')."""
+    joined: list[str] = []
+    run = ""
+    for word in [*words, ""]:
+        if len(word) == 1:
+            run += word
+            continue
+        if run:
+            joined.append(run)
+            run = ""
+        if word:
+            joined.append(word)
+    return joined
 
 
 @lru_cache(maxsize=_CACHE)
@@ -486,6 +606,8 @@ def _first_level_sorted(a: str, b: str) -> str:
     partial = bool(tx and ty and (tx < ty or ty < tx)) or _compound(*sorted((x, y), key=len))
     if not partial and distinct_given_names(x, y):
         return "different"  # Marco / Marta, Luca / Lucia: two names, not one name's slip
+    if _romanisations(x, y):
+        return "typo"  # Dmitriy / Dmitrii / Dmitry: one name in two romanisations
     if min(len(x), len(y)) >= 4 and _slip(x, y):
         return "typo"
     if min(len(x), len(y)) >= 5 and _inner_edit(x, y):
@@ -511,6 +633,33 @@ def _spelling(joined: str) -> str:
     for written, said in _SPELLINGS:
         joined = joined.replace(written, said)
     return _DOUBLED.sub(r"\1", joined)
+
+
+# Where romanisations of one Cyrillic name differ (fold writes a name in another script
+# as anyascii does, and people write it by a passport's rules, or by ear): -ий as -iy,
+# -ii, -ij, -y or -i (Dmitriy, Dmitrii, Dmitrij, Dmitry, Dmitri); й after a vowel as y, i
+# or j (Sergey, Sergei, Sergej); я, ю, е opening a name as ya, ia or ja (Yakov, Iakov,
+# Jakov); кс as ks or x (Aleksei, Alexei).
+_ROMANISED = (
+    (re.compile(r"(?<=[^aeiouy])[iy][ijy]?$"), "y"),
+    (re.compile(r"(?<=[aeo])[ijy]$"), "y"),
+    (re.compile(r"^[ij](?=[aeou])"), "y"),
+    (re.compile(r"ks"), "x"),
+)
+_ROMANISED_LETTERS = 4  # shorter names are too alike already: Ian / Jan, Kai / Kay
+
+
+@lru_cache(maxsize=_CACHE)
+def _romanised(joined: str) -> str:
+    """A folded name with the letters its romanisations write differently made one."""
+    for pattern, written in _ROMANISED:
+        joined = pattern.sub(written, joined)
+    return joined
+
+
+def _romanisations(x: str, y: str) -> bool:
+    """Two folded names that are one name in two romanisations: Dmitriy / Dmitrii."""
+    return x != y and min(len(x), len(y)) >= _ROMANISED_LETTERS and _romanised(x) == _romanised(y)
 
 
 # What an Italian compound name adds to a name (Gianluca, Pierluigi, Annamaria): a name,
@@ -629,6 +778,8 @@ def first_names_slip(a: str, b: str) -> bool:
         return False
     if distinct_given_names(x, y) or clipped_names(x, y):
         return False  # Marco / Marta, Giulia / Lia sharing a family's email
+    if _romanisations(x, y):
+        return True  # Aleksei / Alexey
     if min(len(x), len(y)) >= 3 and (x in y or y in x):
         return True
     return min(len(x), len(y)) >= 4 and OSA.distance(x, y) <= 2
@@ -649,6 +800,8 @@ def _last_level_sorted(a: str, b: str) -> str:
     xc, yc = _surname_core(a), _surname_core(b)
     if xj == yj or xc == yc:
         return "exact"
+    if _romanisations(xc, yc):
+        return "typo"  # Tolstoy / Tolstoi, Aleksandrov / Alexandrov
     shortest = min(len(xc), len(yc))
     if shortest >= 4 and (_slip(xc, yc) or _slip(xj, yj)):
         return "typo"
@@ -689,6 +842,46 @@ def _birth_level(a: date, b: date) -> str:
     return "different"
 
 
+# An address level that compare() weighs as neither agreement nor disagreement: the same
+# house number on a street written two ways, one word abbreviating the other's ("C/
+# Mayor" / "Calle Mayor", "Elm Stn" / "Elm Station"). Not in W_ADDRESS: no reason says it.
+WRITTEN_APART = "written apart"
+
+
+def _as_written(a: str, b: str) -> tuple[str, str]:
+    """The words of two addresses as written, folded, without numbers: compared besides
+    their street words written out, for a slip in a word that writing out would turn
+    into another word ("Welsby Pnlace" is "Welsby Place", whose "place" is written out
+    as the family's one word)."""
+    return _written_words(a), _written_words(b)
+
+
+@lru_cache(maxsize=_CACHE)
+def _written_words(value: str) -> str:
+    return " ".join(w for w in fold(value).split() if not any(ch.isdigit() for ch in w))
+
+
+def _written_apart(sa: str, sb: str) -> bool:
+    """Street words that may be one street's: as many words, each the same as the other's
+    or an abbreviation of it (its first letter, then some of its letters in order: "c"
+    for "calle", "blvd" for "boulevard"), one at least abbreviated. Abbreviations of
+    different letters ("Via Roma" / "Via Rossi") are two streets."""
+    wa, wb = sa.split(), sb.split()
+    if len(wa) != len(wb) or wa == wb:
+        return False
+    return all(
+        x == y or _abbreviates(x, y) or _abbreviates(y, x) for x, y in zip(wa, wb, strict=True)
+    )
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """short is long cut short: its first letter, then some of its letters in order."""
+    if len(short) >= len(long) or short[:1] != long[:1] or short.isdigit():
+        return False
+    letters = iter(long[1:])
+    return all(ch in letters for ch in short[1:])
+
+
 def _address_level(a: str, b: str) -> str:
     return _address_level_sorted(a, b) if a <= b else _address_level_sorted(b, a)
 
@@ -698,10 +891,14 @@ def _address_level_sorted(a: str, b: str) -> str:
     (sa, na), (sb, nb) = street_words(a), street_words(b)
     if not sa or not sb:
         return "unknown"
-    if fuzz.token_set_ratio(sa, sb) < 90 or _street_days(sa) != _street_days(sb):
-        return "different"  # "Via XX Settembre" and "Via XXI Settembre" are two streets
     units_a, units_b = {n for n in na if n[0] == "#"}, {n for n in nb if n[0] == "#"}
     na, nb = na - units_a, nb - units_b
+    if _street_days(sa) != _street_days(sb):
+        return "different"  # "Via XX Settembre" and "Via XXI Settembre" are two streets
+    if fuzz.token_set_ratio(sa, sb) < 90 and fuzz.token_set_ratio(*_as_written(a, b)) < 90:
+        # One house number on a street written with an abbreviation no list knows is no
+        # evidence against the pair.
+        return WRITTEN_APART if na and na == nb and _written_apart(sa, sb) else "different"
     if na and nb:
         # A unit on one side only says nothing more; two different units, two homes.
         if na != nb or (units_a and units_b and units_a != units_b):
@@ -951,6 +1148,7 @@ def _names(a: Person, b: Person) -> tuple[str, str, float, bool]:
 
 # Reasons beyond "subject: level" (see compare).
 LAST_ONE_GENERATION = "last name: same, Jr. or Sr. on one side only"
+LAST_GENERATIONS = "last name: same, two generations (Jr. and Sr.)"
 LAST_IN_TAX_ID = "last name: changed, the other's is in the tax id"
 BIRTH_FROM_TAX_ID = "birth date: read from the tax id"
 NO_MERGE_STRONG = "no automatic merge: needs two strong signals beyond the name"
@@ -975,7 +1173,16 @@ def compare(
     generation = (
         l_level == "exact" and not swapped and _one_generation(a.last_name or "", b.last_name or "")
     )
-    reasons.append(LAST_ONE_GENERATION if generation else f"last name: {l_level}")
+    # "Rossi Sr." / "Rossi Jr.": father and son, not a surname changed by marriage.
+    generations = (
+        l_level == "different"
+        and not swapped
+        and _generations_apart(a.last_name or "", b.last_name or "")
+    )
+    if generation or generations:
+        reasons.append(LAST_ONE_GENERATION if generation else LAST_GENERATIONS)
+    else:
+        reasons.append(f"last name: {l_level}")
     strong = 0
     born_same = False
     veto = None
@@ -1040,16 +1247,17 @@ def compare(
     address = "unknown"
     if a.address and b.address:
         address = _address_level(a.address, b.address)
-        if address != "unknown":
+        if address in W_ADDRESS:
             total += W_ADDRESS[address]
             reasons.append(f"address: {address}")
             place = local = address == "same"
     if a.postcode and b.postcode:
         if _postcode(a.postcode) == _postcode(b.postcode):
             # With a known address the postcode adds little: it agrees with a same address
-            # anyway, and beside a different one it points to neighbours, not one person.
-            # Unless the birth dates agree too: a namesake born the same day in the same
-            # postcode is far rarer than a person who moved house nearby.
+            # anyway, and beside a different one (or one that may be another) it points to
+            # neighbours, not one person. Unless the birth dates agree too: a namesake born
+            # the same day in the same postcode is far rarer than a person who moved house
+            # nearby.
             if address in ("unknown", "same street"):
                 total += W_POSTCODE_SAME
                 place = True
@@ -1088,7 +1296,7 @@ def compare(
         and l_level in _LAST_SURE
         and not swapped
         and not generation
-        and address in ("unknown", "same", "same street")
+        and address in ("unknown", "same", "same street", WRITTEN_APART)
         and not company_different
     ):
         # The only profile with a name like this in the city, and nothing about the place
@@ -1099,11 +1307,15 @@ def compare(
         total += W_COUNTRY_DIFFERENT
         reasons.append("country: different")
     if l_level == "different" and f_level in _FIRST_KEPT and not swapped:
-        if born_same:
+        # The same first name with the same birth date or identifier: a surname changed
+        # by marriage, or (one surname, two generations) a father and his son named after
+        # him, sharing a home's landline; either way a person looks (LAST_GENERATIONS says
+        # which).
+        if born_same or shared_id:
             total += W_SURNAME_CHANGED
+        if born_same and not generations:
             reasons.append("last name: changed, same first name and birth date")
-        elif shared_id:
-            total += W_SURNAME_CHANGED
+        elif shared_id and not generations:
             reasons.append("last name: changed, same first name and email or phone")
         if _tax_id_names_other(a, b):
             total += W_TAX_ID_NAMES_OTHER
@@ -1140,7 +1352,8 @@ def compare(
                     NO_MERGE_AMBIGUOUS if f_level == "nickname (ambiguous)" else NO_MERGE_FIRST
                 )
             if not last_sure:
-                reasons.append(NO_MERGE_SURNAMES if l_level == "different" else NO_MERGE_LAST)
+                married = l_level == "different" and not generations
+                reasons.append(NO_MERGE_SURNAMES if married else NO_MERGE_LAST)
             if strong < 2:
                 reasons.append(NO_MERGE_STRONG)
     elif score >= thresholds.review:
@@ -1251,11 +1464,13 @@ def may_match(
 
 # The version of blocking_keys: change it with the keys, and `crm init` rebuilds the stored
 # keys of every profile (match_keys.ensure_current), so old profiles meet new rows.
-KEYS_VERSION = 5  # 2: company (co:) and city (ci:) keys, cities by their local name;
+KEYS_VERSION = 6  # 2: company (co:) and city (ci:) keys, cities by their local name;
 # 3: names translated (nicknames.TRANSLATIONS) share their blocking representative;
 # 4: first name + birth date without the century (fb:, from a codice fiscale too), surnames
 # without Jr./Sr., cities without a province in brackets, linking words or saints' titles;
-# 5: a Gmail inbox (mb:)
+# 5: a Gmail inbox (mb:);
+# 6: names, cities and companies in other scripts folded to Latin (normalise.fold: Иванов
+# blocks with Ivanov), more legal forms left out of companies ("AB Volvo" is volvo)
 # The blocking key of a Gmail inbox (see mailbox).
 INBOX_KEY = "mb:"
 # Keys that only narrow a name down (company, city): worth reading beside a name block too

@@ -11,6 +11,7 @@ and lower-cased, exactly what email_validator accepts and returns for such an ad
 parsed through a bounded cache (the same landline or switchboard recurs across rows).
 """
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -20,7 +21,9 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 
 import phonenumbers
+from anyascii import anyascii
 from babel import Locale
+from babel.languages import get_official_languages
 from email_validator import EmailNotValidError, validate_email
 from rapidfuzz.distance import OSA
 from stdnum.exceptions import ValidationError as NumberError
@@ -81,7 +84,8 @@ _NOT_WORD = re.compile(r"[^\w]+")
 
 
 def fold(value: str | None) -> str:
-    """Lower-case, strip accents and punctuation runs: 'Nicolò D’Angelo' -> 'nicolo d angelo'."""
+    """Lower-case, strip accents and punctuation runs, write other scripts in Latin:
+    'Nicolò D’Angelo' -> 'nicolo d angelo', 'Дмитрий Иванов' -> 'dmitriy ivanov'."""
     if not value:
         return ""
     return _fold(value)
@@ -94,13 +98,61 @@ def _fold(value: str) -> str:
     if value.isascii():
         return _SPACES.sub(" ", _NOT_WORD.sub(" ", value.lower())).strip()
     # Case-fold after a first decomposition (compatibility letters such as '𝔄' become 'A'
-    # only then) and decompose again: folding can itself produce combining marks
-    # ('İ' -> 'i' + dot above), which must be stripped too.
+    # only then), compose again, and fold letter by letter: a Latin letter loses its marks
+    # (folding can itself produce them: 'İ' -> 'i' + dot above), a letter of another script
+    # is written in Latin whole (its marks are part of it: 'й', 'が').
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", value).casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = stripped.translate(_FOLD_LETTERS)
-    lowered = _NOT_WORD.sub(" ", stripped)
+    if _GREEK_MARKED.search(decomposed) or _GREEK_PAIRS.search(decomposed):
+        decomposed = _GREEK_PAIRS.sub(_greek_pair, _GREEK_MARKED.sub(_greek_unmarked, decomposed))
+    latin = "".join(map(_latin_letter, unicodedata.normalize("NFC", decomposed)))
+    lowered = _NOT_WORD.sub(" ", latin.lower())
     return _SPACES.sub(" ", lowered).strip()
+
+
+@lru_cache(maxsize=4096)
+def _latin_letter(ch: str) -> str:
+    """One character folded to Latin: a Latin letter without its marks ('ö' -> 'o', 'ß'
+    -> 'ss'), a letter or digit of another script as anyascii writes it ('Д' -> 'D', '日'
+    -> 'Ri'; without the apostrophe of a soft sign, 'ь', so that a word stays one word);
+    anything else (a symbol, a mark) as it was, for the caller to drop."""
+    if ch.isascii():
+        return ch
+    decomposed = unicodedata.normalize("NFKD", ch)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD_LETTERS)
+    if base.isascii() or not ch.isalnum():
+        return base
+    return "".join(c for c in anyascii(ch) if c.isalnum())
+
+
+# Greek letter pairs that romanisation (ELOT 743, as passports and most people write
+# Greek names) reads as one sound: Παπαδόπουλος is Papadopoulos, Ευάγγελος Evangelos,
+# Ελευθέριος Eleftherios. A letter-by-letter reading would write "Papadopoylos". The
+# accents go first; a vowel with a diaeresis is read apart from the one before it
+# ("Ταΰγετος", Taygetos), so it is written in Latin at once.
+_GREEK_MARKED = re.compile("([\u0370-\u03ff])([\u0300-\u036f]+)")
+_GREEK_PAIRS = re.compile(r"ου|[αεη]υ|γ[γξχ]|(?<![^\W\d_])(?:μπ|ντ)")
+_GREEK_VOICELESS = frozenset("θκξπστφχψ")
+_GREEK_PAIR_SOUNDS = {"ου": "ou", "γγ": "ng", "γξ": "nx", "γχ": "nch", "μπ": "b", "ντ": "d"}
+_GREEK_U_VOWELS = {"α": "a", "ε": "e", "η": "i"}
+
+
+def _greek_unmarked(match: re.Match) -> str:
+    """A decomposed Greek letter without its accents and breathings; ϊ and ϋ in Latin."""
+    letter, marks = match.groups()
+    if "\u0308" in marks and letter in "ιυ":
+        return "i" if letter == "ι" else "y"
+    return letter
+
+
+def _greek_pair(match: re.Match) -> str:
+    """The Latin of one Greek letter pair: αυ/ευ/ηυ are av/ev/iv, or af/ef/if before a
+    voiceless consonant or at the end of a word; μπ and ντ open a word as b and d."""
+    pair = match.group()
+    if pair in _GREEK_PAIR_SOUNDS:
+        return _GREEK_PAIR_SOUNDS[pair]
+    following = match.string[match.end() : match.end() + 1]
+    voiceless = not following.isalpha() or following in _GREEK_VOICELESS
+    return _GREEK_U_VOWELS[pair[0]] + ("f" if voiceless else "v")
 
 
 # A plain ASCII address email_validator accepts unchanged but for the domain's case: a
@@ -184,12 +236,63 @@ def _validated_email(text: str) -> str:
     return info.normalized.lower()
 
 
+# A whole number written as a float, as JSON, pandas and spreadsheets write a numeric
+# column: digits and one ".0" ("3201234567.0"), or exponent notation ("3.201234567e9").
+_POINT_ZERO = re.compile(r"(\d+)\.0")
+_EXPONENT = re.compile(r"(\d)(?:\.(\d+))?[eE]\+?(\d{1,2})")
+# The fewest digits of a phone written with a trailing ".0": fewer is a local number or a
+# number with dots as separators ("333.0"), not a float.
+_PHONE_POINT_ZERO_DIGITS = 6
+
+
+def _whole_number(value: object, least_digits: int = 1) -> str | None:
+    """The digits of a whole number written as a float (a float, "3201234567.0" with at
+    least least_digits digits, "3.201234567e9"), or None when value is not one. Raises
+    ValueError for a number that is no whole number (2.5) or an exponent notation that
+    kept fewer digits than the number has ("3.20123E+09", as a spreadsheet shows a long
+    number): its last digits are lost, and guessing them gives someone else's number."""
+    if isinstance(value, float):
+        if not (math.isfinite(value) and value.is_integer()):
+            raise ValueError("not a whole number")
+        return str(int(value))
+    if not isinstance(value, str):
+        return None
+    if (found := _POINT_ZERO.fullmatch(value)) and len(found[1]) >= least_digits:
+        return found[1]
+    if found := _EXPONENT.fullmatch(value):
+        fraction, exponent = found[2] or "", int(found[3])
+        if len(fraction) > exponent or len(fraction.rstrip("0")) < len(fraction):
+            return None  # a fraction ("1.5e0"), or a form no tool writes: left as it is
+        if len(fraction) < exponent:
+            raise ValueError("digits lost in exponent notation")
+        return found[1] + fraction
+    return None
+
+
+def _phone_text(value: object) -> str | None:
+    """A phone cell as text to read: cleaned, a spreadsheet's apostrophe dropped, and a
+    number written as a float as its digits. Raises ValueError for a float that holds no
+    whole number, or digits lost to exponent notation."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, float):
+        value = clean_text(value)
+        if value is None:
+            return None
+        value = strip_text_marker(value)
+    try:
+        digits = _whole_number(value, _PHONE_POINT_ZERO_DIGITS)
+    except ValueError as exc:
+        raise ValueError(f"invalid phone number: {exc}") from None
+    return digits if digits is not None else str(value)
+
+
 def normalise_phone(value: object, region: str | None = "IT") -> str | None:
-    """A phone number in E.164 form, or None for empty input."""
-    text = clean_text(value)
+    """A phone number in E.164 form, or None for empty input. A number written as a float
+    (3201234567.0, "3201234567.0", 3.201234567e9) is read as its whole number."""
+    text = _phone_text(value)
     if text is None:
         return None
-    text = strip_text_marker(text)
     if text.startswith("00"):
         text = "+" + text[2:]
     result = _e164(text, region or None)
@@ -216,8 +319,10 @@ def calling_code_reading(value: object, regions: Iterable[str | None] = ()) -> s
     number of one of regions: spreadsheets drop leading zeros, and the Italian landline
     "06 498956489" written 6498956489 is no number of New Zealand's (+64).
     """
-    text = clean_text(value)
-    text = strip_text_marker(text) if text else ""
+    try:
+        text = _phone_text(value) or ""
+    except ValueError:
+        return None
     if not (text.isascii() and text.isdigit()) or text.startswith("0"):
         return None
     if len(text) < INTERNATIONAL_DIGITS:
@@ -273,7 +378,10 @@ def likely_region(texts: Iterable[object], region: str) -> str | None:
     """
     national = []
     for value in texts:
-        text = strip_text_marker(clean_text(value) or "")
+        try:
+            text = _phone_text(value) or ""  # "3331234567.0" is one run of digits
+        except ValueError:
+            continue
         if text and not text.startswith(("+", "00")):
             national.append(text)
     national = national[:REGION_SAMPLE]
@@ -401,8 +509,13 @@ def _country_names() -> dict[str, str]:
     names.update(
         {
             "uk": "GB",
+            "u k": "GB",
             "usa": "US",
+            "u s": "US",
             "u s a": "US",
+            "uae": "AE",
+            "u a e": "AE",
+            "ksa": "SA",
             "united states of america": "US",
             "great britain": "GB",
             "czech republic": "CZ",
@@ -420,13 +533,72 @@ def _country_names() -> dict[str, str]:
     return names
 
 
+# Languages of other scripts than Latin, Greek and Cyrillic (whose countries' own names
+# are in _OWN_NAMES), and the locales that write each (Chinese in both its scripts): the
+# names of the countries where they are official are those countries' own ("日本", "中国",
+# "대한민국", "ไทย"). Read only when a country is written in another script, as it costs
+# some megabytes of locale data.
+_SCRIPT_LOCALES = {
+    "ja": ("ja",), "zh": ("zh", "zh_Hant"), "ko": ("ko",), "ar": ("ar",), "he": ("he",),
+    "fa": ("fa",), "hi": ("hi",), "bn": ("bn",), "ur": ("ur",), "th": ("th",),
+    "ka": ("ka",), "hy": ("hy",),
+}  # fmt: skip
+# Short or long forms people write that the locale data does not give.
+_SCRIPT_ALIASES = {
+    "한국": "KR", "中华人民共和国": "CN", "中華人民共和國": "CN", "中華人民共和国": "CN",
+    "日本国": "JP",
+    "الإمارات": "AE", "السعودية": "SA", "ประเทศไทย": "TH",
+}  # fmt: skip
+
+
+def _script_key(text: str) -> str:
+    """A name in another script as compared: case-folded, without marks (Arabic vowel
+    signs are mostly left out in writing), spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text).casefold()
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+@cache
+def _script_country_names() -> dict[str, str]:
+    """Countries' own names in the scripts of _SCRIPT_LOCALES (as _script_key gives
+    them) -> ISO 3166 alpha-2, from Unicode CLDR through babel."""
+    names = {_script_key(name): code for name, code in _SCRIPT_ALIASES.items()}
+    for code in Locale.parse("en").territories:
+        if len(code) != 2 or not code.isalpha():
+            continue
+        for language in get_official_languages(code, de_facto=True):
+            for locale in _SCRIPT_LOCALES.get(language.split("_")[0], ()):
+                if own := Locale.parse(locale).territories.get(code):
+                    names.setdefault(_script_key(own), code)
+    return names
+
+
+def _other_script(text: str) -> bool:
+    """Whether text has letters of a script that is not Latin (nor the Greek and
+    Cyrillic that _OWN_NAMES names countries in)."""
+    return any(
+        ch.isalpha() and not ch.isascii() and not _LATIN_GREEK_CYRILLIC.match(ch) for ch in text
+    )
+
+
+# Latin letters with their marks, Greek and Cyrillic: up to U+052F, and Latin Extended
+# Additional and Greek Extended.
+_LATIN_GREEK_CYRILLIC = re.compile("[\u0000-\u052f\u1e00-\u1fff]")
+
+
 def normalise_country(value: object) -> str | None:
     """An ISO 3166 alpha-2 code from a code or a country's name in a common European
-    language or its own ("Deutschland", "Österreich", "Suisse"). Raises ValueError."""
+    language or its own ("Deutschland", "Österreich", "Suisse", "日本", "ไทย"). Raises
+    ValueError."""
     text = clean_text(value)
     if text is None:
         return None
-    code = _country_names().get(fold(text))
+    code = None
+    if _other_script(text):
+        # Before the folded names: another script's name written in Latin letters
+        # could read as another country's code ("عمان", Oman, as "mn").
+        code = _script_country_names().get(_script_key(text))
+    code = code or _country_names().get(fold(text))
     if code is None:
         raise ValueError("unknown country")
     return code
@@ -776,9 +948,20 @@ def given_name_code(given: str) -> str:
 
 
 def normalise_postcode(value: object) -> str | None:
-    """Upper-case postcode with single spaces."""
+    """Upper-case postcode with single spaces; one written as a whole number's float
+    (8100.0, "08100.0", as JSON and pandas write a numeric column) as its digits, for
+    the caller to pad to its country's length. Anything else stays as written."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     text = clean_text(value)
-    return strip_text_marker(text).upper() if text else None
+    if text is None:
+        return None
+    text = strip_text_marker(text)
+    try:
+        digits = _whole_number(value if isinstance(value, float) else text)
+    except ValueError:
+        digits = None  # not a number a postcode was written as: kept as it is
+    return digits if digits is not None else text.upper()
 
 
 # Countries whose postcodes are digits only, of one length, leading zeros included: the
@@ -904,4 +1087,9 @@ def normalise_name(value: object) -> str | None:
     if text.isupper() or text.islower():
         # "d'angelo" -> "D'Angelo", "ROSSI-BIANCHI" -> "Rossi-Bianchi"
         text = _NAME_PART_START.sub(lambda m: m.group(1) + m.group(2).upper(), text.lower())
+        text = _GENERATION_NUMERAL.sub(lambda m: m.group().upper(), text)
     return text
+
+
+# A generation written in Roman numerals after a name ("JOHNSON III"): capitals, not "Iii".
+_GENERATION_NUMERAL = re.compile(r"(?<=\s)(?:Ii|Iii|Iv)$")

@@ -2,8 +2,10 @@
 
 Rules (DESIGN.md): a manual edit wins, then the source with the higher trust rank, then
 the most recently updated record; among records of one rank, a newer one that writes the
-same value worse (a nickname, part of the surname, an abbreviated street, the names
-swapped) does not replace it. Every chosen value records where it came from. Emails,
+same value worse (a nickname, part of the surname or a particle, an abbreviated street, a
+ZIP code without its +4, a company without its legal form, the names swapped) does not
+replace it, and the same value spelt another way keeps its richest spelling (accents,
+umlauts for a list's "ue"). Every chosen value records where it came from. Emails,
 phones and tags are never chosen between: the profile keeps all that its records state
 (and those typed by hand). An email or phone that its record replaced by another (a
 record updated, a number read again in the right country) goes when no other record
@@ -11,6 +13,7 @@ states it, rather than name a source that no longer gives it; an emptied cell sa
 nothing and takes nothing away.
 """
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -153,17 +156,47 @@ def _spelling_rank(text: str) -> tuple[int, int, int, int]:
 
 def _best_spelled(best, name: str, offered: list):
     """The record, among those whose value for name is the best record's value spelt
-    another way (the same once case, accents and punctuation go), with the richest
-    spelling: an export that dropped the accents must not take them off the profile."""
-    wanted = "".join(fold(best.fields[name]).split())
+    another way (the same once case, accents and punctuation go, or with ä, ö, ü written
+    ae, oe, ue: "Mueller" for "Müller"), with the richest spelling: an export that dropped
+    the accents must not take them off the profile. A writing in another script (Иванов
+    for Ivanov) is no spelling of it: the best record's stands, so that a profile's first
+    and last name, which come from one record, are written in one script."""
+    wanted = _spellings(str(best.fields[name]))
+    scripts = _scripts(str(best.fields[name]))
     choice, rank = best, _spelling_rank(str(best.fields[name]))
     for record, values in offered:
         value = values.get(name)
         if record is best or not isinstance(value, str) or not value:
             continue
-        if "".join(fold(value).split()) == wanted and _spelling_rank(value) > rank:
+        if _scripts(value) != scripts:
+            continue
+        if _spellings(value) & wanted and _spelling_rank(value) > rank:
             choice, rank = record, _spelling_rank(value)
     return choice
+
+
+def _scripts(text: str) -> frozenset[str]:
+    """The scripts of text's letters, as Unicode names them ('LATIN', 'CYRILLIC', 'CJK')."""
+    return frozenset(unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha())
+
+
+# Letters that keyboards and old systems write out ("Müller" as "Mueller", "Søren" as
+# "Soeren", "Ångström" as "Aangstroem"; "ß" is "ss" in fold already).
+_SPELT_OUT = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ø": "oe", "Ø": "Oe",
+     "å": "aa", "Å": "Aa"}
+)  # fmt: skip
+
+
+def _spelt_out(value: str) -> str:
+    """value with its umlauts (and ø, å) written out as two letters."""
+    return value.translate(_SPELT_OUT)
+
+
+def _spellings(value: str) -> frozenset[str]:
+    """What two writings of one value have in common: the value folded and joined, as
+    written and with its umlauts written out ('Müller' -> {'muller', 'mueller'})."""
+    return frozenset({_joined(value), _joined(_spelt_out(value))})
 
 
 # -- the same value written more fully, among records of one trust rank -------------------
@@ -194,19 +227,48 @@ def _joined(value: str) -> str:
 def _fuller_name(name: str, short: str, long: str) -> bool:
     """long writes the same name as short more fully: a first name for its diminutive
     ('Giuseppe' for 'Pino'), a surname that holds every word of the other ('Di Giovanni
-    Rossi' for 'Rossi'; particles and Jr./Sr. aside)."""
+    Rossi' for 'Rossi'), or the same words with a particle or a generation the other
+    dropped ('von Müller' for 'Mueller', 'Johnson III' for 'Johnson')."""
     if name == "first_name":
         return _joined(long) in _FULL_FORMS.get(_joined(short), ())
-    words = matching.surname_tokens(short)
-    return bool(words) and words < matching.surname_tokens(long)
+    for short_as, long_as in ((short, long), (_spelt_out(short), _spelt_out(long))):
+        words, longer = matching.surname_tokens(short_as), matching.surname_tokens(long_as)
+        if words and (words < longer or (words == longer and _more_words(short_as, long_as))):
+            return True
+    return False
+
+
+def _more_words(short: str, long: str) -> bool:
+    """long has more folded words than short."""
+    return len(fold(long).split()) > len(fold(short).split())
+
+
+def _fuller_company(short: str, long: str) -> bool:
+    """long names the same company as short with its legal form ('Müller Logistik GmbH'
+    for 'Müller Logistik' or 'Mueller Logistik'); another name is another employer."""
+    for short_as, long_as in ((short, long), (_spelt_out(short), _spelt_out(long))):
+        core = matching.company_core(short_as)
+        if core and core == matching.company_core(long_as) and _more_words(short_as, long_as):
+            return True
+    return False
+
+
+# The fields whose newer, shorter writing among records of one rank does not replace the
+# fuller one (the address is chosen whole, see _fuller_address).
+_FULLER = {
+    "first_name": partial(_fuller_name, "first_name"),
+    "last_name": partial(_fuller_name, "last_name"),
+    "company": _fuller_company,
+}
 
 
 def _street_tail(street: str) -> list[str]:
-    """The folded words from the house number on ('Via Roma 12 int. 4' -> ['12', 'int',
-    '4']): what matching.street_words reads loosely (an apartment, a staircase) must agree."""
-    words = fold(street).split()
+    """The words from the house number on, street words written out ('Via Roma 12 int.
+    4' -> ['12', 'int', '4']; '45 Elm St Apt 4' -> ['45', 'elm', 'street', 'apt', '4']):
+    what matching.street_words reads loosely (an apartment, a staircase) must agree."""
+    words = matching.street_tokens(street)
     first = next((i for i, w in enumerate(words) if any(ch.isdigit() for ch in w)), len(words))
-    return words[first:]
+    return list(words[first:])
 
 
 def _fuller_street(short: str, long: str) -> bool:
@@ -221,11 +283,39 @@ def _fuller_street(short: str, long: str) -> bool:
 
 
 def _same_place(a: dict, b: dict) -> bool:
-    """Two records' addresses do not disagree on the postcode or the city."""
-    if a.get("postcode") and b.get("postcode") and a["postcode"] != b["postcode"]:
+    """Two records' addresses do not disagree on the postcode (a ZIP code and its ZIP+4
+    agree) or the city (also with its umlauts written out: "Muenchen")."""
+    codes = sorted((str(a.get("postcode") or ""), str(b.get("postcode") or "")), key=len)
+    if all(codes) and codes[0] != codes[1] and not _zip_extended(*codes):
         return False
     cities = (a.get("city"), b.get("city"))
-    return not all(cities) or city_key(cities[0]) == city_key(cities[1])
+    return not all(cities) or _same_city(str(cities[0]), str(cities[1]))
+
+
+def _same_city(a: str, b: str) -> bool:
+    """One city's names, as matching compares them, or with their umlauts written out."""
+    return city_key(a) == city_key(b) or city_key(_spelt_out(a)) == city_key(_spelt_out(b))
+
+
+def _zip_extended(short: str, long: str) -> bool:
+    """long is short's ZIP+4 ('97477-1234' for '97477'): the same place, told more fully."""
+    return len(long) == len(short) + 5 and long.startswith(short + "-") and long.isascii()
+
+
+def _fuller_place(short: dict, long: dict) -> bool:
+    """long's address writes short's more fully: its street and house number with the
+    abbreviations written out (_fuller_street), or the same street with the postcode's
+    ZIP+4 ('97477-1234' for a list's '97477')."""
+    street, other = short.get("address"), long.get("address")
+    if not isinstance(street, str) or not isinstance(other, str) or not other:
+        return False
+    if _fuller_street(street, other):
+        return True
+    same_street = matching.street_words(street) == matching.street_words(other) and (
+        _street_tail(street) == _street_tail(other)
+    )
+    codes = (str(short.get("postcode") or ""), str(long.get("postcode") or ""))
+    return same_street and all(codes) and _zip_extended(*codes)
 
 
 def _fuller_written(best, name: str, offered: list, fuller: Callable[..., bool]):
@@ -252,16 +342,24 @@ def _fuller_written(best, name: str, offered: list, fuller: Callable[..., bool])
 
 def _fuller_address(anchor, offered: list):
     """The record to take the whole address from: the anchor, or the most recent record
-    of its rank that writes the anchor's street and number more fully, in the same place.
-    Its postcode, city and the rest come with it, so the address stays one record's."""
+    of its rank that writes the anchor's address more fully (_fuller_place), in the same
+    place, and so on while one does. Its postcode, city and the rest come with it, so the
+    address stays one record's."""
     if not isinstance((anchor.fields or {}).get("address"), str) or not anchor.fields["address"]:
         return anchor
-    return _fuller_written(
-        anchor,
-        "address",
-        [(r, v) for r, v in offered if _same_place(anchor.fields, v)],
-        _fuller_street,
-    )
+    rank, best = anchor.source.trust_rank, anchor
+    seen = {id(anchor)}
+    progress = True
+    while progress:
+        progress = False
+        for record, values in offered:
+            if id(record) in seen or record.source.trust_rank != rank:
+                continue
+            if _same_place(best.fields, values) and _fuller_place(best.fields, values):
+                best, progress = record, True
+                seen.add(id(record))
+                break
+    return best
 
 
 def _given(name: str) -> bool:
@@ -270,13 +368,22 @@ def _given(name: str) -> bool:
     return bool(words) and (_joined(name) in GIVEN_NAMES or all(w in GIVEN_NAMES for w in words))
 
 
-def _unswapped(offered: list, typed: dict):
+# Countries whose people write the family name first ("Tanaka Hiroshi", "Nagy László"):
+# their names reach lists in both orders, and the given-name lists know few of them.
+_FAMILY_NAME_FIRST = frozenset({"JP", "CN", "TW", "HK", "MO", "KR", "KP", "VN", "HU"})
+
+
+def _unswapped(offered: list, typed: dict, shown: tuple, country: str | None):
     """The record to take both names from when the best record for them wrote them
-    swapped ('Rinaldi' 'Fabio'): an older record of its rank with the same two names the
-    other way round, whose first name the given-name lists know and whose last name they
-    do not; None when there is no such record (or the lists cannot tell the order), or
-    when a name typed by hand (typed: field -> value) follows the swapped record's order.
-    """
+    swapped ('Rinaldi' 'Fabio', 'Tanaka' 'Hiroshi'): an older record of its rank with the
+    same two names the other way round, whose order the given-name lists know to be right
+    (its first name a given name they know, its last name not), or, where the lists
+    cannot tell and the person's country (the best record's, else the profile's) writes
+    the family name first, whose order the profile shows now (shown: its first and last
+    name): a list that wrote "Tanaka Hiroshi" does not turn "Hiroshi Tanaka" round. None
+    when there is no such record, when the lists know the best record's first name (its
+    order is right), or when a name typed by hand (typed: field -> value) follows the
+    swapped record's order."""
     named = {}
     for name in NAMES:
         named[name] = next((r for r, v in offered if v.get(name) not in (None, "")), None)
@@ -285,18 +392,23 @@ def _unswapped(offered: list, typed: dict):
         return None
     first, last = best.fields["first_name"], best.fields["last_name"]
     if not isinstance(first, str) or not isinstance(last, str) or _given(first):
-        return None
+        return None  # the lists say its order is right
     if any(_joined(str(value or "")) == _joined(best.fields[n]) for n, value in typed.items()):
         return None  # a person chose this order
+    family_first = str(best.fields.get("country") or country or "").upper() in _FAMILY_NAME_FIRST
+    shown_now = tuple(_joined(str(value or "")) for value in shown) if family_first else None
     for record, values in offered:
         if record is best or record.source.trust_rank != best.source.trust_rank:
             continue
         other_first, other_last = values.get("first_name"), values.get("last_name")
         if not isinstance(other_first, str) or not isinstance(other_last, str):
             continue
-        swapped = _joined(other_first) == _joined(last) and _joined(other_last) == _joined(first)
-        if swapped and _given(other_first) and not _given(other_last):
-            return record
+        if (_joined(other_first), _joined(other_last)) != (_joined(last), _joined(first)):
+            continue  # not the same two names swapped
+        if _given(other_first) and not _given(other_last):
+            return record  # the lists know this order
+        if not _given(other_last) and (_joined(other_first), _joined(other_last)) == shown_now:
+            return record  # the lists cannot tell: the order the profile shows stays
     return None
 
 
@@ -393,7 +505,8 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
         if anchor is not None:
             anchor = _fuller_address(anchor, offered)
         typed = {n: current.get(n) for n in NAMES if "manual" in (provenance.get(n) or {})}
-        unswapped = _unswapped(offered, typed)
+        shown = (current.get("first_name"), current.get("last_name"))
+        unswapped = _unswapped(offered, typed, shown, current.get("country"))
     for name in PROFILE_FIELDS:
         if "manual" in (provenance.get(name) or {}):
             continue
@@ -407,8 +520,8 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
                 if values.get(name) not in (None, ""):
                     best = record
                     break
-        if best is not None and name in NAMES and len(offered) > 1:
-            best = _fuller_written(best, name, offered, partial(_fuller_name, name))
+        if best is not None and name in _FULLER and len(offered) > 1:
+            best = _fuller_written(best, name, offered, _FULLER[name])
         if best is not None and name in SPELLED and len(offered) > 1:
             best = _best_spelled(best, name, offered)
         if best is not None:

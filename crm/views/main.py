@@ -51,6 +51,9 @@ REASON_PHRASES = {
     "last name: same, Jr. or Sr. on one side only": _l(
         "surname the same, Jr. or Sr. on one side only"
     ),
+    "last name: same, two generations (Jr. and Sr.)": _l(
+        "surname the same, two generations (Jr. and Sr.): probably father and son"
+    ),
     "last name: changed, the other's is in the tax id": _l(
         "surname perhaps changed: the other's is in the tax id"
     ),

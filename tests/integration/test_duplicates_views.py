@@ -292,6 +292,7 @@ def _every_reason() -> list[str]:
         matching.NO_MERGE_SURNAMES,
         matching.NO_MERGE_LAST,
         matching.LAST_ONE_GENERATION,
+        matching.LAST_GENERATIONS,
         matching.LAST_IN_TAX_ID,
         matching.BIRTH_FROM_TAX_ID,
         "evidence added by an import",
