@@ -147,7 +147,7 @@ def _identifiers(values, lower: bool) -> tuple[str, ...]:
 
 _PARTICLES = frozenset(
     "d de di da del della dello dei degli delle dal dalla van von der den ter la le lo l "
-    "du des dos das do mc".split()
+    "du des dos das do mc los las el al bin ibn ben bint".split()
 )
 # Legal forms of companies, folded (a dotted one, "S.p.A.", is read as "spa"): Italian,
 # German, English and American, French, Spanish and Portuguese, Benelux, Nordic, European.
@@ -210,8 +210,8 @@ def _joined(value: str) -> str:
 
 
 # Generational suffixes written after a surname ("Moretti Jr."): a father and his son.
-_GENERATIONS = {"jr": "jr", "junior": "jr", "sr": "sr", "senior": "sr"} | {
-    g: g for g in ("ii", "iii", "iv")
+_GENERATIONS = {"jr": "jr", "junior": "jr", "sr": "sr", "senior": "sr", "filho": "jr"} | {
+    g: g for g in ("ii", "iii", "iv", "neto")
 }
 
 

@@ -217,3 +217,10 @@ def test_father_and_son_are_explained_as_two_generations():
     )
     assert "last name: changed, same first name and birth date" in married.reasons
     assert matching.LAST_GENERATIONS not in married.reasons
+
+
+def test_arabic_and_spanish_particles_and_a_brazilian_son_are_read_as_such():
+    assert matching.surname_tokens("El Rashid") == matching.surname_tokens("Rashid")
+    assert matching.surname_tokens("bin Salman") == frozenset({"salman"})
+    assert matching.surname_tokens("de los Ríos") == frozenset({"rios"})
+    assert matching.surnames_apart("Silva Filho", "Silva Neto")  # a son and a grandson
