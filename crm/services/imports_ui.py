@@ -27,8 +27,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from crm.extensions import db
 from crm.models import ImportBatch, ImportRejection, Job, Source, User
 from crm.models.base import utcnow
-from crm.services import audit, ingest, jobs, readers
-from crm.services.errors import NotFoundError, ValidationError
+from crm.services import audit, ingest, jobs, readers, sources
+from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.normalise import format_phone
 from crm.services.rows import (
     name_order_counts,
@@ -247,6 +247,10 @@ def save_upload(
     if problem:
         raise ValidationError(problem, fields={"source": []})
     source_name = source_name.strip()
+    try:
+        sources.source_for_records(source_name)  # not a second spelling of a known one
+    except ConflictError as clash:
+        raise ValidationError(clash.message, fields={"source": []}) from None
     if fmt not in ingest.FORMATS:
         raise ValidationError(f"Unknown format {fmt!r}.", fields={"format": []})
     sweep_uploads()

@@ -85,6 +85,7 @@ from crm.services import (
     matching,
     merging,
     readers,
+    sources,
     splitting,
     sqlin,
     survivorship,
@@ -191,9 +192,11 @@ def source_name_problem(name: str | None) -> str | None:
 
 
 def ensure_source(name: str, region: str | None = None) -> Source:
-    """The source called name, created (first party, trust 50) when unknown.
+    """The source called name, created (first party, trust 50) when unknown; a name that
+    differs from an existing source's only in case is refused (sources.source_for_records).
 
-    Raises ValidationError for an unusable name (source_name_problem) or region.
+    Raises ValidationError for an unusable name (source_name_problem) or region,
+    ConflictError for a name differing only in case from an existing source's.
     """
     problem = source_name_problem(name)
     if problem:
@@ -201,7 +204,7 @@ def ensure_source(name: str, region: str | None = None) -> Source:
     name = name.strip()
     if region is not None and not re.fullmatch(r"[A-Za-z]{2}", region):
         raise ValidationError("The region must be a two-letter country code such as IT.")
-    source = db.session.scalar(select(Source).where(Source.name == name))
+    source = sources.source_for_records(name)
     if source is None:
         try:
             with db.session.begin_nested():

@@ -258,6 +258,17 @@ _REFUSALS = [
         N_("Pair marked distinct: confirm to merge it anyway."),
     ),
     (r"This merge was already undone\.", N_("This merge was already undone.")),
+    # sources
+    (
+        r"A source is already called (?P<named>.+); a name differing from it only in case "
+        r"is refused, so that one system does not become two sources\. Send the records "
+        r"under that name\.",
+        N_(
+            "A source is already called %(named)s; a name differing from it only in case is "
+            "refused, so that one system does not become two sources. Send the records "
+            "under that name."
+        ),
+    ),
     (
         r"Merge #(?P<id>\d+) came later and builds on this one; undo it first\.",
         N_("Merge #%(id)s came later and builds on this one; undo it first."),

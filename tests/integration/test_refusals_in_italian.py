@@ -428,6 +428,7 @@ def _sources(monkeypatch) -> list[str]:
     with monkeypatch.context() as patched:
         patched.setattr(sources, "_recompute_chunk", collide)
         found += _said(sources.recompute, fiera.id)
+    found += _said(sources.source_for_records, "FIERA")  # a second spelling of one source
     return found
 
 
