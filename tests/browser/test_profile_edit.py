@@ -122,3 +122,21 @@ def test_sales_rep_detaches_a_record_that_joined_the_wrong_person(
     page.goto(f"/profiles/{father_id}")
     expect(page.locator("#field-emails")).not_to_contain_text("@example.com")
     assert csp_errors == []
+
+
+def test_sales_rep_writes_a_note_after_a_call(page, login, make_live_user, in_live_app, csp_errors):
+    email, password = make_live_user("sales")
+    with in_live_app():
+        profile_id = factories.make_profile(last_name=_unique_surname()).id
+
+    login(email, password)
+    page.goto(f"/profiles/{profile_id}")
+    expect(page.locator("#no-notes")).to_be_visible()
+    page.locator("#note-form textarea").fill("Called back: wants the <b>pro</b> plan.\nFollow up.")
+    page.click("#add-note")
+
+    page.wait_for_url(re.compile(rf"/profiles/{profile_id}/?(#notes)?$"))
+    note = page.locator("#note-list .note-body").first
+    expect(note).to_contain_text("wants the <b>pro</b> plan.")  # shown as typed, not as markup
+    expect(page.locator("#note-list .note-meta").first).not_to_contain_text("author unknown")
+    assert csp_errors == []
