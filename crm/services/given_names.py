@@ -54,6 +54,13 @@ pierre rachel rebecca richard robert rosa ruth ryan sandra sarah sebastian serge
 stefan stephen steven susan thomas tim timothy tom victor victoria vladimir wei william
 yuki zoe
 nicole paula joan petra josephine
+oleg yuriy yuliya svetlana natalya tatyana ekaterina lyudmila galina oksana andrei igor
+mikhail maxim pavel nikolai dmitry aleksei aleksandr aleksandra evgeny anastasia
+nikos niki dimitris dimitra giorgos eleni konstantinos katerina ioannis panagiotis
+vasilis vasiliki christos spyros anastasios athanasios theodoros despina evangelos
+evangelia paraskevi
+piotr krzysztof tomasz pawel agnieszka malgorzata lukasz marek ewa joanna wojciech andrzej
+jakub
 """
 
 

@@ -9,14 +9,33 @@ with spaces removed.
 
 # (spelling variants, diminutives)
 _GROUPS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    # Russian and Greek, as their romanisations write them (normalise.fold)
+    (("dmitry", "dmitriy", "dmitrii", "dmitri", "dimitri"), ("dima", "mitya")),
+    (("dimitrios", "dimitris"), ("mitsos", "takis")),
+    (("aleksei", "alexei", "alexey", "aleksey"), ("lyosha", "alyosha", "lesha")),
+    (("sergei", "sergey", "sergej", "sergiy"), ("seryozha", "serezha")),
+    (("vladimir",), ("volodya", "vova")),
+    (("evgeny", "evgeniy", "yevgeny", "yevgeniy"), ("zhenya",)),
+    (("ekaterina", "yekaterina"), ("katya", "katia")),
+    (("natalya", "natalia", "natalja"), ("natasha",)),
+    (("tatyana", "tatiana"), ("tanya",)),
+    (("yuliya", "yulia"), ("yulya",)),
+    (("yuriy", "yuri", "yury"), ("yura",)),
+    (("konstantinos",), ("kostas", "kostis", "dinos")),
+    (("ioannis",), ("giannis", "yannis")),
+    (("nikolaos",), ("nikos",)),
+    (("georgios",), ("giorgos", "yiorgos")),
+    (("panagiotis",), ("panos", "takis")),
+    (("vasileios", "vasilios"), ("vasilis", "vasos")),
     # Italian
     (("giuseppe",), ("beppe", "peppe", "pino", "peppino", "geppino", "bepi", "beppino")),
     (("giuseppina",), ("pina", "peppina", "giusy", "giusi")),
     (("giovanni",), ("gianni", "nanni", "vanni", "giannino", "gio")),
     (("giovanna",), ("gianna", "vanna", "gio")),
     (("alessandro", "alexander", "alejandro", "aleksandr", "aleksander", "oleksandr"),
-     ("sandro", "ale", "alex", "sandrino", "sandy", "xander")),
-    (("alessandra", "alexandra"), ("sandra", "ale", "alex", "sandrina", "sandy", "lexi")),
+     ("sandro", "ale", "alex", "sandrino", "sandy", "xander", "sasha", "shura")),
+    (("alessandra", "alexandra", "aleksandra"),
+     ("sandra", "ale", "alex", "sandrina", "sandy", "lexi", "sasha", "shura")),
     (("alessia",), ("ale",)),
     (("alessio",), ("ale",)),
     (("francesco",), ("franco", "checco", "cecco", "cesco", "fra", "franci", "ciccio", "francy")),
@@ -155,7 +174,7 @@ _GROUPS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("francoise",), ("fanfan",)),
     (("dominique",), ("domi",)),
     # Other languages
-    (("olga", "olha"), ()),
+    (("olga", "olha"), ("olya",)),
     (("mohammed", "muhammad", "mohamed", "mohammad", "muhammed", "mohamad"), ()),
 )  # fmt: skip
 
@@ -189,10 +208,10 @@ TRANSLATIONS: tuple[tuple[str, ...], ...] = (
     ("giulia", "julia", "julie"),
     ("sofia", "sophie", "sophia"),
     ("luca", "luke", "lucas"),
-    ("michele", "michael", "michel", "miguel"),
-    ("nicola", "nicholas", "nicolas", "nikolaus"),
+    ("michele", "michael", "michel", "miguel", "mikhail", "michail"),
+    ("nicola", "nicholas", "nicolas", "nikolaus", "nikolai", "nikolay", "nikolaos"),
     ("lucia", "lucy", "lucie"),
-    ("giorgio", "george", "jorge", "georg", "georges"),
+    ("giorgio", "george", "jorge", "georg", "georges", "georgios"),
     ("maddalena", "magdalena", "madeleine"),
     ("emanuele", "emmanuel", "manuel"),
 )

@@ -353,8 +353,13 @@ _ROMAN = frozenset({"ii", "iii", "iv"})
 
 
 def is_generation(word: str) -> bool:
-    """A generational suffix, in any case, with or without its dot ("Jr.", "iii")."""
-    return fold(word) in _GENERATIONS
+    """A generational suffix, with or without its dot ("Jr.", "iii"): a word in any case,
+    a numeral in capitals or in lower case ("III", "iii"; "Iv" reads as a name)."""
+    folded = fold(word)
+    if folded in _ROMAN:
+        bare = word.rstrip(".")
+        return bare.isupper() or bare.islower()
+    return folded in _GENERATIONS
 
 
 def suffix_written(word: str) -> str:

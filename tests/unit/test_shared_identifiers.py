@@ -289,3 +289,25 @@ def test_a_known_diminutive_on_the_same_email_still_joins(app):
     _import("1,Francesco,Rossi,,,Roma,,f.rossi@example.com,\n")
     _import("2,Cesco,Rossi,,,Roma,,f.rossi@example.com,\n", "shop")
     assert _profile_of("1") == _profile_of("2")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "surname"),
+    [
+        ("Oleg", "Olga", "Sokolova"),
+        ("Юрий", "Юлия", "Смирнова"),
+        ("Νίκος", "Νίκη", "Παπαδοπούλου"),
+        ("Dimitris", "Dimitra", "Papadaki"),
+    ],
+)
+def test_a_greek_or_slavic_couple_on_the_family_email_stays_two_people(app, first, second, surname):
+    _import(f"1,{first},{surname},,,Atene,,family@example.gr,\n")
+    summary = _import(f"2,{second},{surname},,,Atene,,family@example.gr,\n", "shop")
+    assert summary["merged"] == 0
+    assert _profile_of("1") != _profile_of("2")
+
+
+def test_a_russian_diminutive_is_the_same_person_on_a_shared_email(app):
+    _import("1,Aleksandr,Petrov,,,Mosca,,a.petrov@example.ru,\n")
+    _import("2,Sasha,Petrov,,,Mosca,,a.petrov@example.ru,\n", "shop")
+    assert _profile_of("1") == _profile_of("2")
