@@ -56,12 +56,14 @@ from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, insert, select, text
+from sqlalchemy import update as update_rows
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.extensions import db
 from crm.models import (
     PROFILE_FIELDS,
+    ConsentRecord,
     DuplicateCandidate,
     ImportBatch,
     ImportRejection,
@@ -1195,13 +1197,41 @@ RECORD_ID = "external_id"
 ANOTHER_PERSON_PARTED = (
     "this record now describes another person: it left its profile for one of its own"
 )
-ANOTHER_PERSON_FOLLOWED = (
-    "this record now describes another person; its profile, which has no other record, follows it"
-)
 ANOTHER_PERSON_MERGED = (
     "this record now describes another person, but it came with a merge: undo the merge "
     "or send the new person under a new record id"
 )
+
+
+def _keep_earlier_version(record_id: int) -> None:
+    """Leave on a record's profile a copy of the record as it was (no external id: the id
+    now names another person), which from now on gives the profile what the record gave
+    it: its emails and phones and the consents it stated, so that none of them leaves
+    with the record (an earlier withdrawal going to the new person would leave the old
+    one contactable). Flushed, not committed."""
+    record = db.session.get(SourceRecord, record_id)
+    copy = SourceRecord(
+        source_id=record.source_id,
+        external_id=None,
+        profile_id=record.profile_id,
+        raw=record.raw,
+        fields=record.fields,
+        email=record.email,
+        phone=record.phone,
+        batch_id=record.batch_id,
+        received_at=record.received_at,
+        updated_at=record.updated_at,
+    )
+    db.session.add(copy)
+    db.session.flush()
+    for model in (ProfileEmail, ProfilePhone, ConsentRecord):
+        db.session.execute(
+            update_rows(model)
+            .where(model.source_record_id == record_id, model.profile_id == record.profile_id)
+            .values(source_record_id=copy.id),
+            execution_options={"synchronize_session": False},
+        )
+    db.session.expire_all()
 
 
 def _another_person(
@@ -1766,11 +1796,12 @@ class _Run:
         """Rows that give a record id of this source again with another person's values (a
         ticket passed on, an account handed over) do not rename the profile it joined.
 
-        Such a record leaves its profile first (splitting.detach_record: the profile keeps
-        its other records, its values and consents, and the two are never proposed again);
-        the row then updates the record on a profile of its own. A profile that has only
-        this record follows it, with a warning. A record that came with a merge cannot
-        leave that way: the row is refused (undo the merge, or send it under a new id).
+        Such a record leaves its profile first (splitting.detach_record), leaving behind a
+        copy of itself as it was (_keep_earlier_version): the profile keeps the earlier
+        person's values, identifiers, consents (a withdrawal included), stage, notes and
+        owner, and the two are never proposed again; the row then updates the record on a
+        profile of its own. A record that came with a merge cannot leave that way: the row
+        is refused (undo the merge, or send the new person under a new id).
         """
         ids = {i.norm.external_id: i for i in items if i.norm.external_id}
         if not ids:
@@ -1794,13 +1825,12 @@ class _Run:
             item = ids[external_id]
             if not _another_person(fields or {}, item.fields, (email, phone), item.norm):
                 continue
+            _keep_earlier_version(record_id)
             try:
                 splitting.detach_record(
                     record_id, actor=self.actor or f"import:{self.source_name}"[:100]
                 )
-            except ValidationError:  # the profile's only record: the profile follows it
-                item.warnings.append((RECORD_ID, ANOTHER_PERSON_FOLLOWED))
-            except ConflictError:
+            except (ValidationError, ConflictError):
                 db.session.rollback()
                 item.reject = ANOTHER_PERSON_MERGED
             else:

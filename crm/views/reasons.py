@@ -111,14 +111,6 @@ _PHRASES = [
         N_("this record now describes another person: it left its profile for one of its own"),
     ),
     (
-        r"this record now describes another person; its profile, which has no other record, "
-        r"follows it",
-        N_(
-            "this record now describes another person; its profile, which has no other "
-            "record, follows it"
-        ),
-    ),
-    (
         r"this record now describes another person, but it came with a merge: undo the merge "
         r"or send the new person under a new record id",
         N_(

@@ -48,16 +48,36 @@ def test_a_record_now_naming_another_person_leaves_the_profile_it_joined(app):
     assert record.profile_id == carlo.id
 
 
-def test_a_profile_with_no_other_record_follows_it_with_a_warning(app):
-    [first] = import_records("events", {"id": "EV2", **LAURA})
+def test_a_profile_with_no_other_record_keeps_the_earlier_person(app):
+    [first] = import_records("events", {"id": "EV2", **LAURA, "consents": [WITHDRAWN]})
+    laura_id = first["profile_id"]
+    profiles.update_profile(laura_id, {"phones": ["+39 333 9990001"]}, expected_version=None,
+                            actor="test")  # fmt: skip
 
     [result] = import_records("events", {"id": "EV2", **CARLO})
 
-    assert result["profile_id"] == first["profile_id"]
-    assert {"field": "external_id", "reason": ingest.ANOTHER_PERSON_FOLLOWED} in result["warnings"]
-    profile = _profile(first["profile_id"])
-    assert profile.first_name == "Carlo"
-    assert [e.email for e in profile.emails] == ["carlo@example.it"]  # hers is not his
+    assert result["profile_id"] != laura_id
+    assert {"field": "external_id", "reason": ingest.ANOTHER_PERSON_PARTED} in result["warnings"]
+    laura, carlo = _profile(laura_id), _profile(result["profile_id"])
+    assert (laura.first_name, [e.email for e in laura.emails]) == ("Laura", ["laura@example.it"])
+    assert [p.phone for p in laura.phones] == ["+393339990001"]  # typed by hand for her
+    assert _state(laura.id) == "withdrawn"  # her no stays hers
+    assert (carlo.first_name, [e.email for e in carlo.emails]) == ("Carlo", ["carlo@example.it"])
+    assert _state(carlo.id) == "granted"
+    # When she comes back, she is still the profile that said no.
+    [back] = import_records("web", {**LAURA, "email_opt_in": "yes"})
+    assert back["profile_id"] == laura_id
+    assert _state(laura_id) == "withdrawn"
+
+
+def test_an_earlier_withdrawal_the_record_stated_stays_with_the_earlier_person(app):
+    [shop] = import_records("shop", {"id": "r6", **LAURA})
+    import_records("events", {"id": "EV6", **LAURA, "consents": [WITHDRAWN]})
+
+    [result] = import_records("events", {"id": "EV6", **CARLO})
+
+    assert _state(shop["profile_id"]) == "withdrawn"
+    assert _state(result["profile_id"]) == "granted"
 
 
 def test_a_new_surname_or_a_move_is_the_same_person(app):
