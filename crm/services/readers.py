@@ -529,6 +529,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "zeitstempel",  # ... in German
         "marca temporal",  # ... in Spanish
         "submitted at",  # Typeform
+        "submit date utc",  # ... its responses download
+        "submit date",
         "submitted on",
         "submission date",  # Jotform
         "submission time",

@@ -33,6 +33,7 @@ def _fact(text: str):
         "Horodateur",
         "Zeitstempel",
         "Submitted At",
+        "Submit Date (UTC)",
         "Submission Date",
         "Completion time",
     ],
