@@ -226,11 +226,15 @@ def _joined(value: str) -> str:
 
 def _fuller_name(name: str, short: str, long: str) -> bool:
     """long writes the same name as short more fully: a first name for its diminutive
-    ('Giuseppe' for 'Pino'), a surname that holds every word of the other ('Di Giovanni
-    Rossi' for 'Rossi'), or the same words with a particle or a generation the other
-    dropped ('von Müller' for 'Mueller', 'Johnson III' for 'Johnson')."""
+    ('Giuseppe' for 'Pino') or its initial ('G.'), a surname that holds every word of the
+    other ('Di Giovanni Rossi' for 'Rossi'), or the same words with a particle or a
+    generation the other dropped ('von Müller' for 'Mueller', 'Johnson III' for
+    'Johnson')."""
     if name == "first_name":
-        return _joined(long) in _FULL_FORMS.get(_joined(short), ())
+        initial = _joined(short)
+        if len(initial) == 1:  # "G." for "Giuseppe": an initial is the name cut short
+            return len(_joined(long)) > 1 and _joined(long)[0] == initial
+        return _joined(long) in _FULL_FORMS.get(initial, ())
     for short_as, long_as in ((short, long), (_spelt_out(short), _spelt_out(long))):
         words, longer = matching.surname_tokens(short_as), matching.surname_tokens(long_as)
         if words and (words < longer or (words == longer and _more_words(short_as, long_as))):

@@ -4,7 +4,10 @@ legal forms, ZIP+4 codes and generations, and family names first."""
 
 import io
 
+from crm.extensions import db
+from crm.models import Profile
 from crm.services import ingest, profiles
+from tests.factories import import_records
 
 
 def _import(text: str, source: str) -> dict:
@@ -97,3 +100,12 @@ def test_a_profile_writes_its_names_in_one_script(app):
     # transliteration agrees letter for letter.
     assert (profile.first_name, profile.last_name) == ("Alexey", "Orlov")
     assert _person("Орлов").id == profile.id
+
+
+def test_a_newer_initial_does_not_replace_the_full_first_name(app):
+    import_records("crm", {"id": "1", "first_name": "Giuseppe", "last_name": "Esposito",
+                           "email": "g.esposito@example.it"})  # fmt: skip
+    [result] = import_records("fiera", {"id": "2", "first_name": "G.", "last_name": "Esposito",
+                                        "email": "g.esposito@example.it"})  # fmt: skip
+    db.session.expire_all()
+    assert db.session.get(Profile, result["profile_id"]).first_name == "Giuseppe"
