@@ -3,7 +3,16 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from phonenumbers import SUPPORTED_REGIONS
 
-from crm.models import LEGAL_BASES, PURPOSES, TAG_MAX, Profile, ProfileEmail, Source, SourceRecord
+from crm.models import (
+    LEGAL_BASES,
+    PROFILE_FIELDS,
+    PURPOSES,
+    TAG_MAX,
+    Profile,
+    ProfileEmail,
+    Source,
+    SourceRecord,
+)
 from crm.schemas.common import StrictInput
 from crm.services.consent_ledger import RESERVED_KEYS, SENT_KEY
 from crm.services.ingest import DATE_ORDERS, NAME_ORDERS
@@ -12,20 +21,10 @@ from crm.services.readers import LIST_FIELDS, map_headers
 MAX_RECORDS = 1000
 # The longest external id a source record keeps: a longer one rejects the record.
 MAX_EXTERNAL_ID = SourceRecord.__table__.c.external_id.type.length
-# The profile fields whose length the description states: a longer value (once normalised)
-# is left out of the profile with a warning, so a client can cut it itself instead.
-_LIMITED = (
-    "first_name",
-    "last_name",
-    "company",
-    "job_title",
-    "address",
-    "address_line_2",
-    "postcode",
-    "city",
-    "state",
-    "tax_id",
-)
+# The profile fields whose length the description states (the text ones: a country is a
+# code, a birth date a date): a longer value (once normalised) is left out of the profile
+# with a warning, so a client can cut it itself instead.
+_LIMITED = tuple(name for name in PROFILE_FIELDS if name not in ("country", "birth_date"))
 OUTCOMES = ("created", "merged", "updated", "unchanged", "review", "rejected")
 # Keys read as lists of emails and phones besides the fields' own names and synonyms.
 _PLURAL_KEYS = {"emails": "email", "phones": "phone"}
