@@ -667,8 +667,15 @@ def normalise_row(
                 ("email", f"kept as written, but its domain looks like a typo of {known}")
             )
     own_region = phone_region(country)
-    for item in _cell_items(row, values, "phone"):
+    phones = _cell_items(row, values, "phone")
+    for item in phones:
         _add(row.phones, row.warnings, "phone", lambda v: read_phone(v, own_region, region), item)
+    if row.phones and country is None and clean_text(values.get("country")):
+        national = [p for p in phones if not str(p).strip().startswith(("+", "00"))]
+        if national:  # the country the row names would have told, had it been known
+            row.warnings.append(
+                ("phone", f"read as a number of {region}: the row's country is unknown")
+            )
     for tag in _cell_items(row, values, "tags"):
         text = clean_text(tag.strip().strip('"'))
         if text and text.startswith(GOOGLE_SYSTEM_GROUP):

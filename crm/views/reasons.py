@@ -42,6 +42,10 @@ _PHRASES = [
     (r"not a tax or national id \(a placeholder\)", N_("not a tax or national id (a placeholder)")),
     (r"unknown lifecycle stage (?P<value>.+)", N_("unknown lifecycle stage %(value)s")),
     (
+        r"read as a number of (?P<region>[A-Z]{2}): the row's country is unknown",
+        N_("read as a number of %(region)s: the row's country is unknown"),
+    ),
+    (
         r"differs from the address the row takes; kept in the raw record only",
         N_("differs from the address the row takes; kept in the raw record only"),
     ),

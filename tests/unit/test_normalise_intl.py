@@ -1,13 +1,16 @@
 """Values written in other scripts and by other tools: names folded to Latin, countries by
 their own names, and whole numbers that a tool wrote as floats."""
 
+import io
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import Profile, ProfilePhone
+from crm.models import ImportRejection, Profile, ProfilePhone
+from crm.services import ingest
 from crm.services.normalise import (
     fold,
     normalise_country,
@@ -157,3 +160,18 @@ def test_records_with_float_phones_and_postcodes_keep_their_numbers(app):
     assert phones == {"+393475550123", "+393331114455"}
     # The float's digits, padded to an Italian postcode's five as any number is.
     assert set(db.session.scalars(select(Profile.postcode))) == {"09170"}
+
+
+def test_a_phone_of_a_row_whose_country_is_unknown_says_where_it_was_read(app):
+    data = io.BytesIO(
+        b"First Name,Last Name,Email,Phone,Country\n"
+        b"Ada,Neri,ada@example.com,090-1234-5679,Narnia\n"
+        b"Ugo,Riva,ugo@example.com,+81 90-1234-5679,Narnia\n"
+    )
+    summary = ingest.import_stream(data, filename="f.csv", source_name="fair")
+    rows = db.session.scalars(
+        select(ImportRejection).where(ImportRejection.batch_id == summary["batch_id"])
+    ).all()
+    said = sorted((r.row_number, r.column, r.reason) for r in rows)
+    assert (2, "Phone", "read as a number of IT: the row's country is unknown") in said
+    assert not any(n == 3 and column == "Phone" for n, column, _reason in said)  # +81
