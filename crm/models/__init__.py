@@ -12,6 +12,9 @@ from crm.models.merge import (
     Merge,
 )
 from crm.models.profile import (
+    MAX_EMAILS,
+    MAX_PHONES,
+    MAX_TAGS,
     PROFILE_FIELDS,
     STAGES,
     TAG_MAX,
@@ -38,6 +41,9 @@ __all__ = [
     "PARTIES",
     "PROFILE_FIELDS",
     "TAG_MAX",
+    "MAX_EMAILS",
+    "MAX_PHONES",
+    "MAX_TAGS",
     "PURPOSES",
     "REJECTION_KINDS",
     "ROLES",

@@ -11,6 +11,11 @@ from crm.models.base import UTCDateTime, utcnow
 STAGES = ("lead", "mql", "sql", "customer")
 
 TAG_MAX = 80  # characters of a tag's name
+# A profile's lists at most: far more than a person has; a longer list is a client's
+# mistake (or an attack). The API refuses more, the importer keeps the first ones.
+MAX_EMAILS = 50
+MAX_PHONES = 50
+MAX_TAGS = 200
 
 # The profile fields that survivorship chooses from source records (DESIGN.md words).
 PROFILE_FIELDS = (

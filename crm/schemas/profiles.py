@@ -2,16 +2,12 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from crm.models import PURPOSES, STAGES
+from crm.models import MAX_EMAILS, MAX_PHONES, MAX_TAGS, PURPOSES, STAGES
 from crm.schemas.common import CursorArgs, ErrorOut, StrictInput, page_of
 from crm.services.profiles import NEEDS_IDENTITY
 
 _LIST_HINT = "Read-only: set '{0}s' instead (the first one is the primary)."
 _STAMPS = "Read-only: set by the server."
-# Far more than a person has; a longer list is a client's mistake (or an attack).
-MAX_EMAILS = 50
-MAX_PHONES = 50
-MAX_TAGS = 200
 
 
 def _text(description: str = "") -> fields.String:

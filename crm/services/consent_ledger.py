@@ -34,8 +34,13 @@ CONSENT_CLOCK_SKEW = timedelta(days=1)
 # restated for the holder of the address it was sent with, which address and whose record
 # sent it (ingest._withdrawals_for_holders; an undo leaves such a statement in place).
 SERVER_KEYS = (
-    *("source", "batch_id", "time", "stated_at"),
-    *("rule", "held_address", "stated_by_profile"),
+    "source",
+    "batch_id",
+    "time",
+    "stated_at",
+    "rule",
+    "held_address",
+    "stated_by_profile",
 )
 # Where a source's evidence keys of those names go, as sent (and its own key of this name,
 # so that nothing it sent is mistaken for the CRM's or lost).

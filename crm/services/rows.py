@@ -10,8 +10,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, timezone
 
-from crm.models import LEGAL_BASES, PROFILE_FIELDS, PURPOSES, TAG_MAX, Profile
-from crm.schemas.profiles import MAX_EMAILS, MAX_PHONES, MAX_TAGS
+from crm.models import (
+    LEGAL_BASES,
+    MAX_EMAILS,
+    MAX_PHONES,
+    MAX_TAGS,
+    PROFILE_FIELDS,
+    PURPOSES,
+    TAG_MAX,
+    Profile,
+)
 from crm.services.given_names import GIVEN_NAMES
 from crm.services.normalise import (
     calling_code_reading,
@@ -695,7 +703,7 @@ def normalise_row(
     return row
 
 
-# The most emails, phones and tags a profile holds: the profile API's own limits, so that
+# The most emails, phones and tags a profile holds (the models' limits, the API's too), so that
 # every profile an import makes can be edited through the API.
 LIST_LIMITS = (
     ("emails", "email", MAX_EMAILS),

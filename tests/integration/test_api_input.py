@@ -9,9 +9,8 @@ from sqlalchemy import event, func, select
 
 from config import Config
 from crm.extensions import MAX_ID, db
-from crm.models import ImportBatch, Profile, Source, Tag
+from crm.models import MAX_EMAILS, MAX_PHONES, MAX_TAGS, ImportBatch, Profile, Source, Tag
 from crm.schemas.common import CURSOR_PATTERN
-from crm.schemas.profiles import MAX_EMAILS, MAX_PHONES, MAX_TAGS
 from crm.security import ALL_ROLES
 from crm.services import duplicates, ingest, merging, profiles
 from crm.services.errors import ValidationError

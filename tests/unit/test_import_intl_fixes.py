@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import ImportRejection, Profile
-from crm.schemas.profiles import MAX_EMAILS, MAX_PHONES, MAX_TAGS
+from crm.models import MAX_EMAILS, MAX_PHONES, MAX_TAGS, ImportRejection, Profile
 from crm.services import ingest, profiles, readers
 from crm.services.rows import (
     FIRST_NAME_ONLY,
