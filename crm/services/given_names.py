@@ -85,3 +85,24 @@ FIRST_NAMES = GIVEN_NAMES | _SURNAMES_TOO
 # another language may be one name translated (Giulia / Julia, Paolo / Paul).
 ITALIAN_NAMES = frozenset(_ITALIAN.split())
 INTERNATIONAL_NAMES = frozenset(_INTERNATIONAL.split())
+# Names that Italian gives a man and other languages a woman, with the men's names of those
+# languages that are "the same name" by the nickname groups or the spelling rules: Andrea
+# is a woman in Germany, England, Spain and France, where the man is Andreas, Andrew,
+# Andrés, André. On one family email or landline the two may be a couple, a brother and a
+# sister. (Michele beside Michael, an English man's and a rare English woman's name, is
+# left one name: mostly an Italian Michele written in English.)
+WOMEN_ELSEWHERE = {
+    "andrea": frozenset({"andreas", "andrew", "andres", "andre"}),
+    "nicola": frozenset({"nicholas", "nicolas", "nikolaus", "niklas", "nicolaas"}),
+    "simone": frozenset({"simon"}),
+    "michele": frozenset({"michel"}),
+    "daniele": frozenset({"daniel"}),
+    "gabriele": frozenset({"gabriel"}),
+}
+# Men's names ending in -el whose French feminine ends in -elle (Daniel / Danielle, Michel
+# / Michelle, Emmanuel / Emmanuelle), as is the Italian man's -ele beside it (Daniele /
+# Danielle). Names in -bel are a woman's already (Isabel / Isabelle).
+MEN_IN_EL = frozenset(
+    "daniel michel gabriel emmanuel emanuel manuel raphael samuel noel joel marcel lionel "
+    "axel ismael nathanael".split()
+)

@@ -38,7 +38,13 @@ import jellyfish
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from crm.services.given_names import FIRST_NAMES, INTERNATIONAL_NAMES, ITALIAN_NAMES
+from crm.services.given_names import (
+    FIRST_NAMES,
+    INTERNATIONAL_NAMES,
+    ITALIAN_NAMES,
+    MEN_IN_EL,
+    WOMEN_ELSEWHERE,
+)
 from crm.services.nicknames import NAME_GROUPS
 from crm.services.normalise import (
     MAIL_PROVIDERS,
@@ -192,6 +198,11 @@ def _build_groups() -> tuple[dict[str, frozenset[int]], dict[str, str]]:
 
 
 _NAME_GROUPS, _NAME_REPS = _build_groups()
+# Name -> the groups that hold it as a name in full (not as a diminutive of it).
+_VARIANT_GROUPS = {
+    name: frozenset(gid for gid, (variants, _) in enumerate(NAME_GROUPS) if name in variants)
+    for name in {v.replace(" ", "") for variants, _ in NAME_GROUPS for v in variants}
+}
 
 
 # ---------------------------------------------------------------------------------------
@@ -311,6 +322,7 @@ _STREET_WORDS = {
     ("p", "za"): "piazza", ("p", "zza"): "piazza", ("pza",): "piazza", ("pzza",): "piazza",
     ("p", "le"): "piazzale", ("ple",): "piazzale", ("p", "tta"): "piazzetta",
     ("l", "go"): "largo", ("lgo",): "largo", ("v", "lo"): "vicolo", ("vlo",): "vicolo",
+    ("vic",): "vicolo",
     ("str",): "strada", ("loc",): "localita", ("fraz",): "frazione", ("b", "go"): "borgo",
     ("c", "da"): "contrada", ("cda",): "contrada", ("l", "re"): "lungomare",
     # A street: German, Dutch.
@@ -376,9 +388,11 @@ _ROMAN_VALUES = {"": 0, "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vi
                  "viii": 8, "ix": 9}  # fmt: skip
 
 
-def _street_days(words: str) -> set[str]:
-    """The days of the dates a street's name holds (street_words writes them "d20")."""
-    return {w for w in words.split() if w[:1] == "d" and w[1:].isdigit()}
+def _street_numerals(words: str) -> set[str]:
+    """The numbers a street's name holds: the days of its dates ("XX Settembre", written
+    "d20" by street_words) and its ordinals ("21st Street", "o21"). One apart is another
+    street, however alike the rest."""
+    return {w for w in words.split() if any(ch.isdigit() for ch in w)}
 
 
 def _day_of(token: str) -> int | None:
@@ -449,14 +463,26 @@ def _last_named(tokens: list[str], at: int) -> bool:
     return True
 
 
+# A house number and its suffix ("5", "5a", "5bis"): "5/A", "5 A" and "5-bis" are read as
+# one. English ordinals ("21st Street") name the street instead.
+_HOUSE_NUMBER = re.compile(r"(\d+)([a-z]|bis|ter|quater)?")
+_NUMBER_SUFFIXES = frozenset({"bis", "ter", "quater"})
+_ORDINAL = re.compile(r"(\d+)(st|nd|rd|th)")
+# Words that announce a house number ("n. 5", "No. 12", "civ. 3"), and an Italian "no
+# number" (snc, senza numero civico): neither is a word of the street.
+_NUMBER_WORDS = frozenset("n nr no nro num numero civ civico".split())
+_NO_NUMBER = frozenset({"snc"})
+
+
 @lru_cache(maxsize=_CACHE)
 def street_words(value: str) -> tuple[str, frozenset[str]]:
-    """(street words, house numbers) of an address: 'Via Roma, 12/A' -> ('via roma', {'12'}).
+    """(street words, house numbers) of an address: 'Via Roma, 12/A' -> ('via roma',
+    {'12a'}).
 
     Abbreviations are written out ('V.le' -> 'viale', 'Hauptstr.' -> 'haupt strada', see
     street_tokens), a date naming the street counts as one word ('XX Settembre' ==
-    'Venti Settembre'), and an apartment, staircase or floor after the number ('int. 4',
-    'scala B') is left out.
+    'Venti Settembre'), a house number keeps its suffix ('5/A', '5 bis'), and an
+    apartment, staircase or floor after the number ('int. 4', 'scala B') is left out.
     """
     expanded = street_tokens(value)
     words, numbers = [], set()
@@ -477,12 +503,34 @@ def street_words(value: str) -> tuple[str, frozenset[str]]:
         if following in _MONTHS and (day := _day_of(token)) and 1 <= day <= 31:
             words.append(f"d{day}")
             continue
+        if token in _NO_NUMBER or (token in _NUMBER_WORDS and following[:1].isdigit()):
+            continue
+        if ordinal := _ORDINAL.fullmatch(token):
+            words.append(f"o{int(ordinal[1])}")
+            continue
+        if house := _HOUSE_NUMBER.fullmatch(token):
+            suffix = house[2] or ""
+            if not suffix and _suffix_follows(expanded, i):
+                suffix, skip = following, True
+            numbers.add((house[1].lstrip("0") or "0") + suffix)
+            continue
         digits = "".join(ch for ch in token if ch.isdigit())
         if digits:
             numbers.add(digits.lstrip("0") or "0")
         else:
             words.append(token)
     return " ".join(words), frozenset(numbers)
+
+
+def _suffix_follows(tokens: tuple[str, ...], at: int) -> bool:
+    """Whether the word after the number tokens[at] is its suffix: "bis", "ter", or a
+    single letter that ends the address or comes before an apartment's word ("5 A", "5/A
+    int. 2"; not "12 B Street" nor "5 e 7")."""
+    following = tokens[at + 1] if at + 1 < len(tokens) else ""
+    if following in _NUMBER_SUFFIXES:
+        return True
+    after = tokens[at + 2] if at + 2 < len(tokens) else ""
+    return len(following) == 1 and following.isalpha() and (not after or after in _STREET_UNITS)
 
 
 # What people write in a company field when there is none (folded, legal forms dropped):
@@ -594,6 +642,8 @@ def _first_level_sorted(a: str, b: str) -> str:
         return "missing"
     if x == y:
         return "exact"
+    if man_and_woman(x, y):
+        return "different"  # Andrea / Andreas, Daniele / Danielle: a man and a woman
     gx, gy = _NAME_GROUPS.get(x, frozenset()), _NAME_GROUPS.get(y, frozenset())
     if gx & gy:
         return "nickname" if len(gx) == 1 and len(gy) == 1 else "nickname (ambiguous)"
@@ -669,8 +719,9 @@ _COMPOUND_PARTS = frozenset({"gian", "pier", "gianpier", "mari"})
 
 def _one_name(x: str, y: str) -> bool:
     """Spellings of one name (Christian / Cristian), one with the Italian ending of
-    another language's (Daniel / Daniele, Michel / Michele), or one a part of the other's
-    compound (Anna / Annamaria, Luca / Gianluca; not Anna / Susanna)."""
+    another language's (Samuel / Samuele; Daniel / Daniele too, though man_and_woman
+    tells those apart first), or one a part of the other's compound (Anna / Annamaria,
+    Luca / Gianluca; not Anna / Susanna)."""
     short, long = sorted((_spelling(x), _spelling(y)), key=len)
     if short == long:
         return True
@@ -728,7 +779,7 @@ def distinct_given_names(x: str, y: str) -> bool:
     if x == y:
         return False
     short, long = sorted((x, y), key=len)
-    if _feminine(short, long):
+    if _feminine(short, long) or man_and_woman(x, y):
         return True  # whether or not the lists know the feminine form
     if x not in FIRST_NAMES or y not in FIRST_NAMES:
         return False
@@ -736,6 +787,27 @@ def distinct_given_names(x: str, y: str) -> bool:
         x in INTERNATIONAL_NAMES and y in INTERNATIONAL_NAMES
     )
     return one_list and not _one_name(x, y)
+
+
+def man_and_woman(x: str, y: str) -> bool:
+    """Two folded, joined first names that the nickname groups or the spelling rules make
+    one name, though one language gives one of them to a man and the other to a woman:
+    Andrea (an Italian man, a German, English or Spanish woman) beside Andreas, Andrew or
+    Andrés; Nicola beside Nicholas; Simone beside Simon (given_names.WOMEN_ELSEWHERE);
+    a French woman's -elle beside the man's -el or the Italian man's -ele (Danielle /
+    Daniel or Daniele, Michelle / Michael, Emmanuelle / Emanuele). A real diminutive
+    (Andy, Nico) is no such name: it stays a nickname."""
+    if x == y:
+        return False
+    if y in WOMEN_ELSEWHERE.get(x, ()) or x in WOMEN_ELSEWHERE.get(y, ()):
+        return True
+    short, long = sorted((x, y), key=len)
+    base = long[:-2]  # 'danielle' -> 'daniel'
+    if not (long.endswith("elle") and base in MEN_IN_EL):
+        return False
+    said = _spelling(short)
+    one_group = _VARIANT_GROUPS.get(short, frozenset()) & _VARIANT_GROUPS.get(base, frozenset())
+    return said in (_spelling(base), _spelling(base + "e")) or bool(one_group)
 
 
 def _inner_edit(x: str, y: str) -> bool:
@@ -882,6 +954,97 @@ def _abbreviates(short: str, long: str) -> bool:
     return all(ch in letters for ch in short[1:])
 
 
+# The same street and house number, the number with a suffix on one side only ("Via Roma 5"
+# / "Via Roma 5A", "5 bis"): the suffix may have been left out, or it names the next
+# building. Neither the same address nor another: no weight, but said to the reviewer.
+NUMBER_SUFFIX_ONE_SIDE = "same street, number suffix on one side"
+
+# The kind of a street, as street_tokens writes it out, where it opens the street's name
+# ("Via", "Piazzale", "Rue") or closes it ("Street", "Road", "Strasse"): two kinds are two
+# streets ("Piazza Loreto" / "Piazzale Loreto", "Via Roma" / "Viale Roma", "Oak Road" /
+# "Oak Street"), however alike their letters. Località and frazione name a place, not a
+# street, and are written either way.
+_STREET_KINDS = (
+    frozenset(_STREET_WORDS.values())
+    | frozenset(_STREET_STARTS.values())
+    | frozenset(_STREET_ENDS.values())
+    | frozenset(
+        "via calle rue street road lane drive way close grove gardens mews walk row vico "
+        "salita discesa traversa rampa viottolo stradone stradella calata lungotevere "
+        "lungarno allee weg gasse".split()
+    )
+) - {"localita", "frazione"}
+# Words that tell a street from its namesake: a saint ("12 St Mary Street" is not "12 Mary
+# Street"), a quarter of the compass ("Via Emilia Est" / "Via Emilia Ovest"), new and old,
+# upper and lower. On one side only, they make another street. (A lone "S." is a saint or
+# an initial, "S. Pellico": no such word, though it may stand for one, see _street_marks.)
+_STREET_MARKS = {
+    **dict.fromkeys("saint san santa santo sant sainte ste sankt sao santi".split(), "saint"),
+    **dict.fromkeys("nord north norte".split(), "north"),
+    **dict.fromkeys("sud south".split(), "south"),
+    **dict.fromkeys("est east este ost".split(), "east"),
+    **dict.fromkeys("ovest west oeste".split(), "west"),
+    **dict.fromkeys("nuova nuovo new nueva nuevo neue neuer neues neuve".split(), "new"),
+    **dict.fromkeys("vecchia vecchio old vieja viejo velha velho alte alter altes".split(), "old"),
+    **dict.fromkeys("superiore upper obere oberer".split(), "upper"),
+    **dict.fromkeys("inferiore lower untere unterer".split(), "lower"),
+    **dict.fromkeys("great little".split(), "size"),
+}
+
+
+def _street_kind(words: list[str]) -> tuple[str | None, list[str]]:
+    """(the street's kind, the words of its name): 'via roma' -> ('via', ['roma']), 'elm
+    street' -> ('street', ['elm']); no kind when none opens or closes it ('loreto')."""
+    if len(words) > 1 and words[0] in _STREET_KINDS:
+        return words[0], words[1:]
+    if len(words) > 1 and words[-1] in _STREET_KINDS:
+        return words[-1], words[:-1]
+    return None, words
+
+
+def _street_marks(names: list[str], other: list[str]) -> set[str]:
+    """The marks (_STREET_MARKS) of a street's name that the other's name does not
+    answer, neither with a mark of the same meaning nor with an abbreviation of the
+    word ("S. Francesco" answers "San Francesco")."""
+    theirs = {_STREET_MARKS[w] for w in other if w in _STREET_MARKS}
+    return {
+        _STREET_MARKS[w]
+        for w in names
+        if w in _STREET_MARKS
+        and _STREET_MARKS[w] not in theirs
+        and not any(_abbreviates(x, w) for x in other)
+    }
+
+
+def _streets_apart(sa: str, sb: str) -> bool:
+    """Two streets that no slip makes one: of two kinds ("Piazza" / "Piazzale"; unless
+    one's kind is a word of the other's name, "Borgo Palazzo" / "Via Borgo Palazzo"), or
+    a name with a saint, a quarter or an age that the other lacks or reverses."""
+    (kind_a, names_a), (kind_b, names_b) = _street_kind(sa.split()), _street_kind(sb.split())
+    if kind_a and kind_b and kind_a != kind_b and kind_a not in names_b and kind_b not in names_a:
+        return True
+    return bool(_street_marks(names_a, names_b) or _street_marks(names_b, names_a))
+
+
+def _house_numbers(na: frozenset[str], nb: frozenset[str]) -> str:
+    """'same', 'suffix' (one side writes a suffix the other lacks: 5 / 5A) or 'other'
+    (5 / 7, 5A / 5B) for two addresses' house numbers."""
+    if na == nb:
+        return "same"
+    suffixes: dict[str, list[set[str]]] = {}
+    for side, numbers in enumerate((na, nb)):
+        for number in numbers:
+            house = _HOUSE_NUMBER.fullmatch(number)
+            base, suffix = (house[1], house[2] or "") if house else (number, "")
+            suffixes.setdefault(base, [set(), set()])[side].add(suffix)
+    for on_a, on_b in suffixes.values():
+        if not on_a or not on_b:
+            return "other"  # a number on one side only
+        if on_a - {""} and on_b - {""} and on_a != on_b:
+            return "other"  # 5A / 5B
+    return "suffix"
+
+
 def _address_level(a: str, b: str) -> str:
     return _address_level_sorted(a, b) if a <= b else _address_level_sorted(b, a)
 
@@ -893,17 +1056,20 @@ def _address_level_sorted(a: str, b: str) -> str:
         return "unknown"
     units_a, units_b = {n for n in na if n[0] == "#"}, {n for n in nb if n[0] == "#"}
     na, nb = na - units_a, nb - units_b
-    if _street_days(sa) != _street_days(sb):
+    if _street_numerals(sa) != _street_numerals(sb):
         return "different"  # "Via XX Settembre" and "Via XXI Settembre" are two streets
+    if _streets_apart(sa, sb):
+        return "different"  # "Piazza Loreto" / "Piazzale Loreto", "St Mary St" / "Mary St"
     if fuzz.token_set_ratio(sa, sb) < 90 and fuzz.token_set_ratio(*_as_written(a, b)) < 90:
         # One house number on a street written with an abbreviation no list knows is no
         # evidence against the pair.
         return WRITTEN_APART if na and na == nb and _written_apart(sa, sb) else "different"
     if na and nb:
+        numbers = _house_numbers(na, nb)
         # A unit on one side only says nothing more; two different units, two homes.
-        if na != nb or (units_a and units_b and units_a != units_b):
+        if numbers == "other" or (units_a and units_b and units_a != units_b):
             return "same street, other number"
-        return "same"
+        return "same" if numbers == "same" else NUMBER_SUFFIX_ONE_SIDE
     return "same street"
 
 
@@ -1088,6 +1254,7 @@ W_PHONE_DIFFERENT = -0.5
 W_ADDRESS = {
     "same": 4.0,
     "same street": 1.5,
+    NUMBER_SUFFIX_ONE_SIDE: 0.0,
     "same street, other number": -1.0,
     "different": -1.0,
 }
@@ -1296,7 +1463,7 @@ def compare(
         and l_level in _LAST_SURE
         and not swapped
         and not generation
-        and address in ("unknown", "same", "same street", WRITTEN_APART)
+        and address in ("unknown", "same", "same street", NUMBER_SUFFIX_ONE_SIDE, WRITTEN_APART)
         and not company_different
     ):
         # The only profile with a name like this in the city, and nothing about the place

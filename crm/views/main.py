@@ -58,6 +58,9 @@ REASON_PHRASES = {
         "surname perhaps changed: the other's is in the tax id"
     ),
     "birth date: read from the tax id": _l("birth date read from the tax id"),
+    "address: same street, number suffix on one side": _l(
+        "address: same street and house number, a suffix (A, bis) on one side only"
+    ),
     "evidence added by an import": _l("evidence added by an import"),
     "carried over from a merged profile": _l("carried over from a merged profile"),
     "found after a merge": _l("found after a merge"),

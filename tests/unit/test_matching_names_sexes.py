@@ -1,0 +1,85 @@
+"""One name that one language gives a man and another a woman: Andrea is an Italian man
+and a German woman, whose husband may be Andreas. On one family email the two are not
+one name; a real nickname (Andy, Beppe) still is."""
+
+import io
+
+import pytest
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import SourceRecord
+from crm.services import ingest, matching
+
+HEADER = "id,first_name,last_name,city,phone,email\n"
+
+
+def _import(text: str, source: str = "web") -> dict:
+    stream = io.BytesIO((HEADER + text).encode())
+    return ingest.import_stream(stream, filename="people.csv", source_name=source)
+
+
+def _profile_of(external_id: str) -> int:
+    return db.session.scalar(
+        select(SourceRecord.profile_id).where(SourceRecord.external_id == external_id)
+    )
+
+
+MAN_AND_WOMAN = [
+    ("Andreas", "Andrea"),
+    ("Andrew", "Andrea"),
+    ("André", "Andrea"),
+    ("Nicholas", "Nicola"),
+    ("Simon", "Simone"),
+    ("Michel", "Michele"),
+    ("Daniel", "Daniele"),
+    ("Gabriel", "Gabriele"),
+    ("Michael", "Michelle"),
+    ("Daniele", "Danielle"),
+    ("Emanuele", "Emmanuelle"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), MAN_AND_WOMAN)
+def test_a_name_a_man_and_a_woman_bear_in_two_languages_is_two_names(a, b):
+    assert matching._first_level(a, b) == "different"
+    assert matching.distinct_given_names(matching._joined(a), matching._joined(b))
+    assert not matching.first_names_slip(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        ("Andy", "Andreas", "nickname"),
+        ("Andy", "Andrea", "nickname"),
+        ("Beppe", "Giuseppe", "nickname"),
+        ("Andreas", "Andrew", "nickname"),
+        ("Nicolò", "Nicola", "nickname"),
+        ("Giulia", "Julia", "nickname"),
+        ("Isabel", "Isabelle", "partial"),
+    ],
+)
+def test_a_nickname_or_one_name_of_one_sex_stays_one_name(a, b, level):
+    assert matching._first_level(a, b) == level
+
+
+def test_andreas_and_andrea_on_one_email_stay_two_people(app):
+    _import("1,Andreas,Keller,Bolzano,,keller@example.com\n")
+    summary = _import("2,Andrea,Keller,Bolzano,,keller@example.com\n", "shop")
+    assert summary["merged"] == 0
+    assert _profile_of("2") != _profile_of("1")
+
+
+def test_simon_and_simone_on_one_landline_stay_two_people(app):
+    _import("1,Simon,Weber,Merano,0473 123456,\n")
+    summary = _import("2,Simone,Weber,Merano,0473 123456,\n", "shop")
+    assert summary["merged"] == 0
+    assert _profile_of("2") != _profile_of("1")
+
+
+@pytest.mark.parametrize(("first", "second"), [("Andreas", "Andy"), ("Giuseppe", "Beppe")])
+def test_a_nickname_on_one_email_still_joins(app, first, second):
+    _import(f"1,{first},Keller,Bolzano,,keller@example.com\n")
+    summary = _import(f"2,{second},Keller,Bolzano,,keller@example.com\n", "shop")
+    assert summary["merged"] == 1
+    assert _profile_of("2") == _profile_of("1")
