@@ -1095,15 +1095,7 @@ class _Batch:
         if not handles:
             return
         computed = [survivorship.new_profile(h.records, self._held(h)) for h in handles]
-        table = Profile.__table__
-        ids = (
-            db.session.execute(
-                table.insert().returning(table.c.id, sort_by_parameter_order=True),
-                [c.columns for c in computed],
-            )
-            .scalars()
-            .all()
-        )
+        ids = sqlin.insert_with_ids(Profile.__table__, [c.columns for c in computed])
         emails, phones, changes, keys, links, owned = [], [], [], [], [], []
         tag_rows = tags({name for c in computed for name in c.tags})
         if any(t.id is None for t in tag_rows):
@@ -1370,15 +1362,7 @@ def _insert_records(records: list[_NewRecord]) -> None:
     """Insert new source records in one statement, learning their ids."""
     if not records:
         return
-    table = SourceRecord.__table__
-    ids = (
-        db.session.execute(
-            table.insert().returning(table.c.id, sort_by_parameter_order=True),
-            [r.row() for r in records],
-        )
-        .scalars()
-        .all()
-    )
+    ids = sqlin.insert_with_ids(SourceRecord.__table__, [r.row() for r in records])
     for record, rid in zip(records, ids, strict=True):
         record.id = rid
 

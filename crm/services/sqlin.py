@@ -1,4 +1,5 @@
-"""Reading by long lists of values: IN (...) lists in slices, rows straight from the driver.
+"""Reading and writing long lists of values: IN (...) lists in slices, rows straight from
+the driver, many rows inserted at once with their new ids.
 
 Imports and merges look up thousands of ids or keys at once; every database limits the
 parameters of one statement, so the values go in slices well under every limit. The hot
@@ -7,6 +8,8 @@ tuples from the driver's cursor, on the session's connection and transaction.
 """
 
 from collections.abc import Iterator, Sequence
+
+from sqlalchemy import Table, func, select
 
 from crm.extensions import db
 
@@ -45,3 +48,26 @@ def driver_rows(sql: str, values: Sequence, *, union: bool = False) -> Iterator[
             yield from cursor.fetchall()
     finally:
         cursor.close()
+
+
+def insert_with_ids(table: Table, rows: list[dict]) -> list[int]:
+    """Insert rows (dicts with the same keys) into table; their new ids, in rows' order.
+
+    PostgreSQL returns them from one INSERT ... RETURNING per page of rows. SQLite cannot
+    tell which new row is which from such a statement, so SQLAlchemy would insert them one
+    statement at a time: here they take the ids SQLite itself would give them (the
+    largest so far, plus one, and so on) and go in with one executemany. That is safe
+    because a writing transaction on SQLite holds the database's write lock from its
+    BEGIN IMMEDIATE (crm/__init__.py): no other writer can take an id meanwhile.
+    """
+    if not rows:
+        return []
+    if db.session.get_bind().dialect.name != "sqlite":
+        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        return list(db.session.execute(statement, rows).scalars())
+    last = db.session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    ids = list(range(last + 1, last + 1 + len(rows)))
+    db.session.execute(
+        table.insert(), [{**row, "id": new} for row, new in zip(rows, ids, strict=True)]
+    )
+    return ids

@@ -1,7 +1,9 @@
 """Long IN lists: read in slices, straight from the driver, with nothing lost at the seams."""
 
+from sqlalchemy import select
+
 from crm.extensions import db
-from crm.models import MatchKey
+from crm.models import MatchKey, Tag
 from crm.services import match_keys, sqlin
 from tests import factories
 
@@ -43,3 +45,17 @@ def test_a_block_is_counted_and_read_only_as_far_as_the_cap(app):
     assert match_keys.block_sizes(keys) == {"zz:common": 7, "zz:rare": 2}
     ids = sorted(p.id for p in profiles)
     assert match_keys.candidates(keys, cap=3) == {"zz:common": ids[:4], "zz:rare": ids[:2]}
+
+
+def test_rows_inserted_at_once_get_their_own_ids_in_order(app):
+    table = Tag.__table__
+    first = sqlin.insert_with_ids(table, [{"name": f"tag-{n}"} for n in range(5)])
+    assert len(set(first)) == 5 and first == sorted(first)
+    stored = dict(db.session.execute(select(table.c.id, table.c.name)).all())
+    assert [stored[i] for i in first] == [f"tag-{n}" for n in range(5)]
+    # After the newest row is gone, the next rows still get ids no other row holds.
+    db.session.execute(table.delete().where(table.c.id == first[-1]))
+    more = sqlin.insert_with_ids(table, [{"name": "again-0"}, {"name": "again-1"}])
+    stored = dict(db.session.execute(select(table.c.id, table.c.name)).all())
+    assert [stored[i] for i in more] == ["again-0", "again-1"]
+    assert len(stored) == 6 and sqlin.insert_with_ids(table, []) == []
