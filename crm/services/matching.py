@@ -545,6 +545,7 @@ _NO_COMPANY = frozenset(
 
 
 @lru_cache(maxsize=_CACHE)
+@lru_cache(maxsize=_CACHE)
 def _company(value: str) -> str:
     """A company name for matching: folded, legal forms dropped; "" for a placeholder
     ("Privato", "Freelance", "n/a")."""
@@ -1141,6 +1142,12 @@ def mailbox(email: str) -> str:
 
 
 def _mailboxes(emails: tuple[str, ...]) -> frozenset[str]:
+    return _mailboxes_of(tuple(emails))
+
+
+@lru_cache(maxsize=_CACHE)
+def _mailboxes_of(emails: tuple[str, ...]) -> frozenset[str]:
+    # Asked for each candidate a row is screened against: the row's own are asked again.
     return frozenset(mailbox(e) for e in emails)
 
 
