@@ -62,6 +62,11 @@ class DuplicateCandidate(db.Model):
 class Merge(db.Model):
     """One merge of a profile into a survivor: who or which rule, why, and how to undo it.
 
+    A person's merge (rule manual or review) names them (actor_user_id). An automatic one
+    (rule auto) was decided by the importer's scorer, not by whoever ran the import: it
+    names no user, its actor_label is the import's ("import:<source>"), and batch_id the
+    import batch whose records it was made for (the batch remembers who ran it).
+
     The absorbed profile's row stays (Profile.merged_into_id points at the survivor) with
     its own field values; `moved` lists the ids of every row moved to the survivor and
     `survivor_before` the survivor's values before the merge, so an undo restores both
@@ -82,6 +87,9 @@ class Merge(db.Model):
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     actor_label: Mapped[str] = mapped_column(String(100), default="")
+    batch_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
     moved: Mapped[dict] = mapped_column(JSON, default=dict)
     survivor_before: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

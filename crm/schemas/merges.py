@@ -50,7 +50,20 @@ class MergeOut(Schema):
     actor = fields.String(
         attribute="actor_label",
         required=True,
-        metadata={"description": "'user:<id>' or the rule that merged"},
+        metadata={
+            "description": "Who decided it: 'user:<id>' for a person's merge (rule manual or "
+            "review); for an automatic one (rule auto, the importer's scorer, with its score "
+            "and reasons) the import that made it, 'import:<source>' (or 'import' when not "
+            "known), never the user who ran the import"
+        },
+    )
+    batch_id = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "The import batch an automatic merge was made for (its report "
+            "is at /imports/batches/<batch_id> on the web); null for a person's merge"
+        },
     )
     created_at = fields.AwareDateTime(required=True)
     undone_at = fields.AwareDateTime(allow_none=True)

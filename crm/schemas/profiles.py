@@ -2,7 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from crm.models import MAX_EMAILS, MAX_PHONES, MAX_TAGS, PURPOSES, STAGES
+from crm.models import MAX_EMAILS, MAX_PHONES, MAX_TAGS, PROFILE_FIELDS, PURPOSES, STAGES
 from crm.schemas.common import CursorArgs, ErrorOut, StrictInput, page_of
 from crm.services.profiles import NEEDS_IDENTITY
 
@@ -103,6 +103,105 @@ class SourceRecordRef(Schema):
     external_id = fields.String(allow_none=True)
 
 
+class OriginOut(Schema):
+    """Where a value came from: a source record (source, source_record_id) or a person's
+    hand (manual, at)."""
+
+    source = fields.String(metadata={"description": "The source of the record stating it"})
+    source_record_id = fields.Integer(metadata={"description": "The id of that record"})
+    manual = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Present when typed by hand in the CRM: the id of the user who "
+            "did (null when not a user, or not known)"
+        },
+    )
+    at = fields.String(metadata={"description": "When it was typed by hand (ISO 8601)"})
+
+
+class IdentifierOriginOut(OriginOut):
+    """An email or phone of the profile and the record that brought it (else: manual)."""
+
+    value = fields.String(required=True)
+
+
+class RecordOriginOut(Schema):
+    """A source record stating a value."""
+
+    source = fields.String(required=True)
+    source_record_id = fields.Integer(required=True)
+
+
+class TagOriginOut(OriginOut):
+    """A tag of the profile: the records stating it (one per source, its first) and, when a
+    person added it by hand, who and when (manual, at)."""
+
+    name = fields.String(required=True)
+    sources = fields.List(
+        fields.Nested(RecordOriginOut),
+        required=True,
+        metadata={
+            "description": "The records stating it; the 'manual' source's when it was typed "
+            "in as the profile was created by hand; empty when no record states it"
+        },
+    )
+
+
+class TagsOriginOut(OriginOut):
+    """The tags' origins: the latest change of the list by hand (manual, at) and what it
+    removed, and each tag's."""
+
+    removed = fields.List(
+        fields.String(),
+        metadata={"description": "Tags a person removed: records stating them do not add them"},
+    )
+    items = fields.List(
+        fields.Nested(TagOriginOut),
+        required=True,
+        metadata={"description": "Each tag of the profile, in the order of 'tags'"},
+    )
+
+
+class StageOriginOut(OriginOut):
+    """Where the stage comes from: the latest move of the stage history to it, by a person
+    (manual), a merge (merge_id), an import whose record states it (source,
+    source_record_id), or another actor (actor)."""
+
+    reason = fields.String(metadata={"description": "Why it moved, as the stage history says"})
+    merge_id = fields.Integer(metadata={"description": "The merge that moved it"})
+    actor = fields.String(metadata={"description": "What moved it, when none of the above"})
+    at = fields.String(metadata={"description": "When it moved there (ISO 8601)"})
+
+
+ProvenanceOut = Schema.from_dict(
+    {
+        **{
+            name: fields.Nested(
+                OriginOut, metadata={"description": f"Where the {name} value came from"}
+            )
+            for name in PROFILE_FIELDS
+        },
+        "emails": fields.List(
+            fields.Nested(IdentifierOriginOut),
+            required=True,
+            metadata={"description": "Each email, in the order of 'emails'"},
+        ),
+        "phones": fields.List(
+            fields.Nested(IdentifierOriginOut),
+            required=True,
+            metadata={"description": "Each phone, in the order of 'phones'"},
+        ),
+        "tags": fields.Nested(TagsOriginOut, required=True),
+        "stage": fields.Nested(
+            StageOriginOut,
+            required=True,
+            metadata={"description": "Empty when no move of the stage history leads to it"},
+        ),
+    },
+    name="ProvenanceOut",
+)
+
+
 class ProfileOut(Schema):
     """A unified profile: its fields at top level, identifiers, consents and sources."""
 
@@ -133,10 +232,13 @@ class ProfileOut(Schema):
         required=True,
         metadata={"description": "Current consent per purpose: granted, withdrawn or none"},
     )
-    provenance = fields.Dict(
-        keys=fields.String(),
-        values=fields.Dict(),
-        metadata={"description": "Field name -> where its value came from"},
+    provenance = fields.Nested(
+        ProvenanceOut,
+        metadata={
+            "description": "Where each value came from, as the profile page says: a field's "
+            "(only those that have a value from somewhere), each email's, phone's and tag's, "
+            "and the stage's"
+        },
     )
     source_records = fields.List(fields.Nested(SourceRecordRef), required=True)
     merged_into = fields.Integer(

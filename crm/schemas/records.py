@@ -53,7 +53,8 @@ SOURCE_PARAMETER = {
         "Zp; the pattern lists those of the Basic Multilingual Plane) or `/`. A name that "
         "differs from an existing source's only in case (`Shopify` for `shopify`) is "
         "refused (409), naming that source; a name no source has creates one "
-        "(`source_created`)."
+        "(`source_created`). `manual` (in any case) is the app's own source of values "
+        "typed by hand and takes no records (422)."
     ),
     "schema": {
         "type": "string",

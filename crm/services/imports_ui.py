@@ -30,6 +30,7 @@ from crm.models.base import utcnow
 from crm.services import audit, ingest, jobs, readers, sources
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.normalise import format_phone
+from crm.services.profiles import MANUAL_SOURCE
 from crm.services.rows import (
     name_order_counts,
     own_phone_region,
@@ -234,6 +235,12 @@ def _write_meta(upload: Upload) -> None:
 def source_names() -> list[str]:
     """The names of the existing sources, sorted."""
     return list(db.session.scalars(select(Source.name).order_by(Source.name)))
+
+
+def import_source_names() -> list[str]:
+    """The names of the existing sources a file may be imported into, sorted: not the
+    app's own manual-entry source (sources.refuse_manual_records)."""
+    return [name for name in source_names() if name != MANUAL_SOURCE]
 
 
 def save_upload(

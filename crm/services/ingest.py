@@ -1916,6 +1916,7 @@ class _Run:
                 actor=self.actor or f"import:{self.source_name}"[:100],
                 rule="auto",
                 gains=gains,
+                batch_id=self.batch_id,
             )
         except RETRYABLE:
             db.session.rollback()
@@ -1977,6 +1978,7 @@ class _Run:
                     rule="auto",
                     score=merge.score,
                     reasons=merge.reasons,
+                    batch_id=self.batch_id,
                 )
                 if item is not None:
                     item.profile_id = merge.survivor_id

@@ -7,7 +7,9 @@ absorbed profile's row stays, pointing at the survivor. Undo moves the rows back
 restores the survivor, except for what staff edited by hand since the merge. What reached
 the survivor after the merge through the absorbed person (a record of theirs updated, a
 new record joining by their email or phone) goes back with them (_follow_restored), and
-so do the tags it brought (_drop_tags_that_left).
+so do the tags it brought (_drop_tags_that_left), but for those a person added by hand.
+An automatic merge (rule auto) is the importer's decision: it is recorded as the import's
+(its source and batch), not as a decision of whoever ran the import (_who_merged).
 merge_many makes many merges at once (the importer's automatic ones), each recorded
 exactly as merge_profiles records it.
 """
@@ -29,6 +31,7 @@ from crm.models import (
     TAG_MAX,
     ConsentRecord,
     DuplicateCandidate,
+    ImportBatch,
     MatchKey,
     Merge,
     Note,
@@ -44,7 +47,7 @@ from crm.models.base import utcnow
 from crm.services import audit, match_keys, sqlin, survivorship, suspects
 from crm.services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from crm.services.normalise import clean_text
-from crm.services.profiles import refresh_search_keys, search_profiles
+from crm.services.profiles import added_tags, refresh_search_keys, search_profiles
 
 # Child tables whose rows follow their profile through a merge, by key in Merge.moved.
 _CHILDREN = {
@@ -85,6 +88,47 @@ def _jsonable(value):
 def _actor_id(actor) -> int | None:
     """The user id of an actor, if it is a user."""
     return actor.id if isinstance(actor, User) else None
+
+
+def _decider(actor, rule: str):
+    """Who decided a merge, as what the merge writes names them (the review pair it closes,
+    its stage move, its consent records): the actor of a person's merge (manual, review);
+    nobody for an automatic one, which the importer's scorer decided, whoever ran it."""
+    return None if rule == "auto" else actor
+
+
+# The actor label of an automatic merge made outside a known import batch.
+IMPORT_LABEL = "import"
+
+
+def _import_label(source_name: str) -> str:
+    """The actor label of an automatic merge made by an import from source_name."""
+    return f"import:{source_name}"[:100]
+
+
+def _who_merged(actor, rule: str, batch_id: str | None) -> dict:
+    """The Merge columns that say who or what decided a merge (actor_user_id, actor_label,
+    batch_id).
+
+    A person's merge names them. An automatic merge is the importer's decision: it names
+    the import ("import:<source>") and its batch (batch_id, which the importer gives),
+    never the user who ran the import (the batch and the audit trail remember them).
+    """
+    if rule != "auto":
+        return {**audit.actor_fields(actor), "batch_id": None}
+    batch = db.session.get(ImportBatch, batch_id) if batch_id is not None else None
+    if batch is None:
+        label = audit.actor_fields(actor)["actor_label"]
+        return {
+            "actor_user_id": None,
+            "actor_label": IMPORT_LABEL if isinstance(actor, User) else label,
+            "batch_id": None,
+        }
+    return {
+        "actor_user_id": None,
+        "actor_label": _import_label(batch.source.name),
+        "batch_id": batch.id,
+    }
 
 
 def _lock_pair(first_id: int, second_id: int) -> dict[int, Profile]:
@@ -451,19 +495,19 @@ def _move_stage(survivor: Profile, target: str, merge: Merge, actor, reason: str
 
 
 def _audit_merge(merge: Merge, survivor_id: int, other_id: int, rule: str, score, actor) -> None:
-    """The audit entry of a merge: ids, rule and score only."""
+    """The audit entry of a merge: ids, rule, score and the import batch only (its actor is
+    who made or ran what merged: the person, or the one who ran the import)."""
+    details = {
+        "merge_id": merge.id,
+        "survivor_id": survivor_id,
+        "merged_id": other_id,
+        "rule": rule,
+        "score": score,
+    }
+    if merge.batch_id is not None:
+        details["batch_id"] = merge.batch_id
     audit.record(
-        "profile.merge",
-        actor=actor,
-        object_type="profile",
-        object_id=survivor_id,
-        details={
-            "merge_id": merge.id,
-            "survivor_id": survivor_id,
-            "merged_id": other_id,
-            "rule": rule,
-            "score": score,
-        },
+        "profile.merge", actor=actor, object_type="profile", object_id=survivor_id, details=details
     )
 
 
@@ -508,11 +552,13 @@ def merge_profiles(
     score: float | None = None,
     reasons: list[str] | None = None,
     overrule_distinct: bool = False,
+    batch_id: str | None = None,
 ) -> Merge:
     """Merge profile other_id into survivor_id; the absorbed row stays, pointing at it.
 
     A pair marked as different people (suspects.kept_apart) is merged only by a person
-    who says they overrule that decision (manual rule, overrule_distinct).
+    who says they overrule that decision (manual rule, overrule_distinct). An automatic
+    merge (rule auto) is recorded as the import's, batch_id's when given (_who_merged).
 
     Raises NotFoundError (either profile missing), ConflictError (a profile already
     merged; a pair marked distinct, manual rule, not overruled), ValidationError (same
@@ -538,6 +584,8 @@ def merge_profiles(
         raise _unconfirmed_distinct_error() if rule == "manual" else _distinct_error()
 
     now = utcnow()
+    who = _who_merged(actor, rule, batch_id)
+    decider = _decider(actor, rule)
     merge = Merge(
         survivor_id=survivor_id,
         merged_id=other_id,
@@ -546,7 +594,7 @@ def merge_profiles(
         reasons=list(reasons or []),
         survivor_before=_snapshot(survivor),
         created_at=now,
-        **audit.actor_fields(actor),
+        **who,
     )
     db.session.add(merge)
     db.session.flush()
@@ -579,8 +627,8 @@ def merge_profiles(
 
     survivor.tags = sorted(survivor_tags, key=lambda t: t.name)
     other.merged_into_id = survivor_id
-    _merge_consents(merge, survivor_id, survivor_consents, other_consents, actor)
-    _take_stage(survivor, stage_plan, merge, actor)
+    _merge_consents(merge, survivor_id, survivor_consents, other_consents, decider)
+    _take_stage(survivor, stage_plan, merge, decider)
     _take_manual(survivor, other)
     _take_owner_and_score(survivor, other, moved)
     _recompute_merged(survivor, stage_plan)
@@ -588,7 +636,7 @@ def merge_profiles(
     if candidate is not None and candidate.status != "merged":
         candidate.status = "merged"
         candidate.decided_at = now
-        candidate.decided_by_id = _actor_id(actor)
+        candidate.decided_by_id = _actor_id(decider)
     db.session.flush()
     _carry_pairs([(survivor_id, other_id, moved)])
 
@@ -621,6 +669,7 @@ def merge_many(
     actor,
     rule: str = "auto",
     gains: dict[int, set[str]] | None = None,
+    batch_id: str | None = None,
 ) -> list[Merge | ServiceError | SQLAlchemyError]:
     """merge_profiles for many (survivor_id, other_id, score, reasons) pairs, one commit.
 
@@ -633,6 +682,8 @@ def merge_many(
     (each committed on its own; one the database refuses gets the database's error).
     gains, when given, receives {survivor id: the blocking keys it gained} for the
     survivors of the batch that gained some (what it may now match; see ingest).
+    batch_id is the import batch the merges are made for, when the caller knows it
+    (merge_profiles).
     Raises ValidationError for an unknown rule, SQLAlchemyError (nothing merged) if the
     database refuses the batch; commits.
     """
@@ -651,12 +702,18 @@ def merge_many(
             seen.update((survivor_id, other_id))
             batch.append(n)
     if batch:
-        _merge_batch(pairs, batch, results, actor, rule, gains)
+        _merge_batch(pairs, batch, results, actor, rule, gains, batch_id)
     for n in later:
         survivor_id, other_id, score, reasons = pairs[n]
         try:
             results[n] = merge_profiles(
-                survivor_id, other_id, actor=actor, rule=rule, score=score, reasons=reasons
+                survivor_id,
+                other_id,
+                actor=actor,
+                rule=rule,
+                score=score,
+                reasons=reasons,
+                batch_id=batch_id,
             )
         except (ServiceError, SQLAlchemyError) as exc:
             db.session.rollback()
@@ -665,7 +722,13 @@ def merge_many(
 
 
 def _merge_batch(
-    pairs, batch: list[int], results: list, actor, rule: str, gains: dict | None
+    pairs,
+    batch: list[int],
+    results: list,
+    actor,
+    rule: str,
+    gains: dict | None,
+    batch_id: str | None,
 ) -> None:
     """merge_many's pairs that share no profile: merged together, committed once."""
     ids = sorted({pid for n in batch for pid in pairs[n][:2]})
@@ -726,7 +789,8 @@ def _merge_batch(
         return
 
     now = utcnow()
-    who = audit.actor_fields(actor)
+    decider = _decider(actor, rule)
+    who = _who_merged(actor, rule, batch_id)
     merges = []
     for n, _candidate in valid:
         survivor_id, other_id, score, reasons = pairs[n]
@@ -818,9 +882,9 @@ def _merge_batch(
         survivor.tags = sorted(tags, key=lambda t: t.name)
         reloaded[other_id].merged_into_id = survivor_id
         _merge_consents(
-            merge, survivor_id, latest.get(survivor_id, {}), latest.get(other_id, {}), actor
+            merge, survivor_id, latest.get(survivor_id, {}), latest.get(other_id, {}), decider
         )
-        _take_stage(survivor, stage_plan, merge, actor)
+        _take_stage(survivor, stage_plan, merge, decider)
         _take_manual(survivor, reloaded[other_id])
         _take_owner_and_score(survivor, reloaded[other_id], moved)
         _recompute_merged(survivor, stage_plan, refresh_keys=False)
@@ -828,7 +892,7 @@ def _merge_batch(
         if candidate is not None and candidate.status != "merged":
             candidate.status = "merged"
             candidate.decided_at = merge.created_at
-            candidate.decided_by_id = _actor_id(actor)
+            candidate.decided_by_id = _actor_id(decider)
     db.session.flush()
     gained = match_keys.write({pid: match_keys.keys_of(p) for pid, p in survivors.items()})
     if gains is not None:
@@ -902,9 +966,11 @@ def _restore_survivor(survivor: Profile, merge: Merge) -> list[str]:
     survivor.provenance = provenance
     _give_back_owner_and_score(survivor, merge)
     # Of the tags, the merge added the absorbed profile's own (moved["tags"]); they go,
-    # and tags added or removed since stay as they are.
+    # but for those a person added by hand since (removed and typed again), and tags
+    # added or removed since stay as they are.
     brought = set((merge.moved or {}).get("tags") or [])
-    survivor.tags = [t for t in survivor.tags if t.id not in brought]
+    typed = set(added_tags(survivor.provenance))
+    survivor.tags = [t for t in survivor.tags if t.id not in brought or t.name in typed]
     refresh_search_keys(survivor)
     survivor.updated_at = utcnow()
     return sorted(kept)
@@ -947,12 +1013,13 @@ def _drop_tags_that_left(survivor: Profile, restored: Profile, merge: Merge) -> 
     say something of the wrong one.
 
     A tag stays when the survivor had it before the merge, a record it keeps states it,
-    or a person set it by hand after the merge: their edit of the tags came after the
-    records stating it were last updated, so the list they saved held it. (An edit before
+    a person added it by hand (profiles.added_tags), or a person saved the tags after the
+    records stating it were last updated, so the list they saved held it. (A save before
     a record brought the tag again cannot say whether it held the tag: it goes.)
     """
     before = set((merge.survivor_before or {}).get("tags") or [])
     kept = set().union(*(record_tags(r) for r in survivor.source_records))
+    kept |= set(added_tags(survivor.provenance))
     edited = _edited_at(survivor, "tags")
     if edited is not None and edited <= merge.created_at:
         edited = None

@@ -14,10 +14,10 @@ from sqlalchemy import and_, or_, select
 
 from crm.extensions import db
 from crm.models import Note, Profile, Source, Touchpoint, User
-from crm.services import audit
+from crm.services import audit, provenance
 from crm.services.errors import ConflictError, ValidationError
-from crm.services.normalise import UNSTORABLE, clean_text
-from crm.services.profiles import MANUAL_SOURCE, get_profile
+from crm.services.normalise import UNSTORABLE
+from crm.services.profiles import added_tags, get_profile
 
 NOTE_MAX = 5000  # characters of a note: a page of text, far more than a call's summary
 PAGE_SIZE = 50
@@ -184,48 +184,42 @@ class Attribution:
     editors: field name (or "tags") -> the user who typed its value by hand, for the
     entries of Profile.provenance that name a user who still exists.
     tag_sources: tag name -> [(source name, id of its first record stating the tag)] for
-    the records of the profile that state it; a tag typed in when the profile was created
-    by hand has the manual source among them. A tag none of its records states (added in
-    a later edit by hand, or left by a record that states it no more) has no entry: the
-    data does not say which.
+    the records of the profile that state it (provenance.tag_sources).
+    tags_added: tag name -> {"manual": user id or None, "at": time} for the profile's
+    tags a person added by hand (profiles.added_tags); tag_editors: tag name -> that user,
+    where they still exist. A tag neither a record states nor a person added (a record
+    that states it no more, or an edit from before additions were recorded) has neither:
+    the data does not say which.
     """
 
     editors: dict[str, User] = field(default_factory=dict)
     tag_sources: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-
-
-def _stated_tags(values: object) -> set[str]:
-    """The tag names a record states, cleaned as survivorship cleans them."""
-    if isinstance(values, str):
-        values = [values]
-    if not isinstance(values, list | tuple):
-        return set()
-    return {text[:80] for text in (clean_text(v) for v in values if isinstance(v, str)) if text}
+    tags_added: dict[str, dict] = field(default_factory=dict)
+    tag_editors: dict[str, User] = field(default_factory=dict)
 
 
 def attribution(profile: Profile) -> Attribution:
-    """Who typed the profile's hand-made values and which sources state its tags, with one
-    query for the users (the source records are the profile's, loaded once)."""
+    """Who typed the profile's hand-made values and tags and which sources state its tags,
+    with one query for the users (the source records are the profile's, loaded once)."""
     found = Attribution()
     typed = {
         name: entry["manual"]
         for name, entry in (profile.provenance or {}).items()
         if isinstance(entry, dict) and isinstance(entry.get("manual"), int)
     }
-    if typed:
-        users = {
-            u.id: u
-            for u in db.session.scalars(select(User).where(User.id.in_(set(typed.values()))))
-        }
+    names = {t.name for t in profile.tags}
+    found.tags_added = {
+        name: entry for name, entry in added_tags(profile.provenance).items() if name in names
+    }
+    adders = {
+        name: entry["manual"]
+        for name, entry in found.tags_added.items()
+        if isinstance(entry.get("manual"), int)
+    }
+    wanted = set(typed.values()) | set(adders.values())
+    if wanted:
+        users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
         found.editors = {name: users[uid] for name, uid in typed.items() if uid in users}
-    tags = {t.name for t in profile.tags}
-    for record in profile.source_records:
-        # The manual record keeps what was typed at creation only in its raw payload.
-        manual = record.source.name == MANUAL_SOURCE
-        stated = record.raw if manual else record.fields
-        said = stated.get("tags") if isinstance(stated, dict) else None
-        for name in sorted(_stated_tags(said) & tags):
-            sources = found.tag_sources.setdefault(name, [])
-            if all(source != record.source.name for source, _ in sources):
-                sources.append((record.source.name, record.id))
+        found.tag_editors = {name: users[uid] for name, uid in adders.items() if uid in users}
+    found.tag_sources = provenance.tag_sources(profile)
     return found

@@ -334,6 +334,27 @@ def removed_tags(provenance: dict) -> set[str]:
     return set(origin.get("removed") or []) if isinstance(origin, dict) else set()
 
 
+def added_tags(provenance: dict) -> dict[str, dict]:
+    """{tag name: {"manual": user id or None, "at": ISO time}} for the tags a person added
+    to a profile by hand (and has not removed since): an undo or a detach keeps them."""
+    origin = (provenance or {}).get("tags")
+    added = origin.get("added") if isinstance(origin, dict) else None
+    if not isinstance(added, dict):
+        return {}
+    return {name: entry for name, entry in added.items() if isinstance(entry, dict)}
+
+
+def _tags_stamp(provenance: dict, before: list[str], names: list[str], stamp: dict) -> dict:
+    """The provenance of a profile's tags after a person changed them from before to names:
+    who changed them and when, the tags they removed (records do not put them back) and
+    the tags they added, each with who added it and when (an undo keeps them)."""
+    removed = (removed_tags(provenance) | (set(before) - set(names))) - set(names)
+    added = {name: entry for name, entry in added_tags(provenance).items() if name in names}
+    for name in set(names) - set(before):
+        added[name] = dict(stamp)
+    return {**stamp, "removed": sorted(removed), "added": dict(sorted(added.items()))}
+
+
 def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> list[str]:
     """Validate and apply data to profile; returns the changed field names.
 
@@ -390,9 +411,9 @@ def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> lis
         if names != before:
             profile.tags = tags
             changed.append("tags")
-            # A tag a person removed stays removed when records that carry it come again.
-            removed = (removed_tags(provenance) | (set(before) - set(names))) - set(names)
-            provenance["tags"] = {**stamp, "removed": sorted(removed)}
+            # A tag a person removed stays removed when records that carry it come again;
+            # one they added stays when what else brought it goes (an undo, a detach).
+            provenance["tags"] = _tags_stamp(provenance, before, names, stamp)
     if "owner" in data and (owner.id if owner else None) != profile.owner_id:
         profile.owner = owner
         changed.append("owner")
@@ -738,17 +759,25 @@ def export_profiles(batch_size: int = 500) -> Iterator[dict]:
 
 
 def profile_documents(rows: list[Profile]) -> list[dict]:
-    """The profiles as plain data for the API: fields, identifiers, consents, sources.
+    """The profiles as plain data for the API: fields, identifiers, consents, sources, and
+    where each value comes from (provenance.profile_provenance).
 
-    Loads the source records and current consents of all rows in a few queries; a profile
-    merged into another shows the consents of the live profile it is part of.
+    Loads the source records, stage histories and current consents of all rows in a few
+    queries; a profile merged into another shows the consents of the live profile it is
+    part of.
     """
     ids = [p.id for p in rows]
     if ids:
         db.session.scalars(
             select(Profile)
             .where(Profile.id.in_(ids))
-            .options(selectinload(Profile.source_records).joinedload(SourceRecord.source))
+            .options(
+                selectinload(Profile.source_records).joinedload(SourceRecord.source),
+                selectinload(Profile.emails),
+                selectinload(Profile.phones),
+                selectinload(Profile.tags),
+                selectinload(Profile.stage_changes),
+            )
         ).all()
     consents = consents_of(rows)
     return [_document(profile, consents[profile.id]) for profile in rows]
@@ -756,6 +785,8 @@ def profile_documents(rows: list[Profile]) -> list[dict]:
 
 def _document(profile: Profile, consents: dict[str, str]) -> dict:
     """One profile as plain data (dates stay date objects; the schema formats them)."""
+    from crm.services import provenance  # it reads this module's names
+
     document = {name: getattr(profile, name) for name in PROFILE_FIELDS}
     document.update(
         id=profile.id,
@@ -768,7 +799,7 @@ def _document(profile: Profile, consents: dict[str, str]) -> dict:
         score=profile.score,
         owner=profile.owner.email if profile.owner else None,
         consents=consents,
-        provenance=profile.provenance or {},
+        provenance=provenance.profile_provenance(profile),
         source_records=[
             {"source": r.source.name, "external_id": r.external_id} for r in profile.source_records
         ],

@@ -25,6 +25,9 @@ from crm.services.profiles import MANUAL_SOURCE
 
 SETTINGS = ("label", "party", "trust_rank", "default_region")
 TRUST_RANKS = range(0, 101)
+# Why the manual-entry source is refused as an admin's or an import's (crm/views/reasons.py
+# says it in the reader's language).
+MANUAL_ENTRY = "Manual entry is the app's own source: a value typed by hand always wins."
 # Profiles chosen again per transaction: short enough not to hold up an import for long.
 RECOMPUTE_CHUNK = 200
 # The slowest profiles are assumed to be chosen again (a few hundred a second is usual).
@@ -106,9 +109,12 @@ def source_for_records(name: str) -> Source | None:
     to its profile a second time and ranked apart. It is refused instead, naming the
     source it resembles, so the first call tells.
 
-    Raises ConflictError.
+    The app's own manual-entry source takes no records from outside (refuse_manual_records).
+
+    Raises ValidationError (the manual source's name), ConflictError.
     """
     name = (name or "").strip()
+    refuse_manual_records(name)
     source = db.session.scalar(select(Source).where(Source.name == name))
     if source is not None:
         return source
@@ -125,6 +131,28 @@ def source_for_records(name: str) -> Source | None:
             fields={"source": [f"Differs only in case from {named}."]},
         )
     return None
+
+
+# Why records sent under the manual source's name are refused, beside the name (the API's
+# per-field message; pages say refuse_manual's message, in the reader's language).
+MANUAL_RECORDS = (
+    f"'{MANUAL_SOURCE}' is the app's own source of values typed by hand in the CRM: records "
+    "cannot be sent or imported under it. Send them under the name of the system they "
+    "come from."
+)
+
+
+def refuse_manual_records(name: str) -> None:
+    """Refuse records sent or imported under the manual-entry source's name, in any case.
+
+    Values typed by hand win over every source, and the manual source ranks above all
+    others: records under its name (an integration's, a file's) would outrank what every
+    real source says and pass for a person's edits.
+
+    Raises ValidationError.
+    """
+    if name_key(name) == name_key(MANUAL_SOURCE):
+        raise ValidationError(MANUAL_ENTRY, fields={"source": [MANUAL_RECORDS]})
 
 
 def _cleaned(source: Source, data: dict) -> dict:
@@ -162,9 +190,7 @@ def refuse_manual(source: Source) -> None:
     """Raises ConflictError for the app's own manual-entry source (its settings are not
     an admin's to change: a value typed by hand always wins)."""
     if source.name == MANUAL_SOURCE:
-        raise ConflictError(
-            "Manual entry is the app's own source: a value typed by hand always wins."
-        )
+        raise ConflictError(MANUAL_ENTRY)
 
 
 def update_source(

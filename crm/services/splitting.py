@@ -111,8 +111,10 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
 
 def _tags_after_detach(profile: Profile, record: SourceRecord) -> None:
     """Take from the profile the tags that only the detached record carried: they go
-    with it (the new profile's recompute gives them), as its emails and phones do."""
+    with it (the new profile's recompute gives them), as its emails and phones do. A tag
+    a person added to the profile by hand stays (profiles.added_tags)."""
     still = set().union(*(merging.record_tags(r) for r in profile.source_records))
+    still |= set(profiles.added_tags(profile.provenance))
     only = merging.record_tags(record) - still
     if only:
         profile.tags = [t for t in profile.tags if t.name not in only]

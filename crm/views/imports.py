@@ -111,7 +111,7 @@ def index():
 def new():
     """Upload a file and say where it comes from; then the preview."""
     form = UploadForm()
-    form.set_sources(imports_ui.source_names())
+    form.set_sources(imports_ui.import_source_names())
     if form.validate_on_submit():
         try:
             upload = imports_ui.save_upload(

@@ -34,6 +34,7 @@ from crm.services.errors import (
 )
 from crm.services.normalise import format_phone
 from crm.views.duplicates import REVIEWERS
+from crm.views.imports import IMPORT_ROLES
 from crm.views.reasons import refusal_text, refusal_texts
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
@@ -46,8 +47,12 @@ MAX_QUERY_LENGTH = 200
 @bp.context_processor
 def _profile_helpers() -> dict:
     """Helpers for this blueprint's templates."""
-    can_edit = current_user.is_authenticated and current_user.has_role(*EDITORS)
-    return {"can_edit": can_edit, "format_phone": format_phone}
+    signed_in = current_user.is_authenticated
+    return {
+        "can_edit": signed_in and current_user.has_role(*EDITORS),
+        "can_see_imports": signed_in and current_user.has_role(*IMPORT_ROLES),
+        "format_phone": format_phone,
+    }
 
 
 def get_profile_or_404(id: int) -> Profile:

@@ -359,7 +359,7 @@ def test_each_tag_names_the_sources_stating_it_or_says_none_does(client, auth):
     rows = dict(re.findall(r'profile-tag">([^<]+)</span>(.*?)</div>', tags, re.S))
     assert f'<a href="#source-record-{record.id}">shop</a>' in rows["vip"]
     assert "by hand" in rows["typed"]
-    assert "no record states it" in rows["later"]
+    assert "manual edit by Rita Rossi" in rows["later"]  # she added it: provenance says so
     assert "tags last changed by hand · Rita Rossi" in tags
 
 

@@ -37,7 +37,9 @@ class SourceRecords(MethodView):
         transaction; automatic fuzzy merges follow it, each recorded and undoable.
         `region`, `dates` and `names` say how phones, numeric dates and full names are
         written, as `crm import --region/--dates/--names` do. A source name holding
-        control or invisible formatting characters, or longer than 64, is 422.
+        control or invisible formatting characters, or longer than 64, is 422; so is
+        `manual` (in any case), the app's own source of values typed by hand in the CRM,
+        which outrank every source: records sent under it would pass for a person's edits.
         """
         problem = ingest.source_name_problem(source)
         if problem:
