@@ -44,9 +44,6 @@ class Config:
         # Profiles an import keeps in memory as the scorer sees them (~550 bytes each):
         # more buys speed on a big database, at the price of memory.
         self.IMPORT_PROFILE_CACHE = int(env.get("CRM_IMPORT_PROFILE_CACHE", "65536"))
-        # Helper processes that read and normalise a big file's rows while the import
-        # stores the rows before them: "auto" (one where there is a second core) or a number.
-        self.IMPORT_HELPERS = env.get("CRM_IMPORT_HELPERS", "auto")
         # Behind a reverse proxy: trust this many X-Forwarded-For/-Proto hops (0 = none),
         # so throttling sees the client's address and not the proxy's.
         self.PROXY_HOPS = int(env.get("CRM_PROXY_HOPS", "0"))

@@ -42,7 +42,6 @@ stored.
 """
 
 import gc
-import multiprocessing
 import os
 import random
 import re
@@ -50,10 +49,9 @@ import stat
 import threading
 import time
 import unicodedata
-from collections import Counter, OrderedDict, deque
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from types import SimpleNamespace
@@ -146,16 +144,11 @@ STORE_ATTEMPTS = 8
 # with a concurrent writer, a lock, a value it will not take, a profile edited meanwhile.
 # Anything else (a bug) fails the import loudly instead of rejecting rows.
 RETRYABLE = (DBAPIError, StaleDataError)
-# Batches after which PostgreSQL's statistics are refreshed (the tables grow ~4x between).
 # The cycle collector's thresholds while an import runs (_fewer_collections): the
 # youngest generation is collected after 50,000 new objects instead of 700, the oldest
 # after 100 collections of the middle one instead of 10.
 IMPORT_GC = (50_000, 20, 100)
-# A file of fewer rows is read by the importing process alone (helper_processes): it is
-# read before a helper would be ready. As many as the rows read first (ORDER_SAMPLE_ROWS).
-HELPERS_FROM = 5000
-# Chunks each helper process reads ahead of the import (_prepared).
-READ_AHEAD = 2
+# Batches after which PostgreSQL's statistics are refreshed (the tables grow ~4x between).
 ANALYZE_AFTER = frozenset({2, 8, 32, 128, 512, 2048})
 FORMATS = ("auto", "csv", "hubspot", "mailchimp", "jsonl")
 # Rows read ahead to tell how a file writes dates (03/14/1985 or 14/03/1985) and full
@@ -1565,55 +1558,6 @@ def _profile_states(
     return states, records
 
 
-@dataclass(frozen=True)
-class _Reading:
-    """How a run reads its rows: what _prepare needs, and all a helper process is sent."""
-
-    region: str
-    format: str
-    month_first: bool
-    surname_first: bool
-    dates_per_record: bool
-
-
-def _prepare(row: readers.Row, reading: _Reading) -> _Item:
-    """Read one row: normalise it, find its consents and what makes it unusable.
-
-    Pure (no database, no application): a helper process can run it (_prepared).
-    """
-    item = _Item(row)
-    if row.error:
-        item.reject = row.error
-        return item
-    month_first = reading.month_first
-    if reading.dates_per_record:
-        month_first = reading_order([row.values], reading.region)[0]
-    norm = normalise_row(
-        row.values,
-        reading.region,
-        month_first=month_first,
-        surname_first=reading.surname_first,
-    )
-    item.norm = norm
-    fmt = row.format or reading.format  # a file of a zip archive has its own
-    if fmt == "jsonl":
-        item.consents, warnings = consents_from_object(row.raw.get("consents"))
-    else:
-        fact = consent_from_row(fmt, row.values, month_first=month_first)
-        item.consents, warnings = ([fact], fact.warnings) if fact else ([], [])
-    if not item.consents and fmt in ("csv", "jsonl"):
-        facts, more = consents_from_columns(row.values, month_first=month_first)
-        item.consents, warnings = facts, [*warnings, *more]
-    item.warnings = list(norm.warnings) + list(warnings)
-    if norm.reject_reason:
-        item.reject = norm.reject_reason
-    elif not (norm.external_id or norm.emails or norm.phones or norm.has_name):
-        item.reject = "no usable email, phone, external id or name"
-    item.raw = jsonable(row.raw)
-    item.fields = norm.record_fields()
-    return item
-
-
 class _Run:
     """The state of one import run: its source, batch, counts and row handling."""
 
@@ -1741,19 +1685,39 @@ class _Run:
         batch = db.session.get(ImportBatch, self.batch_id)
         batch.mapping = {**(batch.mapping or {}), **read}
 
-    def reading(self) -> "_Reading":
-        """How this run reads its rows, as prepare needs it (once read_order has run)."""
-        return _Reading(
-            region=self.region,
-            format=self.format,
-            month_first=self.month_first,
-            surname_first=self.surname_first,
-            dates_per_record=self.dates_per_record,
-        )
-
     def prepare(self, row: readers.Row) -> _Item:
         """Read one row: normalise it, find its consents and what makes it unusable (pure)."""
-        return _prepare(row, self.reading())
+        item = _Item(row)
+        if row.error:
+            item.reject = row.error
+            return item
+        month_first = self.month_first
+        if self.dates_per_record:
+            month_first = reading_order([row.values], self.region)[0]
+        norm = normalise_row(
+            row.values,
+            self.region,
+            month_first=month_first,
+            surname_first=self.surname_first,
+        )
+        item.norm = norm
+        fmt = row.format or self.format  # a file of a zip archive has its own
+        if fmt == "jsonl":
+            item.consents, warnings = consents_from_object(row.raw.get("consents"))
+        else:
+            fact = consent_from_row(fmt, row.values, month_first=month_first)
+            item.consents, warnings = ([fact], fact.warnings) if fact else ([], [])
+        if not item.consents and fmt in ("csv", "jsonl"):
+            facts, more = consents_from_columns(row.values, month_first=month_first)
+            item.consents, warnings = facts, [*warnings, *more]
+        item.warnings = list(norm.warnings) + list(warnings)
+        if norm.reject_reason:
+            item.reject = norm.reject_reason
+        elif not (norm.external_id or norm.emails or norm.phones or norm.has_name):
+            item.reject = "no usable email, phone, external id or name"
+        item.raw = jsonable(row.raw)
+        item.fields = norm.record_fields()
+        return item
 
     def _store(self, items: list[_Item]) -> list[_PendingMerge]:
         """Store rows in the current transaction (raises a RETRYABLE error if refused).
@@ -1785,15 +1749,14 @@ class _Run:
                 db.session.expunge(obj)
         self.created = set()
 
-    def process(self, rows: list[readers.Row], prepared: list[_Item] | None = None) -> list[_Item]:
+    def process(self, rows: list[readers.Row]) -> list[_Item]:
         """Import a batch of rows in one transaction, then make its fuzzy merges.
 
-        prepared: the rows already read (_prepare), by a helper process say.
         When the database refuses the batch (typically another import stored the same
         email or phone meanwhile), it is stored again row by row, each row retried until it
         sees what the other import stored.
         """
-        items = prepared if prepared is not None else [self.prepare(row) for row in rows]
+        items = [self.prepare(row) for row in rows]
         live = [i for i in items if i.reject is None]
         self._part_other_people(live)
         live = [i for i in live if i.reject is None]
@@ -2263,81 +2226,6 @@ def _chunks(rows: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _prepare_chunk(rows: list[readers.Row], reading: _Reading) -> list[_Item]:
-    """_prepare for a helper process: the rows' items, without the rows (the caller has
-    them, and they need not travel back)."""
-    items = [_prepare(row, reading) for row in rows]
-    for item in items:
-        item.row = None
-    return items
-
-
-def helper_processes(rows_ahead: int) -> int:
-    """How many helper processes read a file's rows ahead of its import (_prepared).
-
-    IMPORT_HELPERS ("auto": one where the machine has a second core) once the file has at
-    least IMPORT_HELPERS_FROM rows (rows_ahead: those read so far): starting a process
-    takes seconds, and a small file is read before it would be ready.
-    """
-    config = current_app.config
-    if rows_ahead < int(config.get("IMPORT_HELPERS_FROM", HELPERS_FROM)):
-        return 0
-    wanted = str(config.get("IMPORT_HELPERS", "auto")).strip().lower()
-    if wanted == "auto":
-        return 1 if (os.cpu_count() or 1) > 1 else 0
-    return max(0, int(wanted))
-
-
-def _ready() -> bool:
-    """A helper process's first task: it returns once the process has imported the code."""
-    return True
-
-
-def _prepared(
-    chunks: Iterator[list[readers.Row]], reading: _Reading, helpers: int, *, wait: bool = False
-) -> Iterator[tuple[list[readers.Row], list[_Item] | None]]:
-    """Each chunk with its rows read (_prepare), in order.
-
-    With helpers, helper processes read the next chunks while this process stores the
-    current one: reading and normalising is a fifth to a quarter of an import's work, and
-    it needs neither the database nor what earlier rows decided. Starting a process takes
-    a few seconds: until the helpers are ready (or at once, with wait), chunks come
-    without their rows read (None: the run reads each row itself). At most READ_AHEAD
-    chunks per helper wait in memory.
-    """
-    if helpers < 1:
-        for chunk in chunks:
-            yield chunk, None
-        return
-    context = multiprocessing.get_context("spawn")  # no inherited connections or threads
-    pool = ProcessPoolExecutor(max_workers=helpers, mp_context=context)
-    try:
-        started = pool.submit(_ready)
-        if wait:
-            started.result()
-        waiting: deque = deque()
-        while True:
-            if not waiting and started.done():
-                for chunk in islice(chunks, READ_AHEAD * helpers):
-                    waiting.append((chunk, pool.submit(_prepare_chunk, chunk, reading)))
-            if not waiting:  # the helpers are not ready yet, or the file is read
-                chunk = next(chunks, None)
-                if chunk is None:
-                    return
-                yield chunk, None
-                continue
-            chunk, future = waiting.popleft()
-            more = next(chunks, None)
-            if more is not None:
-                waiting.append((more, pool.submit(_prepare_chunk, more, reading)))
-            items = future.result()
-            for item, row in zip(items, chunk, strict=True):
-                item.row = row
-            yield chunk, items
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
 _collections_lock = threading.Lock()
 _collections_held = 0
 _collections_before: tuple[int, ...] = ()
@@ -2349,9 +2237,10 @@ def _fewer_collections() -> Iterator[None]:
 
     An import keeps many long-lived objects (the profiles it weighs, the session's
     state) and makes hundreds of thousands of short-lived ones per batch. At Python's
-    default thresholds the collector walks the long-lived ones again and again: about a
-    quarter of a big import's time, measured (bench/RESULTS.md). Nothing is kept longer:
-    objects without cycles are freed as before, and cycles are still collected, less often.
+    default thresholds the collector walks the long-lived ones again and again: a fifth
+    of a big import's time, measured (bench/RESULTS.md). Objects without cycles are freed
+    as before, and cycles are still collected, less often (the peak memory measured the
+    same).
     Imports running at once in one process share the setting; the last to finish puts
     the process's own back.
     """
@@ -2445,15 +2334,10 @@ def import_stream(
     run.read_order(
         head, dates=dates, names=names, region_detected=detected, region_hint=hint or None
     )
-    helpers = helper_processes(len(head))
     try:
-        chunks = _chunks(chain(head, rows), batch_size)
-        with (
-            _fewer_collections(),
-            closing(_prepared(chunks, run.reading(), helpers)) as prepared_chunks,
-        ):
-            for chunk, prepared in prepared_chunks:
-                run.process(chunk, prepared)
+        with _fewer_collections():
+            for chunk in _chunks(chain(head, rows), batch_size):
+                run.process(chunk)
                 # The batch shows what is stored so far, even if the process dies before
                 # the end.
                 db.session.execute(
