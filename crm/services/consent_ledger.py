@@ -46,6 +46,11 @@ SERVER_KEYS = (
 # so that nothing it sent is mistaken for the CRM's or lost).
 SENT_KEY = "as_sent"
 RESERVED_KEYS = (*SERVER_KEYS, SENT_KEY)
+# The CRM's keys that a page listing a statement's evidence shows in the statement's own
+# columns (its source, its time, whose record sent it) or under the source's names
+# (SENT_KEY), and so leaves out of the list; the rule that copied a statement is listed
+# beside its merge id.
+SHOWN_APART = frozenset(RESERVED_KEYS) - {"rule"}
 
 
 def record_statements(

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from crm.security import ALL_ROLES, public
-from crm.services import profiles
+from crm.services import consent_ledger, profiles
 
 bp = Blueprint("main", __name__)
 
@@ -159,6 +159,13 @@ def nav_items() -> list[dict]:
     if not current_user.is_authenticated:
         return []
     return [{"endpoint": e, "label": label} for e, label, who in NAV if current_user.role in who]
+
+
+@bp.app_template_global()
+def evidence_shown_apart(key: str) -> bool:
+    """Whether a consent statement's evidence key is the CRM's own, shown in the
+    statement's columns rather than in its evidence list (consent_ledger.SHOWN_APART)."""
+    return key in consent_ledger.SHOWN_APART
 
 
 @bp.app_template_global()

@@ -122,3 +122,12 @@ def test_the_evidence_list_of_a_statement_without_evidence_is_empty(app):
 def _cells(html: str) -> list[str]:
     """The texts of the list's terms and descriptions, in order."""
     return re.findall(r"<d[td][^>]*>(.*?)</d[td]>", html)
+
+
+def test_every_key_the_crm_adds_is_left_out_of_the_evidence_list_but_the_merge_rule(app):
+    evidence = {key: f"crm-{key}" for key in consent_ledger.SERVER_KEYS}
+    evidence["double_opt_in"] = "yes"
+
+    shown = dict(zip(*[iter(_cells(_rendered(app, evidence)))] * 2, strict=True))
+
+    assert shown == {"rule": "crm-rule", "double_opt_in": "yes"}
