@@ -56,6 +56,8 @@ from crm.services.normalise import (
 )
 
 _CACHE = 1 << 16
+# For values asked again within a batch (a row's own, against each of its candidates).
+_SMALL_CACHE = 1 << 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -545,7 +547,7 @@ _NO_COMPANY = frozenset(
 
 
 @lru_cache(maxsize=_CACHE)
-@lru_cache(maxsize=_CACHE)
+@lru_cache(maxsize=_SMALL_CACHE)
 def _company(value: str) -> str:
     """A company name for matching: folded, legal forms dropped; "" for a placeholder
     ("Privato", "Freelance", "n/a")."""
@@ -1145,9 +1147,10 @@ def _mailboxes(emails: tuple[str, ...]) -> frozenset[str]:
     return _mailboxes_of(tuple(emails))
 
 
-@lru_cache(maxsize=_CACHE)
+@lru_cache(maxsize=_SMALL_CACHE)
 def _mailboxes_of(emails: tuple[str, ...]) -> frozenset[str]:
-    # Asked for each candidate a row is screened against: the row's own are asked again.
+    # Asked for each candidate a row is screened against: the row's own are asked again
+    # (a small cache holds a batch's rows; the candidates' are many, and asked less).
     return frozenset(mailbox(e) for e in emails)
 
 
