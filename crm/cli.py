@@ -218,10 +218,14 @@ def import_command(file, source_name, fmt, mapping_file, region, dates, names, b
             raise click.ClickException(f"The mapping file is not valid JSON: {exc}") from exc
 
     def progress(counts: dict) -> None:
+        # Earlier profiles that the rows' new evidence merged or sent to review count
+        # apart: no row of this file was merged there (the batch page says the same).
+        again = counts.get("rematched") or 0
         click.echo(
             f"{counts['rows']} rows: {counts['created']} created, {counts['merged']} merged, "
             f"{counts['review']} to review, {counts['rejected']} rejected, "
-            f"{counts['warnings']} warnings",
+            f"{counts['warnings']} warnings"
+            + (f"; earlier profiles merged or sent to review: {again} pairs" if again else ""),
             err=True,
         )
 

@@ -326,3 +326,23 @@ def test_columns_and_sheets_left_out_are_named_on_stderr(runner, tmp_path):
     result = runner.invoke(args=["import", str(book), "--source", "xls"])
     assert result.exit_code == 0, result.output
     assert "Sheets not imported: Note" in result.stderr
+
+
+def test_the_progress_line_counts_earlier_profiles_its_rows_joined(runner, tmp_path):
+    header = "id,first_name,last_name,birth_date,postcode,city,email,phone\n"
+    files = {
+        "shop": "1,Marco,Bellandi,,,,marco@example.com,\n",
+        "crm": "C1,Marco,Bellandi,1979-05-02,50122,Firenze,,055 123456\n",
+        # Joins the shop profile by email with the birth date and postcode the crm profile
+        # has: the two earlier profiles now agree, and are merged. No row of it is.
+        "telco": "T1,Marco,Bellandi,02/05/1979,50122,Firenze,marco@example.com,\n",
+    }
+    for source, row in files.items():
+        path = tmp_path / f"{source}.csv"
+        path.write_text(header + row, encoding="utf-8")
+        result = runner.invoke(args=["import", str(path), "--source", source])
+        assert result.exit_code == 0, result.output
+
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (summary["merged"], summary["rematched"]) == (1, 1)
+    assert "earlier profiles merged or sent to review: 1 pairs" in result.stderr
