@@ -283,23 +283,27 @@ def _values(profile: Profile) -> dict[str, object]:
     return values
 
 
-def _status(a, b) -> str:
-    """'same', 'different', 'only_a' or 'only_b' for two values (lists compare as sets)."""
+def _status(name: str, a, b) -> str:
+    """'same', 'different', 'only_a', 'only_b' or 'empty' (nothing on either side) for two
+    values of a field; lists compare as sets, fields the scorer reads by its rules."""
     if not a and not b:
-        return "same"
+        return "empty"
     if not b:
         return "only_a"
     if not a:
         return "only_b"
     if isinstance(a, list):
         return "same" if set(a) == set(b) else "different"
-    return "same" if a == b else "different"
+    # The scorer's reasons on the same page ("address: same") must not be contradicted.
+    same = matching.values_same(name, a, b)
+    return "same" if (a == b if same is None else same) else "different"
 
 
 def compare_fields(candidate: DuplicateCandidate) -> list[dict]:
     """Rows for the side-by-side view: {"field", "a", "b", "status"}, in display order.
 
-    Both sides empty counts as 'same'. Raises NotFoundError if a profile is gone.
+    Values the scorer reads (names, address, city...) are "same" as it counts them; both
+    sides empty are "empty". Raises NotFoundError if a profile is gone.
     """
     profiles = {
         p.id: p
@@ -319,7 +323,7 @@ def compare_fields(candidate: DuplicateCandidate) -> list[dict]:
     a = _values(profiles[candidate.profile_a_id])
     b = _values(profiles[candidate.profile_b_id])
     return [
-        {"field": name, "a": a[name], "b": b[name], "status": _status(a[name], b[name])}
+        {"field": name, "a": a[name], "b": b[name], "status": _status(name, a[name], b[name])}
         for name in COMPARED_FIELDS
     ]
 

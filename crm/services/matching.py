@@ -1112,6 +1112,33 @@ def _company_ratio(a: str, b: str) -> float:
     return fuzz.token_set_ratio(a, b)
 
 
+def address_level(a: str, b: str) -> str:
+    """How compare() reads two addresses: 'same', 'same street', 'different', 'unknown'..."""
+    return _address_level(a, b)
+
+
+def values_same(field: str, a: str, b: str) -> bool | None:
+    """Whether compare() counts two non-empty values of a Person field as the same ("Via
+    Roma 5" / "Via Roma, 5", "Milano" / "MILANO"); None when it does not read them (another
+    field, an address without a street, a placeholder company)."""
+    if field == "first_name":
+        return _first_level(a, b) == "exact"
+    if field == "last_name":
+        return _last_level(a, b) == "exact" and not _one_generation(a, b)
+    if field == "address":
+        level = address_level(a, b)
+        return None if level == "unknown" else level == "same"
+    if field == "postcode":
+        return _postcode(a) == _postcode(b)
+    if field == "city":
+        return _city_level(a, b) == "same"
+    if field == "company":
+        return _company_same(a, b) if _company(a) and _company(b) else None
+    if field == "country":
+        return a.upper() == b.upper()
+    return None
+
+
 def _domain(email: str) -> str:
     return email.rpartition("@")[2]
 

@@ -158,7 +158,7 @@ def test_compare_fields_marks_same_different_and_one_sided(app):
         "status": "same",
     }
     assert rows["stage"]["status"] == "same"
-    assert rows["birth_date"]["status"] == "same"  # empty on both sides
+    assert rows["birth_date"]["status"] == "empty"  # nothing to compare
 
 
 # --- decisions ---------------------------------------------------------------------------
