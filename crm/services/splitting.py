@@ -35,6 +35,9 @@ from crm.services.suspects import find_pair, ordered
 
 # The audit trail's action of a detach; detach_history reads the detaches back from it.
 DETACH_ACTION = "profile.detach"
+# The actor label (+ the record's id) and reason of the stage move a detach makes.
+DETACH_LABEL = "detach:"
+DETACHED_STAGE = "the record that stated this stage was detached: it is a profile of its own now"
 
 
 def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
@@ -95,7 +98,7 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     for profile in (old, new):  # a profile left without a primary email gets one here
         survivorship.recompute(profile, refresh_keys=False)
     _tags_after_detach(old, record)
-    _stage_after_detach(old, record, actor)
+    _stage_after_detach(old, record)
     match_keys.refresh_many([old, new])
     _mark_distinct(old.id, new.id, actor)
     audit.record(
@@ -120,16 +123,21 @@ def _tags_after_detach(profile: Profile, record: SourceRecord) -> None:
         profile.tags = [t for t in profile.tags if t.name not in only]
 
 
-def _stage_after_detach(profile: Profile, record: SourceRecord, actor) -> None:
+def _stage_after_detach(profile: Profile, record: SourceRecord) -> None:
     """Move the profile the record left back from the stage only that record gave it.
 
     An import moves a profile forward to the most advanced stage its records state, and
     never back by itself. When the detached record said "customer" and no other record
     of the profile does, the profile was a customer only because of the wrong join: it
-    goes back to the more advanced of what its records still say (lead if none) and the
-    latest stage a person set by hand (a rep's SQL stands, as it does when a merge is
-    undone), with the reason in its history. A stage that a person set last is left to
+    goes back to the more advanced of what its records still say (lead if none; only
+    past a stage a person moved it back from, as survivorship reads them) and the latest
+    stage a person set by hand (a rep's SQL stands, as it does when a merge is undone),
+    with the reason in its history. A stage that a person set last is left to
     people.
+
+    The move is the detach's consequence, not a person judging the stage: it names the
+    detach ("detach:<record id>") and no user, as a merge's move names the merge, so it
+    holds nothing back (survivorship.held_back_from); the audit trail keeps who detached.
     """
     said = (record.fields or {}).get("stage")
     if said not in STAGES or profile.stage != said:
@@ -143,15 +151,22 @@ def _stage_after_detach(profile: Profile, record: SourceRecord, actor) -> None:
     )
     if not changes or changes[-1].to_stage != said or changes[-1].actor_user_id is not None:
         return
+    held = survivorship.held_back_from(changes)
+    if held is not None and still <= STAGES.index(held):
+        still = 0  # records move a profile a person moved back only past that stage
     target = max(still, _set_by_hand(changes))
     if target >= STAGES.index(said):
         return
-    profiles.record_stage(
-        profile,
-        STAGES[target],
-        actor,
-        f"the record that said {said} was detached (#{record.id}); no other record says so",
+    profile.stage_changes.append(
+        StageChange(
+            from_stage=profile.stage,
+            to_stage=STAGES[target],
+            actor_user_id=None,
+            actor_label=f"{DETACH_LABEL}{record.id}",
+            reason=DETACHED_STAGE,
+        )
     )
+    profile.stage = STAGES[target]
 
 
 def _set_by_hand(changes: list[StageChange]) -> int:

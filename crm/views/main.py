@@ -131,6 +131,9 @@ STAGE_REASONS = {
     "merge undone: the record that stated this stage went back to the other profile": _l(
         "merge undone: the record that stated this stage went back to the other profile"
     ),
+    "the record that stated this stage was detached: it is a profile of its own now": _l(
+        "the record that stated this stage was detached: it is a profile of its own now"
+    ),
 }
 PARTIES = {"first": _l("first party"), "second": _l("second party"), "third": _l("third party")}
 # Actors without a user (audit.actor_fields), as stage history shows them.
@@ -215,7 +218,7 @@ def party_label(party: str) -> str:
 @bp.app_template_global()
 def actor_label(label: str) -> str:
     """Who or what made a change, from its stored label, when no user is at hand: the
-    import, merge or rule that made it, or a user who no longer exists."""
+    import, merge, detach or rule that made it, or a user who no longer exists."""
     kind, colon, name = (label or "").partition(":")
     if not colon:
         return str(ACTOR_WORDS.get(kind, kind)) if kind else "—"
@@ -227,6 +230,8 @@ def actor_label(label: str) -> str:
         return _("import from %(source)s", source=name)
     if kind == "merge":
         return _("merge #%(id)s", id=name)
+    if kind == "detach":  # splitting.DETACH_LABEL: the move a detach made
+        return _("detach of record #%(id)s", id=name)
     if kind == "rule":
         return _("rule %(name)s", name=name)
     return label
