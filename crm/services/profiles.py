@@ -48,6 +48,7 @@ from crm.services.normalise import (
 )
 
 MANUAL_SOURCE = "manual"
+MANUAL_LABEL = "Manual entry"  # its label, as pages show it
 NEEDS_IDENTITY = "Give at least a name, an email, a phone or a tax id."
 # The fields a person is found by: a profile keeps at least one of them.
 IDENTITY_FIELDS = ("first_name", "last_name", "emails", "phones", "tax_id")
@@ -186,7 +187,7 @@ def manual_source() -> Source:
     """The 'manual' source for records typed in by staff (created on first use)."""
     source = db.session.scalar(select(Source).where(Source.name == MANUAL_SOURCE))
     if source is None:
-        source = Source(name=MANUAL_SOURCE, label="Manual entry", party="first", trust_rank=100)
+        source = Source(name=MANUAL_SOURCE, label=MANUAL_LABEL, party="first", trust_rank=100)
         db.session.add(source)
         db.session.flush()
     return source

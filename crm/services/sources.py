@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import phonenumbers
+from anyascii import anyascii
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,9 +22,11 @@ from crm.models import ImportBatch, Job, Profile, Source, SourceRecord, User
 from crm.models.source import PARTIES
 from crm.services import audit, jobs, match_keys, survivorship
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
-from crm.services.profiles import MANUAL_SOURCE
+from crm.services.profiles import MANUAL_LABEL, MANUAL_SOURCE
 
 SETTINGS = ("label", "party", "trust_rank", "default_region")
+# Why a source's label may not look like the manual-entry source's.
+LOOKS_MANUAL = "This label would pass for the app's own manual-entry source."
 TRUST_RANKS = range(0, 101)
 # Why the manual-entry source is refused as an admin's or an import's (crm/views/reasons.py
 # says it in the reader's language).
@@ -151,8 +154,29 @@ def refuse_manual_records(name: str) -> None:
 
     Raises ValidationError.
     """
-    if name_key(name) == name_key(MANUAL_SOURCE):
+    if passes_for_manual(name):
         raise ValidationError(MANUAL_ENTRY, fields={"source": [MANUAL_RECORDS]})
+
+
+# Characters that pass for others in a name: "manuaI" (a capital i), "manua1", "rn" for "m".
+_LOOKALIKES = (("rn", "m"), ("1", "l"), ("i", "l"), ("|", "l"), ("0", "o"))
+
+
+def _looks(text: str) -> str:
+    """What a name looks like to a reader: in Latin letters (a Cyrillic 'а' is an 'a'),
+    without case, spaces or punctuation, lookalike characters made one."""
+    folded = anyascii(unicodedata.normalize("NFKC", text or "")).casefold()
+    looks = "".join(ch for ch in folded if ch.isalnum())
+    for seen, meant in _LOOKALIKES:
+        looks = looks.replace(seen, meant)
+    return looks
+
+
+def passes_for_manual(name: str) -> bool:
+    """Whether a source's name or label would pass for the manual-entry source's ("manual",
+    "Manual entry", "manual.", "manuaI", a Cyrillic "mаnual"): on a profile page it would
+    say "from Manual entry" of an import's values."""
+    return _looks(name) in {_looks(MANUAL_SOURCE), _looks(MANUAL_LABEL)}
 
 
 def _cleaned(source: Source, data: dict) -> dict:
@@ -163,6 +187,8 @@ def _cleaned(source: Source, data: dict) -> dict:
         label = " ".join(str(data["label"] or "").split())
         if len(label) > 200:
             errors["label"] = ["At most 200 characters."]
+        elif source.name != MANUAL_SOURCE and passes_for_manual(label):
+            errors["label"] = [LOOKS_MANUAL]
         clean["label"] = label or source.name
     if "party" in data:
         if data["party"] not in PARTIES:
