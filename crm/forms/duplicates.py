@@ -6,6 +6,7 @@ from wtforms import BooleanField, DecimalField, HiddenField, SelectChoice, Selec
 from wtforms.validators import AnyOf, InputRequired, NumberRange, Optional
 
 from crm.services.duplicates import DECISIONS, SURVIVORS, QueueFilter
+from crm.views.main import source_title
 
 
 class DecisionForm(FlaskForm):
@@ -47,7 +48,7 @@ class QueueFilterForm(FlaskForm):
     def set_sources(self, names: list[str]) -> None:
         """Offer the existing sources, plus 'any'."""
         self.source.choices = [SelectChoice("", str(_l("any source")))] + [
-            SelectChoice(name, name) for name in names
+            SelectChoice(name, source_title(name)) for name in names
         ]
 
     def _kept(self, name: str):

@@ -113,6 +113,20 @@ class UploadForm(FlaskForm):
         """The chosen or the new source name."""
         return self.source.data or (self.new_source.data or "").strip()
 
+    def mark_refused(self, fields: dict[str, list[str]], said) -> None:
+        """Put the upload's per-field refusals (the service's field names: source, file,
+        format), in the user's language by said, under the fields they are about: a source
+        name's under the new name when one was typed, else under the choice."""
+        own = {
+            "source": self.source if self.source.data else self.new_source,
+            "file": self.file,
+            "format": self.format,
+        }
+        for name, messages in fields.items():
+            field = own.get(name)
+            if field is not None and messages:
+                field.errors = [*field.errors, *said(messages)]
+
 
 DATE_LABELS = {
     "day-first": _l("day first (31/12/1980)"),

@@ -122,6 +122,7 @@ def new():
                 actor=current_user._get_current_object(),
             )
         except ValidationError as error:
+            form.mark_refused(error.fields, refusal_texts)
             flash(refusal_text(error.message), "danger")
         else:
             return redirect(url_for("imports.preview", upload_id=upload.id))

@@ -216,6 +216,24 @@ def party_label(party: str) -> str:
 
 
 @bp.app_template_global()
+def source_title(source) -> str:
+    """A source's name as pages show it (a Source or its name): the app's own manual-entry
+    source's in the reader's language, every other's as stored (the API and the CLI keep
+    saying "manual")."""
+    name = getattr(source, "name", source) or ""
+    return _("Manual entry") if name == profiles.MANUAL_SOURCE else name
+
+
+@bp.app_template_global()
+def source_label(source) -> str:
+    """A source's label as pages show it: the manual-entry source's own in the reader's
+    language, any other as its admin wrote it."""
+    if source.name == profiles.MANUAL_SOURCE and source.label == profiles.MANUAL_LABEL:
+        return _("Manual entry")
+    return source.label or ""
+
+
+@bp.app_template_global()
 def actor_label(label: str) -> str:
     """Who or what made a change, from its stored label, when no user is at hand: the
     import, merge, detach or rule that made it, or a user who no longer exists."""

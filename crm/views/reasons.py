@@ -341,6 +341,20 @@ _REFUSALS = [
         N_("Manual entry is the app's own source: a value typed by hand always wins."),
     ),
     (
+        r"'(?P<name>[^']+)' is the app's own source of values typed by hand in the CRM: "
+        r"records cannot be sent or imported under it\. Send them under the name of the "
+        r"system they come from\.",
+        N_(
+            "'%(name)s' is the app's own source of values typed by hand in the CRM: records "
+            "cannot be sent or imported under it. Send them under the name of the system "
+            "they come from."
+        ),
+    ),
+    (
+        r"This label would pass for the app's own manual-entry source\.",
+        N_("This label would pass for the app's own manual-entry source."),
+    ),
+    (
         r"Someone else changed this source meanwhile; check its settings and save again\.",
         N_("Someone else changed this source meanwhile; check its settings and save again."),
     ),

@@ -223,7 +223,7 @@ def test_detail_shows_fields_provenance_and_source_records(client, auth):
 
     sources = re.search(r'id="source-records">(.*?)</table>', html, re.S).group(1)
     assert f'id="source-record-{record.id}"' in sources
-    for text in ("webshop", "second", "60", "WS-42", "Ragione sociale", "Vetreria", "manual"):
+    for text in ("webshop", "second", "60", "WS-42", "Ragione sociale", "Vetreria", "Manual entry"):
         assert text in sources
     assert 'id="stage-history"' in html
     assert b'id="edit-profile"' not in response.data  # compliance reads only

@@ -429,6 +429,9 @@ def _sources(monkeypatch) -> list[str]:
         patched.setattr(sources, "_recompute_chunk", collide)
         found += _said(sources.recompute, fiera.id)
     found += _said(sources.source_for_records, "FIERA")  # a second spelling of one source
+    found += _said(sources.source_for_records, "Manual")  # records under the app's own source
+    looks = {"label": "Manual Entry"}  # a label that would pass for the app's own source's
+    found += _said(sources.update_source, fiera.id, looks, expected_version=None, actor="test")
     return found
 
 
