@@ -620,6 +620,11 @@ FIRST_WEIGHTS = {
     "partial": 1.0,
     "similar": 1.0,
     "initial": 0.5,
+    # One name that one language gives a man and another a woman (Andrea / Andreas, Daniele
+    # / Daniel, man_and_woman): perhaps one person writing it two ways, perhaps a couple.
+    # Less against the pair than two different names: with a shared email and surname it
+    # reaches review, never an automatic merge.
+    "man and woman": -4.0,
     "different": -6.0,
 }
 LAST_WEIGHTS = {
@@ -631,6 +636,8 @@ LAST_WEIGHTS = {
 }
 # Name agreement good enough for an automatic merge.
 _FIRST_SURE = frozenset({"exact", "nickname", "typo"})
+# First names that clash: two names, or one that may be a man's and a woman's.
+_FIRST_CLASH = frozenset({"different", "man and woman"})
 _LAST_SURE = frozenset({"exact", "typo", "compound"})
 
 
@@ -646,7 +653,7 @@ def _first_level_sorted(a: str, b: str) -> str:
     if x == y:
         return "exact"
     if man_and_woman(x, y):
-        return "different"  # Andrea / Andreas, Daniele / Danielle: a man and a woman
+        return "man and woman"  # Andrea / Andreas, Daniele / Danielle
     gx, gy = _NAME_GROUPS.get(x, frozenset()), _NAME_GROUPS.get(y, frozenset())
     if gx & gy:
         return "nickname" if len(gx) == 1 and len(gy) == 1 else "nickname (ambiguous)"
@@ -1357,6 +1364,8 @@ LAST_IN_TAX_ID = "last name: changed, the other's is in the tax id"
 BIRTH_FROM_TAX_ID = "birth date: read from the tax id"
 NO_MERGE_STRONG = "no automatic merge: needs two strong signals beyond the name"
 NO_MERGE_AMBIGUOUS = "no automatic merge: the first name is a diminutive of several names"
+# The reason of first names one language gives a man and another a woman.
+MAN_AND_WOMAN = "first name: man and woman"
 NO_MERGE_FIRST = "no automatic merge: the first names do not agree well enough"
 NO_MERGE_SURNAMES = "no automatic merge: the surnames differ (perhaps a new surname)"
 NO_MERGE_LAST = "no automatic merge: the surnames do not agree well enough"
@@ -1419,7 +1428,7 @@ def compare(
             # of the same email, never a strong signal for an automatic merge.
             total += W_EMAIL_SAME
             reasons.append("email: same inbox")
-        elif f_level == "different" and any(
+        elif f_level in _FIRST_CLASH and any(
             not public_mail_domain(d)
             for d in {_domain(e) for e in boxes_a} & {_domain(e) for e in boxes_b}
         ):
@@ -1538,7 +1547,7 @@ def compare(
         # A personal tax id is one person's by law: with first names that do not clash
         # (the slip rule of shared emails and phones) it settles the pair (a married
         # name, a moved house, a typo elsewhere); with clashing ones a person looks.
-        clash = f_level == "different" and not first_names_slip(a.first_name, b.first_name)
+        clash = f_level in _FIRST_CLASH and not first_names_slip(a.first_name, b.first_name)
         outcome = "review" if clash else "merge"
     elif score >= thresholds.auto:
         first_sure = f_level in _FIRST_SURE or (

@@ -102,6 +102,7 @@ REASON_LEVELS = {
     "nickname": _l("nickname"),
     "nickname (ambiguous)": _l("nickname (ambiguous)"),
     "partial": _l("partial"),
+    "man and woman": _l("a man's name in one language, a woman's in another"),
     "similar": _l("similar"),
     "initial": _l("initial only"),
     "compound": _l("compound"),

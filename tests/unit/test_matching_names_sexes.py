@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import SourceRecord
+from crm.models import DuplicateCandidate, SourceRecord
 from crm.services import ingest, matching
 
 HEADER = "id,first_name,last_name,city,phone,email\n"
@@ -42,7 +42,7 @@ MAN_AND_WOMAN = [
 
 @pytest.mark.parametrize(("a", "b"), MAN_AND_WOMAN)
 def test_a_name_a_man_and_a_woman_bear_in_two_languages_is_two_names(a, b):
-    assert matching._first_level(a, b) == "different"
+    assert matching._first_level(a, b) == "man and woman"
     assert matching.distinct_given_names(matching._joined(a), matching._joined(b))
     assert not matching.first_names_slip(a, b)
 
@@ -83,3 +83,19 @@ def test_a_nickname_on_one_email_still_joins(app, first, second):
     summary = _import(f"2,{second},Keller,Bolzano,,keller@example.com\n", "shop")
     assert summary["merged"] == 1
     assert _profile_of("2") == _profile_of("1")
+
+
+@pytest.mark.parametrize(("first", "second"), [("Daniele", "Daniel"), ("Andreas", "Andrea")])
+def test_one_name_of_a_man_and_a_woman_on_one_email_goes_to_review(app, first, second):
+    _import(f"1,{first},Keller,Bolzano,,keller@example.com\n")
+    summary = _import(f"2,{second},Keller,Bolzano,,keller@example.com\n", "shop")
+    assert (summary["merged"], summary["review"]) == (0, 1)
+    pair = db.session.scalar(select(DuplicateCandidate))
+    assert {pair.profile_a_id, pair.profile_b_id} == {_profile_of("1"), _profile_of("2")}
+    assert matching.MAN_AND_WOMAN in pair.reasons
+
+
+def test_two_names_on_one_email_stay_apart_without_review(app):
+    _import("1,Marco,Keller,Bolzano,,keller@example.com\n")
+    summary = _import("2,Marta,Keller,Bolzano,,keller@example.com\n", "shop")
+    assert (summary["merged"], summary["review"]) == (0, 0)
