@@ -1397,6 +1397,19 @@ def merge_history(profile_id: int) -> list[tuple[Merge, User | None, User | None
     return [(merge, user, undone_by) for merge, user, undone_by in rows]
 
 
+def undone_merges_of(profile_id: int) -> list[tuple[Merge, User | None]]:
+    """Undone merges that had absorbed profile_id into another profile, newest first, each
+    with the user who undid it: a restored profile's page says it was merged once."""
+    undoer = aliased(User)
+    rows = db.session.execute(
+        select(Merge, undoer)
+        .outerjoin(undoer, undoer.id == Merge.undone_by_id)
+        .where(Merge.merged_id == profile_id, Merge.undone_at.is_not(None))
+        .order_by(Merge.id.desc())
+    )
+    return [(merge, undone_by) for merge, undone_by in rows]
+
+
 def absorbing_merge(profile_id: int) -> Merge | None:
     """The live merge that absorbed profile_id, if it is merged into another profile."""
     return db.session.scalar(

@@ -97,6 +97,7 @@ def _render_detail(profile: Profile, note_form: NoteForm, status: int = 200):
         "profiles/detail.html",
         profile=profile,
         merges=merges,
+        undone_merges_of=merging.undone_merges_of(id),
         detaches=splitting.detach_history(id),
         absorbing_merge=absorbing,
         undo_first=merging.undo_blockers([m for m, *_ in merges], absorbing),
