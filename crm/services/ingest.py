@@ -1278,10 +1278,7 @@ def _two_people(mine: matching.Person, other: matching.Person) -> bool:
     if (
         mine.first_name
         and other.first_name
-        and (
-            "first name: different" in decision.reasons
-            or matching.MAN_AND_WOMAN in decision.reasons
-        )
+        and matching.first_names_clash(decision.reasons)
         and not matching.first_names_slip(mine.first_name, other.first_name)
     ):
         return True

@@ -1366,9 +1366,17 @@ NO_MERGE_STRONG = "no automatic merge: needs two strong signals beyond the name"
 NO_MERGE_AMBIGUOUS = "no automatic merge: the first name is a diminutive of several names"
 # The reason of first names one language gives a man and another a woman.
 MAN_AND_WOMAN = "first name: man and woman"
+
+
 NO_MERGE_FIRST = "no automatic merge: the first names do not agree well enough"
 NO_MERGE_SURNAMES = "no automatic merge: the surnames differ (perhaps a new surname)"
 NO_MERGE_LAST = "no automatic merge: the surnames do not agree well enough"
+
+
+def first_names_clash(reasons) -> bool:
+    """Whether compare()'s reasons say the first names clash: two names, or one that may be
+    a man's and a woman's (_FIRST_CLASH)."""
+    return any(f"first name: {level}" in reasons for level in _FIRST_CLASH)
 
 
 def compare(
