@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -44,6 +44,8 @@ class SourceRecord(db.Model):
     __table_args__ = (
         UniqueConstraint("source_id", "external_id"),
         Index("ix_source_records_profile_id", "profile_id"),
+        Index("ix_source_records_search_name", "search_name"),
+        Index("ix_source_records_search_last", "search_last"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,8 +60,24 @@ class SourceRecord(db.Model):
     batch_id: Mapped[str | None] = mapped_column(String(40), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The record's name folded as a profile's search columns are (profiles.search_columns):
+    # a search finds a person by the spelling of any record behind the profile, not only
+    # by the one survivorship shows (a typo, a maiden name, a nickname).
+    search_name: Mapped[str] = mapped_column(String(210), default="", server_default="")
+    search_last: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     source: Mapped[Source] = relationship(lazy="joined")
     profile: Mapped["Profile | None"] = relationship(  # noqa: F821
         back_populates="source_records"
     )
+
+
+@event.listens_for(SourceRecord, "before_insert")
+@event.listens_for(SourceRecord, "before_update")
+def _fold_names(_mapper, _connection, record: SourceRecord) -> None:
+    """Keep a record's search columns with its fields (bulk inserts set them themselves)."""
+    from crm.services.profiles import record_search_columns  # services import the models
+
+    for name, value in record_search_columns(record.fields).items():
+        if getattr(record, name) != value:
+            setattr(record, name, value)

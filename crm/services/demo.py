@@ -46,7 +46,7 @@ from crm.services.normalise import (
     normalise_phone,
     normalise_postcode,
 )
-from crm.services.profiles import refresh_search_keys
+from crm.services.profiles import record_search_columns, refresh_search_keys
 
 DEMO_SEED = 20261001
 # The trade fair whose badge scans the demo imports through the importer.
@@ -845,6 +845,7 @@ def _write(plans: list[PersonPlan], sources: dict[str, Source]) -> dict:
                 "batch_id": BATCH_ID,
                 "received_at": r.received_at,
                 "updated_at": r.received_at,
+                **record_search_columns(r.fields),
             }
             for _p, r in records
         ],

@@ -104,6 +104,7 @@ from crm.services.normalise import (
     fold,
     normalise_country,
 )
+from crm.services.profiles import record_search_columns
 from crm.services.rows import (
     ConsentFact,
     NormalisedRow,
@@ -397,6 +398,7 @@ class _NewRecord:
             "batch_id": self.batch_id,
             "received_at": self.received_at,
             "updated_at": self.updated_at,
+            **record_search_columns(self.fields),
         }
 
 

@@ -192,13 +192,15 @@ def rebuild_all(batch_size: int = 1000) -> int:
     """Recompute the keys of every live profile, a batch per transaction; returns changes.
 
     For databases filled before keys existed, and after bulk loads such as the demo. The
-    search columns are rewritten too where they differ: they are folded as the keys are
-    (normalise.fold), so a new version of the keys may be a new folding (names in other
-    scripts written in Latin), and a search must find old profiles as it finds new ones.
+    search columns (of profiles, then of source records) are rewritten too where they
+    differ: they are folded as the keys are (normalise.fold), so a new version of the keys
+    may be a new folding (names in other scripts written in Latin), and a search must find
+    old profiles as it finds new ones.
     """
     from sqlalchemy.orm import selectinload
 
-    from crm.services.profiles import search_columns  # profiles imports this module
+    # profiles imports this module
+    from crm.services.profiles import refold_records, search_columns
 
     changed, last_id = 0, 0
     while True:
@@ -212,6 +214,8 @@ def rebuild_all(batch_size: int = 1000) -> int:
             )
         )
         if not batch:
+            refold_records(db.session.connection())  # records' names, folded the same way
+            db.session.commit()
             return changed
         last_id = batch[-1].id
         for profile in batch:

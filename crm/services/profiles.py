@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -140,10 +140,20 @@ def search_query(q: str | None):
         conditions.append(Profile.id.in_(select(ProfilePhone.profile_id).where(phone_match)))
     folded = fold(text)
     if folded:
+        last = folded.replace(" ", "")
         conditions += [
             _prefix(Profile.search_name, folded),
-            _prefix(Profile.search_last, folded.replace(" ", "")),
+            _prefix(Profile.search_last, last),
             _prefix(Profile.search_company, folded),
+            # Any record's spelling: merged records keep theirs (a typo, a maiden name).
+            Profile.id.in_(
+                select(SourceRecord.profile_id).where(
+                    or_(
+                        _prefix(SourceRecord.search_name, folded),
+                        _prefix(SourceRecord.search_last, last),
+                    )
+                )
+            ),
         ]
     return query.where(or_(*conditions))
 
@@ -252,6 +262,46 @@ def search_columns(first: str | None, last: str | None, company: str | None) -> 
         "search_last": fold(last).replace(" ", "")[:100],
         "search_company": fold(company)[:200],
     }
+
+
+def record_search_columns(fields: dict | None) -> dict[str, str]:
+    """The folded search columns of a source record with these normalised fields."""
+    first, last = ((fields or {}).get(k) for k in ("first_name", "last_name"))
+    found = search_columns(
+        first if isinstance(first, str) else None, last if isinstance(last, str) else None, None
+    )
+    del found["search_company"]
+    return found
+
+
+def refold_records(connection, batch_size: int = 2000) -> int:
+    """Rewrite the search columns of the source records whose folded names changed (a new
+    folding, or records stored before the columns existed); returns how many changed.
+
+    Runs on a Connection (a migration's, or the session's); the caller commits."""
+    table = SourceRecord.__table__
+    columns = (table.c.id, table.c.fields, table.c.search_name, table.c.search_last)
+    changed, last_id = 0, 0
+    while True:
+        rows = connection.execute(
+            select(*columns).where(table.c.id > last_id).order_by(table.c.id).limit(batch_size)
+        ).all()
+        if not rows:
+            return changed
+        last_id = rows[-1].id
+        updates = []
+        for row in rows:
+            found = record_search_columns(row.fields)
+            if (found["search_name"], found["search_last"]) != (row.search_name, row.search_last):
+                updates.append({"record_id": row.id, **found})
+        if updates:
+            connection.execute(
+                table.update()
+                .where(table.c.id == bindparam("record_id"))
+                .values(search_name=bindparam("search_name"), search_last=bindparam("search_last")),
+                updates,
+            )
+        changed += len(updates)
 
 
 def refresh_search_keys(profile: Profile) -> None:
