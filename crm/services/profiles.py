@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, false, func, or_, select
+from sqlalchemy import and_, bindparam, false, func, or_, select, union
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -109,9 +109,36 @@ def _prefix(column, text: str):
     return column.like(escaped + "%", escape="\\")
 
 
+def _name_matches(model, folded: str) -> list:
+    """Conditions on a model's folded name columns (search_name, search_last) for a
+    search: the name as written ("maria ros"), the surname alone ("rossi", "damico"), or
+    the surname first, as Italian lists write it ("rossi maria", "d'amico nicolo")."""
+    words = folded.split()
+    conditions = [
+        _prefix(model.search_name, folded),
+        _prefix(model.search_last, "".join(words)),
+    ]
+    for cut in range(1, min(len(words), _SURNAME_WORDS + 1)):
+        conditions.append(
+            and_(
+                model.search_last == "".join(words[:cut]),
+                _prefix(model.search_name, " ".join(words[cut:])),
+            )
+        )
+    return conditions
+
+
+# How many words of a search may be a surname written first ("de luca maria").
+_SURNAME_WORDS = 3
+
+
 def search_query(q: str | None):
     """A select() of live profiles matching q by name, email, phone or company.
 
+    A name is matched as the profile shows it and as any of its source records wrote it
+    (a typo, a maiden name), an email or a phone as the profile holds it and as any of
+    its records stated it: a family's shared mailbox or landline belongs to one profile,
+    and a search for it (an access request) must find every person who gave it.
     Profiles merged into another are left out: their survivor is the person.
     """
     query = select(Profile).where(Profile.merged_into_id.is_(None))
@@ -120,13 +147,13 @@ def search_query(q: str | None):
         return query
     if storable(text) != text:  # a NUL or a lone surrogate
         return query.where(false())  # no value holds it, and the database may refuse it
-    conditions = []
+    # Each part finds ids through an index; their union is read once (an OR over the
+    # profiles would read every live profile).
+    found = []
+    stated = []  # conditions on the source records behind a profile
     email_text = text.lower()
-    conditions.append(
-        Profile.id.in_(
-            select(ProfileEmail.profile_id).where(_prefix(ProfileEmail.email, email_text))
-        )
-    )
+    found.append(select(ProfileEmail.profile_id).where(_prefix(ProfileEmail.email, email_text)))
+    stated.append(_prefix(SourceRecord.email, email_text))
     digits = "".join(ch for ch in text if ch.isdigit())
     if len(digits) >= 5 and len(digits) >= len(text.replace(" ", "")) - 2:
         region = current_app.config.get("DEFAULT_PHONE_REGION", "IT")
@@ -137,25 +164,15 @@ def search_query(q: str | None):
         phone_match = ProfilePhone.phone.contains(digits, autoescape=True)
         if e164:
             phone_match = or_(ProfilePhone.phone == e164, phone_match)
-        conditions.append(Profile.id.in_(select(ProfilePhone.profile_id).where(phone_match)))
+            stated.append(SourceRecord.phone == e164)
+        found.append(select(ProfilePhone.profile_id).where(phone_match))
     folded = fold(text)
     if folded:
-        last = folded.replace(" ", "")
-        conditions += [
-            _prefix(Profile.search_name, folded),
-            _prefix(Profile.search_last, last),
-            _prefix(Profile.search_company, folded),
-            # Any record's spelling: merged records keep theirs (a typo, a maiden name).
-            Profile.id.in_(
-                select(SourceRecord.profile_id).where(
-                    or_(
-                        _prefix(SourceRecord.search_name, folded),
-                        _prefix(SourceRecord.search_last, last),
-                    )
-                )
-            ),
-        ]
-    return query.where(or_(*conditions))
+        named = [*_name_matches(Profile, folded), _prefix(Profile.search_company, folded)]
+        found.append(select(Profile.id).where(or_(*named)))
+        stated += _name_matches(SourceRecord, folded)
+    found.append(select(SourceRecord.profile_id).where(or_(*stated)))
+    return query.where(Profile.id.in_(union(*found)))
 
 
 def search_profiles(

@@ -8,6 +8,7 @@ from crm.extensions import db
 from crm.models import SourceRecord
 from crm.services import ingest, match_keys, profiles, splitting
 from crm.services.profiles import record_search_columns
+from tests import factories
 
 
 def _import(text: str, source: str) -> dict:
@@ -69,3 +70,34 @@ def test_a_record_without_text_names_has_empty_search_columns():
         "search_name": "rossi",
         "search_last": "rossi",
     }
+
+
+def test_a_surname_written_first_finds_the_person(app):
+    maria = factories.make_profile(first_name="Maria", last_name="Rossi")
+    nicolo = factories.make_profile(first_name="Nicolò", last_name="D'Amico")
+    luca = factories.make_profile(first_name="Maria Luisa", last_name="De Luca")
+    factories.make_profile(first_name="Rossi", last_name="Bianchi")  # Rossi as a first name
+    assert _found("Rossi Maria") == [maria.id]
+    assert _found("ROSSI M") == [maria.id]
+    assert _found("Damico Nicolò") == [nicolo.id]
+    assert _found("D'Amico Nicolo") == [nicolo.id]
+    assert _found("De Luca Maria Luisa") == [luca.id]
+    assert _found("Rossi Anna") == []
+
+
+def test_a_shared_mailbox_or_landline_finds_everyone_who_gave_it(app):
+    """The family's address belongs to one profile; the others' records state it too: an
+    access request answered from the search must find them all."""
+    _import(
+        "Nome,Cognome,Email,Telefono\n"
+        "Giovanni,Rossi,famiglia.rossi@example.com,011 4445566\n"
+        "Giovanna,Rossi,famiglia.rossi@example.com,011 4445566\n",
+        "shop",
+    )
+    giovanni = _found("Giovanni")
+    giovanna = _found("Giovanna")
+    assert len(giovanni) == len(giovanna) == 1 and giovanni != giovanna
+    everyone = sorted(giovanni + giovanna, reverse=True)
+    assert _found("famiglia.rossi@example.com") == everyone
+    assert _found("011 4445566") == everyone
+    assert _found("+39 011 4445566") == everyone
