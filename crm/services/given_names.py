@@ -106,3 +106,22 @@ MEN_IN_EL = frozenset(
     "daniel michel gabriel emmanuel emanuel manuel raphael samuel noel joel marcel lionel "
     "axel ismael nathanael".split()
 )
+# French men's names whose feminine adds -e or -ne (or writes -c as -que) and that the
+# lists above do not hold: with them, matching.feminine_form knows a man's name from a
+# slip that drops a woman's final -e (Kyle / Kyl, Paige / Paig).
+FRENCH_MEN = frozenset(
+    "julien fabien lucien adrien damien sebastien vivien aurelien bastien maximilien "
+    "octavien pascal justin gilbert germain yvon yvan frederic dominic ludovic emeric "
+    "armand fernand raymond edmond gerald clement vincent laurent florent augustin "
+    "valentin quentin corentin josselin".split()
+)
+# Women's names ending in a consonant whose form with a final -e (or -ne) is the same
+# woman's name in another language or spelling (Ann / Anne, Susan / Susanne, Helen /
+# Hélène): not the man's and woman's pair that such an ending makes of Jean / Jeanne,
+# Louis / Louise, Julien / Julienne (matching.feminine_form).
+WOMEN_IN_CONSONANT = frozenset(
+    "ann jasmin yasmin kristin christin kirsten josephin nadin karin carolin karolin "
+    "katherin catherin kathrin madelein marion susan helen ellen karen evelin jacquelin "
+    "rosalin adelin emelin ingrid astrid sigrid gudrun miriam judith edith ruth esther "
+    "ester rachel ethel hazel muriel carmen doris iris agnes lourdes mercedes dolores".split()
+)

@@ -52,13 +52,13 @@ import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from types import SimpleNamespace
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, insert, select, text
+from sqlalchemy import bindparam, delete, insert, or_, select, text
 from sqlalchemy import update as update_rows
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
@@ -614,13 +614,19 @@ class _Batch:
         """
         mine = item.person or matching.person_from_fields(item.norm.fields)
         other = self._person_of(holder)
-        if other is None or not _two_people(mine, other):
+        apart = _apart(mine, other) if other is not None else None
+        if apart is None:
             return False
+        if apart == FACTS_APART:
+            # Another birth date or tax id than the profile's own: no record of it speaks
+            # for the row (a record without a birth date that brought the shared email
+            # would chain a son to his father's profile through their home's landline).
+            return True
         # A merged profile shows one of its people's names (survivorship), but holds every
         # record: the row is the holder's person when it agrees with the record that gave
         # the shared identifier (Giulia Rossi's unsubscribe after her merge with her
         # married name's record).
-        return all(_two_people(mine, giver) for giver in self._givers(item, holder))
+        return all(_apart(mine, giver) for giver in self._givers(item, holder))
 
     def _givers(self, item: _Item, holder) -> list[matching.Person]:
         """The scorer's views of the holder's records that gave it the row's emails and
@@ -690,6 +696,8 @@ class _Batch:
             self.persons.update(self.run.persons.get_many(wanted - set(self.persons)))
         ranked = [candidate for candidate, _shared in self._ranked(item)]
         ranked += [h for h in item.held_by if h not in ranked]
+        stated = self._stated_by_others(item) if item.held_by else {}
+        ranked += [pid for pid in stated if pid not in ranked]
         # Alone in its city: the one profile with a name like the row's there, if any, is
         # the candidate that shares it (profiles of this batch count too).
         alone = item.place is not None and (
@@ -705,13 +713,55 @@ class _Batch:
             )
             if other is None:
                 continue  # merged away, or beyond the candidates read for this batch
-            if item.passed is not None and isinstance(candidate, int):
+            if candidate in stated:
+                emails, phones = stated[candidate]
+                other = replace(
+                    other,
+                    emails=tuple(dict.fromkeys((*other.emails, *emails))),
+                    phones=tuple(dict.fromkeys((*other.phones, *phones))),
+                )
+            elif item.passed is not None and isinstance(candidate, int):
                 if candidate not in item.passed and candidate not in item.held_by:
                     continue  # screened out when the batch was read
             decision = matching.weigh(item.person, other, thresholds, alone_in_city=alone)
             if decision is not None:
                 found.append((candidate, decision))
         found.sort(key=lambda pair: -pair[1].score)
+        return found
+
+    def _stated_by_others(self, item: _Item) -> dict[int, tuple[list[str], list[str]]]:
+        """{profile id: (emails, phones)} of the row's that records of profiles other than
+        their holders stated: a family's shared mailbox belongs to the father's profile,
+        but the daughter's record gave it too, and her next row from it is weighed against
+        her profile as the identifier's (Giovanna's unsubscribe from the family address
+        joins Giovanna, not a new profile with her name alone). Read only for a row kept
+        apart from a holder; the profiles' views join the batch's."""
+        norm = item.norm
+        held = [h for h in item.held_by if isinstance(h, int)]
+        conditions = []
+        if norm.emails:
+            conditions.append(SourceRecord.email.in_(norm.emails))
+        if norm.phones:
+            conditions.append(SourceRecord.phone.in_(norm.phones))
+        if not conditions:
+            return {}
+        rows = db.session.execute(
+            select(SourceRecord.profile_id, SourceRecord.email, SourceRecord.phone).where(
+                or_(*conditions),
+                SourceRecord.profile_id.is_not(None),
+                SourceRecord.profile_id.not_in(held),
+            )
+        )
+        found: dict[int, tuple[list[str], list[str]]] = {}
+        for profile_id, email, phone in rows:
+            emails, phones = found.setdefault(profile_id, ([], []))
+            if email in norm.emails and email not in emails:
+                emails.append(email)
+            if phone in norm.phones and phone not in phones:
+                phones.append(phone)
+        missing = set(found) - set(self.persons)
+        if missing:
+            self.persons.update(self.run.persons.get_many(missing))
         return found
 
     def _earlier_record(self, item: _Item) -> SourceRecord | None:
@@ -905,7 +955,7 @@ class _Batch:
                 continue
             seen.add(owner)
             other = self._person_of(owner)
-            if other is None or (joined is not None and _two_people(joined, other)):
+            if other is None or (joined is not None and _apart(joined, other)):
                 continue  # a nameless row with a wife's email and the home landline
             decision = matching.compare(item.person, other, self.run.thresholds)
             reasons = [TIED, f"{kind}: same", *decision.reasons]
@@ -1265,34 +1315,44 @@ def _another_person(
     return bool(moved or apart)
 
 
-def _two_people(mine: matching.Person, other: matching.Person) -> bool:
-    """Whether two people's views clearly say two people though they share an email or a
-    phone (see _Batch._not_the_holder). Kept apart, the holder is still weighed by the
-    fuzzy step: a surname changed by marriage reaches review there."""
+# What tells two people apart who share an email or a phone (_apart): facts (birth dates,
+# tax ids), or names and mailboxes.
+FACTS_APART, NAMES_APART = "facts", "names"
+
+
+def _apart(mine: matching.Person, other: matching.Person) -> str | None:
+    """What clearly says two people though their views share an email or a phone
+    (FACTS_APART, NAMES_APART), or None (see _Batch._not_the_holder). Kept apart, the
+    holder is still weighed by the fuzzy step: a surname changed by marriage reaches
+    review there."""
     both_born = matching.births_comparable(mine, other)  # a date, or a codice fiscale's
     both_taxed = bool(mine.tax_id and other.tax_id)
     both_named = bool(mine.last_name and other.last_name)
     if not (both_born or both_taxed or both_named or (mine.first_name and other.first_name)):
-        return False
+        return None
     decision = matching.compare(mine, other)
     if decision.veto in ("different birth dates", "different tax ids"):
-        return True
+        return FACTS_APART
     if (
         mine.first_name
         and other.first_name
         and matching.first_names_clash(decision.reasons)
         and not matching.first_names_slip(mine.first_name, other.first_name)
     ):
-        return True
+        return NAMES_APART
     if (
         mine.first_name
         and other.first_name
         and "first name: partial" in decision.reasons
         and matching.clipped_names(mine.first_name, other.first_name)
     ):
-        return True  # Giulia / Lia on the family email
+        return NAMES_APART  # Giulia / Lia on the family email
+    if matching.colleagues(mine.emails, other.emails):
+        return NAMES_APART  # laura.romano@ and laura.rovani@ on the office's switchboard
     swapped = "names: swapped" in decision.reasons  # "Rossi Mario" read given name first
-    return both_named and not swapped and matching.surnames_apart(mine.last_name, other.last_name)
+    if both_named and not swapped and matching.surnames_apart(mine.last_name, other.last_name):
+        return NAMES_APART
+    return None
 
 
 def _propose_many(proposals: list[tuple[int, int, float, list[str]]]) -> set[tuple[int, int]]:

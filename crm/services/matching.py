@@ -40,10 +40,12 @@ from rapidfuzz.distance import OSA, JaroWinkler
 
 from crm.services.given_names import (
     FIRST_NAMES,
+    FRENCH_MEN,
     INTERNATIONAL_NAMES,
     ITALIAN_NAMES,
     MEN_IN_EL,
     WOMEN_ELSEWHERE,
+    WOMEN_IN_CONSONANT,
 )
 from crm.services.nicknames import NAME_GROUPS
 from crm.services.normalise import (
@@ -805,11 +807,14 @@ def man_and_woman(x: str, y: str) -> bool:
     Andrea (an Italian man, a German, English or Spanish woman) beside Andreas, Andrew or
     Andrés; Nicola beside Nicholas; Simone beside Simon (given_names.WOMEN_ELSEWHERE);
     a French woman's -elle beside the man's -el or the Italian man's -ele (Danielle /
-    Daniel or Daniele, Michelle / Michael, Emmanuelle / Emanuele). A real diminutive
-    (Andy, Nico) is no such name: it stays a nickname."""
+    Daniel or Daniele, Michelle / Michael, Emmanuelle / Emanuele); a French feminine
+    (feminine_form: Jean / Jeanne). A real diminutive (Andy, Nico) is no such name: it
+    stays a nickname."""
     if x == y:
         return False
     if y in WOMEN_ELSEWHERE.get(x, ()) or x in WOMEN_ELSEWHERE.get(y, ()):
+        return True
+    if feminine_form(x, y):
         return True
     short, long = sorted((x, y), key=len)
     base = long[:-2]  # 'danielle' -> 'daniel'
@@ -818,6 +823,31 @@ def man_and_woman(x: str, y: str) -> bool:
     said = _spelling(short)
     one_group = _VARIANT_GROUPS.get(short, frozenset()) & _VARIANT_GROUPS.get(base, frozenset())
     return said in (_spelling(base), _spelling(base + "e")) or bool(one_group)
+
+
+def feminine_form(x: str, y: str) -> bool:
+    """Whether one folded, joined first name is the other's feminine by the French way of
+    forming it, a final -e, a doubled consonant and -e, -c as -que: Jean / Jeanne, Louis
+    / Louise, Denis / Denise, Julien / Julienne, Yvon / Yvonne, Frédéric / Frédérique,
+    Christian / Christiane. Read as one name otherwise (a slip, a longer spelling), they
+    let a couple's shared email or landline join them. A woman's name that ends in a
+    consonant (Ann / Anne, Susan / Susanne: given_names.WOMEN_IN_CONSONANT) is no such
+    pair; nor are the names of one nickname group, nor a slip that drops a name's final -e
+    (Kyl / Kyle: the shorter name must be a known man's, given_names.FIRST_NAMES or
+    FRENCH_MEN). Such a pair is the scorer's "man and woman": with one surname and email
+    it goes to review."""
+    short, long = sorted((x, y), key=len)
+    if len(short) < 3 or short[-1] in _VOWELS or short[-1] == "y" or short in WOMEN_IN_CONSONANT:
+        return False
+    if short not in FIRST_NAMES and short not in FRENCH_MEN:
+        return False  # Kyl / Kyle, Paig / Paige: a slip of a woman's or a man's name
+    if short[-1] == short[-2] or short.endswith("bel"):
+        return False  # Charlott / Charlotte: a slip; Isabel / Isabelle: one woman's name
+    if _NAME_GROUPS.get(x, frozenset()) & _NAME_GROUPS.get(y, frozenset()):
+        return False
+    if long in (short + "e", short + short[-1] + "e"):
+        return True
+    return short[-1] == "c" and long == short[:-1] + "que"
 
 
 def _inner_edit(x: str, y: str) -> bool:
@@ -968,6 +998,9 @@ def _abbreviates(short: str, long: str) -> bool:
 # / "Via Roma 5A", "5 bis"): the suffix may have been left out, or it names the next
 # building. Neither the same address nor another: no weight, but said to the reviewer.
 NUMBER_SUFFIX_ONE_SIDE = "same street, number suffix on one side"
+# The same street line in two towns ("Via Roma 1" in Milano and in Roma): every town has a
+# Via Roma, a Hauptstraße, a High Street; two homes, as another street would be.
+OTHER_TOWN = "same street, another town"
 
 # The kind of a street, as street_tokens writes it out, where it opens the street's name
 # ("Via", "Piazzale", "Rue") or closes it ("Street", "Road", "Strasse"): two kinds are two
@@ -1083,6 +1116,22 @@ def _address_level_sorted(a: str, b: str) -> str:
     return "same street"
 
 
+def _new_year(day: date | None) -> bool:
+    """1 January: a real birthday for few, a placeholder for an unknown one for many."""
+    return day is not None and day.month == 1 and day.day == 1
+
+
+def _other_towns(a: Person, b: Person) -> bool:
+    """Whether two people's addresses are in two towns: their cities differ (no slip, no
+    other language's name) and their postcodes do not say one place (the same, or one
+    slip apart: with a misspelt town too, more likely one record typed badly twice)."""
+    if not (a.city and b.city) or _city_level(a.city, b.city) != "different":
+        return False
+    if not (a.postcode and b.postcode):
+        return True
+    return OSA.distance(_postcode(a.postcode), _postcode(b.postcode)) > 1
+
+
 def _city_level(a: str, b: str) -> str:
     return _city_level_sorted(a, b) if a <= b else _city_level_sorted(b, a)
 
@@ -1186,6 +1235,26 @@ def _mailboxes_of(emails: tuple[str, ...]) -> frozenset[str]:
     # Asked for each candidate a row is screened against: the row's own are asked again
     # (a small cache holds a batch's rows; the candidates' are many, and asked less).
     return frozenset(mailbox(e) for e in emails)
+
+
+def colleagues(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two people's emails are other mailboxes at one organisation's domain
+    (laura.romano@studio-rx.it / laura.rovani@studio-rx.it): colleagues, whatever office
+    phone or address they share. A webmail provider's domain says nothing, and nor does a
+    slip of one address (s.hofmann@ / s.hoffmann@: one letter)."""
+    if not a or not b:
+        return False
+    boxes_a, boxes_b = _mailboxes(a), _mailboxes(b)
+    if boxes_a & boxes_b:
+        return False
+    for domain in {_domain(e) for e in boxes_a} & {_domain(e) for e in boxes_b}:
+        if public_mail_domain(domain):
+            continue
+        mine = [e.rpartition("@")[0] for e in boxes_a if _domain(e) == domain]
+        theirs = [e.rpartition("@")[0] for e in boxes_b if _domain(e) == domain]
+        if all(OSA.distance(x, y) > 1 for x in mine for y in theirs):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------
@@ -1300,6 +1369,7 @@ W_ADDRESS = {
     "same street": 1.5,
     NUMBER_SUFFIX_ONE_SIDE: 0.0,
     "same street, other number": -1.0,
+    OTHER_TOWN: -1.0,
     "different": -1.0,
 }
 W_POSTCODE_SAME, W_POSTCODE_SAME_WITH_ADDRESS, W_POSTCODE_DIFFERENT = 2.0, 1.0, -0.5
@@ -1320,9 +1390,9 @@ W_SWAPPED = -0.5
 W_NAME_ALONE_IN_CITY = 1.5
 # A woman's surname after marriage: the same first name and the same birth date (or a
 # shared email or phone) take back most of what a different surname costs, so with an
-# address in common (or the identifier) the pair reaches review (never an automatic
-# merge: the surnames are not sure).
-W_SURNAME_CHANGED = 3.0
+# address in common (or the identifier; a shared mobile with the same town) the pair
+# reaches review (never an automatic merge: the surnames are not sure).
+W_SURNAME_CHANGED = 3.5
 _FIRST_KEPT = frozenset({"exact", "nickname"})
 
 
@@ -1364,8 +1434,12 @@ LAST_IN_TAX_ID = "last name: changed, the other's is in the tax id"
 BIRTH_FROM_TAX_ID = "birth date: read from the tax id"
 NO_MERGE_STRONG = "no automatic merge: needs two strong signals beyond the name"
 NO_MERGE_AMBIGUOUS = "no automatic merge: the first name is a diminutive of several names"
+# Other mailboxes at one organisation's domain (colleagues): a person looks.
+NO_MERGE_COLLEAGUES = "no automatic merge: other mailboxes at one organisation"
 # The reason of first names one language gives a man and another a woman.
 MAN_AND_WOMAN = "first name: man and woman"
+# A surname changed beside a shared tax id, with no email or phone in common.
+SURNAME_CHANGED_TAX_ID = "last name: changed, same first name and tax id"
 
 
 NO_MERGE_FIRST = "no automatic merge: the first names do not agree well enough"
@@ -1468,6 +1542,8 @@ def compare(
     address = "unknown"
     if a.address and b.address:
         address = _address_level(a.address, b.address)
+        if address not in ("unknown", "different") and _other_towns(a, b):
+            address = OTHER_TOWN
         if address in W_ADDRESS:
             total += W_ADDRESS[address]
             reasons.append(f"address: {address}")
@@ -1484,7 +1560,10 @@ def compare(
                 place = True
             else:
                 total += W_POSTCODE_SAME_WITH_ADDRESS
-                place = place or born_same
+                # Not when that day is 1 January: where the day is unknown, many systems
+                # write it, and two namesakes "born" on it in one postcode are two people
+                # until a person looks.
+                place = place or (born_same and not _new_year(a.birth_date))
             local = True
             reasons.append("postcode: same")
         else:
@@ -1537,7 +1616,11 @@ def compare(
         if born_same and not generations:
             reasons.append("last name: changed, same first name and birth date")
         elif shared_id and not generations:
-            reasons.append("last name: changed, same first name and email or phone")
+            reasons.append(
+                SURNAME_CHANGED_TAX_ID
+                if tax_same and not ("email: same" in reasons or "phone: same" in reasons)
+                else "last name: changed, same first name and email or phone"
+            )
         if _tax_id_names_other(a, b):
             total += W_TAX_ID_NAMES_OTHER
             reasons.append(LAST_IN_TAX_ID)
@@ -1563,7 +1646,8 @@ def compare(
             f_level == "nickname (ambiguous)" and "email: same" in reasons
         )
         last_sure = l_level in _LAST_SURE and not generation
-        if first_sure and last_sure and strong >= 2:
+        coworkers = colleagues(a.emails, b.emails)
+        if first_sure and last_sure and strong >= 2 and not coworkers:
             outcome = "merge"
         else:
             outcome = "review"
@@ -1577,6 +1661,8 @@ def compare(
                 reasons.append(NO_MERGE_SURNAMES if married else NO_MERGE_LAST)
             if strong < 2:
                 reasons.append(NO_MERGE_STRONG)
+            if coworkers:
+                reasons.append(NO_MERGE_COLLEAGUES)
     elif score >= thresholds.review:
         outcome = "review"
     else:

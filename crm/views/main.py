@@ -33,11 +33,17 @@ REASON_PHRASES = {
     "last name: changed, same first name and email or phone": _l(
         "surname perhaps changed: same first name and email or phone"
     ),
+    "last name: changed, same first name and tax id": _l(
+        "surname perhaps changed: same first name and tax id"
+    ),
     "no automatic merge: needs two strong signals beyond the name": _l(
         "no automatic merge: needs two strong signals beyond the name"
     ),
     "no automatic merge: the first name is a diminutive of several names": _l(
         "no automatic merge: the first name is a diminutive of several names"
+    ),
+    "no automatic merge: other mailboxes at one organisation": _l(
+        "no automatic merge: other email addresses at one organisation (colleagues?)"
     ),
     "no automatic merge: the first names do not agree well enough": _l(
         "no automatic merge: the first names do not agree well enough"
@@ -58,6 +64,9 @@ REASON_PHRASES = {
         "surname perhaps changed: the other's is in the tax id"
     ),
     "birth date: read from the tax id": _l("birth date read from the tax id"),
+    "address: same street, another town": _l(
+        "address: the same street and number, but in another town"
+    ),
     "address: same street, number suffix on one side": _l(
         "address: same street and house number, a suffix (A, bis) on one side only"
     ),

@@ -288,6 +288,8 @@ def _every_reason() -> list[str]:
         "name: no namesake in the city",
         "no automatic merge: needs two strong signals beyond the name",
         matching.NO_MERGE_AMBIGUOUS,
+        matching.NO_MERGE_COLLEAGUES,
+        matching.SURNAME_CHANGED_TAX_ID,
         matching.NO_MERGE_FIRST,
         matching.NO_MERGE_SURNAMES,
         matching.NO_MERGE_LAST,

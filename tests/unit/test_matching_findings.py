@@ -52,7 +52,7 @@ def test_a_codice_fiscale_a_generation_from_the_birth_date_vetoes_the_merge():
         assert decision.veto == "different birth dates"
         assert decision.outcome == "review"  # the shared landline: a person looks
         assert matching.BIRTH_FROM_TAX_ID in decision.reasons
-    assert ingest._two_people(SON, FATHER) and ingest._two_people(FATHER, SON)
+    assert ingest._apart(SON, FATHER) and ingest._apart(FATHER, SON)
     assert matching.births_comparable(SON, FATHER) and matching.births_comparable(FATHER, SON)
     assert not matching.births_comparable(SON, SON)  # two tax ids compare as ids
     assert not matching.births_comparable(FATHER, Person("Giuseppe", tax_id="5304218"))

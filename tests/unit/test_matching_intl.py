@@ -45,7 +45,7 @@ def test_a_name_and_its_transliteration_are_one_name(own, latin):
     decision = compare(a, b)
     assert decision.outcome == "merge"
     assert "last name: exact" in decision.reasons
-    assert not ingest._two_people(a, b) and not ingest._two_people(b, a)
+    assert not ingest._apart(a, b) and not ingest._apart(b, a)
     # They meet in the same blocks without a shared identifier too.
     assert blocking_keys(Person(*own)) & blocking_keys(Person(*latin))
 
@@ -210,7 +210,7 @@ def test_father_and_son_are_explained_as_two_generations():
     assert "last name: changed, same first name and email or phone" not in decision.reasons
     assert matching.NO_MERGE_SURNAMES not in decision.reasons
     assert "address: same" in decision.reasons
-    assert ingest._two_people(senior, junior)
+    assert ingest._apart(senior, junior)
     # A new surname with the same first name is still explained as one.
     married = compare(
         Person("Laura", "Bianchi", date(1985, 3, 12), phones=landline),

@@ -37,6 +37,18 @@ MAN_AND_WOMAN = [
     ("Michael", "Michelle"),
     ("Daniele", "Danielle"),
     ("Emanuele", "Emmanuelle"),
+    # A French feminine: a final -e, a doubled consonant and -e, -c as -que.
+    ("Jean", "Jeanne"),
+    ("Louis", "Louise"),
+    ("Denis", "Denise"),
+    ("Pascal", "Pascale"),
+    ("Christian", "Christiane"),
+    ("Julien", "Julienne"),
+    ("Yvon", "Yvonne"),
+    ("Frédéric", "Frédérique"),
+    ("François", "Françoise"),
+    ("Justin", "Justine"),
+    ("Jan", "Jane"),
 ]
 
 
@@ -57,6 +69,11 @@ def test_a_name_a_man_and_a_woman_bear_in_two_languages_is_two_names(a, b):
         ("Nicolò", "Nicola", "nickname"),
         ("Giulia", "Julia", "nickname"),
         ("Isabel", "Isabelle", "partial"),
+        # Women's names that end in a consonant, and slips of a woman's name.
+        ("Ann", "Anne", "nickname"),
+        ("Susan", "Susanne", "partial"),
+        ("Kristin", "Kristine", "similar"),
+        ("Charlott", "Charlotte", "similar"),
     ],
 )
 def test_a_nickname_or_one_name_of_one_sex_stays_one_name(a, b, level):
@@ -66,6 +83,13 @@ def test_a_nickname_or_one_name_of_one_sex_stays_one_name(a, b, level):
 def test_andreas_and_andrea_on_one_email_stay_two_people(app):
     _import("1,Andreas,Keller,Bolzano,,keller@example.com\n")
     summary = _import("2,Andrea,Keller,Bolzano,,keller@example.com\n", "shop")
+    assert summary["merged"] == 0
+    assert _profile_of("2") != _profile_of("1")
+
+
+def test_jean_and_jeanne_on_one_email_go_to_review_not_one_profile(app):
+    _import("1,Jean,Dupont,Lyon,,dupont.famille@example.com\n")
+    summary = _import("2,Jeanne,Dupont,Lyon,,dupont.famille@example.com\n", "shop")
     assert summary["merged"] == 0
     assert _profile_of("2") != _profile_of("1")
 
