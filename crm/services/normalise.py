@@ -21,6 +21,7 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 
 import phonenumbers
+import pycountry
 from anyascii import anyascii
 from babel import Locale
 from babel.languages import get_official_languages
@@ -491,45 +492,76 @@ _OWN_NAMES = {
 }  # fmt: skip
 
 
+# Names people and older systems write that neither CLDR nor ISO 3166 gives today: short
+# forms, former names ("Turkey", "Swaziland") and the nations of the United Kingdom.
+# Names two countries share: "Korea" alone is read as South Korea, the one a business
+# trades with (the North is under UN sanctions); "Congo" and "Guinea" alone as ISO 3166's
+# short names of the Republic of the Congo and of Guinea (the others are "DR Congo",
+# "Guinea-Bissau", ...); "Virgin Islands" alone, British or US, is left unknown.
+_COUNTRY_ALIASES = {
+    "UK": "GB", "U.K.": "GB", "Great Britain": "GB", "England": "GB", "Scotland": "GB",
+    "Wales": "GB", "Northern Ireland": "GB", "USA": "US", "U.S.": "US", "U.S.A.": "US",
+    "UAE": "AE", "U.A.E.": "AE", "KSA": "SA", "Holland": "NL", "Republic of Ireland": "IE",
+    "Repubblica Ceca": "CZ", "República Checa": "CZ", "Tschechische Republik": "CZ",
+    "République tchèque": "CZ", "Turkey": "TR", "Ivory Coast": "CI", "Macedonia": "MK",
+    "Macedonia, the former Yugoslav Republic of": "MK", "Bosnia": "BA", "Korea": "KR",
+    "Swaziland": "SZ", "Burma": "MM", "East Timor": "TL", "Holy See": "VA",
+    "Vatican": "VA", "Macau": "MO", "Palestine": "PS",
+}  # fmt: skip
+# English words one export writes and another leaves out of the same name: "The
+# Netherlands", "Republic of the Congo", "Bosnia & Herzegovina" ("&" folds away).
+_COUNTRY_FILLERS = frozenset({"the", "of", "and"})
+# ISO 3166's order, the country before what kind of state it is, after a comma or in
+# brackets: "Korea, Republic of", "NETHERLANDS (THE)", "Bolivia (Plurinational State of)".
+_QUALIFIER_LAST = re.compile(r"(?P<name>.+?)\s*(?:,\s*(?P<comma>[^,]+)|\((?P<bracket>[^()]+)\))")
+
+
+def _country_keys(name: str) -> list[str]:
+    """The keys a country's name is found by: folded without _COUNTRY_FILLERS, and so
+    again with a qualifier put first ("Korea, Republic of" -> "republic korea", as
+    "Republic of Korea")."""
+    keys = [_country_key(name)]
+    if found := _QUALIFIER_LAST.fullmatch(name.strip()):
+        keys.append(_country_key(f"{found['comma'] or found['bracket']} {found['name']}"))
+    return keys
+
+
+def _country_key(text: str) -> str:
+    """text folded, without _COUNTRY_FILLERS."""
+    return " ".join(w for w in fold(text).split() if w not in _COUNTRY_FILLERS)
+
+
 @cache
 def _country_names() -> dict[str, str]:
-    """Folded country names (in COUNTRY_NAME_LOCALES, and European countries' own names:
-    "Polska", "Danmark") and ISO codes -> ISO 3166 alpha-2."""
+    """Country names as _country_keys gives them, and ISO codes -> ISO 3166 alpha-2.
+
+    The names are CLDR's in COUNTRY_NAME_LOCALES (through babel), European countries' own
+    ("Polska", "Danmark"), ISO 3166's short, official and common names in English (through
+    pycountry: "Russian Federation", "Korea, Republic of", "Slovak Republic"), and
+    _COUNTRY_ALIASES.
+    """
     codes = [c for c in Locale.parse("en").territories if len(c) == 2 and c.isalpha()]
     names = {code.lower(): code for code in codes}
+
+    def add(name: str, code: str) -> None:
+        for key in _country_keys(name):
+            names.setdefault(key, code)
+
     for locale in COUNTRY_NAME_LOCALES:
         territories = Locale.parse(locale).territories
         for code in codes:
             if code in territories:
-                names.setdefault(fold(territories[code]), code)
+                add(territories[code], code)
                 # German written without umlauts, as keyboards and old systems do.
-                names.setdefault(fold(territories[code].translate(_UMLAUTS)), code)
+                add(territories[code].translate(_UMLAUTS), code)
     for code, own in _OWN_NAMES.items():
-        names.setdefault(fold(own), code)
-    names.update(
-        {
-            "uk": "GB",
-            "u k": "GB",
-            "usa": "US",
-            "u s": "US",
-            "u s a": "US",
-            "uae": "AE",
-            "u a e": "AE",
-            "ksa": "SA",
-            "united states of america": "US",
-            "great britain": "GB",
-            "czech republic": "CZ",
-            "republica checa": "CZ",
-            "repubblica ceca": "CZ",
-            "tschechische republik": "CZ",
-            "republique tcheque": "CZ",
-            "holland": "NL",
-            "republic of ireland": "IE",
-            "england": "GB",
-            "scotland": "GB",
-            "wales": "GB",
-        }
-    )
+        add(own, code)
+    for country in pycountry.countries:
+        for attribute in ("name", "official_name", "common_name"):
+            if name := getattr(country, attribute, None):
+                add(name, country.alpha_2)
+    for alias, code in _COUNTRY_ALIASES.items():
+        names.update(dict.fromkeys(_country_keys(alias), code))
     return names
 
 
@@ -588,8 +620,9 @@ _LATIN_GREEK_CYRILLIC = re.compile("[\u0000-\u052f\u1e00-\u1fff]")
 
 def normalise_country(value: object) -> str | None:
     """An ISO 3166 alpha-2 code from a code or a country's name in a common European
-    language or its own ("Deutschland", "Österreich", "Suisse", "日本", "ไทย"). Raises
-    ValueError."""
+    language or its own ("Deutschland", "Österreich", "Suisse", "日本", "ไทย"), or its
+    ISO 3166 name in either order ("Korea, Republic of", "Republic of Korea", "NETHERLANDS
+    (THE)"). Raises ValueError."""
     text = clean_text(value)
     if text is None:
         return None
@@ -598,10 +631,18 @@ def normalise_country(value: object) -> str | None:
         # Before the folded names: another script's name written in Latin letters
         # could read as another country's code ("عمان", Oman, as "mn").
         code = _script_country_names().get(_script_key(text))
-    code = code or _country_names().get(fold(text))
+    code = code or _named_country(text)
     if code is None:
         raise ValueError("unknown country")
     return code
+
+
+@lru_cache(maxsize=4096)
+def _named_country(text: str) -> str | None:
+    """The code a country's name (as _country_keys reads it) stands for; a file writes
+    a few names many times."""
+    names = _country_names()
+    return next((names[key] for key in _country_keys(text) if key in names), None)
 
 
 # Cities people write by another language's name: the local name, then its other names
@@ -702,10 +743,14 @@ NO_YEAR = "a birthday without a year is not a birth date"
 _EMPTY_DATE = re.compile(r"0{1,4}(?P<sep>[/.\-])0{1,2}(?P=sep)0{1,4}")
 # Countries whose dates put the month first.
 MONTH_FIRST_REGIONS = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "VI"})
+# The youngest a customer is taken to be when a birth date's year has two digits: the age
+# at which Italian law lets a person consent alone to the processing of their data.
+YOUNGEST_CUSTOMER = 14
 
 
 def normalise_date(value: object, *, month_first: bool = False) -> date | None:
-    """A date from ISO, numeric or written text (or a date/datetime); None for empty input.
+    """A birth date from ISO, numeric or written text (or a date/datetime); None for empty
+    input. Other dates are read by numeric_date.
 
     Numeric dates are read day first ("14/03/1985"), or month first for a US-style file;
     a date only the other order can read ("03/14/1985" in a day-first file) is read that
@@ -713,6 +758,9 @@ def normalise_date(value: object, *, month_first: bool = False) -> date | None:
     marzo 1985", "March 14, 1985", "14-Mar-85"). A day and month with no year ("03/15",
     as Mailchimp writes birthdays) is no date: it raises ValueError(NO_YEAR), as anything
     else unreadable raises ValueError.
+
+    A two-digit year is the latest that makes the person at least YOUNGEST_CUSTOMER years
+    old today: in 2026, "05/05/12" is 2012 and "05/05/21" is 1921, not a child of five.
     """
     if value is None or value == "":
         return None
@@ -727,7 +775,8 @@ def normalise_date(value: object, *, month_first: bool = False) -> date | None:
     day = text.split("T")[0].split(" ")[0]
     if empty_date(day):
         return None
-    parsed = _parse_date(day, month_first) or _written_date(text)
+    born_by = _born_by()
+    parsed = _parse_date(day, month_first, born_by) or _written_date(text, born_by)
     if parsed is None:
         raise ValueError(NO_YEAR if _without_year(text) else "unrecognised date")
     if parsed.year < 1900 or parsed > date.today():
@@ -743,12 +792,26 @@ def empty_date(text: str) -> bool:
 def numeric_date(text: str, *, month_first: bool = False) -> date | None:
     """The date of ISO or numeric text ("2023-04-03", "03/04/2023") in the file's order
     (see normalise_date), or None; any year, unlike a birth date's."""
-    return _parse_date(text.strip(), month_first)
+    return _parse_date(text.strip(), month_first, date.today())
+
+
+def _born_by() -> date:
+    """The latest birth date of a person YOUNGEST_CUSTOMER years old today."""
+    today = date.today()
+    if (today.month, today.day) == (2, 29):
+        today = today.replace(day=28)  # that many years ago may have had no leap day
+    return today.replace(year=today.year - YOUNGEST_CUSTOMER)
+
+
+def _two_digit_year(day: date, latest: date) -> date:
+    """day, read with a two-digit year, a century earlier when it would be after latest."""
+    return day.replace(year=day.year - 100) if day > latest else day
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _parse_date(text: str, month_first: bool = False) -> date | None:
-    """The date text spells in the first format that reads it (cached: birth dates repeat)."""
+def _parse_date(text: str, month_first: bool, latest: date) -> date | None:
+    """The date text spells in the first format that reads it, a two-digit year as the
+    latest one not after latest (cached: birth dates repeat)."""
     formats = (
         (_MONTH_FIRST_FORMATS, _DATE_FORMATS)
         if month_first
@@ -760,9 +823,7 @@ def _parse_date(text: str, month_first: bool = False) -> date | None:
                 parsed = datetime.strptime(text, fmt).date()
             except ValueError:
                 continue
-            if fmt.endswith("%y") and parsed > date.today():
-                parsed = parsed.replace(year=parsed.year - 100)  # born in '45, not 2045
-            return parsed
+            return _two_digit_year(parsed, latest) if fmt.endswith("%y") else parsed
     return None
 
 
@@ -811,8 +872,9 @@ def _month_names() -> dict[str, int]:
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _written_date(text: str) -> date | None:
-    """A date with its month written out: '14 marzo 1985', 'March 14, 1985', '14-Mar-85'."""
+def _written_date(text: str, latest: date) -> date | None:
+    """A date with its month written out: '14 marzo 1985', 'March 14, 1985', '14-Mar-85';
+    a two-digit year as the latest one not after latest."""
     tokens = _DATE_TOKENS.findall(fold(text))
     words = [t for t in tokens if not t.isdigit() and t not in _DATE_FILLERS]
     numbers = [t for t in tokens if t.isdigit()]
@@ -825,14 +887,12 @@ def _written_date(text: str) -> date | None:
         year, day = second, first
     else:
         return None
-    year_number = int(year)
-    if len(year) == 2:
-        century = 1900 if year_number > date.today().year % 100 else 2000
-        year_number += century
+    century = 2000 if len(year) == 2 else 0  # this century's, or the last one's below
     try:
-        return date(year_number, _month_names()[words[0]], int(day))
+        written = date(century + int(year), _month_names()[words[0]], int(day))
     except ValueError:
         return None
+    return _two_digit_year(written, latest) if century else written
 
 
 def dates_month_first(samples, region: str | None = None) -> bool:
