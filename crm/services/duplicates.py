@@ -2,7 +2,7 @@
 are found and proposed by suspects, re-exported here)."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
@@ -232,14 +232,43 @@ def current_verdict(candidate: DuplicateCandidate) -> Verdict:
     }
     if len(pair) != 2:
         raise NotFoundError("A profile of this pair no longer exists.")
-    a = match_keys.person_of(pair[candidate.profile_a_id])
-    b = match_keys.person_of(pair[candidate.profile_b_id])
+    stated = _stated_identifiers(list(pair))
+    a, b = (
+        _with_stated(match_keys.person_of(pair[pid]), *stated.get(pid, ((), ())))
+        for pid in (candidate.profile_a_id, candidate.profile_b_id)
+    )
     sizes = match_keys.block_sizes(match_keys.keys_of_person(a))
     alone = suspects.alone_in_city(a, sizes)
     decision = matching.compare(a, b, thresholds(), alone_in_city=alone)
     tied = (candidate.reasons or [None])[0] == suspects.TIED
     moved = not tied and round(decision.score, 2) != round(candidate.score, 2)
     return Verdict(decision.score, decision.outcome, list(decision.reasons), moved, tied)
+
+
+def _stated_identifiers(profile_ids: list[int]) -> dict[int, tuple[set[str], set[str]]]:
+    """{profile id: (emails, phones)} that the profiles' source records stated."""
+    found: dict[int, tuple[set[str], set[str]]] = {}
+    rows = db.session.execute(
+        select(SourceRecord.profile_id, SourceRecord.email, SourceRecord.phone).where(
+            SourceRecord.profile_id.in_(profile_ids)
+        )
+    )
+    for profile_id, email, phone in rows:
+        emails, phones = found.setdefault(profile_id, (set(), set()))
+        emails.update([email] if email else [])
+        phones.update([phone] if phone else [])
+    return found
+
+
+def _with_stated(person: matching.Person, emails, phones) -> matching.Person:
+    """A profile's view with the emails and phones its records stated: a family's shared
+    mailbox belongs to one of them, but the pair was proposed on it (as the importer
+    weighs a row kept apart from the holder), and weighed without it would seem changed."""
+    return replace(
+        person,
+        emails=tuple(dict.fromkeys((*person.emails, *sorted(emails)))),
+        phones=tuple(dict.fromkeys((*person.phones, *sorted(phones)))),
+    )
 
 
 def distinct_decision(a_id: int, b_id: int) -> tuple[DuplicateCandidate | None, User | None]:

@@ -6,8 +6,8 @@ import io
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.models import Profile, SourceRecord
-from crm.services import ingest
+from crm.models import DuplicateCandidate, Profile, SourceRecord
+from crm.services import duplicates, ingest
 
 HEADER = "id,first_name,last_name,email,phone,city\n"
 
@@ -62,3 +62,14 @@ def test_a_third_person_on_the_family_mailbox_is_still_kept_apart(app):
     giovanni, giovanna = _family()
     _import("n2,Marco,Rossi,famiglia.rossi@example.com,,\n", "newsletter")
     assert _profile_of("n2", "newsletter") not in (giovanni, giovanna)
+
+
+def test_the_family_pair_in_the_queue_is_weighed_on_the_mailbox_they_share(app):
+    """Giovanni holds the family address; Giovanna's record gave it too. Their pair was
+    proposed on it, and its page weighs it the same way (not 'score now 0.00')."""
+    giovanni, giovanna = _family()
+    (pair,) = db.session.scalars(select(DuplicateCandidate))
+    assert {pair.profile_a_id, pair.profile_b_id} == {giovanni, giovanna}
+    verdict = duplicates.current_verdict(pair)
+    assert not verdict.moved
+    assert "email: same" in verdict.reasons and "phone: same" in verdict.reasons
