@@ -616,7 +616,7 @@ class _Batch:
         other = self._person_of(holder)
         apart = _apart(mine, other) if other is not None else None
         if apart is None:
-            return False
+            return other is not None and self._another_fits(item, holder, mine, other)
         if apart == FACTS_APART:
             # Another birth date or tax id than the profile's own: no record of it speaks
             # for the row (a record without a birth date that brought the shared email
@@ -627,6 +627,22 @@ class _Batch:
         # the shared identifier (Giulia Rossi's unsubscribe after her merge with her
         # married name's record).
         return all(_apart(mine, giver) for giver in self._givers(item, holder))
+
+    def _another_fits(self, item: _Item, holder, mine, other) -> bool:
+        """Whether a diminutive of several names (Sam: Samuel or Samantha) that fits the
+        holder fits another person who gave the same email or phone as well: on a
+        family's mailbox it names neither for sure, and the row is weighed instead."""
+        if not (mine.first_name and other.first_name) or not isinstance(holder, int):
+            return False
+        if matching.first_level(mine.first_name, other.first_name) != "nickname (ambiguous)":
+            return False
+        for pid in self._stated_by_others(item, exclude=[holder]):
+            person = self.persons.get(pid)
+            if person is not None and person.first_name:
+                level = matching.first_level(mine.first_name, person.first_name)
+                if level in ("exact", "nickname", "nickname (ambiguous)"):
+                    return True
+        return False
 
     def _givers(self, item: _Item, holder) -> list[matching.Person]:
         """The scorer's views of the holder's records that gave it the row's emails and
@@ -727,17 +743,19 @@ class _Batch:
             if decision is not None:
                 found.append((candidate, decision))
         found.sort(key=lambda pair: -pair[1].score)
-        return found
+        return _one_of_several(found)
 
-    def _stated_by_others(self, item: _Item) -> dict[int, tuple[list[str], list[str]]]:
+    def _stated_by_others(
+        self, item: _Item, exclude: list[int] | None = None
+    ) -> dict[int, tuple[list[str], list[str]]]:
         """{profile id: (emails, phones)} of the row's that records of profiles other than
         their holders stated: a family's shared mailbox belongs to the father's profile,
         but the daughter's record gave it too, and her next row from it is weighed against
         her profile as the identifier's (Giovanna's unsubscribe from the family address
         joins Giovanna, not a new profile with her name alone). Read only for a row kept
-        apart from a holder; the profiles' views join the batch's."""
+        apart from a holder (or exclude's profiles); the profiles' views join the batch's."""
         norm = item.norm
-        held = [h for h in item.held_by if isinstance(h, int)]
+        held = exclude if exclude is not None else [h for h in item.held_by if isinstance(h, int)]
         conditions = []
         if norm.emails:
             conditions.append(SourceRecord.email.in_(norm.emails))
@@ -1318,6 +1336,28 @@ def _another_person(
 # What tells two people apart who share an email or a phone (_apart): facts (birth dates,
 # tax ids), or names and mailboxes.
 FACTS_APART, NAMES_APART = "facts", "names"
+
+
+def _one_of_several(found: list) -> list:
+    """found, with no automatic merge when a diminutive of several names (Sam) would merge
+    into two profiles (Samuel and Samantha on one family mailbox): a person picks."""
+    ambiguous = "first name: nickname (ambiguous)"
+    merging = [d for _c, d in found if d.outcome == "merge" and ambiguous in d.reasons]
+    if len(merging) < 2:
+        return found
+    return [
+        (
+            candidate,
+            replace(
+                decision,
+                outcome="review",
+                reasons=(*decision.reasons, matching.NO_MERGE_AMBIGUOUS),
+            )
+            if decision in merging
+            else decision,
+        )
+        for candidate, decision in found
+    ]
 
 
 def _apart(mine: matching.Person, other: matching.Person) -> str | None:

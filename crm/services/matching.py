@@ -647,6 +647,12 @@ def _first_level(a: str, b: str) -> str:
     return _first_level_sorted(a, b) if a <= b else _first_level_sorted(b, a)
 
 
+def first_level(a: str, b: str) -> str:
+    """How the scorer reads two first names: 'exact', 'nickname', 'nickname (ambiguous)',
+    'man and woman', 'typo', 'different'... (FIRST_WEIGHTS, or 'missing')."""
+    return _first_level(a, b)
+
+
 @lru_cache(maxsize=_CACHE)
 def _first_level_sorted(a: str, b: str) -> str:
     x, y = _joined(a), _joined(b)

@@ -73,3 +73,19 @@ def test_the_family_pair_in_the_queue_is_weighed_on_the_mailbox_they_share(app):
     verdict = duplicates.current_verdict(pair)
     assert not verdict.moved
     assert "email: same" in verdict.reasons and "phone: same" in verdict.reasons
+
+
+def test_a_diminutive_of_two_family_members_does_not_pick_one_by_the_mailbox(app):
+    """Sam on the Browns' address may be Samuel or Samantha: weighed, not joined."""
+    _import(
+        "1,Samuel,Brown,brownfamily@example.com,,\n2,Samantha,Brown,brownfamily@example.com,,\n",
+        "crm",
+    )
+    samuel, samantha = _profile_of("1", "crm"), _profile_of("2", "crm")
+    summary = _import("n1,Sam,Brown,brownfamily@example.com,,\n", "newsletter")
+    assert summary["merged"] == 0
+    assert _profile_of("n1", "newsletter") not in (samuel, samantha)
+    # Alone on its address, the diminutive still joins the one it fits.
+    _import("3,Samuel,Green,green@example.com,,\n", "crm")
+    _import("n2,Sam,Green,green@example.com,,\n", "newsletter")
+    assert _profile_of("n2", "newsletter") == _profile_of("3", "crm")
