@@ -37,6 +37,7 @@ valerio vanessa vincenzo viola virginia vito vittoria vittorio viviana walter
 albina cristiano daria doris elio erika fabiano fabiola ilenia loris manuele marika
 mariella marzia marzio mirco mirko nives ottavia rossella sabina tatiana
 carlotta andreina simonetta pasqualina giacomina salvatrice ivonne ivo adamo ada cornelia
+mattea
 """
 
 _INTERNATIONAL = """

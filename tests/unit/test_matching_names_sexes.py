@@ -123,3 +123,8 @@ def test_two_names_on_one_email_stay_apart_without_review(app):
     _import("1,Marco,Keller,Bolzano,,keller@example.com\n")
     summary = _import("2,Marta,Keller,Bolzano,,keller@example.com\n", "shop")
     assert (summary["merged"], summary["review"]) == (0, 0)
+
+
+def test_mattia_and_mattea_are_a_man_and_a_woman():
+    """A user test: the two joined on one family email as a slip of one name."""
+    assert matching.first_level("Mattia", "Mattea") == "different"
