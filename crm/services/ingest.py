@@ -2493,6 +2493,13 @@ def mapping_notes(batch_id: str) -> list[str]:
     read = (batch.mapping or {}) if batch else {}
     notes = []
     rivals = read.get("rivals") or {}
+    unmapped = [c for c in read.get("unmapped") or [] if c not in rivals and str(c).strip()]
+    if unmapped:
+        left = ", ".join(f'"{column}"' for column in unmapped)
+        notes.append(
+            f"Columns not imported: {left} (no field reads them; they stay in each record's "
+            "raw payload). Name them in a --mapping file to import them."
+        )
     if rivals:
         left = ", ".join(f'"{column}" (its field is read from "{taker}")' for column, taker in
                          rivals.items())  # fmt: skip

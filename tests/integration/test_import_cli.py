@@ -306,6 +306,17 @@ def test_a_german_export_maps_without_a_mapping_file_and_its_phones_read_as_germ
     assert db.session.scalar(select(Source.default_region).where(Source.name == "de-shop")) == "DE"
 
 
+def test_columns_no_field_reads_are_named_on_stderr(runner, tmp_path):
+    """A user test: an Italian web form's "Consenso" column was left out without a word
+    (the web preview names it; the command line did not)."""
+    csv_file = tmp_path / "webform.csv"
+    csv_file.write_text("Nome;Cognome;Email;Consenso;Voto\nAnna;Neri;a@example.it;si;5\n")
+    result = runner.invoke(args=["import", str(csv_file), "--source", "sito"])
+    assert result.exit_code == 0, result.output
+    assert 'Columns not imported: "Consenso", "Voto"' in result.stderr
+    assert "--mapping" in result.stderr
+
+
 def test_columns_and_sheets_left_out_are_named_on_stderr(runner, tmp_path):
     from tests import factories
 
