@@ -5,7 +5,9 @@ deterministic match, no Merge to undo). When that join was wrong (two relatives 
 a landline, an email typed into the wrong record), a person detaches the record: it
 becomes a profile of its own, with the identifiers and consents only it brought, and the
 two profiles are remembered as different people. A detach has no undo: the audit trail
-keeps it, and both profiles' pages show it (detach_history).
+keeps it, and both profiles' pages show it (detach_history). A record that came with a
+merge leaves by that merge's undo instead, and the last record of a profile that no undo
+can take stays with it (detach_blockers): a profile never ends up with no record at all.
 """
 
 from dataclasses import dataclass
@@ -49,8 +51,9 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     marked 'distinct', so it is never proposed again. Touchpoints and notes stay where
     they are (they name no record). Commits.
 
-    Raises NotFoundError, ValidationError (the profile's only record, or a profile
-    merged away), ConflictError (the record came with a merge: undo that merge instead).
+    Raises NotFoundError, ValidationError (the profile's only record, a profile merged
+    away, or the last record of the profile that no undo can take: detach_blockers),
+    ConflictError (the record came with a merge: undo that merge instead).
     """
     record = db.session.get(SourceRecord, record_id)
     if record is None or record.profile_id is None:
@@ -61,11 +64,19 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     others = [r for r in old.source_records if r.id != record.id]
     if not others:
         raise ValidationError("This is the profile's only record: there is nothing to detach.")
-    merge = _merge_that_brought(record.id, old.id)
-    if merge is not None:
+    merges = _live_merges_into(old.id)
+    brought = merging.records_brought(merges).get(record.id)
+    if brought is not None:
         raise ConflictError(
-            f"This record came with merge #{merge.id}; undo that merge instead.",
-            fields={"merge": [str(merge.id)]},
+            f"This record came with merge #{brought}; undo that merge instead.",
+            fields={"merge": [str(brought)]},
+        )
+    first = detach_blockers(old, merges).get(record.id)
+    if first is not None:
+        raise ValidationError(
+            f"The other records of this profile came with merge #{first} or after it; "
+            "undo that merge instead.",
+            fields={"merge": [str(first)]},
         )
     new = Profile(provenance={})
     db.session.add(new)
@@ -97,6 +108,8 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     old, new = db.session.get(Profile, old.id), db.session.get(Profile, new.id)
     for profile in (old, new):  # a profile left without a primary email gets one here
         survivorship.recompute(profile, refresh_keys=False)
+    for change in new.stage_changes:  # its first stage: the detach's doing, not an import's
+        change.actor_label = f"{DETACH_LABEL}{record.id}"
     _tags_after_detach(old, record)
     _stage_after_detach(old, record)
     match_keys.refresh_many([old, new])
@@ -243,13 +256,38 @@ def detach_history(profile_id: int) -> list[Detach]:
     ]
 
 
-def _merge_that_brought(record_id: int, profile_id: int) -> Merge | None:
-    """The live merge into profile_id that moved this record there, if any."""
-    merges = db.session.scalars(
-        select(Merge).where(Merge.survivor_id == profile_id, Merge.undone_at.is_(None))
-    ).all()
-    merge_id = merging.records_brought(merges).get(record_id)
-    return next((m for m in merges if m.id == merge_id), None)
+def _live_merges_into(profile_id: int) -> list[Merge]:
+    """The merges into profile_id not undone, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Merge)
+            .where(Merge.survivor_id == profile_id, Merge.undone_at.is_(None))
+            .order_by(Merge.id)
+        )
+    )
+
+
+def detach_blockers(profile: Profile, merges: list[Merge]) -> dict[int, int]:
+    """{source record id: the merge to undo instead} for the records of profile that
+    detach_record refuses because they are the last it keeps whatever is undone (merges:
+    the merges into the profile, as its page holds them). Read from what the page holds.
+
+    An undo gives the restored profile the records its merge brought, and may give it
+    the records received since (merging._follow_restored follows the restored person's
+    identifiers). Only a record that came with no live merge and arrived before the
+    first one surely stays; a detach that leaves none of those, followed by an undo,
+    left a profile with no record, no name and no identifier. Detaching the profile's
+    own record then says "this profile is the other person": that is an undo of the
+    first merge (the records a merge brought are refused by detach_record already).
+    """
+    live = sorted((m for m in merges if m.undone_at is None), key=lambda m: m.id)
+    records = list(profile.source_records)
+    if not live or len(records) < 2:
+        return {}
+    brought = merging.records_brought(live)
+    since = min(m.created_at for m in live)
+    staying = {r.id for r in records if r.id not in brought and r.received_at < since}
+    return {r.id: live[0].id for r in records if r.id not in brought and not staying - {r.id}}
 
 
 def _mark_distinct(a_id: int, b_id: int, actor) -> None:

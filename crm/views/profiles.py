@@ -103,6 +103,7 @@ def _render_detail(profile: Profile, note_form: NoteForm, status: int = 200):
         undo_first=merging.undo_blockers([m for m, *_ in merges], absorbing),
         absorbing_undo_first=merging.later_merge(absorbing) if absorbing else None,
         brought_by=merging.records_brought([m for m, *_ in merges]),
+        kept_by=splitting.detach_blockers(profile, [m for m, *_ in merges]),
         suspected=duplicates.open_pairs_of(id) if reviewer else [],
         stage_history=profiles.stage_history(id),
         stage_origins=profiles.stage_origins(id),
@@ -330,14 +331,14 @@ def detach_record(id: int, record_id: int):
         abort(404)
     form = DetachRecordForm()
     if request.method == "GET":
+        merges = [m for m, *_ in merging.merge_history(id)]
         return render_template(
             "profiles/detach_confirm.html",
             profile=profile,
             record=record,
             form=form,
-            brought_by=merging.records_brought([m for m, *_ in merging.merge_history(id)]).get(
-                record.id
-            ),
+            brought_by=merging.records_brought(merges).get(record.id),
+            kept_by=splitting.detach_blockers(profile, merges).get(record.id),
         )
     if not form.validate_on_submit():
         abort(400)

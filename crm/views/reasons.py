@@ -282,6 +282,14 @@ _REFUSALS = [
         r"This record came with merge #(?P<id>\d+); undo that merge instead\.",
         N_("This record came with merge #%(id)s; undo that merge instead."),
     ),
+    (
+        r"The other records of this profile came with merge #(?P<id>\d+) or after it; "
+        r"undo that merge instead\.",
+        N_(
+            "The other records of this profile came with merge #%(id)s or after it; "
+            "undo that merge instead."
+        ),
+    ),
     # duplicates
     (
         r"This pair was already decided \(merged\)\.",

@@ -291,7 +291,8 @@ def test_a_record_that_came_with_a_merge_points_to_its_undo_instead_of_a_detach(
     )
     assert f'id="merge-{merge.id}"' in page  # the history row it points to, with its undo
     assert f'id="undo-merge-{merge.id}"' in page
-    assert f'id="detach-{own}"' in page  # the survivor's own record can still go
+    # Its only own record stays: every other came with the merge (an undo would empty it).
+    assert f'id="detach-{own}"' not in page and f'id="kept-by-merge-{own}"' in page
     confirm = _html(client.get(f"/profiles/{a}/records/{brought}/detach"))
     assert 'id="detach-refused"' in confirm and 'id="confirm-detach"' not in confirm
     assert f"Came with merge #{merge.id}" in confirm
