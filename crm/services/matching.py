@@ -907,6 +907,12 @@ def _last_level(a: str, b: str) -> str:
     return _last_level_sorted(a, b) if a <= b else _last_level_sorted(b, a)
 
 
+def last_level(a: str, b: str) -> str:
+    """How the scorer reads two surnames: 'exact', 'typo', 'compound', 'similar',
+    'different' (LAST_WEIGHTS, or 'missing')."""
+    return _last_level(a, b)
+
+
 @lru_cache(maxsize=_CACHE)
 def _last_level_sorted(a: str, b: str) -> str:
     xj, yj = _joined(a), _joined(b)

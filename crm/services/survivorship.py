@@ -3,11 +3,14 @@
 Rules (DESIGN.md): a manual edit wins, then the source with the higher trust rank, then
 the most recently updated record; among records of one rank, a newer one that writes the
 same value worse (a nickname, part of the surname or a particle, an abbreviated street, a
-ZIP code without its +4, a company without its legal form, the names swapped) does not
-replace it, and the same value spelt another way keeps its richest spelling (accents,
-umlauts for a list's "ue"). Every chosen value records where it came from. Emails,
-phones and tags are never chosen between: the profile keeps all that its records state
-(and those typed by hand). An email or phone that its record replaced by another (a
+ZIP code without its +4, a company without its legal form, the names swapped, in any
+language, unless the given-name lists know its order to be right) does not replace it;
+between a name and a slip of it ("Rinald" or "Damicco" for "Rinaldi" or "D'Amico") the
+records decide: the writing more of them state, then the richer, then the longer, then
+the one stated first; and the same value spelt another way keeps its richest spelling
+(accents, umlauts for a list's "ue"). Every chosen value records where it came from.
+Emails, phones and tags are never chosen between: the profile keeps all that its records
+state (and those typed by hand). An email or phone that its record replaced by another (a
 record updated, a number read again in the right country) goes when no other record
 states it, rather than name a source that no longer gives it; an emptied cell says
 nothing and takes nothing away.
@@ -199,6 +202,61 @@ def _spellings(value: str) -> frozenset[str]:
     return frozenset({_joined(value), _joined(_spelt_out(value))})
 
 
+# -- one value and a slip of it, among records of one trust rank --------------------------
+# A newer record of the same rank that writes the profile's name with a letter dropped,
+# doubled, replaced or two swapped ("Rinald", "Damicco" for "Rinaldi", "D'Amico") states
+# no new name, only a worse writing of it; a later export's "Rossi" for "Rosi" may as well
+# be the correction. Between such writings the records decide, not the newest alone.
+
+# What matching reads as one name written with a slip (its "typo" level), by field.
+_SLIP_LEVEL = {"first_name": matching.first_level, "last_name": matching.last_level}
+
+
+def _slip_settled(best, name: str, offered: list):
+    """best, or the record whose writing of name wins over best's when the two are one
+    name but for a slip (what matching reads as a typo of it): the writing more records
+    of best's trust rank state (spelt any way, _spellings), then the richer spelling
+    (_spelling_rank), then the longer, then the one stated first. A value more than a
+    slip away (a surname after marriage) is another value: best's stands."""
+    value = best.fields[name]
+    if not isinstance(value, str) or not value:
+        return best
+    rank, scripts = best.source.trust_rank, _scripts(value)
+    # Writings as [spellings, records newest first, values], in order of their newest record.
+    writings: list[tuple[set[str], list, list[str]]] = []
+    for record, values in offered:
+        other = values.get(name)
+        if record.source.trust_rank != rank or not isinstance(other, str) or not other:
+            continue
+        if _scripts(other) != scripts:
+            continue  # another script is no writing of it (see _best_spelled)
+        spellings = _spellings(other)
+        found = next((w for w in writings if w[0] & spellings), None)
+        if found is None:
+            writings.append((set(spellings), [record], [other]))
+        else:
+            found[0].update(spellings)
+            found[1].append(record)
+            found[2].append(other)
+    if len(writings) < 2:
+        return best
+    own = next(w for w in writings if any(r is best for r in w[1]))
+    level = _SLIP_LEVEL[name]
+    rivals = [w for w in writings if w is own or level(value, w[2][0]) == "typo"]
+    order = {id(record): n for n, (record, _) in enumerate(offered)}
+
+    def weight(writing) -> tuple:
+        _, records, values = writing
+        return (
+            len(records),
+            max(_spelling_rank(v) for v in values),
+            max(len(_joined(v)) for v in values),
+            max(order[id(r)] for r in records),  # stated first: the oldest record
+        )
+
+    return max(rivals, key=weight)[1][0]
+
+
 # -- the same value written more fully, among records of one trust rank -------------------
 # A newer record of the same rank chooses a new value (a surname after marriage, a street
 # after a move), but not a shorter writing of the value the profile has: a fair's "Pino"
@@ -372,22 +430,18 @@ def _given(name: str) -> bool:
     return bool(words) and (_joined(name) in GIVEN_NAMES or all(w in GIVEN_NAMES for w in words))
 
 
-# Countries whose people write the family name first ("Tanaka Hiroshi", "Nagy László"):
-# their names reach lists in both orders, and the given-name lists know few of them.
-_FAMILY_NAME_FIRST = frozenset({"JP", "CN", "TW", "HK", "MO", "KR", "KP", "VN", "HU"})
-
-
-def _unswapped(offered: list, typed: dict, shown: tuple, country: str | None):
+def _unswapped(offered: list, typed: dict, shown: tuple):
     """The record to take both names from when the best record for them wrote them
-    swapped ('Rinaldi' 'Fabio', 'Tanaka' 'Hiroshi'): an older record of its rank with the
+    swapped ('Rinaldi' 'Fabio', 'Kim' 'Min-jun'): an older record of its rank with the
     same two names the other way round, whose order the given-name lists know to be right
-    (its first name a given name they know, its last name not), or, where the lists
-    cannot tell and the person's country (the best record's, else the profile's) writes
-    the family name first, whose order the profile shows now (shown: its first and last
-    name): a list that wrote "Tanaka Hiroshi" does not turn "Hiroshi Tanaka" round. None
-    when there is no such record, when the lists know the best record's first name (its
-    order is right), or when a name typed by hand (typed: field -> value) follows the
-    swapped record's order."""
+    (its first name a given name they know, its last name not), or, when the lists know
+    neither name (most names of most languages: 'Min-jun', 'Xiaoming', 'Tanaka'), whose
+    order the profile shows now (shown: its first and last name), or, on a profile that
+    shows no names yet, the older record's: a column swap in a newer file is no reason to
+    turn a person's names round. None when there is no such record, when the lists know
+    the best record's first name (its order is right: 'Marco' 'Rossi' after 'Rossi'
+    'Marco'), or when a name typed by hand (typed: field -> value) follows the swapped
+    record's order."""
     named = {}
     for name in NAMES:
         named[name] = next((r for r, v in offered if v.get(name) not in (None, "")), None)
@@ -399,8 +453,8 @@ def _unswapped(offered: list, typed: dict, shown: tuple, country: str | None):
         return None  # the lists say its order is right
     if any(_joined(str(value or "")) == _joined(best.fields[n]) for n, value in typed.items()):
         return None  # a person chose this order
-    family_first = str(best.fields.get("country") or country or "").upper() in _FAMILY_NAME_FIRST
-    shown_now = tuple(_joined(str(value or "")) for value in shown) if family_first else None
+    # Nothing shown yet (a new profile): the order the person's records stated first stays.
+    shown_now = tuple(_joined(str(value or "")) for value in shown) if any(shown) else None
     for record, values in offered:
         if record is best or record.source.trust_rank != best.source.trust_rank:
             continue
@@ -411,8 +465,10 @@ def _unswapped(offered: list, typed: dict, shown: tuple, country: str | None):
             continue  # not the same two names swapped
         if _given(other_first) and not _given(other_last):
             return record  # the lists know this order
-        if not _given(other_last) and (_joined(other_first), _joined(other_last)) == shown_now:
-            return record  # the lists cannot tell: the order the profile shows stays
+        if _given(other_last):
+            continue
+        if shown_now is None or (_joined(other_first), _joined(other_last)) == shown_now:
+            return record  # the lists know neither name: the order the profile shows stays
     return None
 
 
@@ -510,7 +566,7 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
             anchor = _fuller_address(anchor, offered)
         typed = {n: current.get(n) for n in NAMES if "manual" in (provenance.get(n) or {})}
         shown = (current.get("first_name"), current.get("last_name"))
-        unswapped = _unswapped(offered, typed, shown, current.get("country"))
+        unswapped = _unswapped(offered, typed, shown)
     for name in PROFILE_FIELDS:
         if "manual" in (provenance.get(name) or {}):
             continue
@@ -524,6 +580,8 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
                 if values.get(name) not in (None, ""):
                     best = record
                     break
+        if best is not None and name in _SLIP_LEVEL and len(offered) > 1:
+            best = _slip_settled(best, name, offered)
         if best is not None and name in _FULLER and len(offered) > 1:
             best = _fuller_written(best, name, offered, _FULLER[name])
         if best is not None and name in SPELLED and len(offered) > 1:
