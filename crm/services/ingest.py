@@ -636,7 +636,9 @@ class _Batch:
             return False
         if matching.first_level(mine.first_name, other.first_name) != "nickname (ambiguous)":
             return False
-        for pid in self._stated_by_others(item, exclude=[holder]):
+        # Not the profile the row itself went to: its record, stored by now, says the same.
+        joined = [item.target] if isinstance(item.target, int) else []
+        for pid in self._stated_by_others(item, exclude=[holder, *joined], holder=holder):
             person = self.persons.get(pid)
             if person is not None and person.first_name:
                 level = matching.first_level(mine.first_name, person.first_name)
@@ -746,21 +748,30 @@ class _Batch:
         return _one_of_several(found)
 
     def _stated_by_others(
-        self, item: _Item, exclude: list[int] | None = None
+        self, item: _Item, exclude: list[int] | None = None, holder=None
     ) -> dict[int, tuple[list[str], list[str]]]:
         """{profile id: (emails, phones)} of the row's that records of profiles other than
         their holders stated: a family's shared mailbox belongs to the father's profile,
         but the daughter's record gave it too, and her next row from it is weighed against
         her profile as the identifier's (Giovanna's unsubscribe from the family address
         joins Giovanna, not a new profile with her name alone). Read only for a row kept
-        apart from a holder (or exclude's profiles); the profiles' views join the batch's."""
+        apart from a holder (or exclude's profiles); holder: only the identifiers of the
+        row that this profile holds. The profiles' views join the batch's."""
         norm = item.norm
         held = exclude if exclude is not None else [h for h in item.held_by if isinstance(h, int)]
+        wanted = {
+            kind: [
+                value
+                for value in getattr(norm, kind + "s")
+                if holder is None or self.owners[kind].get(value) == holder
+            ]
+            for kind in ("email", "phone")
+        }
         conditions = []
-        if norm.emails:
-            conditions.append(SourceRecord.email.in_(norm.emails))
-        if norm.phones:
-            conditions.append(SourceRecord.phone.in_(norm.phones))
+        if wanted["email"]:
+            conditions.append(SourceRecord.email.in_(wanted["email"]))
+        if wanted["phone"]:
+            conditions.append(SourceRecord.phone.in_(wanted["phone"]))
         if not conditions:
             return {}
         rows = db.session.execute(
