@@ -5,7 +5,10 @@ legal basis, when, which source, evidence), and a profile's state for a purpose 
 latest statement (profiles.current_consents). An import states what a source said, with
 two rules that keep one source's grant from overriding another's withdrawal: a
 statement without a time (a plain "yes" column) is stamped when imported and never
-lifts another source's withdrawal, and a time in the future is taken as unknown.
+lifts another source's withdrawal, and a time in the future is taken as unknown. A "no"
+to an opt-in (rows.REFUSED) is the person's answer, and is stored as the state of no
+consent the model has, a withdrawal, under the same rules: its evidence keeps the answer
+as sent.
 
 A statement's evidence is what its source said (a form's confirmation token, an opt-in
 IP), proof of consent that must stay as sent, beside a few keys the CRM writes itself
@@ -20,6 +23,7 @@ from crm.extensions import db
 from crm.models import LEGAL_BASES, ConsentRecord
 from crm.models.base import utcnow
 from crm.services import sqlin
+from crm.services.rows import REFUSED
 
 # The evidence "time" of a consent statement that gave none (a plain "yes" column):
 # stamped when imported, its real time unknown.
@@ -72,6 +76,9 @@ def record_statements(
     one batch see each other's statements, in order. One read (of the profiles older
     than the batch; fresh ones have no history yet) and one INSERT a batch.
 
+    A refusal (rows.REFUSED, a "no" to an opt-in) is stored as a withdrawal: it is
+    weighed as one, since either way the person did not consent when they said it.
+
     A statement without a time (a plain "yes" column) is stamped when imported, and
     its evidence says so (UNDATED). Since its real time is unknown, it never lifts
     another source's withdrawal (the row gets a warning instead; a source may
@@ -106,7 +113,8 @@ def record_statements(
     for item, fact in entries:
         now = utcnow()  # per statement: rows of one batch keep their order
         rows = history.setdefault((item.profile_id, fact.purpose), [])
-        same = [h for h in rows if h[0] == fact.status and h[1] == source_id]
+        status = "withdrawn" if fact.status == REFUSED else fact.status
+        same = [h for h in rows if h[0] == status and h[1] == source_id]
         latest = rows[0] if rows else None
         evidence = kept_apart({k: v for k, v in fact.evidence.items() if v is not None})
         evidence.update(getattr(item, "server_evidence", None) or {})
@@ -125,7 +133,7 @@ def record_statements(
             if latest is not None and latest in same:
                 continue
             if (
-                fact.status == "granted"
+                status == "granted"
                 and latest is not None
                 and latest[0] == "withdrawn"
                 and (latest[1] != source_id or future)
@@ -140,21 +148,21 @@ def record_statements(
             at, evidence["time"] = now, UNDATED
         elif any(h[2] == at for h in same):
             continue
-        elif latest is not None and latest[0] != fact.status and latest[2] > at:
+        elif latest is not None and latest[0] != status and latest[2] > at:
             # The latest record sorts after this one only because it was stamped when
             # imported: undated (a withdrawal still outranks an undated grant) or
             # stated earlier than this one. This statement is then the newer, and ranks
             # after it even when that one was stamped ahead of now (a merge's statement
             # ranks after a grant stated up to CONSENT_CLOCK_SKEW ahead).
             said = latest[5]  # the time it stated, when it was re-stamped
-            if (latest[4] and fact.status == "withdrawn") or (said is not None and said < at):
+            if (latest[4] and status == "withdrawn") or (said is not None and said < at):
                 evidence["stated_at"] = at.isoformat()
                 at = max(now, latest[2])
         inserts.append(
             {
                 "profile_id": item.profile_id,
                 "purpose": fact.purpose,
-                "status": fact.status,
+                "status": status,
                 "legal_basis": fact.legal_basis if fact.legal_basis in LEGAL_BASES else "consent",
                 "recorded_at": at,
                 "source_id": source_id,
@@ -166,7 +174,7 @@ def record_statements(
         later = 2**62 + len(inserts)
         undated = evidence.get("time") == UNDATED
         stated = stated_at(evidence.get("stated_at"))
-        rows.append((fact.status, source_id, at, later, undated, stated))
+        rows.append((status, source_id, at, later, undated, stated))
         rows.sort(key=lambda h: (h[2], h[3]), reverse=True)
         item.consents_recorded += 1
     if inserts:

@@ -1210,10 +1210,19 @@ def _zone(clock: re.Match | None) -> timezone | None:
     return None
 
 
+# A fact's status for a "no" to an opt-in ("No", "Non acconsento"): the person was asked
+# and refused. Stored as a withdrawal, the model's state of no consent
+# (consent_ledger.record_statements); but it is the row's own answer, never restated for
+# another holder of the address as an unsubscribe is (ingest._withdrawals_for_holders
+# takes only "withdrawn"), and a grant beside it in the row wins (_outweighs).
+REFUSED = "refused"
+
+
 @dataclass
 class ConsentFact:
     """What one imported row says about a consent (email marketing, unless it says which)."""
 
+    # "granted", "withdrawn", or REFUSED (stored as withdrawn).
     status: str
     legal_basis: str
     recorded_at: datetime | None
@@ -1340,11 +1349,15 @@ _SAYS_YES = frozenset(
     "true yes y 1 si x subscribed granted confirmed accepted iscritto acconsento".split()
     + ["opted in", "opt in"]
 )
-# Pipedrive's marketing status says "No consent" (never asked) and "Archived" (left out of
-# campaigns); Italian privacy forms "Non acconsento". None is a withdrawal.
-_SAYS_NO = frozenset(
-    ["false", "no", "n", "0", "never subscribed", "not subscribed", "non iscritto"]
-    + ["no consent", "archived", "non acconsento", "nessun consenso", "archiviato"]
+# An answer of no ("No", a boolean false, Italian privacy forms' "Non acconsento"): in an
+# opt-in column the person's refusal (REFUSED), in an opt-out column only that they did
+# not opt out, which says nothing.
+_SAYS_NO = frozenset(["false", "no", "n", "0", "non acconsento"])
+# A tool's state of no subscription, not anybody's answer: Pipedrive's marketing status
+# says "No consent" (never asked) and "Archived" (left out of campaigns). Nothing to record.
+_SAYS_NONE = frozenset(
+    ["never subscribed", "not subscribed", "non iscritto"]
+    + ["no consent", "archived", "nessun consenso", "archiviato"]
 )
 _SAYS_WITHDRAWN = frozenset(
     ["unsubscribed", "opted out", "withdrawn", "revoked", "revocato", "disiscritto"]
@@ -1378,15 +1391,20 @@ def consent_from_columns(
     a warning for each value not understood; pure.
 
     An opt-in that says yes (or gives the date of the opt-in) is a grant; one that says
-    unsubscribed, or an opt-out that says yes (or gives its date), a withdrawal. "No" says
-    only that there is no consent, which needs no record (nobody is contacted without),
-    and so does a tool's empty date ("0/0/00"). A subscription status says a grant or a
-    withdrawal only in those words ("Subscribed", "Unsubscribed"). Several opt-in columns
+    unsubscribed, or an opt-out that says yes (or gives its date), a withdrawal. An
+    opt-in that says no is the person's refusal (REFUSED): asked, they said no, which
+    their consent history keeps as it keeps a yes. An empty cell, a tool's empty date
+    ("0/0/00"), a state of never having been asked ("Never subscribed", "No consent") and
+    an opt-out's no say nothing. A subscription status says a grant or a withdrawal only
+    in those words ("Subscribed", "Unsubscribed"). Several opt-in columns
     (readers.CONSENT_FIELDS, "; " apart) are read together: one yes is a grant though
     another says no (Brevo's OPT_IN beside its DOUBLE_OPT-IN). A withdrawal wins over a
-    grant. A statement with no date of its own takes the time of the consent column
-    beside it ("Email Marketing Consent Timestamp", "Data consenso"), unless an opt-out
-    column stated it. Dates are read in the file's order (month_first, see parse_time).
+    grant, a grant over a refusal. A statement with no date of its own takes the time of
+    the consent column beside it ("Email Marketing Consent Timestamp", "Data consenso"),
+    unless an opt-out column stated it: that is the time of a consent, and an opt-out
+    dated by it would be dated back to when the person said yes (it is kept in the
+    evidence all the same). Dates are read in the file's order (month_first, see
+    parse_time).
     """
     return _columns_consent(values, "email", month_first)
 
@@ -1454,16 +1472,15 @@ def _columns_consent(
                 said[name] = statement
     if not said:
         return None, warnings
-    stated_by = next(
-        (n for n in names if said.get(n, ("",))[0] == "withdrawn"),
-        next(n for n in names if n in said),
-    )
+    # The weightiest statement (_WEIGHT); among equals, the first column of names.
+    stated_by = max((n for n in names if n in said), key=lambda n: _WEIGHT[said[n][0]])
     status, at = said[stated_by]
     evidence = {name: clean_text(values.get(name)) for name in said}
     when = f"{kind}_consent_time"
-    if at is None and stated_by != f"{kind}_opt_out" and (stamp := clean_text(values.get(when))):
-        at = _stamp(when, stamp, month_first, warnings)
-        evidence[when] = stamp
+    if stamp := clean_text(values.get(when)):
+        evidence[when] = stamp  # as the row said it, even where it dates nothing
+        if at is None and stated_by != f"{kind}_opt_out":
+            at = _stamp(when, stamp, month_first, warnings)
     if at is None and (stamp := clean_text(values.get("submitted_at"))):
         # A form's answers were all given when it was sent, an opt-out's too.
         at = _stamp("submitted_at", stamp, month_first, warnings)
@@ -1488,7 +1505,7 @@ def _column_statement(
     name: str, text: str, month_first: bool, warnings: list
 ) -> tuple[str, datetime | None] | None:
     """(status, time or None) one consent column's value states; None when it states
-    nothing (no, a bounce, an empty date, a status of no subscription)."""
+    nothing (an opt-out's no, a bounce, an empty date, a status of no subscription)."""
     text = clean_text(text)
     if text is None:
         return None
@@ -1497,9 +1514,13 @@ def _column_statement(
         if folded in _SAYS_WITHDRAWN:
             return "withdrawn", None
         return ("granted", None) if folded in _STATUS_GRANTS else None
+    if folded in _SAYS_NONE:
+        return None  # nobody answered (read before _answer: "No consent" is no "no")
     folded = _answer(folded)
-    if folded in _SAYS_NO or folded in _SAYS_BOUNCED:
-        return None  # no consent; a bounce is the address's (normalise_row)
+    if folded in _SAYS_BOUNCED:
+        return None  # a bounce is the address's (normalise_row)
+    if folded in _SAYS_NO:
+        return None if name.endswith("_opt_out") else (REFUSED, None)
     at = None
     if folded not in _SAYS_YES and folded not in _SAYS_WITHDRAWN:
         try:
@@ -1513,11 +1534,17 @@ def _column_statement(
     return ("withdrawn" if opted_out else "granted"), at
 
 
+# How a row's statements weigh against each other (_outweighs): a withdrawal over a
+# grant, and a grant over a refusal, since one yes among a tool's opt-in columns is a
+# grant (Brevo's OPT_IN beside its DOUBLE_OPT-IN).
+_WEIGHT = {REFUSED: 0, "granted": 1, "withdrawn": 2}
+
+
 def _outweighs(new: tuple[str, datetime | None], old: tuple[str, datetime | None]) -> bool:
-    """Whether one column's statement wins over another's of the same field: a withdrawal
-    over a grant, a dated statement over a dateless one of the same status."""
+    """Whether one column's statement wins over another's of the same field: the weightier
+    status (_WEIGHT), or a dated statement over a dateless one of the same status."""
     if new[0] != old[0]:
-        return new[0] == "withdrawn"
+        return _WEIGHT[new[0]] > _WEIGHT[old[0]]
     return old[1] is None and new[1] is not None
 
 

@@ -376,7 +376,7 @@ def test_mailchimp_unsubscribed_status_withdraws(app):
         ("SUBSCRIBED", "", ("granted", None)),
         ("2024-03-01 10:00", "", ("granted", "2024-03-01T10:00:00+00:00")),
         ("NEVER_SUBSCRIBED", "", None),  # no consent: nothing to record
-        ("no", "", None),
+        ("no", "", ("refused", None)),  # asked, said no: a refusal
         ("", "", None),
         ("unsubscribed", "", ("withdrawn", None)),
         ("", "true", ("withdrawn", None)),
@@ -410,9 +410,10 @@ def test_a_shop_exports_opt_in_column_becomes_a_consent_once(app):
             select(ConsentRecord.profile_id, ConsentRecord.status)
         )
     }
-    assert _count(ConsentRecord) == 2
-    anna, dario = _profile_by_email("a@example.it"), _profile_by_email("d@example.it")
-    assert consents == {anna.id: "granted", dario.id: "withdrawn"}
+    assert _count(ConsentRecord) == 3
+    anna, bruno, dario = (_profile_by_email(f"{c}@example.it") for c in "abd")
+    # Bruno's no is his answer, kept as the state of no consent.
+    assert consents == {anna.id: "granted", bruno.id: "withdrawn", dario.id: "withdrawn"}
     warning = db.session.scalar(
         select(ImportRejection).where(ImportRejection.batch_id == summary["batch_id"])
     )

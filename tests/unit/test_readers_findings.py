@@ -180,7 +180,10 @@ def test_a_form_answer_in_words_is_understood():
         "Email,Acconsento al trattamento dei dati per finalità di marketing\n"
         'a@example.it,"Sì, acconsento"\nb@example.it,"No, non acconsento"\n'
     )
-    assert [_consents(row) for row in rows] == [[("email_marketing", "granted")], []]
+    assert [_consents(row) for row in rows] == [
+        [("email_marketing", "granted")],
+        [("email_marketing", "refused")],
+    ]
     assert consents_from_columns(rows[1].values)[1] == []  # no warning either
 
 
@@ -230,7 +233,7 @@ def test_sms_consents_are_of_the_sms_marketing_purpose():
     assert _consents(irene) == [("email_marketing", "granted"), ("sms_marketing", "withdrawn")]
     shopify_csv = "Email,Accepts Email Marketing,Accepts SMS Marketing\na@x.it,no,yes\n"
     _mapping, [shopify] = _read(shopify_csv)
-    assert _consents(shopify) == [("sms_marketing", "granted")]
+    assert _consents(shopify) == [("email_marketing", "refused"), ("sms_marketing", "granted")]
     giorgia, dario = _read_fixture("klaviyo_profili.csv")[1]
     assert ("sms_marketing", "granted") in _consents(giorgia)
     assert [p for p, _s in _consents(dario)] == ["email_marketing"]  # NEVER_SUBSCRIBED

@@ -286,7 +286,7 @@ def test_an_empty_date_marker_in_a_consent_column_states_nothing():
     ("said", "status"),
     [
         ("Acconsento", "granted"),  # the Italian privacy form's words
-        ("Non acconsento", None),
+        ("Non acconsento", "refused"),  # the Italian privacy form's no
         ("No consent", None),  # Pipedrive's marketing status
         ("Archived", None),
         ("Unsubscribed", "withdrawn"),
