@@ -1932,7 +1932,9 @@ class _Run:
             _keep_earlier_version(record_id)
             try:
                 splitting.detach_record(
-                    record_id, actor=self.actor or f"import:{self.source_name}"[:100]
+                    record_id,
+                    actor=self.actor or f"import:{self.source_name}"[:100],
+                    by_import=True,
                 )
             except (ValidationError, ConflictError):
                 db.session.rollback()

@@ -40,9 +40,13 @@ DETACH_ACTION = "profile.detach"
 # The actor label (+ the record's id) and reason of the stage move a detach makes.
 DETACH_LABEL = "detach:"
 DETACHED_STAGE = "the record that stated this stage was detached: it is a profile of its own now"
+# The reason of the 'distinct' pair a detach leaves: a person's, or an import's (a record
+# id sent again with another person's values: ingest).
+DETACHED_BY_HAND = "detached by hand"
+DETACHED_BY_IMPORT = "detached by an import: the record's id now names another person"
 
 
-def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
+def detach_record(record_id: int, *, actor: User | str | None, by_import: bool = False) -> Profile:
     """Make a source record a profile of its own; returns the new profile.
 
     It takes the emails and phones no other record of its old profile carries, and the
@@ -50,6 +54,9 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     and a stage that only the record gave goes with it (_stage_after_detach); the pair is
     marked 'distinct', so it is never proposed again. Touchpoints and notes stay where
     they are (they name no record). Commits.
+
+    by_import: an import detaches it (its id now names another person), not the actor
+    who ran the import: the pair says so (DETACHED_BY_IMPORT) and names no decider.
 
     Raises NotFoundError, ValidationError (the profile's only record, a profile merged
     away, or the last record of the profile that no undo can take: detach_blockers),
@@ -113,7 +120,7 @@ def detach_record(record_id: int, *, actor: User | str | None) -> Profile:
     _tags_after_detach(old, record)
     _stage_after_detach(old, record)
     match_keys.refresh_many([old, new])
-    _mark_distinct(old.id, new.id, actor)
+    _mark_distinct(old.id, new.id, None if by_import else actor, by_import)
     audit.record(
         DETACH_ACTION,
         actor=actor,
@@ -290,11 +297,12 @@ def detach_blockers(profile: Profile, merges: list[Merge]) -> dict[int, int]:
     return {r.id: live[0].id for r in records if r.id not in brought and not staying - {r.id}}
 
 
-def _mark_distinct(a_id: int, b_id: int, actor) -> None:
-    """Remember that a person said these two profiles are different people."""
+def _mark_distinct(a_id: int, b_id: int, actor, by_import: bool = False) -> None:
+    """Remember that a person (or an import) said these two profiles are different people."""
     low, high = ordered(a_id, b_id)
+    reason = DETACHED_BY_IMPORT if by_import else DETACHED_BY_HAND
     pair = find_pair(low, high) or DuplicateCandidate(
-        profile_a_id=low, profile_b_id=high, score=0.0, reasons=["detached by hand"]
+        profile_a_id=low, profile_b_id=high, score=0.0, reasons=[reason]
     )
     pair.status = "distinct"
     pair.decided_at = utcnow()

@@ -83,3 +83,18 @@ def test_the_queue_refuses_to_merge_a_pair_kept_apart_through_a_merge(client, au
 
     assert "marked as different people" in _html(response)
     assert _merged_into(y) is None
+
+
+def test_the_merge_page_says_an_import_parted_the_two(client, auth):
+    """A record id sent again with another person's values: the import detached it."""
+    from tests.factories import import_records
+
+    laura = {"first_name": "Laura", "last_name": "Fontana", "email": "laura@example.it"}
+    carlo = {"first_name": "Carlo", "last_name": "Verdi", "email": "carlo@example.it"}
+    [shop] = import_records("shop", {"id": "r1", **laura, "birth_date": "1990-03-04"})
+    import_records("events", {"id": "EV1", **laura})
+    [parted] = import_records("events", {"id": "EV1", **carlo})
+    auth.login_as("sales")
+    confirm = _html(client.get(f"/profiles/{shop['profile_id']}/merge/{parted['profile_id']}"))
+    assert 'id="marked-distinct"' in confirm and 'id="distinct-by-import"' in confirm
+    assert "detached from one profile to make the other." not in confirm  # not by hand

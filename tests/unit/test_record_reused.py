@@ -111,3 +111,16 @@ def test_a_first_name_corrected_on_the_same_email_is_the_same_person(app):
 
     assert result["profile_id"] == shop["profile_id"]
     assert result["warnings"] == []
+
+
+def test_the_pair_an_import_parts_says_the_import_did_it(app):
+    """A matching test: the pair read 'detached by hand', though nobody detached anything."""
+    from crm.models import DuplicateCandidate
+    from crm.services import splitting
+
+    import_records("shop", {"id": "r2", **LAURA, "birth_date": "1990-03-04"})
+    import_records("events", {"id": "EV3", **LAURA})
+    import_records("events", {"id": "EV3", **CARLO})
+    (pair,) = db.session.scalars(select(DuplicateCandidate))
+    assert pair.status == "distinct" and pair.decided_by_id is None
+    assert pair.reasons == [splitting.DETACHED_BY_IMPORT]
