@@ -2,7 +2,7 @@
 are found and proposed by suspects, re-exported here)."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
@@ -232,9 +232,13 @@ def current_verdict(candidate: DuplicateCandidate) -> Verdict:
     }
     if len(pair) != 2:
         raise NotFoundError("A profile of this pair no longer exists.")
+    # With what their records stated: a pair proposed on a family's shared mailbox (which
+    # one of them holds), weighed without it, would seem changed.
     stated = _stated_identifiers(list(pair))
     a, b = (
-        _with_stated(match_keys.person_of(pair[pid]), *stated.get(pid, ((), ())))
+        matching.with_identifiers(
+            match_keys.person_of(pair[pid]), *(sorted(v) for v in stated.get(pid, ((), ())))
+        )
         for pid in (candidate.profile_a_id, candidate.profile_b_id)
     )
     sizes = match_keys.block_sizes(match_keys.keys_of_person(a))
@@ -258,17 +262,6 @@ def _stated_identifiers(profile_ids: list[int]) -> dict[int, tuple[set[str], set
         emails.update([email] if email else [])
         phones.update([phone] if phone else [])
     return found
-
-
-def _with_stated(person: matching.Person, emails, phones) -> matching.Person:
-    """A profile's view with the emails and phones its records stated: a family's shared
-    mailbox belongs to one of them, but the pair was proposed on it (as the importer
-    weighs a row kept apart from the holder), and weighed without it would seem changed."""
-    return replace(
-        person,
-        emails=tuple(dict.fromkeys((*person.emails, *sorted(emails)))),
-        phones=tuple(dict.fromkeys((*person.phones, *sorted(phones)))),
-    )
 
 
 def distinct_decision(a_id: int, b_id: int) -> tuple[DuplicateCandidate | None, User | None]:

@@ -732,12 +732,7 @@ class _Batch:
             if other is None:
                 continue  # merged away, or beyond the candidates read for this batch
             if candidate in stated:
-                emails, phones = stated[candidate]
-                other = replace(
-                    other,
-                    emails=tuple(dict.fromkeys((*other.emails, *emails))),
-                    phones=tuple(dict.fromkeys((*other.phones, *phones))),
-                )
+                other = matching.with_identifiers(other, *stated[candidate])
             elif item.passed is not None and isinstance(candidate, int):
                 if candidate not in item.passed and candidate not in item.held_by:
                     continue  # screened out when the batch was read

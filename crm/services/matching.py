@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from sys import intern
@@ -95,6 +95,17 @@ class Decision:
     outcome: str  # "merge" | "review" | "separate"
     reasons: tuple[str, ...]
     veto: str | None = None
+
+
+def with_identifiers(person: Person, emails=(), phones=()) -> Person:
+    """person with these emails and phones too (after its own, once each): the view of a
+    profile with what its records stated, though another profile holds it (a family's
+    shared mailbox)."""
+    return replace(
+        person,
+        emails=tuple(dict.fromkeys((*person.emails, *emails))),
+        phones=tuple(dict.fromkeys((*person.phones, *phones))),
+    )
 
 
 def person_from_fields(fields: dict, emails=(), phones=()) -> Person:
