@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 
 from sqlalchemy import select
 
@@ -43,6 +43,11 @@ from crm.services.normalise import city_key, clean_text, fold
 from crm.services.profiles import MANUAL_SOURCE, removed_tags, search_columns
 
 STAGE_REASON = "most advanced stage among source records"
+
+
+# Pure functions of a name or an address that each profile's records ask again and again
+# (a batch's worth of writings).
+_STRINGS = 1 << 12
 
 
 def record_rank(record: SourceRecord) -> tuple:
@@ -147,6 +152,7 @@ def _address_source(name: str, offered: list, anchor):
     return None
 
 
+@lru_cache(maxsize=_STRINGS)
 def _spelling_rank(text: str) -> tuple[int, int, int, int]:
     """How much a spelling says: accented letters, then apostrophes and hyphens, then
     mixed case, then the spaces between words ('Nicolò D'Amico' over 'NICOLO DAMICO' over
@@ -178,6 +184,7 @@ def _best_spelled(best, name: str, offered: list):
     return choice
 
 
+@lru_cache(maxsize=_STRINGS)
 def _scripts(text: str) -> frozenset[str]:
     """The scripts of text's letters, as Unicode names them ('LATIN', 'CYRILLIC', 'CJK')."""
     return frozenset(unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha())
@@ -196,6 +203,7 @@ def _spelt_out(value: str) -> str:
     return value.translate(_SPELT_OUT)
 
 
+@lru_cache(maxsize=_STRINGS)
 def _spellings(value: str) -> frozenset[str]:
     """What two writings of one value have in common: the value folded and joined, as
     written and with its umlauts written out ('Müller' -> {'muller', 'mueller'})."""
@@ -277,6 +285,7 @@ def _full_forms() -> dict[str, frozenset[str]]:
 _FULL_FORMS = _full_forms()
 
 
+@lru_cache(maxsize=_STRINGS)
 def _joined(value: str) -> str:
     """Folded, spaces removed: 'Maria Grazia' and 'MARIAGRAZIA' -> 'mariagrazia'."""
     return "".join(fold(value).split())
@@ -559,6 +568,8 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
     old_provenance = current.get("provenance") or {}
     provenance = dict(old_provenance)
     offered = [(r, r.fields or {}) for r in ranked]
+    fields_of = {id(r): values for r, values in offered}
+    origin_of: dict[int, dict] = {}  # a record's provenance entry, once per record
     anchor = _address_anchor(offered)
     unswapped = None
     if len(offered) > 1:
@@ -587,8 +598,10 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
         if best is not None and name in SPELLED and len(offered) > 1:
             best = _best_spelled(best, name, offered)
         if best is not None:
-            value = _field_value(name, best.fields[name])
-            provenance[name] = {"source_record_id": best.id, "source": best.source.name}
+            value = _field_value(name, fields_of[id(best)][name])
+            if id(best) not in origin_of:
+                origin_of[id(best)] = {"source_record_id": best.id, "source": best.source.name}
+            provenance[name] = dict(origin_of[id(best)])
         elif name in provenance:
             value = None  # only clear what records put there; a value of unknown origin stays
             provenance.pop(name)
