@@ -84,6 +84,19 @@ def strip_text_marker(text: str) -> str:
 _NOT_WORD = re.compile(r"[^\w]+")
 
 
+# Letters that keyboards and old systems write out ("Müller" as "Mueller", "Søren" as
+# "Soeren", "Ångström" as "Aangstroem"; "ß" is "ss" in fold already).
+_SPELT_OUT = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ø": "oe", "Ø": "Oe",
+     "å": "aa", "Å": "Aa"}
+)  # fmt: skip
+
+
+def spelt_out(value: str) -> str:
+    """value with its umlauts (and ø, å) written out as two letters."""
+    return value.translate(_SPELT_OUT)
+
+
 def fold(value: str | None) -> str:
     """Lower-case, strip accents and punctuation runs, write other scripts in Latin:
     'Nicolò D’Angelo' -> 'nicolo d angelo', 'Дмитрий Иванов' -> 'dmitriy ivanov'."""

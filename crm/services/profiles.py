@@ -1,5 +1,6 @@
 """Profiles: search, read, manual creation, edits with optimistic locking, export."""
 
+import re
 from collections.abc import Iterator
 from datetime import date
 
@@ -34,6 +35,7 @@ from crm.services.errors import (
     NotFoundError,
     ValidationError,
 )
+from crm.services.given_names import FIRST_NAMES
 from crm.services.normalise import (
     clean_text,
     fold,
@@ -44,6 +46,7 @@ from crm.services.normalise import (
     normalise_phone,
     normalise_postcode,
     normalise_tax_id,
+    spelt_out,
     storable,
 )
 
@@ -130,6 +133,33 @@ def _name_matches(model, folded: str) -> list:
 
 # How many words of a search may be a surname written first ("de luca maria").
 _SURNAME_WORDS = 3
+# Heads of Italian compound given names that are no name alone (Gian Luca, Pier Paolo).
+_NAME_HEADS = frozenset({"gian", "pier"})
+# The shortest half of a compound given name split apart ("mariagrazia" -> "maria grazia").
+_HALF = 3
+_UMLAUT_PAIRS = re.compile(r"(?<=[aou])e")
+
+
+def _name_variants(text: str) -> list[str]:
+    """The folded ways a searched name may be stored, the typed one first: with umlauts
+    written out ("Müller" finds Mueller) or read back ("Mueller" finds Müller), and a
+    compound given name joined or split ("Maria Grazia" finds Mariagrazia, "Gianluca"
+    finds Gian Luca). Each finds only what starts with it, so the extra ones add few
+    other people."""
+    folded = fold(text)
+    variants = [folded, fold(spelt_out(text)), _UMLAUT_PAIRS.sub("", folded)]
+    words = folded.split()
+    for i in range(len(words) - 1):
+        head, tail = words[i], words[i + 1]
+        if (head in FIRST_NAMES or head in _NAME_HEADS) and tail in FIRST_NAMES:
+            variants.append(" ".join([*words[:i], head + tail, *words[i + 2 :]]))
+    for i, word in enumerate(words):
+        for cut in range(_HALF, len(word) - _HALF + 1):
+            head, tail = word[:cut], word[cut:]
+            if (head in FIRST_NAMES or head in _NAME_HEADS) and tail in FIRST_NAMES:
+                variants.append(" ".join([*words[:i], head, tail, *words[i + 1 :]]))
+                break
+    return list(dict.fromkeys(v for v in variants if v))
 
 
 def search_query(q: str | None):
@@ -166,11 +196,13 @@ def search_query(q: str | None):
             phone_match = or_(ProfilePhone.phone == e164, phone_match)
             stated.append(SourceRecord.phone == e164)
         found.append(select(ProfilePhone.profile_id).where(phone_match))
-    folded = fold(text)
-    if folded:
-        named = [*_name_matches(Profile, folded), _prefix(Profile.search_company, folded)]
+    variants = _name_variants(text)
+    if variants:
+        named = [_prefix(Profile.search_company, variants[0])]
+        for folded in variants:
+            named += _name_matches(Profile, folded)
+            stated += _name_matches(SourceRecord, folded)
         found.append(select(Profile.id).where(or_(*named)))
-        stated += _name_matches(SourceRecord, folded)
     found.append(select(SourceRecord.profile_id).where(or_(*stated)))
     return query.where(Profile.id.in_(union(*found)))
 

@@ -39,7 +39,7 @@ from crm.models.base import utcnow
 from crm.services import match_keys, matching
 from crm.services.given_names import GIVEN_NAMES
 from crm.services.nicknames import NAME_GROUPS
-from crm.services.normalise import city_key, clean_text, fold
+from crm.services.normalise import city_key, clean_text, fold, spelt_out
 from crm.services.profiles import MANUAL_SOURCE, removed_tags, search_columns
 
 STAGE_REASON = "most advanced stage among source records"
@@ -190,24 +190,11 @@ def _scripts(text: str) -> frozenset[str]:
     return frozenset(unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha())
 
 
-# Letters that keyboards and old systems write out ("Müller" as "Mueller", "Søren" as
-# "Soeren", "Ångström" as "Aangstroem"; "ß" is "ss" in fold already).
-_SPELT_OUT = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ø": "oe", "Ø": "Oe",
-     "å": "aa", "Å": "Aa"}
-)  # fmt: skip
-
-
-def _spelt_out(value: str) -> str:
-    """value with its umlauts (and ø, å) written out as two letters."""
-    return value.translate(_SPELT_OUT)
-
-
 @lru_cache(maxsize=_STRINGS)
 def _spellings(value: str) -> frozenset[str]:
     """What two writings of one value have in common: the value folded and joined, as
     written and with its umlauts written out ('Müller' -> {'muller', 'mueller'})."""
-    return frozenset({_joined(value), _joined(_spelt_out(value))})
+    return frozenset({_joined(value), _joined(spelt_out(value))})
 
 
 # -- one value and a slip of it, among records of one trust rank --------------------------
@@ -302,7 +289,7 @@ def _fuller_name(name: str, short: str, long: str) -> bool:
         if len(initial) == 1:  # "G." for "Giuseppe": an initial is the name cut short
             return len(_joined(long)) > 1 and _joined(long)[0] == initial
         return _joined(long) in _FULL_FORMS.get(initial, ())
-    for short_as, long_as in ((short, long), (_spelt_out(short), _spelt_out(long))):
+    for short_as, long_as in ((short, long), (spelt_out(short), spelt_out(long))):
         words, longer = matching.surname_tokens(short_as), matching.surname_tokens(long_as)
         if words and (words < longer or (words == longer and _more_words(short_as, long_as))):
             return True
@@ -317,7 +304,7 @@ def _more_words(short: str, long: str) -> bool:
 def _fuller_company(short: str, long: str) -> bool:
     """long names the same company as short with its legal form ('Müller Logistik GmbH'
     for 'Müller Logistik' or 'Mueller Logistik'); another name is another employer."""
-    for short_as, long_as in ((short, long), (_spelt_out(short), _spelt_out(long))):
+    for short_as, long_as in ((short, long), (spelt_out(short), spelt_out(long))):
         core = matching.company_core(short_as)
         if core and core == matching.company_core(long_as) and _more_words(short_as, long_as):
             return True
@@ -365,7 +352,7 @@ def _same_place(a: dict, b: dict) -> bool:
 
 def _same_city(a: str, b: str) -> bool:
     """One city's names, as matching compares them, or with their umlauts written out."""
-    return city_key(a) == city_key(b) or city_key(_spelt_out(a)) == city_key(_spelt_out(b))
+    return city_key(a) == city_key(b) or city_key(spelt_out(a)) == city_key(spelt_out(b))
 
 
 def _zip_extended(short: str, long: str) -> bool:
