@@ -62,6 +62,8 @@ vasilis vasiliki christos spyros anastasios athanasios theodoros despina evangel
 evangelia paraskevi
 piotr krzysztof tomasz pawel agnieszka malgorzata lukasz marek ewa joanna wojciech andrzej
 jakub
+karel karla pavla pawla zdenek zdenka radek radka karola marian marina michal michaela
+stefania
 """
 
 
@@ -118,11 +120,33 @@ FRENCH_MEN = frozenset(
 )
 # Women's names ending in a consonant whose form with a final -e (or -ne) is the same
 # woman's name in another language or spelling (Ann / Anne, Susan / Susanne, Helen /
-# Hélène): not the man's and woman's pair that such an ending makes of Jean / Jeanne,
-# Louis / Louise, Julien / Julienne (matching.feminine_form).
+# Hélène, Carol / Carole, the Dutch Els / the German Else): not the man's and woman's pair
+# that such an ending makes of Jean / Jeanne, Louis / Louise, Julien / Julienne
+# (matching.feminine_form), nor their -a a man's feminine (matching.feminine_in_a).
 WOMEN_IN_CONSONANT = frozenset(
     "ann jasmin yasmin kristin christin kirsten josephin nadin karin carolin karolin "
     "katherin catherin kathrin madelein marion susan helen ellen karen evelin jacquelin "
     "rosalin adelin emelin ingrid astrid sigrid gudrun miriam judith edith ruth esther "
-    "ester rachel ethel hazel muriel carmen doris iris agnes lourdes mercedes dolores".split()
+    "ester rachel ethel hazel muriel carmen doris iris agnes lourdes mercedes dolores carol els "
+    "lies".split()
 )
+# Men's names ending in a consonant whose feminine ends in -a, in Slavic, Germanic,
+# Scandinavian and Romance languages, that the lists above do not hold: with them,
+# matching.feminine_in_a knows Marian / Marina, Radek / Radka or Emil / Emilia for a man
+# and a woman, not one name's slip.
+MEN_IN_CONSONANT = frozenset(
+    "marian dorian radek ludek zdenek kristijan emil eugen luc cecil milan bogdan marcel "
+    "dominik kamil milos dusan zoran goran dragan roman leon julian fabian florian damian "
+    "lucian erik jens".split()
+)
+# Men's names ending in -a: Italian (Andrea, Luca, Nicola, Mattia), Russian (Ilya, Nikita,
+# Danila) and the diminutives of other languages (Sasha, Misha). Beside a man's name they
+# are no feminine of it (Matt / Mattia, Daniel / Danila: matching.feminine_in_a).
+MEN_IN_A = frozenset(
+    "andrea luca gianluca nicola mattia elia enea battista tobia geremia isaia zaccaria "
+    "giona ilya ilia ilija nikita danila gavrila foma kuzma savva luka nikola kosta sasha "
+    "sacha misha mischa pasha".split()
+)
+# Names of two or three letters that the lists above do not hold (Al, Bo, Ty): written in
+# capitals they are still a name, not a compound name's initials (matching._initials).
+SHORT_NAMES = frozenset("al bo cy di ed jo ty vi li yu an kai ida pia noa".split())

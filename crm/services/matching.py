@@ -43,7 +43,10 @@ from crm.services.given_names import (
     FRENCH_MEN,
     INTERNATIONAL_NAMES,
     ITALIAN_NAMES,
+    MEN_IN_A,
+    MEN_IN_CONSONANT,
     MEN_IN_EL,
+    SHORT_NAMES,
     WOMEN_ELSEWHERE,
     WOMEN_IN_CONSONANT,
 )
@@ -678,6 +681,8 @@ def _first_level_sorted(a: str, b: str) -> str:
         return "nickname" if len(gx) == 1 and len(gy) == 1 else "nickname (ambiguous)"
     if len(x) == 1 or len(y) == 1:
         return "initial" if x[0] == y[0] else "different"
+    if _initials_of(a, b) or _initials_of(b, a):
+        return "initial"  # J.P. / Jean-Pierre, as J. / Jean
     if len(x) == len(y) and x[:-1] == y[:-1] and x[-1] in _VOWELS and y[-1] in _VOWELS:
         return "different"  # Giulio / Giulia, Mario / Maria: not a typo
     tx, ty = set(_fold(a).split()), set(_fold(b).split())
@@ -696,6 +701,49 @@ def _first_level_sorted(a: str, b: str) -> str:
     if JaroWinkler.similarity(x, y) >= 0.9:
         return "similar"
     return "different"
+
+
+_INITIALS = (2, 3)  # letters of a compound first name's initials: J.P., J.M.A.
+
+
+@lru_cache(maxsize=_SMALL_CACHE)
+def _initials(value: str) -> str:
+    """The letters of a first name written as the initials of a compound one: "J.P.",
+    "J. P.", "J.-P." (single letters apart once folded), or "JP" written together when
+    the letters are no name (given_names: Jo, Al, Ed, Ugo stay names); else ''."""
+    words = _fold(value).split()
+    letters = "".join(words)
+    if not letters.isalpha() or len(letters) not in _INITIALS:
+        return ""
+    if len(words) == len(letters):
+        return letters
+    if len(words) > 1 or letters in FIRST_NAMES or letters in _NAME_GROUPS:
+        return ""
+    return "" if letters in SHORT_NAMES else letters
+
+
+def _name_parts(value: str) -> list[list[str]]:
+    """The ways to read a first name as the names of a compound: its words, particles
+    left out ('Jean-Pierre', 'Maria del Carmen'), or a word cut into two names of their
+    own ('Jeanpierre', 'Mariangela': _OWN_NAMES)."""
+    words = [w for w in _fold(value).split() if w not in _PARTICLES]
+    if len(words) != 1:
+        return [words]
+    word = words[0]
+    return [
+        [word[:cut], word[cut:]]
+        for cut in range(_SHORT_PIECE, len(word) - _SHORT_PIECE + 1)
+        if word[:cut] in _OWN_NAMES and word[cut:] in _OWN_NAMES
+    ]
+
+
+def _initials_of(initials: str, name: str) -> bool:
+    """Whether `initials` is written as the initials of the compound first name `name`,
+    one letter a name: J.P. / Jean-Pierre, MA / Maria Angela (not Jo / Jean Olivier)."""
+    letters = _initials(initials)
+    return bool(letters) and any(
+        "".join(part[:1] for part in parts) == letters for parts in _name_parts(name)
+    )
 
 
 # Spellings of one name in different languages or habits: Christian / Cristian,
@@ -744,6 +792,10 @@ def _romanisations(x: str, y: str) -> bool:
 # What an Italian compound name adds to a name (Gianluca, Pierluigi, Annamaria): a name,
 # or one of these short forms.
 _COMPOUND_PARTS = frozenset({"gian", "pier", "gianpier", "mari"})
+# Names people bear as names, not only as a diminutive of one: a piece of a compound of
+# three letters or fewer must be one (Ugo, Eva), or Ele and Dani make a Daniele.
+_OWN_NAMES = ITALIAN_NAMES | INTERNATIONAL_NAMES | frozenset(_VARIANT_GROUPS) | _COMPOUND_PARTS
+_SHORT_PIECE = 3
 
 
 def _one_name(x: str, y: str) -> bool:
@@ -761,11 +813,19 @@ def _one_name(x: str, y: str) -> bool:
 
 def _compound(short: str, long: str) -> bool:
     """long is a compound name of short's written as one word (Gianluca / Luca, Annamaria
-    / Anna): what it adds is a name or a compounding part."""
+    / Anna): what it adds is a name or a compounding part. A piece of three letters or
+    fewer, on either side, must be a name of its own: a short diminutive is cut from a
+    name, not compounded into it (Ele / Daniele is no Dani + Ele, Rick / Patrick no Pat
+    + Rick). Two letters opening the name stay read as before, an English diminutive's
+    (Al / Alberto, Jo / Joanna)."""
     rest = long[len(short) :] if long.startswith(short) else ""
     if not rest and long.endswith(short):
         rest = long[: len(long) - len(short)]
-    return len(rest) >= 3 and (rest in _COMPOUND_PARTS or rest in FIRST_NAMES)
+    if len(rest) < 3 or not (rest in _COMPOUND_PARTS or rest in FIRST_NAMES):
+        return False
+    if len(short) < _SHORT_PIECE and long.startswith(short):
+        return True
+    return all(len(piece) > _SHORT_PIECE or piece in _OWN_NAMES for piece in (short, rest))
 
 
 # Endings that make a feminine or a diminutive of a name: Carlo / Carlotta, Andrea /
@@ -825,13 +885,14 @@ def man_and_woman(x: str, y: str) -> bool:
     Andrés; Nicola beside Nicholas; Simone beside Simon (given_names.WOMEN_ELSEWHERE);
     a French woman's -elle beside the man's -el or the Italian man's -ele (Danielle /
     Daniel or Daniele, Michelle / Michael, Emmanuelle / Emanuele); a French feminine
-    (feminine_form: Jean / Jeanne). A real diminutive (Andy, Nico) is no such name: it
-    stays a nickname."""
+    (feminine_form: Jean / Jeanne); a feminine in -a that is no mere -a added
+    (feminine_in_a: Karel / Karla, Kristian / Kristina). A real diminutive (Andy, Nico)
+    is no such name: it stays a nickname."""
     if x == y:
         return False
     if y in WOMEN_ELSEWHERE.get(x, ()) or x in WOMEN_ELSEWHERE.get(y, ()):
         return True
-    if feminine_form(x, y):
+    if feminine_form(x, y) or feminine_in_a(x, y) or feminine_in_a(y, x):
         return True
     short, long = sorted((x, y), key=len)
     base = long[:-2]  # 'danielle' -> 'daniel'
@@ -865,6 +926,37 @@ def feminine_form(x: str, y: str) -> bool:
     if long in (short + "e", short + short[-1] + "e"):
         return True
     return short[-1] == "c" and long == short[:-1] + "que"
+
+
+def feminine_in_a(man: str, woman: str) -> bool:
+    """Whether the folded, joined name woman is the feminine in -a of man, a man's name
+    ending in a consonant, formed other than by a bare -a (Jan / Jana: _feminine) the way
+    Slavic, Germanic and Scandinavian languages form it: the vowel before the man's last
+    consonant dropped (Karel / Karla, Pavel / Pavla, Zdeněk / Zdeňka, Kristian /
+    Kristina, Sander / Sandra), one put there (Michal / Michaela, Karl / Karola), or -ia
+    added (Viktor / Viktoria, Emil / Emilia, Anton / Antonia). Read as one name's slip,
+    they let a couple's shared email or landline join them. man must be a man's name the
+    lists know (given_names.FIRST_NAMES, FRENCH_MEN, MEN_IN_CONSONANT), not a woman's in a
+    consonant (Karin) nor a diminutive of several names (Alex / Alexia); woman a name the
+    lists know (a slip of his name is none: Lucas / Lucsa), no man's name in -a
+    (given_names.MEN_IN_A: Matt / Mattia) nor a name of man's nickname group."""
+    if len(man) < 3 or len(woman) < 3 or man[-1] in _VOWELS or man[-1] == "y":
+        return False
+    if not woman.endswith("a"):
+        return False
+    if man not in FIRST_NAMES and man not in FRENCH_MEN and man not in MEN_IN_CONSONANT:
+        return False  # Paoal / Paola: a slip of the woman's name
+    groups = _NAME_GROUPS.get(man, frozenset())
+    if man in WOMEN_IN_CONSONANT or len(groups) > 1 or woman in MEN_IN_A:
+        return False
+    if groups & _NAME_GROUPS.get(woman, frozenset()):
+        return False
+    if woman not in FIRST_NAMES and woman not in _NAME_GROUPS:
+        return False  # Lucas / Lucsa: two letters of his name swapped, no woman's name
+    stem, last, vowel = woman[:-2], woman[-2], man[-2]
+    dropped = vowel in _VOWELS and last == man[-1] and stem == man[:-2]
+    put_in = stem[-1:] in _VOWELS and last == man[-1] and stem[:-1] == man[:-1]
+    return dropped or put_in or woman == man + "ia"
 
 
 def _inner_edit(x: str, y: str) -> bool:
