@@ -4,7 +4,7 @@ are found and proposed by suspects, re-exported here)."""
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Text, and_, cast, func, not_, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from crm.extensions import db
@@ -42,6 +42,23 @@ COMPARED_FIELDS = (
     "sources",
 )
 _LIST_FIELDS = frozenset({"emails", "phones", "tags", "sources"})
+# The first words of a veto reason of matching.compare ("veto: different birth dates"):
+# evidence that the two are different people, which kept the pair from an automatic merge.
+# A vetoed pair reaches the queue only on what the two share (an email, a phone, a tax id),
+# and scores high for it: it is listed after every pair without a veto (open_candidates).
+VETO = "veto: "
+
+
+def vetoes(reasons) -> list[str]:
+    """The vetoes among a pair's reasons, without their first words ("different birth
+    dates")."""
+    return [r.removeprefix(VETO) for r in reasons or [] if r.startswith(VETO)]
+
+
+def _vetoed():
+    """SQL: whether a pair's reasons hold a veto (a stored list item starting with it)."""
+    stored = func.coalesce(cast(DuplicateCandidate.reasons, Text), "")
+    return stored.like(f'%"{VETO}%')
 
 
 def merge_and_weigh_again(
@@ -116,25 +133,42 @@ def _open_query(only: QueueFilter = QueueFilter()):
 def open_candidates(
     *, after: int | None = None, limit: int = 50, only: QueueFilter = QueueFilter()
 ) -> tuple[list[DuplicateCandidate], int | None]:
-    """One page of open pairs (those passing only), highest score first, and the cursor
+    """One page of open pairs (those passing only), likely duplicates first, and the cursor
     of the next page.
 
-    The cursor is the id of the last pair shown; pages are keyed on (score, id) so a
-    decision taken meanwhile never makes a pair skip or repeat.
+    Pairs without a veto come first, highest score first; then the vetoed ones (vetoes),
+    highest score first: a shared email scores a pair born on other days 1.00, and a
+    reviewer must not take it for the likeliest duplicate. The cursor is the id of the last
+    pair shown; pages are keyed on (veto, score, id) so a decision taken meanwhile never
+    makes a pair skip or repeat.
     """
-    query = _open_query(only)
+    vetoed = _vetoed()
+    last = None
     if after is not None:
-        last = db.session.get(DuplicateCandidate, after)
+        last = db.session.execute(
+            select(DuplicateCandidate.score, DuplicateCandidate.id, vetoed).where(
+                DuplicateCandidate.id == after
+            )
+        ).first()
         if last is None:
             return [], None
-        query = query.where(
-            or_(
-                DuplicateCandidate.score < last.score,
-                and_(DuplicateCandidate.score == last.score, DuplicateCandidate.id < last.id),
+    rows: list[DuplicateCandidate] = []
+    # One query per tier, each in the order of the (status, score) index.
+    for tier in (False, True):
+        if last is not None and bool(last[2]) and not tier:
+            continue
+        query = _open_query(only).where(vetoed if tier else not_(vetoed))
+        if last is not None and bool(last[2]) == tier:
+            query = query.where(
+                or_(
+                    DuplicateCandidate.score < last.score,
+                    and_(DuplicateCandidate.score == last.score, DuplicateCandidate.id < last.id),
+                )
             )
-        )
-    query = query.order_by(DuplicateCandidate.score.desc(), DuplicateCandidate.id.desc())
-    rows = list(db.session.scalars(query.limit(limit + 1)))
+        query = query.order_by(DuplicateCandidate.score.desc(), DuplicateCandidate.id.desc())
+        rows += db.session.scalars(query.limit(limit + 1 - len(rows)))
+        if len(rows) > limit:
+            break
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     return rows[:limit], next_cursor
 
@@ -151,8 +185,8 @@ def next_open_candidate(only: QueueFilter = QueueFilter()) -> DuplicateCandidate
 
 
 def open_pairs_of(profile_id: int, limit: int = 10) -> list[tuple[DuplicateCandidate, Profile]]:
-    """The open pairs a live profile is in, highest score first, each with the profile on
-    the other side (at most limit)."""
+    """The open pairs a live profile is in, likely duplicates first (as open_candidates:
+    vetoed pairs last), each with the profile on the other side (at most limit)."""
     query = (
         _open_query()
         .where(
@@ -161,7 +195,7 @@ def open_pairs_of(profile_id: int, limit: int = 10) -> list[tuple[DuplicateCandi
                 DuplicateCandidate.profile_b_id == profile_id,
             )
         )
-        .order_by(DuplicateCandidate.score.desc(), DuplicateCandidate.id.desc())
+        .order_by(_vetoed(), DuplicateCandidate.score.desc(), DuplicateCandidate.id.desc())
         .limit(limit)
     )
     pairs = list(db.session.scalars(query))
@@ -222,11 +256,20 @@ class Verdict:
 def current_verdict(candidate: DuplicateCandidate) -> Verdict:
     """Weigh the pair's two profiles again, as they are now, the way the importer weighs
     a row (with its namesakes-in-the-city check). Raises NotFoundError if one is gone."""
+    decision = _weigh_now(candidate.profile_a_id, candidate.profile_b_id)
+    tied = (candidate.reasons or [None])[0] == suspects.TIED
+    moved = not tied and round(decision.score, 2) != round(candidate.score, 2)
+    return Verdict(decision.score, decision.outcome, list(decision.reasons), moved, tied)
+
+
+def _weigh_now(a_id: int, b_id: int) -> matching.Decision:
+    """The scorer's decision on two profiles as they are now, with the identifiers their
+    records stated. Raises NotFoundError if one is gone."""
     pair = {
         p.id: p
         for p in db.session.scalars(
             select(Profile)
-            .where(Profile.id.in_((candidate.profile_a_id, candidate.profile_b_id)))
+            .where(Profile.id.in_((a_id, b_id)))
             .options(selectinload(Profile.emails), selectinload(Profile.phones))
         )
     }
@@ -239,14 +282,57 @@ def current_verdict(candidate: DuplicateCandidate) -> Verdict:
         matching.with_identifiers(
             match_keys.person_of(pair[pid]), *(sorted(v) for v in stated.get(pid, ((), ())))
         )
-        for pid in (candidate.profile_a_id, candidate.profile_b_id)
+        for pid in (a_id, b_id)
     )
     sizes = match_keys.block_sizes(match_keys.keys_of_person(a))
     alone = suspects.alone_in_city(a, sizes)
-    decision = matching.compare(a, b, thresholds(), alone_in_city=alone)
-    tied = (candidate.reasons or [None])[0] == suspects.TIED
-    moved = not tied and round(decision.score, 2) != round(candidate.score, 2)
-    return Verdict(decision.score, decision.outcome, list(decision.reasons), moved, tied)
+    return matching.compare(a, b, thresholds(), alone_in_city=alone)
+
+
+# The reasons of compare() beyond vetoes that say two people: first names that clash, and
+# one surname across two generations (a father and his son named after him).
+_TWO_PEOPLE = (
+    "first name: different",
+    matching.MAN_AND_WOMAN,
+    matching.LAST_GENERATIONS,
+    matching.LAST_ONE_GENERATION,
+)
+
+
+def merge_warnings(a_id: int, b_id: int) -> list[str]:
+    """What says that two profiles a person is about to merge by hand are different
+    people, in compare()'s words: its vetoes (different birth dates or tax ids...), first
+    names that clash, two generations of one surname. Empty when nothing does, or when a
+    profile is gone. A warning, not a refusal: the person may know better."""
+    if a_id == b_id:
+        return []
+    try:
+        reasons = _weigh_now(a_id, b_id).reasons
+    except NotFoundError:
+        return []
+    return [r for r in reasons if r.startswith(VETO) or r in _TWO_PEOPLE]
+
+
+def undone_merge(a_id: int, b_id: int) -> tuple[Merge, User | None, User | None] | None:
+    """The latest undone merge of these two profiles (either way round), with the user who
+    made it and the user who undid it (None where a rule or an import did, or the user is
+    gone); None if they were never merged, or the merge stands."""
+    merger, undoer = aliased(User), aliased(User)
+    row = db.session.execute(
+        select(Merge, merger, undoer)
+        .outerjoin(merger, merger.id == Merge.actor_user_id)
+        .outerjoin(undoer, undoer.id == Merge.undone_by_id)
+        .where(
+            or_(
+                and_(Merge.survivor_id == a_id, Merge.merged_id == b_id),
+                and_(Merge.survivor_id == b_id, Merge.merged_id == a_id),
+            ),
+            Merge.undone_at.is_not(None),
+        )
+        .order_by(Merge.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def _stated_identifiers(profile_ids: list[int]) -> dict[int, tuple[set[str], set[str]]]:
@@ -415,7 +501,8 @@ def decide(
 
 
 def export_queue(batch_size: int = 500) -> Iterator[dict]:
-    """Every open pair as {"a", "b", "score", "reasons"}, highest score first, streamed."""
+    """Every open pair as {"a", "b", "score", "reasons"}, in the queue's order (likely
+    duplicates first, vetoed pairs last: open_candidates), streamed."""
     after = None
     while True:
         rows, after = open_candidates(after=after, limit=batch_size)

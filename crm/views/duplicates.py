@@ -43,8 +43,8 @@ def queue_filter() -> tuple[QueueFilterForm, duplicates.QueueFilter]:
 @bp.route("/")
 @roles(*REVIEWERS)
 def index():
-    """The open pairs (those the filter lets through), highest score first, a page at a
-    time, and how many there are."""
+    """The open pairs (those the filter lets through), likely duplicates first (vetoed
+    pairs last: duplicates.open_candidates), a page at a time, and how many there are."""
     after = request.args.get("after", type=query_id)
     form, only = queue_filter()
     rows, next_cursor = duplicates.open_candidates(
@@ -80,6 +80,9 @@ def detail(id: int):
         verdict=verdict,
         people=duplicates.profiles_of([candidate]),
         queue_args=form.args(),
+        undone=duplicates.undone_merge(candidate.profile_a_id, candidate.profile_b_id)
+        if candidate.status not in ("open", "merged")
+        else None,
     )
 
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from crm.security import ALL_ROLES, public
-from crm.services import consent_ledger, profiles
+from crm.services import consent_ledger, duplicates, profiles
 
 bp = Blueprint("main", __name__)
 
@@ -54,11 +54,13 @@ REASON_PHRASES = {
     "no automatic merge: the surnames do not agree well enough": _l(
         "no automatic merge: the surnames do not agree well enough"
     ),
+    # A sales rep reads who the two may be (a father and his son named after him), not
+    # how the scorer compared their surnames.
     "last name: same, Jr. or Sr. on one side only": _l(
-        "surname the same, Jr. or Sr. on one side only"
+        "perhaps father and son: same surname, but Jr. or Sr. on only one of them"
     ),
     "last name: same, two generations (Jr. and Sr.)": _l(
-        "surname the same, two generations (Jr. and Sr.): probably father and son"
+        "probably father and son: same surname, one Jr. and the other Sr."
     ),
     "last name: changed, the other's is in the tax id": _l(
         "surname perhaps changed: the other's is in the tax id"
@@ -85,6 +87,14 @@ REASON_PHRASES = {
         "veto: same email domain, different first names"
     ),
     "veto: different tax ids": _l("veto: different tax ids"),
+}
+# The vetoes of a match decision (duplicates.vetoes: what says two people) in plain words.
+VETO_WORDS = {
+    "different birth dates": _l("different birth dates"),
+    "different tax ids": _l("different tax ids"),
+    "same email domain, different first names": _l(
+        "different first names, email addresses at one organisation"
+    ),
 }
 REASON_SUBJECTS = {
     "first name": _l("first name"),
@@ -199,6 +209,21 @@ def reason_label(reason: str) -> str:
         levels = FEMININE_LEVELS if subject in FEMININE_SUBJECTS else REASON_LEVELS
         return f"{REASON_SUBJECTS[subject]}: {levels.get(level, REASON_LEVELS[level])}"
     return reason
+
+
+@bp.app_template_global()
+def pair_vetoes(reasons) -> list[str]:
+    """The vetoes among a pair's reasons (duplicates.vetoes), each in plain words in the
+    reader's language: what says the two are different people."""
+    return [str(VETO_WORDS.get(veto, veto)) for veto in duplicates.vetoes(reasons)]
+
+
+@bp.app_template_global()
+def warning_label(reason: str) -> str:
+    """A reason of duplicates.merge_warnings in the reader's language: a veto in plain
+    words, any other as reason_label says it."""
+    vetoed = duplicates.vetoes([reason])
+    return pair_vetoes([reason])[0] if vetoed else reason_label(reason)
 
 
 @bp.app_template_global()

@@ -298,6 +298,7 @@ def merge(id: int, other_id: int):
             flash(_("Profile #%(other)s was merged into this profile.", other=other_id), "success")
             return redirect(url_for("profiles.detail", id=id))
     status = 422 if form.errors or error else 200
+    live = not (survivor.merged_into_id or other.merged_into_id)
     page = render_template(
         "profiles/_merge_confirm.html",
         survivor=survivor,
@@ -306,6 +307,11 @@ def merge(id: int, other_id: int):
         error=error,
         distinct=distinct,
         decider=decider,
+        # What says the two are different people, and a merge of them undone before.
+        warnings=duplicates.merge_warnings(id, other_id) if live else [],
+        undone=duplicates.undone_merge(distinct.profile_a_id, distinct.profile_b_id)
+        if distinct
+        else None,
     )
     return page, status
 

@@ -29,7 +29,8 @@ class Queue(MethodView):
     @blp.response(200, PairPage)
     @error_responses(blp, 401, 403, 422)
     def get(self, args):
-        """Open pairs, highest score first, cursor-paged; filters as in the web queue (an
+        """Open pairs, likely duplicates first (highest score first, then the pairs a veto
+        kept from an automatic merge), cursor-paged; filters as in the web queue (an
         unknown source is 422: a misspelt name would otherwise list nothing)."""
         if args.get("source") and args["source"] not in imports_ui.source_names():
             abort(422, message="Unknown source.", errors={"query": {"source": ["Unknown."]}})
