@@ -78,13 +78,27 @@ FIELD_LABELS = {
     "stage": _l("Lifecycle stage"),
     "lead_status": _l("Lead status (the stage where the lifecycle stage is empty)"),
     "name_suffix": _l("Name suffix (Jr., Sr., III: joined to the last name)"),
+    # Columns only HubSpot's and Mailchimp's exports have (readers.HUBSPOT_EXTRA,
+    # readers.MAILCHIMP_EXTRA): kept as evidence of consent.
+    "marketing_status": _l("Marketing contact status (HubSpot)"),
+    "legal_basis": _l("Legal basis for processing the contact's data"),
+    "unsubscribed": _l("Unsubscribed from all email"),
+    "created_at": _l("When the contact was created in the source"),
+    "optin_time": _l("Time of the sign-up (opt-in)"),
+    "optin_ip": _l("IP address of the sign-up"),
+    "confirm_time": _l("Time the sign-up was confirmed"),
+    "confirm_ip": _l("IP address of the confirmation"),
+    "last_changed": _l("When the subscription last changed"),
+    "unsub_time": _l("Time of the unsubscription"),
+    "clean_time": _l("When the address was found to bounce"),
 }
 
 
 def field_label(name: str) -> str:
-    """A canonical field as the user reads it, with its technical name."""
+    """A canonical field as the user reads it, in their language (the technical name only
+    for a field without a label; the select's option values stay technical)."""
     label = FIELD_LABELS.get(name)
-    return f"{label} ({name})" if label else name
+    return str(label) if label else name
 
 
 class UploadForm(FlaskForm):

@@ -153,7 +153,7 @@ def test_an_italian_admin_reads_dates_the_italian_way(client, auth, anna):
     client.post("/account/language", data={"locale": "it", "csrf_token": token})
     last = db.session.scalar(select(ImportBatch.started_at).order_by(ImportBatch.started_at.desc()))
     html = client.get("/admin/sources").get_data(as_text=True)
-    assert format_datetime(last, "short", locale="it", tzinfo="UTC") in html
+    assert format_datetime(last, "medium", locale="it", tzinfo="UTC") in html
 
 
 def test_a_recompute_that_has_not_counted_its_profiles_says_so(app):

@@ -125,7 +125,7 @@ def test_compare_page_marks_differences_and_shows_score_and_reasons(client, auth
     phones = _row(html, "phones")
     assert "compare-only-a" in phones and "+39 333 123 4567" in phones
     assert "compare-same" in _row(html, "tags") and "vip" in _row(html, "tags")
-    assert "compare-same" in _row(html, "birth_date") and "1980-05-04" in _row(html, "birth_date")
+    assert "compare-same" in _row(html, "birth_date") and "May 4, 1980" in _row(html, "birth_date")
     stage = _row(html, "stage")
     assert "compare-different" in stage and "MQL" in stage and "Lead" in stage
     for button in ("merge-keep-a", "merge-keep-b", "not-same"):

@@ -211,7 +211,7 @@ def test_detail_shows_fields_provenance_and_source_records(client, auth):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
 
-    for text in ("Buyer", "Via Roma 1", "Scala B", "30100", "Venezia", "VE", "IT", "1980-02-03"):
+    for text in ("Buyer", "Via Roma 1", "Scala B", "30100", "Venezia", "VE", "IT", "Feb 3, 1980"):
         assert text in html
     assert "o.lombardi@example.org" in field_html(html, "emails")
     assert "+39 333 123 4567" in field_html(html, "phones")
@@ -659,7 +659,7 @@ def test_an_address_a_newsletter_tool_cleaned_shows_as_bounced_until_given_again
     auth.login_as("sales")
     page = client.get(f"/profiles/{dario.id}").get_data(as_text=True)
     emails = re.search(r'id="field-emails">(.*?)</dd>', page, re.S).group(1)
-    assert "bounced" in emails and "2024-02-01" in emails and "mc says" in emails
+    assert "bounced" in emails and "Feb 1, 2024" in emails and "mc says" in emails
     # A later form fill with the address (it works again) clears the mark.
     form = "id,email,first_name,last_name\nW1,dario@example.it,Dario,Gallo\n"
     ingest.import_stream(io.BytesIO(form.encode()), filename="w.csv", source_name="web")
