@@ -15,7 +15,11 @@ PURPOSES = (
     "profiling",
     "third_party_sharing",
 )
-CONSENT_STATUSES = ("granted", "withdrawn")
+# "refused": asked (an opt-in that says no), the person said no; "withdrawn": a consent
+# given and then taken back. Both mean no consent: neither may be marketed to.
+CONSENT_STATUSES = ("granted", "withdrawn", "refused")
+# The statuses that mean no consent for the purpose (RESTRICTIVE), of equal weight.
+RESTRICTIVE = frozenset({"withdrawn", "refused"})
 LEGAL_BASES = (
     "consent",
     "contract",
@@ -27,7 +31,7 @@ LEGAL_BASES = (
 
 
 class ConsentRecord(db.Model):
-    """One grant or withdrawal of one purpose for one profile, with its evidence."""
+    """One grant, withdrawal or refusal of one purpose for one profile, with its evidence."""
 
     __tablename__ = "consent_records"
     __table_args__ = (Index("ix_consent_records_profile_purpose", "profile_id", "purpose"),)

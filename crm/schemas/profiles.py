@@ -2,7 +2,15 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from crm.models import MAX_EMAILS, MAX_PHONES, MAX_TAGS, PROFILE_FIELDS, PURPOSES, STAGES
+from crm.models import (
+    CONSENT_STATUSES,
+    MAX_EMAILS,
+    MAX_PHONES,
+    MAX_TAGS,
+    PROFILE_FIELDS,
+    PURPOSES,
+    STAGES,
+)
 from crm.schemas.common import CursorArgs, ErrorOut, StrictInput, page_of
 from crm.services.profiles import NEEDS_IDENTITY
 
@@ -228,9 +236,13 @@ class ProfileOut(Schema):
     owner = fields.String(allow_none=True, metadata={"description": "Email of the owning user"})
     consents = fields.Dict(
         keys=fields.String(validate=validate.OneOf(PURPOSES)),
-        values=fields.String(validate=validate.OneOf(("granted", "withdrawn", "none"))),
+        values=fields.String(validate=validate.OneOf((*CONSENT_STATUSES, "none"))),
         required=True,
-        metadata={"description": "Current consent per purpose: granted, withdrawn or none"},
+        metadata={
+            "description": "Current consent per purpose: granted, withdrawn (given, then "
+            "taken back), refused (asked, the person said no) or none (never asked); "
+            "withdrawn and refused both mean no consent"
+        },
     )
     provenance = fields.Nested(
         ProvenanceOut,

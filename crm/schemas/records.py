@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from phonenumbers import SUPPORTED_REGIONS
 
 from crm.models import (
+    CONSENT_STATUSES,
     LEGAL_BASES,
     PROFILE_FIELDS,
     PURPOSES,
@@ -117,8 +118,13 @@ def _consent_problems(value) -> dict[str, list[str]]:
             continue
         if entry.get("purpose") not in PURPOSES:
             messages.append(f"{n}: purpose must be one of {', '.join(PURPOSES)}.")
-        if entry.get("status") not in ("granted", "withdrawn"):
-            messages.append(f"{n}: status must be granted or withdrawn.")
+        status = entry.get("status")
+        if status not in CONSENT_STATUSES:
+            said = f"{str(status)[:40]!r} is not a status" if status is not None else "missing"
+            messages.append(
+                f"{n}: status {said}; it must be one of {', '.join(CONSENT_STATUSES)} "
+                "(refused: asked, the person said no)."
+            )
         if entry.get("legal_basis") not in (None, *LEGAL_BASES):
             messages.append(f"{n}: legal_basis must be one of {', '.join(LEGAL_BASES)}.")
         if "evidence" in entry and not isinstance(entry["evidence"], dict | type(None)):
@@ -188,7 +194,8 @@ class RecordsIn(StrictInput):
                 "or `emails`, `phone` or `phones`, `company`, `job_title`, `address`, "
                 "`address_line_2`, `postcode`, `city`, `state`, `country`, `birth_date`, `tax_id`, "
                 "`tags` (text or a list of text), `stage`; optional `consents`: [{`purpose`, "
-                "`status` (granted or withdrawn), `legal_basis`, `recorded_at`, `evidence`}]. "
+                "`status` (granted, withdrawn, or refused: asked, the person said no), "
+                "`legal_basis`, `recorded_at`, `evidence`}]. "
                 f"{_EVIDENCE_TEXT} {_LIMITS_TEXT} Other keys are "
                 "kept in the raw record and may hold any JSON value (what lies past 32 levels "
                 "of nesting or 16 MiB of one key's value is cut). NaN and Infinity read as "

@@ -6,9 +6,10 @@ latest statement (profiles.current_consents). An import states what a source sai
 two rules that keep one source's grant from overriding another's withdrawal: a
 statement without a time (a plain "yes" column) is stamped when imported and never
 lifts another source's withdrawal, and a time in the future is taken as unknown. A "no"
-to an opt-in (rows.REFUSED) is the person's answer, and is stored as the state of no
-consent the model has, a withdrawal, under the same rules: its evidence keeps the answer
-as sent.
+to an opt-in (rows.REFUSED) is the person's answer, and is stored as what it is, a
+refusal ("refused": asked, they said no, where "withdrawn" would claim an earlier
+grant): it restricts as a withdrawal does (models.RESTRICTIVE), under the same rules,
+and its evidence keeps the answer as sent.
 
 A statement's evidence is what its source said (a form's confirmation token, an opt-in
 IP), proof of consent that must stay as sent, beside a few keys the CRM writes itself
@@ -22,8 +23,8 @@ from sqlalchemy import insert, select
 from crm.extensions import db
 from crm.models import LEGAL_BASES, ConsentRecord
 from crm.models.base import utcnow
+from crm.models.consent import RESTRICTIVE
 from crm.services import sqlin
-from crm.services.rows import REFUSED
 
 # The evidence "time" of a consent statement that gave none (a plain "yes" column):
 # stamped when imported, its real time unknown.
@@ -76,15 +77,17 @@ def record_statements(
     one batch see each other's statements, in order. One read (of the profiles older
     than the batch; fresh ones have no history yet) and one INSERT a batch.
 
-    A refusal (rows.REFUSED, a "no" to an opt-in) is stored as a withdrawal: it is
-    weighed as one, since either way the person did not consent when they said it.
+    A refusal (rows.REFUSED, a "no" to an opt-in) is stored as "refused", and weighed
+    as a withdrawal (RESTRICTIVE): either way the person did not consent when they said
+    it. Below, "withdrawal" means either.
 
     A statement without a time (a plain "yes" column) is stamped when imported, and
     its evidence says so (UNDATED). Since its real time is unknown, it never lifts
     another source's withdrawal (the row gets a warning instead; a source may
     restate its own), and a dated withdrawal older than the undated grant it
     contradicts is stamped when imported too (its own date kept in the evidence):
-    one source's grant never silently overrides another's withdrawal.
+    one source's grant never silently overrides another's withdrawal. A refusal and a
+    withdrawal do not contradict each other: each goes in at its own time.
     """
     if not entries:
         return
@@ -113,7 +116,7 @@ def record_statements(
     for item, fact in entries:
         now = utcnow()  # per statement: rows of one batch keep their order
         rows = history.setdefault((item.profile_id, fact.purpose), [])
-        status = "withdrawn" if fact.status == REFUSED else fact.status
+        status = fact.status
         same = [h for h in rows if h[0] == status and h[1] == source_id]
         latest = rows[0] if rows else None
         evidence = kept_apart({k: v for k, v in fact.evidence.items() if v is not None})
@@ -135,27 +138,32 @@ def record_statements(
             if (
                 status == "granted"
                 and latest is not None
-                and latest[0] == "withdrawn"
+                and latest[0] in RESTRICTIVE
                 and (latest[1] != source_id or future)
             ):
                 # A source may restate its own grant without a time, but a time still to
                 # come is a mistake: it lifts no withdrawal, not even the source's own.
                 said = latest[5] or (None if latest[4] else latest[2])
                 of = f" of {said.date().isoformat()}" if said else " on file (undated)"
-                reason = f"an opt-in without a date does not lift the withdrawal{of}"
+                what = "refusal" if latest[0] == "refused" else "withdrawal"
+                reason = f"an opt-in without a date does not lift the {what}{of}"
                 item.warnings.append((fact.field, f"{fact.purpose}: {reason}"))
                 continue
             at, evidence["time"] = now, UNDATED
         elif any(h[2] == at for h in same):
             continue
-        elif latest is not None and latest[0] != status and latest[2] > at:
+        elif (
+            latest is not None
+            and (latest[0] in RESTRICTIVE) != (status in RESTRICTIVE)
+            and latest[2] > at
+        ):
             # The latest record sorts after this one only because it was stamped when
             # imported: undated (a withdrawal still outranks an undated grant) or
             # stated earlier than this one. This statement is then the newer, and ranks
             # after it even when that one was stamped ahead of now (a merge's statement
             # ranks after a grant stated up to CONSENT_CLOCK_SKEW ahead).
             said = latest[5]  # the time it stated, when it was re-stamped
-            if (latest[4] and status == "withdrawn") or (said is not None and said < at):
+            if (latest[4] and status in RESTRICTIVE) or (said is not None and said < at):
                 evidence["stated_at"] = at.isoformat()
                 at = max(now, latest[2])
         inserts.append(

@@ -135,7 +135,7 @@ class RecordPlan:
 
 @dataclass
 class ConsentPlan:
-    """One consent grant or withdrawal captured by one of the person's records."""
+    """One consent grant, withdrawal or refusal captured by one of the person's records."""
 
     record: int  # index into PersonPlan.records
     purpose: str
@@ -478,17 +478,21 @@ def _shop_row(
         "last_order_date": last_order.strftime("%Y-%m-%dT%H:%M:%S"),
         "accepts_sms_marketing": "yes" if sms else "no",
     }
-    consents = []
-    if sms:
-        consents.append(
-            ConsentPlan(
-                0,
-                "sms_marketing",
-                "granted",
-                at,
-                {"form": "checkout", "ip": ip, "text_version": "checkout-sms-2025"},
-            )
+    # Asked at checkout, the customer answered: a "no" is a refusal, not silence.
+    consents = [
+        ConsentPlan(
+            0,
+            "sms_marketing",
+            "granted" if sms else "refused",
+            at,
+            {
+                "form": "checkout",
+                "ip": ip,
+                "text_version": "checkout-sms-2025",
+                "accepts_sms_marketing": raw["accepts_sms_marketing"],
+            },
         )
+    ]
     return customer_id, raw, consents
 
 

@@ -44,6 +44,7 @@ from crm.models import (
     User,
 )
 from crm.models.base import utcnow
+from crm.models.consent import RESTRICTIVE
 from crm.services import audit, match_keys, sqlin, survivorship, suspects
 from crm.services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from crm.services.normalise import clean_text
@@ -59,14 +60,16 @@ _CHILDREN = {
     "touchpoints": Touchpoint,
     "notes": Note,
 }
-_RESTRICTIVENESS = {"granted": 1, "withdrawn": 2}
+# A refusal (asked, the person said no) restricts as much as a withdrawal.
+_RESTRICTIVENESS = {"granted": 1, "withdrawn": 2, "refused": 2}
 CONSENT_RULE = "most restrictive of merged profiles"
 
 
 def consent_state_after_merge(
     a_states: dict[str, str | None], b_states: dict[str, str | None]
 ) -> dict[str, str | None]:
-    """Per purpose, the most restrictive state of the two profiles (withdrawn > granted).
+    """Per purpose, the most restrictive state of the two profiles (withdrawn, refused >
+    granted); of a withdrawal and a refusal, the first profile's (both mean no consent).
 
     A profile with no state for a purpose (missing, None or 'none') contributes nothing;
     a purpose neither profile has a state for maps to None.
@@ -78,6 +81,12 @@ def consent_state_after_merge(
         ]
         result[purpose] = max(states, key=_RESTRICTIVENESS.__getitem__) if states else None
     return result
+
+
+def _same_weight(a: ConsentRecord, b: ConsentRecord) -> bool:
+    """Whether two latest statements restrict alike (a withdrawal and a refusal do): the
+    merged history's latest is then as restrictive as the merge would make it."""
+    return _RESTRICTIVENESS.get(a.status) == _RESTRICTIVENESS.get(b.status)
 
 
 def _jsonable(value):
@@ -231,7 +240,7 @@ def _merge_consents(merge: Merge, survivor_id: int, a: dict, b: dict, actor) -> 
     )
     changed = []
     for purpose, status in target.items():
-        if purpose not in a or purpose not in b or a[purpose].status == b[purpose].status:
+        if purpose not in a or purpose not in b or _same_weight(a[purpose], b[purpose]):
             continue
         deciding = a[purpose] if a[purpose].status == status else b[purpose]
         now = utcnow()
@@ -1322,14 +1331,14 @@ def _share_withdrawals(record_ids: list[int], survivor_id: int, restored_id: int
         select(ConsentRecord).where(
             ConsentRecord.profile_id == survivor_id,
             ConsentRecord.source_record_id.in_(record_ids),
-            ConsentRecord.status == "withdrawn",
+            ConsentRecord.status.in_(RESTRICTIVE),
         )
     ).all():
         db.session.add(
             ConsentRecord(
                 profile_id=restored_id,
                 purpose=consent.purpose,
-                status="withdrawn",
+                status=consent.status,
                 legal_basis=consent.legal_basis,
                 recorded_at=consent.recorded_at,
                 source_id=consent.source_id,

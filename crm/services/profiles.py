@@ -727,7 +727,8 @@ def _jsonable(value):
 
 
 def current_consents(profile_ids: list[int]) -> dict[int, dict[str, str]]:
-    """{profile id: {purpose: 'granted'|'withdrawn'|'none'}} from the latest record of each."""
+    """{profile id: {purpose: 'granted'|'withdrawn'|'refused'|'none'}} from the latest record
+    of each ('withdrawn' and 'refused' both mean no consent: models.RESTRICTIVE)."""
     result = {pid: dict.fromkeys(PURPOSES, "none") for pid in profile_ids}
     if not profile_ids:
         return result

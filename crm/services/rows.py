@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, timezone
 
 from crm.models import (
+    CONSENT_STATUSES,
     LEGAL_BASES,
     MAX_EMAILS,
     MAX_PHONES,
@@ -1211,7 +1212,7 @@ def _zone(clock: re.Match | None) -> timezone | None:
 
 
 # A fact's status for a "no" to an opt-in ("No", "Non acconsento"): the person was asked
-# and refused. Stored as a withdrawal, the model's state of no consent
+# and refused. Stored as such, a state of no consent weighed as a withdrawal
 # (consent_ledger.record_statements); but it is the row's own answer, never restated for
 # another holder of the address as an unsubscribe is (ingest._withdrawals_for_holders
 # takes only "withdrawn"), and a grant beside it in the row wins (_outweighs).
@@ -1222,7 +1223,7 @@ REFUSED = "refused"
 class ConsentFact:
     """What one imported row says about a consent (email marketing, unless it says which)."""
 
-    # "granted", "withdrawn", or REFUSED (stored as withdrawn).
+    # One of CONSENT_STATUSES: "granted", "withdrawn", or REFUSED.
     status: str
     legal_basis: str
     recorded_at: datetime | None
@@ -1248,10 +1249,13 @@ def consents_from_object(value) -> tuple[list[ConsentFact], list[tuple[str, str]
         if (
             not isinstance(entry, dict)
             or entry.get("purpose") not in PURPOSES
-            or entry.get("status") not in ("granted", "withdrawn")
+            or entry.get("status") not in CONSENT_STATUSES
         ):
             warnings.append(
-                ("consents", "a consent needs a known purpose and status granted or withdrawn")
+                (
+                    "consents",
+                    "a consent needs a known purpose and status granted, withdrawn or refused",
+                )
             )
             continue
         basis = entry.get("legal_basis") or "consent"

@@ -30,6 +30,7 @@ from crm.models import (
     User,
 )
 from crm.models.base import utcnow
+from crm.models.consent import RESTRICTIVE
 from crm.services import audit, match_keys, merging, profiles, survivorship
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.survivorship import record_emails, record_phones
@@ -202,17 +203,18 @@ KEPT_AT_DETACH = "a withdrawal stays when the record that stated it is detached"
 
 
 def _keep_withdrawals(profile_id: int, before: dict[str, str], actor) -> None:
-    """Append a withdrawal where the profile was withdrawn before the detach and no longer
-    is: the record that said so left, but the person behind the profile (and the address
-    it keeps) said it; one record's leaving never makes a profile more permissive."""
+    """Append a withdrawal (or a refusal, as it was) where the profile was withdrawn (or
+    refused) before the detach and no longer is either: the record that said so left, but
+    the person behind the profile (and the address it keeps) said it; one record's leaving
+    never makes a profile more permissive."""
     after = profiles.current_consents([profile_id])[profile_id]
     for purpose, status in before.items():
-        if status == "withdrawn" and after[purpose] != "withdrawn":
+        if status in RESTRICTIVE and after[purpose] not in RESTRICTIVE:
             db.session.add(
                 ConsentRecord(
                     profile_id=profile_id,
                     purpose=purpose,
-                    status="withdrawn",
+                    status=status,
                     recorded_at=utcnow(),
                     evidence={"rule": KEPT_AT_DETACH},
                     actor_user_id=actor.id if isinstance(actor, User) else None,

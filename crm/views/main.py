@@ -166,6 +166,7 @@ CONSENT_WORDS = {
     "third_party_sharing": _l("Sharing with third parties"),
     "granted": _l("granted"),
     "withdrawn": _l("withdrawn"),
+    "refused": _l("refused"),
     "none": _l("not asked"),
     "consent": _l("consent"),
     "contract": _l("contract"),

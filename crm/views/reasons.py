@@ -152,6 +152,11 @@ _PHRASES = [
     ),
     (r"consents must be a list of objects", N_("consents must be a list of objects")),
     (
+        r"a consent needs a known purpose and status granted, withdrawn or refused",
+        N_("a consent needs a known purpose and status granted, withdrawn or refused"),
+    ),
+    (
+        # As reasons stored before refusals were a status of their own say it.
         r"a consent needs a known purpose and status granted or withdrawn",
         N_("a consent needs a known purpose and status granted or withdrawn"),
     ),
@@ -171,6 +176,16 @@ _PHRASES = [
         r"(?P<purpose>\w+): an opt-in without a date does not lift the withdrawal on file "
         r"\(undated\)",
         N_("%(purpose)s: an opt-in without a date does not lift the undated withdrawal on file"),
+    ),
+    (
+        r"(?P<purpose>\w+): an opt-in without a date does not lift the refusal of "
+        r"(?P<date>[\d-]+)",
+        N_("%(purpose)s: an opt-in without a date does not lift the refusal of %(date)s"),
+    ),
+    (
+        r"(?P<purpose>\w+): an opt-in without a date does not lift the refusal on file "
+        r"\(undated\)",
+        N_("%(purpose)s: an opt-in without a date does not lift the undated refusal on file"),
     ),
     (r"unrecognised email opt in value", N_("unrecognised email opt-in value")),
     (r"unrecognised email opt out value", N_("unrecognised email opt-out value")),

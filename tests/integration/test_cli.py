@@ -254,7 +254,7 @@ def test_export_writes_one_profile_per_line_in_the_documented_shape(runner):
     for row in rows:
         assert EXPORT_KEYS <= set(row)
         assert set(row["consents"]) == set(PURPOSES)
-        assert set(row["consents"].values()) <= {"granted", "withdrawn", "none"}
+        assert set(row["consents"].values()) <= {"granted", "withdrawn", "refused", "none"}
         assert all(isinstance(t, str) for t in row["tags"])
         assert row["source_records"]
         for record in row["source_records"]:

@@ -1,5 +1,5 @@
 """A "no" to an opt-in is the person's answer, not silence: it is recorded, dated and with
-its evidence, as the state of no consent (a withdrawal), while an empty cell or a tool's
+its evidence, as the state of no consent (a refusal), while an empty cell or a tool's
 state of never having asked still records nothing (a user test's finding)."""
 
 import io
@@ -52,9 +52,9 @@ def test_a_no_to_the_opt_in_is_recorded_dated_by_its_consent_time(app):
 
     ivo = _profile_of("web", "T-3")
     assert summary["consents"] == 1
-    assert _email_state(ivo) == "withdrawn"  # said no: not "not asked"
+    assert _email_state(ivo) == "refused"  # said no: not "not asked"
     [record] = _records(ivo)
-    assert (record.purpose, record.status, _at(record)) == ("email_marketing", "withdrawn", MARCH_1)
+    assert (record.purpose, record.status, _at(record)) == ("email_marketing", "refused", MARCH_1)
     assert record.evidence["email_opt_in"] == "no"
     assert record.evidence["email_consent_time"] == "2022-03-01T10:00:00Z"
     assert record.evidence["source"] == "web"
@@ -74,7 +74,7 @@ def test_a_no_sent_through_the_records_api_is_recorded_too(app):
     ingest.import_records([record], source_name="api")
 
     [stored] = _records(_profile_of("api", "T-3"))
-    assert (stored.status, _at(stored)) == ("withdrawn", MARCH_1)
+    assert (stored.status, _at(stored)) == ("refused", MARCH_1)
 
 
 def test_an_empty_opt_in_or_a_state_of_never_asked_records_nothing(app):
@@ -119,9 +119,9 @@ def test_a_later_no_from_the_same_form_ends_its_earlier_yes(app):
     summary = _import("F-1,ugo@example.it,no\n", "modulo", header, overrides=mapping)
 
     assert summary["consents"] == 1
-    assert _email_state(ugo) == "withdrawn"
+    assert _email_state(ugo) == "refused"
     granted, refused = _records(ugo)
-    assert (granted.status, refused.status) == ("granted", "withdrawn")
+    assert (granted.status, refused.status) == ("granted", "refused")
     assert refused.evidence["email_opt_in"] == "no"
     assert refused.evidence["time"] == consent_ledger.UNDATED
 
@@ -138,7 +138,7 @@ def test_a_dated_no_and_a_dated_yes_rank_by_their_dates(app):
 
     _import("D-2,Eva,Prova,eva@example.it,yes,2022-03-01,\n", "shop")
     _import("D-2,Eva,Prova,eva@example.it,no,2023-06-01,\n", "fair")
-    assert _email_state(_profile_of("shop", "D-2")) == "withdrawn"  # the no is
+    assert _email_state(_profile_of("shop", "D-2")) == "refused"  # the no is
 
 
 def test_a_yes_beside_a_no_in_two_opt_in_columns_is_a_grant(app):
@@ -155,7 +155,7 @@ def test_a_refusal_with_the_family_email_stays_the_rows_own(app):
 
     dario, elsa = _profile_of("shop", "1"), _profile_of("newsletter", "7")
     assert dario != elsa
-    assert _email_state(elsa) == "withdrawn"
+    assert _email_state(elsa) == "refused"
     # Her no is her answer: Dario's inbox asked for nothing to stop.
     assert _email_state(dario) == "granted"
 

@@ -413,7 +413,7 @@ def test_a_shop_exports_opt_in_column_becomes_a_consent_once(app):
     assert _count(ConsentRecord) == 3
     anna, bruno, dario = (_profile_by_email(f"{c}@example.it") for c in "abd")
     # Bruno's no is his answer, kept as the state of no consent.
-    assert consents == {anna.id: "granted", bruno.id: "withdrawn", dario.id: "withdrawn"}
+    assert consents == {anna.id: "granted", bruno.id: "refused", dario.id: "withdrawn"}
     warning = db.session.scalar(
         select(ImportRejection).where(ImportRejection.batch_id == summary["batch_id"])
     )
