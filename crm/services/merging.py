@@ -83,7 +83,16 @@ def consent_state_after_merge(
     return result
 
 
-def _same_weight(a: ConsentRecord, b: ConsentRecord) -> bool:
+class Stated(NamedTuple):
+    """What a profile's latest consent record of a purpose says: plain values, which stay
+    readable however the session expires the records they were read from."""
+
+    status: str
+    recorded_at: datetime
+    legal_basis: str | None
+
+
+def _same_weight(a: Stated, b: Stated) -> bool:
     """Whether two latest statements restrict alike (a withdrawal and a refusal do): the
     merged history's latest is then as restrictive as the merge would make it."""
     return _RESTRICTIVENESS.get(a.status) == _RESTRICTIVENESS.get(b.status)
@@ -197,17 +206,31 @@ def move_rows(model, ids: list[int], profile_id: int) -> None:
         )
 
 
-def _latest_consents(profile_id: int) -> dict[str, ConsentRecord]:
-    """The latest consent record of each purpose of a profile (its current state)."""
-    latest: dict[str, ConsentRecord] = {}
-    records = db.session.scalars(
-        select(ConsentRecord)
-        .where(ConsentRecord.profile_id == profile_id)
-        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
-    )
-    for record in records:
-        latest[record.purpose] = record
+def _latest_consents_of(profile_ids: list[int]) -> dict[int, dict[str, Stated]]:
+    """{profile id: {purpose: its latest statement}} (each profile's current state), read
+    a chunk of profiles a query."""
+    latest: dict[int, dict[str, Stated]] = {}
+    record = ConsentRecord
+    for chunk in sqlin.slices(profile_ids):
+        rows = db.session.execute(
+            select(
+                record.profile_id,
+                record.purpose,
+                record.status,
+                record.recorded_at,
+                record.legal_basis,
+            )
+            .where(record.profile_id.in_(chunk))
+            .order_by(record.recorded_at, record.id)
+        )
+        for profile_id, purpose, status, at, basis in rows:
+            latest.setdefault(profile_id, {})[purpose] = Stated(status, at, basis)
     return latest
+
+
+def _latest_consents(profile_id: int) -> dict[str, Stated]:
+    """The latest consent statement of each purpose of a profile (its current state)."""
+    return _latest_consents_of([profile_id]).get(profile_id, {})
 
 
 def _snapshot(profile: Profile) -> dict:
@@ -818,14 +841,7 @@ def _merge_batch(
     db.session.add_all(merges)
     db.session.flush()
     involved = sorted({pid for n, _ in valid for pid in pairs[n][:2]})
-    latest: dict[int, dict[str, ConsentRecord]] = {}
-    for chunk in sqlin.slices(involved):
-        for record in db.session.scalars(
-            select(ConsentRecord)
-            .where(ConsentRecord.profile_id.in_(chunk))
-            .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
-        ):
-            latest.setdefault(record.profile_id, {})[record.purpose] = record
+    latest = _latest_consents_of(involved)
     # Survivors' rows are read only where the merge may add rows of its own.
     others = sorted(pairs[n][1] for n, _ in valid)
     owned = {
@@ -865,7 +881,13 @@ def _merge_batch(
             )
     for chunk in sqlin.slices(others):
         db.session.execute(delete(MatchKey).where(MatchKey.profile_id.in_(chunk)))
+    merge_ids = [merge.id for merge in merges]
+    pair_ids = [candidate.id for _n, candidate in valid if candidate is not None]
     db.session.expire_all()
+    # The merges and pairs read below come back a chunk a query, not one by one.
+    for model, wanted in ((Merge, merge_ids), (DuplicateCandidate, pair_ids)):
+        for chunk in sqlin.slices(wanted):
+            db.session.scalars(select(model).where(model.id.in_(chunk))).all()
 
     reloaded: dict[int, Profile] = {}
     for chunk in sqlin.slices(involved):

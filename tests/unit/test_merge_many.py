@@ -2,12 +2,13 @@
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from crm.extensions import db
 from crm.models import AuditLog, DuplicateCandidate, MatchKey, Merge, Profile
-from crm.services import merging
+from crm.services import merging, profiles, suspects
 from crm.services.errors import NotFoundError, ValidationError
+from tests import factories
 from tests.unit import test_merging as base
 
 # The fixtures and helpers of the merge tests (their two-profile pair, the snapshot).
@@ -146,3 +147,51 @@ def test_merge_many_reports_the_blocking_keys_each_survivor_gained(app):
     after = set(db.session.scalars(select(MatchKey.key).where(MatchKey.profile_id == c)))
     assert gains == {c: after - before} and gains[c]
     assert any("torino" in key for key in gains[c])
+
+
+def _selects_to_merge(pairs: list[tuple[int, int]]) -> tuple[int, list]:
+    """How many SELECTs merge_many runs to merge pairs, and its results."""
+    selects = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        results = merging.merge_many([(a, b, 0.97, ["email: same"]) for a, b in pairs],
+                                     actor="rule:auto")  # fmt: skip
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(selects), results
+
+
+def _queued_pairs(n: int) -> list[tuple[int, int]]:
+    """n pairs of profiles, each in the review queue, one side granting email marketing
+    and the other having withdrawn it."""
+    pairs = []
+    for _ in range(n):
+        a, b = factories.make_profile().id, factories.make_profile().id
+        _consent(a, "email_marketing", "granted")
+        _consent(b, "email_marketing", "withdrawn")
+        suspects.propose(a, b, 0.8, ["name: exact"])
+        pairs.append((a, b))
+    db.session.commit()
+    return pairs
+
+
+def test_merging_more_pairs_at_once_reads_no_more_rows_one_by_one(app):
+    """merge_many reads the consents, merges and queue pairs of a batch a chunk a query:
+    six pairs take as many SELECTs as two (each pair's own would grow with the batch)."""
+    few, few_results = _selects_to_merge(_queued_pairs(2))
+    many, many_results = _selects_to_merge(_queued_pairs(6))
+
+    assert many == few
+    for merge in few_results + many_results:
+        assert isinstance(merge, Merge)
+        assert (
+            profiles.current_consents([merge.survivor_id])[merge.survivor_id]["email_marketing"]
+            == "withdrawn"
+        )
+        pair = suspects.find_pair(merge.survivor_id, merge.merged_id)
+        assert pair.status == "merged"
