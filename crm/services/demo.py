@@ -865,11 +865,17 @@ def _write(plans: list[PersonPlan], sources: dict[str, Source]) -> dict:
             for rid, r in zip(ids_of[id(plan)], plan.records, strict=True)
         ]
         values, provenance = survive(candidates)
+        last = max([r.received_at for r in plan.records] + [s[2] for s in plan.stages])
+        # The tags no record states (a form's topic, a big spender, a company) were put on
+        # by the team: the profile page says so, rather than "no record states it".
+        stated = {t for r in plan.records for t in r.fields.get("tags") or []}
+        if added := sorted(set(plan.tags) - stated):
+            at = last.isoformat()
+            provenance["tags"] = {"added": {t: {"manual": None, "at": at} for t in added}}
         if "birth_date" in values:
             values["birth_date"] = date.fromisoformat(values["birth_date"])
         profile = Profile(**values)
         refresh_search_keys(profile)
-        last = max([r.received_at for r in plan.records] + [s[2] for s in plan.stages])
         profile_rows.append(
             {
                 **{name: values.get(name) for name in PROFILE_FIELDS},

@@ -18,7 +18,7 @@ from crm.models import (
     Source,
     SourceRecord,
 )
-from crm.services import demo
+from crm.services import demo, provenance
 from crm.services.normalise import fold, normalise_email
 from tests import factories
 
@@ -255,6 +255,18 @@ def test_search_keys_are_filled(loaded):
         expected = fold(" ".join(p for p in (profile.first_name, profile.last_name) if p))
         assert profile.search_name == expected
         assert profile.search_company == fold(profile.company)
+
+
+def test_every_tag_says_where_it_comes_from(loaded):
+    """A tag no record states (a form's topic, a big spender) reads as put on by the team,
+    never as "no record states it"; one a record states names that record."""
+    by_hand = stated = 0
+    for profile in _profiles():
+        for item in provenance.profile_provenance(profile)["tags"]["items"]:
+            assert item["sources"] or "manual" in item, (profile.id, item)
+            by_hand += "manual" in item
+            stated += bool(item["sources"])
+    assert by_hand and stated
 
 
 def test_second_load_adds_nothing(loaded):
