@@ -331,6 +331,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "calle 2",
         "adresszusatz",
         "complement d adresse",
+        # The flat or suite ("Apartment/suite no", Pipedrive's address part).
+        "apartment",
+        "apt",
+        "suite",
+        "flat",
     ),
     "postcode": (
         "postcode",
@@ -1045,7 +1050,31 @@ def interpret_header(header: str) -> tuple[str, str]:
             tokens = [t for t in tokens if not t.isdigit()]
         else:
             break
+    if found := _one_of_alternatives(header):
+        return found
     return _consent_question(_LETTER_DIGIT.sub(" ", header_key(_first_clause(header))).split()), ""
+
+
+# Words written as alternatives ("City/town/village/locality", "ZIP/Postal code",
+# "Town/City", "State/county"): Pipedrive's address parts and many a form's.
+_ALTERNATIVES = re.compile(r"[^\s/]+(?:\s*/\s*[^\s/]+)+")
+
+
+def _one_of_alternatives(header: str) -> tuple[str, str] | None:
+    """The field of a header written with alternatives, when the alternatives read as one
+    field and no other ("Person - Postal address - City/town/village/locality" is the
+    city: "City" is, and the other words are nothing or the city too); None otherwise
+    ("Email/Phone" names two fields, so neither)."""
+    match = _ALTERNATIVES.search(header)
+    if match is None:
+        return None
+    start, end = match.span()
+    found = set()
+    for word in re.split(r"\s*/\s*", match.group()):
+        field, group = interpret_header(f"{header[:start]}{word}{header[end:]}")
+        if field:
+            found.add((field, group))
+    return found.pop() if len({field for field, _ in found}) == 1 and len(found) == 1 else None
 
 
 # A header phrased as a form's consent question ("Acconsento a ricevere comunicazioni

@@ -355,3 +355,54 @@ def test_of_several_other_people_the_one_most_columns_name_is_the_rows():
         "Owner Email": "email",
         "Owner Phone": "phone",
     }
+
+
+# Headers written as alternatives ("City/town/village/locality")
+
+
+@pytest.mark.parametrize(
+    ("header", "field", "group"),
+    [
+        ("Person - Postal address - City/town/village/locality", "city", "postal"),
+        ("Person - Postal address - ZIP/Postal code", "postcode", "postal"),
+        ("Person - Postal address - Street/road name", "address", "postal"),
+        ("Person - Postal address - State/county", "state", "postal"),
+        ("Person - Postal address - Apartment/suite no", "address_line_2", "postal"),
+        ("Town/City", "city", ""),
+        ("Town / City", "city", ""),
+        ("County/Region", "state", ""),
+        ("Mobile/Cell", "phone", ""),
+        ("Ragione sociale/Azienda", "company", ""),
+    ],
+)
+def test_a_header_of_alternatives_reads_as_the_one_field_they_name(header, field, group):
+    assert readers.interpret_header(header) == (field, group)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Email/Phone",  # two fields: neither is guessed
+        "Provincia/Stato",  # a province, or a country
+        "Person - Postal address - District/sublocality",
+        "Owner email/phone",  # another person's
+    ],
+)
+def test_alternatives_naming_two_fields_or_none_stay_unmapped(header):
+    assert readers.interpret_header(header) == ("", "")
+
+
+def test_a_pipedrive_export_keeps_the_city_of_its_address_parts():
+    text = (
+        "Person - ID,Person - First name,Person - Last name,Person - Email - Work,"
+        "Person - Postal address - Street/road name,Person - Postal address - House number,"
+        "Person - Postal address - City/town/village/locality,"
+        "Person - Postal address - ZIP/Postal code,Person - Postal address - Country\n"
+        "101,Sara,Conti,sara@conti.example,Corso Como,10,Milano,20154,Italia\n"
+    )
+    mapping, rows = _read(text)
+    assert mapping.columns["Person - Postal address - City/town/village/locality"] == "city"
+    row = normalise_row(rows[0].values, "IT")
+    assert (row.fields["city"], row.fields["postcode"]) == ("Milano", "20154")
+    assert row.fields["address"].startswith("Corso Como") and "10" in row.fields["address"]
+    assert row.fields["country"] == "IT"
