@@ -1258,6 +1258,20 @@ def _lead_status(readings: list[list], chosen: set[str]) -> None:
             reading[1] = "stage"
 
 
+def _whole_address_last(readings: list[list], chosen: set[str]) -> None:
+    """Rank an address written whole after the street of its parts: where a group has a
+    house number column, a bare "Address" of that group (Pipedrive's "Postal address",
+    beside its "Street/road name" and "House number") is the formatted address, street,
+    town and all, and the street column is the one to join the number to."""
+    numbered = {r[2] for r in readings if r[1] == "street_number"}
+    streets = [r for r in readings if r[1] == "address" and r[2] in numbered]
+    for reading in streets:
+        bare = header_key(reading[0]).split()[-1] in ("address", "indirizzo")
+        others = [o for o in streets if o is not reading and o[2] == reading[2]]
+        if bare and reading[0] not in chosen and others:
+            reading[3] = 3
+
+
 def _readings(
     headers: list[str], fmt: str, overrides: dict[str, str] | None
 ) -> list[tuple[str, str, str, int]]:
@@ -1301,6 +1315,7 @@ def _readings(
         if bare and given:
             for reading in bare[:1]:
                 reading[1] = "full_name"
+    _whole_address_last(readings, chosen)
     if fields & _IDENTITY_FIELDS:
         _order_consent(readings, chosen)
         return [tuple(r) for r in readings]

@@ -395,14 +395,26 @@ def test_alternatives_naming_two_fields_or_none_stay_unmapped(header):
 def test_a_pipedrive_export_keeps_the_city_of_its_address_parts():
     text = (
         "Person - ID,Person - First name,Person - Last name,Person - Email - Work,"
+        "Person - Postal address,"
         "Person - Postal address - Street/road name,Person - Postal address - House number,"
         "Person - Postal address - City/town/village/locality,"
         "Person - Postal address - ZIP/Postal code,Person - Postal address - Country\n"
-        "101,Sara,Conti,sara@conti.example,Corso Como,10,Milano,20154,Italia\n"
+        '101,Sara,Conti,sara@conti.example,"Corso Como 10, 20154 Milano MI, Italia",'
+        "Corso Como,10,Milano,20154,Italia\n"
     )
     mapping, rows = _read(text)
     assert mapping.columns["Person - Postal address - City/town/village/locality"] == "city"
+    # The address written whole is kept raw; the street of the parts takes the number.
+    assert mapping.rivals["Person - Postal address"] == (
+        "Person - Postal address - Street/road name"
+    )
     row = normalise_row(rows[0].values, "IT")
     assert (row.fields["city"], row.fields["postcode"]) == ("Milano", "20154")
-    assert row.fields["address"].startswith("Corso Como") and "10" in row.fields["address"]
+    assert row.fields["address"] == "Corso Como 10"
     assert row.fields["country"] == "IT"
+
+
+def test_a_bare_address_beside_a_street_without_a_house_number_column_still_wins():
+    mapping = readers.map_headers(["Email", "Address", "Street", "City"])
+    assert mapping.columns["Address"] == "address"
+    assert "Street" in mapping.unmapped
