@@ -283,8 +283,9 @@ class ProfileCreatedOut(ProfileOut):
         required=True,
         metadata={
             "description": "The people already here the new profile may duplicate, each as "
-            "a pair queued for a reviewer (highest score first); empty when it looks like "
-            "no one here"
+            "a pair queued for a reviewer, in the queue's order (highest score first, a "
+            "pair with a veto after every pair without one); empty when it looks like no "
+            "one here"
         },
     )
 

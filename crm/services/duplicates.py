@@ -4,7 +4,7 @@ are found and proposed by suspects, re-exported here)."""
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Text, and_, cast, func, not_, or_, select
+from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from crm.extensions import db
@@ -14,9 +14,11 @@ from crm.services import audit, match_keys, matching, merging, survivorship, sus
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.suspects import AFTER_EDIT as AFTER_EDIT
 from crm.services.suspects import AFTER_MERGE as AFTER_MERGE
+from crm.services.suspects import VETO as VETO
 from crm.services.suspects import is_distinct as is_distinct
 from crm.services.suspects import propose as propose
 from crm.services.suspects import thresholds as thresholds
+from crm.services.suspects import vetoed as _vetoed
 from crm.services.suspects import weigh_again
 
 DECISIONS = ("merge", "distinct")
@@ -42,23 +44,12 @@ COMPARED_FIELDS = (
     "sources",
 )
 _LIST_FIELDS = frozenset({"emails", "phones", "tags", "sources"})
-# The first words of a veto reason of matching.compare ("veto: different birth dates"):
-# evidence that the two are different people, which kept the pair from an automatic merge.
-# A vetoed pair reaches the queue only on what the two share (an email, a phone, a tax id),
-# and scores high for it: it is listed after every pair without a veto (open_candidates).
-VETO = "veto: "
 
 
 def vetoes(reasons) -> list[str]:
     """The vetoes among a pair's reasons, without their first words ("different birth
     dates")."""
     return [r.removeprefix(VETO) for r in reasons or [] if r.startswith(VETO)]
-
-
-def _vetoed():
-    """SQL: whether a pair's reasons hold a veto (a stored list item starting with it)."""
-    stored = func.coalesce(cast(DuplicateCandidate.reasons, Text), "")
-    return stored.like(f'%"{VETO}%')
 
 
 def merge_and_weigh_again(

@@ -612,8 +612,10 @@ def create_profile(
 
 
 def review_pairs(profile_id: int) -> list[dict]:
-    """The open review-queue pairs a profile is in, highest score first, as plain data
-    holding no personal data: the pair's id, the profile on the other side, the score."""
+    """The open review-queue pairs a profile is in, likely duplicates first (as the queue
+    lists them: highest score first, a pair with a veto after every pair without one), as
+    plain data holding no personal data: the pair's id, the profile on the other side,
+    the score."""
     pair = DuplicateCandidate
     rows = db.session.execute(
         select(pair.id, pair.profile_a_id, pair.profile_b_id, pair.score)
@@ -621,7 +623,7 @@ def review_pairs(profile_id: int) -> list[dict]:
             pair.status == "open",
             or_(pair.profile_a_id == profile_id, pair.profile_b_id == profile_id),
         )
-        .order_by(pair.score.desc(), pair.id)
+        .order_by(suspects.vetoed(), pair.score.desc(), pair.id)
     )
     return [
         {"id": pair_id, "profile_id": b if a == profile_id else a, "score": score}

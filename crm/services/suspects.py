@@ -7,7 +7,7 @@ duplicates.
 """
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
@@ -24,6 +24,18 @@ AT_CREATION = "found when created by hand"
 TIED = "one record holds identifiers of both"
 # Profiles of a profile's blocks weighed against it at most (those sharing most keys).
 WEIGH_AGAIN_CANDIDATES = 50
+# The first words of a veto reason of matching.compare ("veto: different birth dates"):
+# evidence that the two are different people, which kept the pair from an automatic merge.
+# A vetoed pair reaches the queue only on what the two share (an email, a phone, a tax id),
+# and scores high for it: it is listed after every pair without a veto (duplicates.
+# open_candidates, profiles.review_pairs).
+VETO = "veto: "
+
+
+def vetoed():
+    """SQL: whether a pair's reasons hold a veto (a stored list item starting with it)."""
+    stored = func.coalesce(cast(DuplicateCandidate.reasons, Text), "")
+    return stored.like(f'%"{VETO}%')
 
 
 def ordered(a_id: int, b_id: int) -> tuple[int, int]:

@@ -4,7 +4,7 @@ manual merge, and the undone merge that keeps a pair apart."""
 from datetime import date
 
 from crm.extensions import db
-from crm.services import duplicates, merging
+from crm.services import duplicates, merging, profiles
 from tests import factories
 
 VETOED = ["email: same", "first name: exact", "last name: exact", "veto: different birth dates"]
@@ -83,6 +83,8 @@ def test_the_export_and_a_profiles_own_pairs_list_vetoed_pairs_last(app):
     likely = duplicates.propose(me.id, factories.make_profile().id, 0.8, ["last name: exact"])
     db.session.commit()
     assert [pair.id for pair, _other in duplicates.open_pairs_of(me.id)] == [likely.id, vetoed.id]
+    # The pairs the API gives with a profile it created, in the same order.
+    assert [pair["id"] for pair in profiles.review_pairs(me.id)] == [likely.id, vetoed.id]
 
 
 # --- a manual merge's warnings -------------------------------------------------------------
