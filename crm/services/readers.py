@@ -1001,6 +1001,10 @@ def interpret_header(header: str) -> tuple[str, str]:
         return lookup[key], ""
     key = _LETTER_DIGIT.sub(" ", key)
     tokens = key.split()
+    if len(tokens) == 2 and tokens[0] in _ENTITY_WORDS and tokens[1] in ("label", "labels"):
+        # The person's own labels (Pipedrive's "Person - Labels": "Hot lead"), not the
+        # label of one of their emails or phones (Google's "E-mail 1 - Label").
+        return "tags", ""
     if not tokens or any(
         t.rstrip("s") in _IGNORED_WORDS
         or t.rstrip("s") in _OTHER_PERSON_WORDS

@@ -418,3 +418,17 @@ def test_a_bare_address_beside_a_street_without_a_house_number_column_still_wins
     mapping = readers.map_headers(["Email", "Address", "Street", "City"])
     assert mapping.columns["Address"] == "address"
     assert "Street" in mapping.unmapped
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("Person - Label", "tags"),  # Pipedrive's labels of a person: "Hot lead"
+        ("Person - Labels", "tags"),
+        ("Contact Labels", "tags"),
+        ("E-mail 1 - Label", ""),  # Google's: the kind of one email, "* Home"
+        ("Phone 2 - Label", ""),
+    ],
+)
+def test_a_persons_labels_are_tags_an_emails_label_is_not(header, field):
+    assert readers.interpret_header(header) == (field, "")
