@@ -1747,8 +1747,10 @@ def compare(
         reasons.append(f"veto: {veto}")
         # Different tax ids beside otherwise strong evidence are more likely a data-entry
         # slip than two people: a person decides. Other vetoes need a shared identifier.
+        # A tax id in common is one person's by law, whatever else disagrees: either the
+        # two are one person or one of them holds another's id, and a person decides.
         doubt = shared_id or veto == "different tax ids"
-        outcome = "review" if doubt and score >= thresholds.review else "separate"
+        outcome = "review" if tax_same or (doubt and score >= thresholds.review) else "separate"
     elif tax_same:
         # A personal tax id is one person's by law: with first names that do not clash
         # (the slip rule of shared emails and phones) it settles the pair (a married
@@ -1838,10 +1840,7 @@ def may_match(
             shared = True
     if a.tax_id and b.tax_id:
         if a.tax_id == b.tax_id:
-            if not veto:
-                return True  # a shared tax id is never kept apart without a veto
-            bound += W_TAX_ID_SAME
-            shared = True
+            return True  # a shared tax id is never kept apart (compare: at least review)
     if veto and not shared:
         return False  # a vetoed pair is at most reviewed, and only with a shared identifier
     if a.address and b.address:

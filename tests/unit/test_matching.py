@@ -573,6 +573,24 @@ def test_a_shared_tax_id_with_clashing_first_names_goes_to_a_person():
     assert vetoed.veto == "different birth dates" and vetoed.outcome != "merge"
 
 
+def test_a_shared_tax_id_always_reaches_a_person_however_much_else_disagrees():
+    """A tax id is one person's by law: two records holding one are the same person or one
+    holds another's id, and either way a person must look (FEBRL's replaced names and
+    birth dates beside an intact id were kept apart unseen)."""
+    cf = "7831798"
+    a = Person("Zarran", "Bradshaw", date(1935, 7, 7), postcode="6147", tax_id=cf)
+    b = Person("Bradshaw", "Zarrna", date(1955, 1, 20), postcode="6147", tax_id=cf)
+    other = Person("Eboni", "Hughes", date(1990, 3, 3), city="Perth", tax_id=cf)
+    for x, y in ((a, b), (a, other)):
+        decision = compare(x, y)
+        assert decision.veto == "different birth dates"
+        assert decision.outcome == "review", decision.reasons
+        assert "tax id: same" in decision.reasons
+        assert may_match(x, y)
+    # Without the id in common, the same two are kept apart.
+    assert compare(a, replace(other, tax_id=None)).outcome == "separate"
+
+
 def test_different_tax_ids_veto_a_merge_but_a_typo_in_one_does_not():
     a = _bare(GIUSEPPE, tax_id="RSSMRA85T10A562S")
     other = replace(a, tax_id="VRDGPP80E17F205X")
