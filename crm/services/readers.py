@@ -107,6 +107,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "id de contacto",
         "numero client",
         "numero de cliente",
+        "id esterno",  # Odoo in Italian
+        "identificativo esterno",
     ),
     "first_name": (
         "first name",
@@ -262,6 +264,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "nome societa",
         "nome dell azienda",
         "organizzazione",  # Pipedrive in Italian
+        # Odoo's contact of a company ("Related Company", "Azienda collegata").
+        "related company",
+        "azienda collegata",
     ),
     "job_title": (
         "job title",
@@ -284,6 +289,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "titre du poste",
         "titulo del puesto",
         "designation",  # Zoho
+        "job position",  # Odoo
+        "posizione lavorativa",
+        "mansione",
     ),
     "address": (
         "address",
@@ -336,6 +344,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "apt",
         "suite",
         "flat",
+        "via 2",  # Odoo in Italian, beside "Via"
     ),
     "postcode": (
         "postcode",

@@ -658,6 +658,10 @@ def normalise_row(
         if value:
             row.fields[name] = value
     country = row.fields.get("country")
+    state = row.fields.get("state")
+    if state and country and (named := _STATE_OF_COUNTRY.fullmatch(state)):
+        if named.group(2).upper() == country:  # Odoo's "Milano (IT)", "California (US)"
+            row.fields["state"] = named.group(1)
     if "postcode" in row.fields:
         # Only a row that names no country is taken to be of the source's region: one that
         # names a country not recognised may write postcodes of any length ("1010", Wien).
@@ -898,6 +902,8 @@ def _join_name_suffix(row: NormalisedRow, suffix: object) -> None:
 
 # Mailchimp writes a postal address in one cell, its parts two spaces apart: "street
 # line-2  city  state  zip  country", an empty part leaving its two spaces.
+# A state followed by its country's code in brackets, as Odoo writes it ("Milano (IT)").
+_STATE_OF_COUNTRY = re.compile(r"(.+?)\s*\(([A-Za-z]{2})\)")
 _ADDRESS_CELL = ("address", "address_line_2", "city", "state", "postcode", "country")
 _TWO_SPACES = re.compile(r"\s{2,}")
 _POSTCODE = re.compile(

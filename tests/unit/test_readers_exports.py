@@ -432,3 +432,42 @@ def test_a_bare_address_beside_a_street_without_a_house_number_column_still_wins
 )
 def test_a_persons_labels_are_tags_an_emails_label_is_not(header, field):
     assert readers.interpret_header(header) == (field, "")
+
+
+# Odoo's contacts export
+
+
+@pytest.mark.parametrize(
+    "header_row",
+    [
+        "Nome,E-mail,Via,Via 2,Città,CAP,Provincia,Nazione,Azienda collegata,"
+        "Posizione lavorativa,Etichette,ID esterno",
+        "Name,Email,Street,Street2,City,Zip,State,Country,Related Company,Job Position,Tags,"
+        "External ID",
+    ],
+)
+def test_an_odoo_contacts_export_reads_its_company_position_and_id(header_row):
+    text = (
+        f"{header_row}\n"
+        '"Mario Rossi",mario.rossi@example.it,Via Manzoni 12,Scala B,Milano,20121,'
+        'Milano (IT),Italia,Rossi Srl,Direttore acquisti,"Cliente,VIP",'
+        "__export__.res_partner_42_abc\n"
+    )
+    mapping, rows = _read(text)
+    assert mapping.unmapped == []
+    row = normalise_row(rows[0].values, "IT")
+    assert row.external_id == "__export__.res_partner_42_abc"
+    assert (row.fields["first_name"], row.fields["last_name"]) == ("Mario", "Rossi")
+    assert row.fields["company"] == "Rossi Srl"
+    assert row.fields["job_title"] == "Direttore acquisti"
+    assert (row.fields["address"], row.fields["address_line_2"]) == ("Via Manzoni 12", "Scala B")
+    # Odoo writes a state with its country's code: the code goes, another one stays.
+    assert (row.fields["state"], row.fields["country"]) == ("Milano", "IT")
+    assert row.tags == ["Cliente", "VIP"]
+
+
+def test_a_state_keeps_brackets_that_are_not_its_countrys_code():
+    row = normalise_row({"first_name": "Anna", "state": "Milano (MI)", "country": "IT"}, "IT")
+    assert row.fields["state"] == "Milano (MI)"
+    row = normalise_row({"first_name": "Anna", "state": "Bayern (DE)", "country": "IT"}, "IT")
+    assert row.fields["state"] == "Bayern (DE)"
