@@ -109,6 +109,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "numero de cliente",
         "id esterno",  # Odoo in Italian
         "identificativo esterno",
+        # Dynamics 365's export: the record's id, in a column it asks not to edit.
+        "do not modify contact",
+        "do not modify lead",
     ),
     "first_name": (
         "first name",
@@ -162,6 +165,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "email": (
         "email",
         "e mail",
+        # SuiteCRM's and SugarCRM's other addresses of the person.
+        "non primary e mails",
+        "non primary emails",
         "email address",
         "e mail address",
         "mail",
@@ -589,8 +595,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 # Headers that take their field even where another column naming it stands first.
 PREFERRED_HEADERS = frozenset(LIFECYCLE_HEADERS)
-# Headers that take their field only where no other column names it.
-FALLBACK_HEADERS = frozenset(LEAD_STATUS_HEADERS)
+# Headers that take their field only where no other column names it: a lead status, and
+# a region beside a state or province (Bitrix24's "Regione" Lazio beside "Provincia" RM).
+FALLBACK_HEADERS = frozenset(LEAD_STATUS_HEADERS) | {"region", "regione"}
 
 # Headers that identify another tool's export (folded), with their own column meanings.
 HUBSPOT_MARKERS = (

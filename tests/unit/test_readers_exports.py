@@ -471,3 +471,29 @@ def test_a_state_keeps_brackets_that_are_not_its_countrys_code():
     assert row.fields["state"] == "Milano (MI)"
     row = normalise_row({"first_name": "Anna", "state": "Bayern (DE)", "country": "IT"}, "IT")
     assert row.fields["state"] == "Bayern (DE)"
+
+
+# SuiteCRM, Bitrix24 and Dynamics 365
+
+
+def test_suitecrms_non_primary_emails_are_the_persons_other_addresses():
+    mapping = readers.map_headers(["ID", "First Name", "Email Address", "Non Primary E-mails"])
+    assert mapping.columns["Non Primary E-mails"] == "email"
+
+
+def test_a_region_gives_way_to_a_province_or_state_beside_it():
+    italian = readers.map_headers(["Nome", "Cognome", "Regione", "Provincia", "CAP"])
+    assert italian.columns["Provincia"] == "state" and "Regione" in italian.unmapped
+    english = readers.map_headers(["First name", "Region", "State / Province", "Zip"])
+    assert english.columns["State / Province"] == "state" and "Region" in english.unmapped
+    # Alone, a region is the state (Google's "Address 1 - Region").
+    alone = readers.map_headers(["Name", "Region", "City"])
+    assert alone.columns["Region"] == "state"
+
+
+def test_a_dynamics_export_keeps_its_record_id():
+    mapping = readers.map_headers(
+        ["(Do Not Modify) Contact", "(Do Not Modify) Row Checksum", "Full Name", "Email"]
+    )
+    assert mapping.columns["(Do Not Modify) Contact"] == "external_id"
+    assert "(Do Not Modify) Row Checksum" in mapping.unmapped
