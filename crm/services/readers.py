@@ -871,7 +871,44 @@ def csv_layout(text_sample: str) -> tuple[type[csv.Dialect] | csv.Dialect, int]:
             delimiter = hint.group(1)
 
         return Stated, 1
+    skip = _preamble_lines(text_sample)
+    if skip:
+        rest = "".join(text_sample.splitlines(keepends=True)[skip:])
+        return detect_dialect(rest), skip
     return detect_dialect(text_sample), 0
+
+
+# Lines of notes a file may put above its header (LinkedIn's Connections.csv: "Notes:", a
+# paragraph about missing emails, an empty line), looked for in the first lines only.
+_PREAMBLE_LINES = 10
+
+
+def _preamble_lines(text_sample: str) -> int:
+    """How many lines of notes stand above the header row: 0 when the first line is a
+    header that names who a row is (a name, an email, a phone) or when no later line of
+    the first few is one; else the number of lines before the first that is."""
+    lines = text_sample.splitlines()[: _PREAMBLE_LINES + 1]
+    for number, line in enumerate(lines):
+        if _names_a_person(line):
+            return number
+    return 0
+
+
+def _names_a_person(line: str) -> bool:
+    """Whether a line, split at its likeliest delimiter, is a header with two columns or
+    more of which one names who a row is (first or last name, full name, email, phone)."""
+    best: list[str] = []
+    for delimiter in ",;\t|":
+        try:
+            cells = next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        if len(cells) > len(best):
+            best = cells
+    if len(best) < 2 or any(len(cell) > 100 for cell in best):
+        return False
+    fields = {interpret_header(cell.strip())[0] for cell in best if cell.strip()}
+    return bool(fields & _IDENTITY_FIELDS)
 
 
 @lru_cache(maxsize=4096)

@@ -497,3 +497,43 @@ def test_a_dynamics_export_keeps_its_record_id():
     )
     assert mapping.columns["(Do Not Modify) Contact"] == "external_id"
     assert "(Do Not Modify) Row Checksum" in mapping.unmapped
+
+
+# Notes above the header
+
+
+LINKEDIN = (
+    "Notes:\n"
+    '"When exporting your connection data, you may notice that some of the email addresses'
+    " are missing. You will only see email addresses for connections who have allowed"
+    ' their connections to see or download their email address."\n'
+    "\n"
+    "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+    "Chiara,Marino,https://www.linkedin.com/in/chiaramarino,,Marino Design,Art Director,"
+    "12 Mar 2024\n"
+    "Davide,Ricci,https://www.linkedin.com/in/davidericci,davide.ricci@gmail.com,Ricci Tech,"
+    "CTO,03 Jan 2023\n"
+)
+
+
+def test_linkedins_connections_file_is_read_below_its_notes():
+    mapping, rows = _read(LINKEDIN)
+    assert mapping.headers[:2] == ["First Name", "Last Name"]
+    assert mapping.columns["Email Address"] == "email"
+    assert [row.number for row in rows] == [5, 6]  # the file's own line numbers
+    davide = normalise_row(rows[1].values, "IT")
+    assert davide.emails == ["davide.ricci@gmail.com"]
+    assert (davide.fields["company"], davide.fields["job_title"]) == ("Ricci Tech", "CTO")
+    assert readers.csv_layout(LINKEDIN)[1] == 3  # "Notes:", the paragraph, a blank line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nome;Cognome;Email\nMario;Rossi;m@example.it\n",  # a header on the first line
+        "Codice;Valore\nA1;10\n",  # a header that names no one: read as it is
+        "Mario,Rossi,m@example.it\nAnna,Bianchi,a@example.it\n",  # no header at all
+    ],
+)
+def test_a_file_without_notes_starts_at_its_first_line(text):
+    assert readers.csv_layout(text)[1] == 0
