@@ -523,6 +523,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         # HubSpot in Italian, read so also where its export is not recognised.
         "annullata l iscrizione a tutte le e mail",
         "annullata l iscrizione a tutte le email",
+        # Dynamics 365: "Allow" or "Do Not Allow" (rows._ALLOW_CHOICES).
+        "do not allow bulk emails",
+        "do not allow emails",
+        "non consentire messaggi e mail in blocco",
+        "non consentire messaggi e mail",
     ),
     # When the file says the email-marketing consent (or its withdrawal) was given.
     "email_consent_time": (

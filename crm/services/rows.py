@@ -1524,6 +1524,8 @@ def _column_statement(
         if folded in _SAYS_WITHDRAWN:
             return "withdrawn", None
         return ("granted", None) if folded in _STATUS_GRANTS else None
+    if name.endswith("_opt_out") and folded in _ALLOW_CHOICES:
+        return ("withdrawn", None) if _ALLOW_CHOICES[folded] else None
     if folded in _SAYS_NONE:
         return None  # nobody answered (read before _answer: "No consent" is no "no")
     folded = _answer(folded)
@@ -1543,6 +1545,10 @@ def _column_statement(
     opted_out = name.endswith("_opt_out") or folded in _SAYS_WITHDRAWN
     return ("withdrawn" if opted_out else "granted"), at
 
+
+# Dynamics 365's choices in its opt-out columns ("Do not allow Bulk Emails"), in English
+# and Italian: whether the person opted out. "Allow" says only that they did not.
+_ALLOW_CHOICES = {"do not allow": True, "allow": False, "non consentire": True, "consenti": False}
 
 # How a row's statements weigh against each other (_outweighs): a withdrawal over a
 # grant, and a grant over a refusal, since one yes among a tool's opt-in columns is a

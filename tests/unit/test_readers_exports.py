@@ -537,3 +537,18 @@ def test_linkedins_connections_file_is_read_below_its_notes():
 )
 def test_a_file_without_notes_starts_at_its_first_line(text):
     assert readers.csv_layout(text)[1] == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "status"), [("Do Not Allow", "withdrawn"), ("Allow", None), ("", None)]
+)
+def test_dynamics_do_not_allow_bulk_emails_is_an_opt_out(value, status):
+    text = (
+        "(Do Not Modify) Contact,Full Name,Email,Do not allow Bulk Emails\n"
+        f"c1,Sara Neri,s@x.it,{value}\n"
+    )
+    mapping, rows = _read(text)
+    assert mapping.columns["Do not allow Bulk Emails"] == "email_opt_out"
+    fact, warnings = consent_from_columns(rows[0].values)
+    assert warnings == []
+    assert (fact.status if fact else None) == status
