@@ -467,6 +467,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "codice fiscale",
         "cod fiscale",
         "cf",
+        "c f",  # "C.F."
         "fiscal code",
         "national id",
         "national id number",
@@ -1122,6 +1123,13 @@ def interpret_header(header: str) -> tuple[str, str]:
 _ALTERNATIVES = re.compile(r"[^\s/]+(?:\s*/\s*[^\s/]+)+")
 
 
+# A company's tax identifiers (folded): never a person's tax id, which the CRM matches on
+# (two colleagues with their company's VAT number are not one person).
+_COMPANY_IDS = frozenset(
+    {"partita iva", "p iva", "piva", "vat", "vat number", "vat id", "vat no", "ust idnr"}
+)
+
+
 def _one_of_alternatives(header: str) -> tuple[str, str] | None:
     """The field of a header written with alternatives, when the alternatives read as one
     field and no other ("Person - Postal address - City/town/village/locality" is the
@@ -1133,6 +1141,9 @@ def _one_of_alternatives(header: str) -> tuple[str, str] | None:
     start, end = match.span()
     found = set()
     for word in re.split(r"\s*/\s*", match.group()):
+        readings = (word, f"{word}{header[end:]}", f"{header[:start]}{word}")
+        if any(header_key(text) in _COMPANY_IDS for text in readings):
+            return None  # "CF/P.IVA": a person's tax id or a company's VAT number
         field, group = interpret_header(f"{header[:start]}{word}{header[end:]}")
         if field:
             found.add((field, group))

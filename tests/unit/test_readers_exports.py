@@ -373,6 +373,7 @@ def test_of_several_other_people_the_one_most_columns_name_is_the_rows():
         ("County/Region", "state", ""),
         ("Mobile/Cell", "phone", ""),
         ("Ragione sociale/Azienda", "company", ""),
+        ("C.F.", "tax_id", ""),
     ],
 )
 def test_a_header_of_alternatives_reads_as_the_one_field_they_name(header, field, group):
@@ -386,6 +387,13 @@ def test_a_header_of_alternatives_reads_as_the_one_field_they_name(header, field
         "Provincia/Stato",  # a province, or a country
         "Person - Postal address - District/sublocality",
         "Owner email/phone",  # another person's
+        # A person's tax id or a company's VAT number: two colleagues with their
+        # company's would be one tax id, so the column is never read as a person's.
+        "CF/P.IVA",
+        "Codice Fiscale/P.IVA",
+        "P.IVA / C.F.",
+        "Codice fiscale / Partita IVA",
+        "VAT/Tax ID",
     ],
 )
 def test_alternatives_naming_two_fields_or_none_stay_unmapped(header):
