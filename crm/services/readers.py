@@ -1130,6 +1130,10 @@ _COMPANY_IDS = frozenset(
 )
 
 
+# Words of a column that is not the person's own detail (see interpret_header).
+_NOT_THE_PERSONS = _IGNORED_WORDS | _OTHER_PERSON_WORDS | _PURCHASER_WORDS
+
+
 def _one_of_alternatives(header: str) -> tuple[str, str] | None:
     """The field of a header written with alternatives, when the alternatives read as one
     field and no other ("Person - Postal address - City/town/village/locality" is the
@@ -1144,6 +1148,8 @@ def _one_of_alternatives(header: str) -> tuple[str, str] | None:
         readings = (word, f"{word}{header[end:]}", f"{header[:start]}{word}")
         if any(header_key(text) in _COMPANY_IDS for text in readings):
             return None  # "CF/P.IVA": a person's tax id or a company's VAT number
+        if any(t.rstrip("s") in _NOT_THE_PERSONS for t in header_key(word).split()):
+            return None  # "Phone/Fax", "Email/Owner": the cell may hold the other one
         field, group = interpret_header(f"{header[:start]}{word}{header[end:]}")
         if field:
             found.add((field, group))

@@ -394,6 +394,8 @@ def test_a_header_of_alternatives_reads_as_the_one_field_they_name(header, field
         "P.IVA / C.F.",
         "Codice fiscale / Partita IVA",
         "VAT/Tax ID",
+        "Phone/Fax",  # the cell may hold a fax number
+        "Telefono/Fax",
     ],
 )
 def test_alternatives_naming_two_fields_or_none_stay_unmapped(header):
