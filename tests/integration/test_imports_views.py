@@ -828,3 +828,29 @@ def test_a_batch_of_api_records_is_labelled_as_such(client, auth):
     auth.login_as("marketer")
     page = client.get("/imports/").get_data(as_text=True)
     assert "Records sent to the API" in page and "JSON Lines or a JSON array" not in page
+
+
+def test_a_linkedin_connections_file_previews_and_imports_below_its_notes(client, auth, sync_jobs):
+    """LinkedIn's Connections.csv opens with notes above its header: the preview shows the
+    real columns, and the import reads its rows."""
+    linkedin = (
+        b"Notes:\n"
+        b'"When exporting your connection data, you may notice that some of the email '
+        b'addresses are missing."\n'
+        b"\n"
+        b"First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        b"Chiara,Marino,https://www.linkedin.com/in/chiaramarino,,Marino Design,"
+        b"Art Director,12 Mar 2024\n"
+        b"Davide,Ricci,https://www.linkedin.com/in/davidericci,davide.ricci@example.com,"
+        b"Ricci Tech,CTO,03 Jan 2023\n"
+    )
+    auth.login_as("marketer")
+    path, reader = _preview(client, content=linkedin, filename="Connections.csv")
+    mapping = reader.mapping()
+    assert mapping["First Name"] == "first_name" and mapping["Email Address"] == "email"
+    assert "Notes:" not in mapping
+    html = client.get(path).get_data(as_text=True)
+    assert re.search(r'id="detected-delimiter"><code>,</code>', html)
+    job = db.session.get(Job, _job_id(_start(client, path, reader)))
+    assert job.status == "done", job.error
+    assert (job.result["rows"], job.result["created"], job.result["rejected"]) == (2, 2, 0)
