@@ -9,7 +9,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from crm.models import ROLES
-from crm.services.ingest import DATE_ORDERS, NAME_ORDERS
+from crm.services.ingest import DATE_ORDERS, FORMATS, NAME_ORDERS
 
 
 def _click_error(error) -> click.ClickException:
@@ -169,7 +169,7 @@ def demo_command(people: int):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["auto", "csv", "hubspot", "mailchimp", "jsonl"]),
+    type=click.Choice(list(FORMATS)),
     default="auto",
     show_default=True,
 )

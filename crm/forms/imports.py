@@ -19,6 +19,7 @@ FORMAT_LABELS = {
     "hubspot": _l("HubSpot export (CSV)"),
     "mailchimp": _l("Mailchimp export (CSV)"),
     "jsonl": _l("JSON Lines or a JSON array"),
+    "vcard": _l("vCard contacts (.vcf)"),
 }
 
 

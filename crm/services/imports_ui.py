@@ -397,6 +397,9 @@ def _preview_file(upload: Upload, region: str) -> Preview:
             return _preview_archive(handle, upload.fmt, region, known)
         if upload.fmt != "jsonl" and readers.is_workbook(handle):
             return _preview_workbook(handle, upload.fmt, region, known)
+        if upload.fmt == "vcard" or (upload.fmt == "auto" and readers.is_vcard(handle)):
+            opened = readers.read_vcard(readers.Borrowed(handle), fmt=upload.fmt)
+            return _preview_read(*opened, encoding="vcard", region=region, known=known)
         sample = handle.read(readers.SAMPLE_BYTES)
         handle.seek(0)
         readers.check_text_sample(sample)

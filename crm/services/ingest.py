@@ -151,7 +151,7 @@ RETRYABLE = (DBAPIError, StaleDataError)
 IMPORT_GC = (50_000, 20, 100)
 # Batches after which PostgreSQL's statistics are refreshed (the tables grow ~4x between).
 ANALYZE_AFTER = frozenset({2, 8, 32, 128, 512, 2048})
-FORMATS = ("auto", "csv", "hubspot", "mailchimp", "jsonl")
+FORMATS = ("auto", "csv", "hubspot", "mailchimp", "jsonl", "vcard")
 # Rows read ahead to tell how a file writes dates (03/14/1985 or 14/03/1985) and full
 # names (Rossi Mario or Mario Rossi).
 ORDER_SAMPLE_ROWS = 5000
@@ -245,7 +245,8 @@ def open_reader(
     stream: BinaryIO, *, filename: str, fmt: str, overrides: dict[str, str] | None
 ) -> tuple[readers.Mapping, Iterator[readers.Row]]:
     """The reader for a file: JSON Lines or a JSON array, CSV or an .xlsx workbook (plain,
-    HubSpot, Mailchimp), or a zip archive of those (a Mailchimp audience export).
+    HubSpot, Mailchimp), a vCard file, or a zip archive of tables (a Mailchimp audience
+    export).
 
     Raises ValidationError when no column of a CSV file can be used.
     """
@@ -253,6 +254,10 @@ def open_reader(
         raise ValidationError(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
     if stream.seekable() and readers.is_archive(stream):
         mapping, rows = readers.read_archive(stream, fmt=fmt, overrides=overrides)
+        _check_usable(mapping)
+        return mapping, rows
+    if fmt == "vcard" or (fmt == "auto" and stream.seekable() and readers.is_vcard(stream)):
+        mapping, rows = readers.read_vcard(stream, fmt=fmt, overrides=overrides)
         _check_usable(mapping)
         return mapping, rows
     workbook = fmt != "jsonl" and stream.seekable() and readers.is_workbook(stream)

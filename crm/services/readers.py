@@ -1776,6 +1776,148 @@ def read_xlsx(
     return mapping, _settled(mapping, rows(), overrides)
 
 
+# The columns a vCard file is read into: each a header the ordinary synonyms map, so that
+# the preview, a --mapping file and the report name them as for any other file.
+VCARD_HEADERS = [
+    "UID",
+    "Prefix",
+    "First Name",
+    "Middle Name",
+    "Last Name",
+    "Name suffix",
+    "Full Name",
+    "Email",
+    "Phone",
+    "Company",
+    "Job Title",
+    "Street",
+    "Address line 2",
+    "City",
+    "State",
+    "Postcode",
+    "Country",
+    "Birth date",
+    "Tags",
+    "Note",
+]
+_VCARD_START = re.compile(rb"\s*BEGIN\s*:\s*VCARD", re.IGNORECASE)
+
+
+def is_vcard(stream: BinaryIO) -> bool:
+    """True for a vCard file (Apple Contacts, a phone's or Outlook's export); rewinds."""
+    start = stream.tell()
+    try:
+        head = stream.read(1024)
+    finally:
+        stream.seek(start)
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if head.startswith(bom):
+            encoding = "utf-8-sig" if bom == codecs.BOM_UTF8 else "utf-16"
+            head = head.decode(encoding, errors="ignore").encode()
+            break
+    return bool(_VCARD_START.match(head))
+
+
+def read_vcard(
+    stream: BinaryIO, *, fmt: str = "auto", overrides: dict[str, str] | None = None
+) -> tuple[Mapping, Iterator[Row]]:
+    """Open a vCard file (versions 2.1, 3.0 and 4.0, read by vobject): its mapping and a
+    lazy iterator of rows, one a card, numbered from 1.
+
+    A card becomes the columns of VCARD_HEADERS (every email and phone of it, its first
+    address, or the one it prefers), which map as any file's headers do. A line vobject
+    cannot read is skipped; a card that says nothing of a person is rejected by the
+    importer like any other row.
+    """
+    import vobject  # only a vCard import pays for loading it
+
+    mapping = _mapped(list(VCARD_HEADERS), "vcard", overrides)
+    text = open_text(stream)
+
+    def rows() -> Iterator[Row]:
+        cards = vobject.readComponents(text, ignoreUnreadable=True, allowQP=True)
+        for number, card in enumerate(cards, start=1):
+            if getattr(card, "name", "").upper() != "VCARD":
+                continue
+            raw = {k: v for k, v in _card_columns(card).items() if v}
+            yield Row(number, mapping.values(raw), raw)
+
+    return mapping, _settled(mapping, rows(), overrides)
+
+
+def _card_columns(card) -> dict[str, str]:
+    """A vCard's properties as VCARD_HEADERS columns (text; several values "; " apart)."""
+    contents = card.contents
+
+    def first(name: str):
+        found = contents.get(name)
+        return found[0].value if found else None
+
+    def text(value) -> str:
+        if isinstance(value, list | tuple):
+            return " ".join(text(v) for v in value if v)
+        return str(value).strip() if value is not None else ""
+
+    columns = {"UID": text(first("uid")), "Full Name": text(first("fn"))}
+    name = first("n")
+    if name is not None and not isinstance(name, str):
+        columns.update(
+            {
+                "Prefix": text(name.prefix),
+                "First Name": text(name.given),
+                "Middle Name": text(name.additional),
+                "Last Name": text(name.family),
+                "Name suffix": text(name.suffix),
+            }
+        )
+    columns["Email"] = "; ".join(text(e.value) for e in contents.get("email", []) if e.value)
+    columns["Phone"] = "; ".join(text(t.value) for t in contents.get("tel", []) if t.value)
+    organisation = first("org")
+    if isinstance(organisation, list | tuple):
+        organisation = organisation[0] if organisation else None
+    columns["Company"] = text(organisation)
+    columns["Job Title"] = text(first("title"))
+    addresses = contents.get("adr", [])
+    preferred = [a for a in addresses if "PREF" in _vcard_types(a)]
+    if address := (preferred or addresses or [None])[0]:
+        value = address.value
+        if not isinstance(value, str):
+            columns.update(
+                {
+                    "Street": text(value.street),
+                    "Address line 2": text(value.extended),
+                    "City": text(value.city),
+                    "State": text(value.region),
+                    "Postcode": text(value.code),
+                    "Country": text(value.country),
+                }
+            )
+    birthday = first("bday")
+    columns["Birth date"] = text(
+        birthday.isoformat() if hasattr(birthday, "isoformat") else birthday
+    )
+    categories = [text(c) for c in contents.get("categories", []) for c in _as_list(c.value)]
+    columns["Tags"] = "; ".join(c for c in categories if c)
+    columns["Note"] = text(first("note"))
+    return columns
+
+
+def _vcard_types(line) -> set[str]:
+    """The TYPE parameters of a vCard line, upper case ("HOME", "PREF")."""
+    types = set()
+    for key, values in line.params.items():
+        if key.upper() == "TYPE":
+            types.update(str(v).upper() for v in values)
+        elif key.upper() == "PREF" or (not values and key.upper() in ("HOME", "WORK")):
+            types.add(key.upper())
+    return types
+
+
+def _as_list(value) -> list:
+    """A property value as a list (CATEGORIES is one)."""
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
 def open_text(stream: BinaryIO) -> io.TextIOWrapper:
     """Wrap a binary stream in a text stream with the detected encoding.
 

@@ -357,3 +357,17 @@ def test_the_progress_line_counts_earlier_profiles_its_rows_joined(runner, tmp_p
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert (summary["merged"], summary["rematched"]) == (1, 1)
     assert "earlier profiles merged or sent to review: 1 pairs" in result.stderr
+
+
+def test_a_vcard_file_imports_a_person_a_card_and_again_changes_nothing(runner):
+    summary = _run(runner, "contacts.vcf", "--source", "iphone")
+    assert (summary["rows"], summary["created"], summary["rejected"]) == (3, 2, 1)
+    giulia = _profile("giulia.rossi@example.com")
+    assert (giulia.first_name, giulia.last_name, giulia.city) == ("Giulia", "Rossi", "Bergamo")
+    assert [t.name for t in giulia.tags] == ["Clienti"]
+    nicolo = _profile("nicolo@example.it")
+    assert (nicolo.first_name, nicolo.last_name) == ("Nicolò", "Barbieri")
+    rejected = db.session.scalar(select(ImportRejection))
+    assert rejected.row_number == 3  # the third card names no one
+    again = _run(runner, "contacts.vcf", "--source", "iphone")
+    assert (again["created"], again["unchanged"]) == (0, 2)

@@ -854,3 +854,21 @@ def test_a_linkedin_connections_file_previews_and_imports_below_its_notes(client
     job = db.session.get(Job, _job_id(_start(client, path, reader)))
     assert job.status == "done", job.error
     assert (job.result["rows"], job.result["created"], job.result["rejected"]) == (2, 2, 0)
+
+
+def test_a_vcard_file_previews_its_cards_as_columns_and_imports(client, auth, sync_jobs):
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "imports" / "contacts.vcf"
+    auth.login_as("marketer")
+    path, reader = _preview(client, content=fixture.read_bytes(), filename="contacts.vcf")
+    mapping = reader.mapping()
+    assert (mapping["First Name"], mapping["Email"], mapping["UID"]) == (
+        "first_name",
+        "email",
+        "external_id",
+    )
+    html = client.get(path).get_data(as_text=True)
+    assert re.search(r'id="detected-format">vCard contacts \(\.vcf\)</dd>', html)
+    assert "giulia.rossi@example.com" in html
+    job = db.session.get(Job, _job_id(_start(client, path, reader)))
+    assert job.status == "done", job.error
+    assert (job.result["rows"], job.result["created"], job.result["rejected"]) == (3, 2, 1)
