@@ -2301,7 +2301,7 @@ def read_jsonl(
 ARCHIVE_MAX_TABLES = 100  # files of one zip archive imported together
 # Files of a zip archive that are read (others, such as a README.txt, folders and macOS
 # resource forks are not).
-_ARCHIVE_TABLES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm")
+_ARCHIVE_TABLES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm", ".vcf")
 # A Mailchimp audience export is a zip of one CSV per status, with the status only in the
 # file's name ("unsubscribed_email_audience_export_....csv"); the longest prefix first.
 _MAILCHIMP_FILE_STATUS = ("unsubscribed", "nonsubscribed", "cleaned", "subscribed")
@@ -2352,6 +2352,8 @@ def _read_member(
             raise
         return mapping, _Closing(rows, copy)
     handle = archive.open(member)
+    if lower.endswith(".vcf"):  # Google Takeout's contacts: a vCard file a label
+        return read_vcard(handle, fmt=fmt, overrides=overrides)
     head = handle.peek(SAMPLE_BYTES)[:SAMPLE_BYTES] if hasattr(handle, "peek") else b""
     if fmt == "jsonl" or (fmt == "auto" and looks_like_json(head, member)):
         return read_jsonl(handle, overrides)

@@ -98,3 +98,26 @@ def test_a_vcard_file_is_told_from_csv_by_its_first_line():
     stream = io.BytesIO(APPLE.encode())
     readers.is_vcard(stream)
     assert stream.tell() == 0
+
+
+def test_google_takeouts_zip_of_vcard_files_is_read_file_after_file():
+    import zipfile
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("Takeout/Contacts/All Contacts/All Contacts.vcf", APPLE + ANDROID)
+        archive.writestr("Takeout/Contacts/Clienti/Clienti.vcf", VCARD4)
+        archive.writestr("Takeout/archive_browser.html", "<html></html>")
+    packed.seek(0)
+    mapping, rows = readers.read_archive(packed)
+    rows = list(rows)
+    assert mapping.files == [
+        "Takeout/Contacts/All Contacts/All Contacts.vcf",
+        "Takeout/Contacts/Clienti/Clienti.vcf",
+    ]
+    assert [(row.file.rsplit("/", 1)[-1], row.number) for row in rows] == [
+        ("All Contacts.vcf", 1),
+        ("All Contacts.vcf", 2),
+        ("Clienti.vcf", 1),
+    ]
+    assert normalise_row(rows[2].values, "IT").emails == ["anna@costa.example"]
