@@ -1153,7 +1153,7 @@ def _one_of_alternatives(header: str) -> tuple[str, str] | None:
         field, group = interpret_header(f"{header[:start]}{word}{header[end:]}")
         if field:
             found.add((field, group))
-    return found.pop() if len({field for field, _ in found}) == 1 and len(found) == 1 else None
+    return found.pop() if len(found) == 1 else None
 
 
 # A header phrased as a form's consent question ("Acconsento a ricevere comunicazioni

@@ -900,10 +900,10 @@ def _join_name_suffix(row: NormalisedRow, suffix: object) -> None:
             row.fields["last_name"] = joined
 
 
-# Mailchimp writes a postal address in one cell, its parts two spaces apart: "street
-# line-2  city  state  zip  country", an empty part leaving its two spaces.
 # A state followed by its country's code in brackets, as Odoo writes it ("Milano (IT)").
 _STATE_OF_COUNTRY = re.compile(r"(.+?)\s*\(([A-Za-z]{2})\)")
+# Mailchimp writes a postal address in one cell, its parts two spaces apart: "street
+# line-2  city  state  zip  country", an empty part leaving its two spaces.
 _ADDRESS_CELL = ("address", "address_line_2", "city", "state", "postcode", "country")
 _TWO_SPACES = re.compile(r"\s{2,}")
 _POSTCODE = re.compile(
