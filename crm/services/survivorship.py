@@ -210,8 +210,9 @@ _SLIP_LEVEL = {"first_name": matching.first_level, "last_name": matching.last_le
 def _slip_settled(best, name: str, offered: list):
     """best, or the record whose writing of name wins over best's when the two are one
     name but for a slip (what matching reads as a typo of it): the writing more records
-    of best's trust rank state (spelt any way, _spellings), then the richer spelling
-    (_spelling_rank), then the longer, then the one stated first. A value more than a
+    of best's trust rank state (spelt any way, _spellings), then, for a first name, the
+    one the name lists know, then the richer spelling (_spelling_rank), then the longer,
+    then the one stated first. A value more than a
     slip away (a surname after marriage) is another value: best's stands."""
     value = best.fields[name]
     if not isinstance(value, str) or not value:
@@ -244,6 +245,9 @@ def _slip_settled(best, name: str, offered: list):
         _, records, values = writing
         return (
             len(records),
+            # A first name the lists know over a writing of it they do not ("Coby" over
+            # "Cobuy", whichever is longer): the slip is the unknown one.
+            name == "first_name" and any(_given(v) for v in values),
             max(_spelling_rank(v) for v in values),
             max(len(_joined(v)) for v in values),
             max(order[id(r)] for r in records),  # stated first: the oldest record

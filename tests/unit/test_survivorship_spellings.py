@@ -66,6 +66,17 @@ def test_a_newer_first_name_with_a_letter_dropped_keeps_the_full_one(app):
     assert _names("v@example.it") == ("Valentina", "Neri")
 
 
+def test_of_two_first_names_a_slip_apart_the_known_name_stays_though_shorter(app):
+    # A letter slipped in makes the longer writing: the name the lists know is the name.
+    _import(NAMES + "chiara@example.it,Chiara,Berti\n", source="fiera")
+    _import(NAMES + "chiara@example.it,Chiarra,Berti\n", source="shop")
+    assert _names("chiara@example.it") == ("Chiara", "Berti")
+    # Whichever came first: the slip stated first gives way to the name.
+    _import(NAMES + "marco@example.it,Marcco,Bianchi\n", source="fiera")
+    _import(NAMES + "marco@example.it,Marco,Bianchi\n", source="shop")
+    assert _names("marco@example.it") == ("Marco", "Bianchi")
+
+
 def test_a_surname_more_than_a_slip_away_follows_the_most_recent_record(app):
     _import(NAMES + "c@example.it,Chiara,Rinaldi\n", source="sito_web")
     _import(NAMES + "c@example.it,Chiara,Bianchi\n", source="mailchimp_nl")
