@@ -2,7 +2,6 @@
 no), never as a withdrawal, which would claim a grant they never gave; it restricts as a
 withdrawal does: in the profile's state, against undated grants, on a merge and its undo."""
 
-import io
 from datetime import UTC, datetime
 
 import pytest
@@ -10,11 +9,12 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import CONSENT_STATUSES, ConsentRecord, SourceRecord
+from crm.models import CONSENT_STATUSES, ConsentRecord
 from crm.schemas.records import RecordsIn
 from crm.services import consent_ledger, ingest, merging, profiles
 from crm.services.rows import REFUSED
 from tests import factories
+from tests.unit import test_consent_refusals as base
 
 HEADER = "external_id,first_name,last_name,email,email_opt_in,email_consent_time\n"
 SHOP_HEADER = "Customer ID,First Name,Last Name,Email,Accepts Email Marketing\n"
@@ -22,30 +22,12 @@ MARCH_1 = datetime(2022, 3, 1, 10, 0, tzinfo=UTC)
 
 
 def _import(rows: str, source: str, header: str = HEADER) -> dict:
-    """Import a CSV of header and rows from source."""
-    stream = io.BytesIO((header + rows).encode())
-    return ingest.import_stream(stream, filename="people.csv", source_name=source)
+    """Import a CSV of header (this file's, without an opt-out) and rows from source."""
+    return base._import(rows, source, header)
 
 
-def _profile_of(source: str, external_id: str) -> int:
-    return db.session.scalar(
-        select(SourceRecord.profile_id).where(
-            SourceRecord.external_id == external_id, SourceRecord.source.has(name=source)
-        )
-    )
-
-
-def _email_state(profile_id: int) -> str:
-    return profiles.current_consents([profile_id])[profile_id]["email_marketing"]
-
-
-def _records(profile_id: int) -> list[ConsentRecord]:
-    """The profile's consent records, oldest first."""
-    return db.session.scalars(
-        select(ConsentRecord)
-        .where(ConsentRecord.profile_id == profile_id)
-        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
-    ).all()
+# The consent tests' helpers: a record's profile, its email-marketing state, its records.
+_profile_of, _email_state, _records = base._profile_of, base._email_state, base._records
 
 
 def test_refused_is_a_status_of_its_own():
