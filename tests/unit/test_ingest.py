@@ -66,7 +66,12 @@ def _not_a_title(word: str) -> bool:
     return all(strip_titles(f"{w} Xyz") == f"{w} Xyz" for w in (word, word.upper()))
 
 
-_WORD = st.from_regex(r"[A-Z][a-z]{1,9}", fullmatch=True).filter(_not_a_title)
+# Nor a generational suffix (Jr, Senior, Filho), which stays with the surname.
+_WORD = (
+    st.from_regex(r"[A-Z][a-z]{1,9}", fullmatch=True)
+    .filter(_not_a_title)
+    .filter(lambda word: not rows.is_generation(word))
+)
 
 
 @given(st.lists(_WORD, min_size=1, max_size=2), st.lists(_WORD, min_size=1, max_size=2))
