@@ -112,6 +112,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         # Dynamics 365's export: the record's id, in a column it asks not to edit.
         "do not modify contact",
         "do not modify lead",
+        # Eventbrite's attendee, one a ticket ("Attendee #"), and a customer's or a
+        # member's number ("Customer #").
+        "attendee number",
+        "attendee id",
+        "customer number",
+        "member number",
     ),
     "first_name": (
         "first name",
@@ -1058,6 +1064,8 @@ def interpret_header(header: str) -> tuple[str, str]:
     key = header_key(header)
     if key in lookup:
         return lookup[key], ""
+    if header.rstrip().endswith("#") and lookup.get(f"{key} number") == "external_id":
+        return "external_id", ""  # Eventbrite's "Attendee #": the attendee's number
     key = _LETTER_DIGIT.sub(" ", key)
     tokens = key.split()
     if len(tokens) == 2 and tokens[0] in _ENTITY_WORDS and tokens[1] in ("label", "labels"):

@@ -562,3 +562,27 @@ def test_dynamics_do_not_allow_bulk_emails_is_an_opt_out(value, status):
     fact, warnings = consent_from_columns(rows[0].values)
     assert warnings == []
     assert (fact.status if fact else None) == status
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("Attendee #", "external_id"),  # Eventbrite: one a ticket
+        ("Customer #", "external_id"),
+        ("Member #", "external_id"),
+        ("Order #", ""),  # an order's, shared by its attendees
+        ("Contact #", ""),  # a record's number or a phone: not guessed
+        ("Phone #", "phone"),
+        ("Customer Phone Number", "phone"),
+    ],
+)
+def test_a_number_sign_reads_as_the_number_it_stands_for(header, field):
+    assert readers.interpret_header(header) == (field, "")
+
+
+def test_an_eventbrite_attendee_keeps_the_attendee_number_as_the_records_id():
+    mapping = readers.map_headers(
+        ["Order #", "First Name", "Last Name", "Email", "Attendee #", "Buyer Email"]
+    )
+    assert mapping.columns["Attendee #"] == "external_id"
+    assert "Order #" in mapping.unmapped
