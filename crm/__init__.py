@@ -3,11 +3,9 @@
 import logging
 import os
 import secrets
-from datetime import date
 from pathlib import Path
 
 from flask import Flask, request
-from flask_babel import format_date
 from flask_login import current_user
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -51,7 +49,6 @@ def create_app(config: object | None = None) -> Flask:
     limiter.init_app(app)
     bootstrap.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
-    app.add_template_filter(isodateformat)
     with app.app_context():
         _configure_sqlite(app)
     _quiet_aborted_pipelines()
@@ -164,18 +161,6 @@ def _quiet_aborted_pipelines() -> None:
     logger = logging.getLogger("psycopg")
     if not any(isinstance(f, _AbortedPipelineNoise) for f in logger.filters):
         logger.addFilter(_AbortedPipelineNoise())
-
-
-def isodateformat(value: object, format: str = "medium") -> object:
-    """A date kept as ISO text ("1985-03-12", or the day of an ISO date-time) in the
-    user's locale, like Babel's dateformat; text that is no ISO date is shown as it is."""
-    if isinstance(value, date):
-        return format_date(value, format)
-    try:
-        day = date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return value
-    return format_date(day, format)
 
 
 def _select_locale() -> str:

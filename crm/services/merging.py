@@ -61,7 +61,7 @@ _CHILDREN = {
     "notes": Note,
 }
 # A refusal (asked, the person said no) restricts as much as a withdrawal.
-_RESTRICTIVENESS = {"granted": 1, "withdrawn": 2, "refused": 2}
+_RESTRICTIVENESS = {"granted": 1, **dict.fromkeys(RESTRICTIVE, 2)}
 CONSENT_RULE = "most restrictive of merged profiles"
 
 

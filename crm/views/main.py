@@ -1,7 +1,9 @@
 """The start page and helpers every template uses."""
 
+from datetime import date
+
 from flask import Blueprint, render_template
-from flask_babel import get_locale, lazy_pgettext
+from flask_babel import format_date, get_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -175,6 +177,19 @@ CONSENT_WORDS = {
     "public_task": _l("public task"),
     "legitimate_interests": _l("legitimate interests"),
 }
+
+
+@bp.app_template_filter()
+def isodateformat(value: object, format: str = "medium") -> object:
+    """A date kept as ISO text ("1985-03-12", or the day of an ISO date-time) in the
+    user's locale, like Babel's dateformat; text that is no ISO date is shown as it is."""
+    if isinstance(value, date):
+        return format_date(value, format)
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return value
+    return format_date(day, format)
 
 
 @bp.app_template_global()
