@@ -393,20 +393,19 @@ def _preview_file(upload: Upload, region: str) -> Preview:
     """preview_upload's reading of the file, by its kind."""
     known = upload.reading
     with open(data_path(upload.id), "rb") as handle:
-        if readers.is_archive(handle):
+        kind = readers.file_kind(handle, fmt=upload.fmt, filename=upload.filename)
+        if kind == "archive":
             return _preview_archive(handle, upload.fmt, region, known)
-        if upload.fmt != "jsonl" and readers.is_workbook(handle):
+        if kind == "workbook":
             return _preview_workbook(handle, upload.fmt, region, known)
-        if upload.fmt == "vcard" or (upload.fmt == "auto" and readers.is_vcard(handle)):
+        if kind == "vcard":
             opened = readers.read_vcard(readers.Borrowed(handle), fmt=upload.fmt)
             return _preview_read(*opened, encoding="vcard", region=region, known=known)
         sample = handle.read(readers.SAMPLE_BYTES)
         handle.seek(0)
         readers.check_text_sample(sample)
         encoding = readers.detect_encoding(sample, truncated=len(sample) >= readers.SAMPLE_BYTES)
-        if upload.fmt == "jsonl" or (
-            upload.fmt == "auto" and readers.looks_like_json(sample, upload.filename)
-        ):
+        if kind == "jsonl":
             return _preview_jsonl(readers.Borrowed(handle), encoding, region, known)
         return _preview_csv(readers.Borrowed(handle), sample, encoding, upload.fmt, region, known)
 

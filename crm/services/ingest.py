@@ -232,38 +232,26 @@ def ensure_source(name: str, region: str | None = None) -> Source:
     return source
 
 
-def _looks_like_jsonl(stream: BinaryIO, filename: str) -> bool:
-    """JSON (Lines or an array) by extension or first character (readers.looks_like_json)."""
-    if not stream.seekable():
-        return readers.looks_like_json(b"", filename)
-    head = stream.read(1024)
-    stream.seek(0)
-    return readers.looks_like_json(head, filename)
-
-
 def open_reader(
     stream: BinaryIO, *, filename: str, fmt: str, overrides: dict[str, str] | None
 ) -> tuple[readers.Mapping, Iterator[readers.Row]]:
     """The reader for a file: JSON Lines or a JSON array, CSV or an .xlsx workbook (plain,
     HubSpot, Mailchimp), a vCard file, or a zip archive of tables (a Mailchimp audience
-    export).
+    export), as readers.file_kind tells them.
 
     Raises ValidationError when no column of a CSV file can be used.
     """
     if fmt not in FORMATS:
         raise ValidationError(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
-    if stream.seekable() and readers.is_archive(stream):
-        mapping, rows = readers.read_archive(stream, fmt=fmt, overrides=overrides)
-        _check_usable(mapping)
-        return mapping, rows
-    if fmt == "vcard" or (fmt == "auto" and stream.seekable() and readers.is_vcard(stream)):
-        mapping, rows = readers.read_vcard(stream, fmt=fmt, overrides=overrides)
-        _check_usable(mapping)
-        return mapping, rows
-    workbook = fmt != "jsonl" and stream.seekable() and readers.is_workbook(stream)
-    if not workbook and (fmt == "jsonl" or (fmt == "auto" and _looks_like_jsonl(stream, filename))):
+    kind = readers.file_kind(stream, fmt=fmt, filename=filename)
+    if kind == "jsonl":
         return readers.read_jsonl(stream, overrides)
-    read = readers.read_xlsx if workbook else readers.read_csv
+    read = {
+        "archive": readers.read_archive,
+        "vcard": readers.read_vcard,
+        "workbook": readers.read_xlsx,
+        "csv": readers.read_csv,
+    }[kind]
     mapping, rows = read(stream, fmt=fmt, overrides=overrides)
     _check_usable(mapping)
     return mapping, rows
@@ -2604,6 +2592,7 @@ def import_file(path: str, **kwargs) -> dict:
     with stream:
         if stat.S_ISREG(status.st_mode) and status.st_size == 0:  # a pipe says 0 too
             raise ValidationError("The file is empty.", fields={"file": ["No bytes."]})
-        if _looks_like_jsonl(stream, path) and kwargs.get("fmt", "auto") == "auto":
+        fmt = kwargs.get("fmt", "auto")
+        if fmt == "auto" and readers.file_kind(stream, fmt=fmt, filename=path) == "jsonl":
             kwargs["fmt"] = "jsonl"
         return import_stream(readers.Borrowed(stream), filename=path, **kwargs)

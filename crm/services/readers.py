@@ -2323,6 +2323,25 @@ def is_archive(stream: BinaryIO) -> bool:
     return zipped and not is_workbook(stream)
 
 
+def file_kind(stream: BinaryIO, *, fmt: str, filename: str) -> str:
+    """What a file holds, by its first bytes, its name and the format asked for:
+    "archive" (a zip of tables), "vcard", "workbook" (.xlsx), "jsonl" (JSON Lines or a JSON
+    array) or "csv"; rewinds. A stream that cannot rewind is told by its name alone."""
+    if not stream.seekable():
+        return "jsonl" if fmt == "jsonl" or looks_like_json(b"", filename) else "csv"
+    if is_archive(stream):
+        return "archive"
+    if fmt == "vcard" or (fmt == "auto" and is_vcard(stream)):
+        return "vcard"
+    if fmt != "jsonl" and is_workbook(stream):
+        return "workbook"
+    start = stream.tell()
+    head = stream.read(1024)
+    stream.seek(start)
+    json = fmt == "jsonl" or (fmt == "auto" and looks_like_json(head, filename))
+    return "jsonl" if json else "csv"
+
+
 def archive_members(archive: zipfile.ZipFile) -> list[str]:
     """The tables of an archive in its own order: CSV, JSON and .xlsx files, not folders,
     hidden files or the "__MACOSX" copies that macOS adds."""

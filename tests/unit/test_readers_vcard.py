@@ -121,3 +121,34 @@ def test_google_takeouts_zip_of_vcard_files_is_read_file_after_file():
         ("Clienti.vcf", 1),
     ]
     assert normalise_row(rows[2].values, "IT").emails == ["anna@costa.example"]
+
+
+def _zip(members: dict[str, str]) -> io.BytesIO:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    buffer.seek(0)
+    return buffer
+
+
+def test_one_reading_of_a_files_kind_serves_the_import_and_the_preview():
+    def kind(data: bytes | io.BytesIO, filename: str = "file", fmt: str = "auto") -> str:
+        stream = data if isinstance(data, io.BytesIO) else io.BytesIO(data)
+        found = readers.file_kind(stream, fmt=fmt, filename=filename)
+        assert stream.tell() == 0  # rewound for the reader
+        return found
+
+    assert kind(APPLE.encode()) == "vcard"
+    assert kind(codecs.BOM_UTF8 + APPLE.encode()) == "vcard"
+    assert kind(b"first_name,email\nAda,ada@example.com\n") == "csv"
+    assert kind(b'{"email": "ada@example.com"}\n') == "jsonl"
+    assert kind(b"email\nada@example.com\n", filename="people.ndjson") == "jsonl"
+    assert kind(b"email\nada@example.com\n", fmt="jsonl") == "jsonl"
+    assert kind(b'{"email": "a@example.com"}\n', fmt="csv") == "csv"
+    assert kind(_zip({"contacts.vcf": APPLE})) == "archive"
+    # A zip named .json is still an archive: its name does not make it JSON Lines.
+    assert kind(_zip({"a.csv": "email\nada@example.com\n"}), filename="export.json") == "archive"
+    assert kind(_zip({"xl/workbook.xml": "<workbook/>"}), filename="people.xlsx") == "workbook"
