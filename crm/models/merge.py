@@ -40,7 +40,14 @@ class DuplicateCandidate(db.Model):
     __table_args__ = (
         UniqueConstraint("profile_a_id", "profile_b_id"),
         CheckConstraint("profile_a_id < profile_b_id", name="ordered_pair"),
-        Index("ix_duplicate_candidates_status_score", "status", "score"),
+        # The queue's order and, with the pair, its count without reading the rows.
+        Index(
+            "ix_duplicate_candidates_status_score",
+            "status",
+            "score",
+            "profile_a_id",
+            "profile_b_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

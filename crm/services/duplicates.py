@@ -91,33 +91,34 @@ class QueueFilter:
 
 def _open_query(only: QueueFilter = QueueFilter()):
     """A select() of open candidates whose two profiles are both still live (and that
-    pass the filter only)."""
-    pa, pb = aliased(Profile), aliased(Profile)
-    query = (
-        select(DuplicateCandidate)
-        .join(pa, pa.id == DuplicateCandidate.profile_a_id)
-        .join(pb, pb.id == DuplicateCandidate.profile_b_id)
-        .where(
-            DuplicateCandidate.status == "open",
-            pa.merged_into_id.is_(None),
-            pb.merged_into_id.is_(None),
-        )
+    pass the filter only).
+
+    Written so that the database walks the (status, score, pair) index in the queue's
+    order and checks each pair against the few merged profiles: joined to the profiles
+    table instead, SQLite started from the live profiles and sorted every pair, ~300 ms a
+    page at 65,000 open pairs (a million records) where this takes under 1 ms.
+    """
+    pair = DuplicateCandidate
+    merged = select(Profile.id).where(Profile.merged_into_id.is_not(None))
+    query = select(pair).where(
+        pair.status == "open", pair.profile_a_id.not_in(merged), pair.profile_b_id.not_in(merged)
     )
     if only.owner_id is not None:
-        query = query.where(or_(pa.owner_id == only.owner_id, pb.owner_id == only.owner_id))
+        owned = select(Profile.id).where(Profile.owner_id == only.owner_id)
+        query = query.where(or_(pair.profile_a_id.in_(owned), pair.profile_b_id.in_(owned)))
     if only.source is not None:
 
         def holds(side):
             return (
                 select(SourceRecord.id)
                 .join(Source, Source.id == SourceRecord.source_id)
-                .where(SourceRecord.profile_id == side.id, Source.name == only.source)
+                .where(SourceRecord.profile_id == side, Source.name == only.source)
                 .exists()
             )
 
-        query = query.where(or_(holds(pa), holds(pb)))
+        query = query.where(or_(holds(pair.profile_a_id), holds(pair.profile_b_id)))
     if only.min_score is not None:
-        query = query.where(DuplicateCandidate.score >= only.min_score)
+        query = query.where(pair.score >= only.min_score)
     return query
 
 
