@@ -29,7 +29,7 @@ from crm.models import ImportBatch, ImportRejection, Job, Source, User
 from crm.models.base import utcnow
 from crm.services import audit, ingest, jobs, readers, sources
 from crm.services.errors import ConflictError, NotFoundError, ValidationError
-from crm.services.normalise import format_phone
+from crm.services.normalise import format_phone, lost_leading_zeros
 from crm.services.profiles import MANUAL_SOURCE
 from crm.services.rows import (
     name_order_counts,
@@ -128,6 +128,8 @@ class Preview:
     # The first rows' full names lean to surname first (two or more, more than the other
     # way), too few to tell (rows.surname_first).
     names_unsure: bool = False
+    # The phones of the rows shown lost their leading 0, as a spreadsheet drops it.
+    zeros_dropped: bool = False
 
     def note_mapping(self, settled: dict[str, str]) -> None:
         """Add the preview's warnings about the detected mapping: a column read by its
@@ -162,21 +164,23 @@ class Preview:
 
     def sample_phones(self, limit: int = PHONE_SAMPLE) -> None:
         """Read the first phones of the rows shown as the import will (see phones): in
-        the row's own country when it names one, else in region."""
+        the row's own country when it names one, else in region; with their leading 0 put
+        back when the rows shown lost it (zeros_dropped, normalise.lost_leading_zeros)."""
         columns = [n for n, h in enumerate(self.headers) if self.mapping.get(h) == "phone"]
         countries = [n for n, h in enumerate(self.headers) if self.mapping.get(h) == "country"]
+        phones = []  # (as written, the country it is read in first)
         for row in self.rows:
             cells = [row[n] for n in countries if n < len(row) and row[n]]
             own = own_phone_region(cells[0]) if cells else None
-            for n in columns:
-                cell = row[n] if n < len(row) else ""
-                if not cell or len(self.phones) >= limit:
-                    continue
-                try:
-                    stored = read_phone(cell, own, self.region)
-                except ValueError:
-                    stored = None
-                self.phones.append((cell, format_phone(stored) if stored else None))
+            phones += [(row[n], own) for n in columns if n < len(row) and row[n]]
+        self.zeros_dropped = lost_leading_zeros((cell, own or self.region) for cell, own in phones)
+        self.phones = []
+        for cell, own in phones[:limit]:
+            try:
+                stored = read_phone(cell, own, self.region, zeros_dropped=self.zeros_dropped)
+            except ValueError:
+                stored = None
+            self.phones.append((cell, format_phone(stored) if stored else None))
 
     def read_order(self, first: list, rest: Iterator, region: str, known=None) -> None:
         """Tell, as the import will, how the file writes dates and names, and which

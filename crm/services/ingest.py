@@ -114,6 +114,7 @@ from crm.services.rows import (
     jsonable,
     normalise_row,
     phone_region_hint,
+    phones_lost_zeros,
     surname_first,
 )
 
@@ -1676,6 +1677,7 @@ class _Run:
         self.dates_per_record = False
         self.month_first = False  # numeric dates of this file: day first unless it shows
         self.surname_first = False  # full names of this file: "Rossi Mario" (it shows)
+        self.zeros_dropped = False  # its phones lost their leading 0 (rows.phones_lost_zeros)
         self.overrides = overrides
         self.actor = actor
         self.columns = dict(mapping.columns)  # header -> field
@@ -1762,15 +1764,18 @@ class _Run:
         person importing it said (dates, names: see DATE_ORDERS, NAME_ORDERS). The batch
         keeps how the file was read: its phone region (region_detected when a new source
         took it from the file's phones; region_hint, the country they read as when the
-        source's region was kept), and its date and name orders where it has such values
-        (see ImportBatch.mapping)."""
+        source's region was kept), whether its phones lost their leading 0, and its date
+        and name orders where it has such values (see ImportBatch.mapping)."""
         values = [r.values for r in sample]
         month_first, surname_first = reading_order(values, self.region)
         surname_first = surname_first or self.header_surname_first
         self.month_first = month_first if dates == "auto" else dates == "month-first"
         self.surname_first = surname_first if names == "auto" else names == "surname-first"
         has_dates, has_names = reading_needed(values)
+        self.zeros_dropped = phones_lost_zeros(values, self.region)
         read = {"region": self.region}  # of phones without a calling code
+        if self.zeros_dropped:
+            read["phone_zeros"] = True
         if region_detected:
             read["region_detected"] = True
         elif region_hint and region_hint != self.region:
@@ -1800,6 +1805,7 @@ class _Run:
             self.region,
             month_first=month_first,
             surname_first=self.surname_first,
+            zeros_dropped=self.zeros_dropped,
         )
         item.norm = norm
         fmt = row.format or self.format  # a file of a zip archive has its own

@@ -347,6 +347,49 @@ def calling_code_reading(value: object, regions: Iterable[str | None] = ()) -> s
     return result if isinstance(result, str) else None
 
 
+def zero_put_back(value: object, region: str | None) -> str | None:
+    """The E.164 form of a run of digits that is no number of region as written but is one
+    with a leading 0 put back, or None: a spreadsheet drops the 0 of a number typed in a
+    number cell, and the Italian landline 02 12345678 is stored as 212345678. Where the 0
+    is a trunk prefix (a British 07700 900123, a French 06 ...), the digits read without
+    it anyway, so this finds nothing there."""
+    try:
+        text = _phone_text(value) or ""
+    except ValueError:
+        return None
+    if not region or not (text.isascii() and text.isdigit()) or text.startswith("0"):
+        return None
+    if isinstance(_e164(text, region), str):
+        return None
+    found = _e164("0" + text, region)
+    return found if isinstance(found, str) else None
+
+
+# How many of a file's phones must read only with their leading 0 put back, none of them
+# being written with one, for the file to be taken as having lost its zeros
+# (lost_leading_zeros).
+ZEROS_DROPPED_MIN = 2
+
+
+def lost_leading_zeros(phones: Iterable[tuple[object, str]]) -> bool:
+    """Whether a file's phones ((value, the region it is read in)) lost their leading 0 as
+    a spreadsheet drops it: none of those written without a calling code starts with 0,
+    and at least ZEROS_DROPPED_MIN read as numbers only with it put back (zero_put_back).
+    One number so is a typo as likely as a lost 0, and a file that writes some numbers
+    with their 0 kept them all."""
+    found = 0
+    for value, region in phones:
+        try:
+            text = _phone_text(value) or ""
+        except ValueError:
+            continue
+        if text.startswith("0"):
+            return False  # "00" too: a file that writes 00 wrote its zeros
+        if not text.startswith("+") and zero_put_back(text, region):
+            found += 1
+    return found >= ZEROS_DROPPED_MIN
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
 def _e164(text: str, region: str | None) -> str | ValueError:
     """phonenumbers' E.164 form of text, or the ValueError to raise (cached: pure)."""

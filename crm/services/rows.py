@@ -28,6 +28,7 @@ from crm.services.normalise import (
     empty_date,
     fold,
     likely_region,
+    lost_leading_zeros,
     mistyped_domain,
     normalise_country,
     normalise_date,
@@ -43,6 +44,7 @@ from crm.services.normalise import (
     storable,
     strip_text_marker,
     strip_titles,
+    zero_put_back,
 )
 from crm.services.readers import LOST_PHONES
 
@@ -608,14 +610,20 @@ _FIELD_NORMALISERS: dict[str, Callable] = {
 
 
 def normalise_row(
-    values: dict, region: str, *, month_first: bool = False, surname_first: bool = False
+    values: dict,
+    region: str,
+    *,
+    month_first: bool = False,
+    surname_first: bool = False,
+    zeros_dropped: bool = False,
 ) -> NormalisedRow:
     """Normalise one mapped row (canonical field -> value); a pure function.
 
     month_first: the file writes numeric dates month first (normalise.dates_month_first).
     surname_first: the file writes full names surname first (see surname_first).
     A one-cell address is split into its parts (split_address_cell); phones without a
-    calling code are read in the row's country, else the source's region (read_phone).
+    calling code are read in the row's country, else the source's region (read_phone),
+    with their leading 0 put back where the file lost it (zeros_dropped).
     What the reader could not place (readers.RowValues.left_out) is reported, and so are
     emails, phones and tags past the profile's limits (keep_within_limits). A row that
     gives a first name and nothing else is rejected (FIRST_NAME_ONLY).
@@ -682,7 +690,13 @@ def normalise_row(
     own_region = phone_region(country)
     phones = _cell_items(row, values, "phone")
     for item in phones:
-        _add(row.phones, row.warnings, "phone", lambda v: read_phone(v, own_region, region), item)
+        _add(
+            row.phones,
+            row.warnings,
+            "phone",
+            lambda v: read_phone(v, own_region, region, zeros_dropped=zeros_dropped),
+            item,
+        )
     if row.phones and country is None and clean_text(values.get("country")):
         national = [p for p in phones if not str(p).strip().startswith(("+", "00"))]
         if national:  # the country the row names would have told, had it been known
@@ -812,6 +826,17 @@ def phone_region_hint(values: Iterable[dict], region: str) -> str | None:
     return likely_region(texts, region)
 
 
+def phones_lost_zeros(values: Iterable[dict], region: str) -> bool:
+    """Whether the phones of these rows lost their leading 0, as a spreadsheet's number
+    cells drop it (normalise.lost_leading_zeros), each read in the row's own country, else in
+    region."""
+    return lost_leading_zeros(
+        (phone, own_phone_region(row.get("country")) or region)
+        for row in values
+        for phone in _items(row.get("phone"))
+    )
+
+
 def own_phone_region(country: object) -> str | None:
     """The country a row's national phones are read in, from its country cell (a code or
     a name): None when it names none, or none phonenumbers knows."""
@@ -821,13 +846,17 @@ def own_phone_region(country: object) -> str | None:
         return None
 
 
-def read_phone(value, own_region: str | None, region: str) -> str | None:
+def read_phone(
+    value, own_region: str | None, region: str, *, zeros_dropped: bool = False
+) -> str | None:
     """A phone read in the row's own country, else in the source's region, else as
     written with its calling code and no "+" (normalise.calling_code_reading).
 
     A row that names its country (a US customer in an Italian shop's file) has its
     national numbers read there; one that reads only as the source's (an Italian mobile
-    given by a customer living abroad) is kept so. Digits that are no number of either
+    given by a customer living abroad) is kept so. In a file whose phones lost their
+    leading 0 (zeros_dropped: phones_lost_zeros), digits that are a number only with it
+    put back are read so (normalise.zero_put_back). Digits that are no number of either
     but are one with "+" before them ("4915112345678": Brevo's SMS column, a spreadsheet
     that dropped the "+") are read so; a valid national reading always comes first.
     Raises ValueError (the national reading's).
@@ -841,6 +870,10 @@ def read_phone(value, own_region: str | None, region: str) -> str | None:
             return normalise_phone(value, region)
         except ValueError as exc:
             error = exc
+    if zeros_dropped:
+        for reading in dict.fromkeys((own_region or region, region)):
+            if found := zero_put_back(value, reading):
+                return found
     international = calling_code_reading(value, (own_region, region))
     if international is None:
         raise error

@@ -872,3 +872,25 @@ def test_a_vcard_file_previews_its_cards_as_columns_and_imports(client, auth, sy
     job = db.session.get(Job, _job_id(_start(client, path, reader)))
     assert job.status == "done", job.error
     assert (job.result["rows"], job.result["created"], job.result["rejected"]) == (3, 2, 1)
+
+
+def test_phones_that_lost_their_zero_are_shown_read_with_it_and_the_batch_says_so(
+    client, auth, sync_jobs
+):
+    from tests.unit.test_phone_zeros import LOST_ZEROS
+
+    auth.login_as("marketer")
+    path, reader = _preview(client, content=LOST_ZEROS, filename="clienti.xlsx")
+    page = client.get(path).get_data(as_text=True)
+    assert 'id="phone-zeros"' in page
+    sample = re.search(r'id="phone-sample"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert "212345678 → +39 02 1234 5678" in sample
+    _job_id(client.post(path, data={"csrf_token": reader.token, **reader.selected}))
+    mario = db.session.scalar(select(Profile).where(Profile.first_name == "Mario"))
+    assert "+390212345678" in [p.phone for p in mario.phones]
+    batch = db.session.scalar(select(ImportBatch))
+    page = client.get(f"/imports/batches/{batch.id}").get_data(as_text=True)
+    assert 'id="batch-phone-zeros"' in page
+    # A file that writes its zeros says nothing of them.
+    path, _reader = _preview(client, content=US_PHONES, filename="us.csv")
+    assert 'id="phone-zeros"' not in client.get(path).get_data(as_text=True)
