@@ -66,11 +66,12 @@ def _not_a_title(word: str) -> bool:
     return all(strip_titles(f"{w} Xyz") == f"{w} Xyz" for w in (word, word.upper()))
 
 
-# Nor a generational suffix (Jr, Senior, Filho), which stays with the surname.
+# Nor a generational suffix (Jr, Senior, Filho; "Ii" is II in capitals), which stays with
+# the surname.
 _WORD = (
     st.from_regex(r"[A-Z][a-z]{1,9}", fullmatch=True)
     .filter(_not_a_title)
-    .filter(lambda word: not rows.is_generation(word))
+    .filter(lambda word: not (rows.is_generation(word) or rows.is_generation(word.upper())))
 )
 
 
