@@ -101,7 +101,6 @@ from crm.services.normalise import (
     NUMERIC_DATE,
     clean_text,
     dates_month_first,
-    fold,
     normalise_country,
 )
 from crm.services.profiles import record_search_columns
@@ -466,8 +465,7 @@ class _Batch:
             keys.append(("email", norm.emails[0]))
         if norm.phones:
             keys.append(("phone", norm.phones[0]))
-        name = fold(" ".join(norm.fields.get(k, "") for k in ("first_name", "last_name")))
-        return [*keys, ("name", name[:210])]
+        return [*keys, ("name", record_search_columns(norm.fields)["search_name"])]
 
     def _prefetch_without_id(self) -> None:
         """Records of this source without an external id that rows of the batch may repeat."""
@@ -486,18 +484,17 @@ class _Batch:
                     query = query.where(SourceRecord.email.is_(None))
                 for record in db.session.scalars(query):
                     self._remember(record, (kind, getattr(record, kind)), record.profile_id)
+        # By the record's own name, not its profile's: a record whose name a merge, a typo
+        # or survivorship left behind (Sorentino in Sorrentino's profile) is still found.
         for chunk in sqlin.slices(sorted(wanted["name"])):
-            rows = db.session.execute(
-                base.add_columns(Profile.search_name)
-                .join(Profile, Profile.id == SourceRecord.profile_id)
-                .where(
-                    SourceRecord.email.is_(None),
-                    SourceRecord.phone.is_(None),
-                    Profile.search_name.in_(chunk),
-                )
+            query = base.where(
+                SourceRecord.email.is_(None),
+                SourceRecord.phone.is_(None),
+                SourceRecord.profile_id.is_not(None),
+                SourceRecord.search_name.in_(chunk),
             )
-            for record, name in rows:
-                self._remember(record, ("name", name), record.profile_id)
+            for record in db.session.scalars(query):
+                self._remember(record, ("name", record.search_name), record.profile_id)
 
     def _remember(self, record: SourceRecord, key: tuple, profile) -> None:
         """Index a record without an external id under the key rows look it up by."""

@@ -12,15 +12,17 @@ from crm.extensions import db
 from crm.models import (
     AuditLog,
     ConsentRecord,
+    DuplicateCandidate,
     ImportBatch,
     ImportRejection,
+    Merge,
     Profile,
     Source,
     SourceRecord,
     StageChange,
 )
 from crm.models.base import utcnow
-from crm.services import consent_ledger, ingest, profiles, rows, survivorship
+from crm.services import consent_ledger, ingest, merging, profiles, rows, survivorship
 from crm.services.errors import ValidationError
 from crm.services.normalise import strip_titles
 from tests import factories
@@ -211,6 +213,35 @@ def test_reimport_without_ids_does_not_duplicate_records(app):
     second = _import(text)
     assert second["unchanged"] == 1
     assert _count(SourceRecord) == 1
+
+
+def test_a_name_only_file_imported_again_finds_records_its_profiles_renamed(app):
+    """A badge file without ids, imported again, added a record and a merge
+    each time for a row whose name differs from its profile's (a typo merged into the
+    right spelling, a record merged by hand into another name): the earlier record was
+    looked up by the profile's name instead of its own."""
+    _import(
+        "id,first_name,last_name,city,postcode,birth_date,address\n"
+        "1,Federico,Sorrentino,Milano,20121,1975-12-10,Via XX Settembre 39\n"
+        "2,Laura,Marino,Palermo,90133,1983-02-19,Largo Augusto 168\n",
+        source="crm",
+    )
+    badges = (
+        "first_name,last_name,city,postcode,birth_date,address\n"
+        "Federico,Sorentino,Milano,20121,1975-12-10,Via XX Settembre 39\n"
+        "Laura,Ferri,Palermo,90133,,\n"
+    )
+    first = _import(badges, source="fiera")
+    assert (first["created"], first["merged"]) == (1, 1)
+    ferri = db.session.scalar(select(Profile).where(Profile.last_name == "Ferri"))
+    marino = db.session.scalar(select(Profile).where(Profile.last_name == "Marino"))
+    merging.merge_profiles(marino.id, ferri.id, actor="test", rule="manual")
+    db.session.commit()
+    records, merges = _count(SourceRecord), _count(Merge)
+    again = _import(badges, source="fiera")
+    assert (again["created"], again["merged"], again["unchanged"]) == (0, 0, 2)
+    assert (_count(SourceRecord), _count(Merge)) == (records, merges)
+    assert _count(DuplicateCandidate) == 0
 
 
 def test_changed_row_updates_its_source_record(app):
