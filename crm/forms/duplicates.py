@@ -21,13 +21,17 @@ class DecimalCommaField(DecimalField):
     readers write the comma."""
 
     def process_formdata(self, valuelist):
-        """Read a lone comma as the decimal point, then parse as DecimalField does."""
+        """Read a lone comma as the decimal point, then parse as DecimalField does; a NaN
+        or an infinity ("nan", "sNaN", "inf") is no number."""
         if valuelist and isinstance(valuelist[0], str):
             text = valuelist[0].strip()
             if text.count(",") == 1 and "." not in text:
                 text = text.replace(",", ".")
             valuelist = [text, *valuelist[1:]]
         super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None  # a signalling NaN would raise in any comparison
+            raise ValueError(self.invalid_value_message or self.gettext("Not a valid number."))
 
 
 class QueueFilterForm(FlaskForm):
