@@ -83,6 +83,7 @@ def detail(id: int):
         undone=duplicates.undone_merge(candidate.profile_a_id, candidate.profile_b_id)
         if candidate.status not in ("open", "merged")
         else None,
+        merge=duplicates.merge_of(candidate),
     )
 
 

@@ -142,6 +142,19 @@ def test_compare_of_a_decided_pair_has_no_buttons(client, auth):
     assert 'id="not-same"' not in html and 'id="merge-keep-a"' not in html
 
 
+def test_a_merged_pair_leads_to_the_profile_that_can_undo_its_merge(client, auth):
+    auth.login_as("sales")
+    candidate = _queue()
+    duplicates.decide(candidate.id, "merge", actor="test", survivor="a")
+    merge = duplicates.merge_of(candidate)
+    html = _html(client.get(f"/duplicates/{candidate.id}"))
+    link = re.search(r'<a href="([^"]+)" id="candidate-merge">([^<]+)</a>', html)
+    assert link.group(1) == f"/profiles/{candidate.profile_b_id}"
+    assert f"Merge #{merge.id}" in link.group(2)
+    page = _html(client.get(link.group(1)))
+    assert f'id="undo-merge-{merge.id}"' in page
+
+
 def test_compare_of_a_pair_whose_profile_was_merged_away_offers_no_merge(client, auth):
     auth.login_as("sales")
     candidate = _queue()
