@@ -304,6 +304,17 @@ def _take_manual(survivor: Profile, other: Profile) -> None:
             continue
         setattr(survivor, name, getattr(other, name))
         mine[name] = dict(origin)
+    # Tags added by hand to the absorbed profile stay added by hand (the merge gives the
+    # survivor its tags): the profile page and the API say who added them, and a later
+    # re-weighing of the records does not take them away.
+    theirs_added = added_tags(theirs)
+    if theirs_added:
+        tags = dict(mine.get("tags") or {})
+        added = {**theirs_added, **added_tags(mine)}
+        tags["added"] = dict(sorted(added.items()))
+        if tags.get("removed"):  # removed here, added there by hand: the addition stands
+            tags["removed"] = sorted(set(tags["removed"]) - set(theirs_added))
+        mine["tags"] = tags
     if mine != (survivor.provenance or {}):
         survivor.provenance = mine
         refresh_search_keys(survivor)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import Profile, SourceRecord
-from crm.services import merging, profiles, splitting
+from crm.services import merging, profiles, splitting, survivorship
 from tests import factories
 from tests.factories import import_records as _records
 from tests.unit import test_merging as base
@@ -113,3 +113,30 @@ def test_a_detach_keeps_a_tag_a_person_added_by_hand(app, staff, typed_first):
 
     assert _tags(profile_id) == ["vip"]  # "fiera" came with the record, and goes with it
     assert _tags(new.id) == ["fiera", "vip"]
+
+
+def _tag_origins(profile_id: int) -> dict[str, dict]:
+    from crm.services.provenance import profile_provenance
+
+    items = profile_provenance(_stored(profile_id))["tags"]["items"]
+    return {item["name"]: item for item in items}
+
+
+def test_a_tag_added_by_hand_to_the_absorbed_profile_stays_added_by_hand(pair, staff):
+    """After a merge the survivor said of such a tag "no record states it"."""
+    a, b = pair
+    rep = factories.make_user(role="sales")
+    _set_tags(b, ["fair2026", *_tags(b)], rep)
+    before_a, before_b = snapshot(a), snapshot(b)
+    merge = merging.merge_profiles(a, b, actor=staff)
+
+    assert _tag_origins(a)["fair2026"]["manual"] == rep.id
+    # Weighed again from its records, the survivor keeps it: a person's word.
+    survivorship.recompute(_stored(a))
+    db.session.commit()
+    assert "fair2026" in _tags(a)
+    merging.undo_merge(merge.id, actor=staff)
+
+    assert snapshot(a) == before_a and snapshot(b) == before_b
+    assert "fair2026" not in _tags(a)
+    assert _tag_origins(b)["fair2026"]["manual"] == rep.id
