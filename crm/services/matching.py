@@ -50,6 +50,7 @@ from crm.services.given_names import (
     WOMEN_ELSEWHERE,
     WOMEN_IN_CONSONANT,
 )
+from crm.services.name_sexes import MEN, WOMEN
 from crm.services.nicknames import NAME_GROUPS
 from crm.services.normalise import (
     MAIL_PROVIDERS,
@@ -858,18 +859,44 @@ def _feminine(short: str, long: str) -> bool:
     return len(stem) >= 3 and any(long == stem + ending for ending in _FEMININE_ENDINGS)
 
 
+# Given names borne by one sex only (name_sexes), less the names our own lists know as
+# an Italian or Russian man's though they end in -a (Ilia, Sasha) or are a woman's
+# elsewhere (Andrea, Nicola): those tell nothing.
+_MEN_ONLY = MEN - WOMEN_ELSEWHERE.keys()
+_WOMEN_ONLY = WOMEN - MEN_IN_A - WOMEN_ELSEWHERE.keys()
+
+
+# The fewest letters of both names for opposite_sexes to tell: the lists of 32 locales hold
+# so many short names that a slip of a short one often makes another (Simona cut to Simo,
+# a Finnish man's; Elia typed Eila, a Finnish woman's; Leone / Lene, Olga / Ola).
+_SEXED_NAME_MIN = 5
+
+
+def opposite_sexes(x: str, y: str) -> bool:
+    """Two folded, joined first names of at least _SEXED_NAME_MIN letters, one borne by
+    men only and the other by women only: Olivier / Olivia, Julian / Julia, Francis /
+    Frances, Patrick / Patricia, Lauren / Laurent are a man and a woman, a couple or a
+    brother and a sister on one family's landline, however few letters tell them apart."""
+    if min(len(x), len(y)) < _SEXED_NAME_MIN:
+        return False
+    return (x in _MEN_ONLY and y in _WOMEN_ONLY) or (x in _WOMEN_ONLY and y in _MEN_ONLY)
+
+
 def distinct_given_names(x: str, y: str) -> bool:
     """Two given names that people really bear (given_names.FIRST_NAMES), folded and
     joined, that are not forms of one name: Marco / Marta, Martina / Marina, Luca /
-    Lucia, Fabio / Fabiola, Daniel / Daniela are two people, whatever few letters tell
-    them apart. A slip of the keyboard rarely makes another real name; a family often
-    does. An Italian name and a name of another language's list may be one name
-    translated (Giulia / Julia, Paolo / Paul): only a feminine form tells them apart."""
+    Lucia, Fabio / Fabiola, Daniel / Daniela, a man's and a woman's name (opposite_sexes)
+    are two people, whatever few letters tell them apart. A slip of the keyboard rarely
+    makes another real name; a family often does. An Italian name and a name of another
+    language's list may be one name translated (Giulia / Julia, Paolo / Paul): only a
+    feminine form tells them apart."""
     if x == y:
         return False
     short, long = sorted((x, y), key=len)
     if _feminine(short, long) or man_and_woman(x, y):
         return True  # whether or not the lists know the feminine form
+    if opposite_sexes(x, y):
+        return True
     if x not in FIRST_NAMES or y not in FIRST_NAMES:
         return False
     one_list = (x in ITALIAN_NAMES and y in ITALIAN_NAMES) or (

@@ -128,3 +128,46 @@ def test_two_names_on_one_email_stay_apart_without_review(app):
 def test_mattia_and_mattea_are_a_man_and_a_woman():
     """A user test: the two joined on one family email as a slip of one name."""
     assert matching.first_level("Mattia", "Mattea") == "different"
+
+
+# A man's name and a woman's a letter or two apart, neither a form of the other by the
+# rules above: the name lists of many languages (name_sexes) know one for men only and
+# the other for women only.
+OPPOSITE_SEXES = [
+    ("Olivier", "Olivia"),
+    ("Julian", "Julia"),
+    ("Francis", "Frances"),
+    ("Antoine", "Antonia"),
+    ("Laurent", "Lauren"),
+    ("Patrick", "Patricia"),
+    ("George", "Georgia"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), OPPOSITE_SEXES)
+def test_a_mans_name_and_a_womans_a_few_letters_apart_are_two_names(a, b):
+    assert matching.first_level(a, b) == "different"
+    assert not matching.first_names_slip(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("andrea", "andreas"),  # Andrea is an Italian man and a German woman
+        ("ilia", "ilja"),  # our lists know Ilia for a Russian man
+        ("sasha", "sascha"),
+        ("kim", "kimberly"),  # Kim is either
+        ("olivia", "giulia"),  # two women
+    ],
+)
+def test_names_of_either_sex_or_of_one_sex_tell_no_man_from_a_woman(a, b):
+    assert not matching.opposite_sexes(a, b)
+
+
+def test_olivier_and_olivia_on_one_landline_stay_two_people(app):
+    """A couple's landline joined the wife's record to the husband's profile, their
+    names reading "similar"."""
+    _import("1,Olivier,Dupont,Paris,+33 1 42 68 53 00,\n")
+    summary = _import("2,Olivia,Dupont,Paris,+33 1 42 68 53 00,\n", "shop")
+    assert summary["merged"] == 0
+    assert _profile_of("2") != _profile_of("1")
