@@ -498,3 +498,12 @@ def test_a_tied_pair_is_not_said_to_have_changed_since_it_was_proposed(client, a
     assert "The profiles changed since this pair was proposed" not in page
     assert "The scorer would no longer propose them" not in page
     assert "One record holds identifiers of both profiles" in page
+
+
+def test_an_unknown_source_in_the_filter_is_said_not_silently_dropped(client, auth):
+    auth.login_as("sales")
+    _queue(0.95)
+    html = _html(client.get("/duplicates/", query_string={"source": "zzz"}))
+    select = re.search(r'<select class="([^"]*)"[^>]*name="source"', html)
+    assert "is-invalid" in select.group(1)
+    assert "invalid-feedback" in html
