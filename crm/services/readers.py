@@ -1701,8 +1701,12 @@ def _sheet(sheet) -> _Sheet:
     """A sheet's header and the rows after it.
 
     The header is the first row with two cells or more (a report's one-cell title line
-    above it is skipped); in a one-column sheet, its first non-empty row.
+    above it is skipped); in a one-column sheet, its first non-empty row. The size the
+    workbook states for the sheet is not trusted: a tool that writes the file by hand
+    often states too few rows or columns (openpyxl's read-only mode would stop there and
+    drop the rest unseen), so every row and cell the sheet holds is read.
     """
+    sheet.reset_dimensions()
     cells = sheet.iter_rows(values_only=True)
     seen = [[_cell_text(v).strip() for v in values] for values in islice(cells, HEADER_ROWS)]
     filled = [i for i, texts in enumerate(seen) if any(texts)]

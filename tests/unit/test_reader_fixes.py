@@ -197,3 +197,33 @@ def test_the_czech_republics_older_names_are_read():
 
     names = ("Czech Republic", "República Checa", "Repubblica Ceca", "Tschechische Republik")
     assert {normalise_country(name) for name in names} == {"CZ"}
+
+
+def _stating_size(data: bytes, size: str) -> io.BytesIO:
+    """The workbook data with each sheet's stated size (<dimension ref>) set to size, as
+    tools that write .xlsx files by hand get it wrong."""
+    import re
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                content = re.sub(
+                    rb'<dimension ref="[^"]*"', f'<dimension ref="{size}"'.encode(), content
+                )
+            target.writestr(item, content)
+    out.seek(0)
+    return out
+
+
+def test_a_workbook_stating_too_small_a_size_is_read_whole():
+    rows = [["Nome", "Cognome", "Email"]] + [
+        [f"Nome{i}", f"Cognome{i}", f"p{i}@example.it"] for i in range(5)
+    ]
+    data = _stating_size(factories.workbook({"Foglio1": rows}), "A1:B3")
+    mapping, read = readers.read_xlsx(data)
+    read = list(read)
+    assert mapping.columns == {"Nome": "first_name", "Cognome": "last_name", "Email": "email"}
+    assert [r.values["email"] for r in read] == [f"p{i}@example.it" for i in range(5)]
