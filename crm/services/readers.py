@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 import ijson
 import openpyxl
+from openpyxl.utils import get_column_letter
 
 from crm.services.errors import ValidationError
 from crm.services.given_names import GIVEN_NAMES
@@ -192,6 +193,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         # More addresses of the person's (HubSpot's, Zoho's: see _ANOTHER_WORDS for others).
         "email addresses",
         "additional email addresses",
+        # A column of several, or the one in a list of contact details ("Recapito email").
+        "emails",
+        "e mails",
+        "indirizzi email",
+        "indirizzi e mail",
+        "recapito email",
+        "recapito e mail",
     ),
     "phone": (
         "phone",
@@ -244,6 +252,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "numero de telefono",
         "numero de telefono movil",  # HubSpot in Spanish
         "numero de movil",
+        # A column of several, and Italian forms' "Recapito telefonico".
+        "phones",
+        "phone numbers",
+        "telefoni",
+        "cellulari",
+        "numeri di telefono",
+        "recapito telefonico",
+        "recapiti telefonici",  # not a bare "Recapito": a postal address too
     ),
     "company": (
         "company",
@@ -279,6 +295,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         # Odoo's contact of a company ("Related Company", "Azienda collegata").
         "related company",
         "azienda collegata",
+        # Italian registers' and invoicing tools' name of a business.
+        "denominazione",
+        "denominazione sociale",
+        "ditta",
     ),
     "job_title": (
         "job title",
@@ -472,6 +492,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "tax number",
         "codice fiscale",
         "cod fiscale",
+        "cod fisc",  # "Cod. Fisc."
+        "codice fisc",
         "cf",
         "c f",  # "C.F."
         "fiscal code",
@@ -975,7 +997,7 @@ _GROUP_WORDS = frozenset(
     "home business work office mailing billing shipping delivery other default primary main "
     "personal private postal residential res current permanent registered legal "
     "residenza domicilio fatturazione spedizione consegna aziendale personale ufficio casa "
-    "lavoro abitazione altro uff ab postale principale "  # Outlook: "Via (uff.)", "(ab.)"
+    "lavoro abitazione altro altra uff ab postale principale "  # Outlook: "Via (uff.)", "(ab.)"
     # Outlook in German ("Ort geschäftlich", "Weitere Straße"), French ("Ville (bureau)",
     # "Téléphone professionnel"), Spanish ("Calle del trabajo", "Teléfono particular").
     "geschaftlich privat weitere weiterer weiteres bureau domicile autre professionnel "
@@ -991,6 +1013,7 @@ _SAME_GROUP = {
     "weiterer": "weitere",
     "weiteres": "weitere",
     "otra": "otro",
+    "altra": "altro",
 }
 # Words between a field and its group ("Calle del trabajo", "Ciudad de residencia").
 _GROUP_LINKS = frozenset("di del della de du des".split())
@@ -1121,10 +1144,19 @@ def interpret_header(header: str) -> tuple[str, str]:
             tokens = [t for t in tokens if not t.isdigit()]
         else:
             break
+    if (bare := _ASIDES.sub(" ", header)) != header and bare.strip():
+        # An aside the header adds: a format ("Data di nascita (gg/mm/aaaa)"), whose the
+        # value is ("Indirizzo e-mail (privato)"), that it is required ("Email *").
+        found = interpret_header(bare)
+        if found[0]:
+            return found
     if found := _one_of_alternatives(header):
         return found
     return _consent_question(_LETTER_DIGIT.sub(" ", header_key(_first_clause(header))).split()), ""
 
+
+# What a header says in brackets, and a required field's asterisk.
+_ASIDES = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\*")
 
 # Words written as alternatives ("City/town/village/locality", "ZIP/Postal code",
 # "Town/City", "State/county"): Pipedrive's address parts and many a form's.
@@ -1281,12 +1313,45 @@ def read_header(header: str) -> tuple[str, str]:
     return interpret_header(header)
 
 
+def named_headers(headers: list[str]) -> list[str]:
+    """A header row's names for its columns: blank headers named (blank_headers_named),
+    then repeated ones told apart (distinct_headers)."""
+    return distinct_headers(blank_headers_named(headers))
+
+
+def blank_headers_named(headers: list[str]) -> list[str]:
+    """The headers with each blank one before the last named one given a name, so that
+    its values are read or, at least, named wherever the file's columns are listed.
+
+    A blank header beside an email, phone or tags column is that column's again: a
+    spreadsheet's header cell merged over two columns ("Telefoni" above a mobile and a
+    landline) names the second only in the first. Any other blank header before the last
+    named one is named by the column's letter, as the spreadsheet shows it ("(column
+    D)"); those after it stay blank (a trailing delimiter: cells nobody headed).
+    """
+    last = max((i for i, header in enumerate(headers) if header.strip()), default=-1)
+    names, left = [], ""
+    for i, header in enumerate(headers):
+        if header.strip():
+            left = header
+        elif left and read_header(left)[0] in LIST_FIELDS:
+            header = left
+        elif i < last:
+            header = f"(column {get_column_letter(i + 1)})"
+        names.append(header)
+    return names
+
+
 def _mapped(headers: list[str], fmt: str, overrides: dict[str, str] | None) -> Mapping:
-    """map_headers over a file's header row, its repeated headers told apart."""
-    names = distinct_headers(headers)
+    """map_headers over a file's header row, its columns named (named_headers)."""
+    names = named_headers(headers)
     mapping = map_headers(names, fmt, overrides)
     mapping.headers = names
-    mapping.repeated = repeated_headers(headers, names)
+    mapping.repeated = {
+        header: columns
+        for header, columns in repeated_headers(blank_headers_named(headers), names).items()
+        if header.strip()
+    }
     return mapping
 
 
@@ -1750,9 +1815,7 @@ def read_xlsx(
             mapping = _mapped(sheet.headers, fmt, overrides)
             sheet.headers = mapping.headers
             read.append(sheet)
-        elif sheet.headers and set(names := distinct_headers(sheet.headers)) <= set(
-            mapping.headers
-        ):
+        elif sheet.headers and set(names := named_headers(sheet.headers)) <= set(mapping.headers):
             sheet.headers = names
             read.append(sheet)
         elif not sheet.blank:  # a sheet of something else: the preview names it
@@ -2253,7 +2316,7 @@ def row_from_object(
             values.setdefault(target, str(value))
     for plural, target in (("emails", "email"), ("phones", "phone")):
         extra = obj.get(plural)
-        if isinstance(extra, list | tuple) and extra:
+        if isinstance(extra, list | tuple) and extra and plural not in local.columns:
             have = values.get(target) or []
             have = have if isinstance(have, list) else [have]
             values[target] = have + [str(v) for v in extra if v not in (None, "")]

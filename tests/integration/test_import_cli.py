@@ -371,3 +371,14 @@ def test_a_vcard_file_imports_a_person_a_card_and_again_changes_nothing(runner):
     assert rejected.row_number == 3  # the third card names no one
     again = _run(runner, "contacts.vcf", "--source", "iphone")
     assert (again["created"], again["unchanged"]) == (0, 2)
+
+
+def test_a_column_nobody_headed_is_named_on_stderr_and_kept_in_the_raw_record(runner, tmp_path):
+    """A user test: a column under a blank header was left out without a word."""
+    csv_file = tmp_path / "soci.csv"
+    csv_file.write_text("Nome;Cognome;;Email\nAnna;Neri;tessera 118;a@example.it\n")
+    result = runner.invoke(args=["import", str(csv_file), "--source", "soci"])
+    assert result.exit_code == 0, result.output
+    assert 'Columns not imported: "(column C)"' in result.stderr
+    record = db.session.scalars(select(SourceRecord)).one()
+    assert record.raw["(column C)"] == "tessera 118"

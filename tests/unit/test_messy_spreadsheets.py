@@ -1,0 +1,90 @@
+"""Spreadsheets as offices keep them by hand: header cells merged over two columns,
+columns nobody headed, headers with asides, a list of the person's contact details."""
+
+import io
+
+import pytest
+
+from crm.services import readers
+from crm.services.rows import normalise_row
+from tests import factories
+
+
+def _read_csv(text: str):
+    mapping, rows = readers.read_csv(io.BytesIO(text.encode()))
+    return mapping, list(rows)
+
+
+def _read_xlsx(rows: list[list]):
+    mapping, read = readers.read_xlsx(io.BytesIO(factories.workbook({"Foglio1": rows})))
+    return mapping, list(read)
+
+
+def test_a_header_cell_merged_over_two_phone_columns_reads_both():
+    rows = [
+        ["Nome", "Telefoni", None, "Email"],
+        ["Anna", "333 1234567", "06 1234567", "anna@example.it"],
+    ]
+    mapping, (row,) = _read_xlsx(rows)
+    assert mapping.columns == {
+        "Nome": "first_name",
+        "Telefoni": "phone",
+        "Telefoni (2)": "phone",
+        "Email": "email",
+    }
+    assert normalise_row(row.values, "IT").phones == ["+393331234567", "+39061234567"]
+
+
+def test_a_column_nobody_headed_is_named_by_its_letter_and_listed_as_not_imported():
+    mapping, (row,) = _read_csv("Nome,Cognome,,Email\nAnna,Neri,cliente dal 2019,a@example.it\n")
+    assert mapping.headers == ["Nome", "Cognome", "(column C)", "Email"]
+    assert mapping.unmapped == ["(column C)"]
+    assert row.raw["(column C)"] == "cliente dal 2019"
+    assert mapping.repeated == {}
+
+
+def test_blank_headers_after_the_last_named_one_stay_blank():
+    # A trailing delimiter: cells nobody headed and nobody filled.
+    mapping, (row,) = _read_csv("Nome,Cognome,\nAnna,Neri,\n")
+    assert mapping.headers == ["Nome", "Cognome", ""]
+    assert mapping.unmapped == [""]
+    assert row.values == {"first_name": "Anna", "last_name": "Neri"}
+
+
+def test_two_unheaded_columns_are_told_apart_by_their_letters():
+    mapping, (row,) = _read_csv("Nome,,,Email\nAnna,x,y,a@example.it\n")
+    assert mapping.headers == ["Nome", "(column B)", "(column C)", "Email"]
+    assert (row.raw["(column B)"], row.raw["(column C)"]) == ("x", "y")
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("Data di nascita (gg/mm/aaaa)", "birth_date"),
+        ("Indirizzo e-mail (privato)", "email"),
+        ("Email *", "email"),
+        ("Cognome*", "last_name"),
+        ("CAP [5 cifre]", "postcode"),
+        ("Cod. Fisc.", "tax_id"),
+        ("Recapito telefonico", "phone"),
+        ("Telefoni", "phone"),
+        ("Cellulari", "phone"),
+        ("Emails", "email"),
+        ("Indirizzi e-mail", "email"),
+        ("Altra email", "email"),
+        ("Denominazione", "company"),
+    ],
+)
+def test_headers_of_hand_kept_lists_are_read(header, field):
+    assert readers.interpret_header(header)[0] == field
+
+
+@pytest.mark.parametrize("header", ["Recapito", "Note (interne)", "Phone (fax)", "(column D)"])
+def test_headers_that_name_no_field_stay_unread(header):
+    # "Recapito" alone may be a postal address as well as a phone.
+    assert readers.interpret_header(header)[0] == ""
+
+
+def test_another_address_of_the_person_is_still_a_group_of_its_own():
+    assert readers.interpret_header("Altra città") == ("city", "altro")
+    assert readers.interpret_header("Altro indirizzo") == ("address", "altro")
