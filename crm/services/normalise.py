@@ -61,6 +61,38 @@ def clean_text(value: object) -> str | None:
     return text or None
 
 
+# Cells that say there is no value, as hand-kept lists fill them: Excel's errors (in
+# English and Italian: "#N/A", "#N/D", "#VALORE!", "#DIV/0!"), "N/D", "n.a." ...
+_SHEET_ERROR = re.compile(r"#(?:n/[ad]|div/0!|[a-z]+[!?])")
+_NOT_GIVEN = re.compile(r"n\s*[/.]\s*[ad]\.?")
+# ... and words saying so (folded; a name's own are _NO_NAME's).
+_NO_VALUE_WORDS = frozenset(
+    "none null nil unknown tbd sconosciuto sconosciuta ignoto ignota nessuno nessuna".split()
+    + ["not available", "not applicable", "not provided", "not specified", "not given"]
+    + ["da definire", "non disp", "non disponibile", "non presente", "non pervenuto"]
+    + ["non pervenuta", "non noto", "non nota", "non specificato", "non specificata"]
+    + ["non indicato", "non indicata", "non fornito", "non fornita"]
+)
+
+
+def is_placeholder(value: object, field: str = "") -> bool:
+    """Whether a cell of field says there is no value rather than giving one: no letter or
+    digit at all ("-", "/", "?", "—"), a spreadsheet's error, "N/D" or "n.a.", a word
+    saying so ("non disponibile", "unknown"), a phone of zeros only.
+    """
+    text = clean_text(value) if isinstance(value, str) else None
+    if text is None:
+        return False
+    if not any(ch.isalnum() for ch in text):
+        return True
+    low = text.casefold()
+    if _SHEET_ERROR.fullmatch(low) or _NOT_GIVEN.fullmatch(low):
+        return True
+    if field == "phone" and set(text) <= set("0 +-./()"):
+        return True
+    return fold(text) in _NO_VALUE_WORDS
+
+
 def storable(text: str) -> str:
     """text with what no database can store (a NUL, a lone surrogate) replaced by U+FFFD:
     for values kept as received, where dropping would hide that something was there."""

@@ -27,6 +27,7 @@ from crm.services.normalise import (
     clean_text,
     empty_date,
     fold,
+    is_placeholder,
     likely_region,
     lost_leading_zeros,
     mistyped_domain,
@@ -621,6 +622,8 @@ def normalise_row(
 
     month_first: the file writes numeric dates month first (normalise.dates_month_first).
     surname_first: the file writes full names surname first (see surname_first).
+    Cells that say there is no value ("N/D", "-", "#N/A": normalise.is_placeholder) are
+    read as empty, as the raw record keeps them.
     A one-cell address is split into its parts (split_address_cell); phones without a
     calling code are read in the row's country, else the source's region (read_phone),
     with their leading 0 put back where the file lost it (zeros_dropped).
@@ -630,6 +633,7 @@ def normalise_row(
     """
     row = NormalisedRow()
     row.warnings += getattr(values, "left_out", ())
+    values = without_placeholders(values)
     raw_id = values["external_id"] if "external_id" in values else values.get("id")
     external = None if isinstance(raw_id, bool) else clean_text(raw_id)
     external = strip_text_marker(external) if external else None
@@ -808,12 +812,33 @@ def _read_bounce(row: NormalisedRow, values: dict, month_first: bool) -> None:
 
 
 def _cell_items(row: NormalisedRow, values: dict, name: str) -> list[str]:
-    """The values of a list field (see _items); none, with a warning, from a huge cell."""
+    """The values of a list field (see _items), placeholders left out; none, with a
+    warning, from a huge cell."""
     value = values.get(name)
     if isinstance(value, str) and len(value) > _LIST_CELL_MAX:
         row.warnings.append((name, f"longer than {_LIST_CELL_MAX} characters"))
         return []
-    return _items(value)
+    return [item for item in _items(value) if not is_placeholder(item, name)]
+
+
+# The fields whose cells may say there is no value (is_placeholder): the person's details,
+# not the consent columns, whose "-" or "0" may be an answer.
+_VALUE_FIELDS = frozenset(
+    {*PROFILE_FIELDS, "email", "phone", "tags", "full_name", "name_suffix", "street_number"}
+)
+
+
+def without_placeholders(values: dict) -> dict:
+    """values without the cells of _VALUE_FIELDS that say there is no value
+    (normalise.is_placeholder); a list cell keeps its other items."""
+    kept = dict(values)
+    for name in _VALUE_FIELDS & kept.keys():
+        value = kept[name]
+        if isinstance(value, str) and is_placeholder(value, name):
+            del kept[name]
+        elif isinstance(value, list):
+            kept[name] = [v for v in value if not is_placeholder(v, name)]
+    return kept
 
 
 def phone_region_hint(values: Iterable[dict], region: str) -> str | None:
@@ -834,6 +859,7 @@ def phones_lost_zeros(values: Iterable[dict], region: str) -> bool:
         (phone, own_phone_region(row.get("country")) or region)
         for row in values
         for phone in _items(row.get("phone"))
+        if not is_placeholder(phone, "phone")  # a "0" for none is no number written with 0
     )
 
 

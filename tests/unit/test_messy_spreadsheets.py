@@ -88,3 +88,48 @@ def test_headers_that_name_no_field_stay_unread(header):
 def test_another_address_of_the_person_is_still_a_group_of_its_own():
     assert readers.interpret_header("Altra città") == ("city", "altro")
     assert readers.interpret_header("Altro indirizzo") == ("address", "altro")
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["-", "--", "/", "?", "—", "N/D", "n.d.", "N/A", "n.a.", "#N/D", "#N/A", "#VALORE!",
+     "#DIV/0!", "non disponibile", "Non presente", "sconosciuto", "unknown", "none"],
+)  # fmt: skip
+def test_a_cell_saying_there_is_no_value_is_read_as_empty(cell):
+    values = {
+        "first_name": "Mario",
+        "last_name": "Rossi",
+        "email": "m@example.it",
+        "company": cell,
+        "address": cell,
+        "city": cell,
+        "postcode": cell,
+        "country": cell,
+        "job_title": cell,
+    }
+    row = normalise_row(values, "IT")
+    assert row.fields == {"first_name": "Mario", "last_name": "Rossi"}
+    assert row.warnings == []
+
+
+def test_placeholders_in_list_cells_and_phones_of_zeros_are_left_out_quietly():
+    values = {"first_name": "Anna", "email": "N/D; anna@example.it", "phone": ["0", "-"]}
+    row = normalise_row(values, "IT")
+    assert (row.emails, row.phones, row.warnings) == (["anna@example.it"], [], [])
+
+
+def test_a_real_value_like_a_placeholder_stays():
+    # North Dakota, Namibia, a company "N.A.P." are values, not placeholders.
+    values = {"first_name": "A", "last_name": "B", "state": "ND", "country": "NA",
+              "company": "N.A.P. Srl"}  # fmt: skip
+    assert normalise_row(values, "IT").fields == {
+        "first_name": "A", "last_name": "B", "state": "ND", "country": "NA",
+        "company": "N.A.P. Srl",
+    }  # fmt: skip
+
+
+def test_a_zero_for_no_phone_does_not_hide_that_the_file_lost_its_zeros():
+    from crm.services.rows import phones_lost_zeros
+
+    rows = [{"phone": "212345678"}, {"phone": "0"}, {"phone": "612345678"}, {"phone": "-"}]
+    assert phones_lost_zeros(rows, "IT")
