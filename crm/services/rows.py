@@ -1417,11 +1417,16 @@ def consent_from_row(fmt: str, values: dict, *, month_first: bool = False) -> Co
 _SAYS_YES = frozenset(
     "true yes y 1 si x subscribed granted confirmed accepted iscritto acconsento".split()
     + ["opted in", "opt in"]
+    # Italian lists by hand and Excel's booleans in Italian ("S" of S/N, "VERO"), a web
+    # form's ticked box ("on", "checked").
+    + "s vero accetto accettato accettata autorizzo consento ok checked on".split()
 )
 # An answer of no ("No", a boolean false, Italian privacy forms' "Non acconsento"): in an
 # opt-in column the person's refusal (REFUSED), in an opt-out column only that they did
 # not opt out, which says nothing.
-_SAYS_NO = frozenset(["false", "no", "n", "0", "non acconsento"])
+_SAYS_NO = frozenset(
+    ["false", "no", "n", "0", "non acconsento", "falso", "rifiuto", "unchecked", "off"]
+)
 # A tool's state of no subscription, not anybody's answer: Pipedrive's marketing status
 # says "No consent" (never asked) and "Archived" (left out of campaigns). Nothing to record.
 _SAYS_NONE = frozenset(
@@ -1435,7 +1440,9 @@ _SAYS_WITHDRAWN = frozenset(
 
 # A form's answer in words ("Sì, acconsento", "No, non acconsento", "Yes, I agree"):
 # only these words, and a yes or a no among them.
-_ANSWER_WORDS = frozenset("si yes no non not i do don t acconsento accetto agree consent".split())
+_ANSWER_WORDS = frozenset(
+    "si yes no non not i do don t acconsento accetto agree consent autorizzo consento".split()
+)
 
 
 def _answer(folded: str) -> str:

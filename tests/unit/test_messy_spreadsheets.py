@@ -133,3 +133,24 @@ def test_a_zero_for_no_phone_does_not_hide_that_the_file_lost_its_zeros():
 
     rows = [{"phone": "212345678"}, {"phone": "0"}, {"phone": "612345678"}, {"phone": "-"}]
     assert phones_lost_zeros(rows, "IT")
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        ("Accetto", "granted"),
+        ("S", "granted"),
+        ("VERO", "granted"),
+        ("Sì, autorizzo", "granted"),
+        ("on", "granted"),
+        ("FALSO", "refused"),
+        ("Non accetto", "refused"),
+        ("No, non autorizzo", "refused"),
+        ("N", "refused"),
+    ],
+)
+def test_an_opt_in_answered_as_italian_lists_answer_it_is_read(answer, status):
+    from crm.services.rows import consent_from_columns
+
+    fact, warnings = consent_from_columns({"email_opt_in": answer})
+    assert (fact.status, warnings) == (status, [])
