@@ -629,7 +629,8 @@ def normalise_row(
     with their leading 0 put back where the file lost it (zeros_dropped).
     What the reader could not place (readers.RowValues.left_out) is reported, and so are
     emails, phones and tags past the profile's limits (keep_within_limits). A row that
-    gives a first name and nothing else is rejected (FIRST_NAME_ONLY).
+    gives a first name and nothing else is rejected (FIRST_NAME_ONLY), and so is a sheet's
+    total line (SUMMARY_LINE).
     """
     row = NormalisedRow()
     row.warnings += getattr(values, "left_out", ())
@@ -721,6 +722,8 @@ def normalise_row(
     keep_within_limits(row)
     _read_stage(row, values)
     _read_bounce(row, values, month_first)
+    if row.reject_reason is None and _summary_line(row):
+        row.reject_reason = SUMMARY_LINE
     if row.reject_reason is None and _first_name_only(row):
         row.reject_reason = FIRST_NAME_ONLY
     return row
@@ -781,6 +784,23 @@ def _first_name_only(row: NormalisedRow) -> bool:
         and not any(row.fields.get(name) for name in identity)
         and not (row.external_id or row.emails or row.phones or row.warnings)
     )
+
+
+SUMMARY_LINE = "a total line of the sheet, not a person"
+# The words that open a spreadsheet's total line, folded.
+_TOTAL_WORDS = frozenset(
+    "totale totali total totals subtotale subtotal somma sum conteggio count".split()
+)
+
+
+def _summary_line(row: NormalisedRow) -> bool:
+    """A sheet's total line read as a name ("Totale", "Totale contatti: 25", "TOTALE"
+    beside a count): no email, phone, record id or tax id, and a name whose first word
+    is a total's."""
+    if row.external_id or row.emails or row.phones or row.fields.get("tax_id"):
+        return False
+    firsts = (fold(row.fields.get(name)).split()[:1] for name in ("first_name", "last_name"))
+    return any(words and words[0] in _TOTAL_WORDS for words in firsts)
 
 
 # Said of a phone a spreadsheet wrote in scientific notation (readers.SCIENTIFIC_NUMBER).

@@ -62,6 +62,10 @@ _PHRASES = [
         ),
     ),
     (
+        r"a total line of the sheet, not a person",
+        N_("a total line of the sheet, not a person"),
+    ),
+    (
         r"not Jr\., Sr\. or II to IV; kept in the raw record only",
         N_("not Jr., Sr. or II to IV; kept in the raw record only"),
     ),

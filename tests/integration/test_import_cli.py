@@ -382,3 +382,20 @@ def test_a_column_nobody_headed_is_named_on_stderr_and_kept_in_the_raw_record(ru
     assert 'Columns not imported: "(column C)"' in result.stderr
     record = db.session.scalars(select(SourceRecord)).one()
     assert record.raw["(column C)"] == "tessera 118"
+
+
+def test_a_sheets_total_line_is_rejected_with_its_row_number(runner, tmp_path):
+    csv_file = tmp_path / "fiera.csv"
+    csv_file.write_text(
+        "Nome;Cognome;Email;Città\nAnna;Neri;a@example.it;N/D\nTotale contatti: 1;;;\n"
+    )
+    result = runner.invoke(args=["import", str(csv_file), "--source", "fiera"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (summary["created"], summary["rejected"]) == (1, 1)
+    rejection = db.session.scalars(select(ImportRejection)).one()
+    assert (rejection.row_number, rejection.reason) == (
+        3,
+        "a total line of the sheet, not a person",
+    )
+    assert _profile("a@example.it").city is None  # "N/D" is no city

@@ -154,3 +154,30 @@ def test_an_opt_in_answered_as_italian_lists_answer_it_is_read(answer, status):
 
     fact, warnings = consent_from_columns({"email_opt_in": answer})
     assert (fact.status, warnings) == (status, [])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"first_name": "Totale"},
+        {"last_name": "TOTALE", "first_name": "12"},
+        {"full_name": "Totale contatti: 25"},
+        {"first_name": "Subtotale", "company": "42"},
+        {"full_name": "Total"},
+    ],
+)
+def test_a_sheets_total_line_is_rejected_not_made_a_person(values):
+    from crm.services.rows import SUMMARY_LINE
+
+    assert normalise_row(values, "IT").reject_reason == SUMMARY_LINE
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"first_name": "Totò", "last_name": "Esposito"},
+        {"first_name": "Totale", "last_name": "Rossi", "email": "t@example.it"},
+    ],
+)
+def test_a_person_is_no_total_line(values):
+    assert normalise_row(values, "IT").reject_reason is None
