@@ -32,6 +32,7 @@ from crm.services.errors import ConflictError, NotFoundError, ValidationError
 from crm.services.normalise import format_phone, lost_leading_zeros
 from crm.services.profiles import MANUAL_SOURCE
 from crm.services.rows import (
+    list_items,
     name_order_counts,
     own_phone_region,
     phone_region_hint,
@@ -172,7 +173,8 @@ class Preview:
         for row in self.rows:
             cells = [row[n] for n in countries if n < len(row) and row[n]]
             own = own_phone_region(cells[0]) if cells else None
-            phones += [(row[n], own) for n in columns if n < len(row) and row[n]]
+            cells = [row[n] for n in columns if n < len(row) and row[n]]
+            phones += [(phone, own) for cell in cells for phone in list_items(cell, "phone")]
         self.zeros_dropped = lost_leading_zeros((cell, own or self.region) for cell, own in phones)
         self.phones = []
         for cell, own in phones[:limit]:

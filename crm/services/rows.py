@@ -838,7 +838,46 @@ def _cell_items(row: NormalisedRow, values: dict, name: str) -> list[str]:
     if isinstance(value, str) and len(value) > _LIST_CELL_MAX:
         row.warnings.append((name, f"longer than {_LIST_CELL_MAX} characters"))
         return []
-    return [item for item in _items(value) if not is_placeholder(item, name)]
+    return list_items(value, name)
+
+
+def list_items(value, name: str) -> list[str]:
+    """The values a cell of list field name gives (see _items), several typed in one
+    apart (_SEVERAL_IN_A_CELL), placeholders left out (normalise.is_placeholder)."""
+    items = _items(value)
+    if name in _SEVERAL_IN_A_CELL:
+        items = [piece for item in items for piece in _SEVERAL_IN_A_CELL[name](item)]
+    return [item for item in items if not is_placeholder(item, name)]
+
+
+# Words that join two values in a cell ("a@x.it e b@x.it", "333 1234567 o 06 1234567").
+_JOINING_WORDS = frozenset("e ed o oppure and or et ou y und oder".split())
+_EMAIL_GAPS = re.compile(r"[\s/]+")
+_PHONE_GAPS = re.compile(r"\s*[\r\n]+\s*|\s+/\s+|\s+(?:" + "|".join(_JOINING_WORDS) + r")\s+", re.I)
+_PHONE_DIGITS = 6  # the fewest digits of a phone number a piece must hold to be one
+
+
+def _emails_in(item: str) -> list[str]:
+    """The emails a hand-typed cell gives several of, however apart ("a@x.it / b@x.it",
+    "a@x.it e b@x.it", one a line): split at spaces and slashes, which no address holds,
+    where the cell holds two @ or more; else the cell as it is."""
+    if item.count("@") < 2:
+        return [item]
+    return [p for p in _EMAIL_GAPS.split(item) if p and p.casefold() not in _JOINING_WORDS]
+
+
+def _phones_in(item: str) -> list[str]:
+    """The phones a hand-typed cell gives several of: one a line, or " / ", " o ", " e "
+    apart, where each piece holds a number's digits; else the cell as it is ("06/1234567"
+    is one number)."""
+    pieces = [p for p in _PHONE_GAPS.split(item) if p.strip()]
+    if len(pieces) > 1 and all(sum(ch.isdigit() for ch in p) >= _PHONE_DIGITS for p in pieces):
+        return pieces
+    return [item]
+
+
+# List fields whose cells people type several values into, with what splits them.
+_SEVERAL_IN_A_CELL = {"email": _emails_in, "phone": _phones_in}
 
 
 # The fields whose cells may say there is no value (is_placeholder): the person's details,
@@ -867,7 +906,7 @@ def phone_region_hint(values: Iterable[dict], region: str) -> str | None:
     texts = []
     for row in values:
         if own_phone_region(row.get("country")) is None:
-            texts += _items(row.get("phone"))
+            texts += list_items(row.get("phone"), "phone")
     return likely_region(texts, region)
 
 
@@ -878,8 +917,7 @@ def phones_lost_zeros(values: Iterable[dict], region: str) -> bool:
     return lost_leading_zeros(
         (phone, own_phone_region(row.get("country")) or region)
         for row in values
-        for phone in _items(row.get("phone"))
-        if not is_placeholder(phone, "phone")  # a "0" for none is no number written with 0
+        for phone in list_items(row.get("phone"), "phone")  # a "0" for none left out
     )
 
 
@@ -1535,7 +1573,7 @@ def _is_buyer(values: dict) -> bool:
     except ValueError:
         buyer = None
     if buyer:
-        for item in _items(values.get("email")):
+        for item in list_items(values.get("email"), "email"):
             try:
                 if normalise_email(item) == buyer:
                     return True

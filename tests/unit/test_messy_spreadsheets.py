@@ -181,3 +181,46 @@ def test_a_sheets_total_line_is_rejected_not_made_a_person(values):
 )
 def test_a_person_is_no_total_line(values):
     assert normalise_row(values, "IT").reject_reason is None
+
+
+@pytest.mark.parametrize(
+    ("cell", "emails"),
+    [
+        ("a@example.it / b@example.it", ["a@example.it", "b@example.it"]),
+        ("a@example.it e b@example.it", ["a@example.it", "b@example.it"]),
+        ("a@example.it\nb@example.it", ["a@example.it", "b@example.it"]),
+        ("a@example.it b@example.it", ["a@example.it", "b@example.it"]),
+        ("Anna Neri <a@example.it>", ["a@example.it"]),
+    ],
+)
+def test_several_emails_typed_in_one_cell_are_each_kept(cell, emails):
+    row = normalise_row({"first_name": "Anna", "email": cell}, "IT")
+    assert (row.emails, row.warnings) == (emails, [])
+
+
+@pytest.mark.parametrize(
+    ("cell", "phones"),
+    [
+        ("333 1234567\n06 1234567", ["+393331234567", "+39061234567"]),
+        ("333 1234567 / 06 1234567", ["+393331234567", "+39061234567"]),
+        ("333 1234567 oppure 06 1234567", ["+393331234567", "+39061234567"]),
+        ("06/1234567", ["+39061234567"]),
+        ("+39 333 123 4567", ["+393331234567"]),
+    ],
+)
+def test_several_phones_typed_in_one_cell_are_each_kept(cell, phones):
+    row = normalise_row({"first_name": "Anna", "last_name": "Neri", "phone": cell}, "IT")
+    assert (row.phones, row.warnings) == (phones, [])
+
+
+def test_the_preview_reads_each_phone_of_a_cell_as_the_import_will():
+    from crm.services import imports_ui
+
+    preview = imports_ui.Preview.__new__(imports_ui.Preview)
+    preview.headers, preview.mapping, preview.region = ["Tel"], {"Tel": "phone"}, "IT"
+    preview.rows = [["333 1234567 / 06 1234567"]]
+    preview.sample_phones()
+    assert [stored for _written, stored in preview.phones] == [
+        "+39 333 123 4567",
+        "+39 06 123 4567",
+    ]
