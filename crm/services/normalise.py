@@ -15,7 +15,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 from functools import cache, lru_cache
 from typing import NamedTuple
@@ -814,9 +814,18 @@ def city_key(value: str) -> str:
     return aliases.get(key, key)
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y", "%Y%m%d")
+_DATE_FORMATS = (
+    "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y", "%d-%m-%y",
+    "%d.%m.%y", "%Y%m%d",
+)  # fmt: skip
 # A US-style file: the month first ("03/14/1985").
-_MONTH_FIRST_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%Y/%m/%d", "%m/%d/%y", "%Y%m%d")
+_MONTH_FIRST_FORMATS = (
+    "%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%Y/%m/%d", "%m/%d/%y", "%m-%d-%y", "%Y%m%d",
+)  # fmt: skip
+# A date as a spreadsheet counts it (days since 30 December 1899), left in a cell not
+# formatted as a date: five digits, 1927 to 2173 (four digits would be a year).
+_SHEET_SERIAL = re.compile(r"[1-9]\d{4}")
+_SHEET_EPOCH = date(1899, 12, 30)
 _DATE_TOKENS = re.compile(r"[^\W\d_]+|\d+")
 # Words around a written date: "14th of March", "14 de marzo de 1985", "le 14 mars".
 _DATE_FILLERS = frozenset("st nd rd th of de del le der den am el".split())
@@ -849,6 +858,7 @@ def normalise_date(value: object, *, month_first: bool = False) -> date | None:
 
     A two-digit year is the latest that makes the person at least YOUNGEST_CUSTOMER years
     old today: in 2026, "05/05/12" is 2012 and "05/05/21" is 1921, not a child of five.
+    Five digits are a spreadsheet's count of days ("29221": 1 January 1980).
     """
     if value is None or value == "":
         return None
@@ -864,12 +874,32 @@ def normalise_date(value: object, *, month_first: bool = False) -> date | None:
     if empty_date(day):
         return None
     born_by = _born_by()
+    if _SHEET_SERIAL.fullmatch(day):
+        return _in_range(_SHEET_EPOCH + timedelta(days=int(day)))
     parsed = _parse_date(day, month_first, born_by) or _written_date(text, born_by)
     if parsed is None:
         raise ValueError(NO_YEAR if _without_year(text) else "unrecognised date")
-    if parsed.year < 1900 or parsed > date.today():
+    return _in_range(parsed)
+
+
+def _in_range(born: date) -> date:
+    """born, if a birth date can be it (from 1900 to today); else ValueError."""
+    if born.year < 1900 or born > date.today():
         raise ValueError("date out of range")
-    return parsed
+    return born
+
+
+def read_in_other_order(value: object, *, month_first: bool) -> bool:
+    """Whether normalise_date reads value's numbers in the order other than the file's
+    ("05/13/1990" in a day-first file: no 13th month), as one row of a file may write
+    it; for the importer to say so."""
+    text = clean_text(value)
+    found = NUMERIC_DATE.fullmatch(text.split(" ")[0]) if text else None
+    if found is None:
+        return False
+    first, second = int(found.group(1)), int(found.group(2))
+    day, month = (second, first) if month_first else (first, second)
+    return month > 12 and day <= 12
 
 
 def empty_date(text: str) -> bool:

@@ -42,6 +42,7 @@ from crm.services.normalise import (
     pad_postcode,
     phone_region,
     postcode_fits,
+    read_in_other_order,
     storable,
     strip_text_marker,
     strip_titles,
@@ -670,6 +671,10 @@ def normalise_row(
             continue
         if value:
             row.fields[name] = value
+    if "birth_date" in row.fields and read_in_other_order(
+        values.get("birth_date"), month_first=month_first
+    ):
+        row.warnings.append(("birth_date", DAY_FIRST_READ if month_first else MONTH_FIRST_READ))
     country = row.fields.get("country")
     state = row.fields.get("state")
     if state and country and (named := _STATE_OF_COUNTRY.fullmatch(state)):
@@ -787,6 +792,9 @@ def _first_name_only(row: NormalisedRow) -> bool:
 
 
 SUMMARY_LINE = "a total line of the sheet, not a person"
+# Said of a date of a row that only the order other than the file's reads ("05/13/1990").
+MONTH_FIRST_READ = "read month first (no month is numbered over 12), unlike the file's dates"
+DAY_FIRST_READ = "read day first (no month is numbered over 12), unlike the file's dates"
 # The words that open a spreadsheet's total line, folded.
 _TOTAL_WORDS = frozenset(
     "totale totali total totals subtotale subtotal somma sum conteggio count".split()

@@ -62,6 +62,14 @@ _PHRASES = [
         ),
     ),
     (
+        r"read month first \(no month is numbered over 12\), unlike the file's dates",
+        N_("read month first (no month is numbered over 12), unlike the file's dates"),
+    ),
+    (
+        r"read day first \(no month is numbered over 12\), unlike the file's dates",
+        N_("read day first (no month is numbered over 12), unlike the file's dates"),
+    ),
+    (
         r"a total line of the sheet, not a person",
         N_("a total line of the sheet, not a person"),
     ),

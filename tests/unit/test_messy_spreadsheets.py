@@ -224,3 +224,34 @@ def test_the_preview_reads_each_phone_of_a_cell_as_the_import_will():
         "+39 333 123 4567",
         "+39 06 123 4567",
     ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "born"),
+    [
+        ("03-05-80", "1980-05-03"),
+        ("03.05.80", "1980-05-03"),
+        ("29221", "1980-01-01"),  # a spreadsheet's count of days, in a cell not a date
+        ("1980", None),  # a year alone is no birth date
+    ],
+)
+def test_birth_dates_as_hand_kept_lists_write_them(cell, born):
+    row = normalise_row({"first_name": "A", "last_name": "B", "birth_date": cell}, "IT")
+    assert row.fields.get("birth_date") == born
+
+
+def test_a_date_only_the_other_order_reads_is_read_so_and_reported():
+    from crm.services.rows import DAY_FIRST_READ, MONTH_FIRST_READ
+
+    row = normalise_row({"last_name": "B", "birth_date": "05/13/1990"}, "IT")
+    assert (row.fields["birth_date"], row.warnings) == (
+        "1990-05-13",
+        [("birth_date", MONTH_FIRST_READ)],
+    )
+    row = normalise_row({"last_name": "B", "birth_date": "13/05/1990"}, "US", month_first=True)
+    assert (row.fields["birth_date"], row.warnings) == (
+        "1990-05-13",
+        [("birth_date", DAY_FIRST_READ)],
+    )
+    row = normalise_row({"last_name": "B", "birth_date": "12/05/1990"}, "IT")
+    assert (row.fields["birth_date"], row.warnings) == ("1990-05-12", [])
