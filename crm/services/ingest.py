@@ -1706,10 +1706,13 @@ class _Run:
                     return header
         return self.column(row, name)
 
-    def unread_column(self, row: readers.Row, name: str, read: list[str]) -> str | None:
+    def unread_column(
+        self, row: readers.Row, name: str, read: list[str], named: frozenset[str] = frozenset()
+    ) -> str | None:
         """Of the columns that give an email or phone field (Phone and Mobile), the first
-        whose value is none of those read (the one a warning about a bad value is about);
-        None when one column gives the field."""
+        whose value is none of those read (the one a warning about a bad value is about)
+        and that no earlier warning of the row named (named); None when one column gives
+        the field."""
         columns = self.columns
         if (row.format or self.format) == "jsonl":
             columns = readers.map_headers(list(row.raw), "jsonl", self.overrides).columns
@@ -1718,7 +1721,7 @@ class _Run:
             return None
         for header in headers:
             cell = str(row.raw.get(header) or "").strip()
-            if cell and not any(_holds(cell, name, value) for value in read):
+            if header not in named and cell and not any(_holds(cell, name, v) for v in read):
                 return header
         return None
 
@@ -1958,10 +1961,13 @@ class _Run:
     def _report(self, items: list[_Item]) -> None:
         """Add the batch report's warnings and rejections for these rows."""
         for item in items:
+            named: set[str] = set()  # columns a warning of the row is about already
             for name, reason in item.warnings:
                 column = None
                 if name in ("email", "phone") and item.norm is not None:
-                    column = self.unread_column(item.row, name, getattr(item.norm, name + "s"))
+                    read = getattr(item.norm, name + "s")
+                    column = self.unread_column(item.row, name, read, frozenset(named))
+                    named |= {column} if column else set()
                 self.note(item.row, "warning", reason, column or self.column(item.row, name))
             if item.reject:
                 self.note(item.row, "rejected", item.reject)

@@ -25,3 +25,16 @@ def test_a_bad_mobile_beside_a_good_phone_is_reported_under_mobile(app):
         "Tom,Hardy,tom@x.co.uk,020 79,07911 123456,UK\n"
     )
     assert [(n, column) for n, column, _reason in warnings] == [(2, "Mobile"), (3, "Phone")]
+
+
+def test_two_bad_values_in_two_columns_of_one_field_are_each_reported_under_their_own(app):
+    warnings = _warnings(
+        "First Name,Last Name,Email,Other email,Phone,Mobile\n"
+        "Liz,Taylor,liz@,liz@@x,020 79,07700 12\n"
+    )
+    assert [column for _n, column, _reason in warnings] == [
+        "Email",
+        "Mobile",
+        "Other email",
+        "Phone",
+    ]
