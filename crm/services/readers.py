@@ -1762,11 +1762,18 @@ class _Sheet:
         )
 
 
+def names_someone(headers: list[str]) -> bool:
+    """Whether a header row has a column saying who a row is: a name, an email, a phone."""
+    return any(read_header(header)[0] in _IDENTITY_FIELDS for header in headers if header)
+
+
 def _sheet(sheet) -> _Sheet:
     """A sheet's header and the rows after it.
 
-    The header is the first row with two cells or more (a report's one-cell title line
-    above it is skipped); in a one-column sheet, its first non-empty row. The size the
+    The header is the first row naming who a row is (a name, an email, a phone column:
+    a report's title lines above it, one cell or several, and the group headings of a
+    two-row header are skipped); in a sheet with none, the first row with two cells or
+    more; in a one-column sheet, its first non-empty row. The size the
     workbook states for the sheet is not trusted: a tool that writes the file by hand
     often states too few rows or columns (openpyxl's read-only mode would stop there and
     drop the rest unseen), so every row and cell the sheet holds is read.
@@ -1776,7 +1783,8 @@ def _sheet(sheet) -> _Sheet:
     seen = [[_cell_text(v).strip() for v in values] for values in islice(cells, HEADER_ROWS)]
     filled = [i for i, texts in enumerate(seen) if any(texts)]
     wide = [i for i in filled if sum(1 for t in seen[i] if t) >= 2]
-    at = wide[0] if wide else (filled[0] if filled else None)
+    naming = [i for i in filled if names_someone(seen[i])]
+    at = (naming or wide or filled or [None])[0]
     if at is None:
         return _Sheet(sheet.title, 0, [], cells)
     headers = seen[at]
@@ -1791,11 +1799,13 @@ def read_xlsx(
     """Open an .xlsx workbook: its mapping and a lazy iterator of rows.
 
     Read a row at a time (openpyxl's read-only mode: bounded memory). The first sheet
-    with a header row is read, then every later sheet whose header names only columns
-    that one has (in any order: the same list split over several sheets); the mapping
-    says which sheets are read (sheets) and which, holding other columns, are not
-    (other_sheets). When several are read, each row names its sheet (Row.file). The
-    header is the first non-empty row; rows are numbered as the sheet numbers them.
+    whose header names who its rows are (names_someone; a summary sheet before it is
+    not the list), else the first with a header, is read, then every other sheet whose
+    header names only columns that one has (in any order: the same list split over
+    several sheets); the mapping says which sheets are read (sheets) and which, holding
+    other columns, are not (other_sheets). When several are read, each row names its
+    sheet (Row.file). The header row is found as _sheet says; rows are numbered as the
+    sheet numbers them.
     Cells become the text a CSV export would hold (dates ISO, whole numbers without
     ".0"). Raises ValidationError for a workbook that cannot be read.
     """
@@ -1808,12 +1818,17 @@ def read_xlsx(
     read: list[_Sheet] = []
     others: list[str] = []
     mapping = Mapping()
-    for sheet in map(_sheet, book.worksheets):
-        if sheet.headers and not read:
-            if fmt == "auto":
-                fmt = detect_format(sheet.headers)
-            mapping = _mapped(sheet.headers, fmt, overrides)
-            sheet.headers = mapping.headers
+    sheets = [_sheet(sheet) for sheet in book.worksheets]
+    headed = [sheet for sheet in sheets if sheet.headers]
+    # The list is the first sheet that names who its rows are, not a summary before it.
+    first = next((s for s in headed if names_someone(s.headers)), headed[0] if headed else None)
+    if first is not None:
+        if fmt == "auto":
+            fmt = detect_format(first.headers)
+        mapping = _mapped(first.headers, fmt, overrides)
+        first.headers = mapping.headers
+    for sheet in sheets:
+        if sheet is first:
             read.append(sheet)
         elif sheet.headers and set(names := named_headers(sheet.headers)) <= set(mapping.headers):
             sheet.headers = names

@@ -255,3 +255,33 @@ def test_a_date_only_the_other_order_reads_is_read_so_and_reported():
     )
     row = normalise_row({"last_name": "B", "birth_date": "12/05/1990"}, "IT")
     assert (row.fields["birth_date"], row.warnings) == ("1990-05-12", [])
+
+
+def test_the_header_is_found_under_a_wide_title_and_a_row_of_group_headings():
+    rows = [
+        ["Elenco clienti", None, "aggiornato al 3/5/2026"],
+        [],
+        ["Anagrafica", None, "Contatti", None],
+        ["Nome", "Cognome", "Email", "Cellulare"],
+        ["Anna", "Neri", "anna@example.it", "333 1234567"],
+    ]
+    mapping, (row,) = _read_xlsx(rows)
+    assert mapping.columns == {
+        "Nome": "first_name",
+        "Cognome": "last_name",
+        "Email": "email",
+        "Cellulare": "phone",
+    }
+    assert (row.number, row.values["email"]) == (5, "anna@example.it")
+
+
+def test_a_summary_sheet_before_the_list_is_not_taken_for_it():
+    data = factories.workbook(
+        {
+            "Riepilogo": [["Totale clienti", "Aggiornato"], [2, "maggio"]],
+            "Clienti": [["Nome", "Email"], ["Anna", "a@example.it"], ["Bruno", "b@example.it"]],
+        }
+    )
+    mapping, rows = readers.read_xlsx(io.BytesIO(data))
+    assert (mapping.sheets, mapping.other_sheets) == (["Clienti"], ["Riepilogo"])
+    assert [r.values["email"] for r in rows] == ["a@example.it", "b@example.it"]

@@ -104,8 +104,11 @@ def test_a_workbook_in_an_archive_names_its_member_and_sheet():
     data = _workbook({"Note": [["Testo", "Data"], ["x", "y"]], "B": [["Email"], ["b@example.it"]]})
     archive = factories.zip_of({"clienti.xlsx": book, "altro.xlsx": data.getvalue()})
     mapping, rows = readers.read_archive(io.BytesIO(archive))
+    rows = list(rows)
     assert [r.file for r in rows] == ["clienti.xlsx, A", "clienti.xlsx, B", "altro.xlsx"]
-    assert mapping.other_sheets == ["altro.xlsx, B"]
+    # altro.xlsx's list is its sheet B, which names who its rows are; not its notes.
+    assert rows[-1].values == {"email": "b@example.it"}
+    assert mapping.other_sheets == ["altro.xlsx, Note"]
 
 
 @pytest.mark.parametrize(
