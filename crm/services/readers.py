@@ -1553,6 +1553,8 @@ VALUE_SAMPLE_ROWS = 20
 # title, or "Mr"), an "Account" (ActiveCampaign's company, or a login).
 _STATUS_HEADERS = frozenset({"status", "stato"})
 _ACCOUNT_HEADERS = frozenset({"account"})
+# Headers that name a country or a town: Italian "Paese" is both.
+_TOWN_OR_COUNTRY = frozenset({"paese"})
 # The words of a subscription state (folded): one of the first set must appear, and
 # nothing else, for a status column to be read as one.
 _SUBSCRIPTION_WORDS = frozenset(
@@ -1618,7 +1620,8 @@ def _settle(mapping: Mapping, rows: list[Row], overrides: dict[str, str]) -> boo
 
     A bare "Status" or "Stato" whose cells are words of a subscription state
     (ActiveCampaign's Unsubscribed, Bounced) is one; a "Stato" whose cells are no
-    countries is not the country. A "Title" beside no job title whose cells are no
+    countries is not the country; a "Paese" whose cells are no countries is the town.
+    A "Title" beside no job title whose cells are no
     salutations ("Sig.", "Mr") is the job title. An "Account" beside no company whose
     cells read as organisations' names is the company (ActiveCampaign's). A first-name
     column with no last-name or full-name column whose cells are mostly two words or more
@@ -1638,6 +1641,9 @@ def _settle(mapping: Mapping, rows: list[Row], overrides: dict[str, str]) -> boo
                 new = "subscription_status"
             elif target == "country" and not _mostly(cells, _is_country):
                 new = ""
+        elif key in _TOWN_OR_COUNTRY and target == "country" and cells:
+            if not _mostly(cells, _is_country):
+                new = "city" if "city" not in fields else ""
         elif key in _TITLE_HEADERS and not target and "job_title" not in fields and cells:
             if not any(_is_salutation(c) for c in cells):
                 new = "job_title"

@@ -285,3 +285,16 @@ def test_a_summary_sheet_before_the_list_is_not_taken_for_it():
     mapping, rows = readers.read_xlsx(io.BytesIO(data))
     assert (mapping.sheets, mapping.other_sheets) == (["Clienti"], ["Riepilogo"])
     assert [r.values["email"] for r in rows] == ["a@example.it", "b@example.it"]
+
+
+def test_a_paese_column_of_towns_is_the_town_and_one_of_countries_the_country():
+    mapping, rows = _read_csv(
+        "Nome;Cognome;Paese\nAnna;Neri;Castelnuovo Rangone\nBruno;Sala;Vignola\n"
+    )
+    assert mapping.columns["Paese"] == "city"
+    assert normalise_row(rows[0].values, "IT").fields["city"] == "Castelnuovo Rangone"
+    mapping, _rows = _read_csv("Nome;Cognome;Paese\nAnna;Neri;Italia\nHans;Maier;Germania\n")
+    assert mapping.columns["Paese"] == "country"
+    # Beside a town column, a Paese of no countries is left for the person to map.
+    mapping, _rows = _read_csv("Nome;Città;Paese\nAnna;Modena;Castelnuovo\nBruno;Modena;Vignola\n")
+    assert "Paese" in mapping.unmapped
