@@ -1032,6 +1032,9 @@ def dates_month_first(samples, region: str | None = None) -> bool:
 
 
 _TAX_ID_PUNCTUATION = re.compile(r"[\s\-./]+")
+# How a codice fiscale opens: surname and name codes, the year, the month's letter, the day.
+_CODICE_FISCALE_START = re.compile(r"[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}")
+CODICE_FISCALE_LENGTH = "invalid codice fiscale (not 16 characters)"
 _CODICE_FISCALE_SHAPE = re.compile(r"[A-Z]{6}[0-9A-Z]{2}[A-Z][0-9A-Z]{2}[A-Z][0-9A-Z]{3}[A-Z]")
 
 
@@ -1041,7 +1044,8 @@ def normalise_tax_id(value: object) -> str | None:
     Upper case without spaces or punctuation. An Italian codice fiscale (16 characters
     of its shape) must pass its check character (python-stdnum); any other id must be
     4 to 32 letters and digits, with a digit, and not one character repeated (placeholders
-    such as 000000000 say nothing about a person). Raises ValueError.
+    such as 000000000 say nothing about a person), except one that opens as a codice
+    fiscale does and is shorter or longer than one. Raises ValueError.
     """
     text = clean_text(value)
     if text is None:
@@ -1052,6 +1056,8 @@ def normalise_tax_id(value: object) -> str | None:
             return codicefiscale.validate(compact)
         except NumberError:
             raise ValueError("invalid codice fiscale (check character)") from None
+    if _CODICE_FISCALE_START.match(compact) and len(compact) != 16:
+        raise ValueError(CODICE_FISCALE_LENGTH)  # one typed short or long: no one's id
     if not (4 <= len(compact) <= 32 and compact.isascii() and compact.isalnum()):
         raise ValueError("not a tax or national id (4 to 32 letters and digits)")
     if not any(ch.isdigit() for ch in compact) or len(set(compact)) == 1:

@@ -36,6 +36,10 @@ _PHRASES = [
     (r"unrecognised time", N_("unrecognised time")),
     (r"invalid codice fiscale \(check character\)", N_("invalid codice fiscale (check character)")),
     (
+        r"invalid codice fiscale \(not 16 characters\)",
+        N_("invalid codice fiscale (not 16 characters)"),
+    ),
+    (
         r"not a tax or national id \(4 to 32 letters and digits\)",
         N_("not a tax or national id (4 to 32 letters and digits)"),
     ),

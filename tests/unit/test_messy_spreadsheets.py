@@ -298,3 +298,18 @@ def test_a_paese_column_of_towns_is_the_town_and_one_of_countries_the_country():
     # Beside a town column, a Paese of no countries is left for the person to map.
     mapping, _rows = _read_csv("Nome;Città;Paese\nAnna;Modena;Castelnuovo\nBruno;Modena;Vignola\n")
     assert "Paese" in mapping.unmapped
+
+
+@pytest.mark.parametrize("cell", ["RSSMRA80A01H501", "RSSMRA80A01H501UX", "RSSMRA80A01"])
+def test_a_codice_fiscale_a_character_short_or_long_is_reported_not_stored(cell):
+    from crm.services.normalise import CODICE_FISCALE_LENGTH
+
+    row = normalise_row({"first_name": "Mario", "last_name": "Rossi", "tax_id": cell}, "IT")
+    assert "tax_id" not in row.fields
+    assert row.warnings == [("tax_id", CODICE_FISCALE_LENGTH)]
+
+
+@pytest.mark.parametrize("cell", ["RSSMRA80A01H501U", "123-45-6789", "X1234567L"])
+def test_other_ids_and_a_whole_codice_fiscale_are_stored(cell):
+    row = normalise_row({"first_name": "Mario", "last_name": "Rossi", "tax_id": cell}, "IT")
+    assert row.fields["tax_id"] and row.warnings == []
