@@ -727,6 +727,8 @@ def normalise_row(
     keep_within_limits(row)
     _read_stage(row, values)
     _read_bounce(row, values, month_first)
+    if _two_given_names(row.fields.get("first_name")):
+        row.warnings.append(("first_name", TWO_PEOPLE))
     if row.reject_reason is None and _summary_line(row):
         row.reject_reason = SUMMARY_LINE
     if row.reject_reason is None and _first_name_only(row):
@@ -792,6 +794,17 @@ def _first_name_only(row: NormalisedRow) -> bool:
 
 
 SUMMARY_LINE = "a total line of the sheet, not a person"
+TWO_PEOPLE = 'names two people ("Mario e Anna"): imported as one; split them by hand'
+_NAME_JOINS = re.compile(r"\s+(?:e|ed|and|und|et|y|&|\+)\s+|\s*[&+/]\s*", re.IGNORECASE)
+
+
+def _two_given_names(first_name: str | None) -> bool:
+    """Whether a first name is two people's, joined ("Mario e Anna", "Anna & Luca"): two
+    common given names, which a compound name ("Maria Grazia") never joins so."""
+    parts = _NAME_JOINS.split(first_name or "")
+    return len(parts) == 2 and all(_given(part.strip()) for part in parts)
+
+
 # Said of a date of a row that only the order other than the file's reads ("05/13/1990").
 MONTH_FIRST_READ = "read month first (no month is numbered over 12), unlike the file's dates"
 DAY_FIRST_READ = "read day first (no month is numbered over 12), unlike the file's dates"

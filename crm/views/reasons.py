@@ -74,6 +74,10 @@ _PHRASES = [
         N_("read day first (no month is numbered over 12), unlike the file's dates"),
     ),
     (
+        r'names two people \("Mario e Anna"\): imported as one; split them by hand',
+        N_('names two people ("Mario e Anna"): imported as one; split them by hand'),
+    ),
+    (
         r"a total line of the sheet, not a person",
         N_("a total line of the sheet, not a person"),
     ),

@@ -313,3 +313,27 @@ def test_a_codice_fiscale_a_character_short_or_long_is_reported_not_stored(cell)
 def test_other_ids_and_a_whole_codice_fiscale_are_stored(cell):
     row = normalise_row({"first_name": "Mario", "last_name": "Rossi", "tax_id": cell}, "IT")
     assert row.fields["tax_id"] and row.warnings == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"full_name": "Mario e Anna Rossi"}, {"first_name": "Anna & Luca", "last_name": "Bianchi"}],
+)
+def test_a_couple_in_one_row_is_imported_as_written_and_reported(values):
+    from crm.services.rows import TWO_PEOPLE
+
+    row = normalise_row(values, "IT")
+    assert row.warnings == [("first_name", TWO_PEOPLE)]
+
+
+@pytest.mark.parametrize("first", ["Maria Grazia", "Gian Maria", "Anna"])
+def test_a_compound_given_name_is_one_person(first):
+    assert normalise_row({"first_name": first, "last_name": "Rossi"}, "IT").warnings == []
+
+
+def test_a_reason_says_itself_in_italian(app):
+    from crm.services.rows import TWO_PEOPLE
+    from crm.views.reasons import reason_text
+
+    with app.test_request_context(headers={"Accept-Language": "it"}):
+        assert "due persone" in reason_text(TWO_PEOPLE)
