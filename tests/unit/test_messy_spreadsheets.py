@@ -337,3 +337,10 @@ def test_a_reason_says_itself_in_italian(app):
 
     with app.test_request_context(headers={"Accept-Language": "it"}):
         assert "due persone" in reason_text(TWO_PEOPLE)
+
+
+def test_a_placeholder_country_does_not_keep_a_postcode_from_its_lost_zero():
+    row = normalise_row(
+        {"first_name": "A", "last_name": "B", "postcode": "1234", "country": "N/D"}, "IT"
+    )
+    assert row.fields["postcode"] == "01234"
