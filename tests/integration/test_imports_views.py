@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import AuditLog, ImportBatch, Job, Profile, Source, SourceRecord
-from crm.services import imports_ui, ingest, jobs
+from crm.services import imports_ui, ingest, jobs, profiles
 from tests import factories
 
 ITALIAN_CSV = (
@@ -894,3 +894,14 @@ def test_phones_that_lost_their_zero_are_shown_read_with_it_and_the_batch_says_s
     # A file that writes its zeros says nothing of them.
     path, _reader = _preview(client, content=US_PHONES, filename="us.csv")
     assert 'id="phone-zeros"' not in client.get(path).get_data(as_text=True)
+
+
+def test_a_column_nobody_headed_is_shown_by_its_letter_and_can_be_mapped(client, auth, sync_jobs):
+    """A user test: the column under a blank header was neither shown nor importable."""
+    auth.login_as("marketer")
+    content = b"Nome;Cognome;;Email\nAnna;Neri;Modena;anna@example.it\n"
+    path, reader = _preview(client, content=content, filename="soci.csv")
+    assert "(column C)" in reader.names()
+    job = db.session.get(Job, _job_id(_start(client, path, reader, {"(column C)": "city"})))
+    assert job.status == "done", job.error
+    assert profiles.search_profiles("anna@example.it")[0][0].city == "Modena"
