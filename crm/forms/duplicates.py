@@ -2,8 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, HiddenField, SelectChoice, SelectField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+)
 from wtforms.validators import AnyOf, InputRequired, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from crm.services.duplicates import DECISIONS, SURVIVORS, QueueFilter
 from crm.views.main import source_title
@@ -14,6 +22,15 @@ class DecisionForm(FlaskForm):
 
     decision = HiddenField(validators=[InputRequired(), AnyOf(DECISIONS)])
     survivor = HiddenField(default="a", validators=[InputRequired(), AnyOf(SURVIVORS)])
+    # The versions of the two profiles the reviewer saw: a merge refuses one changed since.
+    a_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    b_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def versions(self, candidate) -> dict[int, int]:
+        """{profile id: version seen} of the pair's profiles whose version was sent."""
+        seen = ((candidate.profile_a_id, self.a_version.data),
+                (candidate.profile_b_id, self.b_version.data))  # fmt: skip
+        return {pid: version for pid, version in seen if version is not None}
 
 
 class DecimalCommaField(DecimalField):

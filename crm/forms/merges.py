@@ -2,8 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import IntegerField, StringField
 from wtforms.validators import Length, Optional
+from wtforms.widgets import HiddenInput
 
 
 class MergeForm(FlaskForm):
@@ -14,6 +15,9 @@ class MergeForm(FlaskForm):
         validators=[Optional(), Length(max=500)],
         description=_l("Optional; kept in the merge history."),
     )
+    # The versions of the two profiles the person saw: a merge refuses one changed since.
+    survivor_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    other_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class UndoMergeForm(FlaskForm):

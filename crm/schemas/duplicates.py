@@ -58,6 +58,17 @@ class DecisionIn(StrictInput):
         validate=validate.OneOf(SURVIVORS),
         metadata={"description": "On a merge, which side survives ('a' or 'b')"},
     )
+    a_version = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "The version (ETag) of profile a you compared; if it changed "
+            "since, a merge is refused (409) and the pair stays open"
+        },
+    )
+    b_version = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "The same for profile b"},
+    )
 
 
 class DecisionOut(Schema):

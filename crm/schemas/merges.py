@@ -14,6 +14,14 @@ class MergeIn(StrictInput):
         validate=validate.Length(max=500),
         metadata={"description": "Why they are the same person; kept in the merge history"},
     )
+    other_version = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "The version (ETag) of the other profile you read; if it changed "
+            "since, nothing is merged (409). The If-Match header does the same for the "
+            "profile in the path (412)"
+        },
+    )
     confirm_distinct = fields.Boolean(
         load_default=False,
         metadata={

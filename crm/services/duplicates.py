@@ -61,6 +61,7 @@ def merge_and_weigh_again(
     score: float | None = None,
     reasons: list[str] | None = None,
     overrule_distinct: bool = False,
+    versions: dict[int, int] | None = None,
 ) -> Merge:
     """A person's merge (merging.merge_profiles), then the survivor weighed again against
     its blocks (weigh_again). Raises what merge_profiles raises."""
@@ -72,6 +73,7 @@ def merge_and_weigh_again(
         score=score,
         reasons=reasons,
         overrule_distinct=overrule_distinct,
+        versions=versions,
     )
     weigh_again(survivor_id)
     return merge
@@ -442,10 +444,16 @@ def _lock(candidate_id: int) -> DuplicateCandidate:
 
 
 def decide(
-    candidate_id: int, decision: str, *, actor: User | str | None, survivor: str = "a"
+    candidate_id: int,
+    decision: str,
+    *,
+    actor: User | str | None,
+    survivor: str = "a",
+    versions: dict[int, int] | None = None,
 ) -> DuplicateCandidate:
     """Record a reviewer's decision: merge the pair (keeping survivor 'a' or 'b') or mark
-    it distinct, which is remembered and never proposed again.
+    it distinct, which is remembered and never proposed again. versions: {profile id:
+    the version the reviewer saw}; a merge refuses a profile changed since (ConflictError).
 
     Raises NotFoundError, ValidationError (unknown decision or survivor), ConflictError
     (already decided), and whatever merging.merge_profiles raises.
@@ -484,7 +492,16 @@ def decide(
             rule="review",
             score=candidate.score,
             reasons=list(candidate.reasons or []),
+            versions=versions,
         )
+    except ConflictError as exc:
+        db.session.rollback()  # the pair stays open, undecided
+        # A profile changed since it was compared: named as the pair names it (a or b).
+        side = {candidate.profile_a_id: "a_version", candidate.profile_b_id: "b_version"}
+        named = {"version": side[kept], "other_version": side[absorbed]}
+        raise ConflictError(
+            exc.message, fields={named.get(k, k): v for k, v in exc.fields.items()}
+        ) from None
     except Exception:
         db.session.rollback()  # the pair stays open, undecided
         raise

@@ -596,8 +596,13 @@ def merge_profiles(
     reasons: list[str] | None = None,
     overrule_distinct: bool = False,
     batch_id: str | None = None,
+    versions: dict[int, int] | None = None,
 ) -> Merge:
     """Merge profile other_id into survivor_id; the absorbed row stays, pointing at it.
+
+    versions: {profile id: the version the person merging saw}; a profile changed since
+    is not merged (ConflictError on "version" for the survivor, "other_version" for the
+    other): they decided on what they no longer see.
 
     A pair marked as different people (suspects.kept_apart) is merged only by a person
     who says they overrule that decision (manual rule, overrule_distinct). An automatic
@@ -614,6 +619,16 @@ def merge_profiles(
         )
     profiles = _lock_pair(survivor_id, other_id)
     survivor, other = profiles[survivor_id], profiles[other_id]
+    for pid, seen in (versions or {}).items():
+        if pid in profiles and profiles[pid].version != seen:
+            raise ConflictError(
+                f"Profile #{pid} changed since you read it; nothing was merged. Read it again.",
+                fields={
+                    "version" if pid == survivor_id else "other_version": [
+                        f"Profile #{pid} is now at version {profiles[pid].version}."
+                    ]
+                },
+            )
     for profile in (survivor, other):
         if profile.merged_into_id is not None:
             raise ConflictError(

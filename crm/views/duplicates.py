@@ -102,6 +102,7 @@ def decide(id: int):
             form.decision.data,
             actor=current_user._get_current_object(),
             survivor=form.survivor.data,
+            versions=form.versions(get_candidate_or_404(id)),
         )
     except NotFoundError:
         abort(404)

@@ -282,6 +282,7 @@ def merge(id: int, other_id: int):
     error = None
     if form.validate_on_submit():
         reasons = [form.reason.data.strip()] if form.reason.data else []
+        seen = ((id, form.survivor_version.data), (other_id, form.other_version.data))
         try:
             duplicates.merge_and_weigh_again(  # the distinct form's box was ticked
                 id,
@@ -289,6 +290,7 @@ def merge(id: int, other_id: int):
                 actor=current_user._get_current_object(),
                 reasons=reasons,
                 overrule_distinct=distinct is not None,
+                versions={pid: version for pid, version in seen if version is not None},
             )
         except NotFoundError:
             abort(404)
@@ -298,6 +300,9 @@ def merge(id: int, other_id: int):
             flash(_("Profile #%(other)s was merged into this profile.", other=other_id), "success")
             return redirect(url_for("profiles.detail", id=id))
     status = 422 if form.errors or error else 200
+    # What the page shows now is what the next click merges.
+    for field, profile in ((form.survivor_version, survivor), (form.other_version, other)):
+        field.data, field.raw_data = profile.version, None
     live = not (survivor.merged_into_id or other.merged_into_id)
     page = render_template(
         "profiles/_merge_confirm.html",

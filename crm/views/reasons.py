@@ -273,6 +273,10 @@ _REFUSALS = [
         N_("Profile #%(id)s was already merged into #%(into)s."),
     ),
     (
+        r"Profile #(?P<id>\d+) changed since you read it; nothing was merged\. Read it again\.",
+        N_("Profile #%(id)s changed since you read it; nothing was merged. Read it again."),
+    ),
+    (
         r"These profiles were marked as different people; only a person may merge them\.",
         N_("These profiles were marked as different people; only a person may merge them."),
     ),

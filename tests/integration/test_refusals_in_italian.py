@@ -320,6 +320,8 @@ def _merging_and_splitting() -> list[str]:
     found.append(_refusal(merging.merge_profiles, c.id, b.id, actor="test").message)
     found.append(_refusal(splitting.detach_record, brought, actor="test").message)
     found.append(_refusal(splitting.detach_record, c.source_records[0].id, actor="test").message)
+    stale = {d.id: d.version - 1}  # the version seen before an edit
+    found.append(_refusal(merging.merge_profiles, c.id, d.id, actor="test", versions=stale).message)
     # a's own record: every other came with the merge, so an undo would leave a empty.
     own = next(r.id for r in a.source_records if r.id != brought)
     found.append(_refusal(splitting.detach_record, own, actor="test").message)

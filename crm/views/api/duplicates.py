@@ -70,10 +70,17 @@ class Decision(MethodView):
     @error_responses(blp, 401, 403, 404, 409, 422)
     def post(self, data, pair_id: int):
         """Merge the pair (the survivor is weighed again) or mark it distinct; a decided
-        pair is 409."""
+        pair is 409, and so is a merge of a profile changed since the version given."""
         with service_errors():
+            sides = duplicates.get_candidate(pair_id)
+            seen = ((sides.profile_a_id, data.get("a_version")),
+                    (sides.profile_b_id, data.get("b_version")))  # fmt: skip
             pair = duplicates.decide(
-                pair_id, data["decision"], actor=current_user, survivor=data["survivor"]
+                pair_id,
+                data["decision"],
+                actor=current_user,
+                survivor=data["survivor"],
+                versions={pid: version for pid, version in seen if version is not None},
             )
             merge = duplicates.merge_of(pair)
         return {"pair": pair, "merge_id": merge.id if merge else None}

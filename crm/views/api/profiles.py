@@ -49,10 +49,10 @@ def expected_version(if_match: str | None, profile) -> int | None:
         return None
     if tags.contains_weak(str(profile.version)):
         return profile.version
-    _precondition_failed(profile.version)
+    precondition_failed(profile.version)
 
 
-def _precondition_failed(current: int | None = None):
+def precondition_failed(current: int | None = None):
     """Abort with 412: the client's ETag is stale, and nothing was saved."""
     detail = f"Current ETag is {etag(current)}." if current else "The profile changed meanwhile."
     abort(
@@ -129,6 +129,6 @@ class ProfileDetail(MethodView):
             except ConflictError as exc:
                 # Changed between our check and the service's locked one: still a stale ETag.
                 if version is not None and "version" in exc.fields:
-                    _precondition_failed()
+                    precondition_failed()
                 raise
         return _one(profile)
