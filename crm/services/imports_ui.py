@@ -104,6 +104,8 @@ class Preview:
     headers: list[str]
     rows: list[list[str]]
     mapping: dict[str, str] = field(default_factory=dict)
+    # For each row shown, the columns whose cells a workbook stores as numbers (Row.numbers).
+    numbers: list[frozenset[str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # the tables of a zip archive
     # A header several columns share -> the names they are told apart by (readers.Mapping).
@@ -169,17 +171,22 @@ class Preview:
         back when the rows shown lost it (zeros_dropped, normalise.lost_leading_zeros)."""
         columns = [n for n, h in enumerate(self.headers) if self.mapping.get(h) == "phone"]
         countries = [n for n, h in enumerate(self.headers) if self.mapping.get(h) == "country"]
-        phones = []  # (as written, the country it is read in first)
-        for row in self.rows:
+        phones = []  # (as written, the country it is read in first, a number cell's)
+        for i, row in enumerate(self.rows):
             cells = [row[n] for n in countries if n < len(row) and row[n]]
             own = own_phone_region(cells[0]) if cells else None
-            cells = [row[n] for n in columns if n < len(row) and row[n]]
-            phones += [(phone, own) for cell in cells for phone in list_items(cell, "phone")]
-        self.zeros_dropped = lost_leading_zeros((cell, own or self.region) for cell, own in phones)
+            numbers = self.numbers[i] if i < len(self.numbers) else frozenset()
+            for n in (n for n in columns if n < len(row) and row[n]):
+                number = self.headers[n] in numbers
+                phones += [(phone, own, number) for phone in list_items(row[n], "phone")]
+        self.zeros_dropped = lost_leading_zeros(
+            (cell, own or self.region) for cell, own, _ in phones
+        )
         self.phones = []
-        for cell, own in phones[:limit]:
+        for cell, own, number in phones[:limit]:
             try:
-                stored = read_phone(cell, own, self.region, zeros_dropped=self.zeros_dropped)
+                dropped = self.zeros_dropped or number
+                stored = read_phone(cell, own, self.region, zeros_dropped=dropped)
             except ValueError:
                 stored = None
             self.phones.append((cell, format_phone(stored) if stored else None))
@@ -479,6 +486,7 @@ def _preview_read(
     first = list(islice(rows, PREVIEW_ROWS))
     for row in first:
         preview.rows.append([_cell(row.raw.get(h)) for h in mapping.headers])
+        preview.numbers.append(row.numbers)
         if row.error:
             where = f"{row.file}, row" if row.file else "row"
             preview.problems.append(f"{where} {row.number}: {row.error}")

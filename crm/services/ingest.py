@@ -1806,6 +1806,9 @@ class _Run:
             month_first=month_first,
             surname_first=self.surname_first,
             zeros_dropped=self.zeros_dropped,
+            number_phones=frozenset(
+                row.raw[h] for h in row.numbers if self.columns.get(h) == "phone"
+            ),
         )
         item.norm = norm
         fmt = row.format or self.format  # a file of a zip archive has its own

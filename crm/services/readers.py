@@ -817,6 +817,9 @@ class Row:
     error: str | None = None
     file: str | None = None  # the file of a zip archive the row comes from
     format: str | None = None  # that file's format, when it is not the whole import's
+    # The columns whose cells a workbook stores as numbers: a number keeps no leading 0,
+    # so a phone stored so lost it if it had one (rows.normalise_row's number_phones).
+    numbers: frozenset[str] = frozenset()
 
 
 def _first_address(groups: dict[str, dict]) -> dict:
@@ -1786,17 +1789,18 @@ def _sheet(sheet) -> _Sheet:
     """
     sheet.reset_dimensions()
     cells = sheet.iter_rows(values_only=True)
-    seen = [[_cell_text(v).strip() for v in values] for values in islice(cells, HEADER_ROWS)]
+    first = list(islice(cells, HEADER_ROWS))  # as stored: a number stays a number
+    seen = [[_cell_text(v).strip() for v in values] for values in first]
     filled = [i for i, texts in enumerate(seen) if any(texts)]
     wide = [i for i in filled if sum(1 for t in seen[i] if t) >= 2]
     naming = [i for i in filled if names_someone(seen[i])]
     at = (naming or wide or filled or [None])[0]
     if at is None:
-        return _Sheet(sheet.title, 0, [], cells)
+        return _Sheet(sheet.title, 0, [], chain(first, cells))
     headers = seen[at]
     while headers and not headers[-1]:
         headers.pop()
-    return _Sheet(sheet.title, at + 1, headers, chain(seen[at + 1 :], cells))
+    return _Sheet(sheet.title, at + 1, headers, chain(first[at + 1 :], cells))
 
 
 def read_xlsx(
@@ -1865,7 +1869,12 @@ def read_xlsx(
                     raw = dict(zip(sheet.headers, texts, strict=False))
                     raw.update(extra)
                     file = sheet.title if named else None
-                    yield Row(row_number, mapping.values(raw), raw, file=file)
+                    numbers = frozenset(
+                        header
+                        for header, value in zip(sheet.headers, values, strict=False)
+                        if isinstance(value, int | float) and not isinstance(value, bool)
+                    )
+                    yield Row(row_number, mapping.values(raw), raw, file=file, numbers=numbers)
         finally:
             book.close()
 

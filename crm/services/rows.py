@@ -618,6 +618,7 @@ def normalise_row(
     month_first: bool = False,
     surname_first: bool = False,
     zeros_dropped: bool = False,
+    number_phones: frozenset[str] = frozenset(),
 ) -> NormalisedRow:
     """Normalise one mapped row (canonical field -> value); a pure function.
 
@@ -627,7 +628,8 @@ def normalise_row(
     read as empty, as the raw record keeps them.
     A one-cell address is split into its parts (split_address_cell); phones without a
     calling code are read in the row's country, else the source's region (read_phone),
-    with their leading 0 put back where the file lost it (zeros_dropped).
+    with their leading 0 put back where the file lost it (zeros_dropped) or the cell
+    could not keep it (number_phones: phone cells a workbook stores as numbers).
     What the reader could not place (readers.RowValues.left_out) is reported, and so are
     emails, phones and tags past the profile's limits (keep_within_limits). A row that
     gives a first name and nothing else is rejected (FIRST_NAME_ONLY), and so is a sheet's
@@ -704,7 +706,9 @@ def normalise_row(
             row.phones,
             row.warnings,
             "phone",
-            lambda v: read_phone(v, own_region, region, zeros_dropped=zeros_dropped),
+            lambda v: read_phone(
+                v, own_region, region, zeros_dropped=zeros_dropped or v in number_phones
+            ),
             item,
         )
     if row.phones and country is None and clean_text(values.get("country")):

@@ -216,9 +216,14 @@ def test_several_phones_typed_in_one_cell_are_each_kept(cell, phones):
 def test_the_preview_reads_each_phone_of_a_cell_as_the_import_will():
     from crm.services import imports_ui
 
-    preview = imports_ui.Preview.__new__(imports_ui.Preview)
-    preview.headers, preview.mapping, preview.region = ["Tel"], {"Tel": "phone"}, "IT"
-    preview.rows = [["333 1234567 / 06 1234567"]]
+    preview = imports_ui.Preview(
+        format="csv",
+        encoding="utf-8",
+        delimiter=",",
+        headers=["Tel"],
+        rows=[["333 1234567 / 06 1234567"]],
+        mapping={"Tel": "phone"},
+    )
     preview.sample_phones()
     assert [stored for _written, stored in preview.phones] == [
         "+39 333 123 4567",
@@ -344,3 +349,36 @@ def test_a_placeholder_country_does_not_keep_a_postcode_from_its_lost_zero():
         {"first_name": "A", "last_name": "B", "postcode": "1234", "country": "N/D"}, "IT"
     )
     assert row.fields["postcode"] == "01234"
+
+
+def test_a_phone_a_workbook_stores_as_a_number_gets_back_the_zero_it_could_not_keep(app):
+    """A user test: a list typed some landlines as text ("02 1234 5678") and others as
+    numbers, which drop the 0; one number beside numbers written with their 0 was not
+    repaired, and the phone was lost as invalid."""
+    from crm.services import ingest, profiles
+
+    rows = [
+        ["Nome", "Cognome", "Telefono"],
+        ["Anna", "Neri", "02 1234 5678"],
+        ["Bruno", "Sala", 612345678],  # 06 1234 5678, stored as a number
+        ["Carla", "Riva", 3331234567],  # a mobile: no 0 to lose
+    ]
+    data = io.BytesIO(factories.workbook({"Foglio1": rows}))
+    summary = ingest.import_stream(data, filename="soci.xlsx", source_name="soci")
+    assert (summary["created"], summary["warnings"]) == (3, 0)
+    phones = {p.last_name: p.primary_phone for p in
+              (profiles.search_profiles(n)[0][0] for n in ("Neri", "Sala", "Riva"))}  # fmt: skip
+    assert phones == {"Neri": "+390212345678", "Sala": "+390612345678", "Riva": "+393331234567"}
+
+
+def test_the_preview_shows_a_number_cells_phone_with_its_zero_back(app):
+    from crm.services import imports_ui
+
+    rows = [["Nome", "Telefono"], ["Anna", "02 1234 5678"], ["Bruno", 612345678]]
+    data = io.BytesIO(factories.workbook({"Foglio1": rows}))
+    preview = imports_ui._preview_workbook(data, "auto", "IT")
+    preview.sample_phones()
+    assert [stored for _written, stored in preview.phones] == [
+        "+39 02 1234 5678",
+        "+39 06 1234 5678",
+    ]
