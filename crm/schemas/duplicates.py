@@ -43,6 +43,13 @@ class PairDetailOut(PairOut):
     """One pair, and for a merged one the merge (to undo with POST /merges/{id}/undo)."""
 
     merge_id = fields.Integer(allow_none=True, required=True)
+    stale = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "An open pair one of whose profiles was merged into another "
+            "since it was proposed: it is no longer in the queue and cannot be merged"
+        },
+    )
 
 
 class DecisionIn(StrictInput):

@@ -132,3 +132,18 @@ def test_bad_decisions_are_422_per_field_and_unknown_pairs_404(client):
     assert client.get(f"{API}/999999", headers=headers).status_code == 404
     missing = client.post(f"{API}/999999/decision", headers=headers, json={"decision": "distinct"})
     assert missing.status_code == 404
+
+
+def test_an_open_pair_whose_profile_was_merged_elsewhere_reads_as_stale(client):
+    """A user test: such a pair left the queue but read as a plain open pair."""
+    from crm.services import merging
+
+    _rep, headers = _key("sales")
+    pair = _queue(0.8)
+    assert client.get(f"{API}/{pair.id}", headers=headers).get_json()["stale"] is False
+    elsewhere = factories.make_profile()
+    merging.merge_profiles(elsewhere.id, pair.profile_b_id, actor="test")
+    read = client.get(f"{API}/{pair.id}", headers=headers).get_json()
+    assert (read["status"], read["stale"]) == ("open", True)
+    listed = client.get(API, headers=headers).get_json()["items"]
+    assert pair.id not in [item["id"] for item in listed]

@@ -56,8 +56,14 @@ class Pair(MethodView):
         with service_errors():
             pair = duplicates.get_candidate(pair_id)
             merge = duplicates.merge_of(pair)
+            people = duplicates.profiles_of([pair])
         shown = ("id", "profile_a_id", "profile_b_id", "score", "reasons", "status", "decided_at")
-        return {**{name: getattr(pair, name) for name in shown}, "merge_id": merge and merge.id}
+        stale = pair.status == "open" and any(p.merged_into_id for p in people.values())
+        return {
+            **{name: getattr(pair, name) for name in shown},
+            "merge_id": merge and merge.id,
+            "stale": stale,
+        }
 
 
 @blp.route("/<int:pair_id>/decision")
