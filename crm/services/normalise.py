@@ -75,12 +75,21 @@ _NO_VALUE_WORDS = frozenset(
 )
 
 
+# The letters every word and mark below starts with ("n/d", "none", "unknown", "tbd",
+# "sconosciuto", "ignoto", "da definire"), and a phone's zeros.
+_PLACEHOLDER_STARTS = frozenset("nutsid0")
+
+
 def is_placeholder(value: object, field: str = "") -> bool:
     """Whether a cell of field says there is no value rather than giving one: no letter or
     digit at all ("-", "/", "?", "—"), a spreadsheet's error, "N/D" or "n.a.", a word
     saying so ("non disponibile", "unknown"), a phone of zeros only.
     """
-    text = clean_text(value) if isinstance(value, str) else None
+    if not isinstance(value, str) or not (start := value.lstrip()[:1].lower()):
+        return False
+    if start.isalnum() and start not in _PLACEHOLDER_STARTS:
+        return False  # the common case, quickly: nothing below starts so
+    text = clean_text(value)
     if text is None:
         return False
     if not any(ch.isalnum() for ch in text):
