@@ -414,18 +414,20 @@ ZEROS_DROPPED_MIN = 2
 
 def lost_leading_zeros(phones: Iterable[tuple[object, str]]) -> bool:
     """Whether a file's phones ((value, the region it is read in)) lost their leading 0 as
-    a spreadsheet drops it: none of those written without a calling code starts with 0,
-    and at least ZEROS_DROPPED_MIN read as numbers only with it put back (zero_put_back).
-    One number so is a typo as likely as a lost 0, and a file that writes some numbers
-    with their 0 kept them all."""
+    a spreadsheet drops it: none of those written as digits alone starts with 0, and at
+    least ZEROS_DROPPED_MIN read as numbers only with it put back (zero_put_back). One
+    number so is a typo as likely as a lost 0, and a file that writes some bare digits
+    with their 0 kept them all (a number cell cannot hold one: that column is text); one
+    written with spaces or dashes ("02 1234 5678") was typed as text and says nothing of
+    the cells typed as numbers beside it."""
     found = 0
     for value, region in phones:
         try:
             text = _phone_text(value) or ""
         except ValueError:
             continue
-        if text.startswith("0"):
-            return False  # "00" too: a file that writes 00 wrote its zeros
+        if text.startswith("0") and text.isdigit():
+            return False  # "00" too: a file that writes 0039... wrote its zeros
         if not text.startswith("+") and zero_put_back(text, region):
             found += 1
     return found >= ZEROS_DROPPED_MIN

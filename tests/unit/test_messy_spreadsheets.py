@@ -382,3 +382,13 @@ def test_the_preview_shows_a_number_cells_phone_with_its_zero_back(app):
         "+39 02 1234 5678",
         "+39 06 1234 5678",
     ]
+
+
+def test_phones_typed_as_text_with_their_0_do_not_hide_the_numbers_that_lost_it():
+    from crm.services.rows import phones_lost_zeros
+
+    typed = [{"phone": "02 1234 5678"}, {"phone": "212345678"}, {"phone": "612345678"}]
+    assert phones_lost_zeros(typed, "IT")
+    # Bare digits with their 0: the column is text, and kept every 0.
+    kept = [{"phone": "0212345678"}, {"phone": "212345678"}, {"phone": "612345678"}]
+    assert not phones_lost_zeros(kept, "IT")

@@ -37,9 +37,11 @@ def test_a_file_lost_its_zeros_when_none_is_written_and_several_need_one():
     assert lost_leading_zeros(lost)
     # One such number is as likely a typo as a lost 0.
     assert not lost_leading_zeros(lost[:2])
-    # A file that writes a 0 (or 00) anywhere kept its zeros: the others are typos.
+    # A file that writes bare digits with a 0 (or 00) kept its zeros: the others are typos.
     assert not lost_leading_zeros([*lost, ("0612345678", "IT")])
-    assert not lost_leading_zeros([*lost, ("0044 20 7946 0958", "IT")])
+    assert not lost_leading_zeros([*lost, ("00442079460958", "IT")])
+    # One written with spaces was typed as text: it says nothing of the number cells.
+    assert lost_leading_zeros([*lost, ("0044 20 7946 0958", "IT")])
     # Numbers with a calling code say nothing either way.
     assert lost_leading_zeros([*lost, ("+39 02 1234567", "IT")])
 
