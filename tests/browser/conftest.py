@@ -103,11 +103,30 @@ class _QuietRequestHandler(WSGIRequestHandler):
         """Log nothing for a served request."""
 
 
+def _read_whole(app):
+    """Wrap a WSGI app so each response is read, and its iterable closed, before sending.
+
+    When the browser drops a connection mid-response (it navigates away while an asset is
+    on its way), the development server never closes the response's iterable: a file it
+    served is then left open, and its ResourceWarning fails whatever test runs next.
+    """
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(live_app) -> Iterator[str]:
     """Serve live_app on a free 127.0.0.1 port from a thread; yields its base URL."""
     server = make_server(
-        "127.0.0.1", 0, live_app, threaded=True, request_handler=_QuietRequestHandler
+        "127.0.0.1", 0, _read_whole(live_app), threaded=True, request_handler=_QuietRequestHandler
     )
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
