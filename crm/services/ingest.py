@@ -105,6 +105,7 @@ from crm.services.normalise import (
 )
 from crm.services.profiles import record_search_columns
 from crm.services.rows import (
+    HEADER_AGAIN,
     ConsentFact,
     NormalisedRow,
     consent_from_row,
@@ -114,6 +115,7 @@ from crm.services.rows import (
     normalise_row,
     phone_region_hint,
     phones_lost_zeros,
+    repeats_headers,
     surname_first,
 )
 
@@ -1797,6 +1799,10 @@ class _Run:
         if row.error:
             item.reject = row.error
             return item
+        fmt = row.format or self.format  # a file of a zip archive has its own
+        if fmt != "jsonl" and repeats_headers(row.raw):
+            item.reject = HEADER_AGAIN
+            return item
         month_first = self.month_first
         if self.dates_per_record:
             month_first = reading_order([row.values], self.region)[0]
@@ -1811,7 +1817,6 @@ class _Run:
             ),
         )
         item.norm = norm
-        fmt = row.format or self.format  # a file of a zip archive has its own
         if fmt == "jsonl":
             item.consents, warnings = consents_from_object(row.raw.get("consents"))
         else:

@@ -798,6 +798,19 @@ def _first_name_only(row: NormalisedRow) -> bool:
 
 
 SUMMARY_LINE = "a total line of the sheet, not a person"
+HEADER_AGAIN = "the header row again (a list pasted below another), not a person"
+_NUMBERED = re.compile(r"\s+\(\d+\)$")  # readers.distinct_headers' "Email (2)"
+
+
+def repeats_headers(raw: dict) -> bool:
+    """Whether a row of a table is its header row again (two lists pasted one below the
+    other, a report printed page by page): two cells or more, each its column's header."""
+    cells = [(header, str(cell)) for header, cell in raw.items() if str(cell or "").strip()]
+    return len(cells) >= 2 and all(
+        fold(cell) == fold(_NUMBERED.sub("", str(header))) for header, cell in cells
+    )
+
+
 TWO_PEOPLE = 'names two people ("Mario e Anna"): imported as one; split them by hand'
 _NAME_JOINS = re.compile(r"\s+(?:e|ed|and|und|et|y|&|\+)\s+|\s*[&+/]\s*", re.IGNORECASE)
 

@@ -82,6 +82,10 @@ _PHRASES = [
         N_("a total line of the sheet, not a person"),
     ),
     (
+        r"the header row again \(a list pasted below another\), not a person",
+        N_("the header row again (a list pasted below another), not a person"),
+    ),
+    (
         r"not Jr\., Sr\. or II to IV; kept in the raw record only",
         N_("not Jr., Sr. or II to IV; kept in the raw record only"),
     ),

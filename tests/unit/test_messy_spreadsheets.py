@@ -392,3 +392,51 @@ def test_phones_typed_as_text_with_their_0_do_not_hide_the_numbers_that_lost_it(
     # Bare digits with their 0: the column is text, and kept every 0.
     kept = [{"phone": "0212345678"}, {"phone": "212345678"}, {"phone": "612345678"}]
     assert not phones_lost_zeros(kept, "IT")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"Nome": "Nome", "Cognome": "Cognome", "Email": "Email"},
+        {"Nome": "NOME ", "Cognome": "cognome", "Note": ""},  # another case, an empty cell
+        {"Email": "Email", "Email (2)": "Email"},  # a header two columns share
+    ],
+)
+def test_a_row_repeating_the_headers_is_told(raw):
+    from crm.services.rows import repeats_headers
+
+    assert repeats_headers(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"Nome": "Nome", "Cognome": "Rossi"},  # a person named Nome
+        {"Nome": "Nome", "Cognome": ""},  # one cell is no header row
+        {"Nome": "Anna", "Cognome": "Neri"},
+    ],
+)
+def test_a_person_is_no_repeated_header_row(raw):
+    from crm.services.rows import repeats_headers
+
+    assert not repeats_headers(raw)
+
+
+def test_a_header_row_repeated_mid_file_is_rejected_and_the_people_around_it_imported(app):
+    """A user test: two lists pasted one below the other made a person "Nome Cognome"."""
+    from crm.extensions import db
+    from crm.models import ImportRejection, Profile
+    from crm.services import ingest
+    from crm.services.rows import HEADER_AGAIN
+
+    text = (
+        "Nome;Cognome;Email\nMario;Rossi;mario@example.it\n"
+        "Nome;Cognome;Email\nAnna;Neri;anna@example.it\n"
+    )
+    summary = ingest.import_stream(
+        io.BytesIO(text.encode()), filename="soci.csv", source_name="soci"
+    )
+    assert (summary["created"], summary["rejected"]) == (2, 1)
+    rejection = db.session.query(ImportRejection).filter_by(kind="rejected").one()
+    assert (rejection.row_number, rejection.reason) == (3, HEADER_AGAIN)
+    assert sorted(p.last_name for p in db.session.query(Profile)) == ["Neri", "Rossi"]
