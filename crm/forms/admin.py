@@ -3,7 +3,6 @@
 import json
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -17,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import NumberInput
 
+from crm.forms import Form
 from crm.forms.imports import region_choices
 from crm.forms.profiles import VersionField
 from crm.models import ROLES
@@ -42,7 +42,7 @@ def role_choices() -> list[SelectChoice]:
     return [SelectChoice(role, str(ROLE_LABELS.get(role, role))) for role in ROLES]
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     """A new staff user with an initial password."""
 
     email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
@@ -52,7 +52,7 @@ class UserCreateForm(FlaskForm):
     submit = SubmitField(_l("Create user"))
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     """Name, role and whether the account may sign in."""
 
     name = StringField(_l("Name"), validators=[Length(max=200)])
@@ -61,7 +61,7 @@ class UserEditForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class SourceEditForm(FlaskForm):
+class SourceEditForm(Form):
     """A source's label, party, trust rank and the phone country of its files."""
 
     label = StringField(_l("Label"), validators=[Length(max=200)])

@@ -1,13 +1,14 @@
 """Forms for signing in and managing one's own account."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from crm.forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     """Email and password."""
 
     email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
@@ -15,7 +16,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     """Change one's own password."""
 
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
@@ -29,7 +30,7 @@ class PasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     """The interface language."""
 
     locale = SelectField(
@@ -38,14 +39,14 @@ class LanguageForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class ApiKeyForm(FlaskForm):
+class ApiKeyForm(Form):
     """Create an API key."""
 
     name = StringField(_l("Name"), validators=[Length(max=100)])
     submit = SubmitField(_l("Create API key"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that only carries the CSRF token (logout, revoke, ...)."""
 
     submit = SubmitField(_l("Confirm"))

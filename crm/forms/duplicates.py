@@ -1,7 +1,6 @@
 """The review decision form: shape checks only; the duplicates service checks the rules."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -13,11 +12,12 @@ from wtforms import (
 from wtforms.validators import AnyOf, InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from crm.forms import Form
 from crm.services.duplicates import DECISIONS, SURVIVORS, QueueFilter
 from crm.views.main import source_title
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """One reviewer decision on a suspected pair: merge (keeping a or b) or distinct."""
 
     decision = HiddenField(validators=[InputRequired(), AnyOf(DECISIONS)])
@@ -51,7 +51,7 @@ class DecimalCommaField(DecimalField):
             raise ValueError(self.invalid_value_message or self.gettext("Not a valid number."))
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(Form):
     """Which pairs of the review queue to show (a GET form: the filter is in the URL)."""
 
     class Meta:

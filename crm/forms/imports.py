@@ -3,13 +3,13 @@
 import phonenumbers
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 from wtforms.validators import ValidationError as FormError
 
+from crm.forms import Form
 from crm.services import ingest
 from crm.services.normalise import fold
 
@@ -102,7 +102,7 @@ def field_label(name: str) -> str:
     return str(label) if label else name
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     """A file to import, the source it comes from and its format."""
 
     file = FileField(_l("File"), validators=[FileRequired()])
@@ -177,7 +177,7 @@ def mapping_form(
     month_first: bool | None = None,
     surname_first: bool | None = None,
     region: str = "IT",
-) -> FlaskForm:
+) -> Form:
     """A form with one select per file column (a canonical field, or ignore the column),
     how to read numeric dates and full names, preset to what the preview detected
     (month_first, surname_first; None where the file has no such values), and the
@@ -188,7 +188,7 @@ def mapping_form(
     date_orders, name_orders = tuple(DATE_LABELS), tuple(NAME_LABELS)
     phone_region = region  # the class body below has a field of that name
 
-    class MappingForm(FlaskForm):
+    class MappingForm(Form):
         """The column mapping the user confirms before the import starts."""
 
         dates = SelectField(

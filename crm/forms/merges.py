@@ -1,13 +1,14 @@
 """Forms of the merge UI: shape checks only; the merging service checks the rules."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import HiddenInput
 
+from crm.forms import Form
 
-class MergeForm(FlaskForm):
+
+class MergeForm(Form):
     """Confirm merging one profile into another, with an optional reason."""
 
     reason = StringField(
@@ -20,9 +21,9 @@ class MergeForm(FlaskForm):
     other_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
-class UndoMergeForm(FlaskForm):
+class UndoMergeForm(Form):
     """Undo a merge (a CSRF-protected button, no fields)."""
 
 
-class DetachRecordForm(FlaskForm):
+class DetachRecordForm(Form):
     """Detach a source record into a profile of its own (a CSRF-protected button)."""

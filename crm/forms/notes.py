@@ -1,15 +1,11 @@
 """The note form of the profile page: shape checks only; the notes service checks the rules."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length
 
-from crm.services.normalise import UNSTORABLE
+from crm.forms import Form
 from crm.services.notes import NOTE_MAX
-
-# Anything but what no database stores (a NUL, a lone surrogate), on every line.
-_STORABLE = "^" + UNSTORABLE.pattern.replace("[", "[^", 1) + "*$"
 
 
 def _one_line_end(text: str | None) -> str | None:
@@ -17,7 +13,7 @@ def _one_line_end(text: str | None) -> str | None:
     return text.replace("\r\n", "\n") if text else text
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     """Write a note on a profile."""
 
     body = TextAreaField(
@@ -25,7 +21,6 @@ class NoteForm(FlaskForm):
         validators=[
             DataRequired(message=_l("Write something.")),
             Length(max=NOTE_MAX),
-            Regexp(_STORABLE, message=_l("The note holds characters that cannot be stored.")),
         ],
         filters=[_one_line_end],
         render_kw={"rows": 3, "maxlength": NOTE_MAX},

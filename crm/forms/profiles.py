@@ -2,7 +2,6 @@
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 
 # SelectChoice needs WTForms 3.3; plain tuples are deprecated there.
 from wtforms import (
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from crm.forms import Form
 from crm.forms.merges import MergeForm
 from crm.models import PROFILE_FIELDS, STAGES, Profile, User
 
@@ -45,7 +45,7 @@ def _lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """Create or edit a profile by hand."""
 
     first_name = _text(_l("First name"), 100)

@@ -66,6 +66,7 @@ class DecisionIn(StrictInput):
         metadata={"description": "On a merge, which side survives ('a' or 'b')"},
     )
     a_version = fields.Integer(
+        strict=True,
         validate=validate.Range(min=1),
         metadata={
             "description": "The version (ETag) of profile a you compared; if it changed "
@@ -73,6 +74,7 @@ class DecisionIn(StrictInput):
         },
     )
     b_version = fields.Integer(
+        strict=True,
         validate=validate.Range(min=1),
         metadata={"description": "The same for profile b"},
     )

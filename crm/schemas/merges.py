@@ -15,6 +15,7 @@ class MergeIn(StrictInput):
         metadata={"description": "Why they are the same person; kept in the merge history"},
     )
     other_version = fields.Integer(
+        strict=True,
         validate=validate.Range(min=1),
         metadata={
             "description": "The version (ETag) of the other profile you read; if it changed "

@@ -619,6 +619,13 @@ def merge_profiles(
         )
     profiles = _lock_pair(survivor_id, other_id)
     survivor, other = profiles[survivor_id], profiles[other_id]
+    for profile in (survivor, other):
+        if profile.merged_into_id is not None:
+            raise ConflictError(
+                f"Profile #{profile.id} was already merged into #{profile.merged_into_id}.",
+                fields={"other_id" if profile is other else "id": ["Already merged."]},
+            )
+    # After the check above: a merge changed the profile, and that is the news to give.
     for pid, seen in (versions or {}).items():
         if pid in profiles and profiles[pid].version != seen:
             raise ConflictError(
@@ -628,12 +635,6 @@ def merge_profiles(
                         f"Profile #{pid} is now at version {profiles[pid].version}."
                     ]
                 },
-            )
-    for profile in (survivor, other):
-        if profile.merged_into_id is not None:
-            raise ConflictError(
-                f"Profile #{profile.id} was already merged into #{profile.merged_into_id}.",
-                fields={"other_id" if profile is other else "id": ["Already merged."]},
             )
     candidate = _candidate(survivor_id, other_id)
     if not (rule == "manual" and overrule_distinct) and suspects.kept_apart(

@@ -141,3 +141,98 @@ def test_the_decision_api_refuses_a_merge_of_a_profile_changed_since_it_was_comp
     done = client.post(url, headers=sales, json={"decision": "merge", **seen})
     assert done.status_code == 200, done.get_json()
     assert _merged_into(b) == a
+
+
+def test_a_profile_merged_elsewhere_since_is_said_merged_not_changed(two):
+    """A user test: a stale pair's merge said the profile "changed since you read it",
+    when what happened is that it was merged into someone else."""
+    a, b = two
+    c = factories.make_profile(first_name="Marco", last_name="Bianchi", city="Asti").id
+    seen = {a: db.session.get(Profile, a).version, b: db.session.get(Profile, b).version}
+    merge_profiles(c, b, actor="test")
+    db.session.commit()
+    with pytest.raises(ConflictError) as refused:
+        merge_profiles(a, b, actor="test", versions=seen)
+    assert f"already merged into #{c}" in refused.value.message
+
+
+@pytest.mark.parametrize("version", ["1", 1.0, 2.9, True])
+def test_versions_must_be_json_integers(client, api_headers, two, version):
+    a, b = two
+    pair = duplicates.propose(a, b, 0.8, ["last name: exact"])
+    db.session.commit()
+    sales = api_headers("sales")
+    decided = client.post(
+        f"{API}/duplicates/{pair.id}/decision",
+        headers=sales,
+        json={"decision": "merge", "a_version": version},
+    )
+    assert decided.status_code == 422
+    assert "a_version" in decided.get_json()["errors"]["json"]
+    merged = client.post(
+        f"{API}/profiles/{a}/merge", headers=sales, json={"other_id": b, "other_version": version}
+    )
+    assert merged.status_code == 422
+    assert "other_version" in merged.get_json()["errors"]["json"]
+    assert _merged_into(b) is None
+
+
+@pytest.mark.parametrize("if_match", ["garbage", 'W/"abc"', '"v1"'])
+def test_an_if_match_holding_no_etag_of_ours_is_a_client_error_not_a_stale_read(
+    client, api_headers, two, if_match
+):
+    a, b = two
+    sales = api_headers("sales")
+    patched = client.patch(
+        f"{API}/profiles/{a}", headers={**sales, "If-Match": if_match}, json={"city": "Asti"}
+    )
+    assert patched.status_code == 422
+    assert "If-Match" in patched.get_json()["errors"]["headers"]
+    merged = client.post(
+        f"{API}/profiles/{a}/merge", headers={**sales, "If-Match": if_match}, json={"other_id": b}
+    )
+    assert merged.status_code == 422
+    assert _merged_into(b) is None
+    assert db.session.get(Profile, a).city is None
+
+
+def test_a_stale_if_match_is_answered_with_the_current_etag_and_what_was_not_done(
+    client, api_headers, two
+):
+    a, b = two
+    sales = api_headers("sales")
+    read = client.get(f"{API}/profiles/{a}", headers=sales).headers["ETag"]
+    _edit(a)
+    current = client.get(f"{API}/profiles/{a}", headers=sales).headers["ETag"]
+    stale = {**sales, "If-Match": read}
+    patched = client.patch(f"{API}/profiles/{a}", headers=stale, json={"city": "Asti"})
+    assert (patched.status_code, patched.headers["ETag"]) == (412, current)
+    assert "nothing was saved" in patched.get_json()["message"]
+    merged = client.post(f"{API}/profiles/{a}/merge", headers=stale, json={"other_id": b})
+    assert (merged.status_code, merged.headers["ETag"]) == (412, current)
+    assert "nothing was merged" in merged.get_json()["message"]
+
+
+def test_a_merge_reason_holding_a_nul_is_refused_not_a_server_error(client, auth, two):
+    a, b = two
+    auth.login_as("sales")
+    refused = client.post(
+        f"/profiles/{a}/merge/{b}",
+        data={
+            "csrf_token": factories.csrf_token(client, f"/profiles/{a}/merge/{b}"),
+            "reason": "same\x00person",
+        },
+    )
+    assert refused.status_code == 422
+    assert "cannot be stored" in refused.get_data(as_text=True)
+    assert _merged_into(b) is None
+
+
+def test_every_web_form_refuses_text_no_database_stores(app):
+    """The forms' shared base: any text field with a NUL is an error of that field."""
+    from crm.forms.admin import UserEditForm
+
+    with app.test_request_context(method="POST", data={"name": "Ada\x00"}):
+        form = UserEditForm(meta={"csrf": False})
+        assert not form.validate()
+        assert "cannot be stored" in str(form.name.errors)

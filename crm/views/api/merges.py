@@ -29,7 +29,9 @@ class ProfileMerge(MethodView):
         marked as different people is merged only with `confirm_distinct`. A stale If-Match
         (this profile) gets 412, a stale `other_version` 409; neither merges anything."""
         reasons = [data["reason"].strip()] if data.get("reason", "").strip() else []
-        version = expected_version(headers.get("if_match"), get_profile_or_404(profile_id))
+        version = expected_version(
+            headers.get("if_match"), get_profile_or_404(profile_id), "nothing was merged"
+        )
         versions = {data["other_id"]: data["other_version"]} if "other_version" in data else {}
         if version is not None:
             versions[profile_id] = version
@@ -47,7 +49,7 @@ class ProfileMerge(MethodView):
             except ConflictError as exc:
                 # The survivor changed between our check and the locked one: a stale ETag.
                 if version is not None and "version" in exc.fields:
-                    precondition_failed()
+                    precondition_failed(undone="nothing was merged")
                 raise
         return {
             "merge_id": merge.id,

@@ -40,25 +40,37 @@ def get_profile_or_404(profile_id: int):
         abort(404, message=exc.message)
 
 
-def expected_version(if_match: str | None, profile) -> int | None:
-    """The version an If-Match header vouches for; None when absent or '*'. 412 if stale."""
+def expected_version(
+    if_match: str | None, profile, undone: str = "nothing was saved"
+) -> int | None:
+    """The version an If-Match header vouches for; None when absent or '*'. 412 if stale
+    (undone: what the reply says was not done), 422 if it holds no profile's ETag."""
     if not if_match:
         return None
     tags = parse_etags(if_match)
     if tags.star_tag:
         return None
+    if not any(tag.isdigit() for tag in tags.as_set(include_weak=True)):
+        # Not an ETag this API gives: a mistake in the client, not a profile changed since.
+        abort(
+            422,
+            message="The If-Match header holds no ETag of a profile; nothing was saved.",
+            errors={"headers": {"If-Match": [f"Send the ETag a read gave, e.g. {etag(1)}."]}},
+        )
     if tags.contains_weak(str(profile.version)):
         return profile.version
-    precondition_failed(profile.version)
+    precondition_failed(profile.version, undone)
 
 
-def precondition_failed(current: int | None = None):
-    """Abort with 412: the client's ETag is stale, and nothing was saved."""
+def precondition_failed(current: int | None = None, undone: str = "nothing was saved"):
+    """Abort with 412: the client's ETag is stale, and nothing was done (undone says what);
+    the reply carries the current ETag when it is known."""
     detail = f"Current ETag is {etag(current)}." if current else "The profile changed meanwhile."
     abort(
         412,
-        message="The profile changed since you read it; nothing was saved. Read it again.",
+        message=f"The profile changed since you read it; {undone}. Read it again.",
         errors={"headers": {"If-Match": [detail]}},
+        **({"headers": {"ETag": etag(current)}} if current else {}),
     )
 
 
