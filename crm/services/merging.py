@@ -194,16 +194,51 @@ def _same_stamp(table) -> dict:
     return {"updated_at": column} if column is not None and column.onupdate is not None else {}
 
 
-def move_rows(model, ids: list[int], profile_id: int) -> None:
-    """Point the rows with ids at profile_id (one UPDATE; the caller expires the session),
-    their updated_at unchanged (see _same_stamp)."""
+def move_rows(model, ids: list[int], profile_id: int, from_id: int | None = None) -> None:
+    """Point the rows with ids (those from_id holds, when given) at profile_id (one UPDATE;
+    the caller expires the session), their updated_at unchanged (see _same_stamp)."""
     if ids:
+        held = () if from_id is None else (model.profile_id == from_id,)
         db.session.execute(
             update(model)
-            .where(model.id.in_(ids))
+            .where(model.id.in_(ids), *held)
             .values(profile_id=profile_id, **_same_stamp(model.__table__)),
             execution_options={"synchronize_session": False},
         )
+
+
+def _typed(profile: Profile) -> dict:
+    """The emails and phones typed by hand on a profile about to be absorbed, as
+    {"typed": {"emails": {row id: value}, "phones": ...}} for Merge.moved (or {} when none).
+
+    No record states them, so a survivor's edit that removes one removes it for good; an
+    undo gives it back to the restored person (_restore_typed): a wrong merge shows one
+    person's values on another, which is when a rep removes them.
+    """
+    typed = {
+        "emails": {str(e.id): e.email for e in profile.emails if e.source_record_id is None},
+        "phones": {str(p.id): p.phone for p in profile.phones if p.source_record_id is None},
+    }
+    return {"typed": typed} if any(typed.values()) else {}
+
+
+def _restore_typed(merge: Merge, restored: Profile) -> int:
+    """Give the restored profile back the values typed on it that no profile holds now
+    (the survivor's were removed while merged); returns how many."""
+    back = 0
+    for key, name in (("emails", "email"), ("phones", "phone")):
+        model = _CHILDREN[key]
+        column = getattr(model, name)
+        typed = list((((merge.moved or {}).get("typed") or {}).get(key) or {}).values())
+        if not typed:
+            continue
+        # Rows are looked for by value: a deleted row's id may be another's now (SQLite).
+        held = set(db.session.scalars(select(column).where(column.in_(typed))))
+        for value in typed:
+            if value not in held:
+                db.session.add(model(profile_id=restored.id, **{name: value}))
+                back += 1
+    return back
 
 
 def _latest_consents_of(profile_ids: list[int]) -> dict[int, dict[str, Stated]]:
@@ -438,12 +473,16 @@ def _carry_pairs(merged: list[tuple[int, int, dict]]) -> None:
         moved.setdefault("carried", []).append(pair.id)
 
 
-def _drop_carried(ids: list[int] | None) -> None:
-    """Undo: delete the review pairs a merge gave its survivor, unless decided since."""
+def _drop_carried(ids: list[int] | None, survivor_id: int) -> None:
+    """Undo: delete the review pairs a merge gave its survivor, unless decided since (a
+    pair of the survivor's: a pair deleted since may have left its id to another)."""
     if ids:
+        pair = DuplicateCandidate
         db.session.execute(
-            delete(DuplicateCandidate).where(
-                DuplicateCandidate.id.in_(ids), DuplicateCandidate.status == "open"
+            delete(pair).where(
+                pair.id.in_(ids),
+                pair.status == "open",
+                or_(pair.profile_a_id == survivor_id, pair.profile_b_id == survivor_id),
             )
         )
 
@@ -661,6 +700,7 @@ def merge_profiles(
     other_consents = _latest_consents(other_id)
     before = {key: _ids(model, survivor_id) for key, model in _CHILDREN.items()}
     moved = {key: _ids(model, other_id) for key, model in _CHILDREN.items()}
+    moved.update(_typed(other))
     survivor_tags = _plan_moves(moved, survivor, other, candidate)
     stage_plan = _plan_stage(survivor, other)
 
@@ -880,6 +920,7 @@ def _merge_batch(
         survivor_id, other_id = pairs[n][:2]
         survivor, other = found[survivor_id], found[other_id]
         moved = {key: owned[key].get(other_id, []) for key in _CHILDREN}
+        moved.update(_typed(other))
         tags = _plan_moves(moved, survivor, other, candidate)
         plans.append((n, candidate, merge, moved, tags, _plan_stage(survivor, other)))
 
@@ -1180,7 +1221,11 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
                 delete(model).where(model.id.in_(added), model.profile_id == survivor.id)
             )
     for key, model in _CHILDREN.items():
-        move_rows(model, moved.get(key) or [], restored.id)
+        # Only rows the survivor holds: one deleted while merged may have left its id to
+        # another profile's new row (SQLite reuses the highest id), which must stay there.
+        move_rows(model, moved.get(key) or [], restored.id, from_id=survivor.id)
+    typed_back = _restore_typed(merge, restored)
+    db.session.flush()
     db.session.expire_all()
     followed, _changed = _follow_restored(merge, survivor.id, restored.id)
 
@@ -1206,7 +1251,7 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
     merge.undone_at = utcnow()
     merge.undone_by_id = _actor_id(actor)
     passed = _keep_apart(merge, survivor.id, restored.id, actor)
-    _drop_carried(moved.get("carried"))
+    _drop_carried(moved.get("carried"), survivor.id)
     audit.record(
         "profile.merge_undo",
         actor=actor,
@@ -1217,6 +1262,7 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
             "survivor_id": survivor.id,
             "restored_id": restored.id,
             "kept_manual": kept,
+            "typed_back": typed_back,
             "followed": followed,
             "kept_apart_from": passed,
         },

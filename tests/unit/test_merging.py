@@ -440,6 +440,56 @@ def test_manual_edit_after_merge_survives_undo(pair, staff):
     assert after["provenance"]["first_name"] == before_a["provenance"]["first_name"]
 
 
+def _emails(profile_id: int) -> set[str]:
+    db.session.expire_all()
+    return {e.email for e in db.session.get(Profile, profile_id).emails}
+
+
+def test_values_typed_on_the_absorbed_profile_and_removed_while_merged_come_back(app, staff):
+    """A user test: a rep removed from a wrongly merged profile the email and phone typed
+    by hand on the other person, then undid the merge; no record states them, so the
+    restored person had lost them."""
+    a = factories.make_profile(last_name="Neri", emails=["anna@example.it"])
+    b = factories.make_profile(last_name="Neri", emails=["anna.b@example.it"])
+    typed = {"emails": ["anna.b@example.it", "typed@example.it"], "phones": ["+393339999999"]}
+    profiles.update_profile(b.id, typed, expected_version=None, actor=staff)
+    merge = merging.merge_profiles(a.id, b.id, actor=staff)
+    profiles.update_profile(
+        a.id, {"emails": ["anna@example.it"], "phones": []}, expected_version=None, actor=staff
+    )
+
+    merging.undo_merge(merge.id, actor=staff)
+
+    assert _emails(b.id) == {"anna.b@example.it", "typed@example.it"}
+    assert [p.phone for p in db.session.get(Profile, b.id).phones] == ["+393339999999"]
+    assert _emails(a.id) == {"anna@example.it"}
+    undo = db.session.scalars(select(AuditLog).where(AuditLog.action == "profile.merge_undo")).one()
+    assert undo.details["typed_back"] == 2
+
+
+def test_a_typed_value_another_profile_took_meanwhile_stays_with_it_on_undo(app, staff):
+    """The new row of the other profile may even have the removed row's id (SQLite gives
+    the highest id again): the undo moves rows the survivor holds, not rows by id alone."""
+    a = factories.make_profile(last_name="Neri", emails=["anna@example.it"])
+    b = factories.make_profile(last_name="Neri", emails=["anna.b@example.it"])
+    profiles.update_profile(
+        b.id,
+        {"emails": ["anna.b@example.it", "typed@example.it"]},
+        expected_version=None,
+        actor=staff,
+    )
+    merge = merging.merge_profiles(a.id, b.id, actor=staff)
+    profiles.update_profile(
+        a.id, {"emails": ["anna@example.it"]}, expected_version=None, actor=staff
+    )
+    c = factories.make_profile(last_name="Sala", emails=["typed@example.it"])
+
+    merging.undo_merge(merge.id, actor=staff)
+
+    assert _emails(b.id) == {"anna.b@example.it"}
+    assert _emails(c.id) == {"typed@example.it"}
+
+
 def test_undo_of_unknown_merge_is_not_found(app, staff):
     with pytest.raises(NotFoundError):
         merging.undo_merge(12345, actor=staff)
