@@ -1245,14 +1245,64 @@ _TITLES = frozenset(
         "srta",
         "mme",
         "mlle",
+        # Italian letters' salutations and honours ("Egr. Sig.", "Gent.ma", "Cav."), and
+        # the words that address a couple or a household ("Coniugi", "Fam.", "Sig.ri":
+        # COUPLE_OR_FAMILY tells them apart).
+        "egr",
+        "egregio",
+        "egregia",
+        "gent",
+        "gentmo",
+        "gentma",
+        "gentile",
+        "gentili",
+        "spett",
+        "spettle",
+        "spettabile",
+        "illmo",
+        "illma",
+        "cav",
+        "uff",
+        "comm",
+        "rev",
+        "mons",
+        "drssa",
+        "messrs",
+        "sigg",
+        "sigri",
+        "signori",
+        "coniugi",
+        "famiglia",
+        "fam",
     }
 )
+# The word joining two titles of a couple ("Sig. e Sig.ra", "Mr & Mrs").
+_TITLE_JOINS = frozenset({"e", "and", "&", "und", "et", "y"})
+# A name cell that addresses a couple or a household, not one person.
+COUPLE_OR_FAMILY = re.compile(
+    r"\s*(?:coniugi|famiglia|fam\.|sig\.?\s?ri|sigg\.?|signori|messrs\.?"
+    r"|(?:sig|mr|herr|m)\.?\s*(?:e|and|&|und|et)\s*(?:sig\.?\s?ra|mrs|frau|mme)\.?)(?:\s|$)",
+    re.IGNORECASE,
+)
+# A title in brackets after a name ("Rossi (geom.)").
+_TRAILING_TITLE = re.compile(r"\s*\(([^()]{1,12})\)$")
+
+
+def _is_title(word: str) -> bool:
+    return fold(word.rstrip(".")).replace(" ", "") in _TITLES
 
 
 def strip_titles(text: str) -> str:
-    """Drop leading titles ('Dott.ssa Anna' -> 'Anna'); a title alone is kept as written."""
+    """Drop leading titles ('Dott.ssa Anna' -> 'Anna', 'Sig. e Sig.ra Rossi' -> 'Rossi')
+    and one in brackets at the end ('Rossi (geom.)'); a title alone is kept as written."""
+    bracketed = _TRAILING_TITLE.search(text)
+    if bracketed and _is_title(bracketed.group(1)) and bracketed.start() > 0:
+        text = text[: bracketed.start()]
     parts = text.split(" ")
-    while len(parts) > 1 and fold(parts[0].rstrip(".")).replace(" ", "") in _TITLES:
+    while len(parts) > 1 and (
+        _is_title(parts[0])
+        or (parts[0].lower() in _TITLE_JOINS and _is_title(parts[1]))
+    ):
         parts = parts[1:]
     return " ".join(parts)
 
@@ -1275,10 +1325,10 @@ def normalise_name(value: object) -> str | None:
     text = clean_text(value)
     if text is None or not any(ch.isalnum() for ch in text) or fold(text) in _NO_NAME:
         return None
+    text = strip_titles(text)
     title = fold(text.rstrip(".")).replace(" ", "")
     if title in _TITLES and title not in _TITLE_NAMES:
-        return None  # "Sig.", "Dott.ssa" alone: a salutation, no name
-    text = strip_titles(text)
+        return None  # "Sig.", "Dott.ssa", "Sig. e Sig.ra" alone: a salutation, no name
     if text.isupper() or text.islower():
         # "d'angelo" -> "D'Angelo", "ROSSI-BIANCHI" -> "Rossi-Bianchi"
         text = _NAME_PART_START.sub(lambda m: m.group(1) + m.group(2).upper(), text.lower())

@@ -23,6 +23,7 @@ from crm.models import (
 )
 from crm.services.given_names import GIVEN_NAMES
 from crm.services.normalise import (
+    COUPLE_OR_FAMILY,
     calling_code_reading,
     clean_text,
     empty_date,
@@ -325,7 +326,10 @@ def split_full_name(
     if not text:
         return None, None
     text, suffix = take_suffix(strip_titles(text))
-    first, last = _split_name(text, surname_first, country)
+    if COUPLE_OR_FAMILY.match(full) and " " not in text:
+        first, last = None, text  # "Famiglia Rossi", "Mr & Mrs Smith": a household's surname
+    else:
+        first, last = _split_name(text, surname_first, country)
     if suffix:
         last = f"{last} {suffix}" if last else suffix
     return first, last
@@ -733,6 +737,10 @@ def normalise_row(
     _read_bounce(row, values, month_first)
     if _two_given_names(row.fields.get("first_name")):
         row.warnings.append(("first_name", TWO_PEOPLE))
+    elif couple := next(
+        (n for n in _NAME_CELLS if COUPLE_OR_FAMILY.match(str(values.get(n) or ""))), None
+    ):
+        row.warnings.append((couple, COUPLE))
     if row.reject_reason is None and _summary_line(row):
         row.reject_reason = SUMMARY_LINE
     if row.reject_reason is None and _first_name_only(row):
@@ -812,6 +820,8 @@ def repeats_headers(raw: dict) -> bool:
 
 
 TWO_PEOPLE = 'names two people ("Mario e Anna"): imported as one; split them by hand'
+COUPLE = 'addresses a couple or a household ("Coniugi Rossi"): imported as one person'
+_NAME_CELLS = ("first_name", "last_name", "full_name")
 _NAME_JOINS = re.compile(r"\s+(?:e|ed|and|und|et|y|&|\+)\s+|\s*[&+/]\s*", re.IGNORECASE)
 
 

@@ -78,6 +78,10 @@ _PHRASES = [
         N_('names two people ("Mario e Anna"): imported as one; split them by hand'),
     ),
     (
+        r'addresses a couple or a household \("Coniugi Rossi"\): imported as one person',
+        N_('addresses a couple or a household ("Coniugi Rossi"): imported as one person'),
+    ),
+    (
         r"a total line of the sheet, not a person",
         N_("a total line of the sheet, not a person"),
     ),

@@ -440,3 +440,57 @@ def test_a_header_row_repeated_mid_file_is_rejected_and_the_people_around_it_imp
     rejection = db.session.query(ImportRejection).filter_by(kind="rejected").one()
     assert (rejection.row_number, rejection.reason) == (3, HEADER_AGAIN)
     assert sorted(p.last_name for p in db.session.query(Profile)) == ["Neri", "Rossi"]
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ("Egr. Sig. Mario", "Mario"),
+        ("Gent.ma Sig.ra Anna", "Anna"),
+        ("Spett.le Dott. Luca", "Luca"),
+        ("Cav. Uff. Paolo", "Paolo"),
+        ("Ing. Xyz. Paolo", "Xyz. Paolo"),  # a word it does not know as a title stays
+        ("Rossi (geom.)", "Rossi"),
+        ("Anna (Annie)", "Anna (Annie)"),  # brackets that hold no title stay
+        ("Sig. e Sig.ra", None),
+        ("Famiglia", None),
+        ("Sir", "Sir"),
+        ("Don", "Don"),  # a given name as much as a priest's title
+    ],
+)
+def test_salutations_of_italian_letters_are_no_part_of_a_name(written, name):
+    from crm.services.normalise import normalise_name
+
+    assert normalise_name(written) == name
+
+
+@pytest.mark.parametrize(
+    ("values", "column", "fields"),
+    [
+        (
+            {"first_name": "Sig. e Sig.ra", "last_name": "Rossi"},
+            "first_name",
+            {"last_name": "Rossi"},
+        ),
+        ({"full_name": "Famiglia Bianchi"}, "full_name", {"last_name": "Bianchi"}),
+        ({"full_name": "Fam. Bianchi"}, "full_name", {"last_name": "Bianchi"}),
+        ({"full_name": "Coniugi Verdi"}, "full_name", {"last_name": "Verdi"}),
+        ({"full_name": "Sig.ri Neri"}, "full_name", {"last_name": "Neri"}),
+        ({"full_name": "Mr & Mrs Smith"}, "full_name", {"last_name": "Smith"}),
+    ],
+)
+def test_a_couple_or_household_addressed_in_one_row_is_its_surname_and_reported(
+    values, column, fields
+):
+    """A user test: "Sig. e Sig.ra", "Coniugi", "Famiglia" were imported as first names."""
+    from crm.services.rows import COUPLE
+
+    row = normalise_row({**values, "email": "casa@example.it"}, "IT")
+    assert row.fields == fields
+    assert (column, COUPLE) in row.warnings
+
+
+def test_one_person_with_a_title_is_no_couple():
+    row = normalise_row({"full_name": "Sig.ra Anna Neri", "email": "a@example.it"}, "IT")
+    assert row.fields == {"first_name": "Anna", "last_name": "Neri"}
+    assert row.warnings == []
