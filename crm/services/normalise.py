@@ -233,6 +233,11 @@ def _plain_email(text: str) -> str | None:
     return text.lower()
 
 
+# An aside in brackets after an address, and the spaces typed around its @.
+_EMAIL_ASIDE = re.compile(r"\s*\([^()@]*\)$")
+_EMAIL_AT = re.compile(r"\s*@\s*")
+
+
 def normalise_email(value: object) -> str | None:
     """A syntactically valid, lower-cased email, or None for empty input."""
     text = clean_text(value)
@@ -242,6 +247,9 @@ def normalise_email(value: object) -> str | None:
         text = text[7:]
     if text.endswith(">") and "<" in text:  # 'Anna Rossi <anna@example.it>', as mailers write
         text = parseaddr(text)[1] or text
+    if text.count("@") == 1:  # as people type them: 'a @ tin.it', 'x@libero.it.'
+        text = _EMAIL_ASIDE.sub("", text)  # 'x@gmail.com (personale)'
+        text = _EMAIL_AT.sub("@", text).rstrip(".,;:")
     plain = _plain_email(text)
     if plain is not None:
         return plain
@@ -324,6 +332,24 @@ def _whole_number(value: object, least_digits: int = 1) -> str | None:
     return None
 
 
+# An aside in brackets after a number ("(ufficio)", "(Mario)"): no digit in it.
+_PHONE_ASIDE = re.compile(r"\s*\([^()\d]*\)$")
+_INTERNO = re.compile(r"\binterno\b\.?", re.IGNORECASE)
+# An extension written after a number ("int. 23", "ext 5", "x12", "# 4"): phonenumbers
+# reads it, and E.164 has no place for it.
+_EXTENSION = re.compile(
+    r"(?:\b(?:int|interno|ext|extn|extension|x|durchwahl|dw|poste)(?![a-z])\.?|#)\s*:?\s*(\d{1,6})$",
+    re.IGNORECASE,
+)
+
+
+def phone_extension(value: object) -> str | None:
+    """The extension written after a phone number ("02 1234567 int. 23" -> "23"), or None."""
+    text = clean_text(value) if isinstance(value, str) else None
+    found = _EXTENSION.search(text) if text else None
+    return found.group(1) if found else None
+
+
 def _phone_text(value: object) -> str | None:
     """A phone cell as text to read: cleaned, a spreadsheet's apostrophe dropped, and a
     number written as a float as its digits. Raises ValueError for a float that holds no
@@ -335,6 +361,9 @@ def _phone_text(value: object) -> str | None:
         if value is None:
             return None
         value = strip_text_marker(value)
+        if not value[-1:].isdigit():  # "02 1234567 (ufficio)": an aside, not the number's
+            value = _PHONE_ASIDE.sub("", value)
+        value = _INTERNO.sub("int.", value)  # phonenumbers reads "int." as an extension
     try:
         digits = _whole_number(value, _PHONE_POINT_ZERO_DIGITS)
     except ValueError as exc:
@@ -1300,8 +1329,7 @@ def strip_titles(text: str) -> str:
         text = text[: bracketed.start()]
     parts = text.split(" ")
     while len(parts) > 1 and (
-        _is_title(parts[0])
-        or (parts[0].lower() in _TITLE_JOINS and _is_title(parts[1]))
+        _is_title(parts[0]) or (parts[0].lower() in _TITLE_JOINS and _is_title(parts[1]))
     ):
         parts = parts[1:]
     return " ".join(parts)

@@ -41,6 +41,7 @@ from crm.services.normalise import (
     normalise_tax_id,
     numeric_date,
     pad_postcode,
+    phone_extension,
     phone_region,
     postcode_fits,
     read_in_other_order,
@@ -706,6 +707,8 @@ def normalise_row(
     own_region = phone_region(country)
     phones = _cell_items(row, values, "phone")
     for item in phones:
+        if extension := phone_extension(item):
+            row.warnings.append(("phone", EXTENSION_NOT_KEPT.format(extension=extension)))
         _add(
             row.phones,
             row.warnings,
@@ -820,6 +823,8 @@ def repeats_headers(raw: dict) -> bool:
 
 
 TWO_PEOPLE = 'names two people ("Mario e Anna"): imported as one; split them by hand'
+# Said of a phone written with an extension ("02 1234567 int. 23").
+EXTENSION_NOT_KEPT = "the extension ({extension}) is not kept: kept in the raw record only"
 COUPLE = 'addresses a couple or a household ("Coniugi Rossi"): imported as one person'
 _NAME_CELLS = ("first_name", "last_name", "full_name")
 _NAME_JOINS = re.compile(r"\s+(?:e|ed|and|und|et|y|&|\+)\s+|\s*[&+/]\s*", re.IGNORECASE)

@@ -82,6 +82,10 @@ _PHRASES = [
         N_('addresses a couple or a household ("Coniugi Rossi"): imported as one person'),
     ),
     (
+        r"the extension \((?P<extension>\d+)\) is not kept: kept in the raw record only",
+        N_("the extension (%(extension)s) is not kept: kept in the raw record only"),
+    ),
+    (
         r"a total line of the sheet, not a person",
         N_("a total line of the sheet, not a person"),
     ),

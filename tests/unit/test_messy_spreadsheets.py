@@ -494,3 +494,42 @@ def test_one_person_with_a_title_is_no_couple():
     row = normalise_row({"full_name": "Sig.ra Anna Neri", "email": "a@example.it"}, "IT")
     assert row.fields == {"first_name": "Anna", "last_name": "Neri"}
     assert row.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "email"),
+    [
+        ("x@libero.it.", "x@libero.it"),  # the end of a sentence
+        ("a @ tin.it", "a@tin.it"),
+        ("x@gmail.com (personale)", "x@gmail.com"),
+        ("Rossi@Example.IT;", "rossi@example.it"),
+    ],
+)
+def test_an_email_typed_with_spaces_a_final_dot_or_an_aside_is_read(cell, email):
+    """A user test: these were rejected as invalid emails, losing the address."""
+    row = normalise_row({"last_name": "Rossi", "email": cell}, "IT")
+    assert (row.emails, row.warnings) == ([email], [])
+
+
+@pytest.mark.parametrize(
+    ("cell", "phone", "extension"),
+    [
+        ("02 1234567 (ufficio)", "+39021234567", None),
+        ("333 1234567 (Mario)", "+393331234567", None),
+        ("(02) 1234567", "+39021234567", None),  # brackets of digits: the area code
+        ("02 1234567 interno 4", "+39021234567", "4"),
+        ("02 1234567 int. 23", "+39021234567", "23"),
+        ("+39 02 1234567 x12", "+39021234567", "12"),
+    ],
+)
+def test_a_phone_with_a_note_or_an_extension_is_read_and_the_extension_reported(
+    cell, phone, extension
+):
+    """A user test: "(ufficio)" and "interno 4" lost the phone; "int. 23" was dropped
+    without a word."""
+    from crm.services.rows import EXTENSION_NOT_KEPT
+
+    row = normalise_row({"last_name": "Rossi", "phone": cell}, "IT")
+    assert row.phones == [phone]
+    told = [("phone", EXTENSION_NOT_KEPT.format(extension=extension))] if extension else []
+    assert row.warnings == told
