@@ -167,6 +167,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "contact name",
         "nome e cognome",
         "nome cognome",
+        # A company list's person to ask for ("Azienda; Referente; Email").
+        "referente",
+        "nome referente",
+        "nominativo referente",
+        "persona di riferimento",
         *SURNAME_FIRST_HEADERS,
     ),
     "email": (
@@ -384,6 +389,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "zip",
         "zip code",
         "cap",
+        "c a p",  # "C.A.P."
+        "codice avviamento postale",
         "codice postale",
         "zip postal code",
         "postal zip code",
@@ -425,6 +432,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "provincia",
         "regione",
         "prov",
+        "pr",
+        "sigla prov",
         "sigla provincia",
         "billing state",
         "bundesland",

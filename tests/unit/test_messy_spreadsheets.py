@@ -73,6 +73,11 @@ def test_two_unheaded_columns_are_told_apart_by_their_letters():
         ("Indirizzi e-mail", "email"),
         ("Altra email", "email"),
         ("Denominazione", "company"),
+        ("C.A.P.", "postcode"),
+        ("Codice Avviamento Postale", "postcode"),
+        ("Sigla prov.", "state"),
+        ("Pr", "state"),
+        ("Referente", "full_name"),
     ],
 )
 def test_headers_of_hand_kept_lists_are_read(header, field):
