@@ -200,14 +200,23 @@ def demo_command(people: int):
     help="How full names are written (Rossi Mario); auto: as the first rows show.",
 )
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000))
+@click.option(
+    "--report",
+    "report_file",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    help="Write the rejected rows and the warnings as CSV (row, kind, column, reason, the "
+    "row's cells), as the web's report; the first few are printed whatever the option.",
+)
 @with_appcontext
-def import_command(file, source_name, fmt, mapping_file, region, dates, names, batch_size):
+def import_command(
+    file, source_name, fmt, mapping_file, region, dates, names, batch_size, report_file
+):
     """Import person records from a file; prints a JSON summary last.
 
     CSV, JSON Lines or a JSON array, an .xlsx workbook, or a zip archive of such files (a
     Mailchimp audience export as downloaded).
     """
-    from crm.services import ingest
+    from crm.services import imports_ui, ingest
     from crm.services.errors import ServiceError
 
     overrides = None
@@ -248,7 +257,22 @@ def import_command(file, source_name, fmt, mapping_file, region, dates, names, b
         summary["batch_id"]
     ):
         click.echo(line, err=True)
+    reported = summary["rejected"] + summary["warnings"]
+    for line in imports_ui.report_lines(summary["batch_id"], REPORT_LINES):
+        click.echo(line, err=True)
+    if report_file is not None:
+        for chunk in imports_ui.report_csv(
+            summary["batch_id"], actor=f"cli:import:{source_name}"[:100]
+        ):
+            report_file.write(chunk)
+        report_file.close()
+    elif reported > REPORT_LINES:
+        click.echo(f"... {reported - REPORT_LINES} more: --report FILE writes them all.", err=True)
     click.echo(json.dumps(summary))
+
+
+# The rejected rows and warnings an import prints (all go to --report FILE).
+REPORT_LINES = 10
 
 
 @click.group("sources")

@@ -730,6 +730,29 @@ class ReportWords:
         return self.labels.get(key, key)
 
 
+def report_lines(batch_id: str, limit: int) -> list[str]:
+    """The batch's first rejected rows and warnings in words, one a line ("row 3, column
+    Email: rejected: ..."), for the command line; no cell of the row is shown."""
+    found = db.session.execute(
+        select(
+            ImportRejection.file,
+            ImportRejection.row_number,
+            ImportRejection.column,
+            ImportRejection.kind,
+            ImportRejection.reason,
+        )
+        .where(ImportRejection.batch_id == batch_id)
+        .order_by(ImportRejection.file, ImportRejection.row_number, ImportRejection.id)
+        .limit(limit)
+    )
+    lines = []
+    for file, row, column, kind, reason in found:
+        where = f"{file}: " if file else ""
+        where += f"row {row}" + (f", column {column}" if column else "")
+        lines.append(f"{where}: {kind}: {reason}")
+    return lines
+
+
 def report_csv(batch_id: str, *, actor: User, words: ReportWords | None = None) -> Iterator[str]:
     """The batch's rejected and warning rows as CSV text chunks; the download is audited.
 

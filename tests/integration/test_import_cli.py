@@ -399,3 +399,24 @@ def test_a_sheets_total_line_is_rejected_with_its_row_number(runner, tmp_path):
         "a total line of the sheet, not a person",
     )
     assert _profile("a@example.it").city is None  # "N/D" is no city
+
+
+def test_rejections_and_warnings_are_printed_and_written_to_the_report(runner, tmp_path):
+    """A user test: the command line said "1 rejected" and nothing of which row or why."""
+    lines = ["Nome;Cognome;Email"] + [f"P{n};Rossi{n};p{n}@example.it" for n in range(3)]
+    lines += ["Nome;Cognome;Email", "Anna;Neri;anna@", *(f"X{n};;x{n}@" for n in range(12))]
+    data = tmp_path / "soci.csv"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = tmp_path / "report.csv"
+
+    result = runner.invoke(args=["import", str(data), "--source", "soci", "--report", str(report)])
+
+    assert result.exit_code == 0, result.output
+    assert "row 5: rejected: the header row again" in result.stderr
+    assert "row 6, column Email: warning: invalid email" in result.stderr
+    assert "--report FILE" not in result.stderr  # it was given
+    written = report.read_text(encoding="utf-8-sig").splitlines()
+    assert written[0].startswith("row,kind,column,reason,")
+    assert len(written) == 1 + _count(ImportRejection)
+    without = runner.invoke(args=["import", str(data), "--source", "soci2"])
+    assert "more: --report FILE writes them all" in without.stderr
