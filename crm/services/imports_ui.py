@@ -115,6 +115,7 @@ class Preview:
     # The sheets of a workbook that are read, and those that are not.
     sheets: list[str] = field(default_factory=list)
     other_sheets: list[str] = field(default_factory=list)
+    held_sheets: list[str] = field(default_factory=list)  # "NON CONTATTARE" (readers)
     # How the import will read the file's numeric dates and full names (None: it has none).
     month_first: bool | None = None
     surname_first: bool | None = None
@@ -481,6 +482,7 @@ def _preview_read(
         rivals=mapping.rivals,
         sheets=mapping.sheets,
         other_sheets=mapping.other_sheets,
+        held_sheets=mapping.held_sheets,
     )
     preview.note_mapping(mapping.settled)
     first = list(islice(rows, PREVIEW_ROWS))

@@ -2447,6 +2447,7 @@ def import_stream(
             "unmapped": mapping.unmapped,
             "rivals": mapping.rivals,
             "other_sheets": mapping.other_sheets,
+            "held_sheets": mapping.held_sheets,
         },
         actor=actor,
     )
@@ -2530,6 +2531,12 @@ def mapping_notes(batch_id: str) -> list[str]:
         notes.append(
             f"Sheets not imported: {', '.join(sheets)} (their columns differ from the first "
             "sheet's): import each as a file of its own."
+        )
+    held = read.get("held_sheets") or []
+    if held:
+        notes.append(
+            f"Sheets not imported: {', '.join(held)} (the name says its people are not to be "
+            "contacted): import one as a file of its own only if they are to be in the CRM."
         )
     return notes
 

@@ -749,6 +749,8 @@ class Mapping:
     # The sheets of a workbook that are read, and those that are not (see read_xlsx).
     sheets: list[str] = field(default_factory=list)
     other_sheets: list[str] = field(default_factory=list)
+    # Sheets left out because their name says their people are not to be contacted.
+    held_sheets: list[str] = field(default_factory=list)
     # A header left unmapped because an earlier column took its field (a single-value one)
     # -> that column ("First name" -> "Nome").
     rivals: dict[str, str] = field(default_factory=dict)
@@ -1812,6 +1814,21 @@ def _sheet(sheet) -> _Sheet:
     return _Sheet(sheet.title, at + 1, headers, chain(first[at + 1 :], cells))
 
 
+# A sheet's name that says its people are not to be contacted ("NON CONTATTARE",
+# "Disiscritti", "Blacklist", "Opt-out"), as header_key writes it.
+_DO_NOT_CONTACT = re.compile(
+    r"\b(?:non contattare|da non contattare|do not contact|dont contact|donotcontact|dnc"
+    r"|blacklist|black list|lista nera|disiscritt\w*|cancellat\w*|unsubscrib\w*|opt out"
+    r"|optout|rimoss\w*|esclus\w*|no marketing|bounced|robinson)\b"
+)
+
+
+def held_sheet(title: str) -> bool:
+    """Whether a sheet's name says its people are not to be contacted: its rows are no
+    part of the list beside it (read_xlsx leaves it out, and says so)."""
+    return _DO_NOT_CONTACT.search(header_key(title)) is not None
+
+
 def read_xlsx(
     stream: BinaryIO, *, fmt: str = "auto", overrides: dict[str, str] | None = None
 ) -> tuple[Mapping, Iterator[Row]]:
@@ -1824,7 +1841,8 @@ def read_xlsx(
     several sheets); the mapping says which sheets are read (sheets) and which, holding
     other columns, are not (other_sheets). When several are read, each row names its
     sheet (Row.file). The header row is found as _sheet says; rows are numbered as the
-    sheet numbers them.
+    sheet numbers them. A sheet whose name says its people are not to be contacted
+    ("NON CONTATTARE": held_sheet) is not read beside another (held_sheets).
     Cells become the text a CSV export would hold (dates ISO, whole numbers without
     ".0"). Raises ValidationError for a workbook that cannot be read.
     """
@@ -1839,8 +1857,11 @@ def read_xlsx(
     mapping = Mapping()
     sheets = [_sheet(sheet) for sheet in book.worksheets]
     headed = [sheet for sheet in sheets if sheet.headers]
+    # Only a workbook of nothing else is read from a sheet of people not to contact.
+    headed = [sheet for sheet in headed if not held_sheet(sheet.title)] or headed
     # The list is the first sheet that names who its rows are, not a summary before it.
     first = next((s for s in headed if names_someone(s.headers)), headed[0] if headed else None)
+    held: list[str] = []
     if first is not None:
         if fmt == "auto":
             fmt = detect_format(first.headers)
@@ -1849,12 +1870,15 @@ def read_xlsx(
     for sheet in sheets:
         if sheet is first:
             read.append(sheet)
+        elif not sheet.blank and held_sheet(sheet.title):
+            held.append(sheet.title)
         elif sheet.headers and set(names := named_headers(sheet.headers)) <= set(mapping.headers):
             sheet.headers = names
             read.append(sheet)
         elif not sheet.blank:  # a sheet of something else: the preview names it
             others.append(sheet.title)
     mapping.other_sheets = others
+    mapping.held_sheets = held
     if not read:
         book.close()
         return mapping, iter(())
@@ -2607,5 +2631,10 @@ def read_archive(
         f"{member}, {sheet}"
         for member, mapping in zip(members, mappings, strict=True)
         for sheet in mapping.other_sheets
+    ]
+    combined.held_sheets = [
+        f"{member}, {sheet}"
+        for member, mapping in zip(members, mappings, strict=True)
+        for sheet in mapping.held_sheets
     ]
     return combined, rows()

@@ -164,6 +164,20 @@ def test_a_workbook_imports_every_sheet_of_its_columns_and_names_the_others(
     assert (warning.file, warning.row_number, warning.column) == ("Foglio2", 2, "Email")
 
 
+def test_the_preview_says_a_sheet_of_people_not_to_contact_is_left_out(client, auth):
+    content = _workbook(
+        {
+            "Clienti": [["Nome", "Email"], ["Rita", "rita@example.it"]],
+            "Non contattare": [["Nome", "Email"], ["Ugo", "ugo@example.it"]],
+        }
+    )
+    auth.login_as("marketer")
+    _path, page = _preview(client, content, "clienti.xlsx")
+    held = re.search(r'id="held-sheets">([^<]*)</div>', page).group(1)
+    assert "Non contattare" in held and "not to be contacted" in held
+    assert "rita@example.it" in page and "ugo@example.it" not in page  # the sample rows
+
+
 def test_a_german_file_stores_phones_and_postcodes_of_each_rows_country(app):
     summary = ingest.import_stream(io.BytesIO(GERMAN), filename="kontakte.csv", source_name="de")
     assert (summary["created"], summary["warnings"]) == (2, 0)

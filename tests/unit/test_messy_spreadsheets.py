@@ -538,3 +538,35 @@ def test_a_phone_with_a_note_or_an_extension_is_read_and_the_extension_reported(
     assert row.phones == [phone]
     told = [("phone", EXTENSION_NOT_KEPT.format(extension=extension))] if extension else []
     assert row.warnings == told
+
+
+def test_a_sheet_of_people_not_to_contact_is_not_imported_with_the_list(app):
+    """A user test: a workbook's "NON CONTATTARE" sheet, with the list's columns, was
+    imported beside it: its people would have got the next campaign."""
+    from crm.extensions import db
+    from crm.models import Profile
+    from crm.services import imports_ui, ingest
+
+    header = ["Nome", "Cognome", "Email"]
+    book = factories.workbook(
+        {
+            "Clienti": [header, ["Anna", "Neri", "anna@example.it"]],
+            "NON CONTATTARE": [header, ["Bruno", "Sala", "bruno@example.it"]],
+            "Disiscritti 2023": [header, ["Carla", "Riva", "carla@example.it"]],
+        }
+    )
+    preview = imports_ui._preview_workbook(io.BytesIO(book), "auto", "IT")
+    assert preview.held_sheets == ["NON CONTATTARE", "Disiscritti 2023"]
+    summary = ingest.import_stream(io.BytesIO(book), filename="soci.xlsx", source_name="soci")
+    assert summary["created"] == 1
+    assert [p.last_name for p in db.session.query(Profile)] == ["Neri"]
+    (note,) = [n for n in ingest.mapping_notes(summary["batch_id"]) if "NON CONTATTARE" in n]
+    assert "Disiscritti 2023" in note and "not to be contacted" in note
+
+
+def test_a_workbook_of_only_such_a_sheet_is_read_as_asked(app):
+    from crm.services import readers
+
+    book = factories.workbook({"Disiscritti": [["Nome", "Email"], ["Anna", "a@example.it"]]})
+    mapping, rows = readers.read_xlsx(io.BytesIO(book))
+    assert (mapping.sheets, mapping.held_sheets, len(list(rows))) == (["Disiscritti"], [], 1)
