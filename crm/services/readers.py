@@ -842,7 +842,8 @@ def _first_address(groups: dict[str, dict]) -> dict:
 
 
 def detect_encoding(sample: bytes, *, truncated: bool = False) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, else Latin-1.
+    """UTF-8 (with or without BOM), UTF-16 by its BOM, else Windows-1252 or Mac Roman
+    (eight_bit_encoding).
 
     truncated says the sample was cut from a longer file, so its last character may be
     incomplete.
@@ -858,11 +859,64 @@ def detect_encoding(sample: bytes, *, truncated: bool = False) -> str:
         # A multi-byte character cut at the end of the sample is still UTF-8.
         if truncated and exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
             return "utf-8"
-    try:
-        sample.decode("cp1252")
-        return "cp1252"
-    except UnicodeDecodeError:
-        return "latin-1"
+    return eight_bit_encoding(sample)
+
+
+# Bytes Windows-1252 leaves undefined and Mac Roman spends on letters (è 0x8F, ù 0x9D,
+# ç 0x8D), and Mac Roman letters that Windows-1252 spends on signs rarely seen after a
+# letter (é 0x8E as "Ž", à 0x88 as "ˆ", ä ö ü as "Š š Ÿ").
+_NOT_CP1252 = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_MAC_LETTERS = frozenset(b"\x87\x88\x8a\x8e\x9a\x9f")
+
+
+def eight_bit_encoding(data: bytes) -> str:
+    """The 8-bit encoding of text that is not UTF-8: Windows-1252, or Mac Roman (what
+    Excel for Mac and old Mac tools save CSV in) where the accented letters are in the
+    bytes Mac Roman gives them (0x80-0x9F) rather than Windows-1252's (0xC0-0xFF)."""
+    mac = cp1252 = 0
+    for i, byte in enumerate(data):
+        if byte >= 0xC0:
+            cp1252 += 1
+        elif byte in _NOT_CP1252:
+            mac += 2
+        elif byte in _MAC_LETTERS and i and chr(data[i - 1]).isalpha():
+            mac += 1
+    return "mac_roman" if mac > cp1252 else "cp1252"
+
+
+class LineDecoder:
+    """A text file read a line at a time for the CSV reader: each line decoded as UTF-8
+    where it is, else in the file's 8-bit encoding (eight_bit_encoding). A file joined
+    from the exports of two tools mixes them, and one encoding for the whole would
+    garble one kind of line ("PerchÃ©") or lose the other's letters ("Perch�").
+
+    The attributes read_csv uses of a text stream: buffer, encoding, readline, iteration.
+    """
+
+    def __init__(self, buffered: io.BufferedReader, encoding: str, eight_bit: str) -> None:
+        self.buffer = buffered
+        self.encoding = encoding
+        self.eight_bit = eight_bit
+        # Latin-1 gives every byte its own character: lines are split as a text file's
+        # (at \n, \r\n or an old Mac's lone \r), then turned back into their bytes.
+        self._lines = io.TextIOWrapper(buffered, encoding="latin-1", newline="")
+
+    def readline(self) -> str:
+        """The next line, decoded; "" at the end."""
+        raw = self._lines.readline().encode("latin-1")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode(self.eight_bit, errors="replace")
+
+    def __iter__(self) -> "LineDecoder":
+        return self
+
+    def __next__(self) -> str:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
 
 
 def detect_dialect(text_sample: str) -> type[csv.Dialect] | csv.Dialect:
@@ -2113,11 +2167,26 @@ def _first_line_only(lines: _Lines, headers: list[str], dialect, number: int, re
     return Row(number, {}, raw, error=reason)
 
 
+def open_lines(stream: BinaryIO) -> io.TextIOWrapper | LineDecoder:
+    """A CSV file's text, its lines decoded one by one (LineDecoder) unless it is UTF-16.
+
+    Raises ValidationError for a file that is not text.
+    """
+    buffered = io.BufferedReader(stream, buffer_size=SAMPLE_BYTES)
+    sample = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
+    check_text_sample(sample)
+    encoding = detect_encoding(sample, truncated=len(sample) >= SAMPLE_BYTES)
+    if encoding == "utf-16":
+        return io.TextIOWrapper(buffered, encoding=encoding, newline="", errors="replace")
+    eight_bit = encoding if encoding not in ("utf-8", "utf-8-sig") else "cp1252"
+    return LineDecoder(buffered, encoding, eight_bit)
+
+
 def read_csv(
     stream: BinaryIO, *, fmt: str = "auto", overrides: dict[str, str] | None = None
 ) -> tuple[Mapping, Iterator[Row]]:
     """Open a CSV stream: its mapping and a lazy iterator of rows (numbered from 2)."""
-    text = open_text(stream)
+    text = open_lines(stream)
     sample = text.buffer.peek(SAMPLE_BYTES)[:SAMPLE_BYTES].decode(text.encoding, errors="replace")
     dialect, skip = csv_layout(sample.lstrip("\ufeff"))
     for _ in range(skip):

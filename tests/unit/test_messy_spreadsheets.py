@@ -570,3 +570,37 @@ def test_a_workbook_of_only_such_a_sheet_is_read_as_asked(app):
     book = factories.workbook({"Disiscritti": [["Nome", "Email"], ["Anna", "a@example.it"]]})
     mapping, rows = readers.read_xlsx(io.BytesIO(book))
     assert (mapping.sheets, mapping.held_sheets, len(list(rows))) == (["Disiscritti"], [], 1)
+
+
+def test_a_file_joined_from_utf8_and_windows_1252_exports_reads_each_line_right():
+    """A user test: a list joined from two tools' exports garbled its UTF-8 lines
+    ("PerchÃ©") once one line held a Windows-1252 letter."""
+    data = (
+        "Nome;Cognome;Città\nAnna;Neri;Forlì\n".encode()
+        + "Bruno;Sala;Cantù\n".encode("cp1252")
+        + "Carla;Riva;Perché\n".encode()
+    )
+    _mapping, rows = readers.read_csv(io.BytesIO(data))
+    assert [row.raw["Città"] for row in rows] == ["Forlì", "Cantù", "Perché"]
+
+
+def test_a_utf8_file_with_a_windows_1252_line_past_the_sample_keeps_its_letters():
+    data = "Nome;Città\n".encode() + b"Anna;Roma\n" * 20_000 + "Bruno;Cantù\n".encode("cp1252")
+    _mapping, rows = readers.read_csv(io.BytesIO(data))
+    assert list(rows)[-1].raw["Città"] == "Cantù"
+
+
+@pytest.mark.parametrize("line_end", ["\r", "\r\n", "\n"])
+def test_a_mac_roman_csv_keeps_its_accents(line_end):
+    """A user test: a file Excel for Mac saved (Mac Roman, lines ended by a lone CR on
+    old versions) lost its accented letters without a word."""
+    text = line_end.join(["Nome;Cognome;Città", "Anna;Neri;Forlì", "Bruno;Sala;Perché", ""])
+    data = text.encode("mac_roman")
+    assert readers.detect_encoding(data) == "mac_roman"
+    _mapping, rows = readers.read_csv(io.BytesIO(data))
+    assert [row.raw["Città"] for row in rows] == ["Forlì", "Perché"]
+
+
+def test_windows_1252_with_smart_quotes_is_not_taken_for_mac_roman():
+    data = "Nome,Note\nAnna,“cliente” dal 2019 – ok\nBruno,città\n".encode("cp1252")
+    assert readers.detect_encoding(data) == "cp1252"
