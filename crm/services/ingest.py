@@ -2477,8 +2477,10 @@ def import_stream(
 
 
 def region_notes(batch_id: str) -> list[str]:
-    """What a person importing from the command line should know about the country a
-    batch read its phones by (see _Run.read_order): taken from them, or doubtful."""
+    """What a person importing from the command line should know about how a batch read
+    its rows (see _Run.read_order): the country of its phones, taken from them or
+    doubtful; the order of its numeric dates when nothing showed it; the order of its
+    full names, when it read any and was not told."""
     batch = db.session.get(ImportBatch, batch_id)
     read = (batch.mapping or {}) if batch else {}
     region, hint = read.get("region"), read.get("region_hint")
@@ -2501,6 +2503,14 @@ def region_notes(batch_id: str) -> list[str]:
             f"(03/04/1980 is {'4 March' if month_first else '3 April'} 1980). If the file "
             f"writes them the other way, import again with --dates "
             f"{'day-first' if month_first else 'month-first'}."
+        )
+    if read.get("names") and not read.get("names_chosen"):
+        surname_first = read["names"] == "surname-first"
+        notes.append(
+            f"Full names were read {'surname' if surname_first else 'given name'} first "
+            f'("{"Rossi Mario" if surname_first else "Mario Rossi"}"), as the first rows '
+            "show. If the file writes them the other way, import again with --names "
+            f"{'given-first' if surname_first else 'surname-first'}."
         )
     return notes
 

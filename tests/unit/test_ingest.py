@@ -1134,3 +1134,18 @@ def test_ambiguous_dates_of_an_american_list_are_read_as_its_rows_country_writes
         text = f"id,email,nome,data di nascita\n10,dan@example.it,Dan,{born}\n"
         summary = _import(text, source="it_event")
         assert ingest.region_notes(summary["batch_id"]) == []
+
+
+def test_the_order_full_names_were_read_in_is_told_unless_it_was_chosen(app):
+    """A user test: a short "Nominativo" list written surname first was read given name
+    first, and the command line said nothing of it."""
+    text = "Nominativo;Email\nRossi Mario;m@example.it\nBianchi Anna;a@example.it\n"
+    summary = _import(text, source="soci")
+    (note,) = ingest.region_notes(summary["batch_id"])
+    assert "read given name first" in note and "--names surname-first" in note
+    data = io.BytesIO(text.encode())
+    summary = ingest.import_stream(
+        data, filename="s.csv", source_name="soci", names="surname-first"
+    )
+    assert ingest.region_notes(summary["batch_id"]) == []
+    assert _profile_by_email("a@example.it").last_name == "Bianchi"
