@@ -2527,7 +2527,8 @@ def mapping_notes(batch_id: str) -> list[str]:
         left = ", ".join(f'"{column}"' for column in unmapped)
         notes.append(
             f"Columns not imported: {left} (no field reads them; they stay in each record's "
-            "raw payload). Name them in a --mapping file to import them."
+            "raw payload, shown with the record on the profile page). If one holds a field "
+            "under another name, name it in a --mapping file."
         )
     if rivals:
         left = ", ".join(f'"{column}" (its field is read from "{taker}")' for column, taker in

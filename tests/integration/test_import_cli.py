@@ -314,7 +314,9 @@ def test_columns_no_field_reads_are_named_on_stderr(runner, tmp_path):
     result = runner.invoke(args=["import", str(csv_file), "--source", "sito"])
     assert result.exit_code == 0, result.output
     assert 'Columns not imported: "Consenso", "Voto"' in result.stderr
-    assert "--mapping" in result.stderr
+    # A "Note" column has no field to map to: the message says where its cells are kept.
+    assert "shown with the record on the profile page" in result.stderr
+    assert "If one holds a field under another name" in result.stderr
 
 
 def test_columns_and_sheets_left_out_are_named_on_stderr(runner, tmp_path):
