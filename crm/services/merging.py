@@ -1524,12 +1524,21 @@ def absorbing_merge(profile_id: int) -> Merge | None:
     )
 
 
+# The most merges followed from an absorbed profile to the live one it is part of.
+MAX_CHAIN = 100
+
+
 def merge_candidates(profile_id: int, q: str, *, limit: int = 20) -> list[Profile]:
-    """Live profiles that could be merged into profile_id: by id ('12', '#12') or search."""
+    """Live profiles that could be merged into profile_id: by id ('12', '#12') or search.
+    The id of a profile merged into another finds the one it lives on in (the person)."""
     text = (q or "").strip()
     found: list[Profile] = []
     if re.fullmatch(r"#?\d{1,18}", text) and int(text.lstrip("#")) <= MAX_ID:
         wanted = db.session.get(Profile, int(text.lstrip("#")))
+        for _ in range(MAX_CHAIN):  # a chain of merges, each absorbed into the next
+            if wanted is None or wanted.merged_into_id is None:
+                break
+            wanted = db.session.get(Profile, wanted.merged_into_id)
         if wanted is not None and wanted.merged_into_id is None:
             found.append(wanted)
     if text:

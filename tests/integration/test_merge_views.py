@@ -33,6 +33,19 @@ def _token(html: str) -> str:
     return match.group(1)
 
 
+def test_the_id_of_a_profile_merged_away_finds_the_profile_it_lives_on_in(client, auth, two):
+    """A user test: a rep typed the id they had noted of a profile since merged, and
+    the search found nothing."""
+    a, b = two
+    c = factories.make_profile(first_name="Marco", last_name="Bianco").id
+    d = factories.make_profile(first_name="Mario", last_name="Verdi").id
+    merging.merge_profiles(b, c, actor="test")
+    merging.merge_profiles(d, b, actor="test")  # c is in b, b is in d
+    auth.login_as("sales")
+    page = _html(client.get(f"/profiles/{a}/merge?q=%23{c}"))
+    assert f'id="pick-{d}"' in page and f'id="pick-{c}"' not in page
+
+
 def test_sales_merges_through_search_and_confirmation(client, auth, two):
     a, b = two
     auth.login_as("sales")
