@@ -1276,15 +1276,14 @@ _TITLES = frozenset(
         "mlle",
         # Italian letters' salutations and honours ("Egr. Sig.", "Gent.ma", "Cav."), and
         # the words that address a couple or a household ("Coniugi", "Fam.", "Sig.ri":
-        # COUPLE_OR_FAMILY tells them apart).
+        # COUPLE_OR_FAMILY tells them apart). Not "Gentile", "Gentili", "Signori": they
+        # are common surnames as well.
         "egr",
         "egregio",
         "egregia",
         "gent",
         "gentmo",
         "gentma",
-        "gentile",
-        "gentili",
         "spett",
         "spettle",
         "spettabile",
@@ -1299,7 +1298,6 @@ _TITLES = frozenset(
         "messrs",
         "sigg",
         "sigri",
-        "signori",
         "coniugi",
         "famiglia",
         "fam",
@@ -1309,7 +1307,7 @@ _TITLES = frozenset(
 _TITLE_JOINS = frozenset({"e", "and", "&", "und", "et", "y"})
 # A name cell that addresses a couple or a household, not one person.
 COUPLE_OR_FAMILY = re.compile(
-    r"\s*(?:coniugi|famiglia|fam\.|sig\.?\s?ri|sigg\.?|signori|messrs\.?"
+    r"\s*(?:coniugi|famiglia|fam\.|sig\.?\s?ri|sigg\.?|messrs\.?"
     r"|(?:sig|mr|herr|m)\.?\s*(?:e|and|&|und|et)\s*(?:sig\.?\s?ra|mrs|frau|mme)\.?)(?:\s|$)",
     re.IGNORECASE,
 )

@@ -461,6 +461,8 @@ def test_a_header_row_repeated_mid_file_is_rejected_and_the_people_around_it_imp
         ("Famiglia", None),
         ("Sir", "Sir"),
         ("Don", "Don"),  # a given name as much as a priest's title
+        ("Gentile Mario", "Gentile Mario"),  # common surnames that open a salutation
+        ("Signori", "Signori"),
     ],
 )
 def test_salutations_of_italian_letters_are_no_part_of_a_name(written, name):
