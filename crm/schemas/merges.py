@@ -40,6 +40,19 @@ class MergeResultOut(Schema):
     merged_id = fields.Integer(required=True)
 
 
+class UndoArgs(Schema):
+    """How an undo treats the later merges that build on the one undone."""
+
+    with_later = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Also undo, newest first, the later merges into the survivor that "
+            "build on this one (without it such an undo is refused, 409); their pairs go "
+            "back to the review queue, open, instead of being marked as different people"
+        },
+    )
+
+
 class UndoOut(Schema):
     """The two profiles separated again by an undo."""
 

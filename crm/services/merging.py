@@ -1180,7 +1180,9 @@ def _restore_stage(survivor: Profile, merge: Merge, since: list[StageChange], ac
         _move_stage(survivor, target, merge, actor, UNDONE_STAGE)
 
 
-def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
+def undo_merge(
+    merge_id: int, *, actor, with_later: bool = False, reopen: bool = False
+) -> tuple[Profile, Profile]:
     """Undo a merge: both profiles as they were, keeping manual edits made since.
 
     Both profiles' values are then chosen again from the records each holds (a record
@@ -1188,9 +1190,16 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
     (_keep_apart): an undo is a person's decision, so the pair is never proposed or
     merged automatically again (a person may merge it by hand).
 
+    with_later: first undo the later merges that build on this one (later_merge, newest
+    first), each with reopen: the person wants this merge undone, not theirs, so their
+    pairs go back to the review queue to be decided again (REOPENED) rather than being
+    marked as different people. Each undo commits on its own.
+
     Returns (survivor, restored). Raises NotFoundError, ConflictError (already undone, a
     later merge into the survivor not undone yet, or the survivor merged away since).
     """
+    if with_later:
+        _undo_later(merge_id, actor)
     merge = db.session.get(Merge, merge_id, with_for_update=True, populate_existing=True)
     if merge is None:
         raise NotFoundError("No such merge.")
@@ -1250,7 +1259,7 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
     match_keys.refresh_many([survivor, restored])
     merge.undone_at = utcnow()
     merge.undone_by_id = _actor_id(actor)
-    passed = _keep_apart(merge, survivor.id, restored.id, actor)
+    passed = _keep_apart(merge, survivor.id, restored.id, actor, reopen=reopen)
     _drop_carried(moved.get("carried"), survivor.id)
     audit.record(
         "profile.merge_undo",
@@ -1265,6 +1274,7 @@ def undo_merge(merge_id: int, *, actor) -> tuple[Profile, Profile]:
             "typed_back": typed_back,
             "followed": followed,
             "kept_apart_from": passed,
+            "reopened": reopen,
         },
     )
     db.session.commit()
@@ -1365,10 +1375,54 @@ UNDONE = "a merge of the two was undone"
 DECIDED_WHILE_MERGED = "decided about a merged profile this one was part of"
 
 
-def _keep_apart(merge: Merge, survivor_id: int, restored_id: int, actor) -> list[int]:
-    """Mark the undone merge's two profiles as different people, and pass on to the
-    restored one the 'distinct' decisions taken about the merged profile while it was
-    part of it; returns the ids of the profiles those decisions were about.
+# How many later merges an undo with_later goes through, at most (a chain's length).
+MAX_LATER = 500
+# The first reason of a pair whose merge was undone only to reach an earlier merge.
+REOPENED = "its merge was undone to undo an earlier one: decide again"
+
+
+def _undo_later(merge_id: int, actor) -> None:
+    """Undo, newest first, the later merges that build on merge_id (and those that build
+    on them), each reopened for review (undo_merge with_later)."""
+    merge = db.session.get(Merge, merge_id)
+    if merge is None or merge.undone_at is not None:
+        return  # undo_merge says so
+    for _ in range(MAX_LATER):
+        top = later_merge(merge)
+        if top is None:
+            return
+        while (above := later_merge(db.session.get(Merge, top))) is not None:
+            top = above  # ids only grow: the chain ends
+        undo_merge(top, actor=actor, reopen=True)
+    raise ConflictError(
+        f"More than {MAX_LATER} later merges build on this one; undo the newest first.",
+        fields={"merge": ["Too many later merges."]},
+    )
+
+
+def _reopen(merge: Merge, survivor_id: int, restored_id: int) -> None:
+    """Put the pair of an undone merge back in the review queue, open (REOPENED)."""
+    pair = suspects.find_pair(survivor_id, restored_id)
+    if pair is None:
+        low, high = suspects.ordered(survivor_id, restored_id)
+        pair = DuplicateCandidate(
+            profile_a_id=low, profile_b_id=high, score=merge.score or 0.0, reasons=[]
+        )
+        db.session.add(pair)
+    pair.reasons = [REOPENED, *(r for r in (pair.reasons or merge.reasons or []) if r != REOPENED)]
+    pair.status = "open"
+    pair.decided_at = None
+    pair.decided_by_id = None
+    db.session.flush()
+
+
+def _keep_apart(
+    merge: Merge, survivor_id: int, restored_id: int, actor, *, reopen: bool = False
+) -> list[int]:
+    """Mark the undone merge's two profiles as different people (with reopen: put their
+    pair back in the review queue instead), and pass on to the restored one the
+    'distinct' decisions taken about the merged profile while it was part of it;
+    returns the ids of the profiles those decisions were about.
 
     An undo is a person saying the two are not one person; a decision that the merged
     profile is not C was about both people, so the restored one is not asked again.
@@ -1392,7 +1446,10 @@ def _keep_apart(merge: Merge, survivor_id: int, restored_id: int, actor) -> list
                 restored_id, other, pair.decided_by_id, pair.decided_at, DECIDED_WHILE_MERGED
             )
             passed.append(other)
-    _mark_distinct(survivor_id, restored_id, _actor_id(actor), utcnow(), UNDONE)
+    if reopen:
+        _reopen(merge, survivor_id, restored_id)
+    else:
+        _mark_distinct(survivor_id, restored_id, _actor_id(actor), utcnow(), UNDONE)
     return sorted(passed)
 
 

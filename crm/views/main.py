@@ -81,6 +81,9 @@ REASON_PHRASES = {
     "found when created by hand": _l("found when created by hand"),
     "one record holds identifiers of both": _l("one record holds identifiers of both"),
     "a merge of the two was undone": _l("a merge of the two was undone"),
+    "its merge was undone to undo an earlier one: decide again": _l(
+        "its merge was undone to undo an earlier one: decide again"
+    ),
     "decided about a merged profile this one was part of": _l(
         "decided about a merged profile this one was part of"
     ),

@@ -374,7 +374,8 @@ def detach_record(id: int, record_id: int):
 @bp.route("/merges/<int:merge_id>/undo", methods=["POST"])
 @roles(*EDITORS)
 def undo_merge(merge_id: int):
-    """Undo a merge: both profiles as they were before it (manual edits since are kept)."""
+    """Undo a merge: both profiles as they were before it (manual edits since are kept);
+    with_later=1 undoes the later merges that build on it first (reopened for review)."""
     try:
         survivor_id = merging.get_merge(merge_id).survivor_id
     except NotFoundError:
@@ -382,7 +383,11 @@ def undo_merge(merge_id: int):
     if not UndoMergeForm().validate_on_submit():
         abort(400)
     try:
-        restored = merging.undo_merge(merge_id, actor=current_user._get_current_object())[1]
+        restored = merging.undo_merge(
+            merge_id,
+            actor=current_user._get_current_object(),
+            with_later=request.args.get("with_later") == "1",
+        )[1]
     except NotFoundError:
         abort(404)
     except ConflictError as exc:

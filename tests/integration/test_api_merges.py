@@ -244,3 +244,20 @@ def test_merge_of_a_pair_marked_distinct_needs_confirmation(client, sales, two):
 
     assert response.status_code == 201, response.get_json()
     assert _stored(b).merged_into_id == a
+
+
+def test_an_undo_with_later_undoes_the_merges_that_build_on_it(client, sales, two):
+    a, b = two
+    c = factories.make_profile(first_name="Marco", last_name="Bianchi", city="Asti").id
+    first = merging.merge_profiles(a, b, actor="test")
+    merging.merge_profiles(a, c, actor="test")
+    url = f"{API}/merges/{first.id}/undo"
+    refused = client.post(url, headers=sales)
+    assert refused.status_code == 409
+    assert client.post(f"{url}?with_later=maybe", headers=sales).status_code == 422
+    done = client.post(f"{url}?with_later=true", headers=sales)
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json() == {"survivor_id": a, "restored_id": b}
+    assert _stored(b).merged_into_id is None and _stored(c).merged_into_id is None
+    pair = suspects.find_pair(a, c)
+    assert (pair.status, pair.reasons[0]) == ("open", merging.REOPENED)

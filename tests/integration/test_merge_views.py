@@ -205,3 +205,25 @@ def test_stage_history_says_which_changes_came_with_a_merge(client, auth, two):
     assert history.group(1).count(f"on profile #{b}, merged into this one") == 1  # b's creation
     merging.undo_merge(merge.id, actor="test")
     assert "merged into this one" not in _html(client.get(f"/profiles/{a}"))
+
+
+def test_an_earlier_merge_is_undone_from_the_page_with_the_later_ones(client, auth, two):
+    a, b = two
+    c = factories.make_profile(first_name="Marco", last_name="Bianco").id
+    first = merging.merge_profiles(a, b, actor="test")
+    second = merging.merge_profiles(a, c, actor="test")
+    auth.login_as("sales")
+    page = _html(client.get(f"/profiles/{a}"))
+    assert f'id="undo-first-{first.id}"' in page
+    assert f'id="undo-with-later-{first.id}"' in page
+    assert f'id="undo-with-later-{second.id}"' not in page  # the newest: a plain undo
+    response = client.post(
+        f"/profiles/merges/{first.id}/undo?with_later=1",
+        data={"csrf_token": _token(page)},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert f"profile #{b} is separate again" in _html(response)
+    assert _stored(b).merged_into_id is None and _stored(c).merged_into_id is None
+    (pair,), _cursor = duplicates.open_candidates()  # the later merge's, to decide again
+    assert {pair.profile_a_id, pair.profile_b_id} == {a, c}

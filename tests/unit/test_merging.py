@@ -490,6 +490,53 @@ def test_a_typed_value_another_profile_took_meanwhile_stays_with_it_on_undo(app,
     assert _emails(c.id) == {"typed@example.it"}
 
 
+def _pair(a_id: int, b_id: int) -> DuplicateCandidate:
+    db.session.expire_all()
+    low, high = sorted((a_id, b_id))
+    return db.session.scalars(
+        select(DuplicateCandidate).where(
+            DuplicateCandidate.profile_a_id == low, DuplicateCandidate.profile_b_id == high
+        )
+    ).one()
+
+
+def test_an_earlier_merge_is_undone_with_the_later_ones_whose_pairs_are_reopened(app, staff):
+    """A user test: to undo a wrong merge a rep had first to undo the later, right ones,
+    and each of those undos recorded its pair as different people."""
+    a, b, c, t, d = (factories.make_profile(last_name=f"Neri{n}").id for n in range(5))
+    wrong = merging.merge_profiles(a, b, actor=staff)
+    right = merging.merge_profiles(a, c, actor=staff, reasons=["email: same"])
+    with pytest.raises(ConflictError):
+        merging.undo_merge(wrong.id, actor=staff)
+    away = merging.merge_profiles(t, a, actor=staff)  # a itself merged into t since
+    later = merging.merge_profiles(t, d, actor=staff)
+
+    merging.undo_merge(wrong.id, actor=staff, with_later=True)
+
+    db.session.expire_all()
+    assert all(db.session.get(Profile, pid).merged_into_id is None for pid in (a, b, c, t, d))
+    assert all(db.session.get(Merge, m.id).undone_at for m in (wrong, right, away, later))
+    assert _pair(a, b).status == "distinct"  # the one the person undid
+    for x, y in ((a, c), (t, a), (t, d)):  # undone to reach it: to be decided again
+        assert _pair(x, y).status == "open"
+        assert _pair(x, y).reasons[0] == merging.REOPENED
+    assert _pair(a, c).reasons[1:] == ["email: same"]
+    undos = db.session.scalars(
+        select(AuditLog).where(AuditLog.action == "profile.merge_undo").order_by(AuditLog.id)
+    ).all()
+    assert [u.details["merge_id"] for u in undos] == [later.id, away.id, right.id, wrong.id]
+    assert [u.details["reopened"] for u in undos] == [True, True, True, False]
+
+
+def test_with_later_undoes_only_the_merge_when_nothing_builds_on_it(app, staff):
+    a, b = (factories.make_profile(last_name=f"Sala{n}").id for n in range(2))
+    merge = merging.merge_profiles(a, b, actor=staff)
+    merging.undo_merge(merge.id, actor=staff, with_later=True)
+    assert _pair(a, b).status == "distinct"
+    with pytest.raises(ConflictError):
+        merging.undo_merge(merge.id, actor=staff, with_later=True)
+
+
 def test_undo_of_unknown_merge_is_not_found(app, staff):
     with pytest.raises(NotFoundError):
         merging.undo_merge(12345, actor=staff)

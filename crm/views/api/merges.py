@@ -3,7 +3,7 @@
 from flask.views import MethodView
 from flask_login import current_user
 
-from crm.schemas.merges import MergeIn, MergePage, MergeResultOut, UndoOut
+from crm.schemas.merges import MergeIn, MergePage, MergeResultOut, UndoArgs, UndoOut
 from crm.schemas.profiles import IfMatchArgs
 from crm.security import ALL_ROLES, roles
 from crm.services import duplicates, merging, profiles
@@ -77,10 +77,15 @@ class MergeUndo(MethodView):
     """Undo a merge."""
 
     @roles("admin", "sales")
+    @blp.arguments(UndoArgs, location="query")
     @blp.response(200, UndoOut)
-    @error_responses(blp, 401, 403, 404, 409)
-    def post(self, merge_id: int):
-        """Separate the two profiles again; later merges into the survivor must be undone first."""
+    @error_responses(blp, 401, 403, 404, 409, 422)
+    def post(self, args: dict, merge_id: int):
+        """Separate the two profiles again and mark them as different people. Later merges
+        into the survivor must be undone first, or with `?with_later=true` along with it
+        (their pairs reopened for review)."""
         with service_errors():
-            survivor, restored = merging.undo_merge(merge_id, actor=current_user)
+            survivor, restored = merging.undo_merge(
+                merge_id, actor=current_user, with_later=args["with_later"]
+            )
         return {"survivor_id": survivor.id, "restored_id": restored.id}
