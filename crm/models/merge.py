@@ -75,9 +75,11 @@ class Merge(db.Model):
     import batch whose records it was made for (the batch remembers who ran it).
 
     The absorbed profile's row stays (Profile.merged_into_id points at the survivor) with
-    its own field values; `moved` lists the ids of every row moved to the survivor and
-    `survivor_before` the survivor's values before the merge, so an undo restores both
-    profiles exactly.
+    its own field values; `moved` lists the ids of every row moved to the survivor (and,
+    under "typed", the emails and phones typed by hand on the absorbed profile, which no
+    record would give back) and `survivor_before` the survivor's values before the merge,
+    so an undo restores both profiles exactly. Both hold personal data: an erasure must
+    reach them.
     """
 
     __tablename__ = "merges"
