@@ -1228,9 +1228,19 @@ def postcode_fits(text: str, country: str | None) -> bool:
     return shape is not None and re.fullmatch(shape, text, re.ASCII) is not None
 
 
+# A country's letters before a postcode, as European mail once wrote it ("I-20122").
+_POSTCODE_COUNTRY = re.compile(r"^[A-Z]{1,3}\s*-\s*(?=\d)")
+
+
 def pad_postcode(postcode: str, country: str | None) -> str:
-    """A numeric postcode with the leading zeros its country's fixed length says it lost."""
+    """A numeric postcode with the leading zeros its country's fixed length says it lost;
+    in a country of digit-only postcodes, without a country prefix ("I-20122", "D-10115")
+    or spaces typed in it ("00 185")."""
     width = _POSTCODE_DIGITS.get((country or "").upper())
+    if width:
+        digits = _POSTCODE_COUNTRY.sub("", postcode).replace(" ", "")
+        if digits.isascii() and digits.isdigit() and len(digits) <= width:
+            postcode = digits
     missing = width - len(postcode) if width else 0
     if 0 < missing <= _POSTCODE_ZEROS_MAX and postcode.isascii() and postcode.isdigit():
         return postcode.zfill(width)
@@ -1359,7 +1369,33 @@ def normalise_name(value: object) -> str | None:
         # "d'angelo" -> "D'Angelo", "ROSSI-BIANCHI" -> "Rossi-Bianchi"
         text = _NAME_PART_START.sub(lambda m: m.group(1) + m.group(2).upper(), text.lower())
         text = _GENERATION_NUMERAL.sub(lambda m: m.group().upper(), text)
-    return text
+    return accent_apostrophe(text)
+
+
+# A final vowel and an apostrophe where the accent goes: how a keyboard without accented
+# capitals (or an old system) writes "NICOLÒ", "FORLÌ", "CANTÙ".
+_ACCENT_APOSTROPHE = re.compile(r"(?<=\w\w)([aeiouAEIOU])['’`´](?=[\s,;.)]|$)")
+_GRAVE = str.maketrans("aeiouAEIOU", "àèìòùÀÈÌÒÙ")
+
+
+def accent_apostrophe(text: str) -> str:
+    """ "Nicolo'" -> "Nicolò", "Forli'" -> "Forlì": a word's final vowel followed by an
+    apostrophe is that vowel with its (grave) accent."""
+    if "'" not in text and not any(mark in text for mark in "’`´"):
+        return text
+    return _ACCENT_APOSTROPHE.sub(lambda m: m.group(1).translate(_GRAVE), text)
+
+
+def normalise_place(value: object) -> str | None:
+    """A town's name as written, trimmed; all-caps or all-lower input gets title case
+    ("MILANO" -> "Milano", "sesto san giovanni" -> "Sesto San Giovanni"), and an accent
+    written as an apostrophe its letter ("FORLI'" -> "Forlì")."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    if text.isupper() or text.islower():
+        text = _NAME_PART_START.sub(lambda m: m.group(1) + m.group(2).upper(), text.lower())
+    return accent_apostrophe(text)
 
 
 # A generation written in Roman numerals after a name ("JOHNSON III"): capitals, not "Iii".

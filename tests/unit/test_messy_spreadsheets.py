@@ -606,3 +606,48 @@ def test_a_mac_roman_csv_keeps_its_accents(line_end):
 def test_windows_1252_with_smart_quotes_is_not_taken_for_mac_roman():
     data = "Nome,Note\nAnna,“cliente” dal 2019 – ok\nBruno,città\n".encode("cp1252")
     assert readers.detect_encoding(data) == "cp1252"
+
+
+@pytest.mark.parametrize(
+    ("values", "fields"),
+    [
+        (
+            {"first_name": "NICOLO'", "last_name": "CANTU'", "city": "FORLI'"},
+            {"first_name": "Nicolò", "last_name": "Cantù", "city": "Forlì"},
+        ),
+        (
+            {"last_name": "O'Brien", "city": "Dell'Orto"},
+            {"last_name": "O'Brien", "city": "Dell'Orto"},
+        ),
+        ({"last_name": "Neri", "city": "MILANO"}, {"last_name": "Neri", "city": "Milano"}),
+        (
+            {"last_name": "Neri", "city": "sesto san giovanni"},
+            {"last_name": "Neri", "city": "Sesto San Giovanni"},
+        ),
+        ({"last_name": "Neri", "city": "McAllen"}, {"last_name": "Neri", "city": "McAllen"}),
+    ],
+)
+def test_names_and_towns_typed_in_capitals_or_with_an_apostrophe_accent_are_written_so(
+    values, fields
+):
+    """A user test: "NICOLO'" became "Nicolo'", and towns kept the capitals they were typed in."""
+    assert normalise_row(values, "IT").fields == fields
+
+
+@pytest.mark.parametrize(
+    ("postcode", "country", "stored"),
+    [
+        ("00 185", None, "00185"),
+        ("I-20122", None, "20122"),
+        ("D-10115", "DE", "10115"),
+        ("02108-1234", "US", "02108-1234"),  # ZIP+4 stays
+        ("SW1A 1AA", "GB", "SW1A 1AA"),
+    ],
+)
+def test_a_postcode_with_spaces_or_a_country_prefix_is_its_digits(postcode, country, stored):
+    values = {
+        "last_name": "Neri",
+        "postcode": postcode,
+        **({"country": country} if country else {}),
+    }
+    assert normalise_row(values, "IT").fields["postcode"] == stored
