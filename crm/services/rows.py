@@ -1126,14 +1126,22 @@ def split_address_cell(text: str, *, country: str | None = None) -> dict[str, st
     Milano MI 20121 IT"), when it plainly ends with a postcode and a country. And one line
     with its parts apart by commas or line breaks, as Pipedrive, HubSpot and address
     books write it ("Via Emilia 45, 43121 Parma PR, Italia", "1600 Amphitheatre Pkwy,
-    Mountain View, CA 94043, USA"): see _split_lines. country: the ISO code to read that
+    Mountain View, CA 94043, USA"), or by dashes when commas tell nothing ("Via Roma 1 -
+    40100 Bologna"): see _split_lines. country: the ISO code to read that
     form's postcode by when it names no country (the row's, else the source's region).
     """
     text = text.strip()
     if "  " in text and (split := _split_two_spaces(text)):
         return split
     lines = [line for part in _ADDRESS_LINES.split(text) if (line := clean_text(part))]
-    return _split_lines(lines, country) if len(lines) > 1 else {}
+    split = _split_lines(lines, country) if len(lines) > 1 else {}
+    if not split and _ADDRESS_DASH.search(text):  # "Via Roma 1 - 40100 Bologna"
+        parts = (
+            part for piece in _ADDRESS_DASH.split(text) for part in _ADDRESS_LINES.split(piece)
+        )
+        lines = [line for part in parts if (line := clean_text(part))]
+        split = _split_lines(lines, country) if len(lines) > 1 else {}
+    return split
 
 
 def _split_two_spaces(text: str) -> dict[str, str]:
@@ -1161,6 +1169,8 @@ def _split_two_spaces(text: str) -> dict[str, str]:
 
 # The parts of a one-line address: commas, or the lines of an address book's cell.
 _ADDRESS_LINES = re.compile(r"\s*[,\n\r]\s*")
+# A dash between an address's parts, where no comma parts them ("Via Roma 1 - 40100 Bologna").
+_ADDRESS_DASH = re.compile(r"\s+[-–]\s+")
 # Provinces and states written after a city ("43121 Parma PR", "Mountain View, CA 94043").
 _STATES = {
     "IT": frozenset(
@@ -1217,10 +1227,12 @@ def _split_lines(lines: list[str], country: str | None) -> dict[str, str]:
     else:
         return {}
     place = [word for word in place if any(ch.isalnum() for ch in word)]  # "20121 - Milano"
+    states = _STATES.get(country, frozenset())
     if len(place) > 1 and "country" not in split and len(place[-1]) > 3:
-        if _country_like(place[-1]):  # "20121 Milano MI Italia"; a code there is a state
+        # "20121 Milano MI Italia"; a code there is a state, and so is "(BO)", not Bolivia
+        if _country_like(place[-1]) and not _state(place[-1], states):
             split["country"] = place.pop()
-    state = _state(place[-1], _STATES.get(country, frozenset())) if place else None
+    state = _state(place[-1], states) if place else None
     if state:
         place = place[:-1]
     state = state or trailing
@@ -1287,7 +1299,8 @@ def _address_parts(values: dict, region: str) -> dict[str, str]:
     address = values.get("address")
     if not isinstance(address, str) or len(address) > _CELL_MAX:
         return {}
-    if not ("  " in address.strip() or _ADDRESS_LINES.search(address.strip())):
+    stripped = address.strip()
+    if not ("  " in stripped or _ADDRESS_LINES.search(stripped) or _ADDRESS_DASH.search(stripped)):
         return {}
     if clean_text(values.get("city")) or clean_text(values.get("postcode")):
         return {}

@@ -651,3 +651,29 @@ def test_a_postcode_with_spaces_or_a_country_prefix_is_its_digits(postcode, coun
         **({"country": country} if country else {}),
     }
     assert normalise_row(values, "IT").fields["postcode"] == stored
+
+
+@pytest.mark.parametrize(
+    ("cell", "parts"),
+    [
+        (
+            "Via Roma 1 - 40100 Bologna",
+            {"address": "Via Roma 1", "postcode": "40100", "city": "Bologna"},
+        ),
+        (
+            "Corso Italia 3 – 20122 Milano MI",
+            {"address": "Corso Italia 3", "postcode": "20122", "city": "Milano", "state": "MI"},
+        ),
+        (  # a province in brackets is no country ("BO" is Bolivia's code too)
+            "Via Roma 1, 40100 Bologna (BO)",
+            {"address": "Via Roma 1", "postcode": "40100", "city": "Bologna", "state": "BO"},
+        ),
+        ("Via Roma 1 - Scala B", {"address": "Via Roma 1 - Scala B"}),
+    ],
+)
+def test_a_one_cell_address_split_by_a_dash_is_read_in_its_parts(cell, parts):
+    """A user test: "Via Roma 1 - 40100 Bologna" stayed one street line, no town."""
+    assert normalise_row({"last_name": "Neri", "address": cell}, "IT").fields == {
+        "last_name": "Neri",
+        **parts,
+    }
