@@ -9,7 +9,7 @@ from wtforms import (
     SelectChoice,
     SelectField,
 )
-from wtforms.validators import AnyOf, InputRequired, NumberRange, Optional
+from wtforms.validators import AnyOf, InputRequired, NumberRange, Optional, StopValidation
 from wtforms.widgets import HiddenInput
 
 from crm.forms import Form
@@ -51,6 +51,12 @@ class DecimalCommaField(DecimalField):
             raise ValueError(self.invalid_value_message or self.gettext("Not a valid number."))
 
 
+def _read_first(_form, field) -> None:
+    """Stop at a value that could not be read: its own message says it all."""
+    if field.process_errors:
+        raise StopValidation()
+
+
 class QueueFilterForm(Form):
     """Which pairs of the review queue to show (a GET form: the filter is in the URL)."""
 
@@ -62,7 +68,7 @@ class QueueFilterForm(Form):
     min_score = DecimalCommaField(
         _l("Score at least"),
         places=2,
-        validators=[Optional(), NumberRange(min=0, max=1)],
+        validators=[Optional(), _read_first, NumberRange(min=0, max=1)],
         invalid_value_message=_l("Not a number: write a score such as 0.95 or 0,95."),
     )
 

@@ -1,9 +1,10 @@
 """The start page and helpers every template uses."""
 
 from datetime import date
+from decimal import ROUND_FLOOR, Decimal
 
 from flask import Blueprint, render_template
-from flask_babel import format_date, get_locale, lazy_pgettext
+from flask_babel import format_date, format_decimal, get_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -193,6 +194,14 @@ def isodateformat(value: object, format: str = "medium") -> object:
     except ValueError:
         return value
     return format_date(day, format)
+
+
+@bp.app_template_filter()
+def scoreformat(value: float) -> str:
+    """A match score with two decimals, cut rather than rounded: 0.849 shows 0.84, so a
+    pair the queue's "score at least 0.85" leaves out never shows 0.85."""
+    cut = Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
+    return format_decimal(cut, "0.00")
 
 
 @bp.app_template_global()

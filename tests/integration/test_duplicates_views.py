@@ -404,6 +404,22 @@ def test_the_queue_filters_by_owner_source_and_score_and_counts_what_it_shows(cl
     assert "No suspected duplicates match the filter." in _html(client.get("/duplicates/?mine=y"))
 
 
+def test_a_score_is_shown_as_the_least_score_filter_reads_it(client, auth):
+    """A user test: a pair scored 0.845 showed 0.85, and "score at least 0.85" left it out."""
+    auth.login_as("sales")
+    pair = _queue(0.849)
+    html = _html(client.get("/duplicates/"))
+    assert re.search(rf'id="candidate-{pair.id}".*?duplicate-score">0.84<', html, re.DOTALL)
+    assert 'id="candidate-' not in _html(client.get("/duplicates/?min_score=0.85"))
+
+
+def test_a_least_score_that_is_no_number_is_told_once(client, auth):
+    auth.login_as("sales")
+    html = _html(client.get("/duplicates/?min_score=abc"))
+    assert "Not a number: write a score such as 0.95 or 0,95." in html
+    assert "Number must be between" not in html
+
+
 @pytest.mark.parametrize("typed", ["0.8", "0,8", " 0,80 ", "0,95"])
 def test_the_least_score_takes_a_decimal_point_or_comma(client, auth, typed):
     auth.login_as("sales")
