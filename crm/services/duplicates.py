@@ -124,6 +124,9 @@ def _open_query(only: QueueFilter = QueueFilter()):
     return query
 
 
+GONE_CURSOR = "The pair this page followed is gone; start again from the first page."
+
+
 def open_candidates(
     *, after: int | None = None, limit: int = 50, only: QueueFilter = QueueFilter()
 ) -> tuple[list[DuplicateCandidate], int | None]:
@@ -134,7 +137,9 @@ def open_candidates(
     highest score first: a shared email scores a pair born on other days 1.00, and a
     reviewer must not take it for the likeliest duplicate. The cursor is the id of the last
     pair shown; pages are keyed on (veto, score, id) so a decision taken meanwhile never
-    makes a pair skip or repeat.
+    makes a pair skip or repeat. A cursor naming a pair that is gone (an undo drops the
+    pairs its merge carried over) raises ValidationError: the page after it is unknown,
+    and an empty page would say the queue had ended.
     """
     vetoed = _vetoed()
     last = None
@@ -145,7 +150,7 @@ def open_candidates(
             )
         ).first()
         if last is None:
-            return [], None
+            raise ValidationError(GONE_CURSOR, fields={"cursor": [GONE_CURSOR]})
     rows: list[DuplicateCandidate] = []
     # One query per tier, each in the order of the (status, score) index.
     for tier in (False, True):

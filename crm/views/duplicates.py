@@ -47,9 +47,14 @@ def index():
     pairs last: duplicates.open_candidates), a page at a time, and how many there are."""
     after = request.args.get("after", type=query_id)
     form, only = queue_filter()
-    rows, next_cursor = duplicates.open_candidates(
-        after=after, limit=current_app.config["PAGE_SIZE"], only=only
-    )
+    try:
+        rows, next_cursor = duplicates.open_candidates(
+            after=after, limit=current_app.config["PAGE_SIZE"], only=only
+        )
+    except ValidationError as exc:  # the pair the page followed is gone: the first page
+        flash(refusal_text(exc.message), "warning")
+        args = {k: v for k, v in request.args.items() if k != "after"}
+        return redirect(url_for("duplicates.index", **args))
     return render_template(
         "duplicates/index.html",
         candidates=rows,

@@ -320,6 +320,14 @@ _REFUSALS = [
         r"Merge #(?P<id>\d+) came later and builds on this one; undo it first\.",
         N_("Merge #%(id)s came later and builds on this one; undo it first."),
     ),
+    (
+        r"The pair this page followed is gone; start again from the first page\.",
+        N_("The pair this page followed is gone; start again from the first page."),
+    ),
+    (
+        r"More than (?P<count>\d+) later merges build on this one; undo the newest first\.",
+        N_("More than %(count)s later merges build on this one; undo the newest first."),
+    ),
     # splitting
     (
         r"This record's profile was merged into another one\.",

@@ -523,3 +523,22 @@ def test_an_unknown_source_in_the_filter_is_said_not_silently_dropped(client, au
     select = re.search(r'<select class="([^"]*)"[^>]*name="source"', html)
     assert "is-invalid" in select.group(1)
     assert "invalid-feedback" in html
+
+
+def test_a_page_after_a_pair_that_is_gone_starts_the_queue_again(client, auth, api_headers):
+    """A page's cursor is the id of the pair it ended with; an undo drops the pairs its
+    merge carried over, and the next page came back empty, as if the queue had ended."""
+    auth.login_as("sales")
+    kept = _queue(0.9)
+    gone = _queue(0.8)
+    gone_id = gone.id
+    db.session.delete(gone)
+    db.session.commit()
+    response = client.get(f"/duplicates/?after={gone_id}&min_score=0.5", follow_redirects=True)
+    html = _html(response)
+    assert response.request.path == "/duplicates/" and "after=" not in response.request.url
+    assert "start again from the first page" in html
+    assert f'id="candidate-{kept.id}"' in html
+    api = client.get(f"/api/v1/duplicates?cursor={gone_id}", headers=api_headers("sales"))
+    assert api.status_code == 422
+    assert "cursor" in api.get_json()["errors"]["query"]

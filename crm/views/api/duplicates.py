@@ -13,6 +13,7 @@ from crm.schemas.duplicates import (
 )
 from crm.security import roles
 from crm.services import duplicates, imports_ui
+from crm.services.errors import ValidationError
 from crm.views.api.common import Blueprint, error_responses, service_errors
 
 blp = Blueprint("api_duplicates", __name__, description="The review queue of suspected duplicates")
@@ -40,7 +41,10 @@ class Queue(MethodView):
             min_score=args.get("min_score"),
         )
         after = int(args["cursor"]) if args.get("cursor") else None
-        rows, next_id = duplicates.open_candidates(after=after, limit=args["limit"], only=only)
+        try:
+            rows, next_id = duplicates.open_candidates(after=after, limit=args["limit"], only=only)
+        except ValidationError as exc:  # the pair the cursor names is gone
+            abort(422, message=exc.message, errors={"query": {"cursor": [exc.message]}})
         return {"items": rows, "next": str(next_id) if next_id is not None else None}
 
 
