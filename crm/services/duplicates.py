@@ -516,16 +516,18 @@ def decide(
 
 def export_queue(batch_size: int = 500) -> Iterator[dict]:
     """Every open pair as {"a", "b", "score", "reasons"}, in the queue's order (likely
-    duplicates first, vetoed pairs last: open_candidates), streamed."""
-    after = None
-    while True:
-        rows, after = open_candidates(after=after, limit=batch_size)
-        for c in rows:
-            yield {
-                "a": c.profile_a_id,
-                "b": c.profile_b_id,
-                "score": c.score,
-                "reasons": list(c.reasons or []),
-            }
-        if after is None:
-            return
+    duplicates first, vetoed pairs last: open_candidates), streamed by one query (no
+    cursor, so a pair an undo drops meanwhile cannot cut the export short)."""
+    pair = DuplicateCandidate
+    query = (
+        _open_query()
+        .order_by(_vetoed(), pair.score.desc(), pair.id.desc())
+        .execution_options(yield_per=batch_size)
+    )
+    for c in db.session.scalars(query):
+        yield {
+            "a": c.profile_a_id,
+            "b": c.profile_b_id,
+            "score": c.score,
+            "reasons": list(c.reasons or []),
+        }
