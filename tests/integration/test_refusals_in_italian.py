@@ -327,6 +327,11 @@ def _merging_and_splitting() -> list[str]:
     found.append(_refusal(splitting.detach_record, own, actor="test").message)
     later = merging.merge_profiles(a.id, c.id, actor="test")
     found.append(_refusal(merging.undo_merge, first.id, actor="test").message)
+    with pytest.MonkeyPatch.context() as patch:  # a chain longer than an undo goes through
+        patch.setattr(merging, "MAX_LATER", 0)
+        found.append(
+            _refusal(merging.undo_merge, first.id, actor="test", with_later=True).message
+        )
     merging.undo_merge(later.id, actor="test")
     merging.undo_merge(first.id, actor="test")
     found.append(_refusal(merging.undo_merge, first.id, actor="test").message)
@@ -366,6 +371,7 @@ def _review_pairs() -> list[str]:
                 merging.merge_profiles, pair.profile_a_id, pair.profile_b_id, actor="test"
             )
             found += [unconfirmed.message, *unconfirmed.fields["confirm_distinct"]]
+    found.append(_refusal(duplicates.open_candidates, after=10**9).message)  # a pair gone
     return found
 
 
