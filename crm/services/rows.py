@@ -699,7 +699,17 @@ def normalise_row(
     if values.get("full_name") and not row.has_name:
         _add_full_name(row, str(values["full_name"]), surname_first, country)
     _join_name_suffix(row, values.get("name_suffix"))
-    for item in _cell_items(row, values, "email"):
+    email_items, phone_items = _cell_items(row, values, "email"), _cell_items(row, values, "phone")
+    strays = [item for item in email_items if _reads_as_phone(item, region)]
+    if strays:  # a phone typed in the email column, or the two columns swapped
+        email_items = [item for item in email_items if item not in strays]
+        row.warnings.append(("email", PHONE_IN_EMAIL))
+    strays_back = [item for item in phone_items if "@" in item and _reads_as_email(item)]
+    if strays_back:  # and an email in the phone column
+        row.warnings.append(("phone", EMAIL_IN_PHONE))
+    phone_items = [item for item in phone_items if item not in strays_back] + strays
+    email_items += strays_back
+    for item in email_items:
         _add(row.emails, row.warnings, "email", normalise_email, item)
     for email in row.emails:
         if known := mistyped_domain(email):
@@ -707,7 +717,7 @@ def normalise_row(
                 ("email", f"kept as written, but its domain looks like a typo of {known}")
             )
     own_region = phone_region(country)
-    phones = _cell_items(row, values, "phone")
+    phones = phone_items
     for item in phones:
         if extension := phone_extension(item):
             row.warnings.append(("phone", EXTENSION_NOT_KEPT.format(extension=extension)))
@@ -825,6 +835,29 @@ def repeats_headers(raw: dict) -> bool:
 
 
 TWO_PEOPLE = 'names two people ("Mario e Anna"): imported as one; split them by hand'
+# Said of a row whose email column holds a phone number, or whose phone column an email.
+PHONE_IN_EMAIL = "a phone number in the email column: read as a phone"
+EMAIL_IN_PHONE = "an email in the phone column: read as an email"
+
+
+def _reads_as_phone(item: str, region: str) -> bool:
+    """Whether an email column's value is a phone number instead (no @, a valid number)."""
+    if "@" in item or sum(ch.isdigit() for ch in item) < _PHONE_DIGITS:
+        return False
+    try:
+        return normalise_phone(item, region) is not None
+    except ValueError:
+        return False
+
+
+def _reads_as_email(item: str) -> bool:
+    """Whether a phone column's value is an email address instead."""
+    try:
+        return normalise_email(item) is not None
+    except ValueError:
+        return False
+
+
 # Said of a phone written with an extension ("02 1234567 int. 23").
 EXTENSION_NOT_KEPT = "the extension ({extension}) is not kept: kept in the raw record only"
 COUPLE = 'addresses a couple or a household ("Coniugi Rossi"): imported as one person'

@@ -86,6 +86,14 @@ _PHRASES = [
         N_("the extension (%(extension)s) is not kept: kept in the raw record only"),
     ),
     (
+        r"a phone number in the email column: read as a phone",
+        N_("a phone number in the email column: read as a phone"),
+    ),
+    (
+        r"an email in the phone column: read as an email",
+        N_("an email in the phone column: read as an email"),
+    ),
+    (
         r"a total line of the sheet, not a person",
         N_("a total line of the sheet, not a person"),
     ),

@@ -677,3 +677,35 @@ def test_a_one_cell_address_split_by_a_dash_is_read_in_its_parts(cell, parts):
         "last_name": "Neri",
         **parts,
     }
+
+
+@pytest.mark.parametrize(
+    ("values", "emails", "phones", "told"),
+    [
+        (
+            {"email": "333 1234567", "phone": "anna@example.it"},  # the columns swapped
+            ["anna@example.it"],
+            ["+393331234567"],
+            {"email", "phone"},
+        ),
+        ({"email": "333 1234567"}, [], ["+393331234567"], {"email"}),
+        ({"phone": "anna@example.it"}, ["anna@example.it"], [], {"phone"}),
+        (
+            {"email": "anna@example.it", "phone": "333 1234567"},
+            ["anna@example.it"],
+            ["+393331234567"],
+            set(),
+        ),
+    ],
+)
+def test_an_email_in_the_phone_column_and_a_phone_in_the_email_column_are_kept(
+    values, emails, phones, told
+):
+    """A user test: a list with its email and phone columns swapped lost both, as invalid."""
+    from crm.services.rows import EMAIL_IN_PHONE, PHONE_IN_EMAIL
+
+    row = normalise_row({"last_name": "Neri", **values}, "IT")
+    assert (row.emails, row.phones) == (emails, phones)
+    said = {("email", PHONE_IN_EMAIL): "email", ("phone", EMAIL_IN_PHONE): "phone"}
+    assert {said[w] for w in row.warnings if w in said} == told
+    assert len(row.warnings) == len(told)
