@@ -638,9 +638,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 # Headers that take their field even where another column naming it stands first.
 PREFERRED_HEADERS = frozenset(LIFECYCLE_HEADERS)
-# Headers that take their field only where no other column names it: a lead status, and
-# a region beside a state or province (Bitrix24's "Regione" Lazio beside "Provincia" RM).
-FALLBACK_HEADERS = frozenset(LEAD_STATUS_HEADERS) | {"region", "regione"}
+# Headers that take their field only where no other column names it: a lead status, a
+# region beside a state or province (Bitrix24's "Regione" Lazio beside "Provincia" RM),
+# and an Italian list's "Località" (a hamlet, a frazione) beside its "Comune".
+FALLBACK_HEADERS = frozenset(LEAD_STATUS_HEADERS) | {"region", "regione", "localita"}
 
 # Headers that identify another tool's export (folded), with their own column meanings.
 HUBSPOT_MARKERS = (

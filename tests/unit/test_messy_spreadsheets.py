@@ -709,3 +709,12 @@ def test_an_email_in_the_phone_column_and_a_phone_in_the_email_column_are_kept(
     said = {("email", PHONE_IN_EMAIL): "email", ("phone", EMAIL_IN_PHONE): "phone"}
     assert {said[w] for w in row.warnings if w in said} == told
     assert len(row.warnings) == len(told)
+
+
+def test_the_comune_is_the_town_where_a_localita_stands_beside_it():
+    """A user test: "Località" (a hamlet) before "Comune" took the town's place."""
+    mapping, (row,) = _read_csv("Nome;Località;Comune\nAnna;Marina di Pisa;Pisa\n")
+    assert mapping.columns["Comune"] == "city" and "Località" in mapping.unmapped
+    assert row.values["city"] == "Pisa"
+    mapping, _rows = _read_csv("Nome;Località\nAnna;Pisa\n")
+    assert mapping.columns["Località"] == "city"  # alone, it is the town
