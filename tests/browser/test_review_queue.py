@@ -171,3 +171,36 @@ def test_sales_rep_works_only_the_pairs_of_their_own_leads(
     page.wait_for_url(re.compile(r"/duplicates/\?mine=y$"))
     expect(page.locator("#no-duplicates")).to_contain_text("match the filter")
     assert csp_errors == []
+
+
+def test_sales_rep_undoes_a_wrong_merge_under_a_later_one_and_reviews_the_later_again(
+    page, login, make_live_user, in_live_app, csp_errors
+):
+    """A wrong merge with a right one made after it: the rep undoes the wrong one "with
+    the later merges", and the later pair comes back to the queue to be decided again."""
+    from crm.services import merging
+
+    surname = _unique_surname()
+    with in_live_app():
+        keep, wrong, right = (
+            factories.make_profile(first_name=name, last_name=surname).id
+            for name in ("Giulia", "Giuliana", "Giulia")
+        )
+        first = merging.merge_profiles(keep, wrong, actor="test").id
+        later = merging.merge_profiles(keep, right, actor="test").id
+    login(*make_live_user("sales"))
+
+    page.goto(f"/profiles/{keep}")
+    expect(page.locator(f"#undo-first-{first}")).to_contain_text(f"Merge #{later} came later")
+    page.click(f"#undo-with-later-{first}")
+    page.wait_for_url(re.compile(rf"/profiles/{keep}$"))
+    expect(page.locator(".alert", has_text=f"profile #{wrong} is separate again")).to_be_visible()
+    expect(page.locator(f"#merge-{first}")).to_contain_text("undone")
+    expect(page.locator(f"#merge-{later}")).to_contain_text("undone")
+
+    # The later, right merge is not taken for "not the same person": it is to decide again.
+    page.goto("/duplicates/")
+    row = page.locator(".duplicate-row", has_text=surname)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("decide again")
+    assert csp_errors == []
