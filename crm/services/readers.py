@@ -1084,6 +1084,9 @@ _SAME_GROUP = {
     "otra": "otro",
     "altra": "altro",
 }
+# Groups that say "another one": another email or address of the person is theirs, "Altro
+# nome" (another name, a nickname) is no name of theirs to take.
+_OTHER_GROUPS = frozenset("other altro altra weitere weiterer weiteres autre otro otra".split())
 # Words between a field and its group ("Calle del trabajo", "Ciudad de residencia").
 _GROUP_LINKS = frozenset("di del della de du des".split())
 # The record a column belongs to, when it is the row's person ("Attendee Email").
@@ -1179,6 +1182,8 @@ def interpret_header(header: str) -> tuple[str, str]:
             field = lookup[joined]
             if only is not None and field not in only:
                 return "", ""
+            if group in _OTHER_GROUPS and field not in ADDRESS_FIELDS | LIST_FIELDS:
+                return "", ""  # "Altro nome", "Other name": not the person's name
             return field, _SAME_GROUP.get(group, group) if field in ADDRESS_FIELDS else ""
         head, tail = tokens[0], tokens[-1]
         if len(tokens) > 1 and head in _ENTITY_WORDS:

@@ -84,7 +84,10 @@ def test_headers_of_hand_kept_lists_are_read(header, field):
     assert readers.interpret_header(header)[0] == field
 
 
-@pytest.mark.parametrize("header", ["Recapito", "Note (interne)", "Phone (fax)", "(column D)"])
+@pytest.mark.parametrize(
+    "header",
+    ["Recapito", "Note (interne)", "Phone (fax)", "(column D)", "Altro nome", "Other Name"],
+)
 def test_headers_that_name_no_field_stay_unread(header):
     # "Recapito" alone may be a postal address as well as a phone.
     assert readers.interpret_header(header)[0] == ""
