@@ -1367,21 +1367,27 @@ def normalise_name(value: object) -> str | None:
         return None  # "Sig.", "Dott.ssa", "Sig. e Sig.ra" alone: a salutation, no name
     if text.isupper() or text.islower():
         # "d'angelo" -> "D'Angelo", "ROSSI-BIANCHI" -> "Rossi-Bianchi"
-        text = _NAME_PART_START.sub(lambda m: m.group(1) + m.group(2).upper(), text.lower())
-        text = _GENERATION_NUMERAL.sub(lambda m: m.group().upper(), text)
+        text = _GENERATION_NUMERAL.sub(lambda m: m.group().upper(), _title_case(text))
     return accent_apostrophe(text)
+
+
+def _title_case(text: str) -> str:
+    """Each part of a name or a place capitalised: after a space, a hyphen or an
+    apostrophe ("d'angelo" -> "D'Angelo", "SESTO SAN GIOVANNI" -> "Sesto San Giovanni")."""
+    return _NAME_PART_START.sub(lambda m: m.group(1) + m.group(2).upper(), text.lower())
 
 
 # A final vowel and an apostrophe where the accent goes: how a keyboard without accented
 # capitals (or an old system) writes "NICOLÒ", "FORLÌ", "CANTÙ".
 _ACCENT_APOSTROPHE = re.compile(r"(?<=\w\w)([aeiouAEIOU])['’`´](?=[\s,;.)]|$)")
 _GRAVE = str.maketrans("aeiouAEIOU", "àèìòùÀÈÌÒÙ")
+_APOSTROPHES = frozenset("'’`´")
 
 
 def accent_apostrophe(text: str) -> str:
     """ "Nicolo'" -> "Nicolò", "Forli'" -> "Forlì": a word's final vowel followed by an
     apostrophe is that vowel with its (grave) accent."""
-    if "'" not in text and not any(mark in text for mark in "’`´"):
+    if not _APOSTROPHES.intersection(text):
         return text
     return _ACCENT_APOSTROPHE.sub(lambda m: m.group(1).translate(_GRAVE), text)
 
@@ -1394,7 +1400,7 @@ def normalise_place(value: object) -> str | None:
     if text is None:
         return None
     if text.isupper() or text.islower():
-        text = _NAME_PART_START.sub(lambda m: m.group(1) + m.group(2).upper(), text.lower())
+        text = _title_case(text)
     return accent_apostrophe(text)
 
 

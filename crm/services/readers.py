@@ -2702,14 +2702,10 @@ def read_archive(
 
     combined = _combined(mappings)
     combined.files = members
-    combined.other_sheets = [
-        f"{member}, {sheet}"
-        for member, mapping in zip(members, mappings, strict=True)
-        for sheet in mapping.other_sheets
-    ]
-    combined.held_sheets = [
-        f"{member}, {sheet}"
-        for member, mapping in zip(members, mappings, strict=True)
-        for sheet in mapping.held_sheets
-    ]
+    for left_out in ("other_sheets", "held_sheets"):  # named by member and sheet
+        setattr(combined, left_out, [
+            f"{member}, {sheet}"
+            for member, mapping in zip(members, mappings, strict=True)
+            for sheet in getattr(mapping, left_out)
+        ])  # fmt: skip
     return combined, rows()

@@ -828,10 +828,15 @@ _NUMBERED = re.compile(r"\s+\(\d+\)$")  # readers.distinct_headers' "Email (2)"
 def repeats_headers(raw: dict) -> bool:
     """Whether a row of a table is its header row again (two lists pasted one below the
     other, a report printed page by page): two cells or more, each its column's header."""
-    cells = [(header, str(cell)) for header, cell in raw.items() if str(cell or "").strip()]
-    return len(cells) >= 2 and all(
-        fold(cell) == fold(_NUMBERED.sub("", str(header))) for header, cell in cells
-    )
+    filled = 0
+    for header, cell in raw.items():  # read per row: the first person's cell ends it
+        text = str(cell or "").strip()
+        if not text:
+            continue
+        if fold(text) != fold(_NUMBERED.sub("", str(header))):
+            return False
+        filled += 1
+    return filled >= 2
 
 
 TWO_PEOPLE = 'names two people ("Mario e Anna"): imported as one; split them by hand'
