@@ -854,6 +854,78 @@ def city_key(value: str) -> str:
     return aliases.get(key, key)
 
 
+# Countries whose addresses give the province or state by its code: Italy's sigla ("20122
+# Milano MI"), the postal abbreviations of the United States, Canada and Australia.
+STATE_CODE_COUNTRIES = frozenset({"IT", "US", "CA", "AU"})
+# Names people write for a province that ISO 3166-2 names otherwise (folded), or not at all:
+# Aosta's province is its region.
+_STATE_ALIASES = {
+    "IT": {
+        "aosta": "AO",
+        "valle d aosta": "AO",
+        "vallee d aoste": "AO",
+        "monza": "MB",
+        "monza brianza": "MB",
+        "monza e della brianza": "MB",
+        "monza and brianza": "MB",
+        "pesaro urbino": "PU",
+        "forli": "FC",
+        "massa": "MS",
+        "spezia": "SP",
+        "reggio di calabria": "RC",
+        "reggio nell emilia": "RE",
+        "bozen": "BZ",
+        "alto adige": "BZ",
+        "sudtirol": "BZ",
+        "verbania": "VB",
+    },
+}
+# What precedes a province's name: "Provincia di Milano", "Prov. MI", "Città metropolitana
+# di Roma Capitale", "Libero consorzio comunale di Ragusa".
+_STATE_PREFIX = re.compile(
+    r"^(?:provincia autonoma|provincia|prov|citta metropolitana|libero consorzio comunale"
+    r"|state of|province of)(?: (?:di|de|of))? "
+)
+_STATE_SUFFIX = re.compile(r" (?:capitale|province|state)$")
+# A code beside the name: "Milano (MI)", "MI - Milano", "Bolzano/Bozen".
+_STATE_PARTS = re.compile(r"\s*(?:\(|\)|\s-\s|/|,)\s*")
+
+
+@cache
+def _state_codes(country: str) -> dict[str, str]:
+    """Folded name or code -> code of a country's provinces or states (ISO 3166-2, without
+    the country's prefix; for Italy its provinces, not its regions, whose codes are digits)."""
+    codes: dict[str, str] = {}
+    for division in pycountry.subdivisions.get(country_code=country) or ():
+        code = division.code.split("-", 1)[1]
+        if code.isalpha():
+            codes[code.lower()] = code
+            codes.setdefault(fold(division.name), code)
+    for name, code in _STATE_ALIASES.get(country, {}).items():
+        codes.setdefault(name, code)
+    return codes
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def normalise_state(value: str, country: str | None) -> str:
+    """A province or state as its code where the country's addresses write it so
+    (STATE_CODE_COUNTRIES): "Milano", "milano", "Prov. di Milano", "Milano (MI)", "mi" ->
+    "MI" in Italy; "California" -> "CA" in the United States; "Milan" is Milano. Anything
+    else (a region, "Lombardia"; a province of another country; a code no longer in use,
+    "OT") stays as written."""
+    if country not in STATE_CODE_COUNTRIES:
+        return value
+    codes = _state_codes(country)
+    parts = [p for p in _STATE_PARTS.split(value) if p] or [value]
+    found = set()
+    for part in parts:
+        key = _STATE_SUFFIX.sub("", _STATE_PREFIX.sub("", fold(part)))
+        code = codes.get(key) or (codes.get(city_key(key)) if len(key) > 3 else None)
+        if code:
+            found.add(code)
+    return found.pop() if len(found) == 1 else value
+
+
 _DATE_FORMATS = (
     "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%y", "%d-%m-%y",
     "%d.%m.%y", "%Y%m%d",

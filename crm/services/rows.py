@@ -26,8 +26,10 @@ from crm.services.normalise import (
     COUPLE_OR_FAMILY,
     calling_code_reading,
     clean_text,
+    codice_fiscale,
     empty_date,
     fold,
+    given_name_code,
     is_placeholder,
     likely_region,
     lost_leading_zeros,
@@ -39,6 +41,7 @@ from crm.services.normalise import (
     normalise_phone,
     normalise_place,
     normalise_postcode,
+    normalise_state,
     normalise_tax_id,
     numeric_date,
     pad_postcode,
@@ -49,6 +52,7 @@ from crm.services.normalise import (
     storable,
     strip_text_marker,
     strip_titles,
+    surname_code,
     zero_put_back,
 )
 from crm.services.readers import LOST_PHONES
@@ -689,12 +693,13 @@ def normalise_row(
     if state and country and (named := _STATE_OF_COUNTRY.fullmatch(state)):
         if named.group(2).upper() == country:  # Odoo's "Milano (IT)", "California (US)"
             row.fields["state"] = named.group(1)
+    # Only a row that names no country is taken to be of the source's region: one that
+    # names a country not recognised may write postcodes of any length ("1010", Wien).
+    place_country = country or (None if clean_text(values.get("country")) else region)
+    if "state" in row.fields:
+        row.fields["state"] = normalise_state(row.fields["state"], place_country)
     if "postcode" in row.fields:
-        # Only a row that names no country is taken to be of the source's region: one that
-        # names a country not recognised may write postcodes of any length ("1010", Wien).
-        named = clean_text(values.get("country"))
-        padded_as = country or (None if named else region)
-        row.fields["postcode"] = pad_postcode(row.fields["postcode"], padded_as)
+        row.fields["postcode"] = pad_postcode(row.fields["postcode"], place_country)
     _join_house_number(row, values.get("street_number"), region)
     if values.get("full_name") and not row.has_name:
         _add_full_name(row, str(values["full_name"]), surname_first, country)
@@ -748,6 +753,7 @@ def normalise_row(
         shown = f"{float(cell.replace(',', '.')):.2E}"
         row.warnings.append((header, f"the spreadsheet turned the number into {shown}; {LOST}"))
     keep_within_limits(row)
+    row.warnings += codice_fiscale_warnings(row.fields)
     _read_stage(row, values)
     _read_bounce(row, values, month_first)
     if _two_given_names(row.fields.get("first_name")):
@@ -861,6 +867,40 @@ def _reads_as_email(item: str) -> bool:
         return normalise_email(item) is not None
     except ValueError:
         return False
+
+
+# Said of a codice fiscale that disagrees with the row: another person's (both its name
+# codes differ from the row's names: a parent's, a company holder's), or the row's with a
+# slip in it or in the birth date.
+CODICE_FISCALE_OTHER_NAME = (
+    "the codice fiscale spells another name ({code}): it may be another person's; kept"
+)
+CODICE_FISCALE_OTHER_BIRTH = (
+    "the codice fiscale gives another birth date ({born}): one of the two is mistyped; "
+    "both kept as written"
+)
+
+
+def codice_fiscale_warnings(fields: dict) -> list[tuple[str, str]]:
+    """What a row's codice fiscale says against its names and birth date.
+
+    Either name code alone may differ for good reasons (a nickname, a married surname:
+    matching._code_fits), so only both together say the code is someone else's; a birth
+    date is checked only against a code that is the row's own."""
+    code = codice_fiscale(fields.get("tax_id"))
+    first, last = fields.get("first_name"), fields.get("last_name")
+    if code is None:
+        return []
+    if first and last and given_name_code(first) != code.given:
+        if surname_code(last) != code.surname:
+            return [("tax_id", CODICE_FISCALE_OTHER_NAME.format(code=code.surname + code.given))]
+    born = fields.get("birth_date")
+    if born:
+        year, month, day = (int(part) for part in born.split("-"))
+        if (year % 100, month, day) != (code.year, code.month, code.day):
+            coded = f"{year // 100:02d}{code.year:02d}-{code.month:02d}-{code.day:02d}"
+            return [("birth_date", CODICE_FISCALE_OTHER_BIRTH.format(born=coded))]
+    return []
 
 
 # Said of a phone written with an extension ("02 1234567 int. 23").

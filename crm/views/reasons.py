@@ -82,6 +82,19 @@ _PHRASES = [
         N_('addresses a couple or a household ("Coniugi Rossi"): imported as one person'),
     ),
     (
+        r"the codice fiscale spells another name \((?P<code>[A-Z]{6})\): it may be another "
+        r"person's; kept",
+        N_("the codice fiscale spells another name (%(code)s): it may be another person's; kept"),
+    ),
+    (
+        r"the codice fiscale gives another birth date \((?P<born>[\d-]+)\): one of the two "
+        r"is mistyped; both kept as written",
+        N_(
+            "the codice fiscale gives another birth date (%(born)s): one of the two is "
+            "mistyped; both kept as written"
+        ),
+    ),
+    (
         r"the extension \((?P<extension>\d+)\) is not kept: kept in the raw record only",
         N_("the extension (%(extension)s) is not kept: kept in the raw record only"),
     ),

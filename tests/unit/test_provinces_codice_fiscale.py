@@ -1,0 +1,110 @@
+"""Provinces and states written as their codes; a codice fiscale checked against its row."""
+
+import pytest
+from stdnum.it import codicefiscale as stdnum_cf
+
+from crm.services.normalise import normalise_state
+from crm.services.rows import normalise_row
+
+
+@pytest.mark.parametrize(
+    ("written", "country", "code"),
+    [
+        ("Milano", "IT", "MI"),
+        ("MILANO", "IT", "MI"),
+        ("mi", "IT", "MI"),
+        ("Prov. di Milano", "IT", "MI"),
+        ("Provincia di MI", "IT", "MI"),
+        ("Milano (MI)", "IT", "MI"),
+        ("MI - Milano", "IT", "MI"),
+        ("Milan", "IT", "MI"),
+        ("Città metropolitana di Roma Capitale", "IT", "RM"),
+        ("Forlì-Cesena", "IT", "FC"),
+        ("FORLI'", "IT", "FC"),
+        ("Monza e Brianza", "IT", "MB"),
+        ("Reggio nell'Emilia", "IT", "RE"),
+        ("L'Aquila", "IT", "AQ"),
+        ("Aosta", "IT", "AO"),
+        ("Bolzano/Bozen", "IT", "BZ"),
+        ("California", "US", "CA"),
+        ("ny", "US", "NY"),
+        ("Québec", "CA", "QC"),
+        ("New South Wales", "AU", "NSW"),
+    ],
+)
+def test_a_province_or_state_becomes_its_code_where_addresses_write_it_so(written, country, code):
+    assert normalise_state(written, country) == code
+
+
+@pytest.mark.parametrize(
+    ("written", "country"),
+    [
+        ("Lombardia", "IT"),  # a region, not a province
+        ("OT", "IT"),  # Olbia-Tempio, abolished: still what the file says
+        ("Milano (RM)", "IT"),  # two provinces: which one is not ours to choose
+        ("Sesto San Giovanni", "IT"),  # a town, not a province
+        ("Bayern", "DE"),  # Germans write their Land in full
+        ("Milano", None),
+    ],
+)
+def test_anything_else_stays_as_written(written, country):
+    assert normalise_state(written, country) == written
+
+
+def test_an_import_row_takes_the_code_by_its_country_or_the_sources_region():
+    row = normalise_row({"first_name": "Anna", "state": "Torino", "country": "Italia"}, "US")
+    assert row.fields["state"] == "TO"
+    row = normalise_row({"first_name": "Anna", "state": "Torino"}, "IT")
+    assert row.fields["state"] == "TO"
+    row = normalise_row({"first_name": "Ann", "state": "Texas"}, "US")
+    assert row.fields["state"] == "TX"
+    # A country not recognised is no reason to read the province as the source's.
+    row = normalise_row({"first_name": "Anna", "state": "Torino", "country": "Narnia"}, "IT")
+    assert row.fields["state"] == "Torino"
+
+
+def _code(first15: str) -> str:
+    return first15 + stdnum_cf.calc_check_digit(first15)
+
+
+MARIO = _code("RSSMRA85C12H501")  # Mario Rossi, born 12 March 1985
+
+
+def _warnings(**fields) -> list[tuple[str, str]]:
+    return normalise_row({"tax_id": MARIO, **fields}, "IT").warnings
+
+
+def test_a_codice_fiscale_that_fits_the_row_says_nothing():
+    assert _warnings(first_name="Mario", last_name="Rossi", birth_date="12/03/1985") == []
+    # A nickname or a married surname changes one name code, not both.
+    assert _warnings(first_name="Marietto", last_name="Rossi") == []
+    assert _warnings(first_name="Mario", last_name="Colombo") == []
+
+
+def test_a_birth_date_the_codice_fiscale_contradicts_is_reported_and_both_are_kept():
+    row = normalise_row(
+        {"first_name": "Mario", "last_name": "Rossi", "tax_id": MARIO, "birth_date": "13/03/1985"},
+        "IT",
+    )
+    assert row.warnings == [
+        (
+            "birth_date",
+            "the codice fiscale gives another birth date (1985-03-12): one of the two is "
+            "mistyped; both kept as written",
+        )
+    ]
+    assert (row.fields["birth_date"], row.fields["tax_id"]) == ("1985-03-13", MARIO)
+
+
+def test_another_persons_codice_fiscale_is_reported_and_kept():
+    row = normalise_row(
+        {"first_name": "Anna", "last_name": "Bianchi", "tax_id": MARIO, "birth_date": "1990-01-01"},
+        "IT",
+    )
+    assert row.warnings == [
+        (
+            "tax_id",
+            "the codice fiscale spells another name (RSSMRA): it may be another person's; kept",
+        )
+    ]
+    assert row.fields["tax_id"] == MARIO
