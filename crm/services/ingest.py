@@ -268,6 +268,17 @@ def _check_usable(mapping: readers.Mapping) -> None:
         )
 
 
+# The record fields a column speaks of, where they are not the column's own field.
+_SPOKEN_FIELDS = {
+    "email": ("emails", "bounced", "bounced_at"),
+    "phone": ("phones",),
+    "lead_status": ("stage",),
+    "full_name": ("first_name", "last_name"),
+    "name_suffix": ("last_name",),
+    "street_number": ("address",),
+}
+
+
 @dataclass
 class _Item:
     """One row on its way through a batch: what was read, what was decided, what to report."""
@@ -796,6 +807,8 @@ class _Batch:
         """Decide where the row goes and stage its source record (phase one, no flush)."""
         norm = item.norm
         record = self._earlier_record(item)
+        if record is not None and norm.external_id:
+            self._keep_unspoken(item, record)
         if record is None and not (
             norm.emails or norm.phones or norm.has_name or norm.fields.get("tax_id")
         ):
@@ -842,8 +855,8 @@ class _Batch:
             )
         record.raw = item.raw
         record.fields = item.fields
-        record.email = norm.emails[0] if norm.emails else None
-        record.phone = norm.phones[0] if norm.phones else None
+        record.email = next(iter(item.fields.get("emails") or ()), None)
+        record.phone = next(iter(item.fields.get("phones") or ()), None)
         record.batch_id = self.run.batch_id
         record.updated_at = utcnow()
         if target is None:
@@ -872,6 +885,18 @@ class _Batch:
             for value in getattr(norm, kind + "s"):
                 owners[kind].setdefault(value, target)
         item.outcome, item.target, item.record, item.reasons = outcome, target, record, reasons
+
+    def _keep_unspoken(self, item: _Item, record) -> None:
+        """A record sent again under its id replaces the values its row speaks of, and
+        keeps the others: a shop's "customer updated" call sends the fields that changed,
+        an update file only some columns. A key or column that is there but empty (null,
+        "") clears its field; one that is not there leaves it as it was."""
+        spoken = self.run.spoken_fields(item.raw)
+        kept = {k: v for k, v in (record.fields or {}).items() if k not in spoken}
+        if kept:
+            item.fields = {**kept, **item.fields}
+        if isinstance(record.raw, dict) and record.raw.keys() - item.raw.keys():
+            item.raw = {**record.raw, **item.raw}
 
     def _note_conflicts(self, item: _Item, target) -> None:
         """Remember each email or phone of the row that a profile other than target holds
@@ -1680,6 +1705,7 @@ class _Run:
         self.overrides = overrides
         self.actor = actor
         self.columns = dict(mapping.columns)  # header -> field
+        self.key_fields: dict[str, str | None] = {}  # other keys -> field (spoken_fields)
         self.headers: dict[str, str] = {}  # field -> its first column, for the report
         for header, target in mapping.columns.items():
             self.headers.setdefault(target, header)
@@ -1694,6 +1720,19 @@ class _Run:
         self.batches = 0
         # Pairs weighed again (_Batch._rematch) in the transaction not yet committed.
         self.rematched = 0
+
+    def spoken_fields(self, raw: dict) -> set[str]:
+        """The record fields (NormalisedRow.record_fields) a row's keys or columns speak
+        of, empty ones included: its columns' fields, by the file's mapping, else by the
+        key's own name (a record of the API names what it sends)."""
+        spoken: set[str] = set()
+        for header in raw:
+            if header not in self.columns and header not in self.key_fields:
+                found = readers.map_headers([header], self.format).columns.get(header)
+                self.key_fields[header] = found
+            target = self.columns.get(header) or self.key_fields.get(header)
+            spoken.update(_SPOKEN_FIELDS.get(target, (target,) if target else ()))
+        return spoken
 
     def header_of(self, row: readers.Row, name: str, value: str | None) -> str:
         """The file's column that holds value for an email or phone field (a row may have
