@@ -800,7 +800,8 @@ def _report_chunks(batch_id: str, words: ReportWords) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=words.delimiter)
     columns = ("file",) if archive else ()
-    writer.writerow([*map(words, (*columns, *REPORT_COLUMNS)), *keys])
+    # The file's own headers are the uploader's text, like its cells (a formula too).
+    writer.writerow([*map(words, (*columns, *REPORT_COLUMNS)), *map(_safe_cell, keys)])
     yield "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheets read UTF-8
     rows = select(ImportRejection).where(where).order_by(*order).execution_options(yield_per=1000)
     for item in db.session.scalars(rows):

@@ -1,5 +1,7 @@
 """`crm import`: real sample files through the command line, summary as the last line."""
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -422,3 +424,19 @@ def test_rejections_and_warnings_are_printed_and_written_to_the_report(runner, t
     assert len(written) == 1 + _count(ImportRejection)
     without = runner.invoke(args=["import", str(data), "--source", "soci2"])
     assert "more: --report FILE writes them all" in without.stderr
+
+
+def test_the_report_shows_a_header_written_as_a_formula_as_text(runner, tmp_path):
+    data = tmp_path / "partner.csv"
+    data.write_text(
+        'Nome,Email,"=HYPERLINK(""http://evil.example"")"\nAnna,not-an-email,=1+1\n',
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.csv"
+    result = runner.invoke(
+        args=["import", str(data), "--source", "partner", "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    header, row = list(csv.reader(io.StringIO(report.read_text(encoding="utf-8-sig"))))
+    assert header[-1] == """'=HYPERLINK("http://evil.example")"""
+    assert row[-1] == "'=1+1"
