@@ -39,6 +39,15 @@ RECORD_LINES = 1000
 # a pasted document in one cell leaves the row's other cells readable, and a cell longer
 # than this (a quote never closed in a huge file) still cannot take all the memory.
 FIELD_CHARS = 16 * 1024 * 1024
+# The longest line of a CSV file read whole: a longer one (no real export writes one; a
+# file made to exhaust memory does) is passed over in pieces and its row reported.
+LINE_CHARS = FIELD_CHARS + 1024 * 1024
+_DRAIN_CHARS = 1024 * 1024
+# A zip's member (or a workbook's part) larger than this and compressed more than
+# ZIP_RATIO_MAX times is a compression bomb, not an export: XML and CSV compress about
+# 5 to 30 times, one character repeated a thousand times.
+ZIP_BOMB_BYTES = 64 * 1024 * 1024
+ZIP_RATIO_MAX = 200
 # Levels of nesting a JSON value keeps in a raw payload (an object in a list is two): what
 # lies deeper is cut, so that a file or a request cannot make the raw payload too deep to
 # store or to copy (Python's json and the importer's copies recurse per level).
@@ -903,8 +912,14 @@ class LineDecoder:
         self._lines = io.TextIOWrapper(buffered, encoding="latin-1", newline="")
 
     def readline(self) -> str:
-        """The next line, decoded; "" at the end."""
-        raw = self._lines.readline().encode("latin-1")
+        """The next line, decoded; "" at the end. Raises csv.Error for a line over
+        LINE_CHARS, read to its end in pieces (memory stays bounded)."""
+        line = self._lines.readline(LINE_CHARS)
+        if len(line) == LINE_CHARS and not line.endswith(("\n", "\r")):
+            while (more := self._lines.readline(_DRAIN_CHARS)) and not more.endswith(("\n", "\r")):
+                pass
+            raise csv.Error(f"a line longer than {LINE_CHARS} characters")
+        raw = line.encode("latin-1")
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -1907,6 +1922,9 @@ def read_xlsx(
     ".0"). Raises ValidationError for a workbook that cannot be read.
     """
     try:
+        with zipfile.ZipFile(stream) as parts:
+            refuse_bombs(parts)
+        stream.seek(0)
         with warnings.catch_warnings():  # styles and extensions it skips: not our concern
             warnings.simplefilter("ignore", UserWarning)
             book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
@@ -2566,6 +2584,20 @@ def mailchimp_status(member: str) -> str | None:
     return next((s for s in _MAILCHIMP_FILE_STATUS if base.startswith(s)), None)
 
 
+def refuse_bombs(archive: zipfile.ZipFile) -> None:
+    """Raise ValidationError for a zip (an archive, a workbook) holding a compression
+    bomb: a member over ZIP_BOMB_BYTES compressed more than ZIP_RATIO_MAX times, which
+    would take gigabytes to read (a workbook's shared strings are read whole)."""
+    for info in archive.infolist():
+        if info.file_size > ZIP_BOMB_BYTES and (
+            info.file_size > ZIP_RATIO_MAX * max(info.compress_size, 1)
+        ):
+            raise ValidationError(
+                f"{info.filename} is compressed {info.file_size // max(info.compress_size, 1)} "
+                "times, far more than any export: it is not read."
+            )
+
+
 def _read_member(
     archive: zipfile.ZipFile, member: str, fmt: str, overrides: dict[str, str] | None
 ) -> tuple[Mapping, Iterator[Row]]:
@@ -2656,6 +2688,11 @@ def read_archive(
             f"This file looks like a zip archive or a workbook but cannot be read ({exc}): "
             "save it as CSV (UTF-8) or .xlsx, or zip it again."
         ) from None
+    try:
+        refuse_bombs(archive)
+    except ValidationError:
+        archive.close()
+        raise
     members = archive_members(archive)
     if not members:
         archive.close()

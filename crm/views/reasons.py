@@ -552,6 +552,11 @@ _REFUSALS = [
         ),
     ),
     (
+        r"(?P<name>.+) is compressed (?P<ratio>\d+) times, far more than any export: it is "
+        r"not read\.",
+        N_("%(name)s is compressed %(ratio)s times, far more than any export: it is not read."),
+    ),
+    (
         r"This zip archive holds (?P<count>\d+) tables; import at most (?P<limit>\d+) at a "
         r"time\.",
         N_("This zip archive holds %(count)s tables; import at most %(limit)s at a time."),

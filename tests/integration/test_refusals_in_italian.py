@@ -329,9 +329,7 @@ def _merging_and_splitting() -> list[str]:
     found.append(_refusal(merging.undo_merge, first.id, actor="test").message)
     with pytest.MonkeyPatch.context() as patch:  # a chain longer than an undo goes through
         patch.setattr(merging, "MAX_LATER", 0)
-        found.append(
-            _refusal(merging.undo_merge, first.id, actor="test", with_later=True).message
-        )
+        found.append(_refusal(merging.undo_merge, first.id, actor="test", with_later=True).message)
     merging.undo_merge(later.id, actor="test")
     merging.undo_merge(first.id, actor="test")
     found.append(_refusal(merging.undo_merge, first.id, actor="test").message)
@@ -514,6 +512,12 @@ def _files() -> list[str]:
     found += _said(readers.read_archive, io.BytesIO(_locked_zip()))
     binary = factories.zip_of({"contatti.csv": b"email\x00\x01\x02"})
     found += _said(readers.read_archive, io.BytesIO(binary))
+    bomb = factories.zip_of({"contatti.csv": "email\n" + "a" * 300_000})
+    limit, readers.ZIP_BOMB_BYTES = readers.ZIP_BOMB_BYTES, 100_000
+    try:
+        found += _said(readers.read_archive, io.BytesIO(bomb))
+    finally:
+        readers.ZIP_BOMB_BYTES = limit
     broken = bytearray(factories.zip_of({"contatti.csv": "email\na@example.it\n"}))
     broken[:4] = b"PK\x00\x00"  # the table's own header, not the archive's directory
     found += _said(readers.read_archive, io.BytesIO(bytes(broken)))
