@@ -38,6 +38,22 @@ def merged_away_message(survivor_id: int) -> str:
     )
 
 
+def merged_away_read_message(survivor_id: int) -> str:
+    """Why a profile merged into another lists no notes or touchpoints of its own."""
+    return (
+        f"This profile was merged into profile {survivor_id}; its notes and touchpoints "
+        "are on that one."
+    )
+
+
+def require_live(profile) -> None:
+    """Raise ConflictError, naming the survivor, for a profile merged into another: what
+    it had moved there, and an empty list would read as none."""
+    if profile.merged_into_id is not None:
+        message = merged_away_read_message(profile.merged_into_id)
+        raise ConflictError(message, fields={"merged_into": [message]})
+
+
 def clean_note(body: object) -> str:
     """A note's text as stored: line ends made one, outer blank space trimmed.
 

@@ -698,6 +698,9 @@ def normalise_row(
     place_country = country or (None if clean_text(values.get("country")) else region)
     if "state" in row.fields:
         row.fields["state"] = normalise_state(row.fields["state"], place_country)
+    if place_country == "IT" and _COMPANY_NUMBER.fullmatch(row.fields.get("tax_id") or ""):
+        del row.fields["tax_id"]
+        row.warnings.append(("tax_id", COMPANY_NUMBER))
     if "postcode" in row.fields:
         row.fields["postcode"] = pad_postcode(row.fields["postcode"], place_country)
     _join_house_number(row, values.get("street_number"), region)
@@ -869,6 +872,14 @@ def _reads_as_email(item: str) -> bool:
         return False
 
 
+# An Italian company's codice fiscale, its partita IVA's eleven digits as a rule: invoicing
+# tools put it in the "Codice fiscale" column of a business customer, and so of the person
+# named on its row. A person's is sixteen characters.
+_COMPANY_NUMBER = re.compile(r"\d{11}")
+COMPANY_NUMBER = (
+    "eleven digits are a company's codice fiscale or partita IVA, not a person's: kept in "
+    "the raw record only"
+)
 # Said of a codice fiscale that disagrees with the row: another person's (both its name
 # codes differ from the row's names: a parent's, a company holder's), or the row's with a
 # slip in it or in the birth date.
@@ -986,7 +997,9 @@ def list_items(value, name: str) -> list[str]:
 # Words that join two values in a cell ("a@x.it e b@x.it", "333 1234567 o 06 1234567").
 _JOINING_WORDS = frozenset("e ed o oppure and or et ou y und oder".split())
 _EMAIL_GAPS = re.compile(r"[\s/]+")
-_PHONE_GAPS = re.compile(r"\s*[\r\n]+\s*|\s+/\s+|\s+(?:" + "|".join(_JOINING_WORDS) + r")\s+", re.I)
+_PHONE_GAPS = re.compile(
+    r"\s*[\r\n;]+\s*|,\s+|\s+[/\-–]\s+|\s+(?:" + "|".join(_JOINING_WORDS) + r")\s+", re.I
+)
 _PHONE_DIGITS = 6  # the fewest digits of a phone number a piece must hold to be one
 
 
@@ -1000,9 +1013,9 @@ def _emails_in(item: str) -> list[str]:
 
 
 def _phones_in(item: str) -> list[str]:
-    """The phones a hand-typed cell gives several of: one a line, or " / ", " o ", " e "
-    apart, where each piece holds a number's digits; else the cell as it is ("06/1234567"
-    is one number)."""
+    """The phones a hand-typed cell gives several of: one a line, or " / ", " - ", ";",
+    ", ", " o ", " e " apart, where each piece holds a number's digits; else the cell as
+    it is ("06/1234567" and "02 - 48001234" are one number)."""
     pieces = [p for p in _PHONE_GAPS.split(item) if p.strip()]
     if len(pieces) > 1 and all(sum(ch.isdigit() for ch in p) >= _PHONE_DIGITS for p in pieces):
         return pieces

@@ -82,6 +82,14 @@ _PHRASES = [
         N_('addresses a couple or a household ("Coniugi Rossi"): imported as one person'),
     ),
     (
+        r"eleven digits are a company's codice fiscale or partita IVA, not a person's: kept "
+        r"in the raw record only",
+        N_(
+            "eleven digits are a company's codice fiscale or partita IVA, not a person's: "
+            "kept in the raw record only"
+        ),
+    ),
+    (
         r"the codice fiscale spells another name \((?P<code>[A-Z]{6})\): it may be another "
         r"person's; kept",
         N_("the codice fiscale spells another name (%(code)s): it may be another person's; kept"),

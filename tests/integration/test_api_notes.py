@@ -182,6 +182,18 @@ def test_a_note_on_a_profile_merged_away_is_409_naming_the_survivor(client, sale
     assert _notes_count() == 0
 
 
+def test_reading_the_notes_of_a_profile_merged_away_is_409_naming_the_survivor(client, sales):
+    survivor, other = factories.make_profile(), factories.make_profile()
+    merging.merge_profiles(survivor.id, other.id, actor="test")
+    for kind in ("notes", "touchpoints"):
+        response = client.get(f"{API}/{other.id}/{kind}", headers=sales)
+        assert response.status_code == 409, kind
+        reply = response.get_json()
+        assert f"merged into profile {survivor.id}" in reply["message"]
+        assert reply["errors"]["json"]["merged_into"] == [reply["message"]]
+    assert client.get(f"{API}/{survivor.id}/notes", headers=sales).status_code == 200
+
+
 # --- touchpoints --------------------------------------------------------------------------
 
 

@@ -108,3 +108,33 @@ def test_another_persons_codice_fiscale_is_reported_and_kept():
         )
     ]
     assert row.fields["tax_id"] == MARIO
+
+
+def test_eleven_digits_in_an_italian_rows_tax_id_are_a_companys_number_not_the_persons():
+    row = normalise_row(
+        {"first_name": "Paolo", "last_name": "Verdi", "tax_id": "02468100135"}, "IT"
+    )
+    assert "tax_id" not in row.fields
+    assert row.warnings == [
+        (
+            "tax_id",
+            "eleven digits are a company's codice fiscale or partita IVA, not a person's: "
+            "kept in the raw record only",
+        )
+    ]
+    # Elsewhere eleven digits are a person's id (a Polish PESEL).
+    polish = {"first_name": "Jan", "last_name": "Nowak", "tax_id": "44051401359", "country": "PL"}
+    assert normalise_row(polish, "IT").fields["tax_id"] == "44051401359"
+
+
+@pytest.mark.parametrize(
+    ("cell", "phones"),
+    [
+        ("335/1234567 - 02 48001234", ["+393351234567", "+390248001234"]),
+        ("335 1234567; 02 48001234", ["+393351234567", "+390248001234"]),
+        ("335 1234567 – 02 48001234", ["+393351234567", "+390248001234"]),
+        ("02 - 48001234", ["+390248001234"]),  # a prefix apart: one number
+    ],
+)
+def test_phones_typed_in_one_cell_apart_by_a_dash_or_semicolon_are_each_kept(cell, phones):
+    assert normalise_row({"first_name": "Mario", "phone": cell}, "IT").phones == phones

@@ -34,6 +34,8 @@ def _reasons() -> list[str]:
     )
     found += [reason for _, reason in row.warnings]
     found += [reason for _, reason in rows.normalise_row({"first_name": True}, "IT").warnings]
+    company = {"first_name": "Paolo", "last_name": "Verdi", "tax_id": "02468100135"}
+    found += [reason for _, reason in rows.normalise_row(company, "IT").warnings]
     mario = "RSSMRA85C12H501J"  # Mario Rossi's codice fiscale, born 12 March 1985
     for first, last, born in (("Mario", "Rossi", "1985-03-13"), ("Anna", "Bianchi", None)):
         values = {"first_name": first, "last_name": last, "tax_id": mario, "birth_date": born}

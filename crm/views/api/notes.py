@@ -20,7 +20,9 @@ URL_PREFIX = "/profiles"
 def _page_of(list_of, profile_id: int, args: dict, documents) -> dict:
     """One page of a profile's list (a 404 for no such profile, a 422 for a cursor of
     another list) as {"items": [...], "next": cursor-or-null}."""
-    get_profile_or_404(profile_id)
+    profile = get_profile_or_404(profile_id)
+    with service_errors():
+        notes.require_live(profile)
     after = int(args["cursor"]) if args.get("cursor") else None
     try:
         rows, next_id = list_of(profile_id, after=after, limit=args["limit"])
@@ -36,11 +38,11 @@ class ProfileNotes(MethodView):
     @ALL_ROLES
     @blp.arguments(CursorArgs, location="query")
     @blp.response(200, NotePage)
-    @error_responses(blp, 401, 403, 404, 422)
+    @error_responses(blp, 401, 403, 404, 409, 422)
     def get(self, args: dict, profile_id: int):
         """The profile's notes, newest first, with author and time; cursor-paged. A profile
-        merged into another has none of its own: they moved to that one (`merged_into` of
-        GET /profiles/{id})."""
+        merged into another is answered 409 (`errors.json.merged_into`): its notes moved
+        to that one."""
         return _page_of(notes.notes_of, profile_id, args, notes.note_documents)
 
     @roles(*EDITORS)
@@ -64,8 +66,9 @@ class ProfileTouchpoints(MethodView):
     @ALL_ROLES
     @blp.arguments(CursorArgs, location="query")
     @blp.response(200, TouchpointPage)
-    @error_responses(blp, 401, 403, 404, 422)
+    @error_responses(blp, 401, 403, 404, 409, 422)
     def get(self, args: dict, profile_id: int):
         """The profile's touchpoints, newest first by when they happened; cursor-paged.
-        `properties` are the source's, as sent: untrusted text."""
+        `properties` are the source's, as sent: untrusted text. A profile merged into
+        another is answered 409 (`errors.json.merged_into`), as for its notes."""
         return _page_of(notes.touchpoints_of, profile_id, args, notes.touchpoint_documents)
