@@ -582,6 +582,31 @@ def company_core(value: str) -> str:
     return " ".join(t for t in _initials_joined(fold(value).split()) if t not in _LEGAL_FORMS)
 
 
+# Words that name a business, not a person ("Trattoria Da Gino", "Studio Associato Ferri"),
+# folded; and the legal forms no person's name ends with (the short ones, "Sá" or "Co",
+# may be surnames).
+_BUSINESS_WORDS = frozenset(
+    "studio trattoria ristorante pizzeria osteria hotel albergo bar ferramenta farmacia "
+    "officina autofficina agenzia societa associazione associati impresa ditta azienda "
+    "tipografia arredamenti edilizia costruzioni immobiliare commerciale consulting group "
+    "gruppo onlus fondazione istituto scuola universita banca assicurazioni parrocchia "
+    "circolo cooperativa laboratorio negozio boutique salone parrucchiere clinica "
+    "poliambulatorio hotels company gesellschaft stiftung verein".split()
+)
+_SURE_LEGAL_FORMS = frozenset(f for f in _LEGAL_FORMS if len(f) >= 3) | {"bv", "nv", "ag", "kg"}
+
+
+@lru_cache(maxsize=_SMALL_CACHE)
+def reads_as_company(value: str) -> bool:
+    """Whether a name is a business's: a legal form ("Rossi S.r.l.", "Müller GmbH"), or a
+    word of trades and institutions before the rest ("Ferramenta Colombo", "Studio
+    Associato Ferri"; "Maria Salone" is a person)."""
+    words = _initials_joined(fold(value).split())
+    return bool(words) and (
+        words[0] in _BUSINESS_WORDS or any(w in _SURE_LEGAL_FORMS for w in words)
+    )
+
+
 def _initials_joined(words: list[str]) -> list[str]:
     """Runs of single letters as one word: a dotted abbreviation ("S.p.A.", "A/S") folds
     to letters apart ('s p a')."""

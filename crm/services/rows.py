@@ -22,6 +22,7 @@ from crm.models import (
     Profile,
 )
 from crm.services.given_names import GIVEN_NAMES
+from crm.services.matching import reads_as_company
 from crm.services.normalise import (
     COUPLE_OR_FAMILY,
     calling_code_reading,
@@ -358,7 +359,21 @@ def _split_name(text: str, surname_first: bool, country: str | None) -> tuple[st
         surname_first = order
     elif len(parts) == 2 and _compound_given(parts):
         return text, None  # "Maria Grazia", "Gian Luca": one given name, no surname
-    if surname_first and (order or not (_given(parts[0]) and not _given(parts[-1]))):
+    # A name in one case, whose capitals say nothing, that plainly reads surname first
+    # follows its own order ("ROSSI ANNA" in a file of "Mario Rossi"); in mixed case the
+    # file's order holds ("Edoadro De Simone", "Mei Laurent": a slip or a name the lists
+    # do not know before a surname that is a given name elsewhere).
+    reversed_here = (
+        order is None
+        and len(parts) == 2
+        and (text.isupper() or text.islower())
+        and not _particle(parts[0])
+        and _given(parts[-1])
+        and not _given_at(parts, 0)
+    )
+    if (surname_first and (order or not (_given(parts[0]) and not _given(parts[-1])))) or (
+        not surname_first and reversed_here
+    ):
         cut = 1 if order else _surname_end(parts)
         return " ".join(parts[cut:]), " ".join(parts[:cut])
     cut = _iberian_cut(parts, country)
@@ -648,7 +663,7 @@ def normalise_row(
     """
     row = NormalisedRow()
     row.warnings += getattr(values, "left_out", ())
-    values = without_placeholders(values)
+    values = _person_or_company(row, without_placeholders(values))
     raw_id = values["external_id"] if "external_id" in values else values.get("id")
     external = None if isinstance(raw_id, bool) else clean_text(raw_id)
     external = strip_text_marker(external) if external else None
@@ -870,6 +885,56 @@ def _reads_as_email(item: str) -> bool:
         return normalise_email(item) is not None
     except ValueError:
         return False
+
+
+# Said of a name cell holding a business's name, and of a company cell a person's.
+COMPANY_IN_NAME = "a business's name, not a person's: read as the company"
+PERSON_IN_COMPANY = "a person's name, not a business's: read as the person's name"
+_WHOLE_NAME_CELLS = ("full_name", "first_name", "last_name")
+
+
+def _person_or_company(row: NormalisedRow, values: dict) -> dict:
+    """The row's values with a business's name and a person's each where it belongs.
+
+    Italian invoicing tools keep one "Nome", "Denominazione" or "Ragione sociale" for a
+    customer who is a person or a business: "Ferramenta Colombo S.r.l." in a name column
+    is the company (matching.reads_as_company; one word, a surname such as "Salone", is
+    never taken for one), "Bianchi Giulia" in the company column of a row that names
+    nobody else is the person, and a company that is the row's own name ("ROSSI MARIO"
+    beside Rossi, Mario: a private customer, or a sole trader) is no company. A
+    person's name in the company column is read surname first, as such registers write
+    it, unless it plainly opens with a given name."""
+    company = clean_text(values.get("company"))
+    for name in _WHOLE_NAME_CELLS:
+        text = clean_text(values.get(name))
+        if text and " " in text and reads_as_company(text):
+            values[name] = None
+            if not company:
+                values["company"] = company = text
+            row.warnings.append((name, COMPANY_IN_NAME))
+    if not company or reads_as_company(company):
+        return values
+    names = [text for n in _WHOLE_NAME_CELLS if (text := clean_text(values.get(n)))]
+    if not names:
+        if _person_name(company):
+            # Registers of customers write the surname first ("Rossi Anna"), unless the
+            # name plainly opens with a given name.
+            first, last = split_full_name(company, surname_first=True)
+            values["first_name"], values["last_name"], values["company"] = first, last, None
+            row.warnings.append(("company", PERSON_IN_COMPANY))
+    elif sorted(fold(company).split()) == sorted(fold(" ".join(names)).split()):
+        values["company"] = None
+    return values
+
+
+def _person_name(text: str) -> bool:
+    """Two to four words of a name, one of them a common given name ("Rossi Anna")."""
+    words = strip_titles(text).split()
+    return (
+        2 <= len(words) <= 4
+        and not any(ch.isdigit() for ch in text)
+        and any(_given(w) for w in words)
+    )
 
 
 # An Italian company's codice fiscale, its partita IVA's eleven digits as a rule: invoicing

@@ -82,6 +82,14 @@ _PHRASES = [
         N_('addresses a couple or a household ("Coniugi Rossi"): imported as one person'),
     ),
     (
+        r"a business's name, not a person's: read as the company",
+        N_("a business's name, not a person's: read as the company"),
+    ),
+    (
+        r"a person's name, not a business's: read as the person's name",
+        N_("a person's name, not a business's: read as the person's name"),
+    ),
+    (
         r"eleven digits are a company's codice fiscale or partita IVA, not a person's: kept "
         r"in the raw record only",
         N_(

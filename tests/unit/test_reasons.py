@@ -34,6 +34,8 @@ def _reasons() -> list[str]:
     )
     found += [reason for _, reason in row.warnings]
     found += [reason for _, reason in rows.normalise_row({"first_name": True}, "IT").warnings]
+    for values in ({"full_name": "Trattoria Da Gino S.n.c."}, {"company": "Rossi Anna"}):
+        found += [reason for _, reason in rows.normalise_row(values, "IT").warnings]
     company = {"first_name": "Paolo", "last_name": "Verdi", "tax_id": "02468100135"}
     found += [reason for _, reason in rows.normalise_row(company, "IT").warnings]
     mario = "RSSMRA85C12H501J"  # Mario Rossi's codice fiscale, born 12 March 1985
