@@ -397,6 +397,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "postal code",
         "zip",
         "zip code",
+        "z i p",  # MailerLite's field key, z_i_p
         "cap",
         "c a p",  # "C.A.P."
         "codice avviamento postale",
@@ -590,6 +591,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "data consenso marketing",
         "data consenso newsletter",
         "data iscrizione newsletter",
+        # When the person subscribed to the list: MailUp's, MailerLite's, others'.
+        "data iscrizione",
+        "data di iscrizione",
+        "subscribed at",
+        "opted in at",
+        "subscription date",
+        "date subscribed",
+        "optin date",
+        "opt in time",
     ),
     # When a form was sent (Google Forms' "Timestamp", Typeform's "Submitted At"): the
     # time of the consents its answers state, where they give none of their own.
@@ -1714,7 +1724,9 @@ def _settle(mapping: Mapping, rows: list[Row], overrides: dict[str, str]) -> boo
     salutations ("Sig.", "Mr") is the job title. An "Account" beside no company whose
     cells read as organisations' names is the company (ActiveCampaign's). A first-name
     column with no last-name or full-name column whose cells are mostly two words or more
-    (not all given names: "Maria Grazia") holds full names (WooCommerce's "Nome").
+    (not all given names: "Maria Grazia") holds full names (WooCommerce's "Nome"); a
+    full-name column beside a last-name column and no first-name one whose cells are
+    mostly not so holds first names (MailerLite's "name" beside "last_name").
     """
     changed = False
     fields = set(mapping.columns.values())
@@ -1748,6 +1760,13 @@ def _settle(mapping: Mapping, rows: list[Row], overrides: dict[str, str]) -> boo
         cells = _column_values(rows, firsts[0])
         if cells and _mostly(cells, _is_full_name):
             _remap(mapping, firsts[0], "full_name")
+            changed = True
+    wholes = [h for h, t in mapping.columns.items() if t == "full_name" and h not in overrides]
+    if len(wholes) == 1 and "last_name" in fields and "first_name" not in fields:
+        # MailerLite's "name" beside its "last_name": the given name, not a whole one.
+        cells = _column_values(rows, wholes[0])
+        if cells and not _mostly(cells, _is_full_name):
+            _remap(mapping, wholes[0], "first_name")
             changed = True
     return changed
 

@@ -1830,10 +1830,18 @@ def _columns_consent(
                 said[name] = statement
     if not said:
         return None, warnings
+    stated = list(said)  # each in the evidence, even one that gives way
+    opt_in = said.get(f"{kind}_opt_in")
+    if opt_in and opt_in[0] == REFUSED and said.get("subscription_status", ("",))[0] == "granted":
+        # A list's "subscribed" says the address is on it; the person's own "no" to
+        # marketing in a consent column says what they agreed to (MailUp's "Stato:
+        # Iscritto" beside "Consenso marketing: No").
+        del said["subscription_status"]
+        warnings.append((f"{kind}_opt_in", STATUS_BUT_REFUSED))
     # The weightiest statement (_WEIGHT); among equals, the first column of names.
     stated_by = max((n for n in names if n in said), key=lambda n: _WEIGHT[said[n][0]])
     status, at = said[stated_by]
-    evidence = {name: clean_text(values.get(name)) for name in said}
+    evidence = {name: clean_text(values.get(name)) for name in stated}
     when = f"{kind}_consent_time"
     if stamp := clean_text(values.get(when)):
         evidence[when] = stamp  # as the row said it, even where it dates nothing
@@ -1892,6 +1900,11 @@ def _column_statement(
             return None  # an empty date: nothing said
     opted_out = name.endswith("_opt_out") or folded in _SAYS_WITHDRAWN
     return ("withdrawn" if opted_out else "granted"), at
+
+
+STATUS_BUT_REFUSED = (
+    "the list status says subscribed, but the consent column says no: recorded as refused"
+)
 
 
 # Dynamics 365's choices in its opt-out columns ("Do not allow Bulk Emails"), in English

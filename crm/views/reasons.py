@@ -82,6 +82,11 @@ _PHRASES = [
         N_('addresses a couple or a household ("Coniugi Rossi"): imported as one person'),
     ),
     (
+        r"the list status says subscribed, but the consent column says no: recorded as "
+        r"refused",
+        N_("the list status says subscribed, but the consent column says no: recorded as refused"),
+    ),
+    (
         r"a business's name, not a person's: read as the company",
         N_("a business's name, not a person's: read as the company"),
     ),
