@@ -48,7 +48,13 @@ from crm.models.consent import RESTRICTIVE
 from crm.services import audit, match_keys, sqlin, survivorship, suspects
 from crm.services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from crm.services.normalise import clean_text
-from crm.services.profiles import added_tags, refresh_search_keys, search_profiles
+from crm.services.profiles import (
+    added_tags,
+    refresh_search_keys,
+    removed_identifiers,
+    search_profiles,
+    typed_identifiers,
+)
 
 # Child tables whose rows follow their profile through a merge, by key in Merge.moved.
 _CHILDREN = {
@@ -350,6 +356,19 @@ def _take_manual(survivor: Profile, other: Profile) -> None:
         if tags.get("removed"):  # removed here, added there by hand: the addition stands
             tags["removed"] = sorted(set(tags["removed"]) - set(theirs_added))
         mine["tags"] = tags
+    # So do the absorbed profile's emails and phones typed by hand, and those a person
+    # removed from it: its records do not bring them back on the survivor.
+    for kind in ("emails", "phones"):
+        their_typed, their_removed = (
+            typed_identifiers(theirs, kind),
+            removed_identifiers(theirs, kind),
+        )
+        if their_typed or their_removed:
+            entry = dict(mine.get(kind) or {})
+            typed = {**their_typed, **typed_identifiers(mine, kind)}
+            removed = (removed_identifiers(mine, kind) | their_removed) - set(typed)
+            entry.update(typed=dict(sorted(typed.items())), removed=sorted(removed))
+            mine[kind] = entry
     if mine != (survivor.provenance or {}):
         survivor.provenance = mine
         refresh_search_keys(survivor)
@@ -1060,8 +1079,9 @@ def _restore_survivor(survivor: Profile, merge: Merge) -> list[str]:
             provenance[name] = current[name]
             continue
         setattr(survivor, name, _field_value(name, value))
-    if "tags" in kept:  # tags set by hand since stay, and so do the ones removed by hand
-        provenance["tags"] = current["tags"]
+    for kind in ("tags", "emails", "phones"):
+        if kind in kept:  # set by hand since: those typed and removed stay so
+            provenance[kind] = current[kind]
     survivor.provenance = provenance
     _give_back_owner_and_score(survivor, merge)
     # Of the tags, the merge added the absorbed profile's own (moved["tags"]); they go,

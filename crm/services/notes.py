@@ -17,7 +17,7 @@ from crm.models import Note, Profile, Source, Touchpoint, User
 from crm.services import audit, provenance
 from crm.services.errors import ConflictError, ValidationError
 from crm.services.normalise import UNSTORABLE
-from crm.services.profiles import added_tags, get_profile
+from crm.services.profiles import added_tags, get_profile, typed_identifiers
 
 NOTE_MAX = 5000  # characters of a note: a page of text, far more than a call's summary
 PAGE_SIZE = 50
@@ -212,6 +212,10 @@ class Attribution:
     tag_sources: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     tags_added: dict[str, dict] = field(default_factory=dict)
     tag_editors: dict[str, User] = field(default_factory=dict)
+    # email or phone -> {"manual", "at"} for those typed by hand (profiles.typed_identifiers)
+    # and -> the user who typed it, where they still exist.
+    typed: dict[str, dict] = field(default_factory=dict)
+    typists: dict[str, User] = field(default_factory=dict)
 
 
 def attribution(profile: Profile) -> Attribution:
@@ -232,10 +236,18 @@ def attribution(profile: Profile) -> Attribution:
         for name, entry in found.tags_added.items()
         if isinstance(entry.get("manual"), int)
     }
-    wanted = set(typed.values()) | set(adders.values())
+    for kind in ("emails", "phones"):
+        found.typed.update(typed_identifiers(profile.provenance, kind))
+    typists = {
+        value: entry["manual"]
+        for value, entry in found.typed.items()
+        if isinstance(entry.get("manual"), int)
+    }
+    wanted = set(typed.values()) | set(adders.values()) | set(typists.values())
     if wanted:
         users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
         found.editors = {name: users[uid] for name, uid in typed.items() if uid in users}
         found.tag_editors = {name: users[uid] for name, uid in adders.items() if uid in users}
+        found.typists = {value: users[uid] for value, uid in typists.items() if uid in users}
     found.tag_sources = provenance.tag_sources(profile)
     return found

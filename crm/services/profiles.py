@@ -455,6 +455,36 @@ def _tags_stamp(provenance: dict, before: list[str], names: list[str], stamp: di
     return {**stamp, "removed": sorted(removed), "added": dict(sorted(added.items()))}
 
 
+def removed_identifiers(provenance: dict, kind: str) -> set[str]:
+    """The emails or phones (kind "emails", "phones") a person removed from a profile:
+    records do not put them back, as for tags."""
+    origin = (provenance or {}).get(kind)
+    return set(origin.get("removed") or []) if isinstance(origin, dict) else set()
+
+
+def typed_identifiers(provenance: dict, kind: str) -> dict[str, dict]:
+    """{value: {"manual": user id or None, "at": ISO time}} for the emails or phones a
+    person typed on a profile by hand (and has not removed since)."""
+    origin = (provenance or {}).get(kind)
+    typed = origin.get("typed") if isinstance(origin, dict) else None
+    if not isinstance(typed, dict):
+        return {}
+    return {value: entry for value, entry in typed.items() if isinstance(entry, dict)}
+
+
+def _identifiers_stamp(
+    provenance: dict, kind: str, before: list[str], values: list[str], stamp: dict
+) -> dict:
+    """The provenance of a profile's emails or phones after a person changed them from
+    before to values: who and when, those they removed (records do not put them back)
+    and those they typed, each with who typed it and when."""
+    removed = (removed_identifiers(provenance, kind) | (set(before) - set(values))) - set(values)
+    typed = {v: e for v, e in typed_identifiers(provenance, kind).items() if v in values}
+    for value in set(values) - set(before):
+        typed[value] = dict(stamp)
+    return {**stamp, "removed": sorted(removed), "typed": dict(sorted(typed.items()))}
+
+
 def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> list[str]:
     """Validate and apply data to profile; returns the changed field names.
 
@@ -499,12 +529,14 @@ def _apply(profile: Profile, data: dict, *, actor, record_id: int | None) -> lis
             changed.append(name)
             if value is None and typed and profile.id:
                 _back_to_sources(profile, name, provenance)
-    if emails is not None and emails != [e.email for e in profile.emails]:
-        _set_identifiers(profile, ProfileEmail, emails, record_id, "emails")
-        changed.append("emails")
-    if phones is not None and phones != [p.phone for p in profile.phones]:
-        _set_identifiers(profile, ProfilePhone, phones, record_id, "phones")
-        changed.append("phones")
+    for kind, model, wanted in (("emails", ProfileEmail, emails), ("phones", ProfilePhone, phones)):
+        if wanted is None:
+            continue
+        before = [getattr(row, kind[:-1]) for row in getattr(profile, kind)]
+        if wanted != before:
+            _set_identifiers(profile, model, wanted, record_id, kind)
+            provenance[kind] = _identifiers_stamp(provenance, kind, before, wanted, stamp)
+            changed.append(kind)
     if "tags" in data and data["tags"] is not None:
         tags = _tags(list(data["tags"]))
         names, before = [t.name for t in tags], [t.name for t in profile.tags]

@@ -8,7 +8,7 @@ it by hand (profiles.added_tags); the stage's is the latest move of the stage hi
 
 from crm.models import PROFILE_FIELDS, TAG_MAX, Profile, SourceRecord, StageChange
 from crm.services.normalise import clean_text
-from crm.services.profiles import MANUAL_SOURCE, added_tags
+from crm.services.profiles import MANUAL_SOURCE, added_tags, typed_identifiers
 
 
 def stated_tags(values: object) -> set[str]:
@@ -52,14 +52,19 @@ def _typed(entry: dict) -> dict:
     return origin
 
 
-def _identifiers(rows, column: str, records: dict[int, SourceRecord]) -> list[dict]:
+def _identifiers(rows, column: str, records: dict[int, SourceRecord], typed: dict) -> list[dict]:
     """Each email or phone with its origin: the record of the profile that brought it,
-    else a person's hand (as the profile page says: 'manual edit')."""
+    else a person's hand (as the profile page says: 'manual edit'), who and when where
+    the edit was recorded (profiles.typed_identifiers)."""
     found = []
     for row in rows:
+        value = getattr(row, column)
         record = records.get(row.source_record_id) if row.source_record_id else None
-        origin = _record(record) if record is not None else {"manual": None}
-        found.append({"value": getattr(row, column), **origin})
+        if record is not None and record.source.name != MANUAL_SOURCE:
+            origin = _record(record)
+        else:
+            origin = _typed(typed[value]) if value in typed else {"manual": None}
+        found.append({"value": value, **origin})
     return found
 
 
@@ -129,8 +134,9 @@ def profile_provenance(profile: Profile) -> dict:
     stored = profile.provenance or {}
     found = {name: stored[name] for name in PROFILE_FIELDS if isinstance(stored.get(name), dict)}
     records = {r.id: r for r in profile.source_records}
-    found["emails"] = _identifiers(profile.emails, "email", records)
-    found["phones"] = _identifiers(profile.phones, "phone", records)
+    for kind in ("emails", "phones"):
+        typed = typed_identifiers(stored, kind)
+        found[kind] = _identifiers(getattr(profile, kind), kind[:-1], records, typed)
     found["tags"] = _tags(profile)
     found["stage"] = stage_origin(profile)
     return found

@@ -40,7 +40,12 @@ from crm.services import match_keys, matching
 from crm.services.given_names import GIVEN_NAMES
 from crm.services.nicknames import NAME_GROUPS
 from crm.services.normalise import city_key, clean_text, fold, spelt_out
-from crm.services.profiles import MANUAL_SOURCE, removed_tags, search_columns
+from crm.services.profiles import (
+    MANUAL_SOURCE,
+    removed_identifiers,
+    removed_tags,
+    search_columns,
+)
 
 STAGE_REASON = "most advanced stage among source records"
 
@@ -635,7 +640,7 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
                 # Its record states it no more (read again, e.g. in the right phone
                 # country) and no other record does: shown, it would claim a source.
                 dropped.setdefault(kind, []).append(value)
-        stored = {value for value, *_ in have}
+        stored = {value for value, *_ in have} | removed_identifiers(old_provenance, kind)
         wanted = {v: rid for v, rid in stated.items() if v not in stored}
         taken = held(kind, list(wanted)) if wanted else set()
         kept = [(v, rid) for v, rid in wanted.items() if v not in taken]

@@ -61,7 +61,8 @@ def test_a_profile_says_where_its_emails_phones_tags_and_stage_come_from(
     assert provenance["city"]["manual"] == rep.id
     assert provenance["emails"] == [
         {"value": "giulia@example.com", "source": "shop", "source_record_id": shop},
-        {"value": "g@typed.example", "manual": None},
+        # Typed by hand: who and when, as for a field.
+        {"value": "g@typed.example", "manual": rep.id, "at": provenance["city"]["at"]},
     ]
     assert provenance["phones"] == [
         {"value": "+393471234567", "source": "shop", "source_record_id": shop},
