@@ -15,6 +15,7 @@ from crm.models import (
     SourceRecord,
 )
 from crm.schemas.common import StrictInput
+from crm.schemas.profiles import ReviewPairOut
 from crm.services.consent_ledger import RESERVED_KEYS, SENT_KEY
 from crm.services.ingest import DATE_ORDERS, NAME_ORDERS
 from crm.services.readers import LIST_FIELDS, map_headers
@@ -270,6 +271,19 @@ class RecordResult(Schema):
         metadata={"description": "Why: the matching evidence, or the reason for rejection"},
     )
     warnings = fields.List(fields.Nested(FieldWarning), required=True)
+    merge_id = fields.Integer(
+        metadata={
+            "description": "merged by the scorer: the merge that joined the record's profile "
+            "to an earlier one (GET /profiles/{id}/merges; POST /merges/{id}/undo)"
+        }
+    )
+    review_pairs = fields.List(
+        fields.Nested(ReviewPairOut),
+        metadata={
+            "description": "review: the queue's pairs the record's profile is in, likely "
+            "duplicates first (GET /duplicates/{id})"
+        },
+    )
 
 
 class RecordsSummary(Schema):

@@ -89,6 +89,7 @@ from crm.services import (
     match_keys,
     matching,
     merging,
+    profiles,
     readers,
     sources,
     splitting,
@@ -299,6 +300,7 @@ class _Item:
     # The profile each conflict names (parallel to conflicts once they are reported).
     held_apart: list[int | None] = field(default_factory=list)
     consents_recorded: int = 0
+    merge_id: int | None = None  # the fuzzy merge that took the row's profile
     person: matching.Person | None = None
     keys: set[str] = field(default_factory=set)
     # The keys whose blocks of earlier profiles are read (the small ones among keys).
@@ -330,9 +332,11 @@ class _Item:
         self.place, self.place_count = None, 0
         self.consents_recorded = 0
 
-    def result(self, index: int) -> dict:
-        """The row's outcome as the records API reports it."""
-        return {
+    def result(self, index: int, pairs: dict[int, list[dict]]) -> dict:
+        """The row's outcome as the records API reports it: a fuzzy merge names its merge
+        (to show or undo it), a row sent to review the pairs its profile is in (pairs:
+        profiles.review_pairs_of)."""
+        found = {
             "index": index,
             "outcome": self.outcome or "rejected",
             "profile_id": self.profile_id,
@@ -341,6 +345,11 @@ class _Item:
                 {"field": name, "reason": reason} for name, reason in self.warnings + self.conflicts
             ],
         }
+        if self.merge_id is not None:
+            found["merge_id"] = self.merge_id
+        if self.outcome == "review":
+            found["review_pairs"] = pairs.get(self.profile_id, [])
+        return found
 
 
 @dataclass
@@ -2056,7 +2065,7 @@ class _Run:
                     merge.item.outcome = "review" if queued is not None else "created"
                 refused = True
             elif merge.item is not None:
-                merge.item.profile_id = merge.survivor_id
+                merge.item.profile_id, merge.item.merge_id = merge.survivor_id, result.id
         if refused:
             db.session.commit()
         return gains
@@ -2093,7 +2102,7 @@ class _Run:
             try:
                 if suspects.is_distinct(merge.survivor_id, merge.new_id):
                     raise ValidationError("pair marked distinct")
-                merging.merge_profiles(
+                made = merging.merge_profiles(
                     merge.survivor_id,
                     merge.new_id,
                     actor=self.actor or f"import:{self.source_name}"[:100],
@@ -2103,7 +2112,7 @@ class _Run:
                     batch_id=self.batch_id,
                 )
                 if item is not None:
-                    item.profile_id = merge.survivor_id
+                    item.profile_id, item.merge_id = merge.survivor_id, made.id
             except (ServiceError, *RETRYABLE):
                 # The candidate changed meanwhile (merged away, or marked distinct): a
                 # person decides instead.
@@ -2631,10 +2640,12 @@ def import_records(
         _finish(run, "failed", actor)
         raise
     summary = _finish(run, "done", actor)
+    queued = [item.profile_id for item in items if item.outcome == "review" and item.profile_id]
+    pairs = profiles.review_pairs_of(queued) if queued else {}
     return {
         "batch_id": summary.pop("batch_id"),
         "summary": summary,
-        "results": [item.result(n) for n, item in enumerate(items)],
+        "results": [item.result(n, pairs) for n, item in enumerate(items)],
     }
 
 

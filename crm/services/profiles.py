@@ -49,6 +49,7 @@ from crm.services.normalise import (
     spelt_out,
     storable,
 )
+from crm.services.sqlin import slices
 
 MANUAL_SOURCE = "manual"
 MANUAL_LABEL = "Manual entry"  # its label, as pages show it
@@ -648,19 +649,28 @@ def review_pairs(profile_id: int) -> list[dict]:
     lists them: highest score first, a pair with a veto after every pair without one), as
     plain data holding no personal data: the pair's id, the profile on the other side,
     the score."""
+    return review_pairs_of([profile_id])[profile_id]
+
+
+def review_pairs_of(profile_ids: list[int]) -> dict[int, list[dict]]:
+    """review_pairs of each of these profiles, read in a query a slice of them."""
     pair = DuplicateCandidate
-    rows = db.session.execute(
-        select(pair.id, pair.profile_a_id, pair.profile_b_id, pair.score)
-        .where(
-            pair.status == "open",
-            or_(pair.profile_a_id == profile_id, pair.profile_b_id == profile_id),
+    found: dict[int, list[dict]] = {pid: [] for pid in profile_ids}
+    for chunk in slices(sorted(found)):
+        rows = db.session.execute(
+            select(pair.id, pair.profile_a_id, pair.profile_b_id, pair.score)
+            .where(
+                pair.status == "open",
+                or_(pair.profile_a_id.in_(chunk), pair.profile_b_id.in_(chunk)),
+            )
+            .order_by(suspects.vetoed(), pair.score.desc(), pair.id)
         )
-        .order_by(suspects.vetoed(), pair.score.desc(), pair.id)
-    )
-    return [
-        {"id": pair_id, "profile_id": b if a == profile_id else a, "score": score}
-        for pair_id, a, b, score in rows
-    ]
+        asked = set(chunk)
+        for pair_id, a, b, score in rows:
+            for mine, other in ((a, b), (b, a)):
+                if mine in asked:
+                    found[mine].append({"id": pair_id, "profile_id": other, "score": score})
+    return found
 
 
 def created_document(profile: Profile) -> dict:

@@ -85,6 +85,25 @@ def test_fuzzy_match_is_merged_with_its_reasons(client, api_headers):
     assert "birth date: same" in result["reasons"]
     merge = db.session.scalar(select(Merge))
     assert (merge.rule, merge.survivor_id) == ("auto", result["profile_id"])
+    assert result["merge_id"] == merge.id  # to show or undo it
+    assert "review_pairs" not in result
+
+
+def test_a_record_sent_to_review_names_its_pairs(client, api_headers):
+    headers = api_headers("admin")
+    [first] = _post(
+        client, headers, [{"id": "1", "first_name": "Giulia", "last_name": "Ferraresi",
+                           "company": "Acme", "city": "Parma"}],
+    ).get_json()["results"]  # fmt: skip
+    [result] = _post(
+        client, headers, [{"id": "2", "first_name": "Giulia", "last_name": "Ferraresi",
+                           "company": "Acme"}], source="fair",
+    ).get_json()["results"]  # fmt: skip
+    assert result["outcome"] == "review", result
+    [pair] = result["review_pairs"]
+    assert pair["profile_id"] == first["profile_id"]
+    assert client.get(f"/api/v1/duplicates/{pair['id']}", headers=headers).status_code == 200
+    assert "merge_id" not in result
 
 
 def test_consents_are_recorded_once(client, api_headers):
