@@ -17,7 +17,7 @@ from crm.models import (
 from crm.schemas.common import StrictInput
 from crm.schemas.profiles import ReviewPairOut
 from crm.services.consent_ledger import RESERVED_KEYS, SENT_KEY
-from crm.services.ingest import DATE_ORDERS, NAME_ORDERS
+from crm.services.ingest import DATE_ORDERS, NAME_ORDERS, RefusedRecord
 from crm.services.readers import LIST_FIELDS, map_headers
 
 MAX_RECORDS = 1000
@@ -164,19 +164,17 @@ _EVIDENCE_TEXT = (
 class _Record(fields.Dict):
     """One record: a JSON object whose profile fields have the shape the importer reads.
 
-    Its problems are raised here, so that the list files them under the record's own
-    index: checked on the list as a whole, they were counted among the records left once
-    the items that are no objects had gone, and filed under a later record's index.
+    Its problems are found here, each record on its own: such a record is rejected with
+    them as its result's reasons (ingest.RefusedRecord), and one sync's bad consent does
+    not keep its 999 other records out.
     """
 
     def _deserialize(self, value, attr, data, **kwargs) -> dict:
-        """The record, or its shape problems by key (no record of the list is kept when
-        one has problems: the whole request is refused)."""
+        """The record, or with its shape problems by key a RefusedRecord: the importer
+        rejects it alone (its result says why) and stores the call's other records."""
         record = super()._deserialize(value, attr, data, **kwargs)
         problems = _record_problems(record)
-        if problems:
-            raise ValidationError(problems)
-        return record
+        return RefusedRecord(record, problems) if problems else record
 
 
 class RecordsIn(StrictInput):
@@ -201,7 +199,10 @@ class RecordsIn(StrictInput):
                 "kept in the raw record and may hold any JSON value (what lies past 32 levels "
                 "of nesting or 16 MiB of one key's value is cut). NaN and Infinity read as "
                 "null. No text, key or value, may hold NUL characters or lone UTF-16 "
-                f"surrogates (422, by index and key). 1 to {MAX_RECORDS} records."
+                f"surrogates (422, by index and key). A record of another shape (an "
+                "object where text belongs, a consent without a known purpose or status) "
+                "is rejected on its own, its result's reasons saying what is wrong; the "
+                f"others are stored. 1 to {MAX_RECORDS} records."
             ),
             "example": [
                 {

@@ -2600,6 +2600,24 @@ def mapping_notes(batch_id: str) -> list[str]:
     return notes
 
 
+class RefusedRecord(dict):
+    """A record of the records API whose shape is wrong (a consent without a known
+    purpose, an object where text belongs): rejected on its own, with its problems by
+    key, while the call's other records are stored."""
+
+    def __init__(self, record: dict, problems: dict[str, list[str]]) -> None:
+        super().__init__(record)
+        self.problems = problems
+
+    @property
+    def reason(self) -> str:
+        said = "; ".join(f"{key}: {' '.join(msgs)}" for key, msgs in self.problems.items())
+        return f"{SHAPE_REFUSED}: {said}"
+
+
+SHAPE_REFUSED = "the record's shape is refused"
+
+
 def import_records(
     records: list[dict],
     *,
@@ -2629,7 +2647,12 @@ def import_records(
         actor=actor,
     )
     run = _Run(source, batch, mapping, region, None, actor)
-    rows = [readers.row_from_object(n, obj, sent=True) for n, obj in enumerate(records)]
+    rows = [
+        readers.row_from_object(n, obj, sent=True)
+        if not isinstance(obj, RefusedRecord)
+        else readers.Row(n, {}, readers.json_value(dict(obj)), error=obj.reason)
+        for n, obj in enumerate(records)
+    ]
     run.read_order(rows, dates=dates, names=names)
     run.dates_per_record = dates == "auto"
     try:

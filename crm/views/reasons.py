@@ -82,6 +82,10 @@ _PHRASES = [
         N_('addresses a couple or a household ("Coniugi Rossi"): imported as one person'),
     ),
     (
+        r"the record's shape is refused: (?P<detail>.+)",
+        N_("the record's shape is refused: %(detail)s"),
+    ),
+    (
         r"the list status says subscribed, but the consent column says no: recorded as "
         r"refused",
         N_("the list status says subscribed, but the consent column says no: recorded as refused"),

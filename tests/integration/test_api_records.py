@@ -153,17 +153,24 @@ def test_records_must_be_a_list_of_objects(client, api_headers):
     assert _count(SourceRecord) == 0
 
 
-def test_bad_field_shapes_are_422_per_field(client, api_headers):
+def test_a_record_of_a_bad_shape_is_rejected_alone_with_its_problems(client, api_headers):
     records = [
         {"email": "a@ex.com", "first_name": {"x": 1}},
         {"email": "b@ex.com", "consents": [{"purpose": "spam", "status": "granted"}]},
         {"email": "c@ex.com", "utm": {"source": "x"}, "x": [[[]]]},  # kept in the raw record
     ]
     response = _post(client, api_headers("admin"), records)
-    assert response.status_code == 422
-    errors = response.get_json()["errors"]["json"]["records"]
-    assert set(errors) == {"0", "1"}
-    assert "first_name" in errors["0"] and "consents" in errors["1"]
+    assert response.status_code == 200, response.get_json()
+    results = response.get_json()["results"]
+    assert [r["outcome"] for r in results] == ["rejected", "rejected", "created"]
+    assert results[0]["reasons"] == [
+        "the record's shape is refused: first_name: Must be text, a number or null."
+    ]
+    assert results[1]["reasons"][0].startswith(
+        "the record's shape is refused: consents: 0: purpose must be one of"
+    )
+    # Rejected rows are kept in the batch report, as a file's are.
+    assert {r.row_number for r in db.session.scalars(select(ImportRejection))} >= {1, 2}
 
 
 def test_unknown_top_level_field_is_422(client, api_headers):
