@@ -241,7 +241,9 @@ def _write_meta(upload: Upload) -> None:
     """Store an upload's metadata atomically."""
     _data, meta = _paths(upload.id)
     tmp = meta + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
+    # Owner-only, as the file's bytes: the metadata names the file and its source.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(upload.__dict__, handle)
     os.replace(tmp, meta)
 

@@ -97,7 +97,9 @@ def progress_message(job: Job) -> str:
 @bp.route("/")
 @roles(*IMPORT_ROLES)
 def index():
-    """Recent import batches and the imports still running."""
+    """Recent import batches and the imports still running. Uploads left unimported
+    past their time are deleted here too, not only when the next file is uploaded."""
+    imports_ui.sweep_uploads()
     return render_template(
         "imports/index.html",
         batches=imports_ui.recent_batches(),

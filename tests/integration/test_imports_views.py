@@ -306,6 +306,22 @@ def test_uploaded_file_is_deleted_when_the_job_finishes(client, auth, app, sync_
     assert client.get(path).status_code == 404
 
 
+def test_an_upload_left_unimported_is_owner_only_and_goes_after_its_time(client, auth, app):
+    auth.login_as("marketer")
+    _preview(client)
+    files = _upload_files(app)
+    assert len(files) == 2
+    folder = imports_ui.upload_dir()
+    for name in files:
+        assert os.stat(os.path.join(folder, name)).st_mode & 0o777 == 0o600, name
+    # A day later nobody uploads again: opening the imports page clears it.
+    old = time.time() - imports_ui.UPLOAD_TTL_SECONDS - 60
+    for name in files:
+        os.utime(os.path.join(folder, name), (old, old))
+    assert client.get("/imports/").status_code == 200
+    assert _upload_files(app) == []
+
+
 def test_uploaded_file_is_deleted_when_the_job_fails(client, auth, app, sync_jobs):
     auth.login_as("marketer")
     path, reader = _preview(client)
