@@ -1736,8 +1736,12 @@ class _Run:
         key's own name (a record of the API names what it sends)."""
         spoken: set[str] = set()
         for header in raw:
+            # A file's column left unmapped (unknown, or ignored in the preview) speaks of
+            # nothing; the keys of JSON records are mapped record by record.
             if header not in self.columns and header not in self.key_fields:
-                found = readers.map_headers([header], self.format).columns.get(header)
+                found = None
+                if self.format == "jsonl" and (self.overrides or {}).get(header) != "":
+                    found = readers.map_headers([header], self.format).columns.get(header)
                 self.key_fields[header] = found
             target = self.columns.get(header) or self.key_fields.get(header)
             spoken.update(_SPOKEN_FIELDS.get(target, (target,) if target else ()))

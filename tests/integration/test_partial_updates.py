@@ -68,3 +68,13 @@ def test_an_update_file_with_some_columns_keeps_the_others(app):
     _import("ID,Nome,Cognome,Email,Città,Azienda\nC1,Anna,Neri,anna@example.it,Genova,\n")
     db.session.expire_all()
     assert db.session.scalar(select(Profile)).company is None
+
+
+def test_a_column_ignored_in_the_mapping_keeps_its_field(app):
+    _import("ID,Nome,Cognome,Azienda\nC1,Anna,Neri,Neri Spa\n")
+    again = "ID,Nome,Cognome,Azienda\nC1,Anna,Neri,\n"
+    ingest.import_stream(
+        io.BytesIO(again.encode()), filename="f.csv", source_name="erp", overrides={"Azienda": ""}
+    )
+    db.session.expire_all()
+    assert db.session.scalar(select(Profile)).company == "Neri Spa"
