@@ -589,7 +589,7 @@ _BUSINESS_WORDS = frozenset(
     "studio trattoria ristorante pizzeria osteria hotel albergo bar ferramenta farmacia "
     "officina autofficina agenzia societa associazione associati impresa ditta azienda "
     "tipografia arredamenti edilizia costruzioni immobiliare commerciale consulting group "
-    "gruppo onlus fondazione istituto scuola universita banca assicurazioni parrocchia "
+    "gruppo onlus fondazione istituto scuola universita assicurazioni parrocchia "
     "circolo cooperativa laboratorio negozio boutique salone parrucchiere clinica "
     "poliambulatorio hotels company gesellschaft stiftung verein".split()
 )
@@ -598,13 +598,12 @@ _SURE_LEGAL_FORMS = frozenset(f for f in _LEGAL_FORMS if len(f) >= 3) | {"bv", "
 
 @lru_cache(maxsize=_SMALL_CACHE)
 def reads_as_company(value: str) -> bool:
-    """Whether a name is a business's: a legal form ("Rossi S.r.l.", "Müller GmbH"), or a
-    word of trades and institutions before the rest ("Ferramenta Colombo", "Studio
-    Associato Ferri"; "Maria Salone" is a person)."""
+    """Whether a name is a business's: a legal form at its end ("Rossi S.r.l.", "Müller
+    GmbH"; "Asa Poli" is a person, though ASA is a Norwegian company's), or a word of
+    trades and institutions before the rest ("Ferramenta Colombo", "Studio Associato
+    Ferri"; "Maria Salone" is a person; "Banca", a slip of Bianca, is no such word)."""
     words = _initials_joined(fold(value).split())
-    return bool(words) and (
-        words[0] in _BUSINESS_WORDS or any(w in _SURE_LEGAL_FORMS for w in words)
-    )
+    return bool(words) and (words[0] in _BUSINESS_WORDS or words[-1] in _SURE_LEGAL_FORMS)
 
 
 def _initials_joined(words: list[str]) -> list[str]:

@@ -41,6 +41,10 @@ def test_names_of_businesses_are_told_by_their_legal_form_or_trade(name):
         ({"last_name": "Salone", "first_name": "Maria"}, "Maria", "Salone"),  # one word
         ({"full_name": "Maria Salone"}, "Maria", "Salone"),  # a trade's word, not first
         ({"full_name": "Giovanni Studioso"}, "Giovanni", "Studioso"),
+        # A given name that is a legal form elsewhere (a Norwegian ASA), a slip of one
+        # that is a trade's word (Banca for Bianca): found in the benchmark's badges.
+        ({"full_name": "Asa Poli"}, "Asa", "Poli"),
+        ({"full_name": "Banca Bruno"}, "Banca", "Bruno"),
     ],
 )
 def test_people_whose_names_hold_such_words_stay_people(values, first, last):
