@@ -79,6 +79,14 @@ def _json_error(status: int, message: str):
     return response
 
 
+def role_refusal(role: str, allowed) -> str:
+    """Why a key's role is refused, naming the roles that may (the OpenAPI document's
+    x-roles): an integrator then knows whose key to ask for."""
+    if not allowed:
+        return f"Your role ({role}) may not do this."
+    return f"Your role ({role}) may not do this; it needs {' or '.join(sorted(allowed))}."
+
+
 def enforce_policy():
     """before_request: refuse anything the view's declared roles do not allow."""
     if request.endpoint is None:
@@ -92,7 +100,7 @@ def enforce_policy():
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if policy is None or current_user.role not in policy:
         if is_api_request():
-            return _json_error(403, "Your role may not do this.")
+            return _json_error(403, role_refusal(current_user.role, policy))
         abort(403)
     return None
 

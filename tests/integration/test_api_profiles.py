@@ -77,7 +77,7 @@ def test_refusals_of_role_and_key_have_the_shared_error_shape(client, api_header
     assert forbidden.get_json() == {
         "code": 403,
         "status": "Forbidden",
-        "message": "Your role may not do this.",
+        "message": "Your role (marketer) may not do this; it needs admin or sales.",
     }
     unauthorised = client.get(API)
     assert unauthorised.status_code == 401
