@@ -18,6 +18,14 @@ _LIST_HINT = "Read-only: set '{0}s' instead (the first one is the primary)."
 _STAMPS = "Read-only: set by the server."
 
 
+class _Stage(fields.String):
+    """A lifecycle stage in any case ("MQL" is mql), as the records API reads it."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text.strip().lower()
+
+
 def _text(description: str = "") -> fields.String:
     """An optional free-text profile field; null or empty clears it."""
     return fields.String(
@@ -53,6 +61,7 @@ class _ProfileFields(StrictInput):
     country = _text("ISO 3166-1 alpha-2 code or an English or Italian country name")
     birth_date = fields.Date(
         allow_none=True,
+        error_messages={"invalid": "Not a valid date: write it as YYYY-MM-DD (1990-07-15)."},
         metadata={"description": "ISO 8601 date, from 1900-01-01 to today (as the importer takes)"},
     )
     tax_id = _text("A personal tax or national id (codice fiscale, social security number)")
@@ -76,7 +85,7 @@ class _ProfileFields(StrictInput):
         validate=validate.Length(max=MAX_TAGS),
         metadata={"description": f"Replaces all tags (at most {MAX_TAGS})"},
     )
-    stage = fields.String(validate=validate.OneOf(STAGES))
+    stage = _Stage(validate=validate.OneOf(STAGES))
     stage_reason = fields.String(
         validate=validate.Length(max=500),
         metadata={"description": "Why the stage changed; kept in the stage history"},

@@ -251,6 +251,19 @@ def test_patch_without_if_match_applies(client, sales):
     assert _stored(profile.id).company == "Acme"
 
 
+def test_patch_reads_a_stage_in_any_case_and_says_how_to_write_a_date(client, sales):
+    profile = factories.make_profile()
+    url = f"{API}/{profile.id}"
+    response = client.patch(url, headers=sales, json={"stage": "MQL"})
+    assert response.status_code == 200, response.get_json()
+    assert _stored(profile.id).stage == "mql"
+    refused = client.patch(url, headers=sales, json={"birth_date": "15/07/1990"})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["json"]["birth_date"] == [
+        "Not a valid date: write it as YYYY-MM-DD (1990-07-15)."
+    ]
+
+
 def test_patch_tags_and_owner(client, sales):
     owner = factories.make_user(role="sales")
     profile = factories.make_profile()
