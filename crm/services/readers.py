@@ -1993,7 +1993,10 @@ def read_xlsx(
                     # Cells right of the last header (a note typed beside the table) are
                     # kept in the raw row, as a CSV row's extra cells are.
                     extra = {f"_extra_{i}": t for i, t in enumerate(texts[width:]) if t.strip()}
-                    texts = texts[:width]
+                    # A row ends at its last filled cell: the empty ones after it are the
+                    # file's columns too (as a CSV row has them), so that the report shows
+                    # them and a record sent again clears what they hold no more.
+                    texts = texts[:width] + [""] * (width - len(texts))
                     if not extra and not any(t.strip() for t in texts):
                         continue
                     raw = dict(zip(sheet.headers, texts, strict=False))

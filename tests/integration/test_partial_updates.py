@@ -5,8 +5,9 @@ import io
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import Profile, SourceRecord
+from crm.models import ImportRejection, Profile, SourceRecord
 from crm.services import ingest
+from tests import factories
 
 API = "/api/v1/sources/shop/records"
 IRENE = {
@@ -78,3 +79,26 @@ def test_a_column_ignored_in_the_mapping_keeps_its_field(app):
     )
     db.session.expire_all()
     assert db.session.scalar(select(Profile)).company == "Neri Spa"
+
+
+def test_a_workbooks_emptied_last_cell_clears_its_field_and_shows_in_the_report(app):
+    def load(rows):
+        book = factories.workbook(
+            {"Clienti": [["ID", "Nome", "Cognome", "Email", "Azienda"], *rows]}
+        )
+        return ingest.import_stream(io.BytesIO(book), filename="c.xlsx", source_name="erp")
+
+    load([["C1", "Anna", "Neri", "anna@example.it", "Neri Spa"]])
+    summary = load(
+        [
+            ["C1", "Anna", "Neri", "anna@example.it", None],
+            ["C2", "Bo", "Re", "bo(at)example.it", None],
+        ]
+    )
+    assert summary["updated"] == 1
+    db.session.expire_all()
+    anna = db.session.scalar(select(Profile).where(Profile.first_name == "Anna"))
+    assert anna.company is None
+    # The bad email's row keeps the file's last column, empty, for the report.
+    reported = db.session.scalars(select(ImportRejection).where(ImportRejection.row_number == 3))
+    assert [r.raw["Azienda"] for r in reported] == [""]
