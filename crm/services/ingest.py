@@ -269,6 +269,12 @@ def _check_usable(mapping: readers.Mapping) -> None:
         )
 
 
+# Said of a row without an id that repeats an earlier row of the same import, cell by cell.
+SAME_ROW_AGAIN = (
+    "the same as an earlier row of this import, with no id to tell them apart: stored once"
+)
+
+
 # The record fields a column speaks of, where they are not the column's own field.
 _SPOKEN_FIELDS = {
     "email": ("emails", "bounced", "bounced_at"),
@@ -830,6 +836,10 @@ class _Batch:
         if known is not None and record.raw == item.raw and record.fields == item.fields:
             item.outcome, item.target = "unchanged", known
             item.reasons = ["source record: unchanged"]
+            if record.batch_id == self.run.batch_id and not norm.external_id:
+                # Two badge scans of namesakes, or one scanned twice: the data cannot
+                # tell, so the row is one record, and the report says so.
+                item.warnings.append(("", SAME_ROW_AGAIN))
             self._note_conflicts(item, known)  # still left out: the report says so again
             return
         owners = self.owners

@@ -82,6 +82,14 @@ _PHRASES = [
         N_('addresses a couple or a household ("Coniugi Rossi"): imported as one person'),
     ),
     (
+        r"the same as an earlier row of this import, with no id to tell them apart: stored "
+        r"once",
+        N_(
+            "the same as an earlier row of this import, with no id to tell them apart: "
+            "stored once"
+        ),
+    ),
+    (
         r"the record's shape is refused: (?P<detail>.+)",
         N_("the record's shape is refused: %(detail)s"),
     ),

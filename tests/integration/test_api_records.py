@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import ConsentRecord, ImportRejection, Merge, Profile, Source, SourceRecord
-from crm.services import profiles
+from crm.services import ingest, profiles
 
 API = "/api/v1/sources/{}/records"
 
@@ -87,6 +87,19 @@ def test_fuzzy_match_is_merged_with_its_reasons(client, api_headers):
     assert (merge.rule, merge.survivor_id) == ("auto", result["profile_id"])
     assert result["merge_id"] == merge.id  # to show or undo it
     assert "review_pairs" not in result
+
+
+def test_two_rows_alike_without_an_id_are_one_record_and_the_second_says_so(client, api_headers):
+    headers = api_headers("admin")
+    scan = {"first_name": "Bruno", "last_name": "Marino"}
+    first, second = _post(client, headers, [scan, scan], source="badges").get_json()["results"]
+    assert (first["outcome"], second["outcome"]) == ("created", "unchanged")
+    assert second["profile_id"] == first["profile_id"]
+    assert second["warnings"] == [{"field": "", "reason": ingest.SAME_ROW_AGAIN}]
+    assert first["warnings"] == []
+    # Sent again in a later call: the same record, unchanged, and nothing to say.
+    again = _post(client, headers, [scan], source="badges").get_json()["results"]
+    assert (again[0]["outcome"], again[0]["warnings"]) == ("unchanged", [])
 
 
 def test_a_record_sent_to_review_names_its_pairs(client, api_headers):

@@ -37,6 +37,7 @@ def _reasons() -> list[str]:
     for values in ({"full_name": "Trattoria Da Gino S.n.c."}, {"company": "Rossi Anna"}):
         found += [reason for _, reason in rows.normalise_row(values, "IT").warnings]
     found.append(ingest.RefusedRecord({}, {"first_name": ["Must be text."]}).reason)
+    found.append(ingest.SAME_ROW_AGAIN)
     listed = {"email": "m@example.it", "subscription_status": "Iscritto", "email_opt_in": "No"}
     found += [reason for _, reason in rows.consents_from_columns(listed)[1]]
     company = {"first_name": "Paolo", "last_name": "Verdi", "tax_id": "02468100135"}
