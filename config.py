@@ -44,6 +44,9 @@ class Config:
         # Profiles an import keeps in memory as the scorer sees them (~550 bytes each):
         # more buys speed on a big database, at the price of memory.
         self.IMPORT_PROFILE_CACHE = int(env.get("CRM_IMPORT_PROFILE_CACHE", "65536"))
+        # Days an import's report keeps the rows it rejected or warned about (their cells:
+        # personal data); 0 keeps them until the import is deleted.
+        self.IMPORT_REPORT_DAYS = int(env.get("CRM_IMPORT_REPORT_DAYS", "90"))
         # Behind a reverse proxy: trust this many X-Forwarded-For/-Proto hops (0 = none),
         # so throttling sees the client's address and not the proxy's.
         self.PROXY_HOPS = int(env.get("CRM_PROXY_HOPS", "0"))

@@ -268,6 +268,7 @@ def import_command(
         report_file.close()
     elif reported > REPORT_LINES:
         click.echo(f"... {reported - REPORT_LINES} more: --report FILE writes them all.", err=True)
+    imports_ui.sweep_reports()  # older imports' reports past CRM_IMPORT_REPORT_DAYS
     click.echo(json.dumps(summary))
 
 

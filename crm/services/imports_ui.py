@@ -16,12 +16,13 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import islice
 from typing import BinaryIO
 
 import phonenumbers
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from crm.extensions import db
@@ -349,6 +350,35 @@ def sweep_uploads(max_age: float = UPLOAD_TTL_SECONDS) -> int:
         except FileNotFoundError:
             continue  # a finishing job removed it first
     return removed
+
+
+def sweep_reports(days: int | None = None) -> int:
+    """Delete the rows kept in the reports of imports finished more than days ago
+    (CRM_IMPORT_REPORT_DAYS; 0 keeps them): each holds a row's cells, personal data the
+    marketer needed to correct a file, not forever. The batch keeps its counts and says
+    its report was deleted. Returns how many batches lost their report."""
+    days = current_app.config.get("IMPORT_REPORT_DAYS", 90) if days is None else days
+    if days <= 0:
+        return 0
+    cutoff = utcnow() - timedelta(days=days)
+    reported = select(ImportRejection.batch_id).distinct()
+    old = list(
+        db.session.scalars(
+            select(ImportBatch).where(
+                ImportBatch.finished_at < cutoff, ImportBatch.id.in_(reported)
+            )
+        )
+    )
+    for batch in old:
+        db.session.execute(delete(ImportRejection).where(ImportRejection.batch_id == batch.id))
+        batch.counts = {**(batch.counts or {}), REPORT_DELETED: 1}
+    if old:
+        db.session.commit()
+    return len(old)
+
+
+# The key of a batch's counts that says its report's rows were deleted (sweep_reports).
+REPORT_DELETED = "report_deleted"
 
 
 def _cell(value) -> str:

@@ -98,8 +98,10 @@ def progress_message(job: Job) -> str:
 @roles(*IMPORT_ROLES)
 def index():
     """Recent import batches and the imports still running. Uploads left unimported
-    past their time are deleted here too, not only when the next file is uploaded."""
+    past their time are deleted here too, not only when the next file is uploaded, and
+    so are the rows of reports past theirs."""
     imports_ui.sweep_uploads()
+    imports_ui.sweep_reports()
     return render_template(
         "imports/index.html",
         batches=imports_ui.recent_batches(),

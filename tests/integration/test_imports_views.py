@@ -7,6 +7,7 @@ import re
 import threading
 import time
 import uuid
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.models import AuditLog, ImportBatch, Job, Profile, Source, SourceRecord
+from crm.models import AuditLog, ImportBatch, ImportRejection, Job, Profile, Source, SourceRecord
 from crm.services import imports_ui, ingest, jobs, profiles
 from tests import factories
 
@@ -921,3 +922,29 @@ def test_a_column_nobody_headed_is_shown_by_its_letter_and_can_be_mapped(client,
     job = db.session.get(Job, _job_id(_start(client, path, reader, {"(column C)": "city"})))
     assert job.status == "done", job.error
     assert profiles.search_profiles("anna@example.it")[0][0].city == "Modena"
+
+
+def test_a_reports_rows_are_deleted_after_their_days_and_the_batch_says_so(client, auth, app):
+    app.config["IMPORT_REPORT_DAYS"] = 30
+    old = ingest.import_stream(
+        io.BytesIO(b"Nome,Email\nAnna,not-an-email\n"), filename="old.csv", source_name="fiera"
+    )
+    new = ingest.import_stream(
+        io.BytesIO(b"Nome,Email\nLuca,also-not-one\n"), filename="new.csv", source_name="fiera"
+    )
+    batch = db.session.get(ImportBatch, old["batch_id"])
+    batch.finished_at = batch.finished_at - timedelta(days=31)
+    db.session.commit()
+    auth.login_as("marketer")
+
+    assert client.get("/imports/").status_code == 200
+
+    left = {r.batch_id for r in db.session.scalars(select(ImportRejection))}
+    assert left == {new["batch_id"]}
+    page = client.get(f"/imports/batches/{old['batch_id']}").get_data(as_text=True)
+    assert 'id="report-deleted"' in page and 'id="report-link"' not in page
+    assert 'id="report-link"' in client.get(f"/imports/batches/{new['batch_id']}").get_data(
+        as_text=True
+    )
+    # The counts stay: how many rows were rejected or warned about is no personal data.
+    assert db.session.get(ImportBatch, old["batch_id"]).counts["warnings"] == 1
