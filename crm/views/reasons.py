@@ -84,10 +84,7 @@ _PHRASES = [
     (
         r"the same as an earlier row of this import, with no id to tell them apart: stored "
         r"once",
-        N_(
-            "the same as an earlier row of this import, with no id to tell them apart: "
-            "stored once"
-        ),
+        N_("the same as an earlier row of this import, with no id to tell them apart: stored once"),
     ),
     (
         r"the record's shape is refused: (?P<detail>.+)",
