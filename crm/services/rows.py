@@ -721,6 +721,7 @@ def normalise_row(
     _join_house_number(row, values.get("street_number"), region)
     if values.get("full_name") and not row.has_name:
         _add_full_name(row, str(values["full_name"]), surname_first, country)
+    _order_by_codice_fiscale(row)
     _join_name_suffix(row, values.get("name_suffix"))
     email_items, phone_items = _cell_items(row, values, "email"), _cell_items(row, values, "phone")
     strays = [item for item in email_items if _reads_as_phone(item, region)]
@@ -955,6 +956,20 @@ CODICE_FISCALE_OTHER_BIRTH = (
     "the codice fiscale gives another birth date ({born}): one of the two is mistyped; "
     "both kept as written"
 )
+
+
+def _order_by_codice_fiscale(row: NormalisedRow) -> None:
+    """Swap a name split, or typed, the wrong way round when the row's codice fiscale
+    spells it the other way, both codes exactly ("Rossi Mario" beside RSSMRA...: the
+    surname is Rossi, whatever order the rest of the file writes its names in)."""
+    code = codice_fiscale(row.fields.get("tax_id"))
+    first, last = row.fields.get("first_name"), row.fields.get("last_name")
+    if not (code and first and last):
+        return
+    if (surname_code(last), given_name_code(first)) == (code.surname, code.given):
+        return
+    if (surname_code(first), given_name_code(last)) == (code.surname, code.given):
+        row.fields["first_name"], row.fields["last_name"] = last, first
 
 
 def codice_fiscale_warnings(fields: dict) -> list[tuple[str, str]]:

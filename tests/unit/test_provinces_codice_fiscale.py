@@ -138,3 +138,15 @@ def test_eleven_digits_in_an_italian_rows_tax_id_are_a_companys_number_not_the_p
 )
 def test_phones_typed_in_one_cell_apart_by_a_dash_or_semicolon_are_each_kept(cell, phones):
     assert normalise_row({"first_name": "Mario", "phone": cell}, "IT").phones == phones
+
+
+def test_a_codice_fiscale_says_which_of_a_full_names_words_is_the_surname():
+    # Fatture in Cloud's "Nome" of a private customer, in a file too small to tell its order.
+    row = normalise_row({"full_name": "Rossi Mario", "tax_id": MARIO}, "IT")
+    assert (row.fields["first_name"], row.fields["last_name"]) == ("Mario", "Rossi")
+    assert row.warnings == []
+    # Names typed in each other's column too; a code that spells neither order changes nothing.
+    row = normalise_row({"first_name": "Rossi", "last_name": "Mario", "tax_id": MARIO}, "IT")
+    assert (row.fields["first_name"], row.fields["last_name"]) == ("Mario", "Rossi")
+    row = normalise_row({"full_name": "Bianchi Anna", "tax_id": MARIO}, "IT")
+    assert (row.fields["first_name"], row.fields["last_name"]) == ("Bianchi", "Anna")
