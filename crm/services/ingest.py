@@ -58,7 +58,7 @@ from types import SimpleNamespace
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, insert, or_, select, text
+from sqlalchemy import bindparam, delete, func, insert, or_, select, text
 from sqlalchemy import update as update_rows
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
@@ -2686,18 +2686,38 @@ def import_records(
     }
 
 
+def _consent_changes(batch_id: str) -> dict[str, int]:
+    """The consent statements a batch appended, counted by "purpose:status" (each is in
+    the consent ledger, with its source and evidence; the audit trail says how many)."""
+    rows = db.session.execute(
+        select(ConsentRecord.purpose, ConsentRecord.status, func.count())
+        .where(ConsentRecord.evidence["batch_id"].as_string() == batch_id)
+        .group_by(ConsentRecord.purpose, ConsentRecord.status)
+        .order_by(ConsentRecord.purpose, ConsentRecord.status)
+    )
+    return {f"{purpose}:{status}": n for purpose, status, n in rows}
+
+
 def _finish(run: _Run, status: str, actor) -> dict:
     """Close the batch, audit the run (ids and counts only) and commit."""
     batch = db.session.get(ImportBatch, run.batch_id)
     batch.status = status
     batch.finished_at = utcnow()
     batch.counts = dict(run.counts)
+    changes = _consent_changes(run.batch_id)
     audit.record(
         "import.run",
         actor=actor,
         object_type="import_batch",
         object_id=run.batch_id,
-        details={"batch_id": run.batch_id, "status": status, "counts": dict(run.counts)},
+        details={
+            "batch_id": run.batch_id,
+            "status": status,
+            "counts": dict(run.counts),
+            # Consent changes are data events: how many of each, by purpose and status
+            # (each statement, with its source and evidence, is in the consent ledger).
+            "consent_changes": changes,
+        },
     )
     db.session.commit()
     return {**{k: run.counts[k] for k in SUMMARY_KEYS}, **dict(run.counts), "batch_id": batch.id}

@@ -484,6 +484,28 @@ def test_batch_report_and_audit_hold_counts_without_personal_data(app):
     assert entry.details["counts"]["rows"] == 2
 
 
+def test_the_audit_entry_counts_the_consent_changes_of_the_import(app):
+    text = "email,email_opt_in\na@example.com,yes\nb@example.com,no\nc@example.com,yes\n"
+    summary = _import(text, source="newsletter")
+    entry = db.session.scalar(
+        select(AuditLog).where(
+            AuditLog.action == "import.run", AuditLog.object_id == summary["batch_id"]
+        )
+    )
+    assert entry.details["consent_changes"] == {
+        "email_marketing:granted": 2,
+        "email_marketing:refused": 1,
+    }
+    # Imported again, nothing is appended, and the entry says so.
+    again = _import(text, source="newsletter")
+    entry = db.session.scalar(
+        select(AuditLog).where(
+            AuditLog.action == "import.run", AuditLog.object_id == again["batch_id"]
+        )
+    )
+    assert entry.details["consent_changes"] == {}
+
+
 def test_rejections_go_with_their_batch(app):
     summary = _import("email,first_name\n,\nbad,\n")
     assert _count(ImportRejection) == 2
