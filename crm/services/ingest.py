@@ -1725,6 +1725,9 @@ class _Run:
         self.actor = actor
         self.columns = dict(mapping.columns)  # header -> field
         self.key_fields: dict[str, str | None] = {}  # other keys -> field (spoken_fields)
+        # The consent statements before this run's: those after it are read back at its
+        # end by id, not by a scan of the whole ledger (_consent_changes).
+        self.consents_before = db.session.scalar(select(func.max(ConsentRecord.id))) or 0
         self.headers: dict[str, str] = {}  # field -> its first column, for the report
         for header, target in mapping.columns.items():
             self.headers.setdefault(target, header)
@@ -2686,12 +2689,15 @@ def import_records(
     }
 
 
-def _consent_changes(batch_id: str) -> dict[str, int]:
-    """The consent statements a batch appended, counted by "purpose:status" (each is in
+def _consent_changes(run: _Run) -> dict[str, int]:
+    """The consent statements a run appended, counted by "purpose:status" (each is in
     the consent ledger, with its source and evidence; the audit trail says how many)."""
     rows = db.session.execute(
         select(ConsentRecord.purpose, ConsentRecord.status, func.count())
-        .where(ConsentRecord.evidence["batch_id"].as_string() == batch_id)
+        .where(
+            ConsentRecord.id > run.consents_before,
+            ConsentRecord.evidence["batch_id"].as_string() == run.batch_id,
+        )
         .group_by(ConsentRecord.purpose, ConsentRecord.status)
         .order_by(ConsentRecord.purpose, ConsentRecord.status)
     )
@@ -2704,7 +2710,7 @@ def _finish(run: _Run, status: str, actor) -> dict:
     batch.status = status
     batch.finished_at = utcnow()
     batch.counts = dict(run.counts)
-    changes = _consent_changes(run.batch_id)
+    changes = _consent_changes(run)
     audit.record(
         "import.run",
         actor=actor,
