@@ -60,10 +60,10 @@ def _identifiers(rows, column: str, records: dict[int, SourceRecord], typed: dic
     for row in rows:
         value = getattr(row, column)
         record = records.get(row.source_record_id) if row.source_record_id else None
-        if record is not None and record.source.name != MANUAL_SOURCE:
-            origin = _record(record)
+        if value in typed and (record is None or record.source.name == MANUAL_SOURCE):
+            origin = _typed(typed[value])
         else:
-            origin = _typed(typed[value]) if value in typed else {"manual": None}
+            origin = _record(record) if record is not None else {"manual": None}
         found.append({"value": value, **origin})
     return found
 
