@@ -69,6 +69,7 @@ FIELD_LABELS = {
     "sms_opt_in": _l("SMS marketing opt-in (yes, no, unsubscribed or its date)"),
     "sms_opt_out": _l("SMS marketing opt-out (yes or its date)"),
     "sms_consent_time": _l("Time of the SMS marketing consent"),
+    "profiling_opt_in": _l("Consent to profiling (yes, no or its date)"),
     "submitted_at": _l("When the form was sent (the time of its consents)"),
     "subscription_status": _l("Subscription status (subscribed, unsubscribed, bounced)"),
     "buyer_email": _l("Email of the order's buyer"),

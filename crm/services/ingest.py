@@ -2323,6 +2323,7 @@ DATED_FIELDS = (
     "sms_opt_in",
     "sms_opt_out",
     "sms_consent_time",
+    "profiling_opt_in",
     "submitted_at",
     "optin_time",
     "confirm_time",

@@ -643,6 +643,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "accetta sms marketing",
     ),
     "sms_opt_out": ("sms blacklisted", "sms opt out", "sms unsubscribed", "revoca consenso sms"),
+    # Consent to profiling (GDPR Art. 22; the Italian privacy notices' "profilazione"),
+    # a purpose of its own beside marketing (MailUp's "Consenso profilazione").
+    "profiling_opt_in": (
+        "consenso profilazione",
+        "consenso alla profilazione",
+        "consenso per profilazione",
+        "profilazione",
+        "profiling consent",
+        "consent to profiling",
+        "profiling opt in",
+    ),
     "sms_consent_time": (
         "sms marketing consent timestamp",
         "sms consent timestamp",
@@ -1068,7 +1079,9 @@ LIST_FIELDS = frozenset({"email", "phone", "tags"})
 # Consent statements that take every column naming them, "; " apart, read together
 # (rows.consent_from_columns): Brevo's OPT_IN beside its DOUBLE_OPT-IN, Klaviyo's
 # "Accepts Marketing" beside its "Email Marketing Consent".
-CONSENT_FIELDS = frozenset({"email_opt_in", "email_opt_out", "sms_opt_in", "sms_opt_out"})
+CONSENT_FIELDS = frozenset(
+    {"email_opt_in", "email_opt_out", "sms_opt_in", "sms_opt_out", "profiling_opt_in"}
+)
 # A number a spreadsheet wrote in scientific notation ("3,47123E+09", "3.47E+09"): the
 # digits past the ones shown are lost. Mapping.values puts a phone cell written so under
 # LOST_PHONES as (header, cell) for rows.normalise_row to report.

@@ -1785,11 +1785,12 @@ def consent_from_columns(
 def consents_from_columns(
     values: dict, *, month_first: bool = False
 ) -> tuple[list[ConsentFact], list[tuple[str, str]]]:
-    """The consents of plain columns: email marketing (consent_from_columns) and SMS
-    marketing (sms_opt_in, sms_opt_out, sms_consent_time, read the same way), and a
-    warning for each value not understood; pure. An order's buyer_opt_in (readers.
-    ORDER_FIELDS) is the row's email_opt_in only where the row's person is the buyer (the
-    same email): another attendee of the order said nothing.
+    """The consents of plain columns: email marketing (consent_from_columns), SMS
+    marketing (sms_opt_in, sms_opt_out, sms_consent_time, read the same way) and
+    profiling (profiling_opt_in), and a warning for each value not understood; pure.
+    An order's buyer_opt_in (readers.ORDER_FIELDS) is the row's email_opt_in only where
+    the row's person is the buyer (the same email): another attendee of the order said
+    nothing.
     """
     facts, warnings = [], []
     if values.get("buyer_opt_in") not in (None, "") and _is_buyer(values):
@@ -1797,7 +1798,7 @@ def consents_from_columns(
         values = {**values, "email_opt_in": "; ".join(
             str(v) for v in (opt_in, values["buyer_opt_in"]) if v not in (None, "")
         )}  # fmt: skip
-    for kind in ("email", "sms"):
+    for kind in ("email", "sms", "profiling"):
         fact, more = _columns_consent(values, kind, month_first)
         facts += [fact] if fact else []
         warnings += more
@@ -1829,7 +1830,8 @@ def _is_buyer(values: dict) -> bool:
 def _columns_consent(
     values: dict, kind: str, month_first: bool
 ) -> tuple[ConsentFact | None, list[tuple[str, str]]]:
-    """The consent of kind ("email", "sms") its columns state (see consent_from_columns)."""
+    """The consent of kind ("email", "sms", "profiling") its columns state (see
+    consent_from_columns)."""
     warnings: list[tuple[str, str]] = []
     said: dict[str, tuple[str, datetime | None]] = {}
     names = [f"{kind}_opt_out", f"{kind}_opt_in"]
@@ -1866,7 +1868,7 @@ def _columns_consent(
         # A form's answers were all given when it was sent, an opt-out's too.
         at = _stamp("submitted_at", stamp, month_first, warnings)
         evidence["submitted_at"] = stamp
-    purpose = f"{kind}_marketing"
+    purpose = "profiling" if kind == "profiling" else f"{kind}_marketing"
     return (
         ConsentFact(status, "consent", at, evidence, purpose=purpose, field=stated_by),
         warnings,

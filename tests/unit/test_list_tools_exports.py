@@ -54,3 +54,14 @@ def test_a_name_column_of_whole_names_beside_a_last_name_stays_a_full_name():
         "name,last_name,email\nMario Rossi,Rossi,m@example.it\nAnna Bianchi,Bianchi,a@example.it\n"
     )
     assert mapping.columns["name"] == "full_name"
+
+
+def test_a_consent_to_profiling_column_is_the_profiling_purposes():
+    mapping, [yes, no] = _rows(
+        "Email;Consenso marketing;Consenso profilazione\na@example.it;Si;Si\nb@example.it;Si;No\n"
+    )
+    assert mapping.columns["Consenso profilazione"] == "profiling_opt_in"
+    facts = {f.purpose: f.status for f in rows.consents_from_columns(yes.values)[0]}
+    assert facts == {"email_marketing": "granted", "profiling": "granted"}
+    facts = {f.purpose: f.status for f in rows.consents_from_columns(no.values)[0]}
+    assert facts == {"email_marketing": "granted", "profiling": "refused"}
