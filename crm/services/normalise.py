@@ -1476,5 +1476,55 @@ def normalise_place(value: object) -> str | None:
     return accent_apostrophe(text)
 
 
+# Words of a street's name written in lower case after its first: Italian prepositions
+# with their article ("Via dei Mille", "Piazza della Repubblica", "Via dell'Indipendenza").
+# "Di", "D'" and "Da" stay capitals: they open surnames streets are named after ("Via Di
+# Vittorio", "Via D'Annunzio").
+_STREET_LINKS = frozenset(
+    "del dello della dei degli delle dell dal dallo dalla dai dagli dalle e ed al allo "
+    "alla ai agli alle all nel nello nella nei negli nelle nell sul sullo sulla sui sugli "
+    "sulle sull snc km".split()
+)
+# A Roman numeral of a street's name (1 to 89): "Via XX Settembre", "Vittorio Emanuele II".
+_STREET_NUMERAL = re.compile(r"(?=[ivxl])(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})", re.IGNORECASE)
+
+
+# The words an Italian street address opens with (folded, without dots): only such an
+# address is cased again, by Italian rules; others ("1600 PENNSYLVANIA AVE NW") stay.
+_STREET_TYPES = frozenset(
+    "via viale vle corso cso piazza pzza pza piazzale ple largo vicolo vico strada str "
+    "contrada cda localita loc frazione fraz borgo lungomare lungotevere lungarno salita "
+    "traversa rione circonvallazione galleria piazzetta stradone calle campo".split()
+)
+
+
+def normalise_address(value: object) -> str | None:
+    """A street address as written, trimmed; an Italian one typed all in capitals or all
+    in lower case (TeamSystem's, Danea's registers) gets the case addresses are written
+    in: "VIA DELL'INDIPENDENZA 30" -> "Via dell'Indipendenza 30", "C.SO VITTORIO EMANUELE
+    II 12" -> "C.so Vittorio Emanuele II 12", a house number as typed ("3/A"), Roman
+    numerals in capitals, prepositions with their article after the first word in lower
+    case."""
+    text = clean_text(value)
+    if text is None or not (text.isupper() or text.islower()):
+        return text
+    if fold(text.split(" ", 1)[0]).replace(" ", "") not in _STREET_TYPES:
+        return text
+    words = []
+    for n, word in enumerate(text.split(" ")):
+        lower = word.lower()
+        head = lower.split("'", 1)[0].rstrip(".,")
+        if any(ch.isdigit() for ch in word):
+            words.append(word)  # a house number, a "3/A", a "12B": as typed
+        elif _STREET_NUMERAL.fullmatch(lower.rstrip(".,")):
+            words.append(word.upper())
+        elif n and head in _STREET_LINKS:
+            link, apostrophe, rest = lower.partition("'")  # "dell'indipendenza"
+            words.append(link + apostrophe + (_title_case(rest) if rest else ""))
+        else:
+            words.append(_title_case(word))
+    return accent_apostrophe(" ".join(words))
+
+
 # A generation written in Roman numerals after a name ("JOHNSON III"): capitals, not "Iii".
 _GENERATION_NUMERAL = re.compile(r"(?<=\s)(?:Ii|Iii|Iv)$")

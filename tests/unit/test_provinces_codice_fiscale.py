@@ -3,7 +3,7 @@
 import pytest
 from stdnum.it import codicefiscale as stdnum_cf
 
-from crm.services.normalise import normalise_state
+from crm.services.normalise import normalise_address, normalise_state
 from crm.services.rows import normalise_row
 
 
@@ -150,3 +150,23 @@ def test_a_codice_fiscale_says_which_of_a_full_names_words_is_the_surname():
     assert (row.fields["first_name"], row.fields["last_name"]) == ("Mario", "Rossi")
     row = normalise_row({"full_name": "Bianchi Anna", "tax_id": MARIO}, "IT")
     assert (row.fields["first_name"], row.fields["last_name"]) == ("Bianchi", "Anna")
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("VIA DELL'INDIPENDENZA 30", "Via dell'Indipendenza 30"),
+        ("C.SO VITTORIO EMANUELE II 12", "C.so Vittorio Emanuele II 12"),
+        ("V.LE DEI MILLE 3/A", "V.le dei Mille 3/A"),
+        ("via xx settembre 20", "Via XX Settembre 20"),
+        ("VIA DI VITTORIO 4", "Via Di Vittorio 4"),  # a surname's particle
+        ("LOC. CASE SPARSE SNC", "Loc. Case Sparse snc"),
+        ("Via del Corso 12", "Via del Corso 12"),  # mixed case: as typed
+        ("1600 PENNSYLVANIA AVE NW", "1600 PENNSYLVANIA AVE NW"),  # not Italian: as typed
+    ],
+)
+def test_an_italian_street_typed_in_one_case_is_written_as_addresses_are(typed, written):
+    assert normalise_address(typed) == written
+    assert normalise_row({"first_name": "Mario", "address": typed}, "IT").fields["address"] == (
+        written
+    )
