@@ -223,9 +223,16 @@ def search_profiles(
     return rows[:limit], next_cursor
 
 
+# The roles that own profiles: those who work leads (a marketer or a compliance officer
+# owns no person).
+OWNER_ROLES = ("admin", "sales")
+NOT_AN_OWNER = "Only a sales rep or an admin can own a profile."
+
+
 def assignable_owners(current_owner_id: int | None = None) -> list[User]:
-    """Users a profile may be given to: the active ones, plus its current owner if inactive."""
-    condition = User.active.is_(True)
+    """Users a profile may be given to: the active sales reps and admins, plus its current
+    owner if inactive or of another role."""
+    condition = and_(User.active.is_(True), User.role.in_(OWNER_ROLES))
     if current_owner_id is not None:
         condition = or_(condition, User.id == current_owner_id)
     return list(db.session.scalars(select(User).where(condition).order_by(User.email)))
@@ -405,6 +412,9 @@ def _owner(value: object, errors: dict) -> User | None:
     user = db.session.scalar(query)
     if user is None:
         errors["owner"] = ["No such active user."]
+    elif user.role not in OWNER_ROLES:
+        errors["owner"] = [NOT_AN_OWNER]
+        return None
     return user
 
 

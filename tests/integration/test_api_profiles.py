@@ -6,7 +6,7 @@ import pytest
 
 from crm.extensions import db
 from crm.models import Profile
-from crm.services import duplicates, users
+from crm.services import duplicates, profiles, users
 from tests import factories
 
 API = "/api/v1/profiles"
@@ -440,3 +440,12 @@ def test_patch_tax_id_is_normalised_and_a_bad_one_is_422(client, sales):
     assert bad.status_code == 422
     assert bad.get_json()["errors"]["json"]["tax_id"]
     assert _stored(profile.id).tax_id == "123456789"
+
+
+def test_only_a_sales_rep_or_an_admin_owns_a_profile(client, sales):
+    profile = factories.make_profile()
+    marketer = factories.make_user(role="marketer")
+    refused = client.patch(f"{API}/{profile.id}", headers=sales, json={"owner": marketer.email})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["json"]["owner"] == [profiles.NOT_AN_OWNER]
+    assert marketer not in profiles.assignable_owners()
