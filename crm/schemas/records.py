@@ -185,7 +185,10 @@ class RecordsIn(StrictInput):
         required=True,
         validate=[
             validate.Length(min=1, error="Send at least one record."),
-            validate.Length(max=MAX_RECORDS),
+            validate.Length(
+                max=MAX_RECORDS,
+                error="At most {max} records a call: send the rest in another.",
+            ),
         ],
         metadata={
             "description": (

@@ -149,7 +149,9 @@ def test_more_than_a_thousand_records_is_422(client, api_headers):
     records = [{"email": f"p{n}@ex.com"} for n in range(1001)]
     response = _post(client, api_headers("admin"), records)
     assert response.status_code == 422
-    assert "records" in response.get_json()["errors"]["json"]
+    assert response.get_json()["errors"]["json"]["records"] == [
+        "At most 1000 records a call: send the rest in another."
+    ]
     assert _count(SourceRecord) == 0
 
 
