@@ -2259,14 +2259,15 @@ def _write_identifier_changes(
 ) -> None:
     """Apply survivorship's changes to stored emails and phones, each list of (kind,
     profile id, value, record id): drop them, point them at another record, or make
-    them primary. One statement per kind and change."""
+    them the profile's only primary one. One statement per kind and change."""
     for kind, model in (("emails", ProfileEmail), ("phones", ProfilePhone)):
         table, column = model.__table__, model.__table__.c[kind[:-1]]
         where = (table.c.profile_id == bindparam("p"), column == bindparam("v"))
+        only = table.update().where(table.c.profile_id == bindparam("p"))
         for changes, statement in (
             (dropped, table.delete().where(*where)),
             (repointed, table.update().where(*where).values(source_record_id=bindparam("r"))),
-            (primaries, table.update().where(*where).values(is_primary=True)),
+            (primaries, only.values(is_primary=column == bindparam("v"))),
         ):
             rows = [{"p": pid, "v": value, "r": rid} for k, pid, value, rid in changes if k == kind]
             if rows:

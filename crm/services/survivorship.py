@@ -644,11 +644,13 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
         wanted = {v: rid for v, rid in stated.items() if v not in stored}
         taken = held(kind, list(wanted)) if wanted else set()
         kept = [(v, rid) for v, rid in wanted.items() if v not in taken]
-        if kept or kind in dropped:
+        shown = next((v for v, is_primary in remaining if is_primary), None)
+        wanted = _primary_of(kind, ranked, values_of, remaining, kept, old_provenance, shown)
+        if kept or kind in dropped or wanted != shown:
             changed.append(kind)
-        if remaining and not any(is_primary for _, is_primary in remaining):
-            primary[kind] = remaining[0][0]
-        found[kind] = [(v, rid, n == 0 and not remaining) for n, (v, rid) in enumerate(kept)]
+        if remaining and wanted != shown:
+            primary[kind] = wanted
+        found[kind] = [(v, rid, v == wanted) for v, rid in kept]
 
     names = set()
     for record in ranked:
@@ -694,6 +696,26 @@ def survive(state: ProfileState, records: list, held: HeldLookup) -> ProfileUpda
         dropped,
         repointed,
     )
+
+
+def _primary_of(kind, ranked, values_of, remaining, kept, provenance, shown) -> str | None:
+    """Which of a profile's emails or phones (kind) is its primary one: the one a person
+    put first, when a person edited the list; else the first one stated by the record
+    that survivorship ranks highest (trust, then recency), as for every profile field: a
+    corrected list, imported again, makes its new phone the one shown. remaining are
+    the stored (value, primary) pairs that stay, kept the (value, record id) ones to add."""
+    present = [v for v, _ in remaining] + [v for v, _ in kept]
+    if not present:
+        return None
+    origin = provenance.get(kind)
+    if shown is not None and isinstance(origin, dict) and "manual" in origin:
+        return shown
+    values = set(present)
+    for record in ranked:
+        for value in values_of(record):
+            if value in values:
+                return value
+    return shown or present[0]
 
 
 # -- the rules on an ORM profile -----------------------------------------------------------
@@ -754,8 +776,8 @@ def recompute(
             value = getattr(row, column.key)
             if value in moved:
                 row.source_record_id = moved[value]
-            if update.primary.get(kind) == value:
-                row.is_primary = True
+            if kind in update.primary:
+                row.is_primary = update.primary[kind] == value
         for value, record_id, primary in rows:
             collection.append(
                 model(**{column.key: value}, source_record_id=record_id, is_primary=primary)

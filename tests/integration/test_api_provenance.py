@@ -65,8 +65,9 @@ def test_a_profile_says_where_its_emails_phones_tags_and_stage_come_from(
         {"value": "g@typed.example", "manual": rep.id, "at": provenance["city"]["at"]},
     ]
     assert provenance["phones"] == [
-        {"value": "+393471234567", "source": "shop", "source_record_id": shop},
+        # The newer record's phone is the primary one, as its values win for fields.
         {"value": "+393337654321", "source": "newsletter", "source_record_id": newsletter},
+        {"value": "+393471234567", "source": "shop", "source_record_id": shop},
     ]
     tags = provenance["tags"]
     assert (tags["manual"], tags["removed"]) == (rep.id, [])

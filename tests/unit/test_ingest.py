@@ -272,8 +272,9 @@ def test_profile_keeps_every_email_and_phone_of_its_records(app):
     _import("id,email,phone\nx,a@example.com,347 7654321\n", source="shop")
     _import("id,email,phone\ny,a2@example.com,347 7654321\n", source="pos")
     profile = _profile_by_email("a@example.com")
-    assert [e.email for e in profile.emails] == ["a@example.com", "a2@example.com"]
-    assert [p.phone for p in profile.phones] == ["+393331234567", "+393477654321"]
+    # All kept; the primary ones are the most recent record's, as for every field.
+    assert [e.email for e in profile.emails] == ["a2@example.com", "a@example.com"]
+    assert [p.phone for p in profile.phones] == ["+393477654321", "+393331234567"]
     assert [e.is_primary for e in profile.emails] == [True, False]
 
 
@@ -959,8 +960,8 @@ def test_an_identifier_another_record_still_states_stays_and_names_that_record(a
     crm = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "B1"))
     shop = db.session.scalar(select(SourceRecord).where(SourceRecord.external_id == "A1"))
     assert _phones_of("anna@example.it") == [
-        ("+393331234567", True, crm.id),
-        ("+393477654321", False, shop.id),
+        ("+393477654321", True, shop.id),  # the record updated last: shown first
+        ("+393331234567", False, crm.id),
     ]
 
 
