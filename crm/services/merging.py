@@ -1033,6 +1033,33 @@ def _merge_batch(
 _ADDED = ("stage_changes", "emails", "phones")
 
 
+def _tags_added_since(profile: Profile, since: datetime) -> set[str]:
+    """The tags a person added by hand to profile after since. Not those the merge
+    carried over from the absorbed profile (added there before the merge): saving the tag
+    list after the merge keeps their stamps, and they are the absorbed person's."""
+    names = set()
+    for name, entry in added_tags(profile.provenance).items():
+        try:
+            at = datetime.fromisoformat(entry.get("at") or "")
+        except (TypeError, ValueError):
+            continue
+        if at > since:
+            names.add(name)
+    return names
+
+
+def _forget_tags_gone(profile: Profile) -> None:
+    """Drop from the profile's tag provenance the hand additions of tags it no longer
+    has (an undo took them back to their person)."""
+    origin = (profile.provenance or {}).get("tags")
+    if not isinstance(origin, dict) or not isinstance(origin.get("added"), dict):
+        return
+    have = {t.name for t in profile.tags}
+    added = {name: entry for name, entry in origin["added"].items() if name in have}
+    if added != origin["added"]:
+        profile.provenance = {**profile.provenance, "tags": {**origin, "added": added}}
+
+
 def _manual_since(profile: Profile, since: datetime) -> set[str]:
     """Fields edited by hand on profile after since (they keep their value on undo)."""
     names = set()
@@ -1088,7 +1115,7 @@ def _restore_survivor(survivor: Profile, merge: Merge) -> list[str]:
     # but for those a person added by hand since (removed and typed again), and tags
     # added or removed since stay as they are.
     brought = set((merge.moved or {}).get("tags") or [])
-    typed = set(added_tags(survivor.provenance))
+    typed = _tags_added_since(survivor, merge.created_at)
     survivor.tags = [t for t in survivor.tags if t.id not in brought or t.name in typed]
     refresh_search_keys(survivor)
     survivor.updated_at = utcnow()
@@ -1138,7 +1165,7 @@ def _drop_tags_that_left(survivor: Profile, restored: Profile, merge: Merge) -> 
     """
     before = set((merge.survivor_before or {}).get("tags") or [])
     kept = set().union(*(record_tags(r) for r in survivor.source_records))
-    kept |= set(added_tags(survivor.provenance))
+    kept |= _tags_added_since(survivor, merge.created_at)
     edited = _edited_at(survivor, "tags")
     if edited is not None and edited <= merge.created_at:
         edited = None
@@ -1266,6 +1293,7 @@ def undo_merge(
     _set_primary(ProfilePhone, survivor.id, set(before_primary.get("phones") or []))
     kept = _restore_survivor(survivor, merge)
     _drop_tags_that_left(survivor, restored, merge)
+    _forget_tags_gone(survivor)
     _restore_stage(survivor, merge, since, actor)
     restored.merged_into_id = None
     restored.updated_at = utcnow()

@@ -97,6 +97,23 @@ def test_an_undo_still_takes_back_the_tags_the_merge_brought(pair, staff):
     assert set(before_a["tags"]) == {"vip"}
 
 
+def test_an_undo_takes_back_the_tags_typed_on_the_absorbed_profile_after_a_tag_edit(app, staff):
+    anna = factories.make_profile(first_name="Anna", emails=["anna@tags.example"]).id
+    bruno = factories.make_profile(first_name="Bruno", emails=["bruno@tags.example"]).id
+    _set_tags(anna, ["anna-tag"], staff)
+    _set_tags(bruno, ["bruno-tag"], staff)
+    merge = merging.merge_profiles(anna, bruno, actor=staff)
+    # Saving the tag list after the merge holds Bruno's tag, typed by hand on his profile
+    # before the merge: that does not make it Anna's.
+    _set_tags(anna, [*_tags(anna), "hot"], staff)
+
+    merging.undo_merge(merge.id, actor=staff)
+
+    assert _tags(anna) == ["anna-tag", "hot"]
+    assert _tags(bruno) == ["bruno-tag"]
+    assert list(profiles.added_tags(_stored(anna).provenance)) == ["anna-tag", "hot"]
+
+
 @pytest.mark.parametrize("typed_first", [True, False])
 def test_a_detach_keeps_a_tag_a_person_added_by_hand(app, staff, typed_first):
     profile_id = _one("shop", "D1", "carlo@gamma.example")
