@@ -26,6 +26,17 @@ class _Stage(fields.String):
         return text.strip().lower()
 
 
+class _Owner(fields.Field):
+    """A user by email, or by id as a number or as text (the service looks them up)."""
+
+    default_error_messages = {"invalid": "Not a valid email or user id."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise self.make_error("invalid")
+        return value
+
+
 def _text(description: str = "") -> fields.String:
     """An optional free-text profile field; null or empty clears it."""
     return fields.String(
@@ -91,8 +102,12 @@ class _ProfileFields(StrictInput):
         metadata={"description": "Why the stage changed; kept in the stage history"},
     )
     score = fields.Integer(strict=True)
-    owner = fields.String(
-        allow_none=True, metadata={"description": "Email of an active user; null for none"}
+    owner = _Owner(
+        allow_none=True,
+        metadata={
+            "description": "An active sales rep or admin, by email or id; null for none",
+            "oneOf": [{"type": "string"}, {"type": "integer"}],
+        },
     )
 
 

@@ -278,6 +278,22 @@ def test_patch_tags_and_owner(client, sales):
     assert body["owner"] == owner.email
 
 
+def test_patch_owner_by_id_as_a_number_or_as_text(client, sales):
+    first, second = factories.make_user(role="sales"), factories.make_user(role="admin")
+    profile = factories.make_profile()
+    url = f"{API}/{profile.id}"
+
+    by_number = client.patch(url, headers=sales, json={"owner": first.id})
+    assert (by_number.status_code, by_number.get_json()["owner"]) == (200, first.email)
+    by_text = client.patch(url, headers=sales, json={"owner": str(second.id)})
+    assert (by_text.status_code, by_text.get_json()["owner"]) == (200, second.email)
+
+    for bad in (True, ["x"], 1.5):
+        refused = client.patch(url, headers=sales, json={"owner": bad})
+        assert refused.status_code == 422
+        assert refused.get_json()["errors"]["json"]["owner"] == ["Not a valid email or user id."]
+
+
 # --- input checks -----------------------------------------------------------------------
 
 
