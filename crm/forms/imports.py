@@ -79,6 +79,7 @@ FIELD_LABELS = {
     "tags": _l("Tags"),
     "stage": _l("Lifecycle stage"),
     "lead_status": _l("Lead status (the stage where the lifecycle stage is empty)"),
+    "middle_name": _l("Middle name (joined to the first name)"),
     "name_suffix": _l("Name suffix (Jr., Sr., III: joined to the last name)"),
     # Columns only HubSpot's and Mailchimp's exports have (readers.HUBSPOT_EXTRA,
     # readers.MAILCHIMP_EXTRA): kept as evidence of consent.

@@ -281,6 +281,7 @@ _SPOKEN_FIELDS = {
     "phone": ("phones",),
     "lead_status": ("stage",),
     "full_name": ("first_name", "last_name"),
+    "middle_name": ("first_name", "last_name"),
     "name_suffix": ("last_name",),
     "street_number": ("address",),
 }

@@ -158,6 +158,25 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "apellido",
         "apellidos",
     ),
+    # A middle name (Google Contacts', Outlook's, Salesforce's): joined to the first name,
+    # its particles to the last name (rows.normalise_row). Not "second name": in Britain,
+    # that is the surname.
+    "middle_name": (
+        "middle name",
+        "middle names",
+        "middlename",
+        "middle initial",
+        "additional name",
+        "secondo nome",
+        "altri nomi",
+        "zweiter vorname",
+        "weitere vornamen",
+        "deuxieme prenom",
+        "second prenom",
+        "autres prenoms",
+        "segundo nombre",
+        "otros nombres",
+    ),
     # A generational suffix (Outlook's "Suffix": Jr., Sr., III): joined to the last name,
     # where matching tells a father from his son (rows.normalise_row).
     "name_suffix": (

@@ -724,6 +724,7 @@ def normalise_row(
     _join_house_number(row, values.get("street_number"), region)
     if values.get("full_name") and not row.has_name:
         _add_full_name(row, str(values["full_name"]), surname_first, country)
+    _join_middle_name(row, values.get("middle_name"))
     _order_by_codice_fiscale(row)
     _join_name_suffix(row, values.get("name_suffix"))
     email_items, phone_items = _cell_items(row, values, "email"), _cell_items(row, values, "phone")
@@ -1112,7 +1113,10 @@ _SEVERAL_IN_A_CELL = {"email": _emails_in, "phone": _phones_in}
 # The fields whose cells may say there is no value (is_placeholder): the person's details,
 # not the consent columns, whose "-" or "0" may be an answer.
 _VALUE_FIELDS = frozenset(
-    {*PROFILE_FIELDS, "email", "phone", "tags", "full_name", "name_suffix", "street_number"}
+    {
+        *PROFILE_FIELDS,
+        *("email", "phone", "tags", "full_name", "middle_name", "name_suffix", "street_number"),
+    }
 )
 
 
@@ -1210,6 +1214,50 @@ def _add_full_name(
             row.warnings.append(("full_name", f"{what} longer than {limit} characters"))
         elif value:
             row.fields[key] = value
+
+
+# Why a middle name column's value (readers.SYNONYMS["middle_name"]) is not joined.
+MIDDLE_WITHOUT_FIRST = "no first name to join it to; kept in the raw record only"
+MIDDLE_WITHOUT_SURNAME = "no last name to join its particle to; kept in the raw record only"
+
+
+def _join_middle_name(row: NormalisedRow, middle: object) -> None:
+    """Join a middle name column (Google Contacts' and Outlook's "Middle Name", "Secondo
+    nome") to the name, where the profile shows it and matching reads it: Google splits
+    "Anna Maria De Luca" typed in one box into Anna, "Maria De" and Luca. The given names
+    go after the first name ("Anna Maria", "John F."), a surname's particles before the
+    last name ("De Luca")."""
+    if isinstance(middle, bool):  # a JSON true or false
+        row.warnings.append(("middle_name", NOT_TEXT))
+        return
+    words = (clean_text(middle) or "").split()
+    if not words:
+        return
+    cut = len(words)
+    while cut and _particle(words[cut - 1]):
+        cut -= 1
+    given, particles = normalise_name(" ".join(words[:cut])), " ".join(words[cut:])
+    changes = {}
+    first, last = row.fields.get("first_name"), row.fields.get("last_name")
+    if given:
+        joined = normalise_name(f"{first} {given}") if first else None
+        if joined is None:
+            row.warnings.append(("middle_name", MIDDLE_WITHOUT_FIRST))
+            return
+        changes["first_name"] = joined
+    if particles:
+        joined = normalise_surname(f"{particles} {last}") if last else None
+        if joined is None:
+            row.warnings.append(("middle_name", MIDDLE_WITHOUT_SURNAME))
+            return
+        changes["last_name"] = joined
+    for key, value in changes.items():
+        limit = _column_limit(key)
+        if limit and len(value) > limit:
+            what = key.replace("_", " ")
+            row.warnings.append(("middle_name", f"{what} longer than {limit} characters"))
+            return
+    row.fields.update(changes)
 
 
 # Why a name suffix column's value (readers.SYNONYMS["name_suffix"]) is not joined to the

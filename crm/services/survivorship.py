@@ -292,8 +292,12 @@ def _fuller_name(name: str, short: str, long: str) -> bool:
     ('Giuseppe' for 'Pino') or its initial ('G.'), a surname that holds every word of the
     other ('Di Giovanni Rossi' for 'Rossi'), or the same words with a particle or a
     generation the other dropped ('von Müller' for 'Mueller', 'Johnson III' for
-    'Johnson')."""
+    'Johnson'). A first name is also written more fully with the given names after it
+    ('Anna Maria' for 'Anna', 'John F.' for 'John')."""
     if name == "first_name":
+        words = fold(short).split()
+        if words and fold(long).split()[: len(words)] == words and _more_words(short, long):
+            return True
         initial = _joined(short)
         if len(initial) == 1:  # "G." for "Giuseppe": an initial is the name cut short
             return len(_joined(long)) > 1 and _joined(long)[0] == initial

@@ -153,6 +153,14 @@ _PHRASES = [
         N_("no last name to join it to; kept in the raw record only"),
     ),
     (
+        r"no first name to join it to; kept in the raw record only",
+        N_("no first name to join it to; kept in the raw record only"),
+    ),
+    (
+        r"no last name to join its particle to; kept in the raw record only",
+        N_("no last name to join its particle to; kept in the raw record only"),
+    ),
+    (
         r"the last name ends with another suffix; kept in the raw record only",
         N_("the last name ends with another suffix; kept in the raw record only"),
     ),

@@ -295,7 +295,7 @@ def test_hubspots_additional_email_addresses_are_more_emails():
         ("Alternate Email", "email"),
         ("Email secondaria", "email"),
         ("Telefono alternativo", "phone"),
-        ("Additional Name", ""),  # Google's middle name: no other person's full name
+        ("Additional Name", "middle_name"),  # Google's middle name: no other person's
         ("Secondary Name", ""),
     ],
 )

@@ -58,7 +58,8 @@ def test_a_card_becomes_one_row_with_every_email_and_phone():
     assert mapping.columns["UID"] == "external_id"
     norm = normalise_row(row.values, "IT")
     assert norm.external_id == "4F1A2B3C-1111-2222-3333-444455556666"
-    assert (norm.fields["first_name"], norm.fields["last_name"]) == ("Giulia", "Rossi")
+    # The card's middle name joins the first name, as the person wrote it in one box.
+    assert (norm.fields["first_name"], norm.fields["last_name"]) == ("Giulia Maria", "Rossi")
     assert norm.emails == ["giulia.rossi@example.com", "g.rossi@rossiarredamenti.example"]
     assert norm.phones == ["+393331234567", "+39035123456"]
     assert (norm.fields["company"], norm.fields["job_title"]) == ("Rossi Arredamenti", "Buyer")

@@ -46,6 +46,8 @@ def _reasons() -> list[str]:
     for first, last, born in (("Mario", "Rossi", "1985-03-13"), ("Anna", "Bianchi", None)):
         values = {"first_name": first, "last_name": last, "tax_id": mario, "birth_date": born}
         found += [reason for _, reason in rows.normalise_row(values, "IT").warnings]
+    for values in ({"last_name": "Rossi", "middle_name": "Maria"}, {"middle_name": "De"}):
+        found += [reason for _, reason in rows.normalise_row(values, "IT").warnings]
     mapping, read = readers.read_csv(io.BytesIO(b"a,b\n1,2,3\n"))
     found += [r.error for r in read if r.error]
     whim = {"purpose": "email_marketing", "status": "granted", "legal_basis": "whim"}
