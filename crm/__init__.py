@@ -164,7 +164,7 @@ def _quiet_aborted_pipelines() -> None:
 
 
 def _select_locale() -> str:
-    """The signed-in user's language, else the browser's best match."""
-    if current_user and getattr(current_user, "is_authenticated", False):
+    """The language the signed-in user chose, else the browser's best match."""
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
         return current_user.locale
     return request.accept_languages.best_match(("en", "it")) or "en"

@@ -34,7 +34,12 @@ class LanguageForm(Form):
     """The interface language."""
 
     locale = SelectField(
-        _l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("it", "Italiano")]
+        _l("Language"),
+        choices=[
+            SelectChoice("", _l("The browser's language")),
+            SelectChoice("en", "English"),
+            SelectChoice("it", "Italiano"),
+        ],
     )
     submit = SubmitField(_l("Save"))
 

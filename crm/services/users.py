@@ -132,11 +132,12 @@ def update_user(
     return user
 
 
-def set_locale(user: User, locale: str) -> None:
-    """Store the user's interface language. Raises ValidationError."""
-    if locale not in current_app.config["LANGUAGES"]:
+def set_locale(user: User, locale: str | None) -> None:
+    """Store the user's interface language; None or "" follows the browser's. Raises
+    ValidationError."""
+    if locale and locale not in current_app.config["LANGUAGES"]:
         raise ValidationError("Unknown language.", fields={"locale": ["Unknown language."]})
-    user.locale = locale
+    user.locale = locale or None
     db.session.commit()
 
 

@@ -98,7 +98,7 @@ def account():
     return render_template(
         "auth/account.html",
         password_form=PasswordForm(),
-        language_form=LanguageForm(locale=current_user.locale),
+        language_form=LanguageForm(locale=current_user.locale or ""),
         key_form=ApiKeyForm(),
         revoke_form=ConfirmForm(),
         keys=users.list_api_keys(current_user.id),

@@ -88,8 +88,24 @@ def test_user_who_picks_italian_sees_italian(client, auth):
     assert "Change password" not in account
 
 
+def test_a_user_who_has_not_chosen_follows_the_browser(client, auth):
+    user = auth.login_as("sales")
+    assert user.locale is None
+    italian = _html(client.get("/", headers={"Accept-Language": "it-IT,it;q=0.9"}))
+    assert 'lang="it"' in italian and ">Profili<" in italian
+    english = _html(client.get("/", headers={"Accept-Language": "en-GB,en"}))
+    assert 'lang="en"' in english and ">Profiles<" in english
+
+    _choose_language(client, "it")
+    _choose_language(client, "")  # "The browser's language" again
+    assert db.session.get(User, user.id).locale is None
+    assert 'lang="en"' in _html(client.get("/", headers={"Accept-Language": "en"}))
+
+
 def test_english_user_sees_english(client, auth):
-    auth.login_as("sales")
+    user = auth.login_as("sales")
+    _choose_language(client, "en")
+    assert db.session.get(User, user.id).locale == "en"
     home = _html(client.get("/", headers={"Accept-Language": "it-IT,it;q=0.9"}))
     assert 'lang="en"' in home
     assert ">Profiles<" in home
