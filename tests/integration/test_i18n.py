@@ -210,5 +210,5 @@ def test_the_apps_own_stage_reasons_and_source_parties_are_translated(client, au
     auth.login_as("sales")
     _choose_language(client, "it")
     page = _html(client.get(f"/profiles/{profile_id}"))
-    assert "stadio più avanzato tra i record di origine" in page
+    assert "fase più avanzata tra i record di origine" in page
     assert "prima parte" in page
