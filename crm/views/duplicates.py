@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from crm.extensions import query_id
 from crm.forms.duplicates import DecisionForm, QueueFilterForm
@@ -92,6 +93,18 @@ def detail(id: int):
     )
 
 
+def _merged_message(merge) -> Markup:
+    """The flash after a merge from the queue, with a link to the kept profile's merge
+    history, where the merge can be undone (the queue moves on to the next pair)."""
+    text = Markup('{} <a class="alert-link" id="merged-undo-link" href="{}">{}</a>')
+    if merge is None:
+        return Markup.escape(_("The two profiles were merged."))
+    href = url_for("profiles.detail", id=merge.survivor_id, _anchor=f"merge-{merge.id}")
+    return text.format(
+        _("The two profiles were merged."), href, _("Merge #%(id)s: undo it", id=merge.id)
+    )
+
+
 @bp.route("/<int:id>/decide", methods=["POST"])
 @roles(*REVIEWERS)
 def decide(id: int):
@@ -102,7 +115,7 @@ def decide(id: int):
         abort(400)
     queue, only = queue_filter()
     try:
-        duplicates.decide(
+        candidate = duplicates.decide(
             id,
             form.decision.data,
             actor=current_user._get_current_object(),
@@ -115,7 +128,7 @@ def decide(id: int):
         flash(refusal_text(error.message), "error")
         return redirect(url_for("duplicates.detail", id=id, **queue.args()))
     if form.decision.data == "merge":
-        flash(_("The two profiles were merged."), "success")
+        flash(_merged_message(duplicates.merge_of(candidate)), "success")
     else:
         flash(_("Marked as different people; this pair will not be proposed again."), "success")
     following = duplicates.next_open_candidate(only)

@@ -195,7 +195,14 @@ def test_merge_keep_left_merges_right_into_left(client, auth):
     db.session.expire_all()
     assert db.session.get(Profile, b).merged_into_id == a
     assert db.session.get(DuplicateCandidate, candidate.id).status == "merged"
-    assert "The two profiles were merged." in _html(client.get("/duplicates/"))
+    html = _html(client.get("/duplicates/"))
+    assert "The two profiles were merged." in html
+    # The queue moves on; the message leads to where the merge can be undone.
+    merge = duplicates.merge_of(db.session.get(DuplicateCandidate, candidate.id))
+    link = re.search(r'id="merged-undo-link" href="([^"]+)">([^<]+)</a>', html)
+    assert link.group(1) == f"/profiles/{a}#merge-{merge.id}"
+    assert link.group(2) == f"Merge #{merge.id}: undo it"
+    assert f'id="undo-merge-{merge.id}"' in _html(client.get(link.group(1)))
 
 
 def test_merge_keep_right_merges_left_into_right(client, auth):
