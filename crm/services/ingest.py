@@ -648,6 +648,25 @@ class _Batch:
         # married name's record).
         return all(_apart(mine, giver) for giver in self._givers(item, holder))
 
+    def _one_at_the_office(self, item: _Item, holder) -> bool:
+        """Whether a row and the holder of its office mailbox (info@: matching.role_address)
+        are one person: the same whole name, and nothing else that disagrees (their phones,
+        their towns). An office's inbox names nobody; a slip of the name, or another
+        mobile, is weighed instead, and at most reviewed: two namesakes who work there, or
+        a father and his son in the family firm."""
+        other = self._person_of(holder)
+        if other is None:
+            return False
+        norm = item.norm
+        mine = item.person or matching.person_from_fields(norm.fields, norm.emails, norm.phones)
+        reasons = matching.compare(mine, other).reasons
+        return (
+            "first name: exact" in reasons
+            and "last name: exact" in reasons
+            and not any(r.startswith("veto:") for r in reasons)
+            and not {"phone: different", "city: different"} & set(reasons)
+        )
+
     def _another_fits(self, item: _Item, holder, mine, other) -> bool:
         """Whether a diminutive of several names (Sam: Samuel or Samantha) that fits the
         holder fits another person who gave the same email or phone as well: on a
@@ -845,13 +864,17 @@ class _Batch:
             return
         owners = self.owners
         target, reasons = known, ["source record: same id"] if known is not None else []
+        named = bool(norm.fields.get("first_name") and norm.fields.get("last_name"))
         if target is None:
             for kind in ("email", "phone"):
                 for value in getattr(norm, kind + "s"):
                     owner = owners[kind].get(value)
                     if owner is None:
                         continue
-                    if self._not_the_holder(item, owner):
+                    office = kind == "email" and named and matching.role_address(value)
+                    if (office and not self._one_at_the_office(item, owner)) or (
+                        self._not_the_holder(item, owner)
+                    ):
                         if owner not in item.held_by:
                             item.held_by.append(owner)
                         continue

@@ -1374,6 +1374,38 @@ _PUBLIC_MAIL = MAIL_PROVIDERS | frozenset(
 _PUBLIC_MAIL_FAMILIES = frozenset("hotmail outlook live msn yahoo ymail gmx".split())
 
 
+# The local parts of an organisation's role mailboxes (info@, amministrazione@, sales@):
+# an office's inbox that several people use, not one person's, in the languages of the
+# headers the importer reads. Compared without separators and trailing digits (info2@).
+ROLE_MAILBOXES = frozenset(
+    """
+    info infos information informazioni informazione office ufficio uffici amministrazione
+    admin administration administracion administration contabilita accounting accounts
+    billing fatture fatturazione invoice invoices segreteria secretary reception
+    accoglienza commerciale commerciali vendite sales ventas vente ventes vertrieb ordini
+    orders order pedidos commande commandes bestellung bestellungen acquisti purchasing
+    marketing support supporto assistenza help helpdesk service servizio servizi clienti
+    servizioclienti customerservice customercare kundenservice hello ciao hola bonjour
+    contact contacts contatti contatto contacto kontakt mail email posta hr jobs careers
+    lavoraconnoi recruiting privacy legal direzione management booking prenotazioni
+    reservations shop store negozio team staff noreply donotreply postmaster webmaster
+    bureau buero verwaltung general generale
+    """.split()
+)
+
+
+@lru_cache(maxsize=_SMALL_CACHE)
+def role_address(email: str) -> bool:
+    """An organisation's role mailbox (info@acme.it, ufficio.vendite@, sales2@): an
+    office's inbox, not a person's, so sharing it says less about being one person."""
+    local = email.lower().rpartition("@")[0].split("+", 1)[0]
+    words = [w for w in re.split(r"[._-]+", local) if w]
+    if not words:
+        return False
+    joined = "".join(words).rstrip("0123456789")
+    return joined in ROLE_MAILBOXES or all(w.rstrip("0123456789") in ROLE_MAILBOXES for w in words)
+
+
 def public_mail_domain(domain: str) -> bool:
     """A webmail or certified-mail (PEC) provider's domain, not an organisation's."""
     if domain in _PUBLIC_MAIL:
@@ -1418,9 +1450,18 @@ def colleagues(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
             continue
         mine = [e.rpartition("@")[0] for e in boxes_a if _domain(e) == domain]
         theirs = [e.rpartition("@")[0] for e in boxes_b if _domain(e) == domain]
-        if all(OSA.distance(x, y) > 1 for x in mine for y in theirs):
+        if all(OSA.distance(x, y) > 1 or _numbered_apart(x, y) for x in mine for y in theirs):
             return True
     return False
+
+
+def _numbered_apart(x: str, y: str) -> bool:
+    """Two local parts of one domain, one of them the other with a number after it
+    (elizabeth.carter@ and elizabeth.carter2@): how an organisation gives a namesake a
+    mailbox of their own, not a slip of the keyboard."""
+    digits = "0123456789"
+    bare_x, bare_y = x.rstrip(digits), y.rstrip(digits)
+    return bare_x == bare_y and (bare_x == x) != (bare_y == y)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1560,6 +1601,8 @@ W_NAME_ALONE_IN_CITY = 1.5
 # reaches review (never an automatic merge: the surnames are not sure).
 W_SURNAME_CHANGED = 3.5
 _FIRST_KEPT = frozenset({"exact", "nickname"})
+# Why a pair shares an email that is an organisation's role mailbox (role_address).
+EMAIL_ROLE_SAME = "email: same office mailbox"
 
 
 def _names(a: Person, b: Person) -> tuple[str, str, float, bool]:
@@ -1665,7 +1708,12 @@ def compare(
 
     if a.emails and b.emails:
         boxes_a, boxes_b = _mailboxes(a.emails), _mailboxes(b.emails)
-        if set(a.emails) & set(b.emails):
+        common = set(a.emails) & set(b.emails)
+        if common and all(role_address(e) for e in common):
+            # An office's inbox: evidence of one workplace, not of one person.
+            total += W_COMPANY_SAME
+            reasons.append(EMAIL_ROLE_SAME)
+        elif common:
             total += W_EMAIL_SAME
             strong += 2
             shared_id = True
@@ -1831,7 +1879,19 @@ def compare(
                 reasons.append(NO_MERGE_STRONG)
             if coworkers:
                 reasons.append(NO_MERGE_COLLEAGUES)
-    elif score >= thresholds.review:
+    elif (
+        score >= thresholds.review
+        or (shared_id and "last name: changed, same first name and email or phone" in reasons)
+        or (
+            EMAIL_ROLE_SAME in reasons
+            and f_level in _FIRST_SURE
+            and l_level in _LAST_SURE
+            and not generation
+        )
+    ):
+        # A woman's new surname after marriage, often with a new address: her mobile or
+        # email says a person should look, however much else changed. So does one name
+        # on an office's mailbox: a person, or two namesakes who work there.
         outcome = "review"
     else:
         outcome = "separate"
@@ -1882,7 +1942,10 @@ def may_match(
         born_same = birth[0] == "same"
     if a.emails and b.emails and not _mailboxes(a.emails).isdisjoint(_mailboxes(b.emails)):
         bound += W_EMAIL_SAME
-        shared = True
+        common = set(a.emails) & set(b.emails)
+        shared = bool(common) and not all(role_address(e) for e in common)
+        if common and not shared and a.first_name and a.last_name and b.first_name:
+            return True  # compare: one name on an office's mailbox is reviewed
     if a.phones and b.phones:
         if set(a.phones).isdisjoint(b.phones):
             bound += W_PHONE_DIFFERENT
@@ -1894,6 +1957,9 @@ def may_match(
             return True  # a shared tax id is never kept apart (compare: at least review)
     if veto and not shared:
         return False  # a vetoed pair is at most reviewed, and only with a shared identifier
+    if shared and a.first_name and b.first_name and a.last_name and b.last_name:
+        if _first_level(a.first_name, b.first_name) in _FIRST_KEPT:
+            return True  # compare: a surname changed with a shared identifier is reviewed
     if a.address and b.address:
         bound += max(W_ADDRESS.values())
     if a.postcode and b.postcode:

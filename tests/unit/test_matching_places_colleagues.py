@@ -143,9 +143,10 @@ def test_a_married_name_on_the_same_mobile_and_town_reaches_review(app):
     assert summary["merged"] == 0 and summary["review"] == 1
     (pair,) = db.session.scalars(select(DuplicateCandidate))
     assert {pair.profile_a_id, pair.profile_b_id} == {_profile_of("b1"), _profile_of("s1")}
-    # The mobile alone, with no town in common, is not enough.
+    # The mobile alone, with no town in common, is enough for a look (a new surname and
+    # a new address often come together), never for a merge.
     assert (
-        not compare(
+        compare(
             Person("Ornella", "Brambati", phones=("+393359870002",)),
             Person("Ornella", "Scarpolini", phones=("+393359870002",)),
         ).outcome
