@@ -1035,6 +1035,11 @@ def clipped_names(a: str, b: str) -> bool:
     if x == y or not _clipped(x, y):
         return False
     short, long = sorted((x, y), key=len)
+    words = fold(a if len(x) > len(y) else b).split()
+    if len(words) > 1 and any(_joined(" ".join(words[:n])) == short for n in range(1, len(words))):
+        # Jorge / "Jorge García": the other's first word(s) whole, a second given name or a
+        # surname read with the first name, not a name cut short.
+        return False
     nickname = _NAME_GROUPS.get(x, frozenset()) & _NAME_GROUPS.get(y, frozenset())
     return not _compound(short, long) and not nickname
 

@@ -83,3 +83,14 @@ def test_a_vcard_middle_name_joins_the_first_name(app):
     _import(card, filename="contacts.vcf")
 
     assert _names() == [("Anna Maria", "Rossi")]
+
+
+def test_a_row_with_the_first_word_of_a_two_word_first_name_joins_on_a_shared_email(app):
+    # A Spanish badge without a country reads "Jorge García Santos" as Jorge García /
+    # Santos; the newsletter's "Jorge" on the same address is the same person, not a name
+    # cut short (Giulia / Lia on a family mailbox stay two).
+    _import("name,email\nJorge García Santos,j.garcia@greennord.es\n", source="events")
+    summary = _import("email,first_name\nj.garcia@greennord.es,Jorge\n", source="newsletter")
+
+    assert summary["merged"] == 1
+    assert len(_names()) == 1
