@@ -99,8 +99,13 @@ def test_refused_merge_shows_why(client, auth, two):
     response = client.post(f"/profiles/{a}/merge/{b}", data={"csrf_token": token})
 
     assert response.status_code == 422
-    assert 'id="merge-alert"' in _html(response)
+    html = _html(response)
+    assert 'id="merge-alert"' in html
     assert _stored(b).merged_into_id == c
+    # Which profile went where, and the merge that can still be made.
+    page = _html(client.get(f"/profiles/{a}/merge/{b}"))
+    assert f"Profile #{b} was already merged into profile #{c}." in page
+    assert f'id="merge-with-survivor" href="/profiles/{a}/merge/{c}"' in page
 
 
 @pytest.mark.parametrize("role", ["marketer", "compliance"])
