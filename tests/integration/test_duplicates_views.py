@@ -163,6 +163,14 @@ def test_compare_of_a_pair_whose_profile_was_merged_away_offers_no_merge(client,
     assert 'id="candidate-stale"' in html
     assert 'id="merge-keep-a"' not in html and 'id="merge-keep-b"' not in html
     assert 'id="not-same"' in html
+    assert 'id="merge-explained"' not in html  # no merge to explain here
+
+
+def test_an_open_pair_says_which_values_the_kept_profile_will_show(client, auth):
+    auth.login_as("sales")
+    html = _html(client.get(f"/duplicates/{_queue().id}"))
+    explained = re.search(r'id="merge-explained">([^<]+)</p>', html).group(1)
+    assert "most trusted source" in explained and "may show the other's name" in explained
 
 
 def test_compare_of_unknown_pair_is_404(client, auth):
