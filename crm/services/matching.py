@@ -1385,7 +1385,7 @@ _PUBLIC_MAIL_FAMILIES = frozenset("hotmail outlook live msn yahoo ymail gmx".spl
 ROLE_MAILBOXES = frozenset(
     """
     info infos information informazioni informazione office ufficio uffici amministrazione
-    admin administration administracion administration contabilita accounting accounts
+    admin administration administracion amministrativo contabilita accounting accounts
     billing fatture fatturazione invoice invoices segreteria secretary reception
     accoglienza commerciale commerciali vendite sales ventas vente ventes vertrieb ordini
     orders order pedidos commande commandes bestellung bestellungen acquisti purchasing
