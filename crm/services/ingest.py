@@ -631,7 +631,11 @@ class _Batch:
         reads as a slip of the keyboard (at most two edits, or one name inside the other:
         Chiara/Chiera, Francesco/Cesco) still joins, unless only the final vowel differs
         (Francesco/Francesca, Giulio/Giulia) or both are names people bear (Marco/Marta).
+        An office's mailbox (info@), when it is all a row with a whole name shares with
+        the holder, names nobody: _one_at_the_office decides.
         """
+        if self._only_office_shared(item, holder):
+            return not self._one_at_the_office(item, holder)
         mine = item.person or matching.person_from_fields(item.norm.fields)
         other = self._person_of(holder)
         apart = _apart(mine, other) if other is not None else None
@@ -647,6 +651,17 @@ class _Batch:
         # the shared identifier (Giulia Rossi's unsubscribe after her merge with her
         # married name's record).
         return all(_apart(mine, giver) for giver in self._givers(item, holder))
+
+    def _only_office_shared(self, item: _Item, holder) -> bool:
+        """Whether all the row shares with the holder is an office's mailbox
+        (matching.role_address), and the row gives a whole name to weigh instead."""
+        norm = item.norm
+        if not (norm.fields.get("first_name") and norm.fields.get("last_name")):
+            return False
+        if any(self.owners["phone"].get(v) == holder for v in norm.phones):
+            return False
+        shared = [v for v in norm.emails if self.owners["email"].get(v) == holder]
+        return bool(shared) and all(matching.role_address(v) for v in shared)
 
     def _one_at_the_office(self, item: _Item, holder) -> bool:
         """Whether a row and the holder of its office mailbox (info@: matching.role_address)
@@ -864,17 +879,13 @@ class _Batch:
             return
         owners = self.owners
         target, reasons = known, ["source record: same id"] if known is not None else []
-        named = bool(norm.fields.get("first_name") and norm.fields.get("last_name"))
         if target is None:
             for kind in ("email", "phone"):
                 for value in getattr(norm, kind + "s"):
                     owner = owners[kind].get(value)
                     if owner is None:
                         continue
-                    office = kind == "email" and named and matching.role_address(value)
-                    if (office and not self._one_at_the_office(item, owner)) or (
-                        self._not_the_holder(item, owner)
-                    ):
+                    if self._not_the_holder(item, owner):
                         if owner not in item.held_by:
                             item.held_by.append(owner)
                         continue

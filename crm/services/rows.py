@@ -1238,25 +1238,22 @@ def _join_middle_name(row: NormalisedRow, middle: object) -> None:
         cut -= 1
     given, particles = normalise_name(" ".join(words[:cut])), " ".join(words[cut:])
     changes = {}
-    first, last = row.fields.get("first_name"), row.fields.get("last_name")
-    if given:
-        joined = normalise_name(f"{first} {given}") if first else None
-        if joined is None:
-            row.warnings.append(("middle_name", MIDDLE_WITHOUT_FIRST))
-            return
-        changes["first_name"] = joined
-    if particles:
-        joined = normalise_surname(f"{particles} {last}") if last else None
-        if joined is None:
-            row.warnings.append(("middle_name", MIDDLE_WITHOUT_SURNAME))
-            return
-        changes["last_name"] = joined
-    for key, value in changes.items():
+    for key, part, missing in (
+        ("first_name", given, MIDDLE_WITHOUT_FIRST),
+        ("last_name", particles, MIDDLE_WITHOUT_SURNAME),
+    ):
+        if not part:
+            continue
+        have = row.fields.get(key)
+        words = (have, part) if key == "first_name" else (part, have)
+        joined = _FIELD_NORMALISERS[key](" ".join(words)) if have else None
         limit = _column_limit(key)
-        if limit and len(value) > limit:
+        if joined is None or (limit and len(joined) > limit):
             what = key.replace("_", " ")
-            row.warnings.append(("middle_name", f"{what} longer than {limit} characters"))
+            reason = missing if joined is None else f"{what} longer than {limit} characters"
+            row.warnings.append(("middle_name", reason))
             return
+        changes[key] = joined
     row.fields.update(changes)
 
 
